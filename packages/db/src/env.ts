@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+/** Connection settings of the database layer. Default: the local PostgreSQL's `sweeps` database. */
+export const DbEnvSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/sweeps'),
+});
+export type DbEnv = z.infer<typeof DbEnvSchema>;
+
+export function readDbEnv(source: NodeJS.ProcessEnv = process.env): DbEnv {
+  return DbEnvSchema.parse(source);
+}
