@@ -1,0 +1,74 @@
+/**
+ * The one interface every trainer implements (`command`, `tfjs`, and in benchmarks `noop`).
+ * The worker owns queues, processes and the database; a trainer only trains one trial and reports epochs.
+ */
+
+/** The checkpoint a trial fine-tunes from, as declared in the sweep file. */
+export interface TrialCheckpoint {
+  name: string;
+  uri: string;
+  /** `safetensors` | `pth` | ...; inferred from the URI's extension when absent. */
+  format?: string;
+  /** Key prefix to strip when loading (the study loads mmcls weights with `backbone.`). */
+  prefix?: string;
+}
+
+/** Everything a trainer needs to know about one trial. */
+export interface TrialRun {
+  trialId: string;
+  sweepId: string;
+  checkpoint: TrialCheckpoint;
+  /** Optimizer name from the search space, e.g. `SGD` or `AdamW`. */
+  optimizer: string;
+  /** The cell's hyperparameters for that optimizer, e.g. `{ lr: 0.02, weight_decay: 1e-4, momentum: 0.9 }`. */
+  params: Record<string, number | string | boolean>;
+  /** The sweep's fixed settings, e.g. `{ epochs: 12, norm_decay_mult: 0 }`. */
+  fixed: Record<string, unknown>;
+  seed: number;
+  /** The trainer section of the sweep file (kind plus trainer-specific options). */
+  trainer: { kind: string } & Record<string, unknown>;
+  /** Name of the metric the sweep maximises or minimises, e.g. `bbox_mAP`. */
+  metricName: string;
+}
+
+/** Numbers reported for one epoch, e.g. `{ bbox_mAP: 0.31, loss: 0.8, lr: 0.02 }`. */
+export type EpochMetrics = Record<string, number>;
+
+export interface TrainerContext {
+  /** Records one epoch's metrics; resolves once they are stored. Epochs count from 1. */
+  reportEpoch(epoch: number, metrics: EpochMetrics): Promise<void>;
+  /** A directory private to this trial where checkpoints may be written (kept across retries). */
+  checkpointDir: string;
+  /** A checkpoint written by an earlier attempt of the same trial, to resume from; absent on a first attempt. */
+  resumeFrom?: string;
+  /** Aborted when the trial is cancelled, times out, or the worker shuts down. */
+  signal: AbortSignal;
+  /** One line of human-readable output; the worker keeps the last lines for failed trials. */
+  log(line: string): void;
+}
+
+/** What a finished trial returns. `metrics` holds the final values (the sweep's metric among them). */
+export interface TrainerResult {
+  metrics: EpochMetrics;
+  /** The compute backend that ran the trial, e.g. `wasm`, `webgpu`, `tensorflow`, `external`. */
+  backend?: string;
+  /** The adapter or device, e.g. `NVIDIA H100 (Vulkan)` or `cpu`. */
+  device?: string;
+}
+
+export interface Trainer {
+  /** The `trainer.kind` this trainer serves. */
+  kind: string;
+  run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult>;
+}
+
+/**
+ * A failure that would repeat on retry (bad config, missing data, diverged loss): the worker records it and does
+ * not retry. Any other thrown error counts as transient and is retried with backoff.
+ */
+export class PermanentTrialError extends Error {
+  constructor(message: string, readonly reason: 'invalid' | 'diverged' | 'failed' = 'failed') {
+    super(message);
+    this.name = 'PermanentTrialError';
+  }
+}
