@@ -43,6 +43,8 @@ export interface TrainerContext {
   resumeFrom?: string;
   /** Aborted when the trial is cancelled, times out, or the worker shuts down. */
   signal: AbortSignal;
+  /** Environment for any child process the trainer starts (e.g. `CUDA_VISIBLE_DEVICES` pinned to the slot's GPU). */
+  env: Record<string, string>;
   /** One line of human-readable output; the worker keeps the last lines for failed trials. */
   log(line: string): void;
 }

@@ -1,0 +1,116 @@
+/**
+ * Grid and best-setting tables from per-cell results. The SQL layer groups succeeded trials with a finite final
+ * metric by (checkpoint, config hash) and hands over one row per cell; these functions only shape and rank them.
+ */
+import type { ParamValue } from './grid.ts';
+
+export type Goal = 'maximize' | 'minimize';
+
+/** Succeeded, finite results of one cell on one checkpoint, over its seeds. */
+export interface CellResult {
+  checkpoint: string;
+  optimizer: string;
+  configHash: string;
+  params: Record<string, ParamValue>;
+  /** Number of seeds that succeeded. */
+  n: number;
+  mean: number;
+  /** Sample standard deviation over seeds; null with a single seed. */
+  std: number | null;
+}
+
+export interface CheckpointInfo {
+  name: string;
+  baseline: boolean;
+}
+
+export interface BestRow {
+  checkpoint: string;
+  baseline: boolean;
+  /** `nothing_succeeded`: no trial of this checkpoint has a usable result yet. */
+  status: 'ok' | 'nothing_succeeded';
+  best: CellResult | null;
+  /** Best mean minus the baseline checkpoint's best mean; null without a baseline result. */
+  gain: number | null;
+}
+
+export interface BestTable {
+  metric: string;
+  goal: Goal;
+  baseline: string | null;
+  rows: BestRow[];
+}
+
+/** True when `a` ranks before `b`: better mean, then more seeds, then optimizer and hash (deterministic ties). */
+export function ranksBefore(a: CellResult, b: CellResult, goal: Goal): boolean {
+  if (a.mean !== b.mean) return goal === 'maximize' ? a.mean > b.mean : a.mean < b.mean;
+  if (a.n !== b.n) return a.n > b.n;
+  if (a.optimizer !== b.optimizer) return a.optimizer < b.optimizer;
+  return a.configHash < b.configHash;
+}
+
+function pickBest(results: CellResult[], goal: Goal): CellResult | null {
+  let best: CellResult | null = null;
+  for (const r of results) {
+    if (!Number.isFinite(r.mean)) continue;
+    if (best === null || ranksBefore(r, best, goal)) best = r;
+  }
+  return best;
+}
+
+/** The best setting per checkpoint, in the sweep's checkpoint order, with the gain over the baseline. */
+export function buildBestTable(checkpoints: CheckpointInfo[], results: CellResult[], metric: string, goal: Goal): BestTable {
+  const byCheckpoint = new Map<string, CellResult[]>();
+  for (const r of results) byCheckpoint.set(r.checkpoint, [...(byCheckpoint.get(r.checkpoint) ?? []), r]);
+  const baseline = checkpoints.find((c) => c.baseline)?.name ?? null;
+  const baselineBest = baseline ? pickBest(byCheckpoint.get(baseline) ?? [], goal) : null;
+  const rows = checkpoints.map((c): BestRow => {
+    const best = pickBest(byCheckpoint.get(c.name) ?? [], goal);
+    const gain = best && baselineBest ? best.mean - baselineBest.mean : null;
+    return { checkpoint: c.name, baseline: c.baseline, status: best ? 'ok' : 'nothing_succeeded', best, gain };
+  });
+  return { metric, goal, baseline, rows };
+}
+
+/** One lr x weight-decay matrix for a checkpoint and optimizer. `values[i][j]` is for lrs[i], weightDecays[j]. */
+export interface GridMatrix {
+  checkpoint: string;
+  optimizer: string;
+  lrs: number[];
+  weightDecays: number[];
+  values: Array<Array<CellResult | null>>;
+}
+
+function sortedUnique(values: number[]): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+/**
+ * Builds one matrix per (checkpoint, optimizer). Axes list every lr and weight decay of the optimizer's grid;
+ * where other hyperparameters (e.g. momentum) vary too, a matrix cell holds the best of those cells.
+ */
+export function buildGrid(
+  checkpoints: CheckpointInfo[],
+  axes: Array<{ optimizer: string; lrs: number[]; weightDecays: number[] }>,
+  results: CellResult[],
+  goal: Goal,
+): GridMatrix[] {
+  const matrices: GridMatrix[] = [];
+  for (const c of checkpoints) {
+    for (const axis of axes) {
+      const lrs = sortedUnique(axis.lrs);
+      const weightDecays = sortedUnique(axis.weightDecays);
+      const values = lrs.map(() => weightDecays.map((): CellResult | null => null));
+      for (const r of results) {
+        if (r.checkpoint !== c.name || r.optimizer !== axis.optimizer || !Number.isFinite(r.mean)) continue;
+        const i = lrs.indexOf(Number(r.params.lr));
+        const j = weightDecays.indexOf(Number(r.params.weight_decay));
+        if (i < 0 || j < 0) continue;
+        const cur = values[i]![j]!;
+        if (cur === null || ranksBefore(r, cur, goal)) values[i]![j] = r;
+      }
+      matrices.push({ checkpoint: c.name, optimizer: axis.optimizer, lrs, weightDecays, values });
+    }
+  }
+  return matrices;
+}
