@@ -15,6 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'int',
+          globalSetup: ['test/support/global-setup.ts'],
           include: ['packages/**/src/**/*.int.test.ts', 'apps/**/src/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
@@ -25,6 +26,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          globalSetup: ['test/support/global-setup.ts'],
           include: ['test/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,

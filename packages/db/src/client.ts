@@ -1,0 +1,11 @@
+/** The Prisma client over the pg driver adapter (no native engine). One per process. */
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from './generated/client.ts';
+
+export type Db = InstanceType<typeof PrismaClient>;
+
+/** Opens a client; `poolSize` bounds concurrent connections from this process. */
+export function createDb(url: string, poolSize = 10): Db {
+  const adapter = new PrismaPg({ connectionString: url, max: poolSize });
+  return new PrismaClient({ adapter });
+}

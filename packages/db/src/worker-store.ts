@@ -1,0 +1,39 @@
+/** Worker daemons: registration, heartbeats and what each one runs. */
+import type { Db } from './client.ts';
+
+export interface WorkerRegistration {
+  id: string;
+  host: string;
+  slots: number;
+  devices: Array<{ slot: number; kind: 'gpu' | 'cpu'; index?: number; name?: string; memoryMb?: number }>;
+  pid: number;
+}
+
+export async function registerWorker(db: Db, w: WorkerRegistration): Promise<void> {
+  await db.worker.upsert({
+    where: { id: w.id },
+    create: { ...w, devices: w.devices },
+    update: { host: w.host, slots: w.slots, devices: w.devices, pid: w.pid, lastHeartbeatAt: new Date(), stoppedAt: null },
+  });
+}
+
+export async function heartbeatWorker(db: Db, workerId: string): Promise<void> {
+  await db.worker.update({ where: { id: workerId }, data: { lastHeartbeatAt: new Date() } });
+}
+
+export async function stopWorker(db: Db, workerId: string): Promise<void> {
+  await db.worker.updateMany({ where: { id: workerId }, data: { stoppedAt: new Date() } });
+}
+
+/** Workers seen in the last `withinMs`, with the trials each one runs now. */
+export async function listWorkers(db: Db, withinMs: number, now = new Date()) {
+  const workers = await db.worker.findMany({
+    where: { OR: [{ stoppedAt: null }, { stoppedAt: { gt: new Date(now.getTime() - withinMs) } }], lastHeartbeatAt: { gt: new Date(now.getTime() - withinMs) } },
+    orderBy: { startedAt: 'asc' },
+  });
+  const running = await db.trial.findMany({
+    where: { state: 'running', workerId: { in: workers.map((w) => w.id) } },
+    select: { id: true, sweepId: true, workerId: true, startedAt: true },
+  });
+  return workers.map((w) => ({ ...w, running: running.filter((t) => t.workerId === w.id) }));
+}
