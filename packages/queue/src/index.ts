@@ -1,0 +1,7 @@
+export * from './names.ts';
+export * from './payload.ts';
+export * from './connection.ts';
+export * from './producer.ts';
+export * from './reconcile.ts';
+export * from './consumer.ts';
+export { UnrecoverableError, WaitingError, type Job, type Queue, type Worker } from 'bullmq';

@@ -1,0 +1,34 @@
+/**
+ * PostgreSQL is the truth: every queued trial of an active sweep must have a job in Redis. Re-adding is harmless
+ * (job id = trial id), so reconcile simply enqueues them all; trials of dead workers are put back first.
+ */
+import type { Queue } from 'bullmq';
+import { trialsToReconcile, type Db } from '@sweeps/db';
+import { enqueueTrials } from './producer.ts';
+import type { TrialJob } from './payload.ts';
+
+export async function reconcileQueue(db: Db, queue: Queue<TrialJob>, staleAfterMs = 30_000): Promise<number> {
+  const rows = await trialsToReconcile(db, staleAfterMs);
+  await enqueueTrials(queue, rows.map((r) => ({ trialId: r.id, sweepId: r.sweep_id })));
+  return rows.length;
+}
+
+/** Runs reconcile now and then every `everyMs`; returns a stop function. Errors are reported, never thrown. */
+export function startReconcileLoop(db: Db, queue: Queue<TrialJob>, everyMs: number, onError: (err: unknown) => void): () => void {
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      await reconcileQueue(db, queue);
+    } catch (err) {
+      onError(err);
+    } finally {
+      running = false;
+    }
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
