@@ -1,0 +1,114 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PermanentTrialError, type TrainerContext, type TrialRun } from '@sweeps/core';
+import { CommandTrainer } from './command-trainer.ts';
+import { parseMetricLine } from './jsonl-metrics.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'cmd-trainer-'));
+const script = (name: string, body: string) => {
+  const file = path.join(dir, name);
+  writeFileSync(file, body);
+  return file;
+};
+
+const echoArgs = script('echo-args.mjs', `
+const args = process.argv.slice(2);
+console.log('starting');
+console.log(JSON.stringify({ epoch: 1, bbox_mAP: 0.1, loss: 2 }));
+console.log(JSON.stringify({ epoch: 2, bbox_mAP: 0.25, args, gpu: process.env.CUDA_VISIBLE_DEVICES ?? null }));
+`);
+
+function trialWith(command: string[], metricName = 'bbox_mAP'): TrialRun {
+  return {
+    trialId: 'tr_1', sweepId: 'sw_1', checkpoint: { name: 'base', uri: 'file:///tmp/a b;rm -rf ~' }, optimizer: 'SGD',
+    params: { lr: 0.02, weight_decay: 1e-4, momentum: 0.9 }, fixed: { epochs: 2 }, seed: 3, metricName,
+    trainer: { kind: 'command', command },
+  };
+}
+
+function context(signal = new AbortController().signal) {
+  const epochs: Array<[number, Record<string, number>]> = [];
+  const ctx: TrainerContext = {
+    reportEpoch: async (e, m) => { epochs.push([e, m]); }, checkpointDir: dir, signal, env: { CUDA_VISIBLE_DEVICES: '1' }, log: () => {},
+  };
+  return { ctx, epochs };
+}
+
+/** Alive and not a zombie (in a container nobody may reap an orphan, so a killed one can linger as Z). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('command trainer', () => {
+  it('substitutes placeholders into single argv entries and reads JSON-line metrics', async () => {
+    const { ctx, epochs } = context();
+    const out = await new CommandTrainer().run(trialWith(['node', echoArgs, '--lr', '{lr}', '--ckpt', '{checkpoint.uri}', '{optimizer}-{seed}-{epochs}']), ctx);
+    expect(epochs.map((e) => e[0])).toEqual([1, 2]);
+    expect(epochs[0]![1]).toEqual({ bbox_mAP: 0.1, loss: 2 });
+    expect(out.metrics.bbox_mAP).toBe(0.25);
+    expect(out.device).toBe('cuda:1');
+  });
+
+  it('fails permanently with the exit code and the last output lines', async () => {
+    const failing = script('fail.mjs', `console.error('CUDA out of memory'); process.exit(4);`);
+    const { ctx } = context();
+    const err = await new CommandTrainer().run(trialWith(['node', failing]), ctx).catch((e) => e);
+    expect(err).toBeInstanceOf(PermanentTrialError);
+    expect(err.message).toMatch(/exited with code 4[\s\S]*CUDA out of memory/);
+  });
+
+  it('fails when the command never prints the sweep metric', async () => {
+    const { ctx } = context();
+    const err = await new CommandTrainer().run(trialWith(['node', echoArgs], 'segm_mAP'), ctx).catch((e) => e);
+    expect(err.message).toMatch(/never printed "segm_mAP"/);
+  });
+
+  it('names a command that does not exist', async () => {
+    const { ctx } = context();
+    const err = await new CommandTrainer().run(trialWith(['no-such-trainer-binary', '{lr}']), ctx).catch((e) => e);
+    expect(err).toBeInstanceOf(PermanentTrialError);
+    expect(err.message).toMatch(/command not found: no-such-trainer-binary/);
+  });
+
+  it('kills the whole process group when the trial is cancelled', async () => {
+    const pidFile = path.join(dir, 'grandchild.pid');
+    const parent = script('parent.mjs', `
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+writeFileSync(${JSON.stringify(pidFile)}, String(c.pid));
+console.log(JSON.stringify({ epoch: 1, bbox_mAP: 0.1 }));
+setInterval(() => {}, 1000);`);
+    const abort = new AbortController();
+    const { ctx, epochs } = context(abort.signal);
+    const running = new CommandTrainer().run(trialWith(['node', parent]), ctx).catch((e) => e);
+    while (epochs.length === 0) await new Promise((r) => setTimeout(r, 20));
+    abort.abort(new Error('cancelled'));
+    expect((await running).message).toBe('cancelled');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(isAlive(grandchild)).toBe(false);
+  });
+});
+
+describe('metric lines', () => {
+  it('accepts objects with an integer epoch and turns null into NaN', () => {
+    expect(parseMetricLine('{"epoch": 3, "bbox_mAP": 0.31, "note": "x"}')).toEqual({ epoch: 3, metrics: { bbox_mAP: 0.31 } });
+    expect(parseMetricLine('{"epoch": 2, "loss": null}')!.metrics.loss).toBeNaN();
+    expect(parseMetricLine('Epoch 3 done')).toBeNull();
+    expect(parseMetricLine('{"bbox_mAP": 0.3}')).toBeNull();
+    expect(parseMetricLine('{"epoch": 1.5}')).toBeNull();
+    expect(parseMetricLine('{broken')).toBeNull();
+  });
+});

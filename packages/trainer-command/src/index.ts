@@ -1,0 +1,3 @@
+export * from './command-trainer.ts';
+export * from './argv.ts';
+export * from './jsonl-metrics.ts';
