@@ -9,3 +9,4 @@ export * from './ids.ts';
 export * from './aggregate.ts';
 export * from './export-tables.ts';
 export * from './trainer.ts';
+export * from './output-tail.ts';

@@ -34,6 +34,9 @@ export function issuesFromZod(error: z.ZodError, input: unknown): ErrorIssue[] {
       return { path: formatPath(path), message: `unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}${hintFor(path)}` };
     }
     const value = valueAt(input, path);
+    if (value === undefined && issue.code === 'invalid_type') {
+      return { path: formatPath(path), message: `is required (${issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`})` };
+    }
     return { path: formatPath(path), message: issue.message, ...(value === undefined ? {} : { value }) };
   });
 }

@@ -39,7 +39,10 @@ export interface TrainerContext {
   reportEpoch(epoch: number, metrics: EpochMetrics): Promise<void>;
   /** A directory private to this trial where checkpoints may be written (kept across retries). */
   checkpointDir: string;
-  /** A checkpoint written by an earlier attempt of the same trial, to resume from; absent on a first attempt. */
+  /**
+   * The newest file an earlier attempt of the same trial wrote into `checkpointDir`, to resume from; absent on a
+   * first attempt or when nothing was written.
+   */
   resumeFrom?: string;
   /** Aborted when the trial is cancelled, times out, or the worker shuts down. */
   signal: AbortSignal;

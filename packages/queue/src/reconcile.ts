@@ -14,13 +14,13 @@ export async function reconcileQueue(db: Db, queue: Queue<TrialJob>, staleAfterM
 }
 
 /** Runs reconcile now and then every `everyMs`; returns a stop function. Errors are reported, never thrown. */
-export function startReconcileLoop(db: Db, queue: Queue<TrialJob>, everyMs: number, onError: (err: unknown) => void): () => void {
+export function startReconcileLoop(db: Db, queue: Queue<TrialJob>, everyMs: number, staleAfterMs: number, onError: (err: unknown) => void): () => void {
   let running = false;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
-      await reconcileQueue(db, queue);
+      await reconcileQueue(db, queue, staleAfterMs);
     } catch (err) {
       onError(err);
     } finally {

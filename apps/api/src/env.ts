@@ -1,0 +1,25 @@
+/** The API server's settings; nothing else in the API reads process.env. */
+import { z } from 'zod';
+import { DEFAULT_MAX_TRIALS } from '@sweeps/core';
+
+export const ApiEnvSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/sweeps'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  SWEEPS_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/).default('sweeps'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Most trials one sweep may create (cells x checkpoints x seeds). */
+  SWEEPS_MAX_TRIALS: z.coerce.number().int().positive().default(DEFAULT_MAX_TRIALS),
+  /** Requests per minute per API key (or per address without a key). */
+  SWEEPS_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(1200),
+  /** How often PostgreSQL's queued trials are checked against Redis. */
+  SWEEPS_RECONCILE_MS: z.coerce.number().int().min(500).default(30_000),
+  /** A worker silent for this long is presumed dead: its running trials are queued again. */
+  SWEEPS_WORKER_STALE_MS: z.coerce.number().int().min(1000).default(30_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type ApiEnv = z.infer<typeof ApiEnvSchema>;
+
+export function readApiEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
+  return ApiEnvSchema.parse(source);
+}

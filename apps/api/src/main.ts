@@ -1,0 +1,39 @@
+/** `npm run api`: the REST API, plus the reconcile loop that keeps Redis in line with PostgreSQL. */
+import { createDb } from '@sweeps/db';
+import { createRedis, createTrialQueue, queueNames, startReconcileLoop } from '@sweeps/queue';
+import { buildApp } from './app.ts';
+import { readApiEnv } from './env.ts';
+
+let env;
+try {
+  env = readApiEnv();
+} catch (err) {
+  console.error(`Invalid API settings: ${(err as Error).message}`);
+  process.exit(2);
+}
+const db = createDb(env.DATABASE_URL, 20);
+const redis = createRedis(env.REDIS_URL);
+const names = queueNames(env.SWEEPS_QUEUE_PREFIX);
+const queue = createTrialQueue(names, redis);
+const deps = { db, redis, queue, names, maxTrials: env.SWEEPS_MAX_TRIALS, workerStaleMs: env.SWEEPS_WORKER_STALE_MS };
+const app = await buildApp(deps, { logLevel: env.LOG_LEVEL, rateLimitPerMin: env.SWEEPS_RATE_LIMIT_PER_MIN });
+const stopReconcile = startReconcileLoop(db, queue, env.SWEEPS_RECONCILE_MS, env.SWEEPS_WORKER_STALE_MS, (err) => app.log.warn({ err }, 'reconcile failed; will try again'));
+
+try {
+  const address = await app.listen({ host: env.HOST, port: env.PORT });
+  app.log.info(`sweeps API on ${address} (OpenAPI: ${address}/docs)`);
+} catch (err) {
+  console.error(`The API could not start: ${(err as Error).message}`);
+  process.exit(1);
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    stopReconcile();
+    await app.close();
+    await queue.close();
+    redis.disconnect();
+    await db.$disconnect();
+    process.exit(0);
+  });
+}

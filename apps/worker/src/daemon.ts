@@ -1,0 +1,89 @@
+/**
+ * The worker daemon: registers with its slots, heartbeats, runs trials from the queue (one per slot), stops trials
+ * the user cancels, and on shutdown lets running trials finish within a grace period before handing them back.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createDb, heartbeatWorker, registerWorker, stopWorker } from '@sweeps/db';
+import { CancelMessageSchema, createRedis, createTrialQueue, createTrialWorker, queueNames, reconcileQueue } from '@sweeps/queue';
+import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
+import type { WorkerEnv } from './env.ts';
+import { runTrialJob } from './run-trial.ts';
+import { detectSlots, SlotPool } from './slots.ts';
+import { TrainerRegistry } from './trainers/registry.ts';
+
+export interface WorkerOptions {
+  env: WorkerEnv;
+  /** Slots when no GPU is found (default: the core count). */
+  slots?: number;
+  id?: string;
+  log: (line: string) => void;
+}
+
+export interface RunningWorker {
+  id: string;
+  slots: number;
+  /** Stops taking trials, waits up to `graceMs` for running ones, then hands the rest back to the queue. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const { env, log } = opts;
+  const id = opts.id ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  const devices = await detectSlots(opts.slots);
+  const db = createDb(env.DATABASE_URL, devices.length * 2 + 4);
+  await registerWorker(db, { id, host: hostname(), slots: devices.length, devices, pid: process.pid });
+  const names = queueNames(env.SWEEPS_QUEUE_PREFIX);
+  const connection = createRedis(env.REDIS_URL);
+  const subscriber = createRedis(env.REDIS_URL);
+  const queue = createTrialQueue(names, connection);
+  const restored = await reconcileQueue(db, queue); // Redis may have lost work while no one was watching
+  if (restored > 0) log(`reconcile: ${restored} queued trial(s) checked against Redis`);
+
+  const running = new Map<string, AbortController>();
+  const deps = { db, workerId: id, dataDir: env.SWEEPS_DATA_DIR, slots: new SlotPool(devices), trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR), running, log };
+  const worker = createTrialWorker(names, createRedis(env.REDIS_URL), devices.length, (job, token) => runTrialJob(deps, job, token));
+  worker.on('error', (err) => log(`queue error: ${err.message}`));
+
+  await subscriber.subscribe(names.cancelChannel);
+  subscriber.on('message', (_channel, text) => {
+    const msg = CancelMessageSchema.safeParse(safeJson(text));
+    if (!msg.success) return;
+    for (const trialId of msg.data.trialIds) running.get(trialId)?.abort(new TrialCancelled());
+  });
+
+  const heartbeat = setInterval(() => {
+    heartbeatWorker(db, id).catch(() => registerWorker(db, { id, host: hostname(), slots: devices.length, devices, pid: process.pid }).catch((err) => log(`heartbeat failed: ${(err as Error).message}`)));
+  }, env.SWEEPS_HEARTBEAT_MS);
+  log(`worker ${id} ready with ${devices.length} slot(s): ${devices.map((d) => (d.kind === 'gpu' ? `GPU ${d.index} ${d.name ?? ''}`.trim() : `cpu ${d.slot}`)).join(', ')}`);
+
+  return {
+    id,
+    slots: devices.length,
+    async stop(graceMs: number) {
+      const closing = worker.close(); // takes no new trials; resolves when the running ones are done
+      const timedOut = await Promise.race([closing.then(() => false), sleep(graceMs).then(() => true)]);
+      if (timedOut && running.size > 0) {
+        log(`grace period over: handing ${running.size} running trial(s) back to the queue`);
+        for (const c of running.values()) c.abort(new WorkerShuttingDown());
+      }
+      await closing;
+      clearInterval(heartbeat);
+      await stopWorker(db, id).catch(() => {});
+      await queue.close();
+      subscriber.disconnect();
+      connection.disconnect();
+      await db.$disconnect();
+    },
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
