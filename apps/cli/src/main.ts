@@ -1,0 +1,29 @@
+/** `sweeps`: the command line for the sweeps API. */
+import { Command } from 'commander';
+import { ApiError } from './api-client.ts';
+import { addKeyCommands } from './commands/key-commands.ts';
+import { addResultCommands } from './commands/result-commands.ts';
+import { addSweepCommands } from './commands/sweep-commands.ts';
+import { readCliEnv } from './env.ts';
+
+const program = new Command('sweeps')
+  .description('Hyperparameter sweeps for fine-tuning detectors: submit a grid, watch it, read the mAP grid and best settings.')
+  .option('--api-url <url>', 'API address (default: $SWEEPS_API_URL or http://127.0.0.1:8080)')
+  .option('--api-key <key>', 'API key (default: $SWEEPS_API_KEY)')
+  .showHelpAfterError();
+
+try {
+  const env = readCliEnv();
+  addSweepCommands(program, env);
+  addResultCommands(program, env);
+  addKeyCommands(program);
+  await program.parseAsync();
+} catch (err) {
+  if (err instanceof ApiError) {
+    console.error(`Error: ${err.message}`);
+    for (const i of err.issues) console.error(`  ${i.path}: ${i.message}${i.value === undefined ? '' : ` (got ${JSON.stringify(i.value)})`}`);
+  } else {
+    console.error(`Error: ${(err as Error).message}`);
+  }
+  process.exitCode = err instanceof ApiError && err.status >= 400 && err.status < 500 ? 2 : 1;
+}
