@@ -1,0 +1,131 @@
+/**
+ * Starts a real stack for end-to-end tests: a fresh PostgreSQL database with the committed migrations, an API
+ * process and worker processes on a queue prefix of their own, all talking to the real Redis and PostgreSQL.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { applyMigrations } from '../../packages/db/src/migrate.ts';
+import { createApiKey, createDb, type Db } from '../../packages/db/src/index.ts';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './services.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface StartedProcess {
+  name: string;
+  child: ChildProcess;
+  output: string[];
+}
+
+function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv): StartedProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => { output.push(...chunk.toString().split('\n').filter(Boolean)); if (output.length > 400) output.splice(0, output.length - 400); };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { name, child, output };
+}
+
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+export class Stack {
+  readonly prefix = `e2e${randomBytes(4).toString('hex')}`;
+  readonly databaseUrl: string;
+  readonly redisUrl = TEST_REDIS_URL;
+  db!: Db;
+  api?: StartedProcess;
+  baseUrl = '';
+  writeKey = '';
+  readKey = '';
+  readonly workers: StartedProcess[] = [];
+
+  constructor() {
+    this.databaseUrl = TEST_DATABASE_URL.replace(/\/[^/]+$/, `/sweeps_${this.prefix}`);
+  }
+
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return { DATABASE_URL: this.databaseUrl, REDIS_URL: this.redisUrl, SWEEPS_QUEUE_PREFIX: this.prefix, SWEEPS_DATA_DIR: `${REPO_ROOT}.data/${this.prefix}`, LOG_LEVEL: 'warn', ...extra };
+  }
+
+  async start(opts: { workers: number; apiEnv?: NodeJS.ProcessEnv }): Promise<this> {
+    await applyMigrations(this.databaseUrl);
+    this.db = createDb(this.databaseUrl, 4);
+    this.writeKey = (await createApiKey(this.db, 'write', 'e2e')).key;
+    this.readKey = (await createApiKey(this.db, 'read', 'e2e')).key;
+    const port = await freePort();
+    this.baseUrl = `http://127.0.0.1:${port}`;
+    this.api = startProcess('api', ['apps/api/src/main.ts'], this.env({ PORT: String(port), SWEEPS_RECONCILE_MS: '1000', SWEEPS_WORKER_STALE_MS: '5000', ...opts.apiEnv }));
+    await waitFor('the API to answer /healthz', async () => (await fetch(`${this.baseUrl}/healthz`)).ok, 60_000);
+    for (let i = 0; i < opts.workers; i++) await this.startWorker(`w${i}-${this.prefix}`);
+    return this;
+  }
+
+  async startWorker(id: string, slots = 1, grace = 30): Promise<StartedProcess> {
+    const w = startProcess(id, ['apps/worker/src/main.ts', '--slots', String(slots), '--id', id, '--grace', String(grace)], this.env({ SWEEPS_HEARTBEAT_MS: '1000' }));
+    this.workers.push(w);
+    await waitFor(`worker ${id} to be ready`, async () => w.output.some((l) => l.includes('ready with')), 60_000);
+    return w;
+  }
+
+  /** Calls the API; returns status and parsed JSON (or text). */
+  async call(method: string, path: string, body?: unknown, opts: { key?: string | null; headers?: Record<string, string>; rawBody?: string } = {}) {
+    const key = opts.key === undefined ? this.writeKey : opts.key;
+    const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}), ...opts.headers };
+    if (body !== undefined || opts.rawBody !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(opts.rawBody !== undefined ? { body: opts.rawBody } : body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const text = await res.text();
+    let json: any;
+    try { json = JSON.parse(text); } catch { json = undefined; }
+    return { status: res.status, json, text };
+  }
+
+  async waitForPhase(sweepId: string, phase: string, timeoutMs = 120_000) {
+    return waitFor(`sweep ${sweepId} to be ${phase}`, async () => {
+      const r = await this.call('GET', `/api/v1/sweeps/${sweepId}`);
+      return r.json?.phase === phase ? r.json : undefined;
+    }, timeoutMs, 500);
+  }
+
+  logs(): string {
+    return [this.api, ...this.workers].filter(Boolean).map((p) => `--- ${p!.name}\n${p!.output.slice(-40).join('\n')}`).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    for (const p of [...this.workers, this.api]) {
+      if (p && p.child.exitCode === null && p.child.signalCode === null) {
+        try { process.kill(-p.child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      }
+    }
+    await this.db?.$disconnect();
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "sweeps_${this.prefix}" WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  }
+}
