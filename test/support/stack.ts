@@ -116,6 +116,15 @@ export class Stack {
     return [this.api, ...this.workers].filter(Boolean).map((p) => `--- ${p!.name}\n${p!.output.slice(-40).join('\n')}`).join('\n');
   }
 
+  /** SIGKILLs every worker still running (after a test, so the next one starts clean). */
+  killWorkers(): void {
+    for (const p of this.workers) {
+      if (p.child.exitCode === null && p.child.signalCode === null) {
+        try { process.kill(-p.child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      }
+    }
+  }
+
   async stop(): Promise<void> {
     for (const p of [...this.workers, this.api]) {
       if (p && p.child.exitCode === null && p.child.signalCode === null) {
