@@ -5,9 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { PermanentTrialError, type EpochMetrics, type Trainer, type TrainerContext, type TrainerResult, type TrialRun } from '@sweeps/core';
+import { OutputTail, PermanentTrialError, type EpochMetrics, type Trainer, type TrainerContext, type TrainerResult, type TrialRun } from '@sweeps/core';
 import { buildArgv, buildEnv, placeholderValues } from './argv.ts';
-import { OutputTail, parseMetricLine } from './jsonl-metrics.ts';
+import { parseMetricLine } from './jsonl-metrics.ts';
 
 interface CommandSpec {
   command: string[];

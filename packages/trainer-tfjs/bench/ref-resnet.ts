@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { buildRefResNet } from './ref-resnet-model.ts';
+
+/** One benchmark line, as `npm run bench:trainer -- --json` prints it (extra fields after the issue's). */
+export interface BenchLine {
+  name: string;
+  backend: string;
+  train_images_per_s: number;
+  inference_images_per_s: number;
+  peak_rss_mb: number;
+  train_gflop_s?: number;
+  inference_gflop_s?: number;
+  device?: string;
+  [extra: string]: unknown;
+}
+
+/** How long to run one benchmark entry. */
+export interface BenchOptions {
+  /** Images per step; default 16 (the reference). */
+  batch?: number;
+  /** Untimed steps first (kernel and operator caches); default 3. */
+  warmupSteps?: number;
+  /** Timed training steps; default chosen per image size. */
+  trainSteps?: number;
+  /** Timed inference batches; default twice trainSteps. */
+  inferenceSteps?: number;
+}
+
+function peakRssMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** Per-step timings of `steps` calls of `step`, after `warmup` untimed ones. */
+interface StepTimes {
+  /** Median wall-clock seconds of one step: robust to other processes taking the core for a while. */
+  median: number;
+  /** Mean wall-clock seconds of one step. */
+  mean: number;
+  /** Mean CPU seconds (user + system) of this process per step: what the step costs on a free core. */
+  cpu: number;
+}
+
+function timeSteps(step: () => void, warmup: number, steps: number): StepTimes {
+  for (let i = 0; i < warmup; i++) step();
+  const times: number[] = [];
+  const cpuStart = process.cpuUsage();
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    step();
+    times.push((performance.now() - start) / 1000);
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  times.sort((a, b) => a - b);
+  const middle = times.length >> 1;
+  const median = times.length % 2 === 1 ? times[middle]! : (times[middle - 1]! + times[middle]!) / 2;
+  return { median, mean: times.reduce((a, b) => a + b, 0) / times.length, cpu: (cpu.user + cpu.system) / 1e6 / steps };
+}
+
+/**
+ * Trains the reference ResNet (Adam 1e-3, sigmoid BCE on random 10-way multi-label targets) on random
+ * `size` x `size` images on the current backend, then times inference; reports images/s (from the
+ * median step time; the mean-based figure too) and the achieved convolution+matmul GFLOP/s (training
+ * counted as 3x the forward FLOPs).
+ */
+export function benchRefResNet(size: number, backend: string, options: BenchOptions = {}): BenchLine {
+  const batch = options.batch ?? 16;
+  const trainSteps = options.trainSteps ?? Math.max(4, Math.round(20 * (64 / size) ** 2));
+  const inferenceSteps = options.inferenceSteps ?? trainSteps * 2;
+  const warmup = options.warmupSteps ?? 3;
+  const model = buildRefResNet();
+  const images = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
+  const targets = tf.cast(tf.greater(tf.randomUniform([batch, 10]), 0.5), 'float32');
+  const optimizer = tf.train.adam(1e-3);
+  const trainStep = (): void => {
+    const loss = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(targets, model.apply(images, true)) as tf.Scalar, true, model.variables);
+    loss?.dataSync();
+    loss?.dispose();
+  };
+  const inferStep = (): void => {
+    tf.tidy(() => model.apply(images, false).dataSync());
+  };
+  const train = timeSteps(trainStep, warmup, trainSteps);
+  const inference = timeSteps(inferStep, warmup, inferenceSteps);
+  const flops = model.forwardFlopsPerImage(size);
+  const trainRate = batch / train.median;
+  const inferRate = batch / inference.median;
+  tf.dispose([images, targets, ...model.variables]);
+  optimizer.dispose();
+  return {
+    name: `ref-resnet-${size}`,
+    backend,
+    train_images_per_s: round(trainRate),
+    inference_images_per_s: round(inferRate),
+    peak_rss_mb: peakRssMb(),
+    train_gflop_s: round((trainRate * 3 * flops) / 1e9),
+    inference_gflop_s: round((inferRate * flops) / 1e9),
+    forward_mflop_per_image: round(flops / 1e6),
+    train_images_per_s_mean: round(batch / train.mean),
+    inference_images_per_s_mean: round(batch / inference.mean),
+    train_images_per_cpu_s: round(batch / train.cpu),
+    inference_images_per_cpu_s: round(batch / inference.cpu),
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The trainer benchmark's reference ResNet in PyTorch on one CPU thread, for comparison.
+
+Same net as bench/ref-resnet-model.ts: stem 3x3/16 stride 2 + BN + ReLU, four stages of two
+BasicBlocks (16/32/64/128, stride 2 from the second stage, 1x1 conv + BN projection shortcuts),
+global average pool, linear head to 10 logits; batch 16, Adam 1e-3, BCE with logits on random
+multi-label targets. Prints one JSON line per image size, like `npm run bench:trainer -- --json`.
+
+    python3 bench/ref_resnet_torch.py --json --sizes 64,128      # Debian: apt-get install python3-torch
+"""
+import argparse
+import json
+import resource
+import statistics
+import time
+
+import torch
+from torch import nn
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, in_c, out_c, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_c, out_c, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_c)
+        self.conv2 = nn.Conv2d(out_c, out_c, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_c)
+        self.shortcut = None
+        if stride != 1 or in_c != out_c:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_c, out_c, 1, stride, bias=False), nn.BatchNorm2d(out_c))
+
+    def forward(self, x):
+        h = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(h))
+        return torch.relu(y + (x if self.shortcut is None else self.shortcut(x)))
+
+
+def ref_resnet(classes=10, widths=(16, 32, 64, 128)):
+    layers = [nn.Conv2d(3, widths[0], 3, 2, 1, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU()]
+    in_c = widths[0]
+    for stage, width in enumerate(widths):
+        for i in range(2):
+            layers.append(BasicBlock(in_c, width, 2 if stage > 0 and i == 0 else 1))
+            in_c = width
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_c, classes)]
+    return nn.Sequential(*layers)
+
+
+def median_step_seconds(step, warmup, steps):
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench(size, batch=16, warmup=3):
+    steps = max(4, round(20 * (64 / size) ** 2))
+    model = ref_resnet()
+    images = torch.randn(batch, 3, size, size)
+    targets = (torch.rand(batch, 10) > 0.5).float()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.BCEWithLogitsLoss()
+
+    def train_step():
+        optimizer.zero_grad()
+        loss_fn(model(images), targets).backward()
+        optimizer.step()
+
+    def inference_step():
+        with torch.no_grad():
+            model(images)
+
+    model.train()
+    train = median_step_seconds(train_step, warmup, steps)
+    model.eval()
+    inference = median_step_seconds(inference_step, warmup, steps * 2)
+    return {
+        "name": f"ref-resnet-{size}",
+        "backend": "pytorch-cpu-1-thread",
+        "train_images_per_s": round(batch / train, 1),
+        "inference_images_per_s": round(batch / inference, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "torch": torch.__version__,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument("--sizes", default="64,128")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    for size in (int(s) for s in args.sizes.split(",")):
+        line = bench(size)
+        print(json.dumps(line) if args.json else f"{line['name']}: train {line['train_images_per_s']} img/s, inference {line['inference_images_per_s']} img/s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import os from 'node:os';
+import './tfjs-gradients.ts';
+import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
+import { setupWebGpu } from './webgpu.ts';
+
+/** The backends `selectBackend` knows, in its automatic order, plus the plain `cpu` one (tests only). */
+export type BackendName = 'tensorflow' | 'webgpu' | 'tensorflow-cpu' | 'wasm' | 'cpu';
+
+/** The backend a trial runs on, as recorded with the trial. */
+export interface SelectedBackend {
+  /** Which of the choices won. */
+  name: BackendName;
+  /** The tfjs backend now active: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
+  tfjsBackend: string;
+  /** The adapter or device that runs it, in words, e.g. `wasm-simd (1 thread), AMD EPYC`. */
+  device: string;
+  /** Anything else worth recording (adapter fields, SIMD, versions). */
+  details: Record<string, string | number | boolean>;
+  /** Backends tried first and why they were passed by (set by selectBackend). */
+  skipped?: { name: BackendName; reason: string }[];
+}
+
+/** Options the probes read. */
+export interface ProbeOptions {
+  /** Take a software WebGPU adapter (lavapipe); set when `webgpu` is forced. */
+  allowFallbackAdapter?: boolean;
+  /** The GPUs this process may use (the worker's CUDA_VISIBLE_DEVICES), recorded for tfjs-node-gpu. */
+  visibleDevices?: string;
+}
+
+export type Probe = (options: ProbeOptions) => Promise<SelectedBackend>;
+
+function cpuModel(): string {
+  return os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+}
+
+/** Imports an optional package by a name TypeScript does not resolve (it may not be installed). */
+async function importOptional(name: string): Promise<unknown> {
+  return import(name);
+}
+
+async function activate(tfjsBackend: string): Promise<void> {
+  if (!(await tf.setBackend(tfjsBackend))) throw new Error(`tf.setBackend('${tfjsBackend}') failed`);
+}
+
+const tensorflowGpu: Probe = async (options) => {
+  await importOptional('@tensorflow/tfjs-node-gpu');
+  await activate('tensorflow');
+  const details: SelectedBackend['details'] = { package: '@tensorflow/tfjs-node-gpu', tfjs: tf.version_core };
+  if (options.visibleDevices !== undefined) details['visibleDevices'] = options.visibleDevices;
+  const device = `libtensorflow CUDA${options.visibleDevices === undefined ? '' : ` (GPUs ${options.visibleDevices})`}`;
+  return { name: 'tensorflow', tfjsBackend: 'tensorflow', device, details };
+};
+
+const webgpu: Probe = async (options) => {
+  const adapter = await setupWebGpu({ allowFallbackAdapter: options.allowFallbackAdapter === true });
+  const words = [adapter.vendor, adapter.architecture, adapter.description || adapter.device].filter((w) => w !== '');
+  return {
+    name: 'webgpu',
+    tfjsBackend: 'webgpu',
+    device: `WebGPU (Dawn/Vulkan): ${words.join(' / ')}`,
+    details: { ...adapter },
+  };
+};
+
+const tensorflowCpu: Probe = async () => {
+  await importOptional('@tensorflow/tfjs-node');
+  await activate('tensorflow');
+  return { name: 'tensorflow-cpu', tfjsBackend: 'tensorflow', device: `libtensorflow CPU, ${cpuModel()}`, details: { package: '@tensorflow/tfjs-node' } };
+};
+
+const wasm: Probe = async () => {
+  registerWasmTrainingKernels();
+  await activate('wasm');
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true ? 'threads available' : '1 thread';
+  const device = `wasm${simd ? '-simd' : ' (no SIMD)'} (${threads}), ${cpuModel()}`;
+  return { name: 'wasm', tfjsBackend: 'wasm', device, details: { simd, cpu: cpuModel() } };
+};
+
+const cpu: Probe = async () => {
+  await activate('cpu');
+  return { name: 'cpu', tfjsBackend: 'cpu', device: `tfjs cpu backend (plain JavaScript), ${cpuModel()}`, details: { cpu: cpuModel() } };
+};
+
+/** How each backend is tried. */
+export const probes: Readonly<Record<BackendName, Probe>> = {
+  tensorflow: tensorflowGpu,
+  webgpu,
+  'tensorflow-cpu': tensorflowCpu,
+  wasm,
+  cpu,
+};

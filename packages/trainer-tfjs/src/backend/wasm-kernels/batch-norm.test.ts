@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { batchNormInference, batchNormTrain } from './batch-norm.ts';
+import { expectClose, runOn, rand } from './test-util.ts';
+
+/** Training batch norm written the plain way (tf.moments), differentiated by tfjs: the reference. */
+function referenceBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number): tf.Tensor {
+  const axes = x.shape.map((_, i) => i).slice(0, -1);
+  const { mean, variance } = tf.moments(x, axes);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, epsilon))), gamma), beta);
+}
+
+const shapes: number[][] = [[4, 5, 5, 6], [2, 3, 3, 16], [7, 3], [3, 2, 2, 13]];
+
+describe('batchNormTrain', () => {
+  it.each(shapes)('output, statistics and gradients match the tf.moments formula on cpu: %j', async (...shape) => {
+    const channels = shape[shape.length - 1]!;
+    const weights = (): tf.Tensor => rand(shape, 9);
+    const inputs = (): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] => [tf.add(tf.mul(rand(shape, 1), 3), 2), tf.add(rand([channels], 2), 1) as tf.Tensor1D, rand([channels], 3) as tf.Tensor1D];
+    const run = (useReference: boolean) => (): tf.Tensor[] => {
+      const [x, gamma, beta] = inputs();
+      const f = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+        useReference ? referenceBatchNorm(a, g, b, 1e-3) : batchNormTrain(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3).y;
+      const stats = useReference ? Object.values(tf.moments(x, shape.map((_, i) => i).slice(0, -1))) : (({ mean, variance }) => [mean, variance])(batchNormTrain(x, gamma, beta, 1e-3));
+      return [f(x, gamma, beta), ...stats, ...tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a, g, b), weights())))([x, gamma, beta])];
+    };
+    const expected = await runOn('cpu', run(true));
+    expectClose(await runOn('wasm', run(false)), expected); // the fused wasm kernels
+    expectClose(await runOn('cpu', run(false)), expected); // the broadcasting-ops version
+  });
+
+  it('leaves no tensors behind inside tidy', async () => {
+    await runOn('wasm', () => {
+      const x = rand([2, 3, 3, 4], 4);
+      const [g, b] = [tf.ones([4]) as tf.Tensor1D, tf.zeros([4]) as tf.Tensor1D];
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        tf.grads((a: tf.Tensor) => tf.sum(batchNormTrain(a, g, b).y))([x]);
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      return [];
+    });
+  });
+});
+
+describe('batchNormInference', () => {
+  it('matches tf.batchNorm, value and gradient, on wasm', async () => {
+    const run = (useReference: boolean) => (): tf.Tensor[] => {
+      const [mean, variance, gamma, beta] = [rand([6], 1), tf.add(rand([6], 2), 1.5), rand([6], 3), rand([6], 4)] as tf.Tensor1D[];
+      const f = (x: tf.Tensor): tf.Tensor =>
+        useReference ? tf.batchNorm(x, mean!, variance!, beta!, gamma!, 1e-5) : batchNormInference(x, mean!, variance!, gamma!, beta!, 1e-5);
+      const x = rand([2, 4, 4, 6], 5);
+      return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.square(f(a))))(x)];
+    };
+    expectClose(await runOn('wasm', run(false)), await runOn('cpu', run(true)));
+  });
+});

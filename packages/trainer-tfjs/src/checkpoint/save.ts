@@ -1,0 +1,23 @@
+import { tfToTorch, type ParamStore } from '../model/params.ts';
+import { saveSafetensors } from './safetensors.ts';
+import { fromFloat32, type CheckpointTensor } from './tensor.ts';
+
+/** A model's tensors (parameters and running statistics) in torch layout and key order, as F32. */
+export function storeToTensors(store: ParamStore, prefix = ''): Map<string, CheckpointTensor> {
+  const out = new Map<string, CheckpointTensor>();
+  for (const [key, entry] of store) out.set(prefix + key, fromFloat32(entry.torchShape, tfToTorch(entry)));
+  return out;
+}
+
+/**
+ * Saves a model's weights as safetensors in torch layout (OIHW convs, [out, in] linears) under torchvision key
+ * names. BN's `num_batches_tracked` is not written (torch's BatchNorm fills it in on `load_state_dict`, strict
+ * or not); checked once against torch 1.13 with a ResNet-50 (caffe style) that loads with all keys matched.
+ */
+export async function saveModelSafetensors(
+  path: string,
+  store: ParamStore,
+  metadata: Record<string, string> = { format: 'pt' },
+): Promise<void> {
+  await saveSafetensors(path, storeToTensors(store), metadata);
+}

@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** One parameter's update: new value and new state tensors (the caller keeps them and frees the old ones). */
+export type UpdateResult = {
+  param: tf.Tensor;
+  state: Record<string, tf.Tensor>;
+};
+
+/** SGD hyper-parameters for one parameter (its own weight decay). */
+export interface SgdRule {
+  lr: number;
+  weightDecay: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+}
+
+/**
+ * One `torch.optim.SGD` step (`_single_tensor_sgd`, torch 1.13): d = g + wd * p; with momentum the buffer starts
+ * as a copy of d and then becomes momentum * buf + (1 - dampening) * d; Nesterov uses d + momentum * buf;
+ * p -= lr * d. Call inside `tf.tidy`.
+ */
+export function sgdUpdate(p: tf.Tensor, g: tf.Tensor, state: Record<string, tf.Tensor>, r: SgdRule): UpdateResult {
+  let d = r.weightDecay !== 0 ? tf.add(g, tf.mul(p, r.weightDecay)) : g;
+  const next: Record<string, tf.Tensor> = {};
+  if (r.momentum !== 0) {
+    const prev = state.momentum_buffer;
+    const buf =
+      prev === undefined
+        ? tf.clone(d)
+        : tf.add(tf.mul(prev, r.momentum), r.dampening === 0 ? d : tf.mul(d, 1 - r.dampening));
+    next.momentum_buffer = buf;
+    d = r.nesterov ? tf.add(d, tf.mul(buf, r.momentum)) : buf;
+  }
+  return { param: tf.sub(p, tf.mul(d, r.lr)), state: next };
+}
+
+/** AdamW hyper-parameters for one parameter (its own weight decay). */
+export interface AdamWRule {
+  lr: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/**
+ * One `torch.optim.AdamW` step (`_single_tensor_adamw`, torch 1.13, amsgrad off), `step` being this
+ * parameter's step count including this one: p *= 1 - lr * wd; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²;
+ * denom = sqrt(v) / sqrt(1 - b2^step) + eps; p += (-lr / (1 - b1^step)) * m / denom.
+ * The operand order follows torch's kernels (addcmul: (value * g) * g, addcdiv: (value * m) / denom) so that
+ * float32 results agree to the last bits where possible. Call inside `tf.tidy`.
+ */
+export function adamwUpdate(
+  p: tf.Tensor,
+  g: tf.Tensor,
+  state: Record<string, tf.Tensor>,
+  r: AdamWRule,
+  step: number,
+): UpdateResult {
+  const decayed = r.weightDecay !== 0 ? tf.mul(p, 1 - r.lr * r.weightDecay) : p;
+  const m0 = state.exp_avg ?? tf.zerosLike(p);
+  const v0 = state.exp_avg_sq ?? tf.zerosLike(p);
+  const m = tf.add(tf.mul(m0, r.beta1), tf.mul(g, 1 - r.beta1));
+  const v = tf.add(tf.mul(v0, r.beta2), tf.mul(tf.mul(g, 1 - r.beta2), g));
+  const stepSize = r.lr / (1 - r.beta1 ** step);
+  const bc2Sqrt = Math.sqrt(1 - r.beta2 ** step);
+  const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), r.eps);
+  const param = tf.add(decayed, tf.div(tf.mul(m, -stepSize), denom));
+  return { param, state: { exp_avg: m, exp_avg_sq: v } };
+}
