@@ -7,7 +7,7 @@ import type { CliEnv } from '../env.ts';
 import { clientFor, out } from './context.ts';
 
 interface Preview { name: string; trialsPerCheckpoint: number; totalTrials: number; checkpoints: Array<{ name: string; baseline: boolean; trials: number }>; cells: Array<{ optimizer: string; params: Record<string, unknown>; configHash: string }>; refused: Array<{ path: string; reason: string }> }
-interface SweepView { id: string; name: string; phase: string; counts: Record<string, number>; metric: { name: string } }
+export interface SweepView { id: string; name: string; phase: string; counts: Record<string, number>; metric: { name: string } }
 
 export function addSweepCommands(program: Command, env: CliEnv): void {
   program.command('preview <file>').description('show the trials a sweep file would create, without creating them')
@@ -66,7 +66,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
     });
 }
 
-async function watch(first: SweepView, get: () => Promise<SweepView>): Promise<void> {
+export async function watch(first: SweepView, get: () => Promise<SweepView>): Promise<void> {
   const done = (c: Record<string, number>) => (c.succeeded ?? 0) + (c.failed ?? 0) + (c.cancelled ?? 0);
   const bar = new SingleBar({ format: `${first.name} [{bar}] {value}/{total} trials · {states}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 }, Presets.shades_classic);
   bar.start(first.counts.total ?? 0, done(first.counts), { states: counts(first.counts) });
