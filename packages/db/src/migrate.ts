@@ -21,7 +21,21 @@ interface WasmSchemaEngine {
   free(): void;
 }
 
-async function loadSchemaEngine(): Promise<{ SchemaEngine: { new: (...args: unknown[]) => Promise<WasmSchemaEngine> } }> {
+type EngineRuntime = { SchemaEngine: { new: (...args: unknown[]) => Promise<WasmSchemaEngine> } };
+let runtimePromise: Promise<EngineRuntime> | undefined;
+/** Migrations in one process run one at a time: the wasm module has a single global instance. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Loads the engine once per process (instantiating it twice would swap the wasm under a running call). */
+function loadSchemaEngine(): Promise<EngineRuntime> {
+  runtimePromise ??= instantiateSchemaEngine();
+  return runtimePromise;
+}
+
+async function instantiateSchemaEngine(): Promise<EngineRuntime> {
+  // A Rust panic inside the engine reports its message here; without it the panic itself crashes the process.
+  const g = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(m: string): void } };
+  g.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (m: string) => { throw new Error(`Prisma schema engine panicked: ${m}`); } };
   // The package is a wasm-bindgen "bundler" build: Node cannot import the .wasm, so instantiate it by hand.
   const wasmDir = path.dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
   const runtime = await import(pathToFileURL(path.join(wasmDir, 'schema_engine_bg.js')).href);
@@ -74,7 +88,13 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 /** Applies every committed migration not yet applied; returns the names it applied. */
-export async function applyMigrations(url: string, migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<string[]> {
+export function applyMigrations(url: string, migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<string[]> {
+  const run = queue.then(() => applyNow(url, migrationsDir));
+  queue = run.catch(() => {});
+  return run;
+}
+
+async function applyNow(url: string, migrationsDir: string): Promise<string[]> {
   await ensureDatabase(url);
   const runtime = await loadSchemaEngine();
   const { schema, ...cfg } = parsePgUrl(url) as Record<string, unknown> & { schema?: string };
