@@ -20,6 +20,6 @@ const backendLabel = (context: BenchContext): string => context.backend.name;
  * returns a BenchLine; `bench/run.ts` selects the backend, runs them and prints the lines.
  */
 export const benchEntries: BenchEntry[] = [
-  { name: 'ref-resnet-64', run: (context) => ({ ...benchRefResNet(64, backendLabel(context), context.options), device: context.backend.device }) },
-  { name: 'ref-resnet-128', run: (context) => ({ ...benchRefResNet(128, backendLabel(context), context.options), device: context.backend.device }) },
+  { name: 'ref-resnet-64', run: async (context) => ({ ...(await benchRefResNet(64, backendLabel(context), context.options)), device: context.backend.device }) },
+  { name: 'ref-resnet-128', run: async (context) => ({ ...(await benchRefResNet(128, backendLabel(context), context.options)), device: context.backend.device }) },
 ];

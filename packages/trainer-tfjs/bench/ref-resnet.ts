@@ -40,13 +40,13 @@ interface StepTimes {
   cpu: number;
 }
 
-function timeSteps(step: () => void, warmup: number, steps: number): StepTimes {
-  for (let i = 0; i < warmup; i++) step();
+async function timeSteps(step: () => Promise<void>, warmup: number, steps: number): Promise<StepTimes> {
+  for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
   const cpuStart = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
     const start = performance.now();
-    step();
+    await step();
     times.push((performance.now() - start) / 1000);
   }
   const cpu = process.cpuUsage(cpuStart);
@@ -62,25 +62,28 @@ function timeSteps(step: () => void, warmup: number, steps: number): StepTimes {
  * median step time; the mean-based figure too) and the achieved convolution+matmul GFLOP/s (training
  * counted as 3x the forward FLOPs).
  */
-export function benchRefResNet(size: number, backend: string, options: BenchOptions = {}): BenchLine {
+export async function benchRefResNet(size: number, backend: string, options: BenchOptions = {}): Promise<BenchLine> {
   const batch = options.batch ?? 16;
-  const trainSteps = options.trainSteps ?? Math.max(4, Math.round(20 * (64 / size) ** 2));
+  const trainSteps = options.trainSteps ?? Math.max(6, Math.round(24 * (64 / size) ** 2));
   const inferenceSteps = options.inferenceSteps ?? trainSteps * 2;
   const warmup = options.warmupSteps ?? 3;
   const model = buildRefResNet();
   const images = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
   const targets = tf.cast(tf.greater(tf.randomUniform([batch, 10]), 0.5), 'float32');
   const optimizer = tf.train.adam(1e-3);
-  const trainStep = (): void => {
+  // Reads go through data(), not dataSync(): WebGPU in Node cannot read synchronously.
+  const trainStep = async (): Promise<void> => {
     const loss = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(targets, model.apply(images, true)) as tf.Scalar, true, model.variables);
-    loss?.dataSync();
+    await loss?.data();
     loss?.dispose();
   };
-  const inferStep = (): void => {
-    tf.tidy(() => model.apply(images, false).dataSync());
+  const inferStep = async (): Promise<void> => {
+    const logits = tf.tidy(() => model.apply(images, false));
+    await logits.data();
+    logits.dispose();
   };
-  const train = timeSteps(trainStep, warmup, trainSteps);
-  const inference = timeSteps(inferStep, warmup, inferenceSteps);
+  const train = await timeSteps(trainStep, warmup, trainSteps);
+  const inference = await timeSteps(inferStep, warmup, inferenceSteps);
   const flops = model.forwardFlopsPerImage(size);
   const trainRate = batch / train.median;
   const inferRate = batch / inference.median;

@@ -58,7 +58,7 @@ def median_step_seconds(step, warmup, steps):
 
 
 def bench(size, batch=16, warmup=3):
-    steps = max(4, round(20 * (64 / size) ** 2))
+    steps = max(6, round(24 * (64 / size) ** 2))
     model = ref_resnet()
     images = torch.randn(batch, 3, size, size)
     targets = (torch.rand(batch, 10) > 0.5).float()

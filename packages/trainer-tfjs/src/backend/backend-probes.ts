@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import os from 'node:os';
 import './tfjs-gradients.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
@@ -73,11 +73,14 @@ const tensorflowCpu: Probe = async () => {
 
 const wasm: Probe = async () => {
   registerWasmTrainingKernels();
+  // One thread per trial process (one process per core): pin the single-threaded SIMD binary even
+  // where threads would be available (it only matters before the backend first initialises).
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   await activate('wasm');
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-  const threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true ? 'threads available' : '1 thread';
-  const device = `wasm${simd ? '-simd' : ' (no SIMD)'} (${threads}), ${cpuModel()}`;
-  return { name: 'wasm', tfjsBackend: 'wasm', device, details: { simd, cpu: cpuModel() } };
+  const threads = getThreadsCount();
+  const device = `wasm${simd ? '-simd' : ' (no SIMD)'} (${threads} thread${threads === 1 ? '' : 's'}), ${cpuModel()}`;
+  return { name: 'wasm', tfjsBackend: 'wasm', device, details: { simd, threads, cpu: cpuModel() } };
 };
 
 const cpu: Probe = async () => {

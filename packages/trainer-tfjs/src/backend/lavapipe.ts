@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where scripts/setup-lavapipe.sh unpacks Mesa's lavapipe. */
-export const lavapipeDir = fileURLToPath(new URL('../../.cache/lavapipe/', import.meta.url));
+export const lavapipeDir = fileURLToPath(new URL('../../.cache/lavapipe', import.meta.url));
 
 /** The environment that points Vulkan (and so Dawn) at the unpacked lavapipe, or why it cannot. */
 export type LavapipeEnv = { ok: true; env: Record<string, string> } | { ok: false; reason: string };
@@ -14,7 +14,7 @@ export type LavapipeEnv = { ok: true; env: Record<string, string> } | { ok: fals
  * They must be set when a process starts (the loader reads them once), hence a child process.
  */
 export function lavapipeEnv(dir = lavapipeDir): LavapipeEnv {
-  const icd = `${dir}/lvp_icd.json`;
+  const icd = join(dir, 'lvp_icd.json');
   if (!existsSync(icd)) {
     return { ok: false, reason: `no lavapipe at ${dir}: run packages/trainer-tfjs/scripts/setup-lavapipe.sh (Debian, Mesa >= 23)` };
   }
@@ -27,7 +27,7 @@ export function lavapipeEnv(dir = lavapipeDir): LavapipeEnv {
     env: {
       VK_ICD_FILENAMES: icd,
       LD_LIBRARY_PATH: dirname(library),
-      MESA_SHADER_CACHE_DIR: `${dir}/shader-cache`,
+      MESA_SHADER_CACHE_DIR: join(dir, 'shader-cache'),
     },
   };
 }

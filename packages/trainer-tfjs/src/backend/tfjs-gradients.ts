@@ -9,8 +9,9 @@ if (tf.findBackendFactory('webgl') !== null && tf.getBackend() !== 'webgl') tf.r
 
 /**
  * Importing this module registers tfjs' gradient functions (tf.grad, optimizers' minimize and
- * tf.layers' fit need them). The function only makes the dependency explicit at call sites.
- * @returns the number of registered gradients? No: true once the import has run.
+ * tf.layers' fit need them); select-backend.ts imports it. Calling this only makes the dependency
+ * explicit where a module trains without going through selectBackend.
+ * @returns true (the registration happened when this module was imported).
  */
 export function ensureGradientsRegistered(): true {
   return true;

@@ -44,14 +44,19 @@ describe('batchNormTrain', () => {
 });
 
 describe('batchNormInference', () => {
-  it('matches tf.batchNorm, value and gradient, on wasm', async () => {
+  it.each([[2, 4, 4, 6], [4, 8, 8, 16], [3, 5]])('matches tf.batchNorm, value and gradients, on wasm (fused) and cpu: %j', async (...shape) => {
+    const channels = shape[shape.length - 1]!;
     const run = (useReference: boolean) => (): tf.Tensor[] => {
-      const [mean, variance, gamma, beta] = [rand([6], 1), tf.add(rand([6], 2), 1.5), rand([6], 3), rand([6], 4)] as tf.Tensor1D[];
-      const f = (x: tf.Tensor): tf.Tensor =>
-        useReference ? tf.batchNorm(x, mean!, variance!, beta!, gamma!, 1e-5) : batchNormInference(x, mean!, variance!, gamma!, beta!, 1e-5);
-      const x = rand([2, 4, 4, 6], 5);
-      return [f(x), tf.grad((a: tf.Tensor) => tf.sum(tf.square(f(a))))(x)];
+      const [mean, variance, gamma, beta] = [rand([channels], 1), tf.add(rand([channels], 2), 1.5), rand([channels], 3), rand([channels], 4)];
+      const f = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+        useReference
+          ? tf.batchNorm(x, m as tf.Tensor1D, v as tf.Tensor1D, b as tf.Tensor1D, g as tf.Tensor1D, 1e-5)
+          : batchNormInference(x, m as tf.Tensor1D, v as tf.Tensor1D, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5);
+      const inputs = [rand(shape, 5), mean, variance, gamma, beta] as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+      return [f(...inputs), ...tf.grads((...a: tf.Tensor[]) => tf.sum(tf.mul(f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!), rand(shape, 6))))(inputs)];
     };
-    expectClose(await runOn('wasm', run(false)), await runOn('cpu', run(true)));
+    const expected = await runOn('cpu', run(true));
+    expectClose(await runOn('wasm', run(false)), expected);
+    expectClose(await runOn('cpu', run(false)), expected);
   });
 });

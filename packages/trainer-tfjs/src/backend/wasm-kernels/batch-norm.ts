@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getKernel } from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D } from '@tensorflow/tfjs-core';
 import { BatchNormGradKernel, BatchNormTrainKernel } from './batch-norm-kernels.ts';
+import { ChannelAffineGradKernel, ChannelAffineKernel } from './channel-affine-kernels.ts';
 
 /** What `batchNormTrain` returns: the normalised output and the batch statistics it used. */
 export interface BatchNormTrainResult<T extends Tensor = Tensor> {
@@ -29,14 +30,14 @@ type Forward = (x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number, save: t
 
 /** Forward and backward with the fused kernels of the active backend (wasm: batch-norm-kernels.ts). */
 const fusedForward: Forward = (x, gamma, beta, epsilon, save) => {
-  const [y, mean, variance, rstd] = tf.engine().runKernel(BatchNormTrainKernel, { x, gamma, beta }, { epsilon }) as Tensor[];
-  save([x, mean!, rstd!, gamma]);
+  const [y, mean, variance, rstd, centred] = tf.engine().runKernel(BatchNormTrainKernel, { x, gamma, beta }, { epsilon }) as Tensor[];
+  save([centred!, rstd!, gamma]);
   return {
     value: y!,
     stats: [mean!, variance!],
     gradFunc: (dy, saved) => {
-      const [xs, means, rstds, gammas] = saved as [Tensor, Tensor, Tensor, Tensor];
-      return tf.engine().runKernel(BatchNormGradKernel, { dy, x: xs, mean: means, rstd: rstds, gamma: gammas }, {}) as Tensor[];
+      const [c, r, g] = saved as [Tensor, Tensor, Tensor];
+      return tf.engine().runKernel(BatchNormGradKernel, { dy, centred: c, rstd: r, gamma: g }, {}) as Tensor[];
     },
   };
 };
@@ -63,8 +64,7 @@ const opsForward: Forward = (x, gamma, beta, epsilon, save) => {
 /**
  * Training-mode batch normalisation over every axis but the last (NHWC, or [N, C]), with the
  * analytic gradient: dx = g*r*(dy - mean(dy)) - (x - mean) * g*r^3*mean(dy*(x - mean)).
- * On wasm it runs two fused kernels (one pass for the statistics, one to normalise; two for the
- * gradient). Elsewhere it uses broadcasting ops and ones-vector matMuls: tf.batchNorm's gradient
+ * On wasm it runs two fused kernels (batch-norm-kernels.ts). Elsewhere it uses broadcasting ops and ones-vector matMuls: tf.batchNorm's gradient
  * (Tile, and reductions that transpose) is slow, and the custom gradient saves the autodiff ops
  * through mean and variance.
  * @param epsilon added to the variance; default 1e-5 (PyTorch's).
@@ -103,10 +103,30 @@ function backward(dy: Tensor, saved: Tensor[], count: number, channels: number):
   });
 }
 
+/** x * scale + shift per channel, with the fused wasm kernels where registered. */
+function channelAffine(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
+  if (getKernel(ChannelAffineKernel, tf.getBackend()) === undefined || x.dtype !== 'float32') {
+    return tf.add(tf.mul(x, scale), shift);
+  }
+  const affine = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const [xIn, scaleIn, shiftIn, save] = args as [Tensor, Tensor, Tensor, tf.GradSaveFunc];
+    save([xIn, scaleIn]);
+    return {
+      value: tf.engine().runKernel(ChannelAffineKernel, { x: xIn, scale: scaleIn, shift: shiftIn }, {}) as Tensor,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xs, scales] = saved as [Tensor, Tensor];
+        return tf.engine().runKernel(ChannelAffineGradKernel, { dy, x: xs, scale: scales }, {}) as Tensor[];
+      },
+    };
+  });
+  return affine(x, scale, shift);
+}
+
 /**
  * Inference-mode batch normalisation with given statistics (running averages or frozen weights):
- * x * (gamma / sqrt(variance + epsilon)) + (beta - mean * that scale). Two full-size ops; its autodiff
- * gradient is cheap. All parameters are [C], broadcast over x's last axis.
+ * x * (gamma / sqrt(variance + epsilon)) + (beta - mean * that scale), differentiable in all inputs.
+ * On wasm the per-channel multiply-add is one fused kernel (channel-affine-kernels.ts); elsewhere two
+ * broadcasting ops. All parameters are [C], broadcast over x's last axis.
  * @param epsilon added to the variance; default 1e-5.
  */
 export function batchNormInference<T extends Tensor>(
@@ -120,6 +140,6 @@ export function batchNormInference<T extends Tensor>(
   return tf.tidy(() => {
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
     const shift = tf.sub(beta, tf.mul(mean, scale));
-    return tf.add(tf.mul(x, scale), shift) as T;
+    return channelAffine(x, scale, shift) as T;
   });
 }

@@ -47,24 +47,25 @@ describe('wasm Conv2DBackpropInput / Conv2DBackpropFilter', () => {
   });
 
   it.each([
-    { x: [2, 9, 9, 3], w: [3, 3, 3, 2], d: 2, pad: 'same' },
-    { x: [1, 12, 10, 2], w: [3, 2, 2, 3], d: 3, pad: 'valid' },
-  ] as const)('dilated kernels match cpu on the equivalent spread filter: dilation $d $pad', async (c) => {
+    { x: [2, 9, 9, 3], w: [3, 3, 3, 2], d: 2, stride: 1, pad: 'same' },
+    { x: [1, 12, 10, 2], w: [3, 2, 2, 3], d: 3, stride: 1, pad: 'valid' },
+    { x: [1, 11, 11, 2], w: [3, 3, 2, 2], d: 2, stride: 2, pad: 'same' },
+  ] as const)('dilated kernels match cpu on the equivalent spread filter: dilation $d stride $stride $pad', async (c) => {
     const x = (): tf.Tensor4D => rand([...c.x], 5) as tf.Tensor4D;
-    const w = (): tf.Tensor4D => rand([...c.w], 6) as tf.Tensor4D;
-    const dyShape = (): [number, number, number, number] => tf.conv2d(x(), w(), 1, c.pad, 'NHWC', c.d).shape;
+    const spread = (): tf.Tensor4D => spreadFilter(rand([...c.w], 6) as tf.Tensor4D, c.d);
+    const dyShape = (): [number, number, number, number] => tf.conv2d(x(), spread(), c.stride, c.pad).shape;
     const wasm = await runOn('wasm', () => {
-      const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', dilations: c.d };
+      const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dilations: c.d };
       const dy = rand(dyShape(), 7);
-      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w() }, { ...attrs, inputShape: [...c.x] }) as tf.Tensor;
+      const filter = rand([...c.w], 6);
+      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: [...c.x] }) as tf.Tensor;
       const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: x(), dy }, { ...attrs, filterShape: [...c.w] }) as tf.Tensor;
       return [dx, dw];
     });
     const cpu = await runOn('cpu', () => {
       const dy = rand(dyShape(), 7) as tf.Tensor4D;
-      const spread = spreadFilter(w(), c.d);
-      const dx = tf.conv2dTranspose(dy, spread, [...c.x], 1, c.pad);
-      const dw = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x(), f as tf.Tensor4D, 1, c.pad), dy)))(spread) as tf.Tensor4D;
+      const dx = tf.conv2dTranspose(dy, spread(), [...c.x], c.stride, c.pad);
+      const dw = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x(), f as tf.Tensor4D, c.stride, c.pad), dy)))(spread()) as tf.Tensor4D;
       return [dx, gatherTaps(dw, c.d)];
     });
     expectClose(wasm, cpu);

@@ -82,8 +82,8 @@ function tapOf(backend: BackendWasm, padded: TensorInfo, g: ConvGeometry, kh: nu
 
 /**
  * dW of a depthwise convolution, one filter tap at a time: the tap's strided view of the padded input
- * times dy (broadcast over the multiplier), summed over batch and space by a ones-vector matMul
- * (XNNPACK; a wasm Sum over outer axes would transpose the whole tensor first).
+ * times dy (broadcast over the multiplier), summed over batch and space by XNNPACK average pooling
+ * (a wasm Sum over outer axes would transpose the whole tensor first).
  */
 function depthwiseBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -101,7 +101,6 @@ function depthwiseBackpropFilter(args: {
   const padded = runWasm(backend, 'PadV2', { x: xFit }, { paddings: explicitPad(rows, cols), constantValue: 0 });
   const pixels = g.batch * g.outHeight * g.outWidth;
   const width = channels * multiplier;
-  const ones = runWasm(backend, 'Fill', {}, { shape: [1, pixels], value: 1, dtype: 'float32' });
   const dyParts = reshapeInfo(backend, dy, multiplier === 1 ? dy.shape : [g.batch, g.outHeight, g.outWidth, channels, multiplier]);
   const out = backend.makeOutput([kh, kw, channels, multiplier], 'float32');
   for (let i = 0; i < kh; i++) {
@@ -109,13 +108,14 @@ function depthwiseBackpropFilter(args: {
       const tap = tapOf(backend, padded, g, i, j);
       const tapParts = multiplier === 1 ? reshapeInfo(backend, tap, tap.shape) : reshapeInfo(backend, tap, [...tap.shape, 1]);
       const product = runWasm(backend, 'Multiply', { a: tapParts, b: dyParts });
-      const flat = reshapeInfo(backend, product, [pixels, width]);
-      const sums = runWasm(backend, 'BatchMatMul', { a: ones, b: flat }, { transposeA: false, transposeB: false });
-      backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(sums), (i * kw + j) * width);
-      disposeInfos(backend, tap, tapParts, product, flat, sums);
+      const column = reshapeInfo(backend, product, [1, pixels, 1, width]);
+      const means = runWasm(backend, 'AvgPool', { x: column }, { filterSize: [pixels, 1], strides: [1, 1], pad: 'valid' });
+      const sums = (backend.typedArrayFromHeap(means) as Float32Array).map((m) => m * pixels);
+      (backend.typedArrayFromHeap(out) as Float32Array).set(sums, (i * kw + j) * width);
+      disposeInfos(backend, tap, tapParts, product, column, means);
     }
   }
-  disposeInfos(backend, xFit, padded, ones, dyParts);
+  disposeInfos(backend, xFit, padded, dyParts);
   return out;
 }
 

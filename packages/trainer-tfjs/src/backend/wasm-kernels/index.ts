@@ -5,6 +5,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 import { batchNormKernelConfigs } from './batch-norm-kernels.ts';
+import { channelAffineKernelConfigs } from './channel-affine-kernels.ts';
 import { identityConfig } from './identity.ts';
 
 export { batchNormInference, batchNormTrain, type BatchNormTrainResult } from './batch-norm.ts';
@@ -18,6 +19,7 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   unsortedSegmentSumConfig,
   identityConfig,
   ...batchNormKernelConfigs,
+  ...channelAffineKernelConfigs,
 ];
 
 /**

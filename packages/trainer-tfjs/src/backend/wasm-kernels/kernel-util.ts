@@ -188,9 +188,3 @@ export function cropToFit(backend: BackendWasm, x: TensorInfo, rows: AxisFit, co
 export function explicitPad(rows: AxisFit, cols: AxisFit): backend_util.ExplicitPadding {
   return [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
 }
-
-/** Normalises a Pair to [height, width]. */
-export function pairOf(value: Pair | undefined, fallback = 1): [number, number] {
-  if (value === undefined) return [fallback, fallback];
-  return typeof value === 'number' ? [value, value] : value;
-}

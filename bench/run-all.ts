@@ -1,0 +1,22 @@
+/**
+ * `npm run bench`: every benchmark in turn, one JSON object per line each. Figures and the machine they were
+ * measured on go to BENCHMARKS.md by hand, with the command that repeats them.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const suites: Array<[string, string[]]> = [
+  ['sweep service (create, orchestration, reads)', ['npx', 'tsx', 'bench/sweep-service.bench.ts']],
+  ['COCO evaluation (COCO-val-sized case)', ['npm', 'run', 'bench', '-w', '@sweeps/coco-eval']],
+  ['TF.js trainer (reference ResNet, detector)', ['npm', 'run', 'bench:trainer', '-w', '@sweeps/trainer-tfjs', '--', '--json']],
+];
+const only = process.argv[2];
+let failed = 0;
+for (const [name, [cmd, ...args]] of suites) {
+  if (only && !name.startsWith(only)) continue;
+  console.log(`\n## ${name}\n$ ${[cmd, ...args].join(' ')}`);
+  const r = spawnSync(cmd!, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) { failed++; console.log(`(${name} failed with exit code ${r.status})`); }
+}
+process.exitCode = failed ? 1 : 0;

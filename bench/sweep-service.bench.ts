@@ -1,0 +1,99 @@
+/**
+ * Benchmarks of the sweep service (issue 2), each on a fresh database and queue prefix, through real processes:
+ *  1. create a 10,000-trial sweep: time until the response, every trial then in PostgreSQL and Redis;
+ *  2. orchestration overhead: 2,000 trials of the in-process no-op trainer through 2 worker processes;
+ *  3. GET best and GET grid on a sweep of 10,000 finished trials with 12 epochs of metrics each: p50/p99.
+ * Prints one JSON object per line, then a Markdown summary.
+ */
+import { Redis } from 'ioredis';
+import { Stack, waitFor } from '../test/support/stack.ts';
+
+const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]!; };
+const median = (xs: number[]) => quantile(xs, 0.5);
+
+function sweepSpec(name: string, lrs: number, wds: number, checkpoints: number, seeds: number, trainer: object) {
+  return {
+    name, metric: { name: 'bbox_mAP', goal: 'maximize' }, trainer,
+    checkpoints: Array.from({ length: checkpoints }, (_, i) => ({ name: `ckpt-${i}`, uri: 'scratch', baseline: i === 0 })),
+    space: { optimizer: {
+      SGD: { lr: Array.from({ length: lrs }, (_, i) => 0.001 * (i + 1)), weight_decay: Array.from({ length: wds }, (_, i) => 1e-5 * (i + 1)), momentum: [0.9] },
+      AdamW: { lr: Array.from({ length: lrs }, (_, i) => 1e-5 * (i + 1)), weight_decay: Array.from({ length: wds }, (_, i) => 0.01 * (i + 1)) },
+    } },
+    fixed: { epochs: 0 }, seeds: Array.from({ length: seeds }, (_, i) => i),
+  };
+}
+
+async function benchCreate(stack: Stack, runs: number) {
+  const spec = (i: number) => sweepSpec(`create-${i}`, 10, 10, 5, 10, { kind: 'noop' }); // 200 cells x 5 x 10 = 10,000
+  const redis = new Redis(stack.redisUrl);
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = await stack.call('POST', '/api/v1/sweeps', spec(i));
+    times.push(performance.now() - t0);
+    if (r.status !== 201 || r.json.totalTrials !== 10_000) throw new Error(`create failed: ${r.status} ${r.text.slice(0, 300)}`);
+    const inPg = await stack.db.trial.count({ where: { sweepId: r.json.id } });
+    const inRedis = await redis.llen(`${stack.prefix}:trials:wait`);
+    if (inPg !== 10_000 || inRedis !== 10_000 * (i + 1)) throw new Error(`expected 10,000 trials in PostgreSQL and Redis, got ${inPg} and ${inRedis}`);
+  }
+  redis.disconnect();
+  return { name: 'create-10k-sweep', runs, median_ms: median(times), max_ms: Math.max(...times), target_ms: 2000 };
+}
+
+async function benchOrchestration(stack: Stack, trials: number) {
+  for (let w = 0; w < 2; w++) await stack.startWorker(`bench-${w}-${stack.prefix}`, 64);
+  const spec = sweepSpec('orchestration', 10, 10, 10, 1, { kind: 'noop' }); // 200 cells x 10 checkpoints = 2,000
+  const t0 = performance.now();
+  const r = await stack.call('POST', '/api/v1/sweeps', spec);
+  if (r.json.totalTrials !== trials) throw new Error(`expected ${trials} trials, got ${r.text}`);
+  await waitFor('every trial to succeed', async () => (await stack.db.trial.count({ where: { sweepId: r.json.id, state: 'succeeded' } })) === trials, 600_000, 20);
+  const s = (performance.now() - t0) / 1000;
+  stack.killWorkers();
+  return { name: 'orchestration-noop-2-workers', trials, seconds: s, trials_per_s: trials / s, ms_per_trial: (s * 1000) / trials, target_trials_per_s: 500 };
+}
+
+/** Marks every trial of a sweep succeeded with a final metric and 12 epochs x 4 metrics, in SQL. */
+async function finishSweepInSql(stack: Stack, sweepId: string) {
+  await stack.db.$executeRaw`
+    UPDATE trials SET state = 'succeeded', final_metric = 0.3 + 0.1 * sin(lr * 1000 + weight_decay * 100 + seed),
+      started_at = now() - interval '1 hour', finished_at = now() WHERE sweep_id = ${sweepId}`;
+  await stack.db.$executeRaw`
+    INSERT INTO trial_metrics (trial_id, epoch, name, value)
+    SELECT t.id, e, m, random() FROM trials t, generate_series(1, 12) e, unnest(ARRAY['bbox_mAP', 'loss', 'lr', 'bbox_mAP_50']) m
+    WHERE t.sweep_id = ${sweepId}`;
+}
+
+async function benchReads(stack: Stack, requests: number) {
+  const r = await stack.call('POST', '/api/v1/sweeps', sweepSpec('reads', 10, 10, 5, 10, { kind: 'noop' }));
+  const id = r.json.id as string;
+  await stack.call('POST', `/api/v1/sweeps/${id}/cancel`); // keep workers and reconcile away from it
+  await stack.db.sweep.update({ where: { id }, data: { status: 'active' } });
+  await finishSweepInSql(stack, id);
+  const rows = await stack.db.trialMetric.count({ where: { trial: { sweepId: id } } });
+  const out = [];
+  for (const route of ['best', 'grid']) {
+    for (let i = 0; i < 20; i++) await stack.call('GET', `/api/v1/sweeps/${id}/${route}`); // warm-up
+    const times: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const t0 = performance.now();
+      const res = await stack.call('GET', `/api/v1/sweeps/${id}/${route}`);
+      times.push(performance.now() - t0);
+      if (res.status !== 200) throw new Error(`GET ${route}: ${res.status}`);
+    }
+    out.push({ name: `get-${route}-10k-trials`, trials: 10_000, metric_rows: rows, requests, p50_ms: quantile(times, 0.5), p99_ms: quantile(times, 0.99), target_p99_ms: 50 });
+  }
+  return out;
+}
+
+const stack = new Stack();
+try {
+  await stack.start({ workers: 0, apiEnv: { SWEEPS_RATE_LIMIT_PER_MIN: '1000000', SWEEPS_RECONCILE_MS: '600000' } });
+  const results = [await benchCreate(stack, 5)];
+  await stack.db.$executeRaw`TRUNCATE sweeps CASCADE`;
+  await new Redis(stack.redisUrl).eval(`for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end`, 0, `${stack.prefix}:*`);
+  results.push(await benchOrchestration(stack, 2000));
+  results.push(...(await benchReads(stack, 300)));
+  for (const r of results) console.log(JSON.stringify(r));
+} finally {
+  await stack.stop();
+}
