@@ -88,11 +88,17 @@ async function benchReads(stack: Stack, requests: number) {
 const stack = new Stack();
 try {
   await stack.start({ workers: 0, apiEnv: { SWEEPS_RATE_LIMIT_PER_MIN: '1000000', SWEEPS_RECONCILE_MS: '600000' } });
-  const results = [await benchCreate(stack, 5)];
-  await stack.db.$executeRaw`TRUNCATE sweeps CASCADE`;
-  await new Redis(stack.redisUrl).eval(`for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end`, 0, `${stack.prefix}:*`);
-  results.push(await benchOrchestration(stack, 2000));
-  results.push(...(await benchReads(stack, 300)));
+  const only = process.argv[2]; // create | orchestration | reads (default: all)
+  const results: object[] = [];
+  if (!only || only === 'create') {
+    results.push(await benchCreate(stack, 5));
+    await stack.db.$executeRaw`TRUNCATE sweeps CASCADE`;
+    const redis = new Redis(stack.redisUrl);
+    await redis.eval(`for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end`, 0, `${stack.prefix}:*`);
+    redis.disconnect();
+  }
+  if (!only || only === 'orchestration') results.push(await benchOrchestration(stack, 2000));
+  if (!only || only === 'reads') results.push(...(await benchReads(stack, 300)));
   for (const r of results) console.log(JSON.stringify(r));
 } finally {
   await stack.stop();

@@ -31,7 +31,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const { env, log } = opts;
   const id = opts.id ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const devices = await detectSlots(opts.slots);
-  const db = createDb(env.DATABASE_URL, devices.length * 2 + 4);
+  // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.
+  const db = createDb(env.DATABASE_URL, Math.min(devices.length + 2, 16));
   await registerWorker(db, { id, host: hostname(), slots: devices.length, devices, pid: process.pid });
   const names = queueNames(env.SWEEPS_QUEUE_PREFIX);
   const connection = createRedis(env.REDIS_URL);

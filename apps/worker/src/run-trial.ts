@@ -37,12 +37,12 @@ export async function runTrialJob(deps: RunTrialDeps, job: Job, token: string | 
   const timer = timeoutS > 0 ? setTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000) : undefined;
   try {
     const trainer = await deps.trainers.get(claim.run.trainer.kind);
-    const { dir, latest } = await prepareCheckpointDir(deps.dataDir, trialId);
+    const { dir, latest } = await prepareCheckpointDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(`trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`);
     const result = await trainer.run(claim.run, {
       reportEpoch: (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),
       checkpointDir: dir,
-      ...(claim.attempts > 1 && latest ? { resumeFrom: latest } : {}),
+      ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
       env: slotEnv(slot),
       log: (line) => tail.push(line),

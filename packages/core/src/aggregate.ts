@@ -61,7 +61,11 @@ function pickBest(results: CellResult[], goal: Goal): CellResult | null {
 /** The best setting per checkpoint, in the sweep's checkpoint order, with the gain over the baseline. */
 export function buildBestTable(checkpoints: CheckpointInfo[], results: CellResult[], metric: string, goal: Goal): BestTable {
   const byCheckpoint = new Map<string, CellResult[]>();
-  for (const r of results) byCheckpoint.set(r.checkpoint, [...(byCheckpoint.get(r.checkpoint) ?? []), r]);
+  for (const r of results) {
+    const list = byCheckpoint.get(r.checkpoint);
+    if (list) list.push(r);
+    else byCheckpoint.set(r.checkpoint, [r]);
+  }
   const baseline = checkpoints.find((c) => c.baseline)?.name ?? null;
   const baselineBest = baseline ? pickBest(byCheckpoint.get(baseline) ?? [], goal) : null;
   const rows = checkpoints.map((c): BestRow => {

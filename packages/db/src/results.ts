@@ -2,16 +2,50 @@
 import type { CellResult } from '@sweeps/core';
 import type { Db } from './client.ts';
 
-/** Mean, spread and count over seeds of succeeded trials with a finite final metric. */
-export async function cellResults(db: Db, sweepId: string): Promise<CellResult[]> {
-  const rows = await db.$queryRaw<Array<{ checkpoint: string; optimizer: string; config_hash: string; params: Record<string, number>; n: number; mean: number; std: number | null }>>`
-    SELECT c.name AS checkpoint, t.optimizer, t.config_hash, t.config->'params' AS params,
-           count(*)::int AS n, avg(t.final_metric) AS mean, stddev_samp(t.final_metric) AS std
-    FROM trials t JOIN checkpoints c ON c.id = t.checkpoint_id
-    WHERE t.sweep_id = ${sweepId} AND t.state = 'succeeded' AND t.final_metric IS NOT NULL
-      AND t.final_metric NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
-    GROUP BY c.name, t.optimizer, t.config_hash, t.config->'params'`;
+type Goal = 'maximize' | 'minimize';
+
+/**
+ * Per (checkpoint, cell): mean, spread and count over seeds of succeeded trials with a finite final metric, ranked
+ * within `partition` (best first, ties by more seeds, optimizer, config hash, as core's `ranksBefore`); only the
+ * first of each partition is returned.
+ */
+async function rankedCells(db: Db, sweepId: string, goal: Goal, partition: 'checkpoint' | 'grid-cell') {
+  const sign = goal === 'maximize' ? -1 : 1;
+  const byGridCell = partition === 'grid-cell';
+  // One JSON value for all rows: far cheaper to decode than a thousand driver rows.
+  const [out] = await db.$queryRaw<Array<{ rows: Array<{ checkpoint: string; optimizer: string; config_hash: string; params: Record<string, number>; lr: number; weight_decay: number; n: number; mean: number; std: number | null }> }>>`
+    WITH cells AS (
+      SELECT t.checkpoint_id, t.optimizer, t.config_hash, min(t.lr) AS lr, min(t.weight_decay) AS weight_decay,
+             count(*)::int AS n, avg(t.final_metric) AS mean, stddev_samp(t.final_metric) AS std
+      FROM trials t
+      WHERE t.sweep_id = ${sweepId} AND t.state = 'succeeded' AND t.final_metric IS NOT NULL
+        AND t.final_metric NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+      GROUP BY t.checkpoint_id, t.optimizer, t.config_hash),
+    grouped AS (
+      SELECT c.*, CASE WHEN ${byGridCell} THEN c.optimizer || ' ' || c.lr::text || ' ' || c.weight_decay::text ELSE '' END COLLATE "C" AS grp FROM cells c)
+    SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (
+    SELECT d.*, CASE WHEN ${byGridCell} THEN NULL ELSE (SELECT t.config->'params' FROM trials t WHERE t.sweep_id = ${sweepId} AND t.checkpoint_id = d.checkpoint_id AND t.config_hash = d.config_hash LIMIT 1) END AS params
+    FROM (
+    SELECT DISTINCT ON (c.checkpoint_id, c.grp)
+           c.checkpoint_id, k.name AS checkpoint, c.optimizer, c.config_hash, c.lr, c.weight_decay, c.n, c.mean, c.std
+    FROM grouped c JOIN checkpoints k ON k.id = c.checkpoint_id
+    ORDER BY c.checkpoint_id, c.grp, c.mean * ${sign}, c.n DESC, c.optimizer COLLATE "C", c.config_hash COLLATE "C") d) r`;
+  return out?.rows ?? [];
+}
+
+/** The best cell of each checkpoint (at most one row per checkpoint). */
+export async function bestCellResults(db: Db, sweepId: string, goal: Goal): Promise<CellResult[]> {
+  const rows = await rankedCells(db, sweepId, goal, 'checkpoint');
   return rows.map((r) => ({ checkpoint: r.checkpoint, optimizer: r.optimizer, configHash: r.config_hash, params: r.params, n: r.n, mean: r.mean, std: r.std }));
+}
+
+/**
+ * The best cell of each (checkpoint, optimizer, lr, weight decay): one grid entry each, even when other
+ * hyperparameters such as momentum vary. `params` holds lr and weight_decay only.
+ */
+export async function gridCellResults(db: Db, sweepId: string, goal: Goal): Promise<CellResult[]> {
+  const rows = await rankedCells(db, sweepId, goal, 'grid-cell');
+  return rows.map((r) => ({ checkpoint: r.checkpoint, optimizer: r.optimizer, configHash: r.config_hash, params: { lr: r.lr, weight_decay: r.weight_decay }, n: r.n, mean: r.mean, std: r.std }));
 }
 
 /** Durations of finished trials, for Prometheus: count, sum and a few buckets, per state. */

@@ -7,7 +7,7 @@ import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
 import { cancelSweep, countsBySweep, createSweep, extendSweep, getSweep, requeueFailedTrials } from './sweep-store.ts';
 import { claimTrial, completeTrial, failTrial, getTrial, listTrials, recordEpoch, trialsToReconcile } from './trial-store.ts';
-import { cellResults } from './results.ts';
+import { bestCellResults, gridCellResults } from './results.ts';
 import { registerWorker } from './worker-store.ts';
 
 const db = createDb(TEST_DATABASE_URL);
@@ -43,9 +43,11 @@ describe('sweep store on PostgreSQL', () => {
     expect(trial.metrics.map((m) => [m.epoch, m.name, m.value])).toEqual([[1, 'bbox_mAP', 0.2], [1, 'loss', 2]]);
     expect(trial.finalMetric).toBe(0.2);
     const sweep = await getSweep(db, sweepId);
-    const best = buildBestTable(sweep.checkpoints, await cellResults(db, sweepId), 'bbox_mAP', 'maximize');
+    const best = buildBestTable(sweep.checkpoints, await bestCellResults(db, sweepId, 'maximize'), 'bbox_mAP', 'maximize');
     expect(best.rows[0]!.best?.mean).toBe(0.2);
+    expect(best.rows[0]!.best?.params).toEqual({ lr: 0.01, weight_decay: 1e-5, momentum: 0.9 });
     expect(best.rows[1]!.status).toBe('nothing_succeeded');
+    expect(await gridCellResults(db, sweepId, 'maximize')).toEqual([expect.objectContaining({ checkpoint: 'r50-base', mean: 0.2, n: 1, params: { lr: 0.01, weight_decay: 1e-5 } })]);
   });
 
   it('fails, retries failed trials only, cancels, and extends without touching old trials', async () => {

@@ -73,11 +73,11 @@ export async function recordEpoch(db: Db, trialId: string, epoch: number, metric
 
 /** Records success; only the worker holding the trial can finish it, so a trial has exactly one result. */
 export async function completeTrial(db: Db, trialId: string, workerId: string, r: { finalMetric: number; metrics: Record<string, number>; backend?: string; device?: string }): Promise<boolean> {
-  const n = await db.trial.updateMany({
-    where: { id: trialId, workerId, state: 'running' },
-    data: { state: 'succeeded', finalMetric: r.finalMetric, finalMetrics: r.metrics, backend: r.backend ?? null, device: r.device ?? null, error: null, finishedAt: new Date() },
-  });
-  return n.count === 1;
+  const n = await db.$executeRaw`
+    UPDATE trials SET state = 'succeeded', final_metric = ${r.finalMetric}, final_metrics = ${JSON.stringify(r.metrics)}::jsonb,
+      backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, finished_at = now()
+    WHERE id = ${trialId} AND worker_id = ${workerId} AND state = 'running'`;
+  return n === 1;
 }
 
 /** Records a failure: final (state failed) or transient (back to queued, awaiting a retry). */

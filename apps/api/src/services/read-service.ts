@@ -3,7 +3,7 @@ import {
   bestTableToCsv, bestTableToMarkdown, buildBestTable, buildGrid, gridToCsv, gridToMarkdown, OPTIMIZERS,
   type SweepSpec,
 } from '@sweeps/core';
-import { cellResults, countsBySweep, emptyCounts, getSweep, getTrial, listSweeps, listTrials, listWorkers, type TrialListFilter } from '@sweeps/db';
+import { bestCellResults, countsBySweep, gridCellResults, emptyCounts, getSweep, getTrial, listSweeps, listTrials, listWorkers, type TrialListFilter } from '@sweeps/db';
 import type { ApiDeps } from './deps.ts';
 
 /** queued: nothing started; running; finished: every trial has a final state; cancelled. */
@@ -64,13 +64,13 @@ function gridAxes(spec: SweepSpec) {
 
 export async function gridView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
-  const matrices = buildGrid(sweep.checkpoints, gridAxes(sweep.spec), await cellResults(deps.db, sweepId), sweep.metricGoal);
+  const matrices = buildGrid(sweep.checkpoints, gridAxes(sweep.spec), await gridCellResults(deps.db, sweepId, sweep.metricGoal), sweep.metricGoal);
   return { metric: sweep.metricName, goal: sweep.metricGoal, matrices };
 }
 
 export async function bestView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
-  return buildBestTable(sweep.checkpoints, await cellResults(deps.db, sweepId), sweep.metricName, sweep.metricGoal);
+  return buildBestTable(sweep.checkpoints, await bestCellResults(deps.db, sweepId, sweep.metricGoal), sweep.metricName, sweep.metricGoal);
 }
 
 /** The best table or the grid as CSV or Markdown text. */

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildBestTable, newSweepId, planSweep, ranksBefore, type CellResult } from '@sweeps/core';
+import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
+import { createDb } from './client.ts';
+import { createSweep } from './sweep-store.ts';
+import { bestCellResults, gridCellResults } from './results.ts';
+
+const db = createDb(TEST_DATABASE_URL);
+afterAll(() => db.$disconnect());
+
+const spec = {
+  name: 'ranking', metric: { name: 'm' }, trainer: { kind: 'noop' },
+  checkpoints: [{ name: 'a', uri: 'x', baseline: true }, { name: 'b', uri: 'y' }],
+  space: { optimizer: { SGD: { lr: [0.1, 0.2], weight_decay: [0], momentum: [0.8, 0.9] }, AdamW: { lr: [0.1], weight_decay: [0] } } },
+  seeds: [0, 1],
+};
+
+/** Stores a sweep whose trials succeed with metrics from `score(optimizer, lr, momentum, seed, checkpoint)`. */
+async function finishedSweep(score: (o: string, lr: number, m: number, seed: number, ck: string) => number) {
+  const id = newSweepId(randomBytes(8).toString('hex'));
+  await createSweep(db, id, planSweep(spec));
+  const trials = await db.trial.findMany({ where: { sweepId: id }, include: { checkpoint: true } });
+  for (const t of trials) {
+    const p = (t.config as { params: Record<string, number> }).params;
+    await db.trial.update({ where: { id: t.id }, data: { state: 'succeeded', finalMetric: score(t.optimizer, p.lr!, p.momentum ?? 0, t.seed, t.checkpoint.name) } });
+  }
+  return id;
+}
+
+describe('grid and best ranking in SQL', () => {
+  it('averages seeds and keeps the best momentum per lr x weight-decay cell', async () => {
+    const id = await finishedSweep((o, lr, m, seed, ck) => (o === 'SGD' ? lr + m : 0.5) + seed * 0.01 + (ck === 'b' ? 1 : 0));
+    const grid = await gridCellResults(db, id, 'maximize');
+    expect(grid).toHaveLength(6); // 2 checkpoints x (2 SGD lrs + 1 AdamW lr)
+    const cell = grid.find((g) => g.checkpoint === 'a' && g.optimizer === 'SGD' && g.params.lr === 0.2)!;
+    expect(cell.mean).toBeCloseTo(0.2 + 0.9 + 0.005, 12);
+    expect(cell).toMatchObject({ n: 2, params: { lr: 0.2, weight_decay: 0 } });
+    expect(cell.std).toBeCloseTo(Math.SQRT1_2 * 0.01, 12);
+    const best = buildBestTable([{ name: 'a', baseline: true }, { name: 'b', baseline: false }], await bestCellResults(db, id, 'maximize'), 'm', 'maximize');
+    expect(best.rows[0]!.best!.params).toEqual({ lr: 0.2, weight_decay: 0, momentum: 0.9 });
+    expect(best.rows[1]!.gain).toBeCloseTo(1, 12);
+    const worst = await bestCellResults(db, id, 'minimize');
+    expect(worst.find((r) => r.checkpoint === 'a')!.optimizer).toBe('AdamW');
+  });
+
+  it('breaks ties exactly as core does, and leaves failed and NaN results out', async () => {
+    const id = await finishedSweep(() => 0.4);
+    await db.trial.updateMany({ where: { sweepId: id, optimizer: 'AdamW' }, data: { finalMetric: Number.NaN } });
+    const rows = await gridCellResults(db, id, 'maximize');
+    expect(rows.some((r) => r.optimizer === 'AdamW')).toBe(false);
+    const sgd = rows.filter((r) => r.checkpoint === 'a');
+    const all = await bestCellResults(db, id, 'maximize');
+    const expected = [...sgd].sort((x: CellResult, y: CellResult) => (ranksBefore(x, y, 'maximize') ? -1 : 1))[0]!;
+    expect(all.find((r) => r.checkpoint === 'a')!.configHash).toBe(expected.configHash);
+  });
+});
