@@ -22,14 +22,19 @@ interface WasmSchemaEngine {
 }
 
 type EngineRuntime = { SchemaEngine: { new: (...args: unknown[]) => Promise<WasmSchemaEngine> } };
-let runtimePromise: Promise<EngineRuntime> | undefined;
-/** Migrations in one process run one at a time: the wasm module has a single global instance. */
-let queue: Promise<unknown> = Promise.resolve();
+/**
+ * Process-wide state, kept on globalThis: the engine's JS glue is one module per process, while this file may be
+ * loaded more than once (test runners give each suite its own module graph). Instantiating the wasm twice would
+ * swap it under a running call, so the engine is loaded once and migrations run one at a time.
+ */
+const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('sweeps.schema-engine')] ??= {}) as {
+  runtime?: Promise<EngineRuntime>;
+  queue?: Promise<unknown>;
+};
 
-/** Loads the engine once per process (instantiating it twice would swap the wasm under a running call). */
 function loadSchemaEngine(): Promise<EngineRuntime> {
-  runtimePromise ??= instantiateSchemaEngine();
-  return runtimePromise;
+  shared.runtime ??= instantiateSchemaEngine();
+  return shared.runtime;
 }
 
 async function instantiateSchemaEngine(): Promise<EngineRuntime> {
@@ -89,8 +94,8 @@ export async function ensureDatabase(url: string): Promise<void> {
 
 /** Applies every committed migration not yet applied; returns the names it applied. */
 export function applyMigrations(url: string, migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<string[]> {
-  const run = queue.then(() => applyNow(url, migrationsDir));
-  queue = run.catch(() => {});
+  const run = (shared.queue ?? Promise.resolve()).then(() => applyNow(url, migrationsDir));
+  shared.queue = run.catch(() => {});
   return run;
 }
 
