@@ -1,0 +1,64 @@
+/**
+ * The `pretrain` job: `npm run pretrain -w @sweeps/trainer-tfjs -- --out .data/ckpt/base.safetensors
+ * [--epochs 12] [--seed 0] [--depth 18] [--width 0.25] [--image-size 64] [--train-images 4000]
+ * [--val-images 750] [--batch-size 32] [--lr 0.0125] [--backend wasm] [--checkpoint-dir d]`.
+ * Prints one JSON line per epoch and a final `{"out": ..., "final": {...}}` line. Relative paths are taken from
+ * the directory npm was run in.
+ */
+import { parseArgs } from 'node:util';
+
+import { parseBackendName, selectBackend } from '../backend/select-backend.ts';
+import { runPretrain, type PretrainOptions } from '../pretrain/pretrain.ts';
+import { epochLine } from '../trainer/protocol.ts';
+
+const NUMBER_FLAGS = {
+  epochs: 'epochs', seed: 'seed', depth: 'depth', width: 'width', 'image-size': 'imageSize',
+  'train-images': 'trainImages', 'val-images': 'valImages', 'batch-size': 'batchSize', lr: 'lr',
+} as const;
+
+function parseCli(): { options: PretrainOptions; backend?: string } {
+  const { values } = parseArgs({
+    options: {
+      out: { type: 'string' }, backend: { type: 'string' }, 'checkpoint-dir': { type: 'string' },
+      ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, { type: 'string' as const }])),
+    },
+  });
+  if (!values.out) throw new Error('--out <file.safetensors> is required');
+  const options: PretrainOptions = { out: values.out };
+  for (const [flag, key] of Object.entries(NUMBER_FLAGS)) {
+    const raw = (values as Record<string, string | undefined>)[flag];
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag} must be a positive number, got ${raw}`);
+    (options as unknown as Record<string, number>)[key] = n;
+  }
+  if (options.depth !== undefined && ![18, 34, 50].includes(options.depth)) throw new Error('--depth must be 18, 34 or 50');
+  if (values['checkpoint-dir']) options.checkpointDir = values['checkpoint-dir'];
+  return { options, ...(values.backend ? { backend: values.backend } : {}) };
+}
+
+async function main(): Promise<void> {
+  if (process.env['INIT_CWD']) process.chdir(process.env['INIT_CWD']); // npm runs scripts in the package dir
+  const { options, backend } = parseCli();
+  const selected = await selectBackend(backend ? { force: parseBackendName(backend) } : {});
+  process.stderr.write(`pretrain on ${selected.name}: ${selected.device}\n`);
+  if (options.checkpointDir) {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(options.checkpointDir, { recursive: true });
+    options.resumeFrom = `${options.checkpointDir}/.`;
+  }
+  const result = await runPretrain({
+    ...options,
+    onEpoch: (epoch, metrics) => void process.stdout.write(`${epochLine(epoch, metrics)}\n`),
+    log: (line) => void process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(`${JSON.stringify({ out: result.out, final: result.metrics, backend: selected.name, device: selected.device })}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`pretrain: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,101 @@
+/**
+ * The classification task of the training loop: a torchvision ResNet plus `fc` on rendered object crops, BN in
+ * training mode, softmax cross-entropy; evaluation reports validation top-1 accuracy and loss.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+import { createClassificationHead, type ClassificationHead } from '../model/head.ts';
+import { applyBnUpdates, type BnUpdate } from '../model/layers.ts';
+import { disposeStore, mergeStores, paramRoles, trainableVariables, type ParamStore } from '../model/params.ts';
+import { createResNet, type ResNet, type ResNetConfig } from '../model/resnet.ts';
+import type { TrainTask } from '../train/task.ts';
+import { iterateCropBatches, renderCropSet, type CropBatch, type CropSet } from './crops.ts';
+
+/** Settings of {@link createClassificationTask}. */
+export interface ClassificationTaskConfig {
+  /** The backbone. Default ResNet-18 at width 0.25, BN trained (`normEval` false), nothing frozen. */
+  backbone?: Partial<ResNetConfig>;
+  /** Seeds weight initialisation (model) and the rendered data (data seed). */
+  seed: number;
+  /** Seed of the rendered images; default 0 (the data stays the same across trial seeds). */
+  dataSeed?: number;
+  trainImages: number;
+  valImages: number;
+  /** Crop side. Default 64. */
+  imageSize?: number;
+  /** Class names; default every shape and digit. */
+  classes?: readonly string[];
+  batchSize: number;
+  /** Default 0.5. */
+  flipProb?: number;
+}
+
+/** The task plus the parts the `pretrain` job saves. */
+export interface ClassificationTask extends TrainTask<CropBatch> {
+  backbone: ResNet;
+  head: ClassificationHead;
+  train: CropSet;
+  val: CropSet;
+}
+
+/** Mean softmax cross-entropy of logits [N, C] against integer labels. */
+export function crossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.Scalar {
+  return tf.tidy(() => {
+    const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1]);
+    return tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  });
+}
+
+/** Builds the task: renders both splits, builds and initialises the model from `seed`. */
+export function createClassificationTask(config: ClassificationTaskConfig): ClassificationTask {
+  const render = (split: 'train' | 'val', count: number) =>
+    renderCropSet({ seed: config.dataSeed ?? 0, count, split, size: config.imageSize ?? 64, ...(config.classes ? { classes: config.classes } : {}) });
+  const train = render('train', config.trainImages);
+  const val = render('val', config.valImages);
+  const backbone = createResNet({ depth: 18, width: 0.25, normEval: false, ...config.backbone, seed: config.seed });
+  const head = createClassificationHead({ inChannels: backbone.outChannels[3], numClasses: train.classes.length, seed: config.seed });
+  const params: ParamStore = mergeStores({ params: backbone.params }, { params: head.params });
+  const pending: BnUpdate[] = [];
+  const forward = (b: CropBatch, training: boolean) =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(b.images, b.shape);
+      return head.forward(backbone.forward(x, { training, ...(training ? { bnUpdates: pending } : {}) }).c5);
+    });
+  return {
+    backbone, head, train, val, params,
+    variables: trainableVariables(params),
+    roles: paramRoles(params),
+    itersPerEpoch: Math.ceil(train.count / config.batchSize),
+    batches: (epoch, seed) => iterateCropBatches(train, { batchSize: config.batchSize, shuffle: true, flipProb: config.flipProb ?? 0.5, seed, epoch }),
+    lossFn: (batch) => {
+      discard(pending);
+      const loss = crossEntropy(forward(batch, true), batch.labels);
+      return { total: loss, terms: { loss_cls: loss } };
+    },
+    afterStep: () => applyBnUpdates(params, pending),
+    evaluate: () => evaluateClassifier(val, (b) => forward(b, false)),
+    dispose: () => (discard(pending), disposeStore(params)),
+  };
+}
+
+function discard(pending: BnUpdate[]): void {
+  for (const u of pending) tf.dispose([u.mean, u.variance]);
+  pending.length = 0;
+}
+
+/** Top-1 accuracy and mean cross-entropy on a split, in eval mode (BN running statistics). */
+export function evaluateClassifier(set: CropSet, logitsOf: (b: CropBatch) => tf.Tensor2D): Record<string, number> {
+  let correct = 0;
+  let lossSum = 0;
+  for (const b of iterateCropBatches(set, { batchSize: 100 })) {
+    const logits = logitsOf(b);
+    const top = tf.argMax(logits, 1);
+    const ce = crossEntropy(logits, b.labels);
+    const predicted = top.dataSync();
+    const loss = ce.dataSync()[0]!;
+    tf.dispose([logits, top, ce]);
+    predicted.forEach((p, i) => (correct += p === b.labels[i] ? 1 : 0));
+    lossSum += loss * b.labels.length;
+  }
+  return { top1: correct / set.count, val_loss: lossSum / set.count };
+}

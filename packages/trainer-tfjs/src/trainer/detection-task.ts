@@ -1,0 +1,106 @@
+/**
+ * The `detection` task: Faster R-CNN from `src/detector` trained on a COCO set from `data/` (MMDetection's
+ * pipeline: keep-ratio resize, flip 0.5), evaluated on the val split after every epoch with `@sweeps/coco-eval`
+ * (numbers identical to pycocotools): `bbox_mAP` = stats[0], `bbox_mAP_50`, `bbox_mAP_75`, `bbox_mAP_s/m/l`.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { evaluate, parseGroundTruth, type CocoDetection } from '@sweeps/coco-eval';
+import { PermanentTrialError } from '@sweeps/core';
+import * as tf from '@tensorflow/tfjs-core';
+
+import { iterateBatches, type DetectionBatch } from '../data/batches.ts';
+import { DatasetError } from '../data/errors.ts';
+import { loadCocoDataset, type CocoDataset } from '../data/load.ts';
+import { createDetector, type Detector } from '../detector/index.ts';
+import { applyBnUpdates, type BnUpdate } from '../model/layers.ts';
+import type { TrainTask } from '../train/task.ts';
+import type { RunPlan } from './options.ts';
+import { initBackbone } from './tasks.ts';
+
+/** The metric names reported per epoch, in COCO's stats order (the first six). */
+export const BBOX_METRICS = ['bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l'] as const;
+
+function loadSplit(dataDir: string, split: 'train' | 'val', limit?: number): CocoDataset {
+  try {
+    const ds = loadCocoDataset({ imagesDir: path.join(dataDir, split), annotationsFile: path.join(dataDir, 'annotations', `instances_${split}.json`) });
+    return limit === undefined ? ds : { ...ds, images: ds.images.slice(0, limit) };
+  } catch (err) {
+    if (err instanceof DatasetError) throw new PermanentTrialError(`detection data: ${err.message}`, 'invalid');
+    throw err;
+  }
+}
+
+function buildDetector(plan: RunPlan, numClasses: number): Detector {
+  const o = plan.options;
+  const backbone = { depth: o.depth, width: o.width, style: o.style, frozenStages: o.frozen_stages, normEval: plan.normEval, seed: plan.seed };
+  return createDetector({ numClasses, backbone, seed: plan.seed, ...(o.scale ? { imageScale: o.scale } : {}) }, o.preset);
+}
+
+/** COCO detections of the val split (category ids from the dataset), predicted in eval mode. */
+export function predictSplit(detector: Detector, val: CocoDataset, batchSize: number): CocoDetection[] {
+  const out: CocoDetection[] = [];
+  for (const b of iterateBatches(val, { batchSize, scale: detector.config.imageScale })) {
+    const images = tf.tensor4d(b.images, b.shape);
+    const metas = b.imgShapes.map((imgShape, i) => ({ imgShape, scaleFactor: b.scaleFactors[i]! }));
+    tf.engine().startScope(); // frees whatever predict leaves behind (its result is plain numbers)
+    let perImage: ReturnType<Detector['predict']>;
+    try {
+      perImage = detector.predict(images, metas);
+    } finally {
+      tf.engine().endScope();
+      images.dispose();
+    }
+    perImage.forEach((dets, i) => {
+      for (const d of dets) {
+        if (!(d.bbox[2] > 0 && d.bbox[3] > 0)) continue; // COCO results need a positive size
+        out.push({ image_id: b.imageIds[i]!, category_id: val.categories[d.label]!.id, bbox: d.bbox, score: d.score });
+      }
+    });
+  }
+  return out;
+}
+
+/** Evaluates val detections with pycocotools' numbers; the images evaluated are those of `val`. */
+export function bboxMetrics(val: CocoDataset, detections: CocoDetection[]): Record<string, number> {
+  const raw = parseGroundTruth(JSON.parse(readFileSync(val.annotationsFile, 'utf8')));
+  const ids = new Set(val.images.map((i) => i.id));
+  const gt = { ...raw, images: raw.images.filter((i) => ids.has(i.id)), annotations: raw.annotations.filter((a) => ids.has(a.image_id)) };
+  const stats = evaluate(gt, detections).stats;
+  // pycocotools reports -1 where there is nothing to measure (no object of that size): keep it, it is what mmdet logs.
+  return Object.fromEntries(BBOX_METRICS.map((name, i) => [name, stats[i]!]));
+}
+
+/** Builds the task: both splits, the detector sized for their classes, the backbone from the checkpoint. */
+export async function detectionTask(plan: RunPlan, log: (line: string) => void): Promise<TrainTask<unknown>> {
+  const o = plan.options;
+  const train = loadSplit(o.data_dir!, 'train', o.train_images);
+  const val = loadSplit(o.data_dir!, 'val', o.val_images);
+  const detector = buildDetector(plan, train.categories.length);
+  try {
+    await initBackbone(detector.backbone, plan.init, log);
+  } catch (err) {
+    detector.dispose();
+    throw err;
+  }
+  const pending: BnUpdate[] = [];
+  const discard = () => (tf.dispose(pending.flatMap((u) => [u.mean, u.variance])), (pending.length = 0));
+  const scale = detector.config.imageScale;
+  const task: TrainTask<DetectionBatch> = {
+    params: detector.params,
+    variables: detector.variables,
+    roles: detector.roles,
+    itersPerEpoch: Math.ceil(train.images.length / o.batch_size),
+    batches: (epoch, seed) => iterateBatches(train, { batchSize: o.batch_size, scale, flipProb: 0.5, shuffle: true, seed, epoch }),
+    lossFn: (batch, rng) => {
+      discard();
+      const { total, terms } = detector.lossFn(batch, rng, plan.normEval ? {} : { bnUpdates: pending });
+      return { total, terms: { ...terms } };
+    },
+    afterStep: () => applyBnUpdates(detector.backbone.params, pending),
+    evaluate: () => bboxMetrics(val, predictSplit(detector, val, o.batch_size)),
+    dispose: () => (discard(), detector.dispose()),
+  };
+  return task as TrainTask<unknown>;
+}

@@ -1,0 +1,71 @@
+/**
+ * The JSON-line protocol between a trial process (`bin/train-child.ts`) and `createTfjsTrainer`, on the child's
+ * stdout: `{"epoch": 1, "loss": ..., "lr": ...}` per epoch (the `command` trainer's format, so `npm run train`
+ * output can be piped anywhere), then `{"final": {...}, "backend": ..., "device": ...}` or
+ * `{"error": {"reason": ..., "message": ...}}`. Any other line is log output.
+ */
+
+/** Exit codes of the trial process; the trainer maps them back to failure kinds. */
+export const EXIT = { ok: 0, transient: 1, invalid: 2, diverged: 3, failed: 4 } as const;
+
+/** A parsed protocol line. */
+export type ChildMessage =
+  | { type: 'epoch'; epoch: number; metrics: Record<string, number> }
+  | { type: 'final'; metrics: Record<string, number>; backend: string; device: string }
+  | { type: 'error'; reason: 'invalid' | 'diverged' | 'failed' | 'transient'; message: string };
+
+/** JSON has no NaN or Infinity: encode them as strings so a diverged metric stays visible. */
+function encodeNumbers(metrics: Record<string, number>): Record<string, number | string> {
+  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : String(v)]));
+}
+
+function decodeNumbers(value: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (value === null || typeof value !== 'object') return out;
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'number') out[k] = v;
+    else if (v === null || v === 'NaN' || v === 'Infinity' || v === '-Infinity') out[k] = Number(v ?? Number.NaN);
+  }
+  return out;
+}
+
+/** The stdout line of one epoch. */
+export function epochLine(epoch: number, metrics: Record<string, number>): string {
+  return JSON.stringify({ epoch, ...encodeNumbers(metrics) });
+}
+
+/** The stdout line of a finished trial. */
+export function finalLine(metrics: Record<string, number>, backend: string, device: string): string {
+  return JSON.stringify({ final: encodeNumbers(metrics), backend, device });
+}
+
+/** The stdout line of a failed trial. */
+export function errorLine(reason: 'invalid' | 'diverged' | 'failed' | 'transient', message: string): string {
+  return JSON.stringify({ error: { reason, message } });
+}
+
+/** Parses one stdout line; null for log output. */
+export function parseChildLine(line: string): ChildMessage | null {
+  const text = line.trim();
+  if (!text.startsWith('{')) return null;
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  if (obj === null || typeof obj !== 'object') return null;
+  if (typeof obj['epoch'] === 'number' && Number.isInteger(obj['epoch'])) {
+    const { epoch, ...rest } = obj;
+    return { type: 'epoch', epoch: epoch as number, metrics: decodeNumbers(rest) };
+  }
+  if (obj['final'] !== undefined) {
+    return { type: 'final', metrics: decodeNumbers(obj['final']), backend: String(obj['backend'] ?? ''), device: String(obj['device'] ?? '') };
+  }
+  const error = obj['error'] as { reason?: unknown; message?: unknown } | undefined;
+  if (error && typeof error === 'object') {
+    const reason = ['invalid', 'diverged', 'failed'].includes(String(error.reason)) ? (error.reason as 'invalid') : 'transient';
+    return { type: 'error', reason, message: String(error.message ?? '') };
+  }
+  return null;
+}

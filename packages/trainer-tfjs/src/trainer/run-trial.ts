@@ -1,0 +1,96 @@
+/**
+ * One trial, inside the trial's own process: pick the backend, build the task, run the loop, report epochs.
+ * `bin/train-child.ts` wraps it with the JSON-line protocol that `createTfjsTrainer` reads.
+ */
+import { PermanentTrialError, type TrialRun } from '@sweeps/core';
+import { z } from 'zod';
+
+import type { BackendName } from '../backend/backend-probes.ts';
+import { BackendUnavailableError, selectBackend } from '../backend/select-backend.ts';
+import { trainLoop } from '../train/loop.ts';
+import { formatIssues, resolvePlan } from './options.ts';
+import { buildTask } from './tasks.ts';
+
+/** What the child process is given: the trial, and where its checkpoints go. */
+export interface TrainJob {
+  trial: TrialRun;
+  /** Per-epoch training checkpoints; none when absent. */
+  checkpointDir?: string;
+  /** A file of an earlier attempt's checkpoint directory. */
+  resumeFrom?: string;
+  /** Overrides `trainer.options.backend` (the CLI's `--backend`). */
+  backend?: BackendName;
+}
+
+/** A finished trial: the last epoch's metrics and what ran it. */
+export interface TrialOutcome {
+  metrics: Record<string, number>;
+  backend: string;
+  device: string;
+}
+
+const TrialSchema = z.object({
+  trialId: z.string().default('local'),
+  sweepId: z.string().default('local'),
+  checkpoint: z.object({ name: z.string().default('checkpoint'), uri: z.string(), format: z.string().optional(), prefix: z.string().optional() }),
+  optimizer: z.string(),
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  fixed: z.record(z.string(), z.unknown()).default({}),
+  seed: z.number().int().min(0).default(0),
+  trainer: z.looseObject({ kind: z.literal('tfjs').default('tfjs'), options: z.record(z.string(), z.unknown()).default({}) }).default({ kind: 'tfjs', options: {} }),
+  metricName: z.string().default('bbox_mAP'),
+});
+
+const JobSchema = z.strictObject({
+  trial: TrialSchema,
+  checkpointDir: z.string().optional(),
+  resumeFrom: z.string().optional(),
+  backend: z.enum(['tensorflow', 'webgpu', 'tensorflow-cpu', 'wasm', 'cpu']).optional(),
+});
+
+/** Parses a job (the trial JSON the trainer sends, or a `--config` file); missing trial fields get defaults. */
+export function parseTrainJob(value: unknown): TrainJob {
+  const parsed = JobSchema.safeParse(value);
+  if (!parsed.success) throw new PermanentTrialError(`invalid train job: ${formatIssues(parsed.error, 'job')}`, 'invalid');
+  return parsed.data as TrainJob;
+}
+
+/** Hooks of {@link runTrial}. */
+export interface RunTrialIo {
+  onEpoch(epoch: number, metrics: Record<string, number>): void | Promise<void>;
+  log(line: string): void;
+  signal?: AbortSignal;
+}
+
+/** Runs a trial in this process. Throws `PermanentTrialError` for failures that would repeat. */
+export async function runTrial(job: TrainJob, io: RunTrialIo): Promise<TrialOutcome> {
+  const plan = resolvePlan(job.trial);
+  const force = job.backend ?? plan.backend;
+  const visible = process.env['CUDA_VISIBLE_DEVICES'];
+  let selected;
+  try {
+    selected = await selectBackend({ ...(force ? { force } : {}), ...(visible === undefined ? {} : { visibleDevices: visible }) });
+  } catch (err) {
+    if (err instanceof BackendUnavailableError) throw new PermanentTrialError(err.message, 'failed');
+    throw err;
+  }
+  io.log(`backend ${selected.name}: ${selected.device}${selected.skipped ? ` (passed by: ${selected.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}`);
+  const task = await buildTask(plan, io.log);
+  try {
+    const result = await trainLoop(task, {
+      epochs: plan.epochs,
+      seed: plan.seed,
+      optimizer: plan.optimizer,
+      schedule: plan.schedule,
+      fingerprint: JSON.stringify({ plan, trial: job.trial.trialId }),
+      ...(job.checkpointDir ? { checkpointDir: job.checkpointDir } : {}),
+      ...(job.resumeFrom ? { resumeFrom: job.resumeFrom } : {}),
+      ...(io.signal ? { signal: io.signal } : {}),
+      onEpoch: io.onEpoch,
+      log: io.log,
+    });
+    return { metrics: result.metrics, backend: selected.name, device: selected.device };
+  } finally {
+    task.dispose?.();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The `tfjs` trainer: one child Node process per trial (`bin/train-child.ts` under tsx), detached in its own
+ * process group with the slot's environment (CUDA_VISIBLE_DEVICES), the trial JSON on stdin, per-epoch JSON
+ * lines on stdout forwarded to `ctx.reportEpoch`. Abort kills the whole group (SIGTERM, then SIGKILL).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { OutputTail, PermanentTrialError, type Trainer, type TrainerContext, type TrainerResult, type TrialRun } from '@sweeps/core';
+
+import { resolvePlan } from './options.ts';
+import { EXIT, parseChildLine, type ChildMessage } from './protocol.ts';
+import type { TrainJob } from './run-trial.ts';
+
+/** Milliseconds between SIGTERM and SIGKILL when a trial is stopped. */
+const KILL_GRACE_MS = 5_000;
+
+/** The child entry point and the tsx loader it runs under (absolute: the worker's cwd may be anywhere). */
+export const CHILD_ENTRY = fileURLToPath(new URL('../bin/train-child.ts', import.meta.url));
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** Options of {@link createTfjsTrainer}. */
+export interface TfjsTrainerOptions {
+  /** Milliseconds between SIGTERM and SIGKILL on abort. Default 5000. */
+  killGraceMs?: number;
+}
+
+/** Creates the `tfjs` trainer (what the worker's registry loads). */
+export function createTfjsTrainer(options: TfjsTrainerOptions = {}): Trainer {
+  return { kind: 'tfjs', run: (trial, ctx) => runInChild(trial, ctx, options.killGraceMs ?? KILL_GRACE_MS) };
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal); // the group: the trial process and anything it started
+  } catch {
+    child.kill(signal);
+  }
+}
+
+interface Watch {
+  tail: OutputTail;
+  pending: Promise<void>[];
+  final?: Extract<ChildMessage, { type: 'final' }>;
+  error?: Extract<ChildMessage, { type: 'error' }>;
+}
+
+async function runInChild(trial: TrialRun, ctx: TrainerContext, graceMs: number): Promise<TrainerResult> {
+  resolvePlan(trial); // fail fast, before a process starts, on bad options or a missing checkpoint
+  ctx.signal.throwIfAborted();
+  const job: TrainJob = { trial, checkpointDir: ctx.checkpointDir, ...(ctx.resumeFrom ? { resumeFrom: ctx.resumeFrom } : {}) };
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD_ENTRY], {
+    env: { ...process.env, ...ctx.env, SWEEPS_TRIAL_ID: trial.trialId },
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin!.on('error', () => {}); // a child that dies early closes stdin; its exit tells why
+  child.stdin!.end(JSON.stringify(job));
+  const watch: Watch = { tail: new OutputTail(), pending: [] };
+  createInterface({ input: child.stdout! }).on('line', (line) => onLine(line, watch, ctx));
+  createInterface({ input: child.stderr! }).on('line', (line) => (watch.tail.push(line), ctx.log(line)));
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    killGroup(child, 'SIGTERM');
+    killTimer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+    killTimer.unref();
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', (err) => reject(new PermanentTrialError(`could not start the trial process: ${err.message}`, 'failed')));
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  }).finally(() => {
+    ctx.signal.removeEventListener('abort', onAbort);
+    clearTimeout(killTimer);
+  });
+  await Promise.all(watch.pending);
+  return outcome(exit, watch, ctx);
+}
+
+function onLine(line: string, watch: Watch, ctx: TrainerContext): void {
+  const message = parseChildLine(line);
+  if (message === null) return void (watch.tail.push(line), ctx.log(line));
+  if (message.type === 'epoch') watch.pending.push(ctx.reportEpoch(message.epoch, message.metrics));
+  else if (message.type === 'final') watch.final = message;
+  else watch.error = message;
+}
+
+function outcome(exit: { code: number | null; signal: NodeJS.Signals | null }, watch: Watch, ctx: TrainerContext): TrainerResult {
+  if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('trial aborted');
+  if (exit.code === EXIT.ok && watch.final) {
+    return { metrics: watch.final.metrics, backend: watch.final.backend, device: watch.final.device };
+  }
+  const error = watch.error;
+  if (error && error.reason !== 'transient') throw new PermanentTrialError(error.message, error.reason);
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const detail = error ? `${error.message}\n` : '';
+  // A crash or a foreign kill may not repeat (out of memory, a lost device): transient, retried by the worker.
+  throw new Error(`the trial process ${how}: ${detail}${watch.tail.text()}`);
+}
