@@ -48,7 +48,7 @@ async function benchOrchestration(stack: Stack, trials: number) {
   if (r.json.totalTrials !== trials) throw new Error(`expected ${trials} trials, got ${r.text}`);
   await waitFor('every trial to succeed', async () => (await stack.db.trial.count({ where: { sweepId: r.json.id, state: 'succeeded' } })) === trials, 600_000, 20);
   const s = (performance.now() - t0) / 1000;
-  stack.killWorkers();
+  await stack.stopWorkers();
   return { name: 'orchestration-noop-2-workers', trials, seconds: s, trials_per_s: trials / s, ms_per_trial: (s * 1000) / trials, target_trials_per_s: 500 };
 }
 

@@ -31,7 +31,9 @@ export interface StartedProcess {
 }
 
 function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv): StartedProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // SWEEPS_NODE_ARGS adds Node flags to the started processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile.
+  const nodeArgs = (process.env.SWEEPS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const output: string[] = [];
   const keep = (chunk: Buffer) => { output.push(...chunk.toString().split('\n').filter(Boolean)); if (output.length > 400) output.splice(0, output.length - 400); };
   child.stdout!.on('data', keep);
@@ -123,6 +125,12 @@ export class Stack {
         try { process.kill(-p.child.pid!, 'SIGKILL'); } catch { /* already gone */ }
       }
     }
+  }
+
+  /** Stops every running worker with SIGTERM and waits for it to exit (a graceful stop, as in production). */
+  async stopWorkers(): Promise<void> {
+    const alive = this.workers.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+    await Promise.all(alive.map((p) => new Promise<void>((resolve) => { p.child.once('exit', () => resolve()); p.child.kill('SIGTERM'); })));
   }
 
   async stop(): Promise<void> {

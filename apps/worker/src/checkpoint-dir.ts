@@ -1,12 +1,14 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Creates the trial's checkpoint directory; on a later attempt also finds the newest file an earlier one left. */
-export async function prepareCheckpointDir(dataDir: string, trialId: string, firstAttempt: boolean): Promise<{ dir: string; latest?: string }> {
+/**
+ * The trial's checkpoint directory (created by the trainer when it writes there) and, on a later attempt, the
+ * newest file an earlier attempt left in it.
+ */
+export async function findCheckpointDir(dataDir: string, trialId: string, firstAttempt: boolean): Promise<{ dir: string; latest?: string }> {
   const dir = path.join(dataDir, 'trials', trialId);
-  await mkdir(dir, { recursive: true });
   if (firstAttempt) return { dir }; // nothing to resume from
-  const names = await readdir(dir);
+  const names = await readdir(dir).catch(() => [] as string[]);
   let latest: { file: string; mtime: number } | undefined;
   for (const name of names) {
     const file = path.join(dir, name);

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { startWorker } from './daemon.ts';
 import { readWorkerEnv } from './env.ts';
+import { createLineLogger } from './line-logger.ts';
 
 const positiveInt = (what: string) => (value: string) => {
   const n = Number(value);
@@ -17,7 +18,7 @@ const program = new Command('sweeps-worker')
   .parse();
 const opts = program.opts<{ slots?: number; id?: string; grace: number }>();
 
-const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
+const log = createLineLogger();
 let env;
 try {
   env = readWorkerEnv();
@@ -36,6 +37,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     if (stopping) return;
     stopping = true;
     log(`${signal}: taking no new trials; running ones have ${opts.grace} s to finish`);
-    worker.stop(opts.grace * 1000).then(() => { log('worker stopped'); process.exit(0); }, (err: Error) => { log(`stop failed: ${err.message}`); process.exit(1); });
+    worker.stop(opts.grace * 1000).then(
+      () => { log('worker stopped'); log.flush(); process.exit(0); },
+      (err: Error) => { log(`stop failed: ${err.message}`); log.flush(); process.exit(1); },
+    );
   });
 }

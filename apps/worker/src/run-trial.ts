@@ -6,7 +6,7 @@ import { OutputTail, PermanentTrialError, type TrainerResult } from '@sweeps/cor
 import { claimTrial, completeTrial, failTrial, handBackTrial, recordEpoch, type Db } from '@sweeps/db';
 import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
 import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
-import { prepareCheckpointDir } from './checkpoint-dir.ts';
+import { findCheckpointDir } from './checkpoint-dir.ts';
 import { slotEnv, type SlotPool } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
@@ -37,7 +37,7 @@ export async function runTrialJob(deps: RunTrialDeps, job: Job, token: string | 
   const timer = timeoutS > 0 ? setTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000) : undefined;
   try {
     const trainer = await deps.trainers.get(claim.run.trainer.kind);
-    const { dir, latest } = await prepareCheckpointDir(deps.dataDir, trialId, claim.attempts <= 1);
+    const { dir, latest } = await findCheckpointDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(`trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`);
     const result = await trainer.run(claim.run, {
       reportEpoch: (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),

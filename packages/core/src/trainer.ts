@@ -37,7 +37,10 @@ export type EpochMetrics = Record<string, number>;
 export interface TrainerContext {
   /** Records one epoch's metrics; resolves once they are stored. Epochs count from 1. */
   reportEpoch(epoch: number, metrics: EpochMetrics): Promise<void>;
-  /** A directory private to this trial where checkpoints may be written (kept across retries). */
+  /**
+   * A directory private to this trial where checkpoints may be written (kept across retries). It may not exist
+   * yet: a trainer that writes there creates it (`mkdir -p`), so trials that write nothing cost no file system work.
+   */
   checkpointDir: string;
   /**
    * The newest file an earlier attempt of the same trial wrote into `checkpointDir`, to resume from; absent on a

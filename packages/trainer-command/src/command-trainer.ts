@@ -3,6 +3,7 @@
  * child process in its own process group, never through a shell, and reads per-epoch metrics from its stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { OutputTail, PermanentTrialError, type EpochMetrics, type Trainer, type TrainerContext, type TrainerResult, type TrialRun } from '@sweeps/core';
@@ -48,6 +49,7 @@ export class CommandTrainer implements Trainer {
       throw new PermanentTrialError((err as Error).message, 'invalid');
     }
     const cwd = path.resolve(this.baseDir, spec.cwd ?? '.');
+    await mkdir(ctx.checkpointDir, { recursive: true }); // the command may write there ({checkpoint_dir})
     const env = { ...process.env, ...ctx.env, ...extraEnv, SWEEPS_TRIAL_ID: trial.trialId, SWEEPS_CHECKPOINT_DIR: ctx.checkpointDir };
     return this.spawnAndWatch(argv, cwd, env, trial.metricName, ctx);
   }
