@@ -108,6 +108,9 @@ describe('resilience', () => {
     const failed = (await trialsOf(sweepId)).find((t) => t.state === 'failed')!;
     const detail = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${failed.id}`)).json;
     expect(detail.error).toMatch(/diverged/);
+    const grid = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/grid`)).json.matrices[0];
+    expect(grid.failed).toEqual([[0], [1]]);
+    expect((await stack.call('GET', `/api/v1/sweeps/${sweepId}/export?format=md&table=grid`)).text).toContain('| 100 | failed |');
     const ok = (await trialsOf(sweepId)).find((t) => t.state === 'succeeded')!;
     const r = await stack.call('POST', `/api/v1/sweeps/${sweepId}/retry-failed`);
     expect(r.json.requeued).toBe(1);

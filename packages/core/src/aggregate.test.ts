@@ -71,13 +71,17 @@ describe('grid', () => {
       cell('r50-base', 'SGD', 0.01, 1e-4, 0.25, { configHash: 'm0.8', params: { lr: 0.01, weight_decay: 1e-4, momentum: 0.8 } }),
       cell('r50-base', 'SGD', 0.02, 1e-5, Number.NaN),
     ];
-    const grid = buildGrid(checkpoints.slice(0, 1), [{ optimizer: 'SGD', lrs: [0.04, 0.01, 0.02], weightDecays: [1e-4, 1e-5] }], results, 'maximize');
+    const failures = [{ checkpoint: 'r50-base', optimizer: 'SGD', lr: 0.02, weightDecay: 1e-5, n: 1 }, { checkpoint: 'other', optimizer: 'SGD', lr: 0.02, weightDecay: 1e-5, n: 5 }];
+    const grid = buildGrid(checkpoints.slice(0, 1), [{ optimizer: 'SGD', lrs: [0.04, 0.01, 0.02], weightDecays: [1e-4, 1e-5] }], results, 'maximize', failures);
     expect(grid).toHaveLength(1);
     const m = grid[0]!;
     expect(m.lrs).toEqual([0.01, 0.02, 0.04]);
     expect(m.weightDecays).toEqual([1e-5, 1e-4]);
     expect(m.values.map((row) => row.map((v) => v?.mean ?? null))).toEqual([[null, 0.25], [null, null], [0.3, null]]);
+    expect(m.failed).toEqual([[0, 0], [1, 0], [0, 0]]);
     expect(gridToMarkdown(grid, 'bbox_mAP')).toContain('| 0.01 | - | 0.2500 |');
-    expect(gridToCsv(grid, 'bbox_mAP').split('\n')[2]).toBe('r50-base,SGD,0.01,0.0001,0.25,,1,m0.8');
+    expect(gridToMarkdown(grid, 'bbox_mAP')).toContain('| 0.02 | failed | - |');
+    expect(gridToCsv(grid, 'bbox_mAP').split('\n')[2]).toBe('r50-base,SGD,0.01,0.0001,0.25,,1,0,m0.8');
+    expect(gridToCsv(grid, 'bbox_mAP').split('\n')[3]).toBe('r50-base,SGD,0.02,0.00001,,,0,1,');
   });
 });

@@ -83,6 +83,17 @@ export interface GridMatrix {
   lrs: number[];
   weightDecays: number[];
   values: Array<Array<CellResult | null>>;
+  /** Failed trials per cell (e.g. diverged), so an empty cell can say why it is empty. */
+  failed: number[][];
+}
+
+/** Failed trials of one (checkpoint, optimizer, lr, weight decay) cell. */
+export interface FailedCell {
+  checkpoint: string;
+  optimizer: string;
+  lr: number;
+  weightDecay: number;
+  n: number;
 }
 
 function sortedUnique(values: number[]): number[] {
@@ -98,6 +109,7 @@ export function buildGrid(
   axes: Array<{ optimizer: string; lrs: number[]; weightDecays: number[] }>,
   results: CellResult[],
   goal: Goal,
+  failures: FailedCell[] = [],
 ): GridMatrix[] {
   const matrices: GridMatrix[] = [];
   for (const c of checkpoints) {
@@ -105,6 +117,13 @@ export function buildGrid(
       const lrs = sortedUnique(axis.lrs);
       const weightDecays = sortedUnique(axis.weightDecays);
       const values = lrs.map(() => weightDecays.map((): CellResult | null => null));
+      const failed = lrs.map(() => weightDecays.map(() => 0));
+      for (const f of failures) {
+        if (f.checkpoint !== c.name || f.optimizer !== axis.optimizer) continue;
+        const i = lrs.indexOf(f.lr);
+        const j = weightDecays.indexOf(f.weightDecay);
+        if (i >= 0 && j >= 0) failed[i]![j]! += f.n;
+      }
       for (const r of results) {
         if (r.checkpoint !== c.name || r.optimizer !== axis.optimizer || !Number.isFinite(r.mean)) continue;
         const i = lrs.indexOf(Number(r.params.lr));
@@ -113,7 +132,7 @@ export function buildGrid(
         const cur = values[i]![j]!;
         if (cur === null || ranksBefore(r, cur, goal)) values[i]![j] = r;
       }
-      matrices.push({ checkpoint: c.name, optimizer: axis.optimizer, lrs, weightDecays, values });
+      matrices.push({ checkpoint: c.name, optimizer: axis.optimizer, lrs, weightDecays, values, failed });
     }
   }
   return matrices;

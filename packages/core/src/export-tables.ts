@@ -55,22 +55,26 @@ export function bestTableToMarkdown(table: BestTable): string {
 }
 
 export function gridToCsv(grid: GridMatrix[], metric: string): string {
-  const header = ['checkpoint', 'optimizer', 'lr', 'weight_decay', `${metric}_mean`, `${metric}_std`, 'seeds', 'config_hash'];
+  const header = ['checkpoint', 'optimizer', 'lr', 'weight_decay', `${metric}_mean`, `${metric}_std`, 'seeds', 'failed', 'config_hash'];
   const rows: unknown[][] = [];
   for (const m of grid) {
     m.lrs.forEach((lr, i) => m.weightDecays.forEach((wd, j) => {
       const v = m.values[i]![j]!;
-      rows.push([m.checkpoint, m.optimizer, lr, wd, v?.mean, v?.std, v?.n ?? 0, v?.configHash]);
+      rows.push([m.checkpoint, m.optimizer, lr, wd, v?.mean, v?.std, v?.n ?? 0, m.failed[i]![j]!, v?.configHash]);
     }));
   }
   return csv([header, ...rows]);
 }
 
-/** One lr (rows) x weight decay (columns) table per checkpoint and optimizer. */
+/** One lr (rows) x weight decay (columns) table per checkpoint and optimizer; `failed` where every trial failed. */
 export function gridToMarkdown(grid: GridMatrix[], metric: string): string {
   const blocks = grid.map((m) => {
     const head = `### ${m.checkpoint} · ${m.optimizer} · ${metric}\n\n| lr \\ wd | ${m.weightDecays.join(' | ')} |\n|---|${m.weightDecays.map(() => '---').join('|')}|`;
-    const body = m.lrs.map((lr, i) => `| ${lr} | ${m.values[i]!.map((v) => formatMetric(v?.mean)).join(' | ')} |`);
+    const cell = (i: number, j: number) => {
+      const v = m.values[i]![j]!;
+      return v ? formatMetric(v.mean) : m.failed[i]![j]! > 0 ? 'failed' : '-';
+    };
+    const body = m.lrs.map((lr, i) => `| ${lr} | ${m.weightDecays.map((_, j) => cell(i, j)).join(' | ')} |`);
     return [head, ...body].join('\n');
   });
   return blocks.join('\n\n') + '\n';

@@ -1,5 +1,5 @@
 /** Grid and best-setting inputs, aggregated in SQL: one row per (checkpoint, cell), never one per trial. */
-import type { CellResult } from '@sweeps/core';
+import type { CellResult, FailedCell } from '@sweeps/core';
 import type { Db } from './client.ts';
 
 type Goal = 'maximize' | 'minimize';
@@ -46,6 +46,16 @@ export async function bestCellResults(db: Db, sweepId: string, goal: Goal): Prom
 export async function gridCellResults(db: Db, sweepId: string, goal: Goal): Promise<CellResult[]> {
   const rows = await rankedCells(db, sweepId, goal, 'grid-cell');
   return rows.map((r) => ({ checkpoint: r.checkpoint, optimizer: r.optimizer, configHash: r.config_hash, params: { lr: r.lr, weight_decay: r.weight_decay }, n: r.n, mean: r.mean, std: r.std }));
+}
+
+/** Failed trials per (checkpoint, optimizer, lr, weight decay), to mark grid cells that have no result. */
+export async function failedGridCells(db: Db, sweepId: string): Promise<FailedCell[]> {
+  const rows = await db.$queryRaw<Array<{ checkpoint: string; optimizer: string; lr: number; weight_decay: number; n: number }>>`
+    SELECT k.name AS checkpoint, t.optimizer, t.lr, t.weight_decay, count(*)::int AS n
+    FROM trials t JOIN checkpoints k ON k.id = t.checkpoint_id
+    WHERE t.sweep_id = ${sweepId} AND t.state = 'failed'
+    GROUP BY k.name, t.optimizer, t.lr, t.weight_decay`;
+  return rows.map((r) => ({ checkpoint: r.checkpoint, optimizer: r.optimizer, lr: r.lr, weightDecay: r.weight_decay, n: r.n }));
 }
 
 /** Durations of finished trials, for Prometheus: count, sum and a few buckets, per state. */

@@ -3,7 +3,7 @@ import {
   bestTableToCsv, bestTableToMarkdown, buildBestTable, buildGrid, gridToCsv, gridToMarkdown, OPTIMIZERS,
   type SweepSpec,
 } from '@sweeps/core';
-import { bestCellResults, countsBySweep, gridCellResults, emptyCounts, getSweep, getTrial, listSweeps, listTrials, listWorkers, type TrialListFilter } from '@sweeps/db';
+import { bestCellResults, countsBySweep, failedGridCells, gridCellResults, emptyCounts, getSweep, getTrial, listSweeps, listTrials, listWorkers, type TrialListFilter } from '@sweeps/db';
 import type { ApiDeps } from './deps.ts';
 
 /** queued: nothing started; running; finished: every trial has a final state; cancelled. */
@@ -64,7 +64,8 @@ function gridAxes(spec: SweepSpec) {
 
 export async function gridView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
-  const matrices = buildGrid(sweep.checkpoints, gridAxes(sweep.spec), await gridCellResults(deps.db, sweepId, sweep.metricGoal), sweep.metricGoal);
+  const [results, failures] = await Promise.all([gridCellResults(deps.db, sweepId, sweep.metricGoal), failedGridCells(deps.db, sweepId)]);
+  const matrices = buildGrid(sweep.checkpoints, gridAxes(sweep.spec), results, sweep.metricGoal, failures);
   return { metric: sweep.metricName, goal: sweep.metricGoal, matrices };
 }
 

@@ -6,7 +6,7 @@ import type { CliEnv } from '../env.ts';
 import { clientFor, out } from './context.ts';
 
 interface Cell { mean: number; std: number | null; n: number }
-interface Grid { metric: string; matrices: Array<{ checkpoint: string; optimizer: string; lrs: number[]; weightDecays: number[]; values: Array<Array<Cell | null>> }> }
+interface Grid { metric: string; matrices: Array<{ checkpoint: string; optimizer: string; lrs: number[]; weightDecays: number[]; values: Array<Array<Cell | null>>; failed: number[][] }> }
 interface Best { metric: string; baseline: string | null; rows: Array<{ checkpoint: string; baseline: boolean; status: string; gain: number | null; best: (Cell & { optimizer: string; params: Record<string, number> }) | null }> }
 
 export function addResultCommands(program: Command, env: CliEnv): void {
@@ -15,7 +15,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
       const g = await clientFor(cmd, env).request<Grid>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/grid`);
       for (const m of g.matrices) {
         out(`\n${m.checkpoint} · ${m.optimizer} · ${g.metric} (rows: lr, columns: weight decay)`);
-        out(table(['lr \\ wd', ...m.weightDecays.map(String)], m.lrs.map((lr, i) => [lr, ...m.values[i]!.map((v) => metric(v?.mean))])));
+        out(table(['lr \\ wd', ...m.weightDecays.map(String)], m.lrs.map((lr, i) => [lr, ...m.values[i]!.map((v, j) => (v ? metric(v.mean) : m.failed[i]![j]! > 0 ? 'failed' : '-'))])));
       }
     });
 

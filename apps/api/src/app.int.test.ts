@@ -1,0 +1,63 @@
+/** The fastify app in-process over the real PostgreSQL and Redis: docs, rate limit, and the CLI's key command. */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, createDb, findApiKey } from '@sweeps/db';
+import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { buildApp } from './app.ts';
+
+const db = createDb(TEST_DATABASE_URL);
+const redis = createRedis(TEST_REDIS_URL);
+const names = queueNames(`api${randomBytes(3).toString('hex')}`);
+const queue = createTrialQueue(names, redis);
+const deps = { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 };
+let app: Awaited<ReturnType<typeof buildApp>>;
+let key = '';
+
+beforeAll(async () => {
+  app = await buildApp(deps, { logLevel: 'silent', rateLimitPerMin: 5 });
+  key = (await createApiKey(db, 'read', 'app-test')).key;
+});
+afterAll(async () => {
+  await app.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  redis.disconnect();
+  await db.$disconnect();
+});
+
+describe('the API app', () => {
+  it('serves its OpenAPI document with every sweep route', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const p of ['/api/v1/sweeps', '/api/v1/sweeps/{id}/grid', '/api/v1/sweeps/{id}/best', '/api/v1/sweeps/{id}/export', '/api/v1/workers']) {
+      expect(Object.keys(doc.paths)).toContain(p);
+    }
+  });
+
+  it('limits requests per key and says when to retry', async () => {
+    const headers = { authorization: `Bearer ${key}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await app.inject({ method: 'GET', url: '/api/v1/sweeps?limit=1', headers })).statusCode);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    const limited = await app.inject({ method: 'GET', url: '/api/v1/sweeps?limit=1', headers });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().error.code).toBe('RATE_LIMITED');
+    expect(limited.json().error.message).toMatch(/at most 5 a minute/);
+    // another key has its own budget
+    const other = (await createApiKey(db, 'read', 'app-test-2')).key;
+    expect((await app.inject({ method: 'GET', url: '/api/v1/sweeps?limit=1', headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(200);
+  });
+});
+
+describe('sweeps keys create', () => {
+  it('prints a working key as its last line', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['apps/cli/bin/sweeps.mjs', 'keys', 'create', '--scope', 'write', '--name', 'ci'], { env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL } });
+    const last = stdout.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^swk_[A-Za-z0-9_-]{20,}$/);
+    expect(await findApiKey(db, last)).toMatchObject({ scope: 'write' });
+    expect(stdout).toMatch(/not shown again/);
+  });
+});
