@@ -98,6 +98,19 @@ describe('resilience', () => {
     expect(retry.status).toBe(409);
   });
 
+  it('a trial over its time limit is killed and failed with the reason, without retries', async () => {
+    await stack.startWorker(`h-${stack.prefix}`);
+    const s = slowSweep('timeout', [1e-3], 5, 3000);
+    const spec = { ...s, trainer: { ...s.trainer, timeout_s: 2 } };
+    const sweepId = (await stack.call('POST', '/api/v1/sweeps', spec)).json.id;
+    const done = await stack.waitForPhase(sweepId, 'finished', 60_000);
+    expect(done.counts).toMatchObject({ failed: 1, total: 1 });
+    const t = (await trialsOf(sweepId))[0]!;
+    const detail = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${t.id}`)).json;
+    expect(detail.error).toBe('timed out after 2 s');
+    expect(detail.attempts).toBe(1);
+  });
+
   it('retry-failed re-runs only the failed trials', async () => {
     const w = await stack.startWorker(`g-${stack.prefix}`);
     const s = studySweep({ name: 'retry' });
