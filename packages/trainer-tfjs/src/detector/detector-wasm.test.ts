@@ -13,11 +13,11 @@ describe('the detector on the wasm backend (with backend/ training kernels)', ()
     const batch = syntheticBatch(2, 64, 3, 1);
     await selectBackend({ force: 'cpu' });
     const d = createDetector(TINY_DETECTOR);
-    const cpu = d.computeGradients(batch, createRng(5));
+    const cpu = await d.computeGradients(batch, createRng(5));
     const cpuGrads = Object.fromEntries(Object.entries(cpu.grads).map(([k, g]) => [k, Float32Array.from(g.dataSync())]));
     tf.dispose(Object.values(cpu.grads));
     await selectBackend({ force: 'wasm' });
-    const wasm = d.computeGradients(batch, createRng(5));
+    const wasm = await d.computeGradients(batch, createRng(5));
     for (const [k, v] of Object.entries(cpu.losses)) expect(wasm.losses[k], k).toBeCloseTo(v, 4);
     for (const [k, expected] of Object.entries(cpuGrads)) {
       const actual = wasm.grads[k]!.dataSync();
@@ -27,7 +27,7 @@ describe('the detector on the wasm backend (with backend/ training kernels)', ()
     }
     tf.dispose(Object.values(wasm.grads));
     const images = tf.tensor4d(batch.images, batch.shape);
-    expect(d.predict(images, batch.metas).map((l) => l.length <= 100)).toEqual([true, true]);
+    expect((await d.predictAsync(images, batch.metas)).map((l) => l.length <= 100)).toEqual([true, true]);
     images.dispose();
     d.dispose();
   }, 30_000);

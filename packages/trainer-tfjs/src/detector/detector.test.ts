@@ -55,9 +55,9 @@ describe('createDetector: parameters', () => {
 });
 
 describe('createDetector: training (cpu backend)', () => {
-  it('every trainable tensor gets a finite gradient; the four loss terms are finite', () => {
+  it('every trainable tensor gets a finite gradient; the four loss terms are finite', async () => {
     const d = createDetector(TINY_DETECTOR);
-    const { grads, losses } = d.computeGradients(batch, createRng(0));
+    const { grads, losses } = await d.computeGradients(batch, createRng(0));
     expect(Object.keys(grads).sort()).toEqual(Object.keys(d.variables).sort());
     for (const [key, g] of Object.entries(grads)) {
       expect(Number.isFinite(tf.sum(tf.abs(g)).dataSync()[0]), key).toBe(true);
@@ -73,14 +73,14 @@ describe('createDetector: training (cpu backend)', () => {
     d.dispose();
   }, 20_000);
 
-  it('20 AdamW steps on one tiny batch lower the loss (backbone frozen to keep the cpu run short)', () => {
+  it('20 AdamW steps on one tiny batch lower the loss (backbone frozen to keep the cpu run short)', async () => {
     const d = createDetector({ ...TINY_DETECTOR, backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 } });
     const opt = createOptimizer({ name: 'AdamW', lr: 2e-3, weight_decay: 1e-4 }, d.variables, { roles: d.roles });
     const rng = createRng(7);
     const history: number[] = [];
     const before = tf.memory().numTensors;
     for (let step = 0; step < 20; step++) {
-      const { grads, losses } = d.computeGradients(batch, rng);
+      const { grads, losses } = await d.computeGradients(batch, rng);
       opt.step(grads, 2e-3);
       tf.dispose(Object.values(grads));
       history.push(losses['loss']!);
@@ -96,10 +96,21 @@ describe('createDetector: training (cpu backend)', () => {
 });
 
 describe('createDetector: edge cases', () => {
-  it('an image without objects contributes only negatives; the losses stay finite', () => {
+  it('a step with proposals from trainingProposals (the webgpu path) equals the in-step one', async () => {
+    const d = createDetector({ ...TINY_DETECTOR, backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 } });
+    const inStep = await d.computeGradients(batch, createRng(3));
+    const proposals = await d.trainingProposals(batch);
+    const given = await d.computeGradients(batch, createRng(3), { proposals });
+    expect(given.losses).toEqual(inStep.losses);
+    for (const [k, g] of Object.entries(inStep.grads)) expect(Array.from(given.grads[k]!.dataSync())).toEqual(Array.from(g.dataSync()));
+    tf.dispose([...Object.values(inStep.grads), ...Object.values(given.grads)]);
+    d.dispose();
+  });
+
+  it('an image without objects contributes only negatives; the losses stay finite', async () => {
     const d = createDetector({ ...TINY_DETECTOR, backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 } });
     const empty = { ...batch, boxes: [batch.boxes[0]!, new Float32Array(0)], labels: [batch.labels[0]!, new Int32Array(0)] };
-    const { grads, losses } = d.computeGradients(empty, createRng(2));
+    const { grads, losses } = await d.computeGradients(empty, createRng(2));
     for (const k of ['loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox']) expect(Number.isFinite(losses[k]), k).toBe(true);
     tf.dispose(Object.values(grads));
     d.dispose();
@@ -107,19 +118,19 @@ describe('createDetector: edge cases', () => {
 });
 
 describe('createDetector: with the data layer', () => {
-  it('trains on and predicts for a batch of a generated COCO set (boxes in original pixels)', () => {
+  it('trains on and predicts for a batch of a generated COCO set (boxes in original pixels)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'detector-test-'));
     try {
       const set = generateDetectionSet({ seed: 1, outDir: dir, trainImages: 2, valImages: 1, minSize: 64, maxSize: 96 });
       const ds = loadCocoDataset(set.splits.train);
       const b = iterateBatches(ds, { batchSize: 2, scale: 64, flipProb: 0.5, shuffle: true, seed: 1 }).next().value as DetectionBatch;
       const d = createDetector({ ...TINY_DETECTOR, numClasses: ds.categories.length, backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 } });
-      const { grads, losses } = d.computeGradients(b, createRng(0));
+      const { grads, losses } = await d.computeGradients(b, createRng(0));
       expect(Number.isFinite(losses['loss'])).toBe(true);
       tf.dispose(Object.values(grads));
       const images = tf.tensor4d(b.images, b.shape);
       const metas = b.imgShapes.map((imgShape, i) => ({ imgShape, scaleFactor: b.scaleFactors[i]! }));
-      const detections = d.predict(images, metas);
+      const detections = await d.predictAsync(images, metas);
       const widths = b.imageIds.map((id) => ds.images.find((im) => im.id === id)!.width);
       detections.forEach((list, i) => list.forEach((det) => expect(det.bbox[0] + det.bbox[2]).toBeLessThanOrEqual(widths[i]! + 1e-3)));
       images.dispose();
@@ -137,10 +148,11 @@ describe('createDetector: predict', () => {
   });
   afterAll(() => d.dispose());
 
-  it('gives at most 100 COCO-style detections per image, scores above 0.05, sorted', () => {
+  it('gives at most 100 COCO-style detections per image, scores above 0.05, sorted', async () => {
     const images = tf.tensor4d(batch.images, batch.shape);
     const before = tf.memory().numTensors;
-    const detections = d.predict(images, batch.metas);
+    const detections = await d.predictAsync(images, batch.metas);
+    expect(d.predict(images, batch.metas)).toEqual(detections);
     expect(tf.memory().numTensors).toBe(before);
     expect(detections).toHaveLength(2);
     for (const list of detections) {

@@ -19,10 +19,9 @@ import { anchorsPerLocation, multiLevelAnchors } from './anchors.ts';
 import { createBBoxHead, type BBoxHead } from './bbox-head.ts';
 import { concatBoxes } from './boxes.ts';
 import { resolveDetectorConfig, type DetectorConfig, type DetectorConfigOverrides, type DetectorPreset } from './config.ts';
-import { runFpn } from './neck.ts';
 import { accuracy, l1Loss, sigmoidBceLoss, softmaxCeLoss } from './losses.ts';
 import type { Detection, ImageMeta } from './post-process.ts';
-import { predictDetections } from './predict.ts';
+import { predictDetections, predictDetectionsAsync } from './predict.ts';
 import { denseRcnnTargets, rcnnSamples } from './rcnn-targets.ts';
 import { extractRoiFeatures, type RoiExtractorConfig } from './roi-extractor.ts';
 import { createRpnHead, type RpnHead, type RpnOutput } from './rpn-head.ts';
@@ -52,6 +51,16 @@ function asRng(rng: SampleRng): Rng {
 export interface LossOptions {
   /** Receives batch statistics of training-mode BN layers (none with mmdet's `normEval`). */
   bnUpdates?: BnUpdate[];
+  /**
+   * Each image's RPN proposals, from `trainingProposals` (same batch, same parameters). Without them the step
+   * reads the RPN's outputs synchronously, which backends without synchronous reads (webgpu in Node) refuse.
+   */
+  proposals?: Proposals[];
+}
+
+/** Whether the active backend reads tensors synchronously (webgpu in Node cannot: `dataSync` needs OffscreenCanvas). */
+export function backendReadsSync(): boolean {
+  return tf.getBackend() !== 'webgpu';
 }
 
 /** A built detector. Call `lossFn` inside `tf.variableGrads` (or use `computeGradients`). */
@@ -72,9 +81,23 @@ export interface Detector {
    * `tf.keep`-ed (they outlive `variableGrads`' scope): dispose them.
    */
   lossFn(batch: TrainBatch, rng: SampleRng, options?: LossOptions): { total: tf.Scalar; terms: DetectorLossTerms };
-  /** Gradients of the total loss by key (caller disposes), and the loss values as numbers. */
-  computeGradients(batch: TrainBatch, rng: SampleRng, options?: LossOptions): { grads: Record<string, tf.Tensor>; losses: Record<string, number> };
-  /** Up to `test.maxPerImg` detections per image, in original-image pixels. */
+  /**
+   * Gradients of the total loss by key (caller disposes), and the loss values as numbers; reads asynchronously
+   * (proposals from `trainingProposals` first where the backend has no synchronous reads).
+   */
+  computeGradients(
+    batch: TrainBatch,
+    rng: SampleRng,
+    options?: LossOptions,
+  ): Promise<{ grads: Record<string, tf.Tensor>; losses: Record<string, number> }>;
+  /**
+   * The RPN proposals a training step on `batch` would make, by an extra forward pass read asynchronously: pass
+   * them as `options.proposals` to `lossFn` on backends without synchronous reads (`backendReadsSync()`).
+   */
+  trainingProposals(batch: TrainBatch): Promise<Proposals[]>;
+  /** Up to `test.maxPerImg` detections per image, in original-image pixels; reads asynchronously (any backend). */
+  predictAsync(images: tf.Tensor4D, metas: readonly ImageMeta[]): Promise<Detection[][]>;
+  /** As `predictAsync`, with synchronous reads: cpu and wasm only (webgpu in Node throws). */
   predict(images: tf.Tensor4D, metas: readonly ImageMeta[]): Detection[][];
   dispose(): void;
 }
@@ -111,7 +134,12 @@ export function createDetector(overrides: DetectorConfigOverrides = {}, preset: 
     config, backbone, neck, rpnHead, bboxHead, params, variables,
     roles: paramRoles(params),
     lossFn,
-    computeGradients: (batch, rng, options) => computeGradients(variables, () => lossFn(batch, rng, options)),
+    computeGradients: async (batch, rng, options = {}) => {
+      const proposals = options.proposals ?? (backendReadsSync() ? undefined : await trainingProposals(parts, batch));
+      return computeGradients(variables, () => lossFn(batch, rng, proposals ? { ...options, proposals } : options));
+    },
+    trainingProposals: (batch) => trainingProposals(parts, batch),
+    predictAsync: (images, metas) => predictDetectionsAsync(parts, images, metas),
     predict: (images, metas) => predictDetections(parts, images, metas),
     dispose: () => disposeStore(params),
   };
@@ -141,7 +169,7 @@ function anchorCache(config: DetectorConfig): DetectorParts['anchors'] {
 /** P2..P6 of NHWC images. */
 export function pyramidOf(parts: DetectorParts, x: tf.Tensor4D, training: boolean, bnUpdates?: BnUpdate[]): tf.Tensor4D[] {
   const c = parts.backbone.forward(x, bnUpdates ? { training, bnUpdates } : { training });
-  return runFpn(parts.neck, [c.c2, c.c3, c.c4, c.c5]);
+  return parts.neck.forward([c.c2, c.c3, c.c4, c.c5]);
 }
 
 /** The RoI extractor's settings. */
@@ -150,17 +178,37 @@ export function extractorConfig(config: DetectorConfig): RoiExtractorConfig {
   return { outputSize, samplingRatio, strides, finestScale, aligned: true };
 }
 
-/** Each image's proposals from the RPN's outputs (reads them back; no gradient flows through). */
+/** Each image's proposals from the RPN's outputs, read synchronously (no gradient flows through). */
 export function proposalsOf(
   out: RpnOutput,
   levels: readonly Float32Array[],
   imgShapes: ReadonlyArray<readonly [number, number]>,
   config: ProposalConfig,
 ): Proposals[] {
+  return proposalsFromValues(out.cls.dataSync() as Float32Array, out.reg.dataSync() as Float32Array, levels, imgShapes, config);
+}
+
+/** As `proposalsOf`, reading the RPN's outputs asynchronously (every backend). */
+export async function proposalsOfAsync(
+  out: RpnOutput,
+  levels: readonly Float32Array[],
+  imgShapes: ReadonlyArray<readonly [number, number]>,
+  config: ProposalConfig,
+): Promise<Proposals[]> {
+  const [logits, deltas] = await Promise.all([out.cls.data() as Promise<Float32Array>, out.reg.data() as Promise<Float32Array>]);
+  return proposalsFromValues(logits, deltas, levels, imgShapes, config);
+}
+
+/** Each image's proposals from the RPN's logits [n, t] and deltas [n, t, 4] as values. */
+function proposalsFromValues(
+  logits: Float32Array,
+  deltas: Float32Array,
+  levels: readonly Float32Array[],
+  imgShapes: ReadonlyArray<readonly [number, number]>,
+  config: ProposalConfig,
+): Proposals[] {
   const anchors = concatBoxes(levels);
   const t = anchors.length >> 2;
-  const logits = out.cls.dataSync() as Float32Array;
-  const deltas = out.reg.dataSync() as Float32Array;
   const levelSizes = levels.map((l) => l.length >> 2);
   return imgShapes.map((shape, b) => {
     const scores = Float32Array.from(logits.subarray(b * t, (b + 1) * t), (v) => 1 / (1 + Math.exp(-v)));
@@ -202,7 +250,7 @@ function detectorLoss(parts: DetectorParts, batch: TrainBatch, rng: Rng, options
   const out = parts.rpnHead.forward(pyramid);
   const levels = parts.anchors(out.sizes);
   const rpn = rpnLosses(parts, out, levels, batch, rng);
-  const proposals = proposalsOf(out, levels, batch.imgShapes, parts.config.rpn.train);
+  const proposals = options.proposals ?? proposalsOf(out, levels, batch.imgShapes, parts.config.rpn.train);
   const rcnn = rcnnLosses(parts, pyramid, proposals, batch, rng);
   const terms: DetectorLossTerms = { ...rpn, ...rcnn };
   const total = tf.addN([terms.loss_rpn_cls, terms.loss_rpn_bbox, terms.loss_cls, terms.loss_bbox]) as tf.Scalar;
@@ -210,10 +258,26 @@ function detectorLoss(parts: DetectorParts, batch: TrainBatch, rng: Rng, options
   return { total, terms };
 }
 
-function computeGradients(
+/** A training step's proposals by a forward pass outside any tape (training-mode BN, statistics not kept). */
+async function trainingProposals(parts: DetectorParts, batch: TrainBatch): Promise<Proposals[]> {
+  let sizes: Array<[number, number]> = [];
+  const [cls, reg] = tf.tidy(() => {
+    const out = parts.rpnHead.forward(pyramidOf(parts, tf.tensor4d(batch.images, batch.shape), true));
+    sizes = out.sizes;
+    return [out.cls, out.reg] as const;
+  });
+  const out: RpnOutput = { cls, reg, sizes };
+  try {
+    return await proposalsOfAsync(out, parts.anchors(out.sizes), batch.imgShapes, parts.config.rpn.train);
+  } finally {
+    tf.dispose([out.cls, out.reg]);
+  }
+}
+
+async function computeGradients(
   variables: Record<string, tf.Variable>,
   run: () => { total: tf.Scalar; terms: DetectorLossTerms },
-): { grads: Record<string, tf.Tensor>; losses: Record<string, number> } {
+): Promise<{ grads: Record<string, tf.Tensor>; losses: Record<string, number> }> {
   const keyOf = new Map(Object.entries(variables).map(([k, v]) => [v.name, k]));
   let terms: DetectorLossTerms | undefined;
   const { value, grads } = tf.variableGrads(() => {
@@ -221,9 +285,13 @@ function computeGradients(
     terms = r.terms;
     return r.total;
   }, Object.values(variables));
-  const losses: Record<string, number> = { loss: value.dataSync()[0] as number };
-  for (const [name, t] of Object.entries(terms ?? {})) losses[name] = (t as tf.Scalar).dataSync()[0] as number;
-  tf.dispose([value, ...Object.values(terms ?? {})]);
+  const named = Object.entries(terms ?? {}) as Array<[string, tf.Scalar]>;
+  const stacked = tf.stack([value, ...named.map(([, t]) => t)]);
+  tf.dispose([value, ...named.map(([, t]) => t)]);
+  const numbers = await stacked.data();
+  stacked.dispose();
+  const losses: Record<string, number> = { loss: numbers[0]! };
+  named.forEach(([name], i) => (losses[name] = numbers[i + 1]!));
   const byKey: Record<string, tf.Tensor> = {};
   for (const [name, g] of Object.entries(grads)) byKey[keyOf.get(name) as string] = g;
   return { grads: byKey, losses };

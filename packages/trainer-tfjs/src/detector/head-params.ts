@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { hashName } from '../model/init.ts';
 import type { ParamStore } from '../model/params.ts';
-import { matMul2d } from './matmul.ts';
 
 /** How a head weight is initialised. */
 export type HeadInit = { kind: 'normal'; std: number } | { kind: 'xavier' };
@@ -62,5 +61,5 @@ export function runHeadConv(store: ParamStore, name: string, x: tf.Tensor4D): tf
 
 /** Applies a registered linear layer to `[n, in]`. */
 export function runHeadLinear(store: ParamStore, name: string, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(matMul2d(x, variable(store, `${name}.weight`) as tf.Tensor2D), variable(store, `${name}.bias`));
+  return tf.add(tf.matMul(x, variable(store, `${name}.weight`) as tf.Tensor2D), variable(store, `${name}.bias`));
 }

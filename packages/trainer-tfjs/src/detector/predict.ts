@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import type { DetectorParts } from './detector.ts';
-import { extractorConfig, proposalsOf, pyramidOf } from './detector.ts';
+import { extractorConfig, proposalsOf, proposalsOfAsync, pyramidOf } from './detector.ts';
 import { concatBoxes } from './boxes.ts';
 import { detectionsOf, type Detection, type ImageMeta } from './post-process.ts';
 import { extractRoiFeatures } from './roi-extractor.ts';
@@ -17,13 +17,33 @@ interface HeadRows {
   deltas: Float32Array;
 }
 
-/** Runs the box head on all proposals of the batch; rows in the extractor's order. */
-function headRows(parts: DetectorParts, pyramid: tf.Tensor4D[], rois: Float32Array, batchIndex: Int32Array): HeadRows {
+/** Runs the box head on all proposals of the batch: its outputs (none without RoIs), rows in the extractor's order. */
+function headOutputs(parts: DetectorParts, pyramid: tf.Tensor4D[], rois: Float32Array, batchIndex: Int32Array) {
   const extractor = extractorConfig(parts.config);
   const { pooled, order } = extractRoiFeatures(pyramid.slice(0, extractor.strides.length), rois, batchIndex, extractor);
-  if (order.length === 0) return { order, logits: new Float32Array(0), deltas: new Float32Array(0) };
-  const out = parts.bboxHead.forward(pooled);
+  return { order, out: order.length === 0 ? undefined : parts.bboxHead.forward(pooled) };
+}
+
+/** `headOutputs` read synchronously. */
+function headRows(parts: DetectorParts, pyramid: tf.Tensor4D[], rois: Float32Array, batchIndex: Int32Array): HeadRows {
+  const { order, out } = headOutputs(parts, pyramid, rois, batchIndex);
+  if (out === undefined) return { order, logits: new Float32Array(0), deltas: new Float32Array(0) };
   return { order, logits: out.cls.dataSync() as Float32Array, deltas: out.reg.dataSync() as Float32Array };
+}
+
+/** Per-image detections from the head rows. */
+function detectionsOfRows(parts: DetectorParts, rows: HeadRows, rois: Float32Array, batchIndex: Int32Array, metas: readonly ImageMeta[]): Detection[][] {
+  const { config } = parts;
+  return metas.map((meta, b) => {
+    const r = rowsOfImage(rows, rois, batchIndex, b, config.numClasses);
+    return detectionsOf(r.imageRois, r.logits, r.deltas, config.numClasses, meta, config.test);
+  });
+}
+
+function roisOf(proposals: ReadonlyArray<{ boxes: Float32Array; scores: Float32Array }>) {
+  const rois = concatBoxes(proposals.map((p) => p.boxes));
+  const batchIndex = Int32Array.from(proposals.flatMap((p, b) => Array.from({ length: p.scores.length }, () => b)));
+  return { rois, batchIndex };
 }
 
 /** One image's RoIs, logits and deltas, picked out of the batch rows. */
@@ -40,7 +60,7 @@ function rowsOfImage(rows: HeadRows, rois: Float32Array, batchIndex: Int32Array,
   return { imageRois, logits, deltas };
 }
 
-/** Detections of every image of `images` (NHWC, normalised, padded), described by `metas`. */
+/** Detections of every image of `images` (NHWC, normalised, padded), described by `metas`; synchronous reads. */
 export function predictDetections(parts: DetectorParts, images: tf.Tensor4D, metas: readonly ImageMeta[]): Detection[][] {
   if (metas.length !== images.shape[0]) throw new Error(`predict: ${images.shape[0]} images but ${metas.length} metas`);
   const { config } = parts;
@@ -49,13 +69,38 @@ export function predictDetections(parts: DetectorParts, images: tf.Tensor4D, met
     const pyramid = pyramidOf(parts, images, false);
     const out = parts.rpnHead.forward(pyramid);
     const proposals = proposalsOf(out, parts.anchors(out.sizes), metas.map((m) => m.imgShape), config.rpn.test);
-    const rois = concatBoxes(proposals.map((p) => p.boxes));
-    const batchIndex = Int32Array.from(proposals.flatMap((p, b) => Array.from({ length: p.scores.length }, () => b)));
-    const rows = headRows(parts, pyramid, rois, batchIndex);
-    detections = metas.map((meta, b) => {
-      const r = rowsOfImage(rows, rois, batchIndex, b, config.numClasses);
-      return detectionsOf(r.imageRois, r.logits, r.deltas, config.numClasses, meta, config.test);
-    });
+    const { rois, batchIndex } = roisOf(proposals);
+    detections = detectionsOfRows(parts, headRows(parts, pyramid, rois, batchIndex), rois, batchIndex, metas);
   });
   return detections;
+}
+
+/** As `predictDetections`, reading asynchronously (every backend, webgpu included). */
+export async function predictDetectionsAsync(parts: DetectorParts, images: tf.Tensor4D, metas: readonly ImageMeta[]): Promise<Detection[][]> {
+  if (metas.length !== images.shape[0]) throw new Error(`predict: ${images.shape[0]} images but ${metas.length} metas`);
+  const { config } = parts;
+  const held: tf.Tensor[] = [];
+  try {
+    let sizes: Array<[number, number]> = [];
+    const [pyramid, cls, reg] = tf.tidy(() => {
+      const p = pyramidOf(parts, images, false);
+      const out = parts.rpnHead.forward(p);
+      sizes = out.sizes;
+      return [p, out.cls, out.reg] as const;
+    });
+    held.push(...pyramid, cls, reg);
+    const proposals = await proposalsOfAsync({ cls, reg, sizes }, parts.anchors(sizes), metas.map((m) => m.imgShape), config.rpn.test);
+    const { rois, batchIndex } = roisOf(proposals);
+    let order: number[] = [];
+    const head = tf.tidy(() => {
+      const h = headOutputs(parts, pyramid, rois, batchIndex);
+      order = h.order;
+      return h.out === undefined ? [] : [h.out.cls, h.out.reg];
+    });
+    held.push(...head);
+    const [logits, deltas] = head.length === 0 ? [new Float32Array(0), new Float32Array(0)] : ((await Promise.all(head.map((t) => t.data()))) as Float32Array[]);
+    return detectionsOfRows(parts, { order, logits: logits!, deltas: deltas! }, rois, batchIndex, metas);
+  } finally {
+    tf.dispose(held);
+  }
 }

@@ -80,20 +80,10 @@ export function roiAlignWeights(
   return { wy, wx };
 }
 
-/** The sampling matrices of one image as tensors, in the layouts the forward and backward matMuls want. */
-function weightTensors(rois: Float32Array, spatialScale: number, [h, w]: [number, number], config: RoiAlignConfig): tf.Tensor[] {
-  const k = rois.length >> 2;
-  const p = config.outputSize;
-  const { wy, wx } = roiAlignWeights(rois, spatialScale, [h, w], config);
-  const wyT = tf.tensor2d(wy, [k * p, h]);
-  const wxT = tf.tensor3d(wx, [k, p, w]);
-  return [wyT, wxT, tf.transpose(wyT), tf.transpose(wxT, [0, 2, 1])];
-}
-
 /**
  * RoIAlign of one image's feature map `[h, w, c]`: `k x P x P x c` (bin row, bin column, channel). The gradient
- * (features only; the boxes get none, as in torchvision) is written out with pre-transposed matrices: wasm's
- * matMul with a transposed operand is slow (see matmul.ts).
+ * (features only; the boxes get none, as in torchvision) is tfjs' own through the two matMuls: on wasm the
+ * transposed products it uses are made fast by backend/wasm-kernels/transposed-matmul.ts.
  */
 export function roiAlignImage(
   feature: tf.Tensor3D,
@@ -104,25 +94,11 @@ export function roiAlignImage(
   const [h, w, c] = feature.shape;
   const k = rois.length >> 2;
   const p = config.outputSize;
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [f, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const [wy, wx, wyT, wxT] = weightTensors(rois, spatialScale, [h, w], config) as [tf.Tensor2D, tf.Tensor3D, tf.Tensor2D, tf.Tensor3D];
-    save([wyT, wxT]);
-    const rows = tf.matMul(wy, tf.reshape(f, [h, w * c]) as tf.Tensor2D);
-    const byColumn = tf.reshape(tf.transpose(tf.reshape(rows, [k, p, w, c]), [0, 2, 1, 3]), [k, w, p * c]) as tf.Tensor3D;
-    const pooled = tf.matMul(wx, byColumn);
-    return {
-      value: tf.transpose(tf.reshape(pooled, [k, p, p, c]), [0, 2, 1, 3]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sWyT, sWxT] = saved as [tf.Tensor2D, tf.Tensor3D];
-        const dPooled = tf.reshape(tf.transpose(dy, [0, 2, 1, 3]), [k, p, p * c]) as tf.Tensor3D;
-        const dByColumn = tf.reshape(tf.matMul(sWxT, dPooled), [k, w, p, c]);
-        const dRows = tf.reshape(tf.transpose(dByColumn, [0, 2, 1, 3]), [k * p, w * c]) as tf.Tensor2D;
-        return tf.reshape(tf.matMul(sWyT, dRows), [h, w, c]);
-      },
-    };
-  });
-  return op(feature) as tf.Tensor4D;
+  const { wy, wx } = roiAlignWeights(rois, spatialScale, [h, w], config);
+  const rows = tf.matMul(tf.tensor2d(wy, [k * p, h]), tf.reshape(feature, [h, w * c]) as tf.Tensor2D);
+  const byColumn = tf.reshape(tf.transpose(tf.reshape(rows, [k, p, w, c]), [0, 2, 1, 3]), [k, w, p * c]) as tf.Tensor3D;
+  const pooled = tf.matMul(tf.tensor3d(wx, [k, p, w]), byColumn);
+  return tf.transpose(tf.reshape(pooled, [k, p, p, c]), [0, 2, 1, 3]);
 }
 
 /**

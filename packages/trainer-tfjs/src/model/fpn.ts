@@ -61,16 +61,25 @@ export function createFpn(config: FpnConfig): Fpn {
 /**
  * `F.interpolate(x, size=(h, w), mode='nearest')`: source index floor(dst * in / out). For the sizes an FPN sees
  * (out = 2·in or 2·in − 1, from stride-2 layers with padding) that is a 2x repeat, cropped; written with
- * reshape and broadcast, whose gradients every backend has. Other sizes fall back to resizeNearestNeighbor.
+ * `tf.concat` and reshapes, whose gradients are slices on every backend. Not `tf.broadcastTo` of a rank-5
+ * view: that runs Tile, and tfjs has no Tile gradient above rank 4 ("Gradient for tile operation is not
+ * implemented for rank-5 tensors yet"). Other sizes gather rows and columns (the gather gradient,
+ * UnsortedSegmentSum, exists on cpu and webgpu and is registered for wasm by backend/wasm-kernels). Not
+ * `tf.image.resizeNearestNeighbor`: the cpu backend's gradient of it (tfjs 4.22) is wrong for batch > 1.
  */
 export function upsampleNearest(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
   const [n, ih, iw, c] = x.shape;
   const twoX = (o: number, i: number) => o === 2 * i || o === 2 * i - 1;
-  if (!twoX(h, ih) || !twoX(w, iw)) return tf.image.resizeNearestNeighbor(x, [h, w]);
-  const wide = tf.broadcastTo(tf.reshape(x, [n, ih, iw, 1, c]), [n, ih, iw, 2, c]);
-  const tall = tf.broadcastTo(tf.reshape(wide, [n, ih, 1, 2 * iw, c]), [n, ih, 2, 2 * iw, c]);
-  const up = tf.reshape(tall, [n, 2 * ih, 2 * iw, c]) as tf.Tensor4D;
-  return h === 2 * ih && w === 2 * iw ? up : tf.slice(up, [0, 0, 0, 0], [n, h, w, c]);
+  if (!twoX(h, ih) || !twoX(w, iw)) return tf.gather(tf.gather(x, nearestIndices(ih, h), 1), nearestIndices(iw, w), 2);
+  const wide = tf.reshape(tf.concat([x, x], 3), [n, ih, 2 * iw, c]);
+  const tall = tf.reshape(tf.concat([wide, wide], 2), [n, 2 * ih, 2 * iw, c]) as tf.Tensor4D;
+  return h === 2 * ih && w === 2 * iw ? tall : tf.slice(tall, [0, 0, 0, 0], [n, h, w, c]);
+}
+
+/** torch's nearest source index per output index: min(floor(dst * in / out), in - 1). */
+function nearestIndices(inSize: number, outSize: number): tf.Tensor1D {
+  const scale = inSize / outSize;
+  return tf.tensor1d(Array.from({ length: outSize }, (_, d) => Math.min(Math.floor(d * scale), inSize - 1)), 'int32');
 }
 
 /**

@@ -14,9 +14,9 @@ export interface Optimizer {
   /**
    * Clips (when configured) and applies one step at learning rate `lr`. A parameter without a gradient is left
    * untouched and its state does not advance (torch's `grad is None`). Returns the total gradient norm before
-   * clipping when clipping is on. The caller still owns and disposes `grads`.
+   * clipping when clipping is on, as a promise (read asynchronously; nothing waits for it). The caller still owns and disposes `grads`.
    */
-  step(grads: Readonly<Record<string, tf.Tensor>>, lr: number): { gradNorm?: number };
+  step(grads: Readonly<Record<string, tf.Tensor>>, lr: number): { gradNorm?: Promise<number> };
   /** A copy of the state, for resuming: `momentum_buffer/<p>`, `exp_avg/<p>`, `exp_avg_sq/<p>`, `step/<p>`. */
   getState(): OptimizerState;
   /** Replaces the state with one from `getState` (names and sizes are checked; on error nothing changes). */
@@ -53,7 +53,7 @@ class TorchOptimizer implements Optimizer {
     readonly weightDecays: Readonly<Record<string, number>>,
   ) {}
 
-  step(grads: Readonly<Record<string, tf.Tensor>>, lr: number): { gradNorm?: number } {
+  step(grads: Readonly<Record<string, tf.Tensor>>, lr: number): { gradNorm?: Promise<number> } {
     for (const name of Object.keys(grads)) {
       if (!(name in this.params)) throw new Error(`optimizer: gradient for unknown parameter '${name}'`);
     }

@@ -7,6 +7,7 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 import { batchNormKernelConfigs } from './batch-norm-kernels.ts';
 import { channelAffineKernelConfigs } from './channel-affine-kernels.ts';
 import { identityConfig } from './identity.ts';
+import { transposedMatMulConfigs } from './transposed-matmul.ts';
 
 export { batchNormInference, batchNormTrain, type BatchNormTrainResult } from './batch-norm.ts';
 
@@ -20,11 +21,13 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   identityConfig,
   ...batchNormKernelConfigs,
   ...channelAffineKernelConfigs,
+  ...transposedMatMulConfigs,
 ];
 
 /**
  * Registers the training kernels on the wasm backend, replacing its stock Conv2DBackpropInput and
- * Identity (see identity.ts).
+ * Identity (see identity.ts), and putting BatchMatMul / _FusedMatMul wrappers in front of the stock ones
+ * (see transposed-matmul.ts).
  * Idempotent; safe before or after `tf.setBackend('wasm')` (kernels are looked up per call).
  * @returns the names of the kernels registered by this call (empty when already done).
  */

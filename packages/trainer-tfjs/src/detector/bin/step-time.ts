@@ -34,7 +34,7 @@ const rng = createRng(0);
 console.log(JSON.stringify({ backend: selected.device, size, batch: batch.shape[0], tiny: values.tiny }));
 for (let step = 0; step < Number(values.steps); step++) {
   const t0 = performance.now();
-  const { grads, losses } = detector.computeGradients(batch, rng);
+  const { grads, losses } = await detector.computeGradients(batch, rng);
   const t1 = performance.now();
   optimizer.step(grads, 1e-3);
   tf.dispose(Object.values(grads));
@@ -44,7 +44,7 @@ for (let step = 0; step < Number(values.steps); step++) {
 }
 const t0 = performance.now();
 const images = tf.tensor4d(batch.images, batch.shape);
-const detections = detector.predict(images, batch.metas);
+const detections = await detector.predictAsync(images, batch.metas);
 console.log(JSON.stringify({ predictMs: Math.round(performance.now() - t0), detections: detections.map((d) => d.length) }));
 images.dispose();
 optimizer.dispose();
