@@ -6,15 +6,22 @@
 /** A stream of floats in [0, 1). */
 export type Rng = () => number;
 
+/** One mulberry32 step: the next 32-bit state and the float in [0, 1) it yields. */
+export function mulberry32Next(state: number): [next: number, value: number] {
+  const next = (state + 0x6d2b79f5) >>> 0;
+  let t = next;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return [next, ((t ^ (t >>> 14)) >>> 0) / 4294967296];
+}
+
 /** Creates a mulberry32 stream from a 32-bit seed. */
 export function createRng(seed: number): Rng {
   let a = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const [next, value] = mulberry32Next(a);
+    a = next;
+    return value;
   };
 }
 

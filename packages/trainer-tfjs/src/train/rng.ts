@@ -1,4 +1,4 @@
-import { mixSeed } from '../data/rng.ts';
+import { mixSeed, mulberry32Next } from '../data/rng.ts';
 
 /**
  * The training loop's seeded stream (mulberry32, the data layer's generator) with its state exposed, so a
@@ -14,11 +14,9 @@ export class SeededRng {
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const [next, value] = mulberry32Next(this.state);
+    this.state = next;
+    return value;
   }
 
   /** An integer in [0, n). */
