@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -140,6 +141,7 @@ export class Stack {
       }
     }
     await this.db?.$disconnect();
+    rmSync(`${REPO_ROOT}.data/${this.prefix}`, { recursive: true, force: true });
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS "sweeps_${this.prefix}" WITH (FORCE)`).catch(() => {});
