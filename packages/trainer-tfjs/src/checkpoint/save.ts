@@ -1,4 +1,4 @@
-import { tfToTorch, type ParamStore } from '../model/params.ts';
+import { tfToTorch, tfToTorchAsync, type ParamStore } from '../model/params.ts';
 import { saveSafetensors } from './safetensors.ts';
 import { fromFloat32, type CheckpointTensor } from './tensor.ts';
 
@@ -7,6 +7,13 @@ export function storeToTensors(store: ParamStore, prefix = ''): Map<string, Chec
   const out = new Map<string, CheckpointTensor>();
   for (const [key, entry] of store) out.set(prefix + key, fromFloat32(entry.torchShape, tfToTorch(entry)));
   return out;
+}
+
+/** As {@link storeToTensors}, reading the tensors asynchronously (every backend, webgpu included). */
+export async function storeToTensorsAsync(store: ParamStore, prefix = ''): Promise<Map<string, CheckpointTensor>> {
+  const entries = [...store];
+  const values = await Promise.all(entries.map(([, entry]) => tfToTorchAsync(entry)));
+  return new Map(entries.map(([key, entry], i) => [prefix + key, fromFloat32(entry.torchShape, values[i]!)]));
 }
 
 /**

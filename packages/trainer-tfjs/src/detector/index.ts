@@ -17,6 +17,7 @@ export {
   type ProposalConfig,
 } from './config.ts';
 export {
+  backendReadsSync,
   createDetector,
   type Detector,
   type DetectorLossTerms,
@@ -28,4 +29,5 @@ export { batchedNms, nms } from './nms.ts';
 export type { Detection, ImageMeta } from './post-process.ts';
 export { roiAlign, roiAlignImage, roiAlignWeights, type RoiAlignConfig } from './roi-align.ts';
 export { mapRoiLevels } from './roi-extractor.ts';
+export type { Proposals } from './rpn-targets.ts';
 export { randomChoice, sampleRandom, type SamplerConfig } from './sampler.ts';

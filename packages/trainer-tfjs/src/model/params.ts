@@ -34,21 +34,42 @@ export function torchToTf(layout: ParamLayout, torchShape: readonly number[], da
   });
 }
 
-/** Values of a TF.js-layout tensor (a parameter or its gradient) in torch layout. */
-export function toTorchLayout(layout: ParamLayout, tensor: tf.Tensor): Float32Array {
-  const t = tf.tidy(() => {
+function torchLayoutTensor(layout: ParamLayout, tensor: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
     if (layout === 'conv') return tf.transpose(tensor, [3, 2, 0, 1]);
     if (layout === 'linear') return tf.transpose(tensor, [1, 0]);
     return tf.clone(tensor);
   });
-  const out = Float32Array.from(t.dataSync() as Float32Array);
-  t.dispose();
-  return out;
+}
+
+/** Values of a TF.js-layout tensor (a parameter or its gradient) in torch layout (synchronous read: not webgpu). */
+export function toTorchLayout(layout: ParamLayout, tensor: tf.Tensor): Float32Array {
+  const t = torchLayoutTensor(layout, tensor);
+  try {
+    return Float32Array.from(t.dataSync() as Float32Array);
+  } finally {
+    t.dispose();
+  }
+}
+
+/** As {@link toTorchLayout}, read asynchronously (every backend, webgpu included). */
+export async function toTorchLayoutAsync(layout: ParamLayout, tensor: tf.Tensor): Promise<Float32Array> {
+  const t = torchLayoutTensor(layout, tensor);
+  try {
+    return Float32Array.from((await t.data()) as Float32Array);
+  } finally {
+    t.dispose();
+  }
 }
 
 /** Reads an entry's values back in torch layout. */
 export function tfToTorch(entry: ParamEntry): Float32Array {
   return toTorchLayout(entry.layout, entry.variable);
+}
+
+/** As {@link tfToTorch}, read asynchronously (every backend). */
+export function tfToTorchAsync(entry: ParamEntry): Promise<Float32Array> {
+  return toTorchLayoutAsync(entry.layout, entry.variable);
 }
 
 /** Overwrites an entry from torch-layout values (the caller has checked the element count). */

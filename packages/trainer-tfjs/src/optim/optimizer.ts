@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { clipGradNorm } from './clip.ts';
 import { resolveWeightDecays } from './param-groups.ts';
 import { adamwUpdate, sgdUpdate, type UpdateResult } from './rules.ts';
-import { clearState, exportState, importState, type StateStore } from './state-io.ts';
+import { clearState, exportState, exportStateAsync, importState, type StateStore } from './state-io.ts';
 import type { OptimizerConfig, OptimizerState, ParamRole } from './types.ts';
 
 /** A PyTorch-semantics optimizer over a map of named variables. */
@@ -19,6 +19,8 @@ export interface Optimizer {
   step(grads: Readonly<Record<string, tf.Tensor>>, lr: number): { gradNorm?: Promise<number> };
   /** A copy of the state, for resuming: `momentum_buffer/<p>`, `exp_avg/<p>`, `exp_avg_sq/<p>`, `step/<p>`. */
   getState(): OptimizerState;
+  /** As `getState`, read asynchronously (every backend; `getState` needs synchronous reads, which webgpu lacks). */
+  getStateAsync(): Promise<OptimizerState>;
   /** Replaces the state with one from `getState` (names and sizes are checked; on error nothing changes). */
   setState(state: OptimizerState): void;
   /** Frees the state tensors. */
@@ -69,6 +71,10 @@ class TorchOptimizer implements Optimizer {
 
   getState(): OptimizerState {
     return exportState(this.store);
+  }
+
+  getStateAsync(): Promise<OptimizerState> {
+    return exportStateAsync(this.store);
   }
 
   setState(state: OptimizerState): void {

@@ -25,6 +25,16 @@ export function exportState(store: StateStore): OptimizerState {
   return out;
 }
 
+/** As {@link exportState}, reading the tensors asynchronously (every backend, webgpu included). */
+export async function exportStateAsync(store: StateStore): Promise<OptimizerState> {
+  const entries = [...store.tensors].flatMap(([name, s]) => Object.entries(s).map(([kind, t]) => [`${kind}/${name}`, t] as const));
+  const values = await Promise.all(entries.map(([, t]) => t.data()));
+  const out: OptimizerState = {};
+  entries.forEach(([key], i) => (out[key] = Float32Array.from(values[i] as Float32Array)));
+  for (const [name, n] of store.steps) out[`step/${name}`] = Float32Array.of(n);
+  return out;
+}
+
 /**
  * Reads state written by {@link exportState}. Every entry must name a known kind and parameter, and hold as
  * many values as the parameter; on any error nothing is changed.

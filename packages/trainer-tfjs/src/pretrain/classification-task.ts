@@ -83,17 +83,23 @@ function discard(pending: BnUpdate[]): void {
   pending.length = 0;
 }
 
-/** Top-1 accuracy and mean cross-entropy on a split, in eval mode (BN running statistics). */
-export function evaluateClassifier(set: CropSet, logitsOf: (b: CropBatch) => tf.Tensor2D): Record<string, number> {
+/** Top-1 accuracy and mean cross-entropy on a split, in eval mode (BN running statistics); reads asynchronously. */
+export async function evaluateClassifier(set: CropSet, logitsOf: (b: CropBatch) => tf.Tensor2D): Promise<Record<string, number>> {
   let correct = 0;
   let lossSum = 0;
   for (const b of iterateCropBatches(set, { batchSize: 100 })) {
     const logits = logitsOf(b);
     const top = tf.argMax(logits, 1);
     const ce = crossEntropy(logits, b.labels);
-    const predicted = top.dataSync();
-    const loss = ce.dataSync()[0]!;
-    tf.dispose([logits, top, ce]);
+    let predicted: Int32Array;
+    let loss: number;
+    try {
+      const [p, l] = await Promise.all([top.data(), ce.data()]);
+      predicted = p as Int32Array;
+      loss = l[0]!;
+    } finally {
+      tf.dispose([logits, top, ce]);
+    }
     predicted.forEach((p, i) => (correct += p === b.labels[i] ? 1 : 0));
     lossSum += loss * b.labels.length;
   }

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import { encodeSafetensors } from '../checkpoint/safetensors.ts';
-import { storeToTensors } from '../checkpoint/save.ts';
+import { storeToTensorsAsync } from '../checkpoint/save.ts';
 import type { ResNetConfig } from '../model/resnet.ts';
 import { trainLoop } from '../train/loop.ts';
 import { writeAtomic } from '../train/train-state.ts';
@@ -82,7 +82,7 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
       epochs: String(epochs),
       top1: String(result.metrics['top1'] ?? ''),
     };
-    await writeAtomic(o.out, encodeSafetensors(storeToTensors(task.backbone.params), metadata));
+    await writeAtomic(o.out, encodeSafetensors(await storeToTensorsAsync(task.backbone.params), metadata));
     return { metrics: result.metrics, out: o.out };
   } finally {
     task.dispose?.();

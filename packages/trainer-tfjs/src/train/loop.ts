@@ -69,7 +69,7 @@ export async function trainLoop<B>(task: TrainTask<B>, config: LoopConfig): Prom
       await config.onEpoch?.(epoch + 1, metrics);
       if (config.checkpointDir) {
         const meta = { epoch: epoch + 1, rngState: rng.getState(), elapsedS, fingerprint, metrics };
-        await saveTrainState(config.checkpointDir, task.params, optimizer.getState(), meta);
+        await saveTrainState(config.checkpointDir, task.params, await optimizer.getStateAsync(), meta);
       }
     }
     return { metrics, resumedFrom: resumed.epoch };
@@ -116,7 +116,8 @@ async function runEpoch<B>(
     await yieldToEvents(); // lets an abort (timer, IPC, signal handler) land between iterations
     config.signal?.throwIfAborted();
     lr = lrAt(epoch * task.itersPerEpoch + i, schedule);
-    const values = trainStep(task, optimizer, batch, rng, lr);
+    await task.prepare?.(batch);
+    const values = await trainStep(task, optimizer, batch, rng, lr);
     if (!Number.isFinite(values.loss)) {
       const message = `loss diverged at epoch ${epoch + 1}, iteration ${i + 1} (loss ${values.loss}; lr ${lr.toPrecision(3)} too high?)`;
       throw new PermanentTrialError(message, 'diverged');
@@ -129,8 +130,11 @@ async function runEpoch<B>(
   return { ...means, lr };
 }
 
-/** One optimizer step; returns the loss and its terms as numbers. Nothing is stepped when the loss is not finite. */
-function trainStep<B>(task: TrainTask<B>, optimizer: Optimizer, batch: B, rng: SeededRng, lr: number): Record<string, number> {
+/**
+ * One optimizer step; returns the loss and its terms as numbers (read asynchronously, so every backend works,
+ * webgpu included). Nothing is stepped when the loss is not finite.
+ */
+async function trainStep<B>(task: TrainTask<B>, optimizer: Optimizer, batch: B, rng: SeededRng, lr: number): Promise<Record<string, number>> {
   const names = Object.keys(task.variables);
   const vars = names.map((n) => task.variables[n]!);
   const keyOf = new Map(vars.map((v, j) => [v.name, names[j]!]));
@@ -142,7 +146,13 @@ function trainStep<B>(task: TrainTask<B>, optimizer: Optimizer, batch: B, rng: S
   }, vars);
   try {
     const termNames = Object.keys(terms).filter((k) => k !== 'loss');
-    const numbers = tf.tidy(() => tf.stack([value, ...termNames.map((k) => terms[k]!)]).dataSync());
+    const stacked = tf.stack([value, ...termNames.map((k) => terms[k]!)]);
+    let numbers: Float32Array;
+    try {
+      numbers = (await stacked.data()) as Float32Array;
+    } finally {
+      stacked.dispose();
+    }
     const result: Record<string, number> = { loss: numbers[0]! };
     termNames.forEach((k, j) => (result[k] = numbers[j + 1]!));
     if (Number.isFinite(result.loss)) {

@@ -29,6 +29,11 @@ export interface TrainTask<Batch = unknown> {
    * a stream seeded by both, so a resumed run sees the same batches as an uninterrupted one.
    */
   batches(epoch: number, seed: number): Iterable<Batch>;
+  /**
+   * Asynchronous work for `batch` before its step (called by the loop right before `lossFn`, outside the
+   * gradient tape): e.g. reading values the loss needs where the backend cannot read synchronously (webgpu).
+   */
+  prepare?(batch: Batch): Promise<void>;
   /** The loss of one batch in training mode; `rng` is the loop's seeded stream (sampling, dropout). */
   lossFn(batch: Batch, rng: SeededRng): LossOutput;
   /** Called after each optimizer step (e.g. to fold batch statistics into BN running averages). */

@@ -9,7 +9,7 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import { encodeSafetensors, readSafetensors } from '../checkpoint/safetensors.ts';
-import { storeToTensors } from '../checkpoint/save.ts';
+import { storeToTensorsAsync } from '../checkpoint/save.ts';
 import { fromFloat32, toFloat32, type CheckpointTensor } from '../checkpoint/tensor.ts';
 import { assignTorchValues, type ParamStore } from '../model/params.ts';
 import type { OptimizerState } from '../optim/types.ts';
@@ -72,7 +72,7 @@ export async function saveTrainState(
   const s = stem(meta.epoch);
   await mkdir(dir, { recursive: true });
   const full: TrainStateMeta = { version: 1, ...meta, weightsFile: `${s}.weights.safetensors`, optimizerFile: `${s}.optim.safetensors` };
-  await writeAtomic(path.join(dir, full.weightsFile), encodeSafetensors(storeToTensors(store), { format: 'pt' }));
+  await writeAtomic(path.join(dir, full.weightsFile), encodeSafetensors(await storeToTensorsAsync(store), { format: 'pt' }));
   await writeAtomic(path.join(dir, full.optimizerFile), encodeSafetensors(optimizerTensors(optimizerState)));
   const jsonFile = path.join(dir, `${s}.json`);
   await writeAtomic(jsonFile, `${JSON.stringify(full, null, 1)}\n`);

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { iterateBatches, type DetectionBatch } from '../data/batches.ts';
 import { DatasetError } from '../data/errors.ts';
 import { loadCocoDataset, type CocoDataset } from '../data/load.ts';
-import { createDetector, type Detector } from '../detector/index.ts';
+import { backendReadsSync, createDetector, type Detector, type Proposals } from '../detector/index.ts';
 import { applyBnUpdates, type BnUpdate } from '../model/layers.ts';
 import type { TrainTask } from '../train/task.ts';
 import type { RunPlan } from './options.ts';
@@ -38,18 +38,16 @@ function buildDetector(plan: RunPlan, numClasses: number): Detector {
   return createDetector({ numClasses, backbone, seed: plan.seed, ...(o.scale ? { imageScale: o.scale } : {}) }, o.preset);
 }
 
-/** COCO detections of the val split (category ids from the dataset), predicted in eval mode. */
-export function predictSplit(detector: Detector, val: CocoDataset, batchSize: number): CocoDetection[] {
+/** COCO detections of the val split (category ids from the dataset), predicted in eval mode; reads asynchronously. */
+export async function predictSplit(detector: Detector, val: CocoDataset, batchSize: number): Promise<CocoDetection[]> {
   const out: CocoDetection[] = [];
   for (const b of iterateBatches(val, { batchSize, scale: detector.config.imageScale })) {
     const images = tf.tensor4d(b.images, b.shape);
     const metas = b.imgShapes.map((imgShape, i) => ({ imgShape, scaleFactor: b.scaleFactors[i]! }));
-    tf.engine().startScope(); // frees whatever predict leaves behind (its result is plain numbers)
-    let perImage: ReturnType<Detector['predict']>;
+    let perImage: Awaited<ReturnType<Detector['predictAsync']>>;
     try {
-      perImage = detector.predict(images, metas);
+      perImage = await detector.predictAsync(images, metas); // frees its own tensors; the result is plain numbers
     } finally {
-      tf.engine().endScope();
       images.dispose();
     }
     perImage.forEach((dets, i) => {
@@ -87,19 +85,26 @@ export async function detectionTask(plan: RunPlan, log: (line: string) => void):
   const pending: BnUpdate[] = [];
   const discard = () => (tf.dispose(pending.flatMap((u) => [u.mean, u.variance])), (pending.length = 0));
   const scale = detector.config.imageScale;
+  // Backends without synchronous reads (webgpu in Node) get the step's RPN proposals beforehand, read asynchronously.
+  let proposals: { batch: DetectionBatch; value: Proposals[] } | undefined;
   const task: TrainTask<DetectionBatch> = {
     params: detector.params,
     variables: detector.variables,
     roles: detector.roles,
     itersPerEpoch: Math.ceil(train.images.length / o.batch_size),
     batches: (epoch, seed) => iterateBatches(train, { batchSize: o.batch_size, scale, flipProb: 0.5, shuffle: true, seed, epoch }),
+    prepare: async (batch) => {
+      proposals = backendReadsSync() ? undefined : { batch, value: await detector.trainingProposals(batch) };
+    },
     lossFn: (batch, rng) => {
       discard();
-      const { total, terms } = detector.lossFn(batch, rng, plan.normEval ? {} : { bnUpdates: pending });
+      const ready = proposals?.batch === batch ? { proposals: proposals.value } : {};
+      proposals = undefined;
+      const { total, terms } = detector.lossFn(batch, rng, { ...(plan.normEval ? {} : { bnUpdates: pending }), ...ready });
       return { total, terms: { ...terms } };
     },
     afterStep: () => applyBnUpdates(detector.backbone.params, pending),
-    evaluate: () => bboxMetrics(val, predictSplit(detector, val, o.batch_size)),
+    evaluate: async () => bboxMetrics(val, await predictSplit(detector, val, o.batch_size)),
     dispose: () => (discard(), detector.dispose()),
   };
   return task as TrainTask<unknown>;

@@ -62,13 +62,6 @@ export interface RunTrialIo {
   signal?: AbortSignal;
 }
 
-/**
- * Backends the automatic choice passes over for training. WebGPU in Node cannot read tensors synchronously, and
- * the loop and checkpoint writers still do; the detector itself is tested on WebGPU (lavapipe). Forcing it
- * (`options.backend: webgpu`) still works for experiments.
- */
-const NOT_YET_TRAINABLE = [{ name: 'webgpu' as const, reason: 'the training loop still reads tensors synchronously, which WebGPU in Node cannot; force it with backend: webgpu to try' }];
-
 /** Runs a trial in this process. Throws `PermanentTrialError` for failures that would repeat. */
 export async function runTrial(job: TrainJob, io: RunTrialIo): Promise<TrialOutcome> {
   const plan = resolvePlan(job.trial);
@@ -76,7 +69,7 @@ export async function runTrial(job: TrainJob, io: RunTrialIo): Promise<TrialOutc
   const visible = process.env['CUDA_VISIBLE_DEVICES'];
   let selected;
   try {
-    selected = await selectBackend({ ...(force ? { force } : {}), exclude: NOT_YET_TRAINABLE, ...(visible === undefined ? {} : { visibleDevices: visible }) });
+    selected = await selectBackend({ ...(force ? { force } : {}), ...(visible === undefined ? {} : { visibleDevices: visible }) });
   } catch (err) {
     if (err instanceof BackendUnavailableError) throw new PermanentTrialError(err.message, 'failed');
     throw err;
