@@ -1,4 +1,5 @@
 import type { SelectedBackend } from '../src/backend/select-backend.ts';
+import { benchDetectorDemo } from './detector-demo.ts';
 import { benchRefResNet, type BenchLine, type BenchOptions } from './ref-resnet.ts';
 
 /** What an entry gets: the active backend and the step counts asked for on the command line. */
@@ -16,10 +17,11 @@ export interface BenchEntry {
 const backendLabel = (context: BenchContext): string => context.backend.name;
 
 /**
- * The benchmark entries, in output order. Add one here (e.g. `detector-demo`) with a `run` that
- * returns a BenchLine; `bench/run.ts` selects the backend, runs them and prints the lines.
+ * The benchmark entries, in output order. Add one here with a `run` that returns a BenchLine;
+ * `bench/run.ts` selects the backend, runs them and prints the lines.
  */
 export const benchEntries: BenchEntry[] = [
   { name: 'ref-resnet-64', run: async (context) => ({ ...(await benchRefResNet(64, backendLabel(context), context.options)), device: context.backend.device }) },
   { name: 'ref-resnet-128', run: async (context) => ({ ...(await benchRefResNet(128, backendLabel(context), context.options)), device: context.backend.device }) },
+  { name: 'detector-demo', run: async (context) => ({ ...(await benchDetectorDemo(backendLabel(context), context.options)), device: context.backend.device }) },
 ];

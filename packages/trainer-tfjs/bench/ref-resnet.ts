@@ -26,12 +26,12 @@ export interface BenchOptions {
   inferenceSteps?: number;
 }
 
-function peakRssMb(): number {
+export function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 /** Per-step timings of `steps` calls of `step`, after `warmup` untimed ones. */
-interface StepTimes {
+export interface StepTimes {
   /** Median wall-clock seconds of one step: robust to other processes taking the core for a while. */
   median: number;
   /** Mean wall-clock seconds of one step. */
@@ -40,7 +40,7 @@ interface StepTimes {
   cpu: number;
 }
 
-async function timeSteps(step: () => Promise<void>, warmup: number, steps: number): Promise<StepTimes> {
+export async function timeSteps(step: () => Promise<void>, warmup: number, steps: number): Promise<StepTimes> {
   for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
   const cpuStart = process.cpuUsage();

@@ -2,27 +2,40 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runDemo } from './demo-train.ts';
+
+import { epochLine } from '../trainer/protocol.ts';
+import { DEMO, demoDataDir, parseDemoArgs, runDemo, type DemoSettings } from './demo-train.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-demo-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The demo's pieces at a tiny size: 20 train / 6 val images, 1 epoch, random backbone (no pretraining). */
+const tiny: DemoSettings = { ...DEMO, data: { ...DEMO.data, trainImages: 20, valImages: 6 }, epochs: 1, batchSize: 4, scratch: true };
+
 describe('demo:train', () => {
-  it('generates its set once, fine-tunes and reports epochs with bbox mAP and elapsed time', async () => {
-    const epochs: Array<[number, Record<string, number>]> = [];
+  it('generates its set once, fine-tunes and prints a JSON line per epoch with bbox mAP and elapsed time', async () => {
+    const lines: string[] = [];
     const logs: string[] = [];
-    const options = {
-      cacheDir: dir, epochs: 1, optimizer: 'AdamW', lr: 1e-4, weightDecay: 0.05, batchSize: 4, trainImages: 6, valImages: 3,
-      pretrainEpochs: 1, scratch: true, log: (l: string) => void logs.push(l), onEpoch: (e: number, m: Record<string, number>) => void epochs.push([e, m]),
-    };
-    const final = await runDemo(options);
-    expect(epochs.map((e) => e[0])).toEqual([1]);
-    expect(epochs[0]![1]).toHaveProperty('bbox_mAP');
-    expect(epochs[0]![1].elapsed_s).toBeGreaterThan(0);
-    expect(final.bbox_mAP).toBe(epochs[0]![1].bbox_mAP);
+    const io = { cacheDir: dir, log: (l: string) => void logs.push(l), onEpoch: (e: number, m: Record<string, number>) => void lines.push(epochLine(e, m)) };
+    const final = await runDemo(tiny, io);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, number>);
+    expect(parsed.map((p) => p.epoch)).toEqual([1]);
+    expect(parsed[0]!.bbox_mAP).toBeGreaterThanOrEqual(0);
+    expect(parsed[0]!.elapsed_s).toBeGreaterThan(0);
+    expect(parsed[0]).toHaveProperty('bbox_mAP_s');
+    expect(final.bbox_mAP).toBe(parsed[0]!.bbox_mAP);
     expect(logs.some((l) => l.startsWith('generating the demo detection set'))).toBe(true);
     logs.length = 0;
-    await runDemo({ ...options, onEpoch: () => {} });
+    await runDemo(tiny, { ...io, onEpoch: () => {} });
     expect(logs.some((l) => l.startsWith('generating'))).toBe(false); // cached
   }, 120_000);
+
+  it('keys the cached set by its options, and reads the command line over the defaults', () => {
+    expect(demoDataDir(dir, tiny.data)).not.toBe(demoDataDir(dir, { ...tiny.data, maxSize: 256 }));
+    const { settings, cacheDir } = parseDemoArgs(['--epochs', '2', '--lr', '0.0005', '--optimizer', 'SGD', '--cache-dir', 'x']);
+    expect(settings).toMatchObject({ epochs: 2, lr: 0.0005, optimizer: 'SGD', batchSize: DEMO.batchSize, scratch: false });
+    expect(cacheDir).toBe('x');
+    expect(() => parseDemoArgs(['--lr=-1'])).toThrow('--lr must be a positive number');
+    expect(() => parseDemoArgs(['--optimizer', 'LAMB'])).toThrow('SGD or AdamW');
+  });
 });

@@ -1,82 +1,164 @@
 /**
- * `npm run demo:train [-- --epochs 6 --lr 0.0002 --optimizer AdamW --batch-size 8 --scratch]`: the built-in trainer
+ * `npm run demo:train [-- --epochs 5 --lr 0.002 --optimizer AdamW --batch-size 4 --scratch]`: the built-in trainer
  * on its demo, from the repository root. Generates the demo detection set and pretrains a base-recipe backbone
  * when they are not cached in `.data/demo/` yet (progress on stderr), then fine-tunes the demo detector from that
  * backbone and prints one JSON line per epoch on stdout (`elapsed_s` counted from the start of fine-tuning); the
  * last line is the final result.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDetectionSet } from '../data/index.ts';
 import { runPretrain } from '../pretrain/pretrain.ts';
 import { selectBackend } from '../backend/select-backend.ts';
+import type { DetectorOptions } from '../trainer/options.ts';
 import { epochLine } from '../trainer/protocol.ts';
 import { runTrial } from '../trainer/run-trial.ts';
 
-/** The demo's sizes: small enough for one CPU core, with objects in all three COCO area ranges. */
-export const DEMO = { trainImages: 600, valImages: 100, pretrainEpochs: 6, epochs: 6, batchSize: 8, optimizer: 'AdamW', lr: 2e-4, weightDecay: 0.05 } as const;
+/** The demo set: what `generateDetectionSet` is asked for (seed 0). */
+export interface DemoData {
+  trainImages: number;
+  valImages: number;
+  /** Image sides are drawn in `minSize..maxSize`. */
+  minSize: number;
+  maxSize: number;
+  classes: readonly string[];
+  /** Side range of small objects (COCO-small, < 32^2 px in the original image). */
+  smallObjectSide: readonly [number, number];
+}
 
-export interface DemoOptions {
-  cacheDir: string;
+/** Everything the demo runs with. {@link DEMO} holds the defaults. */
+export interface DemoSettings {
+  data: DemoData;
+  /** Epochs of the base-recipe pretraining (cached per value). */
+  pretrainEpochs: number;
   epochs: number;
-  optimizer: string;
+  optimizer: 'SGD' | 'AdamW';
   lr: number;
   weightDecay: number;
   batchSize: number;
-  trainImages: number;
-  valImages: number;
-  pretrainEpochs: number;
+  /** Longer image side the detector trains and predicts at. */
+  scale: number;
+  /** mmdet `frozen_stages` of the backbone (1: stem and first stage, as in the study). */
+  frozenStages: number;
+  /** Overrides of the demo detector preset (anchor scales, samples, proposals). */
+  detector: DetectorOptions;
+  /** Random backbone instead of the pretrained one. */
   scratch: boolean;
+}
+
+/**
+ * The demo's defaults: five shapes, sides 64-128 px resized to 128 (so small objects, 12-26 px in the original,
+ * stay visible while large ones (>= 96^2) fit the 128 px images), a base-pretrained ResNet-18 x 0.25.
+ */
+export const DEMO: DemoSettings = {
+  data: {
+    trainImages: 600, valImages: 100, minSize: 64, maxSize: 128,
+    classes: ['circle', 'square', 'triangle', 'ring', 'cross'], smallObjectSide: [12, 26],
+  },
+  pretrainEpochs: 12,
+  epochs: 5,
+  optimizer: 'AdamW',
+  lr: 2e-3,
+  weightDecay: 0.05,
+  batchSize: 4,
+  scale: 128,
+  frozenStages: 1,
+  detector: {},
+  scratch: false,
+};
+
+/** Hooks and cache of {@link runDemo}. */
+export interface DemoIo {
+  /** Where the set and the base checkpoint are cached. */
+  cacheDir: string;
   log: (line: string) => void;
   onEpoch: (epoch: number, metrics: Record<string, number>) => void;
 }
 
-/** Makes (or reuses) the demo set and base checkpoint, then fine-tunes; resolves with the final metrics. */
-export async function runDemo(o: DemoOptions): Promise<Record<string, number>> {
-  const dataDir = path.join(o.cacheDir, `shapes-coco-${o.trainImages}-${o.valImages}`);
-  const base = path.join(o.cacheDir, `base-r18x0.25-${o.pretrainEpochs}ep.safetensors`);
-  await mkdir(o.cacheDir, { recursive: true });
+/** A short, stable name for a generated set (its options' hash), so other options never reuse a stale set. */
+export function demoDataDir(cacheDir: string, data: DemoData): string {
+  const hash = createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 10);
+  return path.join(cacheDir, `shapes-coco-${data.trainImages}-${data.valImages}-${hash}`);
+}
+
+/** The trial that fine-tunes the demo detector (what `createTfjsTrainer` would run for one grid cell). */
+export function demoTrial(s: DemoSettings, dataDir: string, base: string) {
+  const params: Record<string, number> = s.optimizer === 'SGD' ? { lr: s.lr, weight_decay: s.weightDecay, momentum: 0.9 } : { lr: s.lr, weight_decay: s.weightDecay };
+  return {
+    trialId: 'demo', sweepId: 'demo', seed: 0, metricName: 'bbox_mAP', optimizer: s.optimizer, params,
+    checkpoint: s.scratch ? { name: 'scratch', uri: 'scratch' } : { name: 'base', uri: path.resolve(base) },
+    fixed: { epochs: s.epochs, norm_decay_mult: 0 },
+    trainer: { kind: 'tfjs', options: { task: 'detection', data_dir: path.resolve(dataDir), batch_size: s.batchSize, scale: s.scale, frozen_stages: s.frozenStages, detector: s.detector } },
+  };
+}
+
+/** Makes (or reuses) the demo set and base checkpoint; returns their paths. */
+export async function prepareDemo(s: DemoSettings, io: Omit<DemoIo, 'onEpoch'>): Promise<{ dataDir: string; base: string }> {
+  const dataDir = demoDataDir(io.cacheDir, s.data);
+  const base = path.join(io.cacheDir, `base-r18x0.25-${s.pretrainEpochs}ep.safetensors`);
+  await mkdir(io.cacheDir, { recursive: true });
   if (!existsSync(path.join(dataDir, 'annotations', 'instances_val.json'))) {
-    o.log(`generating the demo detection set in ${dataDir} ...`);
-    generateDetectionSet({ seed: 0, outDir: dataDir, trainImages: o.trainImages, valImages: o.valImages });
+    io.log(`generating the demo detection set in ${dataDir} ...`);
+    generateDetectionSet({ seed: 0, outDir: dataDir, ...s.data });
   }
-  if (!o.scratch && !existsSync(base)) {
-    o.log(`pretraining the base backbone (${o.pretrainEpochs} epochs, base recipe) into ${base} ...`);
-    await runPretrain({ out: base, epochs: o.pretrainEpochs, onEpoch: (e, m) => o.log(`pretrain epoch ${e}: ${JSON.stringify(m)}`), log: o.log });
+  if (!s.scratch && !existsSync(base)) {
+    const selected = await selectBackend({}); // as a trial picks it (runPretrain uses the active backend)
+    io.log(`pretraining on ${selected.name}: ${selected.device}`);
+    io.log(`pretraining the base backbone (${s.pretrainEpochs} epochs, base recipe) into ${base} ...`);
+    await runPretrain({ out: base, epochs: s.pretrainEpochs, onEpoch: (e, m) => io.log(`pretrain epoch ${e}: ${JSON.stringify(m)}`), log: io.log });
   }
-  const params: Record<string, number> = o.optimizer === 'SGD' ? { lr: o.lr, weight_decay: o.weightDecay, momentum: 0.9 } : { lr: o.lr, weight_decay: o.weightDecay };
-  const outcome = await runTrial({
-    trial: {
-      trialId: 'demo', sweepId: 'demo', seed: 0, metricName: 'bbox_mAP', optimizer: o.optimizer, params,
-      checkpoint: o.scratch ? { name: 'scratch', uri: 'scratch' } : { name: 'base', uri: path.resolve(base) },
-      fixed: { epochs: o.epochs, norm_decay_mult: 0 },
-      trainer: { kind: 'tfjs', options: { task: 'detection', data_dir: dataDir, batch_size: o.batchSize } },
-    },
-  }, { onEpoch: o.onEpoch, log: o.log });
+  // Stable names for sweep files (examples/detector-sweep.yaml): the latest demo set and base backbone.
+  await relink(path.resolve(dataDir), path.join(io.cacheDir, 'shapes-coco'));
+  if (!s.scratch) await relink(path.resolve(base), path.join(io.cacheDir, 'base.safetensors'));
+  return { dataDir, base };
+}
+
+async function relink(target: string, link: string): Promise<void> {
+  await rm(link, { force: true });
+  await symlink(target, link);
+}
+
+/** Makes (or reuses) the demo set and base checkpoint, then fine-tunes; resolves with the final metrics. */
+export async function runDemo(s: DemoSettings, io: DemoIo): Promise<Record<string, number>> {
+  const { dataDir, base } = await prepareDemo(s, io);
+  const outcome = await runTrial({ trial: demoTrial(s, dataDir, base) }, { onEpoch: io.onEpoch, log: io.log });
   return outcome.metrics;
+}
+
+function positive(v: string | undefined, d: number, what: string): number {
+  if (v === undefined) return d;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${what} must be a positive number, got ${v}`);
+  return n;
+}
+
+/** The command line over {@link DEMO}. */
+export function parseDemoArgs(args: string[]): { settings: DemoSettings; cacheDir: string } {
+  const { values } = parseArgs({ args, options: {
+    epochs: { type: 'string' }, lr: { type: 'string' }, 'weight-decay': { type: 'string' }, optimizer: { type: 'string' },
+    'batch-size': { type: 'string' }, scratch: { type: 'boolean' }, 'cache-dir': { type: 'string' },
+  } });
+  const optimizer = values.optimizer ?? DEMO.optimizer;
+  if (optimizer !== 'SGD' && optimizer !== 'AdamW') throw new Error(`--optimizer must be SGD or AdamW, got ${optimizer}`);
+  const settings: DemoSettings = {
+    ...DEMO, optimizer,
+    epochs: positive(values.epochs, DEMO.epochs, 'epochs'), lr: positive(values.lr, DEMO.lr, 'lr'),
+    weightDecay: positive(values['weight-decay'], DEMO.weightDecay, 'weight-decay'),
+    batchSize: positive(values['batch-size'], DEMO.batchSize, 'batch-size'), scratch: values.scratch ?? false,
+  };
+  return { settings, cacheDir: values['cache-dir'] ?? '.data/demo' };
 }
 
 async function main(): Promise<void> {
   if (process.env['INIT_CWD']) process.chdir(process.env['INIT_CWD']); // npm runs scripts in the package dir
-  const { values } = parseArgs({ options: {
-    epochs: { type: 'string' }, lr: { type: 'string' }, 'weight-decay': { type: 'string' }, optimizer: { type: 'string' },
-    'batch-size': { type: 'string' }, scratch: { type: 'boolean' }, 'cache-dir': { type: 'string' },
-  } });
-  const num = (v: string | undefined, d: number, what: string) => {
-    if (v === undefined) return d;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${what} must be a positive number, got ${v}`);
-    return n;
-  };
+  const { settings, cacheDir } = parseDemoArgs(process.argv.slice(2));
   const selected = await selectBackend({});
   process.stderr.write(`demo:train on ${selected.name}: ${selected.device}\n`);
-  await runDemo({
-    cacheDir: values['cache-dir'] ?? '.data/demo', epochs: num(values.epochs, DEMO.epochs, 'epochs'), lr: num(values.lr, DEMO.lr, 'lr'),
-    weightDecay: num(values['weight-decay'], DEMO.weightDecay, 'weight-decay'), optimizer: values.optimizer ?? DEMO.optimizer,
-    batchSize: num(values['batch-size'], DEMO.batchSize, 'batch-size'), trainImages: DEMO.trainImages, valImages: DEMO.valImages,
-    pretrainEpochs: DEMO.pretrainEpochs, scratch: values.scratch ?? false,
+  await runDemo(settings, {
+    cacheDir,
     log: (line) => void process.stderr.write(`${line}\n`),
     onEpoch: (epoch, metrics) => void process.stdout.write(`${epochLine(epoch, metrics)}\n`),
   });

@@ -24,6 +24,8 @@ export interface GenerateOptions {
   maxSize?: number;
   /** Class names from `ALL_CLASSES`, at least 1 (the issue asks for >= 5); default `DEFAULT_CLASSES`. */
   classes?: readonly string[];
+  /** Side range `[min, max]` of small objects (COCO-small: area < 32^2); default [8, 26]. Larger mins make an easier set. */
+  smallObjectSide?: readonly [number, number];
 }
 
 /** What was written, per split. */
@@ -52,7 +54,11 @@ export function generateDetectionSet(options: GenerateOptions): GeneratedSet {
 }
 
 function resolveOptions(options: GenerateOptions): Required<GenerateOptions> {
-  const o = { trainImages: 1000, valImages: 200, minSize: 64, maxSize: 256, classes: DEFAULT_CLASSES, ...options };
+  const o = { trainImages: 1000, valImages: 200, minSize: 64, maxSize: 256, classes: DEFAULT_CLASSES, smallObjectSide: [8, 26] as const, ...options };
+  const [smallMin, smallMax] = o.smallObjectSide;
+  if (!(Number.isInteger(smallMin) && Number.isInteger(smallMax) && smallMin >= 2 && smallMin <= smallMax && smallMax <= 31)) {
+    throw new RangeError(`need 2 <= smallObjectSide[0] <= smallObjectSide[1] <= 31 (integers), got ${smallMin}..${smallMax}`);
+  }
   const unknown = o.classes.filter((c) => !ALL_CLASSES.includes(c));
   if (unknown.length > 0) throw new RangeError(`unknown classes ${unknown.join(', ')} (known: ${ALL_CLASSES.join(', ')})`);
   if (o.classes.length === 0 || new Set(o.classes).size !== o.classes.length) {
@@ -77,7 +83,7 @@ function generateSplit(o: Required<GenerateOptions>, split: 'train' | 'val', spl
     const forceLarge = i % 3 === 2 && o.maxSize >= 112;
     const low = forceLarge ? Math.max(o.minSize, Math.min(128, o.maxSize)) : o.minSize;
     const [width, height] = [randInt(rng, low, o.maxSize), randInt(rng, low, o.maxSize)];
-    const scene = composeScene(rng, { width, height, classes: o.classes, split, forceLarge });
+    const scene = composeScene(rng, { width, height, classes: o.classes, split, forceLarge, smallSide: o.smallObjectSide });
     const id = i + 1;
     const fileName = `${String(id).padStart(6, '0')}.png`;
     writeFileSync(join(dir, fileName), encodePng(scene.image));

@@ -30,14 +30,16 @@ export interface SceneOptions {
   classes: readonly string[];
   split: 'train' | 'val';
   forceLarge: boolean;
+  /** Side range of small objects, `[min, max]` pixels (kept < 32 so their area is COCO-small). Default [8, 26]. */
+  smallSide?: readonly [number, number];
 }
 
 const MIN_VISIBLE = 0.6;
 const OPAQUE = 0.5;
 
 /** Longer side, in pixels, for an object of the given range in an image whose shorter side is `minSide`. */
-function sizeFor(rng: Rng, range: AreaRange, minSide: number): number {
-  if (range === 'small') return randInt(rng, 8, 26);
+function sizeFor(rng: Rng, range: AreaRange, minSide: number, smallSide: readonly [number, number] = [8, 26]): number {
+  if (range === 'small') return randInt(rng, smallSide[0], smallSide[1]);
   if (range === 'medium') return randInt(rng, 36, Math.min(88, minSide - 2));
   return randInt(rng, 100, minSide - 2);
 }
@@ -59,7 +61,7 @@ export function composeScene(rng: Rng, o: SceneOptions): Scene {
   for (let i = 0; i < count; i++) {
     const range = i === 0 && o.forceLarge && minSide >= 104 ? 'large' : pickRange(rng, minSide);
     const classIndex = randInt(rng, 0, o.classes.length - 1);
-    const mask = renderObject(rng, o.classes[classIndex]!, sizeFor(rng, range, minSide), o.split);
+    const mask = renderObject(rng, o.classes[classIndex]!, sizeFor(rng, range, minSide, o.smallSide), o.split);
     const at = findPlacement(rng, mask, owner, image, placed);
     if (!at) continue;
     composite(image, mask, at[0], at[1], contrastingColor(rng, meanLuma));

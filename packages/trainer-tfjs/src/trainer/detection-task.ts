@@ -13,10 +13,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { iterateBatches, type DetectionBatch } from '../data/batches.ts';
 import { DatasetError } from '../data/errors.ts';
 import { loadCocoDataset, type CocoDataset } from '../data/load.ts';
-import { backendReadsSync, createDetector, type Detector, type Proposals } from '../detector/index.ts';
+import { backendReadsSync, createDetector, type Detector, type DetectorConfigOverrides, type Proposals } from '../detector/index.ts';
 import { applyBnUpdates, type BnUpdate } from '../model/layers.ts';
 import type { TrainTask } from '../train/task.ts';
-import type { RunPlan } from './options.ts';
+import type { DetectorOptions, RunPlan } from './options.ts';
 import { initBackbone } from './tasks.ts';
 
 /** The metric names reported per epoch, in COCO's stats order (the first six). */
@@ -32,10 +32,22 @@ function loadSplit(dataDir: string, split: 'train' | 'val', limit?: number): Coc
   }
 }
 
+/** `trainer.options.detector` as preset overrides (absent settings stay the preset's). */
+export function detectorOverrides(d: DetectorOptions = {}): DetectorConfigOverrides {
+  const proposals = (n: number | undefined) => (n === undefined ? undefined : { maxPerImg: n });
+  const rpn = { sampler: d.rpn_samples === undefined ? undefined : { num: d.rpn_samples }, train: proposals(d.train_proposals), test: proposals(d.test_proposals) };
+  const sampler = d.rcnn_samples === undefined && d.rcnn_pos_fraction === undefined ? undefined : { num: d.rcnn_samples, posFraction: d.rcnn_pos_fraction };
+  return {
+    ...(d.anchor_scales ? { anchors: { scales: d.anchor_scales } } : {}),
+    ...(d.finest_scale === undefined ? {} : { roi: { finestScale: d.finest_scale } }),
+    rpn, ...(sampler ? { bboxHead: { sampler } } : {}),
+  } as DetectorConfigOverrides;
+}
+
 function buildDetector(plan: RunPlan, numClasses: number): Detector {
   const o = plan.options;
   const backbone = { depth: o.depth, width: o.width, style: o.style, frozenStages: o.frozen_stages, normEval: plan.normEval, seed: plan.seed };
-  return createDetector({ numClasses, backbone, seed: plan.seed, ...(o.scale ? { imageScale: o.scale } : {}) }, o.preset);
+  return createDetector({ ...detectorOverrides(o.detector), numClasses, backbone, seed: plan.seed, ...(o.scale ? { imageScale: o.scale } : {}) }, o.preset);
 }
 
 /** COCO detections of the val split (category ids from the dataset), predicted in eval mode; reads asynchronously. */

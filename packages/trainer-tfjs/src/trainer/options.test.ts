@@ -1,6 +1,7 @@
 import { PermanentTrialError, type TrialRun } from '@sweeps/core';
 import { describe, expect, it } from 'vitest';
 
+import { detectorOverrides } from './detection-task.ts';
 import { resolvePlan } from './options.ts';
 
 const trial = (over: Partial<TrialRun> = {}, options: Record<string, unknown> = {}): TrialRun => ({
@@ -48,5 +49,16 @@ describe('resolvePlan', () => {
     const missing = invalid(() => resolvePlan(trial({ checkpoint: { name: 'r18-base', uri: 'file:///nowhere/base.safetensors' } })));
     expect(missing.message).toBe('checkpoint "r18-base": file /nowhere/base.safetensors not found (uri file:///nowhere/base.safetensors)');
     expect(invalid(() => resolvePlan(trial({ checkpoint: { name: 'x', uri: 's3://bucket/x.pth' } }))).message).toContain('only file:// URIs');
+  });
+
+  it('takes detector preset overrides and refuses unknown ones', () => {
+    const plan = resolvePlan(trial({}, { detector: { anchor_scales: [2, 4], rcnn_samples: 64, train_proposals: 200 } }));
+    expect(detectorOverrides(plan.options.detector)).toEqual({
+      anchors: { scales: [2, 4] },
+      rpn: { sampler: undefined, train: { maxPerImg: 200 }, test: undefined },
+      bboxHead: { sampler: { num: 64, posFraction: undefined } },
+    });
+    expect(invalid(() => resolvePlan(trial({}, { detector: { anchors: [4] } }))).message).toContain('trainer.options.detector.anchors: unknown option');
+    expect(invalid(() => resolvePlan(trial({}, { detector: { rcnn_pos_fraction: 2 } }))).message).toContain('trainer.options.detector.rcnn_pos_fraction');
   });
 });

@@ -13,6 +13,27 @@ import type { BackendName } from '../backend/backend-probes.ts';
 import type { OptimizerConfig } from '../optim/types.ts';
 import type { ScheduleSettings } from '../train/schedule.ts';
 
+/**
+ * Detection: a few of the detector preset's settings (`src/detector/config.ts`), laid over the preset. Each is
+ * optional; absent ones keep the preset's value (demo: anchor scales [4], 128 RPN / 128 R-CNN samples, 300
+ * training and test proposals, finest scale 28).
+ */
+export const DetectorOptionsSchema = z.strictObject({
+  /** Anchor scales (anchor side = scale x stride of the level, strides 4..64). */
+  anchor_scales: z.array(z.number().positive()).min(1).max(8).optional(),
+  /** mmdet `finest_scale`: RoIs smaller than 2 x this pool from P2. */
+  finest_scale: z.number().positive().optional(),
+  /** RPN samples per image (`rpn.sampler.num`) and R-CNN samples per image (`rcnn.sampler.num`). */
+  rpn_samples: z.number().int().positive().max(4096).optional(),
+  rcnn_samples: z.number().int().positive().max(4096).optional(),
+  /** Share of positive R-CNN samples (mmdet 0.25). */
+  rcnn_pos_fraction: z.number().gt(0).max(1).optional(),
+  /** Proposals kept per image after NMS, in training and at test time. */
+  train_proposals: z.number().int().positive().max(10_000).optional(),
+  test_proposals: z.number().int().positive().max(10_000).optional(),
+});
+export type DetectorOptions = z.infer<typeof DetectorOptionsSchema>;
+
 const ClipSchema = z.union([z.number().positive(), z.strictObject({ max_norm: z.number().positive() })]);
 
 /** `trainer.options` of a `tfjs` sweep. Every field is optional; defaults are listed with each. */
@@ -43,6 +64,8 @@ export const TfjsOptionsSchema = z.strictObject({
   scale: z.number().int().min(32).max(2048).optional(),
   /** Detection: the detector preset the backbone options are laid over. Default `demo`. */
   preset: z.enum(['demo', 'faster_rcnn_r50_fpn']).default('demo'),
+  /** Detection: preset settings to override (anchor scales, samples, proposals); see {@link DetectorOptionsSchema}. */
+  detector: DetectorOptionsSchema.optional(),
   /** Schedule: warm-up iterations (500; 0 = none), ratio (0.001), `scaled` (default) or `fixed` length. */
   warmup_iters: z.number().int().min(0).default(500),
   warmup_ratio: z.number().gt(0).max(1).default(0.001),
