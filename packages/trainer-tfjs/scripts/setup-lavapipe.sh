@@ -49,6 +49,12 @@ apt_opts=(
 log "updating a private package list ($target)"
 apt-get "${apt_opts[@]}" -qq update
 
+# "name/target" when the target suite has the package (backports carries only some), else plain "name",
+# which apt takes from the newest suite in the private list that has it.
+from_target() {
+  if apt-cache "${apt_opts[@]}" madison "$1" 2>/dev/null | grep -q " $target/main "; then echo "$1/$target"; else echo "$1"; fi
+}
+
 # Download the driver, plus each dependency the system lacks or has too old (e.g. libdrm on bookworm).
 wanted=("mesa-vulkan-drivers/$target")
 depends="$(apt-cache "${apt_opts[@]}" show "mesa-vulkan-drivers/$target" | sed -n 's/^Depends: //p' | head -1)"
@@ -59,12 +65,12 @@ for item in "${items[@]}"; do
   constraint="$(sed -n 's/.*(\(.*\)).*/\1/p' <<<"$item")"
   installed="$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null | sed -n 's/^install ok installed //p' || true)"
   if [[ -z "$installed" ]]; then
-    wanted+=("$name/$target")
+    wanted+=("$(from_target "$name")")
   elif [[ -n "$constraint" ]] && ! dpkg --compare-versions "$installed" "${constraint%% *}" "${constraint#* }"; then
-    wanted+=("$name/$target")
+    wanted+=("$(from_target "$name")")
   fi
 done
-[[ -n "$(dpkg-query -W -f='${Status}' libvulkan1 2>/dev/null | grep 'install ok installed' || true)" ]] || wanted+=("libvulkan1/$target")
+[[ -n "$(dpkg-query -W -f='${Status}' libvulkan1 2>/dev/null | grep 'install ok installed' || true)" ]] || wanted+=("$(from_target libvulkan1)")
 
 log "downloading ${wanted[*]}"
 (cd "$dest/debs" && apt-get "${apt_opts[@]}" -qq download "${wanted[@]}")
