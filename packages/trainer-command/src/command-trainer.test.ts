@@ -68,6 +68,16 @@ describe('command trainer', () => {
     expect(err.message).toMatch(/exited with code 4[\s\S]*CUDA out of memory/);
   });
 
+  it('reads exit code 3 as divergence (recorded as diverged, not retried)', async () => {
+    const diverging = script('diverge.mjs', `console.log(JSON.stringify({ epoch: 1, loss: null })); console.error('loss is NaN at iteration 12'); process.exit(3);`);
+    const { ctx, epochs } = context();
+    const err = await new CommandTrainer().run(trialWith(['node', diverging]), ctx).catch((e) => e);
+    expect(err).toBeInstanceOf(PermanentTrialError);
+    expect(err.reason).toBe('diverged');
+    expect(err.message).toMatch(/reported divergence \(exit code 3\)[\s\S]*loss is NaN at iteration 12/);
+    expect(epochs.map((e) => e[0])).toEqual([1]);
+  });
+
   it('fails when the command never prints the sweep metric', async () => {
     const { ctx } = context();
     const err = await new CommandTrainer().run(trialWith(['node', echoArgs], 'segm_mAP'), ctx).catch((e) => e);

@@ -2,13 +2,14 @@
  * The `command` trainer: runs any training command (a script of yours, MMDetection's tools/train.py, ...) as a
  * child process in its own process group, never through a shell, and reads per-epoch metrics from its stdout.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { OutputTail, PermanentTrialError, type EpochMetrics, type Trainer, type TrainerContext, type TrainerResult, type TrialRun } from '@sweeps/core';
 import { buildArgv, buildEnv, placeholderValues } from './argv.ts';
 import { parseMetricLine } from './jsonl-metrics.ts';
+import { stopGroupOnAbort } from './process-group.ts';
 
 interface CommandSpec {
   command: string[];
@@ -19,14 +20,8 @@ interface CommandSpec {
 /** Seconds between SIGTERM and SIGKILL when a trial is stopped. */
 const KILL_GRACE_MS = 5_000;
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal); // the whole process group: the command and anything it started
-  } catch {
-    child.kill(signal);
-  }
-}
+/** The exit code by which a command marks its trial as diverged (loss NaN, blown up): recorded, not retried. */
+export const DIVERGED_EXIT_CODE = 3;
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   return signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -60,13 +55,7 @@ export class CommandTrainer implements Trainer {
     const latest: EpochMetrics = {};
     const pending: Promise<void>[] = [];
     const child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let killTimer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      killGroup(child, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(child, 'SIGKILL'), KILL_GRACE_MS);
-      killTimer.unref();
-    };
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const stopWatching = stopGroupOnAbort(child, ctx.signal, KILL_GRACE_MS);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const parsed = parseMetricLine(line);
       if (!parsed) return void (tail.push(line), ctx.log(line));
@@ -81,8 +70,7 @@ export class CommandTrainer implements Trainer {
         reject(new PermanentTrialError(msg, 'invalid'));
       });
       child.on('close', (code, signal) => {
-        ctx.signal.removeEventListener('abort', onAbort);
-        clearTimeout(killTimer);
+        stopWatching();
         Promise.all(pending).then(() => {
           if (ctx.signal.aborted) return reject(ctx.signal.reason);
           if (code !== 0) return reject(this.failure(argv, code, signal, tail));
@@ -95,9 +83,14 @@ export class CommandTrainer implements Trainer {
     });
   }
 
-  /** A non-zero exit repeats on retry (bad arguments, a bug, divergence): permanent. A foreign signal may not. */
+  /**
+   * A non-zero exit repeats on retry (bad arguments, a bug, divergence): permanent, and exit code 3 marks the
+   * trial diverged. A foreign signal may not repeat: retried.
+   */
   private failure(argv: string[], code: number | null, signal: NodeJS.Signals | null, tail: OutputTail): Error {
     const message = `${path.basename(argv[0]!)} ${describeExit(code, signal)}\n${tail.text()}`;
-    return signal ? new Error(message) : new PermanentTrialError(message, 'failed');
+    if (signal) return new Error(message);
+    if (code === DIVERGED_EXIT_CODE) return new PermanentTrialError(`${path.basename(argv[0]!)} reported divergence (exit code ${DIVERGED_EXIT_CODE})\n${tail.text()}`, 'diverged');
+    return new PermanentTrialError(message, 'failed');
   }
 }

@@ -3,7 +3,6 @@
  * with a kept, higher-scoring box is strictly greater than the threshold) and `batched_nms` (boxes of different
  * groups never suppress each other; the result is sorted by score). Plain typed-array code, outside any gradient.
  */
-import { iouOf } from './boxes.ts';
 
 /** Indices sorted by descending score; ties keep index order. */
 export function argsortDescending(scores: ArrayLike<number>, indices?: ArrayLike<number>): number[] {
@@ -24,14 +23,29 @@ export function nms(
   maxKeep = Infinity,
 ): number[] {
   const order = argsortDescending(scores, candidates);
-  const suppressed = new Uint8Array(order.length);
+  const n = order.length;
+  // The candidates' corners and areas in score order, so the O(n^2) scan reads contiguous memory.
+  const x1 = new Float64Array(n), y1 = new Float64Array(n), x2 = new Float64Array(n), y2 = new Float64Array(n);
+  const area = new Float64Array(n);
+  for (let a = 0; a < n; a++) {
+    const i = 4 * (order[a] as number);
+    x1[a] = boxes[i] as number; y1[a] = boxes[i + 1] as number; x2[a] = boxes[i + 2] as number; y2[a] = boxes[i + 3] as number;
+    area[a] = Math.max(x2[a]! - x1[a]!, 0) * Math.max(y2[a]! - y1[a]!, 0);
+  }
+  const suppressed = new Uint8Array(n);
   const keep: number[] = [];
-  for (let a = 0; a < order.length && keep.length < maxKeep; a++) {
+  for (let a = 0; a < n && keep.length < maxKeep; a++) {
     if (suppressed[a]) continue;
-    const i = order[a] as number;
-    keep.push(i);
-    for (let b = a + 1; b < order.length; b++) {
-      if (!suppressed[b] && iouOf(boxes, i, boxes, order[b] as number) > iouThreshold) suppressed[b] = 1;
+    keep.push(order[a] as number);
+    const ax1 = x1[a]!, ay1 = y1[a]!, ax2 = x2[a]!, ay2 = y2[a]!, aArea = area[a]!;
+    for (let b = a + 1; b < n; b++) {
+      if (suppressed[b]) continue;
+      const w = Math.min(ax2, x2[b]!) - Math.max(ax1, x1[b]!);
+      if (w <= 0) continue;
+      const h = Math.min(ay2, y2[b]!) - Math.max(ay1, y1[b]!);
+      if (h <= 0) continue;
+      const inter = w * h;
+      if (inter / Math.max(aArea + area[b]! - inter, 1e-6) > iouThreshold) suppressed[b] = 1; // iouOf's arithmetic
     }
   }
   return keep;

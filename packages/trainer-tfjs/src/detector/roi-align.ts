@@ -13,6 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
+import { sparseLeftBatchMatMul } from '../backend/wasm-kernels/sparse-batch-matmul.ts';
+
 /** RoIAlign settings (mmdet's `roi_layer`): output 7, sampling_ratio 0 (adaptive), aligned. */
 export interface RoiAlignConfig {
   /** Output height and width. */
@@ -83,7 +85,8 @@ export function roiAlignWeights(
 /**
  * RoIAlign of one image's feature map `[h, w, c]`: `k x P x P x c` (bin row, bin column, channel). The gradient
  * (features only; the boxes get none, as in torchvision) is tfjs' own through the two matMuls: on wasm the
- * transposed products it uses are made fast by backend/wasm-kernels/transposed-matmul.ts.
+ * transposed products it uses are made fast by backend/wasm-kernels/transposed-matmul.ts, and the second,
+ * batched one (about 2 non-zero weights per row) skips the zeros (backend/wasm-kernels/sparse-batch-matmul.ts).
  */
 export function roiAlignImage(
   feature: tf.Tensor3D,
@@ -97,7 +100,7 @@ export function roiAlignImage(
   const { wy, wx } = roiAlignWeights(rois, spatialScale, [h, w], config);
   const rows = tf.matMul(tf.tensor2d(wy, [k * p, h]), tf.reshape(feature, [h, w * c]) as tf.Tensor2D);
   const byColumn = tf.reshape(tf.transpose(tf.reshape(rows, [k, p, w, c]), [0, 2, 1, 3]), [k, w, p * c]) as tf.Tensor3D;
-  const pooled = tf.matMul(tf.tensor3d(wx, [k, p, w]), byColumn);
+  const pooled = sparseLeftBatchMatMul(tf.tensor3d(wx, [k, p, w]), byColumn);
   return tf.transpose(tf.reshape(pooled, [k, p, p, c]), [0, 2, 1, 3]);
 }
 

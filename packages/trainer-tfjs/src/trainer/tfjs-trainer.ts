@@ -3,12 +3,13 @@
  * process group with the slot's environment (CUDA_VISIBLE_DEVICES), the trial JSON on stdin, per-epoch JSON
  * lines on stdout forwarded to `ctx.reportEpoch`. Abort kills the whole group (SIGTERM, then SIGKILL).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { OutputTail, PermanentTrialError, type Trainer, type TrainerContext, type TrainerResult, type TrialRun } from '@sweeps/core';
+import { stopGroupOnAbort } from '@sweeps/trainer-command';
 
 import { resolvePlan } from './options.ts';
 import { EXIT, parseChildLine, type ChildMessage } from './protocol.ts';
@@ -32,15 +33,6 @@ export function createTfjsTrainer(options: TfjsTrainerOptions = {}): Trainer {
   return { kind: 'tfjs', run: (trial, ctx) => runInChild(trial, ctx, options.killGraceMs ?? KILL_GRACE_MS) };
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal); // the group: the trial process and anything it started
-  } catch {
-    child.kill(signal);
-  }
-}
-
 interface Watch {
   tail: OutputTail;
   pending: Promise<void>[];
@@ -62,20 +54,11 @@ async function runInChild(trial: TrialRun, ctx: TrainerContext, graceMs: number)
   const watch: Watch = { tail: new OutputTail(), pending: [] };
   createInterface({ input: child.stdout! }).on('line', (line) => onLine(line, watch, ctx));
   createInterface({ input: child.stderr! }).on('line', (line) => (watch.tail.push(line), ctx.log(line)));
-  let killTimer: NodeJS.Timeout | undefined;
-  const onAbort = () => {
-    killGroup(child, 'SIGTERM');
-    killTimer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
-    killTimer.unref();
-  };
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const stopWatching = stopGroupOnAbort(child, ctx.signal, graceMs);
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', (err) => reject(new PermanentTrialError(`could not start the trial process: ${err.message}`, 'failed')));
     child.on('close', (code, signal) => resolve({ code, signal }));
-  }).finally(() => {
-    ctx.signal.removeEventListener('abort', onAbort);
-    clearTimeout(killTimer);
-  });
+  }).finally(stopWatching);
   await Promise.all(watch.pending);
   return outcome(exit, watch, ctx);
 }

@@ -8,7 +8,10 @@ import { batchNormKernelConfigs } from './batch-norm-kernels.ts';
 import { channelAffineKernelConfigs } from './channel-affine-kernels.ts';
 import { identityConfig } from './identity.ts';
 import { transposedMatMulConfigs } from './transposed-matmul.ts';
+import { sliceKernelConfigs } from './slice.ts';
+import { sparseBatchMatMulConfig } from './sparse-batch-matmul.ts';
 
+export { sparseLeftBatchMatMul } from './sparse-batch-matmul.ts';
 export { batchNormInference, batchNormTrain, type BatchNormTrainResult } from './batch-norm.ts';
 
 /** The kernels this project adds to (or replaces in) tfjs-backend-wasm so that it can train. */
@@ -22,11 +25,13 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   ...batchNormKernelConfigs,
   ...channelAffineKernelConfigs,
   ...transposedMatMulConfigs,
+  ...sliceKernelConfigs,
+  sparseBatchMatMulConfig,
 ];
 
 /**
  * Registers the training kernels on the wasm backend, replacing its stock Conv2DBackpropInput and
- * Identity (see identity.ts), and putting BatchMatMul / _FusedMatMul wrappers in front of the stock ones
+ * Identity (see identity.ts), Slice and SplitV (see slice.ts), and putting BatchMatMul / _FusedMatMul wrappers in front of the stock ones
  * (see transposed-matmul.ts).
  * Idempotent; safe before or after `tf.setBackend('wasm')` (kernels are looked up per call).
  * @returns the names of the kernels registered by this call (empty when already done).
