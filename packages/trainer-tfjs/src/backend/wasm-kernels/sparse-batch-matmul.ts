@@ -20,20 +20,27 @@ export function sparseBatchMatMulValues(
   [k, m, n, q]: readonly [number, number, number, number], transposeA: boolean,
 ): void {
   out.fill(0);
+  // a[r] is read as m x n with strides (rowStride, colStride): (n, 1) as stored, (1, m) transposed.
+  const rowStride = transposeA ? 1 : n;
+  const colStride = transposeA ? m : 1;
   for (let r = 0; r < k; r++) {
     const aBase = r * m * n;
     const bBase = r * n * q;
     const oBase = r * m * q;
     for (let i = 0; i < m; i++) {
       const o = oBase + i * q;
+      const aRow = aBase + i * rowStride;
       for (let j = 0; j < n; j++) {
-        const v = transposeA ? a[aBase + j * m + i]! : a[aBase + i * n + j]!;
-        if (v === 0) continue;
-        const s = bBase + j * q;
-        for (let c = 0; c < q; c++) out[o + c]! += v * b[s + c]!;
+        const v = a[aRow + j * colStride]!;
+        if (v !== 0) axpy(out, o, v, b, bBase + j * q, q);
       }
     }
   }
+}
+
+/** y[yOff .. yOff+len) += v * x[xOff .. xOff+len). */
+function axpy(y: Float32Array, yOff: number, v: number, x: Float32Array, xOff: number, len: number): void {
+  for (let c = 0; c < len; c++) y[yOff + c] = y[yOff + c]! + v * x[xOff + c]!;
 }
 
 function sparseBatchMatMul(args: { inputs: Record<string, TensorInfo>; attrs: { transposeA?: boolean }; backend: BackendWasm }): TensorInfo {
