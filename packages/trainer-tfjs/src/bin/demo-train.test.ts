@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { epochLine } from '../trainer/protocol.ts';
-import { DEMO, demoDataDir, parseDemoArgs, runDemo, type DemoSettings } from './demo-train.ts';
+import { DEMO, demoDataDir, demoSteps, demoTrial, parseDemoArgs, runDemo, type DemoSettings } from './demo-train.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-demo-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,5 +37,16 @@ describe('demo:train', () => {
     expect(cacheDir).toBe('x');
     expect(() => parseDemoArgs(['--lr=-1'])).toThrow('--lr must be a positive number');
     expect(() => parseDemoArgs(['--optimizer', 'LAMB'])).toThrow('SGD or AdamW');
+    expect(() => parseDemoArgs(['--epochs', '2.5'])).toThrow('--epochs must be a whole number');
+    expect(() => parseDemoArgs(['--epochs', '4', '--steps', '3,5'])).toThrow('--steps must list epochs between 1 and 4');
+  });
+
+  it('drops the lr once, before the last epoch, unless steps are given', () => {
+    expect(demoSteps({ epochs: 7 })).toEqual([6]);
+    expect(demoSteps({ epochs: 1 })).toEqual([1]);
+    const { settings } = parseDemoArgs(['--epochs', '6', '--steps', '3,5', '--pretrain-epochs', '8']);
+    expect(demoSteps(settings)).toEqual([3, 5]);
+    expect(settings.pretrainEpochs).toBe(8);
+    expect(demoTrial(settings, 'data', 'base.safetensors').trainer.options.steps).toEqual([3, 5]);
   });
 });
