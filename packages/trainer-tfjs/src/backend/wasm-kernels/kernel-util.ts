@@ -1,5 +1,5 @@
 import { backend_util, getKernel } from '@tensorflow/tfjs-core';
-import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** A 2-D spatial pair as the kernels' attributes give it: one number or [height, width]. */
@@ -187,4 +187,26 @@ export function cropToFit(backend: BackendWasm, x: TensorInfo, rows: AxisFit, co
 /** The explicit NHWC padding attribute for two `fitPadding` results. */
 export function explicitPad(rows: AxisFit, cols: AxisFit): backend_util.ExplicitPadding {
   return [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
+}
+
+/** Where a replacement or wrapper kernel keeps the stock kernel it stands in front of. */
+const STOCK = Symbol('stock wasm kernel');
+
+/** A kernel function that may carry the stock kernel it replaces. */
+export type ReplacingKernelFunc = KernelFunc & { [STOCK]?: KernelConfig };
+
+/**
+ * The stock wasm kernel registered under `kernelName`, looking through this project's replacements (so that
+ * registering a replacement twice still reaches the stock one).
+ */
+export function stockWasmKernel(kernelName: string): KernelConfig {
+  const current = getKernel(kernelName, 'wasm');
+  if (current === undefined) throw new Error(`wasm backend has no '${kernelName}' kernel to replace`);
+  return (current.kernelFunc as ReplacingKernelFunc)[STOCK] ?? current;
+}
+
+/** Records on `func` the stock kernel it replaces (see {@link stockWasmKernel}); returns `func`. */
+export function replacing(func: KernelFunc, stock: KernelConfig): ReplacingKernelFunc {
+  (func as ReplacingKernelFunc)[STOCK] = stock;
+  return func;
 }

@@ -7,19 +7,11 @@
  * String tensors go to the stock kernels.
  */
 import '@tensorflow/tfjs-backend-wasm'; // registers the stock kernels this module falls back to
-import { Slice, SplitV, backend_util, getKernel, slice_util, util } from '@tensorflow/tfjs-core';
+import { Slice, SplitV, backend_util, slice_util, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-/** Where a replacement keeps the stock kernel (so registering twice still reaches the stock one). */
-const STOCK = Symbol('stock wasm kernel');
-type WithStock = KernelFunc & { [STOCK]?: KernelConfig };
-
-function stockKernel(kernelName: string): KernelConfig {
-  const current = getKernel(kernelName, 'wasm');
-  if (current === undefined) throw new Error(`wasm backend has no '${kernelName}' kernel to replace`);
-  return (current.kernelFunc as WithStock)[STOCK] ?? current;
-}
+import { replacing, stockWasmKernel } from './kernel-util.ts';
 
 type Numeric = Float32Array | Int32Array | Uint8Array;
 
@@ -59,10 +51,10 @@ function sliceOnHeap(backend: BackendWasm, x: TensorInfo, begin: number[], size:
   return out;
 }
 
-const stockSlice = stockKernel(Slice);
-const stockSplitV = stockKernel(SplitV);
+const stockSlice = stockWasmKernel(Slice);
+const stockSplitV = stockWasmKernel(SplitV);
 
-const slice: WithStock = (args) => {
+const slice: KernelFunc = (args) => {
   const backend = args.backend as BackendWasm;
   const { x } = args.inputs as { x: TensorInfo };
   if (x.dtype === 'string') return stockSlice.kernelFunc(args);
@@ -70,9 +62,8 @@ const slice: WithStock = (args) => {
   const [begin, size] = slice_util.parseSliceParams(x as never, attrs.begin, attrs.size) as [number[], number[]];
   return sliceOnHeap(backend, x, begin, size);
 };
-slice[STOCK] = stockSlice;
 
-const splitV: WithStock = (args) => {
+const splitV: KernelFunc = (args) => {
   const backend = args.backend as BackendWasm;
   const { x } = args.inputs as { x: TensorInfo };
   if (x.dtype === 'string') return stockSplitV.kernelFunc(args);
@@ -88,10 +79,9 @@ const splitV: WithStock = (args) => {
     return part;
   });
 };
-splitV[STOCK] = stockSplitV;
 
 /** Slice and SplitV on wasm, replacing the stock ones. */
 export const sliceKernelConfigs: KernelConfig[] = [
-  { kernelName: Slice, backendName: 'wasm', kernelFunc: slice },
-  { kernelName: SplitV, backendName: 'wasm', kernelFunc: splitV },
+  { kernelName: Slice, backendName: 'wasm', kernelFunc: replacing(slice, stockSlice) },
+  { kernelName: SplitV, backendName: 'wasm', kernelFunc: replacing(splitV, stockSplitV) },
 ];

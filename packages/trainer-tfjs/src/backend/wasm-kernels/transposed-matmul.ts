@@ -8,23 +8,11 @@
  * Batched products (batch > 1) take the generic loop either way and are passed through unchanged.
  */
 import '@tensorflow/tfjs-backend-wasm'; // registers the stock kernels wrapped here
-import { BatchMatMul, _FusedMatMul, getKernel, util } from '@tensorflow/tfjs-core';
+import { BatchMatMul, _FusedMatMul, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-import { disposeInfos, runWasm } from './kernel-util.ts';
-
-/** Where a wrapper keeps the stock kernel it calls (so that wrapping twice still reaches the stock one). */
-const STOCK = Symbol('stock wasm kernel');
-
-type WrappedFunc = KernelFunc & { [STOCK]?: KernelConfig };
-
-/** The stock kernel registered under `kernelName` (unwrapping this module's wrapper if it is registered). */
-function stockKernel(kernelName: string): KernelConfig {
-  const current = getKernel(kernelName, 'wasm');
-  if (current === undefined) throw new Error(`wasm backend has no '${kernelName}' kernel to wrap`);
-  return (current.kernelFunc as WrappedFunc)[STOCK] ?? current;
-}
+import { disposeInfos, replacing, runWasm, stockWasmKernel } from './kernel-util.ts';
 
 function batchSize(shape: readonly number[]): number {
   return util.sizeFromShape(shape.slice(0, -2));
@@ -38,8 +26,8 @@ function transposeLast2(backend: BackendWasm, x: TensorInfo): TensorInfo {
 }
 
 function wrap(kernelName: string): KernelConfig {
-  const stock = stockKernel(kernelName);
-  const kernelFunc: WrappedFunc = (args) => {
+  const stock = stockWasmKernel(kernelName);
+  const kernelFunc: KernelFunc = (args) => {
     const attrs = args.attrs as NamedAttrMap & { transposeA?: boolean; transposeB?: boolean };
     const { a, b } = args.inputs as NamedTensorInfoMap & { a: TensorInfo; b: TensorInfo };
     const batched = batchSize(a.shape) !== 1 || batchSize(b.shape) !== 1;
@@ -62,8 +50,7 @@ function wrap(kernelName: string): KernelConfig {
       disposeInfos(backend, ...made);
     }
   };
-  kernelFunc[STOCK] = stock;
-  const config: KernelConfig = { kernelName, backendName: 'wasm', kernelFunc };
+  const config: KernelConfig = { kernelName, backendName: 'wasm', kernelFunc: replacing(kernelFunc, stock) };
   // The stock setup (its cwrap of the C++ function) must still run when the backend initialises.
   if (stock.setupFunc !== undefined) config.setupFunc = stock.setupFunc;
   if (stock.disposeFunc !== undefined) config.disposeFunc = stock.disposeFunc;
