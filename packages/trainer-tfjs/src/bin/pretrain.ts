@@ -1,5 +1,5 @@
 /**
- * The `pretrain` job: `npm run pretrain -w @sweeps/trainer-tfjs -- --out .data/ckpt/base.safetensors
+ * The `pretrain` job: `npm run backbone:pretrain -- --out .data/ckpt/base.safetensors
  * [--epochs 12] [--seed 0] [--depth 18] [--width 0.25] [--image-size 64] [--train-images 4000]
  * [--val-images 750] [--batch-size 32] [--lr 0.0125] [--backend wasm] [--checkpoint-dir d]`.
  * Prints one JSON line per epoch and a final `{"out": ..., "final": {...}}` line. Relative paths are taken from
