@@ -4,6 +4,7 @@ import { buildBestTable, newSweepId, planSweep, ranksBefore, type CellResult } f
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
 import { createSweep } from './sweep-store.ts';
+import { completeTrial } from './trial-store.ts';
 import { bestCellResults, gridCellResults } from './results.ts';
 
 const db = createDb(TEST_DATABASE_URL);
@@ -23,7 +24,9 @@ async function finishedSweep(score: (o: string, lr: number, m: number, seed: num
   const trials = await db.trial.findMany({ where: { sweepId: id }, include: { checkpoint: true } });
   for (const t of trials) {
     const p = (t.config as { params: Record<string, number> }).params;
-    await db.trial.update({ where: { id: t.id }, data: { state: 'succeeded', finalMetric: score(t.optimizer, p.lr!, p.momentum ?? 0, t.seed, t.checkpoint.name) } });
+    await db.trial.update({ where: { id: t.id }, data: { state: 'running', workerId: 'w1' } });
+    // Through the worker's own completion, which keeps the cell statistics the reads use.
+    expect(await completeTrial(db, t.id, 'w1', { finalMetric: score(t.optimizer, p.lr!, p.momentum ?? 0, t.seed, t.checkpoint.name), metrics: {} })).toBe(true);
   }
   return id;
 }
@@ -45,13 +48,31 @@ describe('grid and best ranking in SQL', () => {
   });
 
   it('breaks ties exactly as core does, and leaves failed and NaN results out', async () => {
-    const id = await finishedSweep(() => 0.4);
-    await db.trial.updateMany({ where: { sweepId: id, optimizer: 'AdamW' }, data: { finalMetric: Number.NaN } });
+    const id = await finishedSweep((o) => (o === 'AdamW' ? Number.NaN : 0.4));
     const rows = await gridCellResults(db, id, 'maximize');
     expect(rows.some((r) => r.optimizer === 'AdamW')).toBe(false);
     const sgd = rows.filter((r) => r.checkpoint === 'a');
     const all = await bestCellResults(db, id, 'maximize');
     const expected = [...sgd].sort((x: CellResult, y: CellResult) => (ranksBefore(x, y, 'maximize') ? -1 : 1))[0]!;
     expect(all.find((r) => r.checkpoint === 'a')!.configHash).toBe(expected.configHash);
+  });
+});
+
+describe('cell statistics kept by completeTrial', () => {
+  it('equal the aggregate over the succeeded trials (count, mean, sample std), and a second completion changes nothing', async () => {
+    const values = [0.31, 0.2975, 0.3333, 0.29, 1e-3, 0.7];
+    const id = await finishedSweep((o, lr, m, seed, ck) => values[(seed * 3 + (ck === 'b' ? 1 : 0) + Math.round(lr * 10) + m * 10) % values.length]! + lr);
+    const [first] = await db.trial.findMany({ where: { sweepId: id }, take: 1 });
+    expect(await completeTrial(db, first!.id, 'w1', { finalMetric: 99, metrics: {} })).toBe(false); // already succeeded
+    const kept = await db.$queryRaw<Array<{ k: string; n: number; mean: number; std: number | null }>>`
+      SELECT checkpoint_id || config_hash AS k, n, mean, CASE WHEN n > 1 THEN sqrt(m2 / (n - 1)) END AS std FROM cell_stats WHERE sweep_id = ${id} ORDER BY 1`;
+    const direct = await db.$queryRaw<Array<{ k: string; n: number; mean: number; std: number | null }>>`
+      SELECT checkpoint_id || config_hash AS k, count(*)::int AS n, avg(final_metric) AS mean, stddev_samp(final_metric) AS std
+      FROM trials WHERE sweep_id = ${id} AND state = 'succeeded' GROUP BY 1 ORDER BY 1`;
+    expect(kept.map((r) => [r.k, r.n])).toEqual(direct.map((r) => [r.k, r.n]));
+    kept.forEach((r, i) => {
+      expect(r.mean).toBeCloseTo(direct[i]!.mean, 14);
+      expect(r.std!).toBeCloseTo(direct[i]!.std!, 14);
+    });
   });
 });

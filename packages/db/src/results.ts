@@ -1,35 +1,35 @@
 /** Grid and best-setting inputs, aggregated in SQL: one row per (checkpoint, cell), never one per trial. */
 import type { CellResult, FailedCell } from '@sweeps/core';
 import type { Db } from './client.ts';
+import { Prisma } from './generated/client.ts';
 
 type Goal = 'maximize' | 'minimize';
 
 /**
- * Per (checkpoint, cell): mean, spread and count over seeds of succeeded trials with a finite final metric, ranked
+ * Per (checkpoint, cell): mean, spread and count over seeds of succeeded trials with a finite final metric (kept
+ * up to date in `cell_stats` by `completeTrial`, so this reads one row per cell, never the trials), ranked
  * within `partition` (best first, ties by more seeds, optimizer, config hash, as core's `ranksBefore`); only the
  * first of each partition is returned.
  */
 async function rankedCells(db: Db, sweepId: string, goal: Goal, partition: 'checkpoint' | 'grid-cell') {
   const sign = goal === 'maximize' ? -1 : 1;
   const byGridCell = partition === 'grid-cell';
+  const key = byGridCell ? Prisma.sql`s.checkpoint_id, s.optimizer, s.lr, s.weight_decay` : Prisma.sql`s.checkpoint_id`;
+  // The best trial's params only for the best table (the grid's cells carry lr and weight decay already).
+  const params = byGridCell
+    ? Prisma.sql`NULL::jsonb`
+    : Prisma.sql`(SELECT t.config->'params' FROM trials t WHERE t.sweep_id = ${sweepId} AND t.checkpoint_id = d.checkpoint_id AND t.config_hash = d.config_hash LIMIT 1)`;
   // One JSON value for all rows: far cheaper to decode than a thousand driver rows.
   const [out] = await db.$queryRaw<Array<{ rows: Array<{ checkpoint: string; optimizer: string; config_hash: string; params: Record<string, number>; lr: number; weight_decay: number; n: number; mean: number; std: number | null }> }>>`
-    WITH cells AS (
-      SELECT t.checkpoint_id, t.optimizer, t.config_hash, min(t.lr) AS lr, min(t.weight_decay) AS weight_decay,
-             count(*)::int AS n, avg(t.final_metric) AS mean, stddev_samp(t.final_metric) AS std
-      FROM trials t
-      WHERE t.sweep_id = ${sweepId} AND t.state = 'succeeded' AND t.final_metric IS NOT NULL
-        AND t.final_metric NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
-      GROUP BY t.checkpoint_id, t.optimizer, t.config_hash),
-    grouped AS (
-      SELECT c.*, CASE WHEN ${byGridCell} THEN c.optimizer || ' ' || c.lr::text || ' ' || c.weight_decay::text ELSE '' END COLLATE "C" AS grp FROM cells c)
     SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (
-    SELECT d.*, CASE WHEN ${byGridCell} THEN NULL ELSE (SELECT t.config->'params' FROM trials t WHERE t.sweep_id = ${sweepId} AND t.checkpoint_id = d.checkpoint_id AND t.config_hash = d.config_hash LIMIT 1) END AS params
-    FROM (
-    SELECT DISTINCT ON (c.checkpoint_id, c.grp)
-           c.checkpoint_id, k.name AS checkpoint, c.optimizer, c.config_hash, c.lr, c.weight_decay, c.n, c.mean, c.std
-    FROM grouped c JOIN checkpoints k ON k.id = c.checkpoint_id
-    ORDER BY c.checkpoint_id, c.grp, c.mean * ${sign}, c.n DESC, c.optimizer COLLATE "C", c.config_hash COLLATE "C") d) r`;
+      SELECT d.*, ${params} AS params
+      FROM (
+        SELECT DISTINCT ON (${key})
+               s.checkpoint_id, k.name AS checkpoint, s.optimizer, s.config_hash, s.lr, s.weight_decay, s.n, s.mean,
+               CASE WHEN s.n > 1 THEN sqrt(greatest(s.m2, 0) / (s.n - 1)) END AS std
+        FROM cell_stats s JOIN checkpoints k ON k.id = s.checkpoint_id
+        WHERE s.sweep_id = ${sweepId} AND s.mean NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+        ORDER BY ${key}, s.mean * ${sign}, s.n DESC, s.optimizer COLLATE "C", s.config_hash COLLATE "C") d) r`;
   return out?.rows ?? [];
 }
 

@@ -73,11 +73,24 @@ export async function recordEpoch(db: Db, trialId: string, epoch: number, metric
 
 /** Records success; only the worker holding the trial can finish it, so a trial has exactly one result. */
 export async function completeTrial(db: Db, trialId: string, workerId: string, r: { finalMetric: number; metrics: Record<string, number>; backend?: string; device?: string }): Promise<boolean> {
-  const n = await db.$executeRaw`
-    UPDATE trials SET state = 'succeeded', final_metric = ${r.finalMetric}, final_metrics = ${JSON.stringify(r.metrics)}::jsonb,
-      backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, finished_at = now()
-    WHERE id = ${trialId} AND worker_id = ${workerId} AND state = 'running'`;
-  return n === 1;
+  // One statement: the trial's row, and its cell's running statistics (Welford) when the metric is finite, so
+  // the grid and best-setting reads stay O(cells). NaN and infinite results count as failed cells, not means.
+  const [row] = await db.$queryRaw<Array<{ n: number }>>`
+    WITH done AS (
+      UPDATE trials SET state = 'succeeded', final_metric = ${r.finalMetric}, final_metrics = ${JSON.stringify(r.metrics)}::jsonb,
+        backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, finished_at = now()
+      WHERE id = ${trialId} AND worker_id = ${workerId} AND state = 'running'
+      RETURNING sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, final_metric),
+    stats AS (
+      INSERT INTO cell_stats AS c (sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, n, mean, m2)
+      SELECT sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, 1, final_metric, 0 FROM done
+      WHERE final_metric NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+      ON CONFLICT (sweep_id, checkpoint_id, config_hash) DO UPDATE SET
+        n = c.n + 1,
+        mean = c.mean + (EXCLUDED.mean - c.mean) / (c.n + 1),
+        m2 = c.m2 + (EXCLUDED.mean - c.mean) * (EXCLUDED.mean - (c.mean + (EXCLUDED.mean - c.mean) / (c.n + 1))))
+    SELECT count(*)::int AS n FROM done`;
+  return row?.n === 1;
 }
 
 /** Records a failure: final (state failed) or transient (back to queued, awaiting a retry). */
