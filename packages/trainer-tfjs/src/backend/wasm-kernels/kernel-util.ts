@@ -1,4 +1,4 @@
-import { backend_util, getKernel } from '@tensorflow/tfjs-core';
+import { backend_util, getKernel, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -102,10 +102,7 @@ export function convGeometry(
   };
 }
 
-/**
- * Copies the window [top, top+height) x [left, left+width) of an NHWC tensor. Written here because
- * the wasm backend's Slice first copies the whole input out of the wasm heap.
- */
+/** The window [top, top+height) x [left, left+width) of an NHWC tensor, copied on the heap. */
 export function cropSpatial(
   backend: BackendWasm,
   x: TensorInfo,
@@ -114,20 +111,46 @@ export function cropSpatial(
   height: number,
   width: number,
 ): TensorInfo {
-  const [n, h, w, c] = x.shape as [number, number, number, number];
-  const out = backend.makeOutput([n, height, width, c], x.dtype);
-  // Views are taken after makeOutput: an allocation can grow (and detach) the wasm memory.
-  const src = backend.typedArrayFromHeap(x);
-  const dst = backend.typedArrayFromHeap(out);
-  const rowLength = width * c;
-  let offset = 0;
-  for (let b = 0; b < n; b++) {
-    for (let r = 0; r < height; r++) {
-      const start = ((b * h + top + r) * w + left) * c;
-      dst.set(src.subarray(start, start + rowLength), offset);
-      offset += rowLength;
-    }
+  const [n, , , c] = x.shape as [number, number, number, number];
+  return sliceOnHeap(backend, x, [0, top, left, 0], [n, height, width, c]);
+}
+
+type Numeric = Float32Array | Int32Array | Uint8Array;
+
+/**
+ * Copies the block `begin`/`size` of a row-major array of shape `shape` into `dst` (packed). Trailing axes taken
+ * whole merge with the last partial axis into one contiguous run; the axes before it are walked by an odometer.
+ */
+export function copyBlock(src: Numeric, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: Numeric): void {
+  const rank = shape.length;
+  if (util.sizeFromShape(size as number[]) === 0) return;
+  let axis = rank - 1;
+  let inner = 1;
+  while (axis >= 0 && begin[axis] === 0 && size[axis] === shape[axis]) inner *= shape[axis--]!;
+  if (axis < 0) {
+    dst.set(src.subarray(0, inner));
+    return;
   }
+  const strides = [...util.computeStrides(shape as number[]), 1];
+  const run = size[axis]! * inner;
+  const index = new Array<number>(axis).fill(0);
+  let out = 0;
+  for (;;) {
+    let offset = begin[axis]! * strides[axis]!;
+    for (let i = 0; i < axis; i++) offset += (begin[i]! + index[i]!) * strides[i]!;
+    dst.set(src.subarray(offset, offset + run), out);
+    out += run;
+    let i = axis - 1;
+    while (i >= 0 && ++index[i]! === size[i]) index[i--] = 0;
+    if (i < 0) return;
+  }
+}
+
+/** The block `begin`/`size` of `x` as a new tensor, copied on the wasm heap (no `readSync` of the whole input). */
+export function sliceOnHeap(backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  const out = backend.makeOutput(size, x.dtype);
+  // Views are taken after makeOutput: an allocation can grow (and detach) the wasm memory.
+  copyBlock(backend.typedArrayFromHeap(x) as Numeric, x.shape, begin, size, backend.typedArrayFromHeap(out) as Numeric);
   return out;
 }
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { copyBlock } from './slice.ts';
+import { copyBlock } from './kernel-util.ts';
 import { expectClose, onWasmAndCpu, rand } from './test-util.ts';
 
 describe('copyBlock', () => {

@@ -11,45 +11,7 @@ import { Slice, SplitV, backend_util, slice_util, util } from '@tensorflow/tfjs-
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-import { replacing, stockWasmKernel } from './kernel-util.ts';
-
-type Numeric = Float32Array | Int32Array | Uint8Array;
-
-/**
- * Copies the block `begin`/`size` of a row-major array of shape `shape` into `dst` (packed). Trailing axes taken
- * whole merge with the last partial axis into one contiguous run; the axes before it are walked by an odometer.
- */
-export function copyBlock(src: Numeric, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: Numeric): void {
-  const rank = shape.length;
-  if (util.sizeFromShape(size as number[]) === 0) return;
-  let axis = rank - 1;
-  let inner = 1;
-  while (axis >= 0 && begin[axis] === 0 && size[axis] === shape[axis]) inner *= shape[axis--]!;
-  if (axis < 0) {
-    dst.set(src.subarray(0, inner));
-    return;
-  }
-  const strides = [...util.computeStrides(shape as number[]), 1];
-  const run = size[axis]! * inner;
-  const index = new Array<number>(axis).fill(0);
-  let out = 0;
-  for (;;) {
-    let offset = begin[axis]! * strides[axis]!;
-    for (let i = 0; i < axis; i++) offset += (begin[i]! + index[i]!) * strides[i]!;
-    dst.set(src.subarray(offset, offset + run), out);
-    out += run;
-    let i = axis - 1;
-    while (i >= 0 && ++index[i]! === size[i]) index[i--] = 0;
-    if (i < 0) return;
-  }
-}
-
-function sliceOnHeap(backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
-  const out = backend.makeOutput(size, x.dtype);
-  // Views are taken after makeOutput: an allocation can grow (and detach) the wasm memory.
-  copyBlock(backend.typedArrayFromHeap(x) as Numeric, x.shape, begin, size, backend.typedArrayFromHeap(out) as Numeric);
-  return out;
-}
+import { replacing, sliceOnHeap, stockWasmKernel } from './kernel-util.ts';
 
 const stockSlice = stockWasmKernel(Slice);
 const stockSplitV = stockWasmKernel(SplitV);
