@@ -8,7 +8,7 @@ export {
   saveSafetensors,
   type SafetensorsFile,
 } from './safetensors.ts';
-export { saveModelSafetensors, storeToTensors, storeToTensorsAsync } from './save.ts';
+export { saveModelSafetensors, storeToTensorsAsync } from './save.ts';
 export { decodeStateDict, readStateDict, selectKeys, type StateDict } from './state-dict.ts';
 export {
   DTYPE_SIZE,

@@ -1,15 +1,8 @@
-import { tfToTorch, tfToTorchAsync, type ParamStore } from '../model/params.ts';
+import { tfToTorchAsync, type ParamStore } from '../model/params.ts';
 import { saveSafetensors } from './safetensors.ts';
 import { fromFloat32, type CheckpointTensor } from './tensor.ts';
 
-/** A model's tensors (parameters and running statistics) in torch layout and key order, as F32. */
-export function storeToTensors(store: ParamStore, prefix = ''): Map<string, CheckpointTensor> {
-  const out = new Map<string, CheckpointTensor>();
-  for (const [key, entry] of store) out.set(prefix + key, fromFloat32(entry.torchShape, tfToTorch(entry)));
-  return out;
-}
-
-/** As {@link storeToTensors}, reading the tensors asynchronously (every backend, webgpu included). */
+/** A model's tensors (parameters and running statistics) in torch layout and key order, as F32; reads asynchronously (every backend). */
 export async function storeToTensorsAsync(store: ParamStore, prefix = ''): Promise<Map<string, CheckpointTensor>> {
   const entries = [...store];
   const values = await Promise.all(entries.map(([, entry]) => tfToTorchAsync(entry)));
@@ -26,5 +19,5 @@ export async function saveModelSafetensors(
   store: ParamStore,
   metadata: Record<string, string> = { format: 'pt' },
 ): Promise<void> {
-  await saveSafetensors(path, storeToTensors(store), metadata);
+  await saveSafetensors(path, await storeToTensorsAsync(store), metadata);
 }

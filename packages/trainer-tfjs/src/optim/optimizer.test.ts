@@ -104,12 +104,12 @@ describe('createOptimizer against torch 1.13 (fixtures/optim)', () => {
   }
 
   for (const name of ['sgd_momentum', 'adamw_clip']) {
-    it(`${name}: resumes from getState/setState into a new optimizer`, () => {
+    it(`${name}: resumes from getStateAsync/setState into a new optimizer`, async () => {
       const f = loadFixture(name);
       const first = setup(f);
       const opt = createOptimizer(f.config, first.params, { roles: first.roles });
       runSteps(f, opt, first.params, [0, 3]);
-      const state = opt.getState();
+      const state = await opt.getStateAsync();
       const second = setup(f);
       for (const [n, v] of Object.entries(first.params)) second.params[n]?.assign(v);
       const resumed = createOptimizer(f.config, second.params, { roles: second.roles });
@@ -131,7 +131,7 @@ describe('createOptimizer checks', () => {
     params.w.dispose();
   });
 
-  it('refuses a gradient for an unknown parameter and a foreign state entry', () => {
+  it('refuses a gradient for an unknown parameter and a foreign state entry', async () => {
     const params = { w: tf.variable(tf.zeros([2])) };
     const opt = createOptimizer({ name: 'AdamW', lr: 0.1 }, params);
     const g = tf.ones([2]);
@@ -139,7 +139,7 @@ describe('createOptimizer checks', () => {
     expect(() => opt.setState({ 'momentum_buffer/w': new Float32Array(2) })).toThrow(/unexpected entry/);
     expect(() => opt.setState({ 'exp_avg/w': new Float32Array(3) })).toThrow(/3 values/);
     opt.step({ w: g }, 0.1);
-    expect(Object.keys(opt.getState()).sort()).toEqual(['exp_avg/w', 'exp_avg_sq/w', 'step/w']);
+    expect(Object.keys(await opt.getStateAsync()).sort()).toEqual(['exp_avg/w', 'exp_avg_sq/w', 'step/w']);
     opt.dispose();
     tf.dispose([g, params.w]);
   });

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { clipGradNorm } from './clip.ts';
 import { resolveWeightDecays } from './param-groups.ts';
 import { adamwUpdate, sgdUpdate, type UpdateResult } from './rules.ts';
-import { clearState, exportState, exportStateAsync, importState, type StateStore } from './state-io.ts';
+import { clearState, exportState, importState, type StateStore } from './state-io.ts';
 import type { OptimizerConfig, OptimizerState, ParamRole } from './types.ts';
 
 /** A PyTorch-semantics optimizer over a map of named variables. */
@@ -17,11 +17,12 @@ export interface Optimizer {
    * clipping when clipping is on, as a promise (read asynchronously; nothing waits for it). The caller still owns and disposes `grads`.
    */
   step(grads: Readonly<Record<string, tf.Tensor>>, lr: number): { gradNorm?: Promise<number> };
-  /** A copy of the state, for resuming: `momentum_buffer/<p>`, `exp_avg/<p>`, `exp_avg_sq/<p>`, `step/<p>`. */
-  getState(): OptimizerState;
-  /** As `getState`, read asynchronously (every backend; `getState` needs synchronous reads, which webgpu lacks). */
+  /**
+   * A copy of the state, for resuming: `momentum_buffer/<p>`, `exp_avg/<p>`, `exp_avg_sq/<p>`, `step/<p>`; read
+   * asynchronously (every backend, webgpu included).
+   */
   getStateAsync(): Promise<OptimizerState>;
-  /** Replaces the state with one from `getState` (names and sizes are checked; on error nothing changes). */
+  /** Replaces the state with one from `getStateAsync` (names and sizes are checked; on error nothing changes). */
   setState(state: OptimizerState): void;
   /** Frees the state tensors. */
   dispose(): void;
@@ -69,12 +70,8 @@ class TorchOptimizer implements Optimizer {
     return clipped ? { gradNorm: clipped.totalNorm } : {};
   }
 
-  getState(): OptimizerState {
-    return exportState(this.store);
-  }
-
   getStateAsync(): Promise<OptimizerState> {
-    return exportStateAsync(this.store);
+    return exportState(this.store);
   }
 
   setState(state: OptimizerState): void {

@@ -15,18 +15,11 @@ export function clearState(store: StateStore): void {
   store.steps.clear();
 }
 
-/** Copies the store into named arrays `<kind>/<param>`; step counts as `step/<param>` (one value). */
-export function exportState(store: StateStore): OptimizerState {
-  const out: OptimizerState = {};
-  for (const [name, s] of store.tensors) {
-    for (const [kind, t] of Object.entries(s)) out[`${kind}/${name}`] = Float32Array.from(t.dataSync());
-  }
-  for (const [name, n] of store.steps) out[`step/${name}`] = Float32Array.of(n);
-  return out;
-}
-
-/** As {@link exportState}, reading the tensors asynchronously (every backend, webgpu included). */
-export async function exportStateAsync(store: StateStore): Promise<OptimizerState> {
+/**
+ * Copies the store into named arrays `<kind>/<param>`; step counts as `step/<param>` (one value). Reads the
+ * tensors asynchronously (every backend, webgpu included).
+ */
+export async function exportState(store: StateStore): Promise<OptimizerState> {
   const entries = [...store.tensors].flatMap(([name, s]) => Object.entries(s).map(([kind, t]) => [`${kind}/${name}`, t] as const));
   const values = await Promise.all(entries.map(([, t]) => t.data()));
   const out: OptimizerState = {};

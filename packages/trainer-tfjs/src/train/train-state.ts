@@ -1,6 +1,6 @@
 /**
  * Per-epoch training checkpoints: `epoch-NNNN.weights.safetensors` (every tensor of the model, BN running
- * statistics included, torch layout and keys), `epoch-NNNN.optim.safetensors` (the optimizer's `getState`:
+ * statistics included, torch layout and keys), `epoch-NNNN.optim.safetensors` (the optimizer's `getStateAsync`:
  * momentum buffers or Adam moments and step counts, exact F32) and `epoch-NNNN.json` (epoch, PRNG state,
  * elapsed time, last metrics, a fingerprint of the run's settings). Each file is written to a temporary name and
  * renamed; the JSON goes last, so a JSON on disk means its epoch is complete.
