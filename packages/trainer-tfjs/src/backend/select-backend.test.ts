@@ -33,17 +33,6 @@ describe('selectBackend', () => {
     expect(selected.skipped?.map((s) => s.name)).toEqual(['tensorflow', 'webgpu']);
   });
 
-  it('passes over excluded backends with their reason, unless one is forced', async () => {
-    const tried: BackendName[] = [];
-    const exclude = [{ name: 'webgpu' as const, reason: 'not yet' }];
-    const selected = await selectBackend({ exclude, probes: fakeProbes(['webgpu', 'wasm'], tried) });
-    expect(selected.name).toBe('wasm');
-    expect(tried).toEqual(['tensorflow', 'tensorflow-cpu', 'wasm']);
-    expect(selected.skipped).toContainEqual({ name: 'webgpu', reason: 'not yet' });
-    const forced = await selectBackend({ force: 'webgpu', exclude, probes: fakeProbes(['webgpu'], []) });
-    expect(forced.name).toBe('webgpu');
-  });
-
   it('never falls back to the plain cpu backend, and says what it tried', async () => {
     const tried: BackendName[] = [];
     const failure = await selectBackend({ probes: fakeProbes(['cpu'], tried) }).catch((e: unknown) => e);

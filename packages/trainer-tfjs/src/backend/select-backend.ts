@@ -17,11 +17,6 @@ export interface SelectBackendOptions extends ProbeOptions {
    * ever used when forced, for tests.
    */
   force?: BackendName;
-  /**
-   * Backends the automatic order passes over, each with the reason recorded in `skipped` (a caller that cannot
-   * use one yet). Ignored when `force` is set.
-   */
-  exclude?: readonly BackendAttempt[];
   /** Replaces how backends are tried (tests of the selection logic). Default: the real probes. */
   probes?: Readonly<Record<BackendName, Probe>>;
 }
@@ -65,11 +60,6 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   };
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
-    const excluded = options.force === undefined ? options.exclude?.find((e) => e.name === name) : undefined;
-    if (excluded) {
-      attempts.push(excluded);
-      continue;
-    }
     try {
       const selected = await table[name](probeOptions);
       return attempts.length === 0 ? selected : { ...selected, skipped: attempts };
