@@ -9,7 +9,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const suites: Array<[string, string[]]> = [
   ['sweep service (create, orchestration, reads)', ['npx', 'tsx', 'bench/sweep-service.bench.ts']],
   ['COCO evaluation (COCO-val-sized case)', ['npm', 'run', 'bench', '-w', '@sweeps/coco-eval']],
-  ['TF.js trainer (reference ResNet, detector)', ['npm', 'run', 'bench:trainer', '-w', '@sweeps/trainer-tfjs', '--', '--json']],
+  [
+    'TF.js trainer (reference ResNet, detector)',
+    ['npm', 'run', 'bench:trainer', '-w', '@sweeps/trainer-tfjs', '--', '--json'],
+  ],
 ];
 const only = process.argv[2];
 let failed = 0;
@@ -17,6 +20,9 @@ for (const [name, [cmd, ...args]] of suites) {
   if (only && !name.startsWith(only)) continue;
   console.log(`\n## ${name}\n$ ${[cmd, ...args].join(' ')}`);
   const r = spawnSync(cmd!, args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) { failed++; console.log(`(${name} failed with exit code ${r.status})`); }
+  if (r.status !== 0) {
+    failed++;
+    console.log(`(${name} failed with exit code ${r.status})`);
+  }
 }
 process.exitCode = failed ? 1 : 0;

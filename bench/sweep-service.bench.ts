@@ -9,18 +9,44 @@ import { Redis } from 'ioredis';
 import { completeTrial } from '@sweeps/db';
 import { Stack, waitFor } from '../test/support/stack.ts';
 
-const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]!; };
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
 const median = (xs: number[]) => quantile(xs, 0.5);
 
-function sweepSpec(name: string, lrs: number, wds: number, checkpoints: number, seeds: number, trainer: object) {
+function sweepSpec(
+  name: string,
+  lrs: number,
+  wds: number,
+  checkpoints: number,
+  seeds: number,
+  trainer: object,
+) {
   return {
-    name, metric: { name: 'bbox_mAP', goal: 'maximize' }, trainer,
-    checkpoints: Array.from({ length: checkpoints }, (_, i) => ({ name: `ckpt-${i}`, uri: 'scratch', baseline: i === 0 })),
-    space: { optimizer: {
-      SGD: { lr: Array.from({ length: lrs }, (_, i) => 0.001 * (i + 1)), weight_decay: Array.from({ length: wds }, (_, i) => 1e-5 * (i + 1)), momentum: [0.9] },
-      AdamW: { lr: Array.from({ length: lrs }, (_, i) => 1e-5 * (i + 1)), weight_decay: Array.from({ length: wds }, (_, i) => 0.01 * (i + 1)) },
-    } },
-    fixed: { epochs: 0 }, seeds: Array.from({ length: seeds }, (_, i) => i),
+    name,
+    metric: { name: 'bbox_mAP', goal: 'maximize' },
+    trainer,
+    checkpoints: Array.from({ length: checkpoints }, (_, i) => ({
+      name: `ckpt-${i}`,
+      uri: 'scratch',
+      baseline: i === 0,
+    })),
+    space: {
+      optimizer: {
+        SGD: {
+          lr: Array.from({ length: lrs }, (_, i) => 0.001 * (i + 1)),
+          weight_decay: Array.from({ length: wds }, (_, i) => 1e-5 * (i + 1)),
+          momentum: [0.9],
+        },
+        AdamW: {
+          lr: Array.from({ length: lrs }, (_, i) => 1e-5 * (i + 1)),
+          weight_decay: Array.from({ length: wds }, (_, i) => 0.01 * (i + 1)),
+        },
+      },
+    },
+    fixed: { epochs: 0 },
+    seeds: Array.from({ length: seeds }, (_, i) => i),
   };
 }
 
@@ -32,13 +58,21 @@ async function benchCreate(stack: Stack, runs: number) {
     const t0 = performance.now();
     const r = await stack.call('POST', '/api/v1/sweeps', spec(i));
     times.push(performance.now() - t0);
-    if (r.status !== 201 || r.json.totalTrials !== 10_000) throw new Error(`create failed: ${r.status} ${r.text.slice(0, 300)}`);
+    if (r.status !== 201 || r.json.totalTrials !== 10_000)
+      throw new Error(`create failed: ${r.status} ${r.text.slice(0, 300)}`);
     const inPg = await stack.db.trial.count({ where: { sweepId: r.json.id } });
     const inRedis = await redis.llen(`${stack.prefix}:trials:wait`);
-    if (inPg !== 10_000 || inRedis !== 10_000 * (i + 1)) throw new Error(`expected 10,000 trials in PostgreSQL and Redis, got ${inPg} and ${inRedis}`);
+    if (inPg !== 10_000 || inRedis !== 10_000 * (i + 1))
+      throw new Error(`expected 10,000 trials in PostgreSQL and Redis, got ${inPg} and ${inRedis}`);
   }
   redis.disconnect();
-  return { name: 'create-10k-sweep', runs, median_ms: median(times), max_ms: Math.max(...times), target_ms: 2000 };
+  return {
+    name: 'create-10k-sweep',
+    runs,
+    median_ms: median(times),
+    max_ms: Math.max(...times),
+    target_ms: 2000,
+  };
 }
 
 async function benchOrchestration(stack: Stack, trials: number) {
@@ -47,10 +81,24 @@ async function benchOrchestration(stack: Stack, trials: number) {
   const t0 = performance.now();
   const r = await stack.call('POST', '/api/v1/sweeps', spec);
   if (r.json.totalTrials !== trials) throw new Error(`expected ${trials} trials, got ${r.text}`);
-  await waitFor('every trial to succeed', async () => (await stack.db.trial.count({ where: { sweepId: r.json.id, state: 'succeeded' } })) === trials, 600_000, 20);
+  await waitFor(
+    'every trial to succeed',
+    async () =>
+      (await stack.db.trial.count({ where: { sweepId: r.json.id, state: 'succeeded' } })) ===
+      trials,
+    600_000,
+    20,
+  );
   const s = (performance.now() - t0) / 1000;
   await stack.stopWorkers();
-  return { name: 'orchestration-noop-2-workers', trials, seconds: s, trials_per_s: trials / s, ms_per_trial: (s * 1000) / trials, target_trials_per_s: 500 };
+  return {
+    name: 'orchestration-noop-2-workers',
+    trials,
+    seconds: s,
+    trials_per_s: trials / s,
+    ms_per_trial: (s * 1000) / trials,
+    target_trials_per_s: 500,
+  };
 }
 
 /**
@@ -58,11 +106,23 @@ async function benchOrchestration(stack: Stack, trials: number) {
  * per-cell statistics the reads use), 8 at a time, then adds 12 epochs x 4 metrics per trial in SQL.
  */
 async function finishSweep(stack: Stack, sweepId: string) {
-  await stack.db.$executeRaw`UPDATE trials SET state = 'running', worker_id = 'bench', started_at = now() - interval '1 hour' WHERE sweep_id = ${sweepId}`;
-  const trials = await stack.db.trial.findMany({ where: { sweepId }, select: { id: true, lr: true, weightDecay: true, seed: true } });
+  await stack.db
+    .$executeRaw`UPDATE trials SET state = 'running', worker_id = 'bench', started_at = now() - interval '1 hour' WHERE sweep_id = ${sweepId}`;
+  const trials = await stack.db.trial.findMany({
+    where: { sweepId },
+    select: { id: true, lr: true, weightDecay: true, seed: true },
+  });
   for (let i = 0; i < trials.length; i += 8) {
-    await Promise.all(trials.slice(i, i + 8).map((t) =>
-      completeTrial(stack.db, t.id, 'bench', { finalMetric: 0.3 + 0.1 * Math.sin(t.lr * 1000 + t.weightDecay * 100 + t.seed), metrics: {} })));
+    await Promise.all(
+      trials
+        .slice(i, i + 8)
+        .map((t) =>
+          completeTrial(stack.db, t.id, 'bench', {
+            finalMetric: 0.3 + 0.1 * Math.sin(t.lr * 1000 + t.weightDecay * 100 + t.seed),
+            metrics: {},
+          }),
+        ),
+    );
   }
   await stack.db.$executeRaw`
     INSERT INTO trial_metrics (trial_id, epoch, name, value)
@@ -71,7 +131,11 @@ async function finishSweep(stack: Stack, sweepId: string) {
 }
 
 async function benchReads(stack: Stack, requests: number) {
-  const r = await stack.call('POST', '/api/v1/sweeps', sweepSpec('reads', 10, 10, 5, 10, { kind: 'noop' }));
+  const r = await stack.call(
+    'POST',
+    '/api/v1/sweeps',
+    sweepSpec('reads', 10, 10, 5, 10, { kind: 'noop' }),
+  );
   const id = r.json.id as string;
   await stack.call('POST', `/api/v1/sweeps/${id}/cancel`); // keep workers and reconcile away from it
   await stack.db.sweep.update({ where: { id }, data: { status: 'active' } });
@@ -87,21 +151,36 @@ async function benchReads(stack: Stack, requests: number) {
       times.push(performance.now() - t0);
       if (res.status !== 200) throw new Error(`GET ${route}: ${res.status}`);
     }
-    out.push({ name: `get-${route}-10k-trials`, trials: 10_000, metric_rows: rows, requests, p50_ms: quantile(times, 0.5), p99_ms: quantile(times, 0.99), target_p99_ms: 50 });
+    out.push({
+      name: `get-${route}-10k-trials`,
+      trials: 10_000,
+      metric_rows: rows,
+      requests,
+      p50_ms: quantile(times, 0.5),
+      p99_ms: quantile(times, 0.99),
+      target_p99_ms: 50,
+    });
   }
   return out;
 }
 
 const stack = new Stack();
 try {
-  await stack.start({ workers: 0, apiEnv: { SWEEPS_RATE_LIMIT_PER_MIN: '1000000', SWEEPS_RECONCILE_MS: '600000' } });
+  await stack.start({
+    workers: 0,
+    apiEnv: { SWEEPS_RATE_LIMIT_PER_MIN: '1000000', SWEEPS_RECONCILE_MS: '600000' },
+  });
   const only = process.argv[2]; // create | orchestration | reads (default: all)
   const results: object[] = [];
   if (!only || only === 'create') {
     results.push(await benchCreate(stack, 5));
     await stack.db.$executeRaw`TRUNCATE sweeps CASCADE`;
     const redis = new Redis(stack.redisUrl);
-    await redis.eval(`for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end`, 0, `${stack.prefix}:*`);
+    await redis.eval(
+      `for _, k in ipairs(redis.call('keys', ARGV[1])) do redis.call('del', k) end`,
+      0,
+      `${stack.prefix}:*`,
+    );
     redis.disconnect();
   }
   if (!only || only === 'orchestration') results.push(await benchOrchestration(stack, 2000));

@@ -15,9 +15,21 @@ describe('examples/detector-sweep.yaml', () => {
     expect(plan.spec.trainer.kind).toBe('tfjs');
     const cell = plan.cells[0]!;
     const trial: TrialRun = {
-      trialId: 't', sweepId: 's', seed: 0, metricName: 'bbox_mAP', optimizer: cell.optimizer, params: cell.params,
-      checkpoint: { name: 'random', uri: 'scratch' }, fixed: plan.spec.fixed,
-      trainer: { ...(plan.spec.trainer as { kind: string }), options: { ...(plan.spec.trainer as { options: Record<string, unknown> }).options, data_dir: here } },
+      trialId: 't',
+      sweepId: 's',
+      seed: 0,
+      metricName: 'bbox_mAP',
+      optimizer: cell.optimizer,
+      params: cell.params,
+      checkpoint: { name: 'random', uri: 'scratch' },
+      fixed: plan.spec.fixed,
+      trainer: {
+        ...(plan.spec.trainer as { kind: string }),
+        options: {
+          ...(plan.spec.trainer as { options: Record<string, unknown> }).options,
+          data_dir: here,
+        },
+      },
     };
     expect(resolvePlan(trial).task).toBe('detection');
   });

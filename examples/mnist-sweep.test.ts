@@ -19,11 +19,31 @@ describe('examples/mnist-sweep.yaml', () => {
     const plan = planSweep(parse(readFileSync(join(here, 'mnist-sweep.yaml'), 'utf8')));
     if (plan.spec.trainer.kind !== 'command') throw new Error('expected a command trainer');
     const cell = plan.cells[0]!;
-    const values = { ...cell.params, ...plan.spec.fixed, optimizer: cell.optimizer, seed: 0, 'checkpoint.uri': 'scratch' };
-    const argv = plan.spec.trainer.command.map((t) => substitute(t, values as Record<string, string | number>));
+    const values = {
+      ...cell.params,
+      ...plan.spec.fixed,
+      optimizer: cell.optimizer,
+      seed: 0,
+      'checkpoint.uri': 'scratch',
+    };
+    const argv = plan.spec.trainer.command.map((t) =>
+      substitute(t, values as Record<string, string | number>),
+    );
     expect(argv).toEqual([
-      'node', 'examples/mnist-classifier/train.mjs', '--optimizer', 'SGD', '--lr', '0.001', '--weight-decay', '0.0001',
-      '--checkpoint', 'scratch', '--seed', '0', '--epochs', '3',
+      'node',
+      'examples/mnist-classifier/train.mjs',
+      '--optimizer',
+      'SGD',
+      '--lr',
+      '0.001',
+      '--weight-decay',
+      '0.0001',
+      '--checkpoint',
+      'scratch',
+      '--seed',
+      '0',
+      '--epochs',
+      '3',
     ]);
   });
 });

@@ -25,8 +25,14 @@ function step(cmd: string, args: string[]): void {
 }
 
 function startProcess(name: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => { if (process.env.DEMO_VERBOSE) process.stdout.write(`[${name}] ${d}`); });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: root,
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => {
+    if (process.env.DEMO_VERBOSE) process.stdout.write(`[${name}] ${d}`);
+  });
   child.stderr!.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
   children.push(child);
   return child;
@@ -34,10 +40,16 @@ function startProcess(name: string, args: string[]): ChildProcess {
 
 async function waitForApi(): Promise<void> {
   for (let i = 0; i < 120; i++) {
-    try { if ((await fetch(`${apiUrl}/healthz`)).ok) return; } catch { /* not yet */ }
+    try {
+      if ((await fetch(`${apiUrl}/healthz`)).ok) return;
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`the API did not answer on ${apiUrl}/healthz within a minute (is port ${port} free? set PORT=...)`);
+  throw new Error(
+    `the API did not answer on ${apiUrl}/healthz within a minute (is port ${port} free? set PORT=...)`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -52,7 +64,11 @@ async function main(): Promise<void> {
   await db.$disconnect();
   if (!existsSync(`${root}.data/mnist-pretrained.json`)) {
     say('Pretraining the demo checkpoint (the "pretrained" backbone of the demo sweep)');
-    step(process.execPath, ['examples/mnist-classifier/pretrain.mjs', '--save', '.data/mnist-pretrained.json']);
+    step(process.execPath, [
+      'examples/mnist-classifier/pretrain.mjs',
+      '--save',
+      '.data/mnist-pretrained.json',
+    ]);
   }
   say(`Starting the API on ${apiUrl} and a worker with 2 slots`);
   startProcess('api', ['apps/api/src/main.ts']);
@@ -60,7 +76,11 @@ async function main(): Promise<void> {
   startProcess('worker', ['apps/worker/src/main.ts', '--slots', '2']);
   const client = new ApiClient({ baseUrl: apiUrl, apiKey: key });
   say('Submitting examples/mnist-sweep.yaml');
-  const sweep = await client.request<{ id: string; totalTrials: number }>('POST', '/api/v1/sweeps', await readSpecFile(`${root}examples/mnist-sweep.yaml`));
+  const sweep = await client.request<{ id: string; totalTrials: number }>(
+    'POST',
+    '/api/v1/sweeps',
+    await readSpecFile(`${root}examples/mnist-sweep.yaml`),
+  );
   console.log(`sweep ${sweep.id}: ${sweep.totalTrials} trials`);
   const get = () => client.request<SweepView>('GET', `/api/v1/sweeps/${sweep.id}`);
   await watch(await get(), get);
@@ -69,18 +89,34 @@ async function main(): Promise<void> {
   say('Grid (validation accuracy, rows: lr, columns: weight decay)');
   console.log(await client.raw('GET', `/api/v1/sweeps/${sweep.id}/export?format=md&table=grid`));
   say('Where to look');
-  console.log([
-    `  API + OpenAPI docs:   ${apiUrl}/docs`,
-    `  Your write key:       export SWEEPS_API_KEY=${key}`,
-    `  CLI:                  npx sweeps best ${sweep.id}   |   npx sweeps grid ${sweep.id}   |   npx sweeps trials ${sweep.id} --state failed`,
-    `  curl:                 curl -H "Authorization: Bearer $SWEEPS_API_KEY" ${apiUrl}/api/v1/sweeps/${sweep.id}/best`,
-    `  Prometheus metrics:   ${apiUrl}/metrics`,
-  ].join('\n'));
+  console.log(
+    [
+      `  API + OpenAPI docs:   ${apiUrl}/docs`,
+      `  Your write key:       export SWEEPS_API_KEY=${key}`,
+      `  CLI:                  npx sweeps best ${sweep.id}   |   npx sweeps grid ${sweep.id}   |   npx sweeps trials ${sweep.id} --state failed`,
+      `  curl:                 curl -H "Authorization: Bearer $SWEEPS_API_KEY" ${apiUrl}/api/v1/sweeps/${sweep.id}/best`,
+      `  Prometheus metrics:   ${apiUrl}/metrics`,
+    ].join('\n'),
+  );
   if (exitWhenDone) return;
   say('The API and the worker keep running; press Ctrl-C to stop them.');
   await new Promise(() => {});
 }
 
-const stop = () => { for (const c of children) c.kill('SIGTERM'); };
-process.on('SIGINT', () => { stop(); process.exit(0); });
-main().then(() => { stop(); }, (err: Error) => { console.error(`Demo failed: ${err.message}`); stop(); process.exitCode = 1; });
+const stop = () => {
+  for (const c of children) c.kill('SIGTERM');
+};
+process.on('SIGINT', () => {
+  stop();
+  process.exit(0);
+});
+main().then(
+  () => {
+    stop();
+  },
+  (err: Error) => {
+    console.error(`Demo failed: ${err.message}`);
+    stop();
+    process.exitCode = 1;
+  },
+);

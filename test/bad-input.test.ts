@@ -7,34 +7,160 @@ import { Stack } from './support/stack.ts';
 import { studySweep } from './fixtures/study-mnist.ts';
 
 const stack = new Stack();
-beforeAll(async () => { await stack.start({ workers: 0, apiEnv: { SWEEPS_MAX_TRIALS: '100' } }); }, 120_000);
-afterAll(async () => { await stack.stop(); });
+beforeAll(async () => {
+  await stack.start({ workers: 0, apiEnv: { SWEEPS_MAX_TRIALS: '100' } });
+}, 120_000);
+afterAll(async () => {
+  await stack.stop();
+});
 
 type Mutation = (s: any) => void;
-const spec = (m: Mutation) => { const s = studySweep(); m(s); return s; };
+const spec = (m: Mutation) => {
+  const s = studySweep();
+  m(s);
+  return s;
+};
 
-const cases: Array<{ what: string; body?: unknown; raw?: string; headers?: Record<string, string>; status: number; code: string; paths?: string[]; values?: unknown[] }> = [
+const cases: Array<{
+  what: string;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+  status: number;
+  code: string;
+  paths?: string[];
+  values?: unknown[];
+}> = [
   { what: 'malformed JSON', raw: '{"name": "x",', status: 400, code: 'MALFORMED_JSON' },
-  { what: 'a JSON array instead of an object', raw: '[1,2]', status: 400, code: 'INVALID_REQUEST', paths: ['body'] },
-  { what: 'an unknown top-level field', body: spec((s) => { s.learning_rate = 0.1; }), status: 400, code: 'INVALID_SPEC', paths: ['(root)'] },
-  { what: 'an unknown field in a checkpoint', body: spec((s) => { s.checkpoints[0].url = 'x'; }), status: 400, code: 'INVALID_SPEC', paths: ['checkpoints[0]'] },
-  { what: 'wrong types', body: spec((s) => { s.seeds = 'zero'; s.space.optimizer.SGD.lr = ['0.01']; }), status: 400, code: 'INVALID_SPEC', paths: ['seeds', 'space.optimizer.SGD.lr[0]'], values: ['zero', '0.01'] },
-  { what: 'an empty list', body: spec((s) => { s.space.optimizer.AdamW.lr = []; }), status: 400, code: 'INVALID_SPEC', paths: ['space.optimizer.AdamW.lr'] },
-  { what: 'a negative learning rate', body: spec((s) => { s.space.optimizer.SGD.lr = [0.01, -0.02]; }), status: 400, code: 'INVALID_SPEC', paths: ['space.optimizer.SGD.lr[1]'], values: [-0.02] },
-  { what: 'negative weight decay', body: spec((s) => { s.space.optimizer.AdamW.weight_decay = [-1]; }), status: 400, code: 'INVALID_SPEC', paths: ['space.optimizer.AdamW.weight_decay[0]'], values: [-1] },
-  { what: 'an unknown optimizer', body: spec((s) => { s.space.optimizer.Lion = { lr: [1e-4], weight_decay: [0] }; }), status: 400, code: 'INVALID_SPEC', paths: ['space.optimizer'] },
-  { what: 'duplicate checkpoint names', body: spec((s) => { s.checkpoints[1].name = 'r50-base'; }), status: 400, code: 'INVALID_SPEC', paths: ['checkpoints[1].name'], values: ['r50-base'] },
-  { what: 'a placeholder with no value', body: spec((s) => { s.trainer.command.push('--momentum', '{momentum}'); }), status: 400, code: 'INVALID_SPEC', paths: [`trainer.command[${studySweep().trainer.command.length + 1}]`], values: ['{momentum}'] },
-  { what: 'more trials than the limit', body: spec((s) => { s.seeds = [0, 1, 2, 3, 4]; }), status: 400, code: 'TOO_MANY_TRIALS', paths: ['space'], values: [120] },
-  { what: 'a body over 1 MiB', body: spec((s) => { s.description = 'x'.repeat(1_100_000); }), status: 413, code: 'BODY_TOO_LARGE' },
-  { what: 'a body that is not JSON', raw: 'name: x', headers: { 'content-type': 'text/yaml' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  {
+    what: 'a JSON array instead of an object',
+    raw: '[1,2]',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    paths: ['body'],
+  },
+  {
+    what: 'an unknown top-level field',
+    body: spec((s) => {
+      s.learning_rate = 0.1;
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+    paths: ['(root)'],
+  },
+  {
+    what: 'an unknown field in a checkpoint',
+    body: spec((s) => {
+      s.checkpoints[0].url = 'x';
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+    paths: ['checkpoints[0]'],
+  },
+  {
+    what: 'wrong types',
+    body: spec((s) => {
+      s.seeds = 'zero';
+      s.space.optimizer.SGD.lr = ['0.01'];
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+    paths: ['seeds', 'space.optimizer.SGD.lr[0]'],
+    values: ['zero', '0.01'],
+  },
+  {
+    what: 'an empty list',
+    body: spec((s) => {
+      s.space.optimizer.AdamW.lr = [];
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+    paths: ['space.optimizer.AdamW.lr'],
+  },
+  {
+    what: 'a negative learning rate',
+    body: spec((s) => {
+      s.space.optimizer.SGD.lr = [0.01, -0.02];
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+    paths: ['space.optimizer.SGD.lr[1]'],
+    values: [-0.02],
+  },
+  {
+    what: 'negative weight decay',
+    body: spec((s) => {
+      s.space.optimizer.AdamW.weight_decay = [-1];
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+    paths: ['space.optimizer.AdamW.weight_decay[0]'],
+    values: [-1],
+  },
+  {
+    what: 'an unknown optimizer',
+    body: spec((s) => {
+      s.space.optimizer.Lion = { lr: [1e-4], weight_decay: [0] };
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+    paths: ['space.optimizer'],
+  },
+  {
+    what: 'duplicate checkpoint names',
+    body: spec((s) => {
+      s.checkpoints[1].name = 'r50-base';
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+    paths: ['checkpoints[1].name'],
+    values: ['r50-base'],
+  },
+  {
+    what: 'a placeholder with no value',
+    body: spec((s) => {
+      s.trainer.command.push('--momentum', '{momentum}');
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+    paths: [`trainer.command[${studySweep().trainer.command.length + 1}]`],
+    values: ['{momentum}'],
+  },
+  {
+    what: 'more trials than the limit',
+    body: spec((s) => {
+      s.seeds = [0, 1, 2, 3, 4];
+    }),
+    status: 400,
+    code: 'TOO_MANY_TRIALS',
+    paths: ['space'],
+    values: [120],
+  },
+  {
+    what: 'a body over 1 MiB',
+    body: spec((s) => {
+      s.description = 'x'.repeat(1_100_000);
+    }),
+    status: 413,
+    code: 'BODY_TOO_LARGE',
+  },
+  {
+    what: 'a body that is not JSON',
+    raw: 'name: x',
+    headers: { 'content-type': 'text/yaml' },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
 ];
 
 describe('bad sweep files are refused with the paths at fault', () => {
   for (const c of cases) {
     it(c.what, async () => {
       const before = await stack.db.sweep.count();
-      const r = await stack.call('POST', '/api/v1/sweeps', c.body, { ...(c.raw !== undefined ? { rawBody: c.raw } : {}), ...(c.headers ? { headers: c.headers } : {}) });
+      const r = await stack.call('POST', '/api/v1/sweeps', c.body, {
+        ...(c.raw !== undefined ? { rawBody: c.raw } : {}),
+        ...(c.headers ? { headers: c.headers } : {}),
+      });
       expect(r.status, r.text).toBe(c.status);
       expect(r.json.error.code).toBe(c.code);
       expect(r.json.error.message.length).toBeGreaterThan(10);
@@ -53,11 +179,16 @@ describe('bad sweep files are refused with the paths at fault', () => {
 describe('authentication, scopes and other requests', () => {
   it('401 without a key or with an unknown one, 403 with a read key on a write route', async () => {
     expect((await stack.call('GET', '/api/v1/sweeps', undefined, { key: null })).status).toBe(401);
-    expect((await stack.call('GET', '/api/v1/sweeps', undefined, { key: 'swk_nope' })).status).toBe(401);
+    expect((await stack.call('GET', '/api/v1/sweeps', undefined, { key: 'swk_nope' })).status).toBe(
+      401,
+    );
     const r = await stack.call('POST', '/api/v1/sweeps', studySweep(), { key: stack.readKey });
     expect(r.status).toBe(403);
     expect(r.json.error.code).toBe('FORBIDDEN');
-    expect((await stack.call('POST', '/api/v1/sweeps/preview', studySweep(), { key: stack.readKey })).status).toBe(200);
+    expect(
+      (await stack.call('POST', '/api/v1/sweeps/preview', studySweep(), { key: stack.readKey }))
+        .status,
+    ).toBe(200);
   });
 
   it('unknown sweeps and malformed ids are 404 and 400, not 500', async () => {
@@ -69,7 +200,9 @@ describe('authentication, scopes and other requests', () => {
     expect(bad.json.error.issues[0]).toMatchObject({ path: 'params.id', value: 'not-an-id' });
     const q = await stack.call('GET', '/api/v1/sweeps?limit=-3&colour=red');
     expect(q.status).toBe(400);
-    expect(q.json.error.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['querystring.limit']));
+    expect(q.json.error.issues.map((i: { path: string }) => i.path)).toEqual(
+      expect.arrayContaining(['querystring.limit']),
+    );
     expect((await stack.call('GET', '/api/v1/nothing-here')).status).toBe(404);
   });
 
@@ -80,7 +213,9 @@ describe('authentication, scopes and other requests', () => {
     expect(a.status).toBe(201);
     expect(b.status).toBe(200);
     expect(b.json.id).toBe(a.json.id);
-    const c = await stack.call('POST', '/api/v1/sweeps', studySweep({ name: 'other' }), { headers });
+    const c = await stack.call('POST', '/api/v1/sweeps', studySweep({ name: 'other' }), {
+      headers,
+    });
     expect(c.status).toBe(409);
     expect(c.json.error.code).toBe('IDEMPOTENCY_CONFLICT');
     expect(await stack.db.sweep.count()).toBe(1);
@@ -89,14 +224,18 @@ describe('authentication, scopes and other requests', () => {
 
   it('extend with bad lists names them and changes nothing', async () => {
     const id = (await stack.db.sweep.findFirstOrThrow()).id;
-    const r = await stack.call('POST', `/api/v1/sweeps/${id}/extend`, { space: { optimizer: { SGD: { lr: [0] , weight_decay: [0] } } } });
+    const r = await stack.call('POST', `/api/v1/sweeps/${id}/extend`, {
+      space: { optimizer: { SGD: { lr: [0], weight_decay: [0] } } },
+    });
     expect(r.status).toBe(400);
     expect(r.json.error.issues[0].path).toBe('space.optimizer.SGD.lr[0]');
     expect(await stack.db.trial.count()).toBe(24);
   });
 
   it('health and metrics answer without a key', async () => {
-    expect((await stack.call('GET', '/healthz', undefined, { key: null })).json).toMatchObject({ ok: true });
+    expect((await stack.call('GET', '/healthz', undefined, { key: null })).json).toMatchObject({
+      ok: true,
+    });
     const m = await stack.call('GET', '/metrics', undefined, { key: null });
     expect(m.text).toMatch(/sweeps_trials\{state="queued"\} 24/);
     expect(m.text).toMatch(/sweeps_queue_jobs\{state="waiting"\} 24/);

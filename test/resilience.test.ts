@@ -8,48 +8,88 @@ import { Stack, waitFor } from './support/stack.ts';
 import { studySweep } from './fixtures/study-mnist.ts';
 
 const stack = new Stack();
-beforeAll(async () => { await stack.start({ workers: 0 }); }, 120_000);
-afterAll(async () => { await stack.stop(); });
+beforeAll(async () => {
+  await stack.start({ workers: 0 });
+}, 120_000);
+afterAll(async () => {
+  await stack.stop();
+});
 afterEach(() => stack.killWorkers());
 
 /** A sweep of `n` slow trials: each epoch sleeps `delayMs`. */
 function slowSweep(name: string, lrs: number[], epochs: number, delayMs: number) {
   const s = studySweep({ name, epochs, extraArgs: ['--epoch-delay-ms', String(delayMs)] });
-  return { ...s, checkpoints: [s.checkpoints[0]], space: { optimizer: { AdamW: { lr: lrs, weight_decay: [0.05] } } } };
+  return {
+    ...s,
+    checkpoints: [s.checkpoints[0]],
+    space: { optimizer: { AdamW: { lr: lrs, weight_decay: [0.05] } } },
+  };
 }
 
 async function trialsOf(sweepId: string) {
-  return (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials?limit=1000`)).json.trials as Array<{ id: string; state: string; worker: string | null; finalMetric: number | null; attempts: number }>;
+  return (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials?limit=1000`)).json
+    .trials as Array<{
+    id: string;
+    state: string;
+    worker: string | null;
+    finalMetric: number | null;
+    attempts: number;
+  }>;
 }
 
 async function runningOn(sweepId: string): Promise<{ id: string; worker: string }> {
-  return waitFor('a running trial', async () => (await trialsOf(sweepId)).find((t) => t.state === 'running' && t.worker) as { id: string; worker: string } | undefined, 60_000, 100);
+  return waitFor(
+    'a running trial',
+    async () =>
+      (await trialsOf(sweepId)).find((t) => t.state === 'running' && t.worker) as
+        | { id: string; worker: string }
+        | undefined,
+    60_000,
+    100,
+  );
 }
 
 describe('resilience', () => {
   it('a trial whose worker is killed with SIGKILL finishes on the other worker with exactly one result', async () => {
     const a = await stack.startWorker(`a-${stack.prefix}`);
-    const created = await stack.call('POST', '/api/v1/sweeps', slowSweep('kill-9', [1e-3], 3, 1200));
+    const created = await stack.call(
+      'POST',
+      '/api/v1/sweeps',
+      slowSweep('kill-9', [1e-3], 3, 1200),
+    );
     const sweepId = created.json.id;
     const first = await runningOn(sweepId);
     expect(first.worker).toBe(a.name);
-    await waitFor('epoch 1 stored', async () => (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${first.id}`)).json.epochs.length >= 1);
+    await waitFor(
+      'epoch 1 stored',
+      async () =>
+        (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${first.id}`)).json.epochs
+          .length >= 1,
+    );
     const b = await stack.startWorker(`b-${stack.prefix}`);
     process.kill(-a.child.pid!, 'SIGKILL'); // the worker and the trial it runs
-    const done = await stack.waitForPhase(sweepId, 'finished', 120_000).catch((e) => { throw new Error(`${e.message}\n${stack.logs()}`); });
+    const done = await stack.waitForPhase(sweepId, 'finished', 120_000).catch((e) => {
+      throw new Error(`${e.message}\n${stack.logs()}`);
+    });
     expect(done.counts).toMatchObject({ succeeded: 1, total: 1 });
     const t = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${first.id}`)).json;
     expect(t.worker).toBe(b.name);
     expect(t.attempts).toBe(2);
     expect(t.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
     expect(t.finalMetric).toBe(t.epochs[2].val_accuracy);
-    const rows = await stack.db.trialMetric.count({ where: { trialId: first.id, name: 'val_accuracy' } });
+    const rows = await stack.db.trialMetric.count({
+      where: { trialId: first.id, name: 'val_accuracy' },
+    });
     expect(rows).toBe(3);
   });
 
   it('reconcile completes a sweep after Redis lost every job', async () => {
-    const w = await stack.startWorker(`c-${stack.prefix}`, 2);
-    const created = await stack.call('POST', '/api/v1/sweeps', slowSweep('redis-lost', [1e-4, 2e-4, 3e-4, 4e-4, 5e-4, 6e-4], 2, 300));
+    const _w = await stack.startWorker(`c-${stack.prefix}`, 2);
+    const created = await stack.call(
+      'POST',
+      '/api/v1/sweeps',
+      slowSweep('redis-lost', [1e-4, 2e-4, 3e-4, 4e-4, 5e-4, 6e-4], 2, 300),
+    );
     const sweepId = created.json.id;
     await runningOn(sweepId);
     const redis = new Redis(stack.redisUrl);
@@ -57,16 +97,24 @@ describe('resilience', () => {
     expect(keys.length).toBeGreaterThan(0);
     await redis.del(...keys); // Redis forgets this deployment's queue entirely
     redis.disconnect();
-    const done = await stack.waitForPhase(sweepId, 'finished', 120_000).catch((e) => { throw new Error(`${e.message}\n${stack.logs()}`); });
+    const done = await stack.waitForPhase(sweepId, 'finished', 120_000).catch((e) => {
+      throw new Error(`${e.message}\n${stack.logs()}`);
+    });
     expect(done.counts).toMatchObject({ succeeded: 6, total: 6 });
     for (const t of await trialsOf(sweepId)) {
-      expect(await stack.db.trialMetric.count({ where: { trialId: t.id, name: 'val_accuracy' } })).toBe(2);
+      expect(
+        await stack.db.trialMetric.count({ where: { trialId: t.id, name: 'val_accuracy' } }),
+      ).toBe(2);
     }
   });
 
   it('a worker stopped with SIGTERM hands its trial back when the grace period ends', async () => {
     const a = await stack.startWorker(`d-${stack.prefix}`, 1, 1);
-    const created = await stack.call('POST', '/api/v1/sweeps', slowSweep('sigterm', [1e-3], 3, 1500));
+    const created = await stack.call(
+      'POST',
+      '/api/v1/sweeps',
+      slowSweep('sigterm', [1e-3], 3, 1500),
+    );
     const sweepId = created.json.id;
     const first = await runningOn(sweepId);
     expect(first.worker).toBe(a.name);
@@ -84,13 +132,22 @@ describe('resilience', () => {
 
   it('cancelling a sweep stops its running trial and drops the queued ones', async () => {
     const w = await stack.startWorker(`f-${stack.prefix}`);
-    const created = await stack.call('POST', '/api/v1/sweeps', slowSweep('cancel', [1e-4, 2e-4, 3e-4], 5, 2000));
+    const created = await stack.call(
+      'POST',
+      '/api/v1/sweeps',
+      slowSweep('cancel', [1e-4, 2e-4, 3e-4], 5, 2000),
+    );
     const sweepId = created.json.id;
     const running = await runningOn(sweepId);
     const started = Date.now();
     const r = await stack.call('POST', `/api/v1/sweeps/${sweepId}/cancel`);
     expect(r.json).toMatchObject({ cancelledQueued: 2, stoppedRunning: 1 });
-    await waitFor('the worker to report the cancellation', async () => w.output.some((l) => l.includes(`trial ${running.id} cancelled`)), 20_000, 100);
+    await waitFor(
+      'the worker to report the cancellation',
+      async () => w.output.some((l) => l.includes(`trial ${running.id} cancelled`)),
+      20_000,
+      100,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     const s = (await stack.call('GET', `/api/v1/sweeps/${sweepId}`)).json;
     expect(s).toMatchObject({ phase: 'cancelled', counts: { cancelled: 3, total: 3 } });
@@ -112,9 +169,13 @@ describe('resilience', () => {
   });
 
   it('retry-failed re-runs only the failed trials', async () => {
-    const w = await stack.startWorker(`g-${stack.prefix}`);
+    const _w = await stack.startWorker(`g-${stack.prefix}`);
     const s = studySweep({ name: 'retry' });
-    const spec = { ...s, checkpoints: [s.checkpoints[0]], space: { optimizer: { SGD: { lr: [0.01, 100], weight_decay: [0], momentum: [0.9] } } } };
+    const spec = {
+      ...s,
+      checkpoints: [s.checkpoints[0]],
+      space: { optimizer: { SGD: { lr: [0.01, 100], weight_decay: [0], momentum: [0.9] } } },
+    };
     const sweepId = (await stack.call('POST', '/api/v1/sweeps', spec)).json.id;
     const done = await stack.waitForPhase(sweepId, 'finished');
     expect(done.counts).toMatchObject({ succeeded: 1, failed: 1 });
@@ -123,7 +184,9 @@ describe('resilience', () => {
     expect(detail.error).toMatch(/diverged/);
     const grid = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/grid`)).json.matrices[0];
     expect(grid.failed).toEqual([[0], [1]]);
-    expect((await stack.call('GET', `/api/v1/sweeps/${sweepId}/export?format=md&table=grid`)).text).toContain('| 100 | failed |');
+    expect(
+      (await stack.call('GET', `/api/v1/sweeps/${sweepId}/export?format=md&table=grid`)).text,
+    ).toContain('| 100 | failed |');
     const ok = (await trialsOf(sweepId)).find((t) => t.state === 'succeeded')!;
     const r = await stack.call('POST', `/api/v1/sweeps/${sweepId}/retry-failed`);
     expect(r.json.requeued).toBe(1);

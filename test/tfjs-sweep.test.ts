@@ -12,7 +12,14 @@ import { Stack } from './support/stack.ts';
 const stack = new Stack();
 const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-tfjs-e2e-'));
 beforeAll(async () => {
-  generateDetectionSet({ seed: 0, outDir: path.join(dir, 'set'), trainImages: 8, valImages: 4, minSize: 64, maxSize: 96 });
+  generateDetectionSet({
+    seed: 0,
+    outDir: path.join(dir, 'set'),
+    trainImages: 8,
+    valImages: 4,
+    minSize: 64,
+    maxSize: 96,
+  });
   await stack.start({ workers: 1 });
 }, 120_000);
 afterAll(async () => {
@@ -25,7 +32,11 @@ describe('a tfjs sweep end to end', () => {
     const spec = {
       name: 'tfjs-e2e',
       metric: { name: 'bbox_mAP', goal: 'maximize' },
-      trainer: { kind: 'tfjs', options: { data_dir: path.join(dir, 'set'), width: 0.125, scale: 64, batch_size: 4 }, timeout_s: 600 },
+      trainer: {
+        kind: 'tfjs',
+        options: { data_dir: path.join(dir, 'set'), width: 0.125, scale: 64, batch_size: 4 },
+        timeout_s: 600,
+      },
       checkpoints: [{ name: 'random', uri: 'scratch', baseline: true }],
       space: { optimizer: { AdamW: { lr: [1e-4, 3e38], weight_decay: [0.05] } } },
       fixed: { epochs: 1, norm_decay_mult: 0 },
@@ -33,18 +44,28 @@ describe('a tfjs sweep end to end', () => {
     };
     const created = await stack.call('POST', '/api/v1/sweeps', spec);
     expect(created.status, created.text).toBe(201);
-    const done = await stack.waitForPhase(created.json.id, 'finished', 240_000).catch((e) => { throw new Error(`${e.message}\n${stack.logs()}`); });
+    const done = await stack.waitForPhase(created.json.id, 'finished', 240_000).catch((e) => {
+      throw new Error(`${e.message}\n${stack.logs()}`);
+    });
     expect(done.counts).toMatchObject({ succeeded: 1, failed: 1 });
-    const trials = (await stack.call('GET', `/api/v1/sweeps/${created.json.id}/trials`)).json.trials as Array<{ id: string; state: string; params: { lr: number } }>;
+    const trials = (await stack.call('GET', `/api/v1/sweeps/${created.json.id}/trials`)).json
+      .trials as Array<{ id: string; state: string; params: { lr: number } }>;
     const ok = trials.find((t) => t.state === 'succeeded')!;
-    const detail = (await stack.call('GET', `/api/v1/sweeps/${created.json.id}/trials/${ok.id}`)).json;
+    const detail = (await stack.call('GET', `/api/v1/sweeps/${created.json.id}/trials/${ok.id}`))
+      .json;
     expect(detail.params.lr).toBe(1e-4);
     expect(detail.backend).toBe('wasm');
     expect(detail.device).toMatch(/wasm/);
     expect(detail.epochs).toHaveLength(1);
-    for (const k of ['bbox_mAP', 'bbox_mAP_50', 'loss_rpn_cls', 'loss_cls', 'lr', 'elapsed_s']) expect(detail.epochs[0]).toHaveProperty(k);
+    for (const k of ['bbox_mAP', 'bbox_mAP_50', 'loss_rpn_cls', 'loss_cls', 'lr', 'elapsed_s'])
+      expect(detail.epochs[0]).toHaveProperty(k);
     expect(detail.finalMetric).toBe(detail.epochs[0].bbox_mAP);
-    const bad = (await stack.call('GET', `/api/v1/sweeps/${created.json.id}/trials/${trials.find((t) => t.state === 'failed')!.id}`)).json;
+    const bad = (
+      await stack.call(
+        'GET',
+        `/api/v1/sweeps/${created.json.id}/trials/${trials.find((t) => t.state === 'failed')!.id}`,
+      )
+    ).json;
     expect(bad.error).toMatch(/diverged/);
     expect(bad.attempts).toBe(1);
   }, 300_000);

@@ -40,7 +40,10 @@ await runCli(NAME, async () => {
   const all = loadAllDigits();
   const train_ = pretrainSample(all, o.trainSize, o.classes);
   const val = splitTrainVal(all, 0, o.valSize).val.filter((s) => o.classes.has(s.label));
-  logLine(NAME, `${train_.length} digits of classes ${[...o.classes].join(',')}, ${o.epochs} epochs`);
+  logLine(
+    NAME,
+    `${train_.length} digits of classes ${[...o.classes].join(',')}, ${o.epochs} epochs`,
+  );
   await train(o, model, { train: train_, val }, printLine);
   // Only the hidden layer: the head learnt another label set, so train.mjs starts its head fresh.
   saveModel(o, model, (name) => name.startsWith('fc1.'));

@@ -36,7 +36,10 @@ await runCli(NAME, async () => {
   const model = buildModel(o, (line) => logLine(NAME, line));
   const data = splitTrainVal(loadAllDigits(), o.trainSize, o.valSize);
   const from = o.checkpoint && o.checkpoint !== 'scratch' ? o.checkpoint : 'scratch';
-  logLine(NAME, `${o.optimizer} lr=${o.lr} wd=${o.weightDecay} seed=${o.seed} hidden=${model.hidden} from ${from}`);
+  logLine(
+    NAME,
+    `${o.optimizer} lr=${o.lr} wd=${o.weightDecay} seed=${o.seed} hidden=${model.hidden} from ${from}`,
+  );
   await train(o, model, data, printLine);
   saveModel(o, model);
   logLine(NAME, `done in ${((performance.now() - started) / 1000).toFixed(2)} s`);

@@ -19,14 +19,19 @@ interface Run {
 }
 
 /** Runs a script with node and collects its output; `onLine` sees each stdout line as it arrives. */
-function run(script: string, args: string[], onLine?: (line: string, kill: () => void) => void): Promise<Run> {
+function run(
+  script: string,
+  args: string[],
+  onLine?: (line: string, kill: () => void) => void,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      for (const line of chunk.split('\n').filter(Boolean)) onLine?.(line, () => child.kill('SIGTERM'));
+      for (const line of chunk.split('\n').filter(Boolean))
+        onLine?.(line, () => child.kill('SIGTERM'));
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
@@ -34,13 +39,33 @@ function run(script: string, args: string[], onLine?: (line: string, kill: () =>
   });
 }
 
-type EpochLine = { epoch: number; loss: number; val_loss: number; val_accuracy: number; lr: number };
+type EpochLine = {
+  epoch: number;
+  loss: number;
+  val_loss: number;
+  val_accuracy: number;
+  lr: number;
+};
 
 function lines(r: Run): EpochLine[] {
-  return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as EpochLine);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as EpochLine);
 }
 
-const adamw = ['--optimizer', 'AdamW', '--lr', '0.01', '--weight-decay', '0.05', '--seed', '0', '--epochs', '3'];
+const adamw = [
+  '--optimizer',
+  'AdamW',
+  '--lr',
+  '0.01',
+  '--weight-decay',
+  '0.05',
+  '--seed',
+  '0',
+  '--epochs',
+  '3',
+];
 
 // Each case starts one to three node processes (~0.6 s each when idle); the limit is generous for busy CI cores.
 describe('train.mjs', { timeout: 60_000 }, () => {
@@ -65,7 +90,16 @@ describe('train.mjs', { timeout: 60_000 }, () => {
   });
 
   it('a very high SGD lr diverges: diverged line, exit 3', async () => {
-    const r = await run(TRAIN, ['--optimizer', 'SGD', '--lr', '10', '--momentum', '0.9', '--epochs', '3']);
+    const r = await run(TRAIN, [
+      '--optimizer',
+      'SGD',
+      '--lr',
+      '10',
+      '--momentum',
+      '0.9',
+      '--epochs',
+      '3',
+    ]);
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout.trim())).toEqual({ epoch: 1, diverged: true });
     expect(r.stderr).toContain('loss diverged at epoch 1 (lr too high?)');
@@ -76,7 +110,11 @@ describe('train.mjs', { timeout: 60_000 }, () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toContain('unknown optimizer "Adam"');
-    for (const value of [join(tmp, 'nope.json'), pathToFileURL(join(tmp, 'nope.json')).href, 'file://nope/x.json']) {
+    for (const value of [
+      join(tmp, 'nope.json'),
+      pathToFileURL(join(tmp, 'nope.json')).href,
+      'file://nope/x.json',
+    ]) {
       const missing = await run(TRAIN, ['--checkpoint', value]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain(`checkpoint ${value} not found`);
@@ -92,7 +130,9 @@ describe('train.mjs', { timeout: 60_000 }, () => {
     const pretrained = await run(TRAIN, [...sgd, '--checkpoint', pathToFileURL(save).href]);
     expect(pretrained.code, pretrained.stderr).toBe(0);
     expect(pretrained.stderr).toContain('loaded fc1.weight, fc1.bias');
-    expect(lines(pretrained)[0]!.val_accuracy).toBeGreaterThan(lines(scratch)[0]!.val_accuracy + 0.02);
+    expect(lines(pretrained)[0]!.val_accuracy).toBeGreaterThan(
+      lines(scratch)[0]!.val_accuracy + 0.02,
+    );
   });
 
   it('loads its own --save, rejects a --hidden mismatch, exits promptly on SIGTERM', async () => {
@@ -103,10 +143,14 @@ describe('train.mjs', { timeout: 60_000 }, () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('does not match checkpoint');
     let killedAt = 0;
-    const killed = await run(TRAIN, ['--checkpoint', save, '--epochs', '5', '--epoch-delay-ms', '10000'], (_l, kill) => {
-      killedAt = Date.now();
-      kill();
-    });
+    const killed = await run(
+      TRAIN,
+      ['--checkpoint', save, '--epochs', '5', '--epoch-delay-ms', '10000'],
+      (_l, kill) => {
+        killedAt = Date.now();
+        kill();
+      },
+    );
     expect(Date.now() - killedAt).toBeLessThan(3000); // the 10 s delay is cut short
     expect(killed.code).toBe(143);
     expect(lines(killed)).toHaveLength(1);
@@ -118,12 +162,21 @@ interface Tensor {
   grad: Float32Array;
 }
 interface OptimModule {
-  createOptimizer(name: string, t: Tensor[], o: { lr: number; weightDecay: number; momentum: number }): { step(): void };
+  createOptimizer(
+    name: string,
+    t: Tensor[],
+    o: { lr: number; weightDecay: number; momentum: number },
+  ): { step(): void };
 }
 
 describe('optimizers (PyTorch semantics)', async () => {
-  const { createOptimizer } = (await import(pathToFileURL(join(here, 'lib', 'optim.mjs')).href)) as OptimModule;
-  const tensor = (p: number, g: number): Tensor => ({ data: Float32Array.of(p), grad: Float32Array.of(g) });
+  const { createOptimizer } = (await import(
+    pathToFileURL(join(here, 'lib', 'optim.mjs')).href
+  )) as OptimModule;
+  const tensor = (p: number, g: number): Tensor => ({
+    data: Float32Array.of(p),
+    grad: Float32Array.of(g),
+  });
 
   it('SGD: d = g + wd*p; buf = d, then m*buf + d; p -= lr*buf', () => {
     const t = tensor(1, 0.5);

@@ -34,15 +34,28 @@ export interface StartedProcess {
 function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv): StartedProcess {
   // SWEEPS_NODE_ARGS adds Node flags to the started processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile.
   const nodeArgs = (process.env.SWEEPS_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const output: string[] = [];
-  const keep = (chunk: Buffer) => { output.push(...chunk.toString().split('\n').filter(Boolean)); if (output.length > 400) output.splice(0, output.length - 400); };
+  const keep = (chunk: Buffer) => {
+    output.push(...chunk.toString().split('\n').filter(Boolean));
+    if (output.length > 400) output.splice(0, output.length - 400);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   return { name, child, output };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 60_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -54,7 +67,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+  );
 }
 
 export class Stack {
@@ -73,7 +88,14 @@ export class Stack {
   }
 
   env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-    return { DATABASE_URL: this.databaseUrl, REDIS_URL: this.redisUrl, SWEEPS_QUEUE_PREFIX: this.prefix, SWEEPS_DATA_DIR: `${REPO_ROOT}.data/${this.prefix}`, LOG_LEVEL: 'warn', ...extra };
+    return {
+      DATABASE_URL: this.databaseUrl,
+      REDIS_URL: this.redisUrl,
+      SWEEPS_QUEUE_PREFIX: this.prefix,
+      SWEEPS_DATA_DIR: `${REPO_ROOT}.data/${this.prefix}`,
+      LOG_LEVEL: 'warn',
+      ...extra,
+    };
   }
 
   async start(opts: { workers: number; apiEnv?: NodeJS.ProcessEnv }): Promise<this> {
@@ -83,68 +105,138 @@ export class Stack {
     this.readKey = (await createApiKey(this.db, 'read', 'e2e')).key;
     const port = await freePort();
     this.baseUrl = `http://127.0.0.1:${port}`;
-    this.api = startProcess('api', ['apps/api/src/main.ts'], this.env({ PORT: String(port), SWEEPS_RECONCILE_MS: '1000', SWEEPS_WORKER_STALE_MS: '5000', ...opts.apiEnv }));
-    await waitFor('the API to answer /healthz', async () => (await fetch(`${this.baseUrl}/healthz`)).ok, 60_000);
+    this.api = startProcess(
+      'api',
+      ['apps/api/src/main.ts'],
+      this.env({
+        PORT: String(port),
+        SWEEPS_RECONCILE_MS: '1000',
+        SWEEPS_WORKER_STALE_MS: '5000',
+        ...opts.apiEnv,
+      }),
+    );
+    await waitFor(
+      'the API to answer /healthz',
+      async () => (await fetch(`${this.baseUrl}/healthz`)).ok,
+      60_000,
+    );
     for (let i = 0; i < opts.workers; i++) await this.startWorker(`w${i}-${this.prefix}`);
     return this;
   }
 
   async startWorker(id: string, slots = 1, grace = 30): Promise<StartedProcess> {
-    const w = startProcess(id, ['apps/worker/src/main.ts', '--slots', String(slots), '--id', id, '--grace', String(grace)], this.env({ SWEEPS_HEARTBEAT_MS: '1000' }));
+    const w = startProcess(
+      id,
+      ['apps/worker/src/main.ts', '--slots', String(slots), '--id', id, '--grace', String(grace)],
+      this.env({ SWEEPS_HEARTBEAT_MS: '1000' }),
+    );
     this.workers.push(w);
-    await waitFor(`worker ${id} to be ready`, async () => w.output.some((l) => l.includes('ready with')), 60_000);
+    await waitFor(
+      `worker ${id} to be ready`,
+      async () => w.output.some((l) => l.includes('ready with')),
+      60_000,
+    );
     return w;
   }
 
   /** Calls the API; returns status and parsed JSON (or text). */
-  async call(method: string, path: string, body?: unknown, opts: { key?: string | null; headers?: Record<string, string>; rawBody?: string } = {}) {
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts: { key?: string | null; headers?: Record<string, string>; rawBody?: string } = {},
+  ) {
     const key = opts.key === undefined ? this.writeKey : opts.key;
-    const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}), ...opts.headers };
-    if (body !== undefined || opts.rawBody !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(opts.rawBody !== undefined ? { body: opts.rawBody } : body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const headers: Record<string, string> = {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...opts.headers,
+    };
+    if (body !== undefined || opts.rawBody !== undefined)
+      headers['content-type'] ??= 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(opts.rawBody !== undefined
+        ? { body: opts.rawBody }
+        : body !== undefined
+          ? { body: JSON.stringify(body) }
+          : {}),
+    });
     const text = await res.text();
     let json: any;
-    try { json = JSON.parse(text); } catch { json = undefined; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
     return { status: res.status, json, text };
   }
 
   async waitForPhase(sweepId: string, phase: string, timeoutMs = 120_000) {
-    return waitFor(`sweep ${sweepId} to be ${phase}`, async () => {
-      const r = await this.call('GET', `/api/v1/sweeps/${sweepId}`);
-      return r.json?.phase === phase ? r.json : undefined;
-    }, timeoutMs, 500);
+    return waitFor(
+      `sweep ${sweepId} to be ${phase}`,
+      async () => {
+        const r = await this.call('GET', `/api/v1/sweeps/${sweepId}`);
+        return r.json?.phase === phase ? r.json : undefined;
+      },
+      timeoutMs,
+      500,
+    );
   }
 
   logs(): string {
-    return [this.api, ...this.workers].filter(Boolean).map((p) => `--- ${p!.name}\n${p!.output.slice(-40).join('\n')}`).join('\n');
+    return [this.api, ...this.workers]
+      .filter(Boolean)
+      .map((p) => `--- ${p!.name}\n${p!.output.slice(-40).join('\n')}`)
+      .join('\n');
   }
 
   /** SIGKILLs every worker still running (after a test, so the next one starts clean). */
   killWorkers(): void {
     for (const p of this.workers) {
       if (p.child.exitCode === null && p.child.signalCode === null) {
-        try { process.kill(-p.child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+        try {
+          process.kill(-p.child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
       }
     }
   }
 
   /** Stops every running worker with SIGTERM and waits for it to exit (a graceful stop, as in production). */
   async stopWorkers(): Promise<void> {
-    const alive = this.workers.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
-    await Promise.all(alive.map((p) => new Promise<void>((resolve) => { p.child.once('exit', () => resolve()); p.child.kill('SIGTERM'); })));
+    const alive = this.workers.filter(
+      (p) => p.child.exitCode === null && p.child.signalCode === null,
+    );
+    await Promise.all(
+      alive.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            p.child.once('exit', () => resolve());
+            p.child.kill('SIGTERM');
+          }),
+      ),
+    );
   }
 
   async stop(): Promise<void> {
     for (const p of [...this.workers, this.api]) {
       if (p && p.child.exitCode === null && p.child.signalCode === null) {
-        try { process.kill(-p.child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+        try {
+          process.kill(-p.child.pid!, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
       }
     }
     await this.db?.$disconnect();
     rmSync(`${REPO_ROOT}.data/${this.prefix}`, { recursive: true, force: true });
     const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "sweeps_${this.prefix}" WITH (FORCE)`).catch(() => {});
+    await admin
+      .query(`DROP DATABASE IF EXISTS "sweeps_${this.prefix}" WITH (FORCE)`)
+      .catch(() => {});
     await admin.end();
   }
 }

@@ -32,7 +32,13 @@ describe('the API app', () => {
   it('serves its OpenAPI document with every sweep route', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const p of ['/api/v1/sweeps', '/api/v1/sweeps/{id}/grid', '/api/v1/sweeps/{id}/best', '/api/v1/sweeps/{id}/export', '/api/v1/workers']) {
+    for (const p of [
+      '/api/v1/sweeps',
+      '/api/v1/sweeps/{id}/grid',
+      '/api/v1/sweeps/{id}/best',
+      '/api/v1/sweeps/{id}/export',
+      '/api/v1/workers',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
   });
@@ -40,7 +46,10 @@ describe('the API app', () => {
   it('limits requests per key and says when to retry', async () => {
     const headers = { authorization: `Bearer ${key}` };
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await app.inject({ method: 'GET', url: '/api/v1/sweeps?limit=1', headers })).statusCode);
+    for (let i = 0; i < 7; i++)
+      statuses.push(
+        (await app.inject({ method: 'GET', url: '/api/v1/sweeps?limit=1', headers })).statusCode,
+      );
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     const limited = await app.inject({ method: 'GET', url: '/api/v1/sweeps?limit=1', headers });
     expect(limited.statusCode).toBe(429);
@@ -48,13 +57,25 @@ describe('the API app', () => {
     expect(limited.json().error.message).toMatch(/at most 5 a minute/);
     // another key has its own budget
     const other = (await createApiKey(db, 'read', 'app-test-2')).key;
-    expect((await app.inject({ method: 'GET', url: '/api/v1/sweeps?limit=1', headers: { authorization: `Bearer ${other}` } })).statusCode).toBe(200);
+    expect(
+      (
+        await app.inject({
+          method: 'GET',
+          url: '/api/v1/sweeps?limit=1',
+          headers: { authorization: `Bearer ${other}` },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 });
 
 describe('sweeps keys create', () => {
   it('prints a working key as its last line', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['apps/cli/bin/sweeps.mjs', 'keys', 'create', '--scope', 'write', '--name', 'ci'], { env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL } });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['apps/cli/bin/sweeps.mjs', 'keys', 'create', '--scope', 'write', '--name', 'ci'],
+      { env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL } },
+    );
     const last = stdout.trim().split('\n').at(-1)!;
     expect(last).toMatch(/^swk_[A-Za-z0-9_-]{20,}$/);
     expect(await findApiKey(db, last)).toMatchObject({ scope: 'write' });

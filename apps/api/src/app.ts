@@ -3,7 +3,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
 import { createKeyResolver, bearerToken, installAuth } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { opsRoutes, workerRoutes } from './routes/system.ts';
@@ -24,11 +28,19 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
     max: opts.rateLimitPerMin,
     timeWindow: 60_000,
     keyGenerator: (req) => bearerToken(req) ?? req.ip,
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, message: `Too many requests: at most ${ctx.max} a minute per API key; retry in ${ctx.after}.` }),
+    errorResponseBuilder: (_req, ctx) => ({
+      statusCode: 429,
+      message: `Too many requests: at most ${ctx.max} a minute per API key; retry in ${ctx.after}.`,
+    }),
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'sweeps API', version: '1', description: 'Hyperparameter sweeps for fine-tuning detectors: submit a grid, read mAP grids and best settings.' },
+      info: {
+        title: 'sweeps API',
+        version: '1',
+        description:
+          'Hyperparameter sweeps for fine-tuning detectors: submit a grid, read mAP grids and best settings.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

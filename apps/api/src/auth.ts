@@ -34,15 +34,26 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-export function installAuth(app: FastifyInstance, resolve: ReturnType<typeof createKeyResolver>): void {
+export function installAuth(
+  app: FastifyInstance,
+  resolve: ReturnType<typeof createKeyResolver>,
+): void {
   app.addHook('preHandler', async (request) => {
     const needed = request.routeOptions.config.scope;
     if (!needed) return;
     const token = bearerToken(request);
-    if (!token) throw new DomainError('UNAUTHORIZED', 'Send an API key: "Authorization: Bearer <key>" (create one with `sweeps keys create --scope write`).');
+    if (!token)
+      throw new DomainError(
+        'UNAUTHORIZED',
+        'Send an API key: "Authorization: Bearer <key>" (create one with `sweeps keys create --scope write`).',
+      );
     const key = await resolve(token);
     if (!key) throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');
-    if (needed === 'write' && key.scope !== 'write') throw new DomainError('FORBIDDEN', 'This API key may only read; this request needs a key with scope "write".');
+    if (needed === 'write' && key.scope !== 'write')
+      throw new DomainError(
+        'FORBIDDEN',
+        'This API key may only read; this request needs a key with scope "write".',
+      );
     request.apiKeyId = key.id;
   });
 }

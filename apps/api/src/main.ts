@@ -15,9 +15,25 @@ const db = createDb(env.DATABASE_URL, 20);
 const redis = createRedis(env.REDIS_URL);
 const names = queueNames(env.SWEEPS_QUEUE_PREFIX);
 const queue = createTrialQueue(names, redis);
-const deps = { db, redis, queue, names, maxTrials: env.SWEEPS_MAX_TRIALS, workerStaleMs: env.SWEEPS_WORKER_STALE_MS };
-const app = await buildApp(deps, { logLevel: env.LOG_LEVEL, rateLimitPerMin: env.SWEEPS_RATE_LIMIT_PER_MIN });
-const stopReconcile = startReconcileLoop(db, queue, env.SWEEPS_RECONCILE_MS, env.SWEEPS_WORKER_STALE_MS, (err) => app.log.warn({ err }, 'reconcile failed; will try again'));
+const deps = {
+  db,
+  redis,
+  queue,
+  names,
+  maxTrials: env.SWEEPS_MAX_TRIALS,
+  workerStaleMs: env.SWEEPS_WORKER_STALE_MS,
+};
+const app = await buildApp(deps, {
+  logLevel: env.LOG_LEVEL,
+  rateLimitPerMin: env.SWEEPS_RATE_LIMIT_PER_MIN,
+});
+const stopReconcile = startReconcileLoop(
+  db,
+  queue,
+  env.SWEEPS_RECONCILE_MS,
+  env.SWEEPS_WORKER_STALE_MS,
+  (err) => app.log.warn({ err }, 'reconcile failed; will try again'),
+);
 
 try {
   const address = await app.listen({ host: env.HOST, port: env.PORT });

@@ -1,12 +1,23 @@
 /** Plain-text tables and numbers for the terminal. */
 
-export function table(header: string[], rows: Array<Array<string | number | null | undefined>>): string {
-  const cells = [header, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];
+export function table(
+  header: string[],
+  rows: Array<Array<string | number | null | undefined>>,
+): string {
+  const cells = [
+    header,
+    ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c)))),
+  ];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r, k) => {
-    const line = r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-    return k === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
-  }).join('\n');
+  return cells
+    .map((r, k) => {
+      const line = r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
+      return k === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
 }
 
 export function metric(v: number | null | undefined): string {
@@ -14,5 +25,7 @@ export function metric(v: number | null | undefined): string {
 }
 
 export function counts(c: Record<string, number>): string {
-  return ['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => `${s} ${c[s] ?? 0}`).join(' · ');
+  return ['queued', 'running', 'succeeded', 'failed', 'cancelled']
+    .map((s) => `${s} ${c[s] ?? 0}`)
+    .join(' · ');
 }

@@ -7,7 +7,9 @@ import { addSweepCommands } from './commands/sweep-commands.ts';
 import { readCliEnv } from './env.ts';
 
 const program = new Command('sweeps')
-  .description('Hyperparameter sweeps for fine-tuning detectors: submit a grid, watch it, read the mAP grid and best settings.')
+  .description(
+    'Hyperparameter sweeps for fine-tuning detectors: submit a grid, watch it, read the mAP grid and best settings.',
+  )
   .option('--api-url <url>', 'API address (default: $SWEEPS_API_URL or http://127.0.0.1:8080)')
   .option('--api-key <key>', 'API key (default: $SWEEPS_API_KEY)')
   .showHelpAfterError();
@@ -21,7 +23,10 @@ try {
 } catch (err) {
   if (err instanceof ApiError) {
     console.error(`Error: ${err.message}`);
-    for (const i of err.issues) console.error(`  ${i.path}: ${i.message}${i.value === undefined ? '' : ` (got ${JSON.stringify(i.value)})`}`);
+    for (const i of err.issues)
+      console.error(
+        `  ${i.path}: ${i.message}${i.value === undefined ? '' : ` (got ${JSON.stringify(i.value)})`}`,
+      );
   } else {
     console.error(`Error: ${(err as Error).message}`);
   }

@@ -5,7 +5,11 @@ import path from 'node:path';
  * The trial's checkpoint directory (created by the trainer when it writes there) and, on a later attempt, the
  * newest file an earlier attempt left in it.
  */
-export async function findCheckpointDir(dataDir: string, trialId: string, firstAttempt: boolean): Promise<{ dir: string; latest?: string }> {
+export async function findCheckpointDir(
+  dataDir: string,
+  trialId: string,
+  firstAttempt: boolean,
+): Promise<{ dir: string; latest?: string }> {
   const dir = path.join(dataDir, 'trials', trialId);
   if (firstAttempt) return { dir }; // nothing to resume from
   const names = await readdir(dir).catch(() => [] as string[]);

@@ -5,7 +5,14 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createDb, heartbeatWorker, registerWorker, stopWorker } from '@sweeps/db';
-import { CancelMessageSchema, createRedis, createTrialQueue, createTrialWorker, queueNames, reconcileQueue } from '@sweeps/queue';
+import {
+  CancelMessageSchema,
+  createRedis,
+  createTrialQueue,
+  createTrialWorker,
+  queueNames,
+  reconcileQueue,
+} from '@sweeps/queue';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
 import type { WorkerEnv } from './env.ts';
 import { runTrialJob } from './run-trial.ts';
@@ -33,7 +40,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const devices = await detectSlots(opts.slots);
   // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.
   const db = createDb(env.DATABASE_URL, Math.min(devices.length + 2, 16));
-  await registerWorker(db, { id, host: hostname(), slots: devices.length, devices, pid: process.pid });
+  await registerWorker(db, {
+    id,
+    host: hostname(),
+    slots: devices.length,
+    devices,
+    pid: process.pid,
+  });
   const names = queueNames(env.SWEEPS_QUEUE_PREFIX);
   const connection = createRedis(env.REDIS_URL);
   const subscriber = createRedis(env.REDIS_URL);
@@ -42,8 +55,21 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   if (restored > 0) log(`reconcile: ${restored} queued trial(s) checked against Redis`);
 
   const running = new Map<string, AbortController>();
-  const deps = { db, workerId: id, dataDir: env.SWEEPS_DATA_DIR, slots: new SlotPool(devices), trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR), running, log };
-  const worker = createTrialWorker(names, createRedis(env.REDIS_URL), devices.length, (job, token) => runTrialJob(deps, job, token));
+  const deps = {
+    db,
+    workerId: id,
+    dataDir: env.SWEEPS_DATA_DIR,
+    slots: new SlotPool(devices),
+    trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR),
+    running,
+    log,
+  };
+  const worker = createTrialWorker(
+    names,
+    createRedis(env.REDIS_URL),
+    devices.length,
+    (job, token) => runTrialJob(deps, job, token),
+  );
   worker.on('error', (err) => log(`queue error: ${err.message}`));
 
   await subscriber.subscribe(names.cancelChannel);
@@ -54,16 +80,29 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   });
 
   const heartbeat = setInterval(() => {
-    heartbeatWorker(db, id).catch(() => registerWorker(db, { id, host: hostname(), slots: devices.length, devices, pid: process.pid }).catch((err) => log(`heartbeat failed: ${(err as Error).message}`)));
+    heartbeatWorker(db, id).catch(() =>
+      registerWorker(db, {
+        id,
+        host: hostname(),
+        slots: devices.length,
+        devices,
+        pid: process.pid,
+      }).catch((err) => log(`heartbeat failed: ${(err as Error).message}`)),
+    );
   }, env.SWEEPS_HEARTBEAT_MS);
-  log(`worker ${id} ready with ${devices.length} slot(s): ${devices.map((d) => (d.kind === 'gpu' ? `GPU ${d.index} ${d.name ?? ''}`.trim() : `cpu ${d.slot}`)).join(', ')}`);
+  log(
+    `worker ${id} ready with ${devices.length} slot(s): ${devices.map((d) => (d.kind === 'gpu' ? `GPU ${d.index} ${d.name ?? ''}`.trim() : `cpu ${d.slot}`)).join(', ')}`,
+  );
 
   return {
     id,
     slots: devices.length,
     async stop(graceMs: number) {
       const closing = worker.close(); // takes no new trials; resolves when the running ones are done
-      const timedOut = await Promise.race([closing.then(() => false), sleep(graceMs).then(() => true)]);
+      const timedOut = await Promise.race([
+        closing.then(() => false),
+        sleep(graceMs).then(() => true),
+      ]);
       if (timedOut && running.size > 0) {
         log(`grace period over: handing ${running.size} running trial(s) back to the queue`);
         for (const c of running.values()) c.abort(new WorkerShuttingDown());

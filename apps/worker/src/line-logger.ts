@@ -7,7 +7,10 @@ export interface LineLogger {
   flush(): void;
 }
 
-export function createLineLogger(out: NodeJS.WritableStream = process.stdout, flushMs = 100): LineLogger {
+export function createLineLogger(
+  out: NodeJS.WritableStream = process.stdout,
+  flushMs = 100,
+): LineLogger {
   let buffer = '';
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {

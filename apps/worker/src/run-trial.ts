@@ -3,7 +3,14 @@
  * The outcome is always recorded; BullMQ only learns whether to retry.
  */
 import { OutputTail, PermanentTrialError, type TrainerResult } from '@sweeps/core';
-import { claimTrial, completeTrial, failTrial, handBackTrial, recordEpoch, type Db } from '@sweeps/db';
+import {
+  claimTrial,
+  completeTrial,
+  failTrial,
+  handBackTrial,
+  recordEpoch,
+  type Db,
+} from '@sweeps/db';
 import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
 import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
 import { findCheckpointDir } from './checkpoint-dir.ts';
@@ -23,9 +30,14 @@ export interface RunTrialDeps {
 
 export type TrialOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled';
 
-export async function runTrialJob(deps: RunTrialDeps, job: Job, token: string | undefined): Promise<TrialOutcome> {
+export async function runTrialJob(
+  deps: RunTrialDeps,
+  job: Job,
+  token: string | undefined,
+): Promise<TrialOutcome> {
   const parsed = TrialJobSchema.safeParse(job.data);
-  if (!parsed.success) throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
   const { trialId } = parsed.data;
   const claim = await claimTrial(deps.db, trialId, deps.workerId);
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
@@ -34,11 +46,16 @@ export async function runTrialJob(deps: RunTrialDeps, job: Job, token: string | 
   deps.running.set(trialId, controller);
   const tail = new OutputTail();
   const timeoutS = Number(claim.run.trainer.timeout_s ?? 0);
-  const timer = timeoutS > 0 ? setTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000) : undefined;
+  const timer =
+    timeoutS > 0
+      ? setTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000)
+      : undefined;
   try {
     const trainer = await deps.trainers.get(claim.run.trainer.kind);
     const { dir, latest } = await findCheckpointDir(deps.dataDir, trialId, claim.attempts <= 1);
-    deps.log(`trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`);
+    deps.log(
+      `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`,
+    );
     const result = await trainer.run(claim.run, {
       reportEpoch: (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),
       checkpointDir: dir,
@@ -49,7 +66,15 @@ export async function runTrialJob(deps: RunTrialDeps, job: Job, token: string | 
     });
     return await recordSuccess(deps, trialId, claim.run.metricName, result, tail);
   } catch (err) {
-    return await recordFailure(deps, { trialId, job, token, err, reason: controller.signal.reason, tail, lastAttempt: claim.attempts >= claim.maxAttempts });
+    return await recordFailure(deps, {
+      trialId,
+      job,
+      token,
+      err,
+      reason: controller.signal.reason,
+      tail,
+      lastAttempt: claim.attempts >= claim.maxAttempts,
+    });
   } finally {
     clearTimeout(timer);
     deps.running.delete(trialId);
@@ -57,20 +82,43 @@ export async function runTrialJob(deps: RunTrialDeps, job: Job, token: string | 
   }
 }
 
-async function recordSuccess(deps: RunTrialDeps, trialId: string, metricName: string, result: TrainerResult, tail: OutputTail): Promise<TrialOutcome> {
+async function recordSuccess(
+  deps: RunTrialDeps,
+  trialId: string,
+  metricName: string,
+  result: TrainerResult,
+  tail: OutputTail,
+): Promise<TrialOutcome> {
   const final = result.metrics[metricName];
   if (typeof final !== 'number' || !Number.isFinite(final)) {
-    await failTrial(deps.db, trialId, deps.workerId, { error: `diverged: the trainer finished with ${metricName} = ${final} (not a finite number)`, outputTail: tail.text(), final: true });
+    await failTrial(deps.db, trialId, deps.workerId, {
+      error: `diverged: the trainer finished with ${metricName} = ${final} (not a finite number)`,
+      outputTail: tail.text(),
+      final: true,
+    });
     return 'failed';
   }
-  const metrics = Object.fromEntries(Object.entries(result.metrics).filter(([, v]) => Number.isFinite(v)));
-  await completeTrial(deps.db, trialId, deps.workerId, { finalMetric: final, metrics, ...(result.backend ? { backend: result.backend } : {}), ...(result.device ? { device: result.device } : {}) });
+  const metrics = Object.fromEntries(
+    Object.entries(result.metrics).filter(([, v]) => Number.isFinite(v)),
+  );
+  await completeTrial(deps.db, trialId, deps.workerId, {
+    finalMetric: final,
+    metrics,
+    ...(result.backend ? { backend: result.backend } : {}),
+    ...(result.device ? { device: result.device } : {}),
+  });
   deps.log(`trial ${trialId} succeeded: ${metricName} = ${final}`);
   return 'succeeded';
 }
 
 interface FailureInfo {
-  trialId: string; job: Job; token: string | undefined; err: unknown; reason: unknown; tail: OutputTail; lastAttempt: boolean;
+  trialId: string;
+  job: Job;
+  token: string | undefined;
+  err: unknown;
+  reason: unknown;
+  tail: OutputTail;
+  lastAttempt: boolean;
 }
 
 async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialOutcome> {
@@ -84,10 +132,20 @@ async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialO
     deps.log(`trial ${f.trialId} cancelled`);
     return 'cancelled';
   }
-  const message = f.reason instanceof TrialTimedOut ? f.reason.message : (f.err as Error)?.message ?? String(f.err);
-  const permanent = f.err instanceof PermanentTrialError || f.reason instanceof TrialTimedOut || f.lastAttempt;
-  await failTrial(deps.db, f.trialId, deps.workerId, { error: message, outputTail: f.tail.text(), final: permanent });
-  deps.log(`trial ${f.trialId} ${permanent ? 'failed' : 'failed, will be retried'}: ${message.split('\n')[0]}`);
+  const message =
+    f.reason instanceof TrialTimedOut
+      ? f.reason.message
+      : ((f.err as Error)?.message ?? String(f.err));
+  const permanent =
+    f.err instanceof PermanentTrialError || f.reason instanceof TrialTimedOut || f.lastAttempt;
+  await failTrial(deps.db, f.trialId, deps.workerId, {
+    error: message,
+    outputTail: f.tail.text(),
+    final: permanent,
+  });
+  deps.log(
+    `trial ${f.trialId} ${permanent ? 'failed' : 'failed, will be retried'}: ${message.split('\n')[0]}`,
+  );
   if (permanent) throw new UnrecoverableError(message.split('\n')[0]);
   throw f.err instanceof Error ? f.err : new Error(message);
 }

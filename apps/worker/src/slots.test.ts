@@ -14,7 +14,10 @@ describe('slots', () => {
   });
 
   it('hands out each slot once until it is given back', () => {
-    const pool = new SlotPool([{ slot: 0, kind: 'cpu' }, { slot: 1, kind: 'cpu' }]);
+    const pool = new SlotPool([
+      { slot: 0, kind: 'cpu' },
+      { slot: 1, kind: 'cpu' },
+    ]);
     const a = pool.take();
     const b = pool.take();
     expect([a.slot, b.slot]).toEqual([0, 1]);

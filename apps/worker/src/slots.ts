@@ -8,15 +8,29 @@ export type SlotDevice = WorkerRegistration['devices'][number];
 
 /** Parses `nvidia-smi --query-gpu=index,name,memory.total --format=csv,noheader` output. */
 export function parseNvidiaSmi(output: string): SlotDevice[] {
-  return output.split('\n').map((l) => l.trim()).filter(Boolean).map((line, slot) => {
-    const [index, name, memory] = line.split(',').map((s) => s.trim());
-    return { slot, kind: 'gpu', index: Number(index), name, memoryMb: Number.parseInt(memory ?? '', 10) || undefined };
-  });
+  return output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line, slot) => {
+      const [index, name, memory] = line.split(',').map((s) => s.trim());
+      return {
+        slot,
+        kind: 'gpu',
+        index: Number(index),
+        name,
+        memoryMb: Number.parseInt(memory ?? '', 10) || undefined,
+      };
+    });
 }
 
 async function listGpus(): Promise<SlotDevice[]> {
   try {
-    const { stdout } = await promisify(execFile)('nvidia-smi', ['--query-gpu=index,name,memory.total', '--format=csv,noheader'], { timeout: 10_000 });
+    const { stdout } = await promisify(execFile)(
+      'nvidia-smi',
+      ['--query-gpu=index,name,memory.total', '--format=csv,noheader'],
+      { timeout: 10_000 },
+    );
     return parseNvidiaSmi(stdout);
   } catch {
     return []; // no NVIDIA driver here
@@ -33,7 +47,9 @@ export async function detectSlots(requested: number | undefined): Promise<SlotDe
 
 /** The environment a trial on this slot runs with: its GPU alone is visible. */
 export function slotEnv(device: SlotDevice): Record<string, string> {
-  return device.kind === 'gpu' ? { CUDA_VISIBLE_DEVICES: String(device.index), SWEEPS_SLOT: String(device.slot) } : { SWEEPS_SLOT: String(device.slot) };
+  return device.kind === 'gpu'
+    ? { CUDA_VISIBLE_DEVICES: String(device.index), SWEEPS_SLOT: String(device.slot) }
+    : { SWEEPS_SLOT: String(device.slot) };
 }
 
 /** Hands out free slots; a BullMQ worker with concurrency = slots never asks for more than there are. */

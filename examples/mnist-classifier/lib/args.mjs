@@ -40,10 +40,17 @@ const FLAGS = {
  * @returns {Options}
  */
 export function parseOptions(argv, defaults) {
-  const config = Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: /** @type {const} */ ('string') }]));
+  const config = Object.fromEntries(
+    Object.keys(FLAGS).map((f) => [f, { type: /** @type {const} */ ('string') }]),
+  );
   let values;
   try {
-    values = parseArgs({ args: argv, options: config, strict: true, allowPositionals: false }).values;
+    values = parseArgs({
+      args: argv,
+      options: config,
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (err) {
     throw new UsageError(/** @type {Error} */ (err).message);
   }
@@ -68,7 +75,9 @@ function convert(flag, kind, raw) {
   if (kind === 'classes') return parseClasses(raw);
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
-    throw new UsageError(`--${flag} expects ${kind === 'int' ? 'an integer' : 'a number'}, got ${JSON.stringify(raw)}`);
+    throw new UsageError(
+      `--${flag} expects ${kind === 'int' ? 'an integer' : 'a number'}, got ${JSON.stringify(raw)}`,
+    );
   }
   return n;
 }
@@ -82,7 +91,10 @@ function parseClasses(raw) {
   const classes = new Set();
   for (const part of raw.split(',')) {
     const m = /^(\d)(?:-(\d))?$/.exec(part.trim());
-    if (!m) throw new UsageError(`--classes expects digits like 0-4 or 0,2,4, got ${JSON.stringify(raw)}`);
+    if (!m)
+      throw new UsageError(
+        `--classes expects digits like 0-4 or 0,2,4, got ${JSON.stringify(raw)}`,
+      );
     for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) classes.add(c);
   }
   return classes;
@@ -93,7 +105,9 @@ function parseClasses(raw) {
  */
 function validate(o) {
   if (!OPTIMIZERS.includes(o.optimizer)) {
-    throw new UsageError(`unknown optimizer ${JSON.stringify(o.optimizer)}: expected one of ${OPTIMIZERS.join(', ')}`);
+    throw new UsageError(
+      `unknown optimizer ${JSON.stringify(o.optimizer)}: expected one of ${OPTIMIZERS.join(', ')}`,
+    );
   }
   const positive = {
     lr: o.lr,
@@ -110,6 +124,8 @@ function validate(o) {
   for (const [flag, v] of Object.entries(nonNegative)) {
     if (!(v >= 0)) throw new UsageError(`--${flag} must be >= 0, got ${v}`);
   }
-  if (o.hidden !== undefined && o.hidden < 0) throw new UsageError(`--hidden must be >= 0, got ${o.hidden}`);
-  if (o.epochDelayMs < 0) throw new UsageError(`--epoch-delay-ms must be >= 0, got ${o.epochDelayMs}`);
+  if (o.hidden !== undefined && o.hidden < 0)
+    throw new UsageError(`--hidden must be >= 0, got ${o.hidden}`);
+  if (o.epochDelayMs < 0)
+    throw new UsageError(`--epoch-delay-ms must be >= 0, got ${o.epochDelayMs}`);
 }

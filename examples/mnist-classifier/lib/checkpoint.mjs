@@ -41,11 +41,15 @@ export function loadCheckpoint(value, path, makeModel) {
     const t = json.tensors[p.name];
     if (t === undefined) continue;
     const bytes = typeof t?.data === 'string' ? Buffer.from(t.data, 'base64') : Buffer.alloc(0);
-    if (bytes.length !== p.data.byteLength) throw new UsageError(`checkpoint ${value}: tensor ${p.name} has the wrong size`);
-    p.data.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+    if (bytes.length !== p.data.byteLength)
+      throw new UsageError(`checkpoint ${value}: tensor ${p.name} has the wrong size`);
+    p.data.set(
+      new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)),
+    );
     loaded.push(p.name);
   }
-  if (loaded.length === 0) throw new UsageError(`checkpoint ${value} holds no tensor of this model`);
+  if (loaded.length === 0)
+    throw new UsageError(`checkpoint ${value} holds no tensor of this model`);
   return { model, loaded };
 }
 
@@ -60,10 +64,19 @@ function readCheckpointJson(value, path) {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new UsageError(`checkpoint ${value} is not valid JSON: ${/** @type {Error} */ (err).message}`);
+    throw new UsageError(
+      `checkpoint ${value} is not valid JSON: ${/** @type {Error} */ (err).message}`,
+    );
   }
-  if (json?.format !== FORMAT || !Number.isInteger(json.hidden) || json.hidden < 0 || typeof json.tensors !== 'object') {
-    throw new UsageError(`checkpoint ${value} is not a ${FORMAT} weights file (write one with --save)`);
+  if (
+    json?.format !== FORMAT ||
+    !Number.isInteger(json.hidden) ||
+    json.hidden < 0 ||
+    typeof json.tensors !== 'object'
+  ) {
+    throw new UsageError(
+      `checkpoint ${value} is not a ${FORMAT} weights file (write one with --save)`,
+    );
   }
   return json;
 }
@@ -79,9 +92,14 @@ export function saveCheckpoint(path, model, meta, keep = () => true) {
   /** @type {Record<string, { shape: number[], dtype: string, data: string }>} */
   const tensors = {};
   for (const p of model.params.filter((q) => keep(q.name))) {
-    const data = Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength).toString('base64');
+    const data = Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength).toString(
+      'base64',
+    );
     tensors[p.name] = { shape: p.shape, dtype: 'float32', data };
   }
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify({ format: FORMAT, version: 1, hidden: model.hidden, tensors, meta }) + '\n');
+  writeFileSync(
+    path,
+    `${JSON.stringify({ format: FORMAT, version: 1, hidden: model.hidden, tensors, meta })}\n`,
+  );
 }

@@ -12,7 +12,10 @@ import { DivergedError } from './run.mjs';
  * @param {() => Promise<void>} main
  */
 export async function runCli(name, main) {
-  for (const [signal, code] of /** @type {const} */ ([['SIGTERM', 143], ['SIGINT', 130]])) {
+  for (const [signal, code] of /** @type {const} */ ([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ])) {
     process.on(signal, () => {
       process.stderr.write(`${name}: received ${signal}, stopping\n`);
       process.exit(code);
@@ -33,7 +36,7 @@ export async function runCli(name, main) {
  * @param {string} line
  */
 export function printLine(line) {
-  process.stdout.write(line + '\n');
+  process.stdout.write(`${line}\n`);
 }
 
 /**

@@ -127,7 +127,8 @@ export function crossEntropy(logits, label, dLogits) {
   for (let k = 0; k < NUM_CLASSES; k++) sum += Math.exp(logits[k] - max);
   const logSum = max + Math.log(sum);
   if (dLogits) {
-    for (let k = 0; k < NUM_CLASSES; k++) dLogits[k] = Math.exp(logits[k] - logSum) - (k === label ? 1 : 0);
+    for (let k = 0; k < NUM_CLASSES; k++)
+      dLogits[k] = Math.exp(logits[k] - logSum) - (k === label ? 1 : 0);
   }
   return { loss: logSum - logits[label], predicted };
 }

@@ -22,7 +22,9 @@ export const OPTIMIZERS = ['SGD', 'AdamW'];
 export function createOptimizer(name, tensors, options) {
   if (name === 'SGD') return createSgd(tensors, options);
   if (name === 'AdamW') return createAdamW(tensors, options);
-  throw new Error(`unknown optimizer ${JSON.stringify(name)}: expected one of ${OPTIMIZERS.join(', ')}`);
+  throw new Error(
+    `unknown optimizer ${JSON.stringify(name)}: expected one of ${OPTIMIZERS.join(', ')}`,
+  );
 }
 
 /**

@@ -3,7 +3,12 @@
  * line per epoch on stdout, and optionally saves the weights.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadCheckpoint, resolveCheckpointPath, saveCheckpoint, UsageError } from './checkpoint.mjs';
+import {
+  loadCheckpoint,
+  resolveCheckpointPath,
+  saveCheckpoint,
+  UsageError,
+} from './checkpoint.mjs';
 import { createModel, initModel } from './model.mjs';
 import { createOptimizer } from './optim.mjs';
 import { createRng } from './rng.mjs';
@@ -33,10 +38,14 @@ export function buildModel(o, log) {
   if (path === null) return init(o.hidden ?? DEFAULT_HIDDEN);
   const { model, loaded } = loadCheckpoint(/** @type {string} */ (o.checkpoint), path, init);
   if (o.hidden !== undefined && o.hidden !== model.hidden) {
-    throw new UsageError(`--hidden ${o.hidden} does not match checkpoint ${o.checkpoint} (hidden ${model.hidden})`);
+    throw new UsageError(
+      `--hidden ${o.hidden} does not match checkpoint ${o.checkpoint} (hidden ${model.hidden})`,
+    );
   }
   const fresh = model.params.filter((p) => !loaded.includes(p.name)).map((p) => p.name);
-  log(`loaded ${loaded.join(', ')} from ${o.checkpoint}${fresh.length ? `; ${fresh.join(', ')} initialised fresh` : ''}`);
+  log(
+    `loaded ${loaded.join(', ')} from ${o.checkpoint}${fresh.length ? `; ${fresh.join(', ')} initialised fresh` : ''}`,
+  );
   return model;
 }
 
@@ -62,7 +71,9 @@ export async function train(o, model, data, print) {
       print(JSON.stringify({ epoch, diverged: true }));
       throw new DivergedError(`loss diverged at epoch ${epoch} (lr too high?)`);
     }
-    print(JSON.stringify({ epoch, loss, val_loss: val.loss, val_accuracy: val.accuracy, lr: o.lr }));
+    print(
+      JSON.stringify({ epoch, loss, val_loss: val.loss, val_accuracy: val.accuracy, lr: o.lr }),
+    );
     // Yield every epoch so a SIGTERM handler runs promptly even without a delay.
     await (o.epochDelayMs > 0 ? sleep(o.epochDelayMs) : new Promise((r) => setImmediate(r)));
   }
@@ -76,6 +87,12 @@ export async function train(o, model, data, print) {
  */
 export function saveModel(o, model, keep) {
   if (!o.save) return;
-  const meta = { optimizer: o.optimizer, lr: o.lr, epochs: o.epochs, seed: o.seed, classes: [...o.classes] };
+  const meta = {
+    optimizer: o.optimizer,
+    lr: o.lr,
+    epochs: o.epochs,
+    seed: o.seed,
+    classes: [...o.classes],
+  };
   saveCheckpoint(o.save, model, meta, keep);
 }

@@ -27,7 +27,12 @@ const { values: args } = parseArgs({
 });
 
 /** Wall seconds, CPU seconds (user + sys: robust when other processes share the core), peak RSS. */
-interface Measure { seconds: number; cpuSeconds: number | undefined; rssMb: number | undefined; stdout: string }
+interface Measure {
+  seconds: number;
+  cpuSeconds: number | undefined;
+  rssMb: number | undefined;
+  stdout: string;
+}
 
 function has(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
@@ -40,27 +45,42 @@ function measure(command: string[], env: NodeJS.ProcessEnv = process.env): Measu
   const start = performance.now();
   const run = spawnSync(timed[0]!, timed.slice(1), { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = (performance.now() - start) / 1000;
-  if (run.status !== 0) throw new Error(`${command.join(' ')} failed (${run.status}):\n${run.stderr}`);
+  if (run.status !== 0)
+    throw new Error(`${command.join(' ')} failed (${run.status}):\n${run.stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr);
-  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(run.stderr);
-  const wallSeconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : seconds;
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(
+    run.stderr,
+  );
+  const wallSeconds = wall
+    ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3])
+    : seconds;
   const user = /User time \(seconds\): ([\d.]+)/.exec(run.stderr);
   const sys = /System time \(seconds\): ([\d.]+)/.exec(run.stderr);
   const cpuSeconds = user && sys ? Number(user[1]) + Number(sys[1]) : undefined;
-  return { seconds: wallSeconds, cpuSeconds, rssMb: rss ? Number(rss[1]) / 1024 : undefined, stdout: run.stdout };
+  return {
+    seconds: wallSeconds,
+    cpuSeconds,
+    rssMb: rss ? Number(rss[1]) / 1024 : undefined,
+    stdout: run.stdout,
+  };
 }
 
 function ensureCase(): void {
   if (existsSync(gtPath) && existsSync(dtPath)) return;
   mkdirSync(caseDir, { recursive: true });
   console.log(`generating ${caseDir} with gen_case.py ${caseArgs.join(' ')} ...`);
-  const gen = spawnSync(args.python, [join(root, 'scripts', 'gen_case.py'), ...caseArgs, caseDir], { stdio: 'inherit' });
+  const gen = spawnSync(args.python, [join(root, 'scripts', 'gen_case.py'), ...caseArgs, caseDir], {
+    stdio: 'inherit',
+  });
   if (gen.status !== 0) throw new Error('gen_case.py failed (it needs python3 with numpy)');
 }
 
 function pycocotoolsEnv(): NodeJS.ProcessEnv | undefined {
   if (args['no-pycocotools']) return undefined;
-  const env = { ...process.env, ...(args.pycocotools ? { PYCOCOTOOLS_DIR: args.pycocotools } : {}) };
+  const env = {
+    ...process.env,
+    ...(args.pycocotools ? { PYCOCOTOOLS_DIR: args.pycocotools } : {}),
+  };
   const probe = `import sys, os; sys.path.insert(0, os.environ.get('PYCOCOTOOLS_DIR', '.')); import numpy; from pycocotools import _mask`;
   return spawnSync(args.python, ['-c', probe], { env }).status === 0 ? env : undefined;
 }
@@ -76,26 +96,47 @@ function stats(m: Measure): number[] {
 function main(): void {
   ensureCase();
   const runs = Number(args.runs);
-  const ours = Array.from({ length: runs }, () => measure([process.execPath, join(root, 'bin', 'coco-eval.mjs'), gtPath, dtPath, '--json']));
+  const ours = Array.from({ length: runs }, () =>
+    measure([process.execPath, join(root, 'bin', 'coco-eval.mjs'), gtPath, dtPath, '--json']),
+  );
   const mine = best(ours);
   const report: Record<string, unknown> = {
-    case: `gen_case.py ${caseArgs.join(' ')}`, runs,
+    case: `gen_case.py ${caseArgs.join(' ')}`,
+    runs,
     cocoEval: {
-      seconds: ours.map((m) => m.seconds), cpuSeconds: ours.map((m) => m.cpuSeconds),
-      bestSeconds: mine.seconds, peakRssMb: Math.max(...ours.map((m) => m.rssMb ?? 0)),
+      seconds: ours.map((m) => m.seconds),
+      cpuSeconds: ours.map((m) => m.cpuSeconds),
+      bestSeconds: mine.seconds,
+      peakRssMb: Math.max(...ours.map((m) => m.rssMb ?? 0)),
     },
   };
   const peak = Math.max(...ours.map((m) => m.rssMb ?? 0));
-  console.log(`coco-eval   : wall ${ours.map((m) => m.seconds.toFixed(2)).join(', ')} s; cpu ${ours.map((m) => m.cpuSeconds?.toFixed(2)).join(', ')} s; peak RSS ${peak.toFixed(0)} MB`);
+  console.log(
+    `coco-eval   : wall ${ours.map((m) => m.seconds.toFixed(2)).join(', ')} s; cpu ${ours.map((m) => m.cpuSeconds?.toFixed(2)).join(', ')} s; peak RSS ${peak.toFixed(0)} MB`,
+  );
   const env = pycocotoolsEnv();
   if (env) {
-    const py = measure([args.python, join(root, 'scripts', 'pycoco_expected.py'), '--stats-only', gtPath, dtPath], env);
+    const py = measure(
+      [args.python, join(root, 'scripts', 'pycoco_expected.py'), '--stats-only', gtPath, dtPath],
+      env,
+    );
     const diff = Math.max(...stats(py).map((v, i) => Math.abs(v - stats(mine)[i]!)));
     const cpuRatio = py.cpuSeconds && mine.cpuSeconds ? py.cpuSeconds / mine.cpuSeconds : undefined;
-    report.pycocotools = { seconds: py.seconds, cpuSeconds: py.cpuSeconds, peakRssMb: py.rssMb, ratio: py.seconds / mine.seconds, cpuRatio, maxStatDiff: diff };
-    console.log(`pycocotools : wall ${py.seconds.toFixed(2)} s; cpu ${py.cpuSeconds?.toFixed(2)} s; peak RSS ${py.rssMb?.toFixed(0)} MB; ratio ${(py.seconds / mine.seconds).toFixed(1)}x wall, ${cpuRatio?.toFixed(1)}x cpu; max |stat diff| ${diff}`);
+    report.pycocotools = {
+      seconds: py.seconds,
+      cpuSeconds: py.cpuSeconds,
+      peakRssMb: py.rssMb,
+      ratio: py.seconds / mine.seconds,
+      cpuRatio,
+      maxStatDiff: diff,
+    };
+    console.log(
+      `pycocotools : wall ${py.seconds.toFixed(2)} s; cpu ${py.cpuSeconds?.toFixed(2)} s; peak RSS ${py.rssMb?.toFixed(0)} MB; ratio ${(py.seconds / mine.seconds).toFixed(1)}x wall, ${cpuRatio?.toFixed(1)}x cpu; max |stat diff| ${diff}`,
+    );
   } else {
-    console.log(`pycocotools : not importable with ${args.python} (pass --pycocotools DIR); ratio against the stated 36 s: ${(36 / mine.seconds).toFixed(1)}x`);
+    console.log(
+      `pycocotools : not importable with ${args.python} (pass --pycocotools DIR); ratio against the stated 36 s: ${(36 / mine.seconds).toFixed(1)}x`,
+    );
   }
   const ok = mine.seconds <= TARGET_S && (mine.rssMb ?? 0) <= TARGET_RSS_MB;
   console.log(`target ≤ ${TARGET_S} s and ≤ ${TARGET_RSS_MB} MB: ${ok ? 'met' : 'MISSED'}`);

@@ -13,13 +13,30 @@ export interface Accumulated {
 
 const EPS = 2.220446049250313e-16; // np.spacing(1)
 
-interface Dims { T: number; R: number; K: number; A: number; M: number }
+interface Dims {
+  T: number;
+  R: number;
+  K: number;
+  A: number;
+  M: number;
+}
 
 /** What every cell reads and writes. */
-interface Context { m: Matched; opts: ResolvedOptions; out: Accumulated; dims: Dims }
+interface Context {
+  m: Matched;
+  opts: ResolvedOptions;
+  out: Accumulated;
+  dims: Dims;
+}
 
 /** A cell's coordinates: category, area range, maxDets index, IoU threshold; and the gt it counts. */
-interface Cell { k: number; a: number; mi: number; t: number; npig: number }
+interface Cell {
+  k: number;
+  a: number;
+  mi: number;
+  t: number;
+  npig: number;
+}
 
 /** Slots of one evaluation category sorted by descending score, ties in (image, rank) order (stable mergesort). */
 function sortCategory(m: Matched, from: number, to: number): Int32Array {
@@ -31,16 +48,25 @@ function sortCategory(m: Matched, from: number, to: number): Int32Array {
 
 /** First index i in rc[0..n) with rc[i] >= x: np.searchsorted(rc, x, side='left'). */
 function searchLeft(rc: Float64Array, n: number, x: number): number {
-  let lo = 0, hi = n;
+  let lo = 0,
+    hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (rc[mid]! < x) lo = mid + 1; else hi = mid;
+    if (rc[mid]! < x) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }
 
 /** One category's detections for one maxDets: sorted slots, their outcomes copied in that order, scratch. */
-interface Curve { slots: Int32Array; n: number; state: Uint8Array; rc: Float64Array; pr: Float64Array; pos: Int32Array }
+interface Curve {
+  slots: Int32Array;
+  n: number;
+  state: Uint8Array;
+  rc: Float64Array;
+  pr: Float64Array;
+  pos: Int32Array;
+}
 
 /**
  * One (category, area, maxDets, threshold) cell of pycocotools' `accumulate()`. pycocotools computes recall and
@@ -53,7 +79,9 @@ interface Curve { slots: Int32Array; n: number; state: Uint8Array; rc: Float64Ar
 function fillCell({ m, opts, out, dims }: Context, c: Curve, { k, a, mi, t, npig }: Cell): void {
   const { T, R, K, A, M } = dims;
   const { slots, n, state, rc, pr, pos } = c;
-  let tp = 0, fp = 0, e = 0;
+  let tp = 0,
+    fp = 0,
+    e = 0;
   for (let i = 0, at = a * T + t, step = A * T; i < n; i++, at += step) {
     const st = state[at];
     if (st === FALSE_POSITIVE) fp++;
@@ -93,7 +121,8 @@ function accumulateCategory(ctx: Context, k: number, from: number, to: number): 
     for (const slot of sorted) {
       if (m.keptRank[slot]! >= maxDet) continue;
       // Copied in score order so that the per-threshold passes below read memory sequentially.
-      for (let w = 0, from = slot * width, to = n * width; w < width; w++) state[to + w] = m.state[from + w]!;
+      for (let w = 0, from = slot * width, to = n * width; w < width; w++)
+        state[to + w] = m.state[from + w]!;
       slots[n++] = slot;
     }
     const curve: Curve = { slots, n, state, rc, pr, pos };
@@ -108,8 +137,11 @@ function accumulateCategory(ctx: Context, k: number, from: number, to: number): 
 /** pycocotools' `accumulate()`: precision/recall per (threshold, recall point, category, area, maxDets). */
 export function accumulate(pre: Prepared, m: Matched, opts: ResolvedOptions): Accumulated {
   const dims: Dims = {
-    T: opts.iouThresholds.length, R: opts.recallThresholds.length, K: pre.evalCategoryCount,
-    A: opts.areaRanges.length, M: opts.maxDets.length,
+    T: opts.iouThresholds.length,
+    R: opts.recallThresholds.length,
+    K: pre.evalCategoryCount,
+    A: opts.areaRanges.length,
+    M: opts.maxDets.length,
   };
   const size = dims.T * dims.R * dims.K * dims.A * dims.M;
   const out: Accumulated = {

@@ -16,8 +16,16 @@ function bin(...args: string[]) {
 }
 
 function inProcess(...args: string[]) {
-  let stdout = '', stderr = '';
-  const code = runCli(args, { out: (t) => { stdout += t; }, err: (t) => { stderr += t; } });
+  let stdout = '',
+    stderr = '';
+  const code = runCli(args, {
+    out: (t) => {
+      stdout += t;
+    },
+    err: (t) => {
+      stderr += t;
+    },
+  });
   return { code, stdout, stderr };
 }
 
@@ -32,7 +40,9 @@ describe('coco-eval bin (child process)', () => {
   it('prints pycocotools’ 12 summary lines', () => {
     const run = bin(gt1, dt1);
     expect(run.code).toBe(0);
-    expect(run.stdout.trimEnd().split('\n')).toEqual(readExpected('case-1', 'pycocotools.json')!.lines);
+    expect(run.stdout.trimEnd().split('\n')).toEqual(
+      readExpected('case-1', 'pycocotools.json')!.lines,
+    );
     expect(run.stderr).toBe('');
   });
 
@@ -41,15 +51,25 @@ describe('coco-eval bin (child process)', () => {
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { stats: number[]; perCategory: unknown[] };
     const expected = readExpected('case-1', 'pycocotools.json')!;
-    doc.stats.forEach((v, i) => expect(Math.abs(v - expected.stats[i]!)).toBeLessThanOrEqual(1e-12));
+    doc.stats.forEach((v, i) =>
+      expect(Math.abs(v - expected.stats[i]!)).toBeLessThanOrEqual(1e-12),
+    );
     expect(doc.perCategory).toHaveLength(12);
   });
 
   it('exits 2 naming the entry for bad input, without a stack trace', () => {
-    const dt = file('bad-dt.json', JSON.stringify([{ image_id: 1, category_id: 1, bbox: [0, 0, 5, 5], score: 1 }, { image_id: 99999, category_id: 1, bbox: [0, 0, 5, 5], score: 1 }]));
+    const dt = file(
+      'bad-dt.json',
+      JSON.stringify([
+        { image_id: 1, category_id: 1, bbox: [0, 0, 5, 5], score: 1 },
+        { image_id: 99999, category_id: 1, bbox: [0, 0, 5, 5], score: 1 },
+      ]),
+    );
     const run = bin(gt1, dt);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`coco-eval: ${dt}: detections[1] (image_id 99999): image_id 99999 is not an image of the ground truth\n`);
+    expect(run.stderr).toBe(
+      `coco-eval: ${dt}: detections[1] (image_id 99999): image_id 99999 is not an image of the ground truth\n`,
+    );
     expect(run.stdout).toBe('');
   });
 });
@@ -66,14 +86,27 @@ describe('coco-eval command (in process)', () => {
   it('exits 2 on a missing file', () => {
     const run = inProcess(join(scratch, 'nope.json'), dt1);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`coco-eval: ${join(scratch, 'nope.json')}: cannot read file (ENOENT)\n`);
+    expect(run.stderr).toBe(
+      `coco-eval: ${join(scratch, 'nope.json')}: cannot read file (ENOENT)\n`,
+    );
   });
 
   it('exits 2 naming the gt entry', () => {
-    const gt = file('bad-gt.json', JSON.stringify({ images: [{ id: 1 }], categories: [{ id: 1 }], annotations: [{ id: 42, image_id: 1, category_id: 1, bbox: [0, 0, 0, 3], area: 1, iscrowd: 0 }] }));
+    const gt = file(
+      'bad-gt.json',
+      JSON.stringify({
+        images: [{ id: 1 }],
+        categories: [{ id: 1 }],
+        annotations: [
+          { id: 42, image_id: 1, category_id: 1, bbox: [0, 0, 0, 3], area: 1, iscrowd: 0 },
+        ],
+      }),
+    );
     const run = inProcess(gt, dt1);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`coco-eval: ${gt}: annotations[0] (id 42): bbox width must be > 0, got 0\n`);
+    expect(run.stderr).toBe(
+      `coco-eval: ${gt}: annotations[0] (id 42): bbox width must be > 0, got 0\n`,
+    );
   });
 
   it('exits 2 with the usage on bad arguments', () => {
@@ -84,7 +117,10 @@ describe('coco-eval command (in process)', () => {
   });
 
   it('--help exits 0', () => {
-    expect(inProcess('--help')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^usage:/) });
+    expect(inProcess('--help')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^usage:/),
+    });
   });
 
   it('--per-category appends a table', () => {

@@ -26,7 +26,12 @@ export interface CliOutput {
   err(text: string): void;
 }
 
-interface CliArgs { gtPath: string; dtPath: string; json: boolean; perCategory: boolean }
+interface CliArgs {
+  gtPath: string;
+  dtPath: string;
+  json: boolean;
+  perCategory: boolean;
+}
 
 class UsageError extends Error {}
 
@@ -34,16 +39,28 @@ function parseCliArgs(argv: string[]): CliArgs | 'help' {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: { json: { type: 'boolean' }, 'per-category': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'boolean' },
+        'per-category': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   if (parsed.values.help) return 'help';
   const [gtPath, dtPath, ...rest] = parsed.positionals;
-  if (gtPath === undefined || dtPath === undefined || rest.length > 0) throw new UsageError('expected exactly two files, GT.json and DT.json');
-  return { gtPath, dtPath, json: parsed.values.json === true, perCategory: parsed.values['per-category'] === true };
+  if (gtPath === undefined || dtPath === undefined || rest.length > 0)
+    throw new UsageError('expected exactly two files, GT.json and DT.json');
+  return {
+    gtPath,
+    dtPath,
+    json: parsed.values.json === true,
+    perCategory: parsed.values['per-category'] === true,
+  };
 }
 
 function cell(value: number): string {
@@ -55,7 +72,9 @@ export function formatCategoryTable(categories: CategoryResult[]): string[] {
   const width = Math.max(4, ...categories.map((c) => c.name.length));
   const head = `${'id'.padStart(6)}  ${'name'.padEnd(width)}${['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR100', 'gt'].map((h) => h.padStart(7)).join('')}`;
   const rows = categories.map((c) => {
-    const values = [c.ap, c.ap50, c.ap75, c.apSmall, c.apMedium, c.apLarge, c.ar100].map(cell).join('');
+    const values = [c.ap, c.ap50, c.ap75, c.apSmall, c.apMedium, c.apLarge, c.ar100]
+      .map(cell)
+      .join('');
     return `${String(c.categoryId).padStart(6)}  ${c.name.padEnd(width)}${values}${String(c.gtCount).padStart(7)}`;
   });
   return [head, ...rows];
@@ -69,8 +88,12 @@ function toJson(result: EvaluationResult, perCategory: boolean): string {
     lines: summarize(result),
     ...(perCategory ? { perCategory: result.perCategory } : {}),
     params: {
-      iouThresholds: p.iouThresholds, maxDets: p.maxDets, areaRanges: p.areaRanges, useCats: p.useCats,
-      imageCount: p.imageIds.length, categoryCount: p.useCats ? p.categoryIds.length : 0,
+      iouThresholds: p.iouThresholds,
+      maxDets: p.maxDets,
+      areaRanges: p.areaRanges,
+      useCats: p.useCats,
+      imageCount: p.imageIds.length,
+      categoryCount: p.useCats ? p.categoryIds.length : 0,
     },
     skipped: result.skipped,
   };

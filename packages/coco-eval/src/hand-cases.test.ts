@@ -47,7 +47,10 @@ describe('hand-built cases', () => {
   it('-1 where there is no ground truth: area ranges, categories', () => {
     const { stats, perCategory } = run('hand-minus-one');
     expect([stats[3], stats[5], stats[9], stats[11]]).toEqual([-1, -1, -1, -1]);
-    expect(perCategory.map((c) => [c.categoryId, c.ap === -1])).toEqual([[1, false], [2, true]]);
+    expect(perCategory.map((c) => [c.categoryId, c.ap === -1])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
     expect(perCategory[1]!.stats.every((v) => v === -1)).toBe(true);
     expect(perCategory[0]!).toMatchObject({ gtCount: 2, dtCount: 3, name: 'cat1' });
   });
@@ -73,28 +76,37 @@ describe('cases pycocotools cannot run', () => {
   const gt: CocoGroundTruth = {
     images: [{ id: 1 }, { id: 2 }],
     categories: [{ id: 1, name: 'a' }],
-    annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], area: 1600, iscrowd: false }],
+    annotations: [
+      { id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], area: 1600, iscrowd: false },
+    ],
   };
 
   it('empty detections (pycocotools fails on an empty list): 0 where there is ground truth, -1 elsewhere', () => {
     const result = evaluate(gt, []);
     expect(result.stats).toEqual([0, 0, 0, -1, 0, -1, 0, 0, 0, -1, 0, -1]);
-    expect(summarize(result)[0]).toBe(' Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.000');
+    expect(summarize(result)[0]).toBe(
+      ' Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets=100 ] = 0.000',
+    );
   });
 
   it('no ground truth at all: every number is -1', () => {
-    const result = evaluate({ ...gt, annotations: [] }, [{ image_id: 2, category_id: 1, bbox: [0, 0, 5, 5], score: 1 }]);
+    const result = evaluate({ ...gt, annotations: [] }, [
+      { image_id: 2, category_id: 1, bbox: [0, 0, 5, 5], score: 1 },
+    ]);
     expect(result.stats.every((v) => v === -1)).toBe(true);
     expect(result.precision.at(0, 0, 0, 0, 2)).toBe(-1);
   });
 
   it('rejects a detection on an image that is not in the ground truth', () => {
-    expect(() => evaluate(gt, [{ image_id: 3, category_id: 1, bbox: [0, 0, 5, 5], score: 1 }]))
-      .toThrow('detections[0] (image_id 3): image_id 3 is not an image of the ground truth');
+    expect(() =>
+      evaluate(gt, [{ image_id: 3, category_id: 1, bbox: [0, 0, 5, 5], score: 1 }]),
+    ).toThrow('detections[0] (image_id 3): image_id 3 is not an image of the ground truth');
   });
 
   it('exposes precision/recall arrays with their shapes and pycocotools-compatible params', () => {
-    const result = evaluate(gt, [{ image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], score: 0.5 }]);
+    const result = evaluate(gt, [
+      { image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], score: 0.5 },
+    ]);
     expect(result.precision.shape).toEqual([10, 101, 1, 4, 3]);
     expect(result.recall.shape).toEqual([10, 1, 4, 3]);
     expectNear([result.precision.at(9, 100, 0, 0, 2)], [1]);
@@ -104,9 +116,14 @@ describe('cases pycocotools cannot run', () => {
   });
 
   it('custom options: maxDets are sorted and iou thresholds honoured', () => {
-    const result = evaluate(gt, [{ image_id: 1, category_id: 1, bbox: [0, 0, 40, 30], score: 0.5 }], {
-      maxDets: [100, 1, 10], iouThresholds: [0.5, 0.8],
-    });
+    const result = evaluate(
+      gt,
+      [{ image_id: 1, category_id: 1, bbox: [0, 0, 40, 30], score: 0.5 }],
+      {
+        maxDets: [100, 1, 10],
+        iouThresholds: [0.5, 0.8],
+      },
+    );
     expect(result.params.maxDets).toEqual([1, 10, 100]);
     // IoU 0.75: a hit at 0.5, a miss at 0.8.
     expectNear([result.stats[0]], [0.5]);
@@ -118,15 +135,21 @@ describe('evaluate checks typed input too', () => {
   const gt: CocoGroundTruth = {
     images: [{ id: 1 }],
     categories: [{ id: 1, name: 'a' }],
-    annotations: [{ id: 7, image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], area: 1600, iscrowd: false }],
+    annotations: [
+      { id: 7, image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], area: 1600, iscrowd: false },
+    ],
   };
 
   it('rejects a NaN score or an empty box from a diverged model, naming the entry', () => {
-    expect(() => evaluate(gt, [{ image_id: 1, category_id: 1, bbox: [0, 0, 5, 5], score: Number.NaN }]))
-      .toThrow('detections[0] (image_id 1): score must be a finite number, got NaN');
-    expect(() => evaluate(gt, [{ image_id: 1, category_id: 1, bbox: [0, 0, 5, 0], score: 1 }]))
-      .toThrow('detections[0] (image_id 1): bbox height must be > 0, got 0');
+    expect(() =>
+      evaluate(gt, [{ image_id: 1, category_id: 1, bbox: [0, 0, 5, 5], score: Number.NaN }]),
+    ).toThrow('detections[0] (image_id 1): score must be a finite number, got NaN');
+    expect(() =>
+      evaluate(gt, [{ image_id: 1, category_id: 1, bbox: [0, 0, 5, 0], score: 1 }]),
+    ).toThrow('detections[0] (image_id 1): bbox height must be > 0, got 0');
     const bad = { ...gt, annotations: [{ ...gt.annotations[0]!, area: Number.NaN }] };
-    expect(() => evaluate(bad, [])).toThrow('annotations[0] (id 7): area must be a finite number, got NaN');
+    expect(() => evaluate(bad, [])).toThrow(
+      'annotations[0] (id 7): area must be a finite number, got NaN',
+    );
   });
 });

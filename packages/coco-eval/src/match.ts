@@ -40,17 +40,23 @@ class Scratch {
   reserve(dtCount: number, gtCount: number): void {
     if (this.pos.length < dtCount) {
       const n = Math.max(dtCount, 2 * this.pos.length);
-      this.pos = new Int32Array(n); this.posScore = new Float64Array(n);
-      this.dt = new Int32Array(n); this.dtArea = new Float64Array(n);
+      this.pos = new Int32Array(n);
+      this.posScore = new Float64Array(n);
+      this.dt = new Int32Array(n);
+      this.dtArea = new Float64Array(n);
     }
     if (this.perm.length < gtCount) {
       const n = Math.max(gtCount, 2 * this.perm.length);
-      this.perm = new Int32Array(n); this.ignore = new Uint8Array(n); this.taken = new Uint8Array(n);
-      this.crowd = new Uint8Array(n); this.zeroId = new Uint8Array(n);
+      this.perm = new Int32Array(n);
+      this.ignore = new Uint8Array(n);
+      this.taken = new Uint8Array(n);
+      this.crowd = new Uint8Array(n);
+      this.zeroId = new Uint8Array(n);
     }
     if (this.iou.length < dtCount * gtCount) {
       const n = Math.max(dtCount * gtCount, 2 * this.iou.length);
-      this.iou = new Float64Array(n); this.permIou = new Float64Array(n);
+      this.iou = new Float64Array(n);
+      this.permIou = new Float64Array(n);
     }
   }
 }
@@ -58,7 +64,10 @@ class Scratch {
 /** Sorts a group's detections by descending score, ties in group order (np.argsort(-s, kind='mergesort')). */
 function sortGroupDetections(pre: Prepared, s: Scratch, from: number, count: number): void {
   const { pos, posScore } = s;
-  for (let p = 0; p < count; p++) { pos[p] = p; posScore[p] = pre.dtScore[pre.dtOrder[from + p]!]!; }
+  for (let p = 0; p < count; p++) {
+    pos[p] = p;
+    posScore[p] = pre.dtScore[pre.dtOrder[from + p]!]!;
+  }
   if (count > 1) pos.subarray(0, count).sort((a, b) => posScore[b]! - posScore[a]! || a - b);
 }
 
@@ -67,16 +76,26 @@ function sortGroupDetections(pre: Prepared, s: Scratch, from: number, count: num
  * lays out what matching reads in that order: ignore and crowd flags, zero-id flags, and the IoU columns.
  * Returns how many are counted (not ignored).
  */
-function orderGroundTruth(pre: Prepared, s: Scratch, g: MatchGroup, min: number, max: number): number {
+function orderGroundTruth(
+  pre: Prepared,
+  s: Scratch,
+  g: MatchGroup,
+  min: number,
+  max: number,
+): number {
   const { perm, ignore, crowd, zeroId, iou, permIou } = s;
-  let p = 0, counted = 0;
+  let p = 0,
+    counted = 0;
   for (let pass = 0; pass < 2; pass++) {
     for (let j = 0; j < g.gtCount; j++) {
       const gi = pre.gtOrder[g.gtFrom + j]!;
       const area = pre.gtArea[gi]!;
       const ig = pre.gtCrowd[gi] === 1 || area < min || area > max ? 1 : 0;
       if (ig !== pass) continue;
-      perm[p] = j; ignore[p] = ig; crowd[p] = pre.gtCrowd[gi]!; zeroId[p] = pre.gtId[gi] === 0 ? 1 : 0;
+      perm[p] = j;
+      ignore[p] = ig;
+      crowd[p] = pre.gtCrowd[gi]!;
+      zeroId[p] = pre.gtId[gi] === 0 ? 1 : 0;
       p++;
     }
     if (pass === 0) counted = p;
@@ -88,7 +107,14 @@ function orderGroundTruth(pre: Prepared, s: Scratch, g: MatchGroup, min: number,
 }
 
 /** pycocotools' greedy matching for one area range: each threshold, detections by score, best IoU wins. */
-function matchArea(pre: Prepared, opts: ResolvedOptions, s: Scratch, m: Matched, g: MatchGroup, a: number): void {
+function matchArea(
+  pre: Prepared,
+  opts: ResolvedOptions,
+  s: Scratch,
+  m: Matched,
+  g: MatchGroup,
+  a: number,
+): void {
   const { min, max } = opts.areaRanges[a]!;
   const { ignore, crowd, zeroId, taken, permIou, dtArea } = s;
   const T = opts.iouThresholds.length;
@@ -115,13 +141,26 @@ function matchArea(pre: Prepared, opts: ResolvedOptions, s: Scratch, m: Matched,
       const matched = hit > -1 && zeroId[hit] === 0;
       const outside = dtArea[d]! < min || dtArea[d]! > max;
       const ignored = (hit > -1 && ignore[hit] === 1) || (!matched && outside);
-      m.state[((g.slotFrom + d) * A + a) * T + t] = ignored ? IGNORED : matched ? TRUE_POSITIVE : FALSE_POSITIVE;
+      m.state[((g.slotFrom + d) * A + a) * T + t] = ignored
+        ? IGNORED
+        : matched
+          ? TRUE_POSITIVE
+          : FALSE_POSITIVE;
     }
   }
 }
 
 /** Fast path for a group without ground truth: every detection is a false positive, or ignored outside the range. */
-function unmatchedOnly(s: Scratch, m: Matched, g: MatchGroup, a: number, A: number, T: number, min: number, max: number): void {
+function unmatchedOnly(
+  s: Scratch,
+  m: Matched,
+  g: MatchGroup,
+  a: number,
+  A: number,
+  T: number,
+  min: number,
+  max: number,
+): void {
   for (let d = 0; d < g.dtCount; d++) {
     const outside = s.dtArea[d]! < min || s.dtArea[d]! > max;
     const at = ((g.slotFrom + d) * A + a) * T;
@@ -137,7 +176,14 @@ interface MatchGroup {
   slotFrom: number;
 }
 
-function matchGroup(pre: Prepared, opts: ResolvedOptions, s: Scratch, m: Matched, group: number, slot: number): number {
+function matchGroup(
+  pre: Prepared,
+  opts: ResolvedOptions,
+  s: Scratch,
+  m: Matched,
+  group: number,
+  slot: number,
+): number {
   const dtFrom = pre.dtStart[group]!;
   const allDt = pre.dtStart[group + 1]! - dtFrom;
   const gtFrom = pre.gtStart[group]!;
@@ -153,8 +199,24 @@ function matchGroup(pre: Prepared, opts: ResolvedOptions, s: Scratch, m: Matched
     m.keptScore[slot + d] = pre.dtScore[di]!;
     m.keptRank[slot + d] = d;
   }
-  computeIous(pre.dtBox, s.dt, dtCount, pre.gtBox, pre.gtCrowd, pre.gtOrder, gtFrom, gtCount, s.iou);
-  const g: MatchGroup = { category: Math.floor(group / pre.imageCount), gtFrom, gtCount, dtCount, slotFrom: slot };
+  computeIous(
+    pre.dtBox,
+    s.dt,
+    dtCount,
+    pre.gtBox,
+    pre.gtCrowd,
+    pre.gtOrder,
+    gtFrom,
+    gtCount,
+    s.iou,
+  );
+  const g: MatchGroup = {
+    category: Math.floor(group / pre.imageCount),
+    gtFrom,
+    gtCount,
+    dtCount,
+    slotFrom: slot,
+  };
   for (let a = 0; a < opts.areaRanges.length; a++) matchArea(pre, opts, s, m, g, a);
   return dtCount;
 }

@@ -13,7 +13,7 @@ function pairwiseSum(values: Float64Array, from: number, n: number): number {
     const r = Array.from(values.subarray(from, from + 8));
     let i = 8;
     for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j]! += values[from + i + j]!;
-    let res = ((r[0]! + r[1]!) + (r[2]! + r[3]!)) + ((r[4]! + r[5]!) + (r[6]! + r[7]!));
+    let res = r[0]! + r[1]! + (r[2]! + r[3]!) + (r[4]! + r[5]! + (r[6]! + r[7]!));
     for (; i < n; i++) res += values[from + i]!;
     return res;
   }

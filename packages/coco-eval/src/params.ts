@@ -34,12 +34,24 @@ function checkList(name: string, list: readonly number[], ok: (v: number) => boo
 /** Fills in pycocotools' defaults (`Params(iouType='bbox')`) and sorts maxDets as `evaluate()` does. */
 export function resolveOptions(options: EvaluateOptions = {}): ResolvedOptions {
   const inUnit = (v: number): boolean => Number.isFinite(v) && v >= 0 && v <= 1;
-  const maxDets = checkList('maxDets', options.maxDets ?? [1, 10, 100], (v) => Number.isInteger(v) && v > 0);
+  const maxDets = checkList(
+    'maxDets',
+    options.maxDets ?? [1, 10, 100],
+    (v) => Number.isInteger(v) && v > 0,
+  );
   const areaRanges = (options.areaRanges ?? DEFAULT_AREA_RANGES).map((r) => ({ ...r }));
   if (areaRanges.length === 0) throw new RangeError('areaRanges must not be empty');
   return {
-    iouThresholds: checkList('iouThresholds', options.iouThresholds ?? linspace(0.5, 0.95, 10), inUnit),
-    recallThresholds: checkList('recallThresholds', options.recallThresholds ?? linspace(0, 1, 101), inUnit),
+    iouThresholds: checkList(
+      'iouThresholds',
+      options.iouThresholds ?? linspace(0.5, 0.95, 10),
+      inUnit,
+    ),
+    recallThresholds: checkList(
+      'recallThresholds',
+      options.recallThresholds ?? linspace(0, 1, 101),
+      inUnit,
+    ),
     maxDets: maxDets.sort((a, b) => a - b),
     areaRanges,
     useCats: options.useCats ?? true,

@@ -1,5 +1,11 @@
 import { CocoInputError } from './errors.ts';
-import type { CocoAnnotation, CocoCategory, CocoDetection, CocoGroundTruth, CocoImage } from './types.ts';
+import type {
+  CocoAnnotation,
+  CocoCategory,
+  CocoDetection,
+  CocoGroundTruth,
+  CocoImage,
+} from './types.ts';
 
 // Validation is written by hand rather than with zod: it runs over ~250k detections per evaluation (a schema
 // library allocates per field and costs a noticeable share of the time budget), and a hand-written check can name
@@ -49,7 +55,8 @@ function readBox(entry: Entry, where: string, path: string): Box {
 function readArray(doc: Entry, key: string): unknown[] {
   const value = doc[key];
   if (value === undefined) throw new CocoInputError(`ground truth: "${key}" is missing`, key);
-  if (!Array.isArray(value)) throw new CocoInputError(`ground truth: "${key}" must be an array, got ${show(value)}`, key);
+  if (!Array.isArray(value))
+    throw new CocoInputError(`ground truth: "${key}" must be an array, got ${show(value)}`, key);
   return value;
 }
 
@@ -72,14 +79,16 @@ function parseCategories(list: unknown[]): CocoCategory[] {
     const entry = entryAt(list, i, path);
     const id = readNumber(entry, 'id', path, path);
     const name = entry.name ?? String(id);
-    if (typeof name !== 'string') fail(`${path} (id ${id})`, `${path}.name`, `name must be a string, got ${show(name)}`);
+    if (typeof name !== 'string')
+      fail(`${path} (id ${id})`, `${path}.name`, `name must be a string, got ${show(name)}`);
     return { id, name };
   });
 }
 
 function readCrowd(entry: Entry, where: string, path: string): boolean {
   const value = entry.iscrowd;
-  if (value === 0 || value === 1 || typeof value === 'boolean') return value === 1 || value === true;
+  if (value === 0 || value === 1 || typeof value === 'boolean')
+    return value === 1 || value === true;
   if (value === undefined) fail(where, `${path}.iscrowd`, 'iscrowd is missing');
   return fail(where, `${path}.iscrowd`, `iscrowd must be 0 or 1, got ${show(value)}`);
 }
@@ -108,7 +117,12 @@ function parseAnnotations(list: unknown[]): CocoAnnotation[] {
   return list.map((_, i) => {
     const ann = parseAnnotationAt(list, i);
     const first = seen.get(ann.id);
-    if (first !== undefined) fail(`annotations[${i}] (id ${ann.id})`, `annotations[${i}].id`, `duplicate id, first used by annotations[${first}]`);
+    if (first !== undefined)
+      fail(
+        `annotations[${i}] (id ${ann.id})`,
+        `annotations[${i}].id`,
+        `duplicate id, first used by annotations[${first}]`,
+      );
     seen.set(ann.id, i);
     return ann;
   });
@@ -118,7 +132,11 @@ function parseAnnotations(list: unknown[]): CocoAnnotation[] {
  * Checks `list[i]` as a detection; with `imageIds`, also that its image is one of them.
  * @throws CocoInputError naming the entry.
  */
-export function checkDetectionAt(list: readonly unknown[], i: number, imageIds?: ReadonlySet<number>): void {
+export function checkDetectionAt(
+  list: readonly unknown[],
+  i: number,
+  imageIds?: ReadonlySet<number>,
+): void {
   const path = `detections[${i}]`;
   const entry = entryAt(list, i, path);
   const imageId = readNumber(entry, 'image_id', path, path);
@@ -136,7 +154,8 @@ export function checkDetectionAt(list: readonly unknown[], i: number, imageIds?:
  * @throws CocoInputError naming the first offending entry.
  */
 export function parseGroundTruth(json: unknown): CocoGroundTruth {
-  if (!isEntry(json)) throw new CocoInputError(`ground truth must be a JSON object, got ${show(json)}`);
+  if (!isEntry(json))
+    throw new CocoInputError(`ground truth must be a JSON object, got ${show(json)}`);
   return {
     images: parseImages(readArray(json, 'images')),
     categories: parseCategories(readArray(json, 'categories')),
@@ -150,7 +169,8 @@ export function parseGroundTruth(json: unknown): CocoGroundTruth {
  * @throws CocoInputError naming the first offending entry.
  */
 export function parseDetections(json: unknown, gt?: CocoGroundTruth): CocoDetection[] {
-  if (!Array.isArray(json)) throw new CocoInputError(`detections must be a JSON array, got ${show(json)}`);
+  if (!Array.isArray(json))
+    throw new CocoInputError(`detections must be a JSON array, got ${show(json)}`);
   const imageIds = gt ? new Set(gt.images.map((image) => image.id)) : undefined;
   for (let i = 0; i < json.length; i++) checkDetectionAt(json, i, imageIds);
   return json as CocoDetection[];

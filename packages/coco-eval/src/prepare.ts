@@ -44,16 +44,28 @@ function sortedUnique(ids: number[]): number[] {
 function countingSort(keys: Int32Array, keyCount: number): [Int32Array, Int32Array] {
   const start = new Int32Array(keyCount + 1);
   let kept = 0;
-  for (const key of keys) if (key >= 0) { start[key + 1]!++; kept++; }
+  for (const key of keys)
+    if (key >= 0) {
+      start[key + 1]!++;
+      kept++;
+    }
   for (let k = 0; k < keyCount; k++) start[k + 1]! += start[k]!;
   const next = start.slice(0, keyCount);
   const order = new Int32Array(kept);
-  keys.forEach((key, i) => { if (key >= 0) order[next[key]!++] = i; });
+  keys.forEach((key, i) => {
+    if (key >= 0) order[next[key]!++] = i;
+  });
   return [start, order];
 }
 
 /** Keys in order (category major, image minor; image major, category minor without useCats). */
-function orderKey(imageIndex: number, catIndex: number, imageCount: number, catCount: number, useCats: boolean): number {
+function orderKey(
+  imageIndex: number,
+  catIndex: number,
+  imageCount: number,
+  catCount: number,
+  useCats: boolean,
+): number {
   return useCats ? catIndex * imageCount + imageIndex : imageIndex * catCount + catIndex;
 }
 
@@ -82,12 +94,16 @@ function prepareGt(gt: CocoGroundTruth, lookup: Lookup, skipped: SkippedCounts) 
   gt.annotations.forEach((ann, i) => {
     const [x, y, w, h] = ann.bbox;
     // Typed input can still carry NaN or an empty box (a diverged model): the full check names the entry.
-    if (!(w > 0 && h > 0 && Number.isFinite(x + y + w + h + ann.area))) parseAnnotationAt(gt.annotations, i);
+    if (!(w > 0 && h > 0 && Number.isFinite(x + y + w + h + ann.area)))
+      parseAnnotationAt(gt.annotations, i);
     const img = lookup.images.get(ann.image_id);
     const cat = lookup.cats.get(ann.category_id);
     if (img === undefined) skipped.gtUnknownImage++;
     else if (cat === undefined) skipped.gtUnknownCategory++;
-    keys[i] = img === undefined || cat === undefined ? -1 : orderKey(img, cat, lookup.imageCount, lookup.catCount, lookup.useCats);
+    keys[i] =
+      img === undefined || cat === undefined
+        ? -1
+        : orderKey(img, cat, lookup.imageCount, lookup.catCount, lookup.useCats);
     box.set(ann.bbox, 4 * i);
     area[i] = ann.area;
     crowd[i] = ann.iscrowd ? 1 : 0;
@@ -106,14 +122,24 @@ function prepareDt(dts: CocoDetection[], lookup: Lookup, skipped: SkippedCounts)
     const img = lookup.images.get(dt.image_id);
     if (img === undefined) {
       const where = `detections[${i}] (image_id ${dt.image_id})`;
-      throw new CocoInputError(`${where}: image_id ${dt.image_id} is not an image of the ground truth`, `detections[${i}].image_id`);
+      throw new CocoInputError(
+        `${where}: image_id ${dt.image_id} is not an image of the ground truth`,
+        `detections[${i}].image_id`,
+      );
     }
     const b = dt.bbox;
-    if (!(b[2] > 0 && b[3] > 0 && Number.isFinite(b[0] + b[1] + b[2] + b[3] + dt.score))) checkDetectionAt(dts, i);
+    if (!(b[2] > 0 && b[3] > 0 && Number.isFinite(b[0] + b[1] + b[2] + b[3] + dt.score)))
+      checkDetectionAt(dts, i);
     const cat = lookup.cats.get(dt.category_id);
     if (cat === undefined) skipped.dtUnknownCategory++;
-    keys[i] = cat === undefined ? -1 : orderKey(img, cat, lookup.imageCount, lookup.catCount, lookup.useCats);
-    box[4 * i] = b[0]; box[4 * i + 1] = b[1]; box[4 * i + 2] = b[2]; box[4 * i + 3] = b[3];
+    keys[i] =
+      cat === undefined
+        ? -1
+        : orderKey(img, cat, lookup.imageCount, lookup.catCount, lookup.useCats);
+    box[4 * i] = b[0];
+    box[4 * i + 1] = b[1];
+    box[4 * i + 2] = b[2];
+    box[4 * i + 3] = b[3];
     score[i] = dt.score;
   }
   return { keys, box, score };
@@ -125,8 +151,11 @@ export function prepare(gt: CocoGroundTruth, dts: CocoDetection[], useCats: bool
   const names = new Map(gt.categories.map((cat) => [cat.id, cat.name]));
   const categoryIds = sortedUnique([...names.keys()]);
   const lookup: Lookup = {
-    images: indexOf(imageIds), cats: indexOf(categoryIds),
-    imageCount: imageIds.length, catCount: categoryIds.length, useCats,
+    images: indexOf(imageIds),
+    cats: indexOf(categoryIds),
+    imageCount: imageIds.length,
+    catCount: categoryIds.length,
+    useCats,
   };
   const skipped: SkippedCounts = { gtUnknownImage: 0, gtUnknownCategory: 0, dtUnknownCategory: 0 };
   const g = prepareGt(gt, lookup, skipped);
@@ -138,11 +167,21 @@ export function prepare(gt: CocoGroundTruth, dts: CocoDetection[], useCats: bool
   const groupCount = evalCategoryCount * lookup.imageCount;
   const keysPerGroup = useCats ? 1 : lookup.catCount;
   return {
-    imageIds, categoryIds, categoryNames: categoryIds.map((id) => names.get(id)!),
-    imageCount: lookup.imageCount, evalCategoryCount,
-    gtStart: groupStarts(gtKeyStart, groupCount, keysPerGroup), gtOrder,
-    dtStart: groupStarts(dtKeyStart, groupCount, keysPerGroup), dtOrder,
-    gtBox: g.box, gtArea: g.area, gtCrowd: g.crowd, gtId: g.id,
-    dtBox: d.box, dtScore: d.score, skipped,
+    imageIds,
+    categoryIds,
+    categoryNames: categoryIds.map((id) => names.get(id)!),
+    imageCount: lookup.imageCount,
+    evalCategoryCount,
+    gtStart: groupStarts(gtKeyStart, groupCount, keysPerGroup),
+    gtOrder,
+    dtStart: groupStarts(dtKeyStart, groupCount, keysPerGroup),
+    dtOrder,
+    gtBox: g.box,
+    gtArea: g.area,
+    gtCrowd: g.crowd,
+    gtId: g.id,
+    dtBox: d.box,
+    dtScore: d.score,
+    skipped,
   };
 }

@@ -12,7 +12,9 @@ export function readJsonFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CocoInputError(`${path}: cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new CocoInputError(
+      `${path}: cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -25,7 +27,8 @@ function inFile<T>(path: string, parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof CocoInputError) throw new CocoInputError(`${path}: ${err.message}`, err.path);
+    if (err instanceof CocoInputError)
+      throw new CocoInputError(`${path}: ${err.message}`, err.path);
     throw err;
   }
 }

@@ -12,8 +12,12 @@ export interface StatSpec {
   maxDets: (p: EvaluationParams) => number | undefined;
 }
 
-const all = (ap: boolean, maxDets: StatSpec['maxDets'], areaLabel = 'all', iouThr?: number): StatSpec =>
-  ({ ap, maxDets, areaLabel, ...(iouThr === undefined ? {} : { iouThr }) });
+const all = (
+  ap: boolean,
+  maxDets: StatSpec['maxDets'],
+  areaLabel = 'all',
+  iouThr?: number,
+): StatSpec => ({ ap, maxDets, areaLabel, ...(iouThr === undefined ? {} : { iouThr }) });
 const third = (p: EvaluationParams) => p.maxDets[2];
 
 /** pycocotools' order: AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl. */
@@ -33,7 +37,20 @@ export const STAT_SPECS: readonly StatSpec[] = [
 ];
 
 /** Short names of the 12 numbers, in order. */
-export const STAT_NAMES = ['AP', 'AP50', 'AP75', 'APs', 'APm', 'APl', 'AR1', 'AR10', 'AR100', 'ARs', 'ARm', 'ARl'] as const;
+export const STAT_NAMES = [
+  'AP',
+  'AP50',
+  'AP75',
+  'APs',
+  'APm',
+  'APl',
+  'AR1',
+  'AR10',
+  'AR100',
+  'ARs',
+  'ARm',
+  'ARl',
+] as const;
 
 /** The flat arrays the numbers are read from. */
 export interface SummaryInput {
@@ -52,7 +69,9 @@ function areaMaxDetPairs(aind: number[], mind: number[]): [number, number][] {
   if (aind.length === mind.length) return aind.map((a, i) => [a, mind[i]!]);
   if (aind.length === 1) return mind.map((m) => [aind[0]!, m]);
   if (mind.length === 1) return aind.map((a) => [a, mind[0]!]);
-  throw new RangeError('area labels and maxDets select index lists that cannot be broadcast together');
+  throw new RangeError(
+    'area labels and maxDets select index lists that cannot be broadcast together',
+  );
 }
 
 let buffer = new Float64Array(1024);
@@ -63,20 +82,34 @@ let buffer = new Float64Array(1024);
  */
 export function computeStat(input: SummaryInput, spec: StatSpec, category?: number): number {
   const p = input.params;
-  const T = p.iouThresholds.length, R = p.recallThresholds.length, K = p.categoryIds.length;
-  const A = p.areaRanges.length, M = p.maxDets.length;
+  const _T = p.iouThresholds.length,
+    R = p.recallThresholds.length,
+    K = p.categoryIds.length;
+  const A = p.areaRanges.length,
+    M = p.maxDets.length;
   const maxDets = spec.maxDets(p);
-  const tind = spec.iouThr === undefined ? indicesWhere(p.iouThresholds, () => true) : indicesWhere(p.iouThresholds, (t) => t === spec.iouThr);
-  const pairs = areaMaxDetPairs(indicesWhere(p.areaRanges, (r) => r.label === spec.areaLabel), indicesWhere(p.maxDets, (m) => m === maxDets));
+  const tind =
+    spec.iouThr === undefined
+      ? indicesWhere(p.iouThresholds, () => true)
+      : indicesWhere(p.iouThresholds, (t) => t === spec.iouThr);
+  const pairs = areaMaxDetPairs(
+    indicesWhere(p.areaRanges, (r) => r.label === spec.areaLabel),
+    indicesWhere(p.maxDets, (m) => m === maxDets),
+  );
   const kind = category === undefined ? indicesWhere(p.categoryIds, () => true) : [category];
   const rows = spec.ap ? R : 1;
   const needed = tind.length * rows * kind.length * pairs.length;
   if (buffer.length < needed) buffer = new Float64Array(needed);
   let n = 0;
-  for (const t of tind) for (let r = 0; r < rows; r++) for (const k of kind) for (const [a, m] of pairs) {
-    const v = spec.ap ? input.precision[(((t * R + r) * K + k) * A + a) * M + m]! : input.recall[((t * K + k) * A + a) * M + m]!;
-    if (v > -1) buffer[n++] = v;
-  }
+  for (const t of tind)
+    for (let r = 0; r < rows; r++)
+      for (const k of kind)
+        for (const [a, m] of pairs) {
+          const v = spec.ap
+            ? input.precision[(((t * R + r) * K + k) * A + a) * M + m]!
+            : input.recall[((t * K + k) * A + a) * M + m]!;
+          if (v > -1) buffer[n++] = v;
+        }
   return n === 0 ? -1 : numpyMean(buffer, n);
 }
 
@@ -90,9 +123,10 @@ export function formatStatLine(spec: StatSpec, params: EvaluationParams, value: 
   const title = spec.ap ? 'Average Precision' : 'Average Recall';
   const type = spec.ap ? '(AP)' : '(AR)';
   const thr = params.iouThresholds;
-  const iou = spec.iouThr === undefined
-    ? `${formatFixed(thr[0]!, 2)}:${formatFixed(thr[thr.length - 1]!, 2)}`
-    : formatFixed(spec.iouThr, 2);
+  const iou =
+    spec.iouThr === undefined
+      ? `${formatFixed(thr[0]!, 2)}:${formatFixed(thr[thr.length - 1]!, 2)}`
+      : formatFixed(spec.iouThr, 2);
   const maxDets = String(spec.maxDets(params)).padStart(3);
   return ` ${title.padEnd(18)} ${type} @[ IoU=${iou.padEnd(9)} | area=${spec.areaLabel.padStart(6)} | maxDets=${maxDets} ] = ${formatFixed(value, 3)}`;
 }

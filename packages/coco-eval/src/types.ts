@@ -77,7 +77,20 @@ export interface EvaluationParams {
 }
 
 /** The 12 summary numbers in pycocotools' order; -1 where there is no ground truth. */
-export type CocoStats = [number, number, number, number, number, number, number, number, number, number, number, number];
+export type CocoStats = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
 
 /** Per-category summary: the same 12 numbers restricted to one category (-1 where it has no ground truth). */
 export interface CategoryResult {

@@ -59,7 +59,12 @@ function pickBest(results: CellResult[], goal: Goal): CellResult | null {
 }
 
 /** The best setting per checkpoint, in the sweep's checkpoint order, with the gain over the baseline. */
-export function buildBestTable(checkpoints: CheckpointInfo[], results: CellResult[], metric: string, goal: Goal): BestTable {
+export function buildBestTable(
+  checkpoints: CheckpointInfo[],
+  results: CellResult[],
+  metric: string,
+  goal: Goal,
+): BestTable {
   const byCheckpoint = new Map<string, CellResult[]>();
   for (const r of results) {
     const list = byCheckpoint.get(r.checkpoint);
@@ -71,7 +76,13 @@ export function buildBestTable(checkpoints: CheckpointInfo[], results: CellResul
   const rows = checkpoints.map((c): BestRow => {
     const best = pickBest(byCheckpoint.get(c.name) ?? [], goal);
     const gain = best && baselineBest ? best.mean - baselineBest.mean : null;
-    return { checkpoint: c.name, baseline: c.baseline, status: best ? 'ok' : 'nothing_succeeded', best, gain };
+    return {
+      checkpoint: c.name,
+      baseline: c.baseline,
+      status: best ? 'ok' : 'nothing_succeeded',
+      best,
+      gain,
+    };
   });
   return { metric, goal, baseline, rows };
 }
@@ -125,14 +136,22 @@ export function buildGrid(
         if (i >= 0 && j >= 0) failed[i]![j]! += f.n;
       }
       for (const r of results) {
-        if (r.checkpoint !== c.name || r.optimizer !== axis.optimizer || !Number.isFinite(r.mean)) continue;
+        if (r.checkpoint !== c.name || r.optimizer !== axis.optimizer || !Number.isFinite(r.mean))
+          continue;
         const i = lrs.indexOf(Number(r.params.lr));
         const j = weightDecays.indexOf(Number(r.params.weight_decay));
         if (i < 0 || j < 0) continue;
         const cur = values[i]![j]!;
         if (cur === null || ranksBefore(r, cur, goal)) values[i]![j] = r;
       }
-      matrices.push({ checkpoint: c.name, optimizer: axis.optimizer, lrs, weightDecays, values, failed });
+      matrices.push({
+        checkpoint: c.name,
+        optimizer: axis.optimizer,
+        lrs,
+        weightDecays,
+        values,
+        failed,
+      });
     }
   }
   return matrices;

@@ -8,12 +8,14 @@ function csvField(value: unknown): string {
 }
 
 function csv(rows: unknown[][]): string {
-  return rows.map((r) => r.map(csvField).join(',')).join('\n') + '\n';
+  return `${rows.map((r) => r.map(csvField).join(',')).join('\n')}\n`;
 }
 
 /** A metric for people: 4 decimals, or `-` when absent. */
 export function formatMetric(value: number | null | undefined, digits = 4): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+  return value === null || value === undefined || !Number.isFinite(value)
+    ? '-'
+    : value.toFixed(digits);
 }
 
 function formatSigned(value: number | null): string {
@@ -25,11 +27,37 @@ const extraParams = (params: Record<string, unknown>) =>
   Object.entries(params).filter(([k]) => k !== 'lr' && k !== 'weight_decay');
 
 export function bestTableToCsv(table: BestTable): string {
-  const header = ['checkpoint', 'baseline', 'status', 'optimizer', 'lr', 'weight_decay', 'other_params', `${table.metric}_mean`, `${table.metric}_std`, 'seeds', 'gain', 'config_hash'];
+  const header = [
+    'checkpoint',
+    'baseline',
+    'status',
+    'optimizer',
+    'lr',
+    'weight_decay',
+    'other_params',
+    `${table.metric}_mean`,
+    `${table.metric}_std`,
+    'seeds',
+    'gain',
+    'config_hash',
+  ];
   const rows = table.rows.map((r) => [
-    r.checkpoint, r.baseline, r.status, r.best?.optimizer, r.best?.params.lr, r.best?.params.weight_decay,
-    r.best ? extraParams(r.best.params).map(([k, v]) => `${k}=${v}`).join(' ') : '',
-    r.best?.mean, r.best?.std, r.best?.n, r.gain, r.best?.configHash,
+    r.checkpoint,
+    r.baseline,
+    r.status,
+    r.best?.optimizer,
+    r.best?.params.lr,
+    r.best?.params.weight_decay,
+    r.best
+      ? extraParams(r.best.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '',
+    r.best?.mean,
+    r.best?.std,
+    r.best?.n,
+    r.gain,
+    r.best?.configHash,
   ]);
   return csv([header, ...rows]);
 }
@@ -47,21 +75,50 @@ export function bestTableToMarkdown(table: BestTable): string {
       lines.push(`| ${name} | nothing succeeded yet | | | | | 0 |`);
       continue;
     }
-    const extras = extraParams(r.best.params).map(([k, v]) => `${k} ${v}`).join(', ');
-    const metric = r.best.std === null ? formatMetric(r.best.mean) : `${formatMetric(r.best.mean)} ± ${formatMetric(r.best.std)}`;
-    lines.push(`| ${name} | ${r.best.optimizer}${extras ? ` (${extras})` : ''} | ${r.best.params.lr} | ${r.best.params.weight_decay} | ${metric} | ${r.baseline ? '' : formatSigned(r.gain)} | ${r.best.n} |`);
+    const extras = extraParams(r.best.params)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    const metric =
+      r.best.std === null
+        ? formatMetric(r.best.mean)
+        : `${formatMetric(r.best.mean)} ± ${formatMetric(r.best.std)}`;
+    lines.push(
+      `| ${name} | ${r.best.optimizer}${extras ? ` (${extras})` : ''} | ${r.best.params.lr} | ${r.best.params.weight_decay} | ${metric} | ${r.baseline ? '' : formatSigned(r.gain)} | ${r.best.n} |`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function gridToCsv(grid: GridMatrix[], metric: string): string {
-  const header = ['checkpoint', 'optimizer', 'lr', 'weight_decay', `${metric}_mean`, `${metric}_std`, 'seeds', 'failed', 'config_hash'];
+  const header = [
+    'checkpoint',
+    'optimizer',
+    'lr',
+    'weight_decay',
+    `${metric}_mean`,
+    `${metric}_std`,
+    'seeds',
+    'failed',
+    'config_hash',
+  ];
   const rows: unknown[][] = [];
   for (const m of grid) {
-    m.lrs.forEach((lr, i) => m.weightDecays.forEach((wd, j) => {
-      const v = m.values[i]![j]!;
-      rows.push([m.checkpoint, m.optimizer, lr, wd, v?.mean, v?.std, v?.n ?? 0, m.failed[i]![j]!, v?.configHash]);
-    }));
+    m.lrs.forEach((lr, i) =>
+      m.weightDecays.forEach((wd, j) => {
+        const v = m.values[i]![j]!;
+        rows.push([
+          m.checkpoint,
+          m.optimizer,
+          lr,
+          wd,
+          v?.mean,
+          v?.std,
+          v?.n ?? 0,
+          m.failed[i]![j]!,
+          v?.configHash,
+        ]);
+      }),
+    );
   }
   return csv([header, ...rows]);
 }
@@ -74,8 +131,10 @@ export function gridToMarkdown(grid: GridMatrix[], metric: string): string {
       const v = m.values[i]![j]!;
       return v ? formatMetric(v.mean) : m.failed[i]![j]! > 0 ? 'failed' : '-';
     };
-    const body = m.lrs.map((lr, i) => `| ${lr} | ${m.weightDecays.map((_, j) => cell(i, j)).join(' | ')} |`);
+    const body = m.lrs.map(
+      (lr, i) => `| ${lr} | ${m.weightDecays.map((_, j) => cell(i, j)).join(' | ')} |`,
+    );
     return [head, ...body].join('\n');
   });
-  return blocks.join('\n\n') + '\n';
+  return `${blocks.join('\n\n')}\n`;
 }

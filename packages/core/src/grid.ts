@@ -44,11 +44,20 @@ function cartesian(lists: Array<[string, ParamValue[]]>): Array<Record<string, P
   return rows;
 }
 
-function dedupe(optimizer: string, key: string, values: ParamValue[], refused: RefusedValue[]): ParamValue[] {
+function dedupe(
+  optimizer: string,
+  key: string,
+  values: ParamValue[],
+  refused: RefusedValue[],
+): ParamValue[] {
   const out: ParamValue[] = [];
   values.forEach((v, i) => {
     if (out.includes(v)) {
-      refused.push({ path: `space.optimizer.${optimizer}.${key}[${i}]`, value: v, reason: `${key} ${v} is listed twice for ${optimizer}; it runs once` });
+      refused.push({
+        path: `space.optimizer.${optimizer}.${key}[${i}]`,
+        value: v,
+        reason: `${key} ${v} is listed twice for ${optimizer}; it runs once`,
+      });
     } else out.push(v);
   });
   return out;
@@ -58,7 +67,9 @@ function dedupe(optimizer: string, key: string, values: ParamValue[], refused: R
 export function countCells(space: SearchSpace): number {
   let total = 0;
   for (const optimizer of OPTIMIZERS) {
-    const lists = space.optimizer[optimizer] as Record<string, ParamValue[] | undefined> | undefined;
+    const lists = space.optimizer[optimizer] as
+      | Record<string, ParamValue[] | undefined>
+      | undefined;
     if (!lists) continue;
     total += Object.values(lists).reduce<number>((n, l) => n * (l ? new Set(l).size : 1), 1);
   }
@@ -70,9 +81,14 @@ export function expandSpace(space: SearchSpace): { cells: Cell[]; refused: Refus
   const cells: Cell[] = [];
   const refused: RefusedValue[] = [];
   for (const optimizer of OPTIMIZERS) {
-    const lists = space.optimizer[optimizer] as Record<string, ParamValue[] | undefined> | undefined;
+    const lists = space.optimizer[optimizer] as
+      | Record<string, ParamValue[] | undefined>
+      | undefined;
     if (!lists) continue;
-    const keyed = orderedKeys(lists).map((k): [string, ParamValue[]] => [k, dedupe(optimizer, k, lists[k]!, refused)]);
+    const keyed = orderedKeys(lists).map((k): [string, ParamValue[]] => [
+      k,
+      dedupe(optimizer, k, lists[k]!, refused),
+    ]);
     for (const params of cartesian(keyed)) {
       cells.push({ optimizer, params, configHash: configHashOf(optimizer, params) });
     }

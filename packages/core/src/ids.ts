@@ -7,7 +7,12 @@ export function newSweepId(randomHex: string): string {
 }
 
 /** The trial id for (sweep, checkpoint, config hash, seed): the same identity always gives the same id. */
-export function trialIdOf(sweepId: string, checkpointName: string, configHash: string, seed: number): string {
+export function trialIdOf(
+  sweepId: string,
+  checkpointName: string,
+  configHash: string,
+  seed: number,
+): string {
   return `tr_${shortHash(`${sweepId}\u0000${checkpointName}\u0000${configHash}\u0000${seed}`, 20)}`;
 }
 

@@ -28,8 +28,14 @@ describe('planSweep on the study sweep from the issue', () => {
     expect(plan.refused).toEqual([]);
     expect(plan.spec.checkpoints[0]).toMatchObject({ name: 'r50-base', baseline: true });
     expect(plan.spec.checkpoints[1]!.baseline).toBe(false);
-    expect(plan.cells[0]).toMatchObject({ optimizer: 'SGD', params: { lr: 0.01, weight_decay: 1e-5, momentum: 0.9 } });
-    expect(plan.cells[6]).toMatchObject({ optimizer: 'AdamW', params: { lr: 1e-4, weight_decay: 0.05 } });
+    expect(plan.cells[0]).toMatchObject({
+      optimizer: 'SGD',
+      params: { lr: 0.01, weight_decay: 1e-5, momentum: 0.9 },
+    });
+    expect(plan.cells[6]).toMatchObject({
+      optimizer: 'AdamW',
+      params: { lr: 1e-4, weight_decay: 0.05 },
+    });
   });
 
   it('gives every cell a distinct hash that does not depend on key order', () => {
@@ -38,7 +44,9 @@ describe('planSweep on the study sweep from the issue', () => {
     expect(configHashOf('SGD', { weight_decay: 1e-4, lr: 0.02, momentum: 0.9 })).toBe(
       configHashOf('SGD', { momentum: 0.9, lr: 0.02, weight_decay: 1e-4 }),
     );
-    expect(configHashOf('SGD', { lr: 0.02, weight_decay: 1e-4 })).not.toBe(configHashOf('AdamW', { lr: 0.02, weight_decay: 1e-4 }));
+    expect(configHashOf('SGD', { lr: 0.02, weight_decay: 1e-4 })).not.toBe(
+      configHashOf('AdamW', { lr: 0.02, weight_decay: 1e-4 }),
+    );
   });
 
   it('keeps hashes stable when the grid grows (extend re-uses old cells)', () => {
@@ -53,9 +61,32 @@ describe('planSweep on the study sweep from the issue', () => {
   it('substitutes each placeholder into one argv entry', () => {
     const plan = planSweep(study());
     const cell = plan.cells[0]!;
-    const values = { ...cell.params, ...plan.spec.fixed, optimizer: cell.optimizer, seed: 0, 'checkpoint.uri': 'file:///x y;rm -rf /' };
-    const argv = (plan.spec.trainer as { command: string[] }).command.map((t) => substitute(t, values));
-    expect(argv).toEqual(['node', 'train.mjs', '--optimizer', 'SGD', '--lr', '0.01', '--weight-decay', '0.00001', '--checkpoint', 'file:///x y;rm -rf /', '--seed', '0', '--epochs', '12']);
+    const values = {
+      ...cell.params,
+      ...plan.spec.fixed,
+      optimizer: cell.optimizer,
+      seed: 0,
+      'checkpoint.uri': 'file:///x y;rm -rf /',
+    };
+    const argv = (plan.spec.trainer as { command: string[] }).command.map((t) =>
+      substitute(t, values),
+    );
+    expect(argv).toEqual([
+      'node',
+      'train.mjs',
+      '--optimizer',
+      'SGD',
+      '--lr',
+      '0.01',
+      '--weight-decay',
+      '0.00001',
+      '--checkpoint',
+      'file:///x y;rm -rf /',
+      '--seed',
+      '0',
+      '--epochs',
+      '12',
+    ]);
   });
 });
 
@@ -65,20 +96,88 @@ describe('planSweep refuses bad input, naming every path and value', () => {
     spec.space.optimizer.SGD.lr = [0.01, 0.01, 0.02];
     const plan = planSweep(spec);
     expect(plan.cells.filter((c) => c.optimizer === 'SGD')).toHaveLength(4);
-    expect(plan.refused).toEqual([expect.objectContaining({ path: 'space.optimizer.SGD.lr[1]', value: 0.01 })]);
+    expect(plan.refused).toEqual([
+      expect.objectContaining({ path: 'space.optimizer.SGD.lr[1]', value: 0.01 }),
+    ]);
   });
 
   const cases: Array<[string, (s: Record<string, any>) => void, string, unknown?]> = [
-    ['negative lr', (s) => { s.space.optimizer.SGD.lr = [0.01, -0.02]; }, 'space.optimizer.SGD.lr[1]', -0.02],
-    ['empty list', (s) => { s.space.optimizer.AdamW.weight_decay = []; }, 'space.optimizer.AdamW.weight_decay', []],
-    ['unknown optimizer', (s) => { s.space.optimizer.Adam = { lr: [1e-3], weight_decay: [0] }; }, 'space.optimizer'],
-    ['unknown field', (s) => { s.colour = 'blue'; }, '(root)'],
-    ['wrong type', (s) => { s.seeds = 'zero'; }, 'seeds', 'zero'],
-    ['duplicate checkpoint', (s) => { s.checkpoints[1].name = 'r50-base'; }, 'checkpoints[1].name', 'r50-base'],
-    ['two baselines', (s) => { s.checkpoints[1].baseline = true; }, 'checkpoints[1].baseline'],
-    ['missing metric', (s) => { delete s.metric; }, 'metric'],
-    ['unknown trainer', (s) => { s.trainer = { kind: 'ray' }; }, 'trainer.kind', 'ray'],
-    ['placeholder without value', (s) => { s.trainer.command.push('--momentum', '{momentum}'); }, 'trainer.command[15]', '{momentum}'],
+    [
+      'negative lr',
+      (s) => {
+        s.space.optimizer.SGD.lr = [0.01, -0.02];
+      },
+      'space.optimizer.SGD.lr[1]',
+      -0.02,
+    ],
+    [
+      'empty list',
+      (s) => {
+        s.space.optimizer.AdamW.weight_decay = [];
+      },
+      'space.optimizer.AdamW.weight_decay',
+      [],
+    ],
+    [
+      'unknown optimizer',
+      (s) => {
+        s.space.optimizer.Adam = { lr: [1e-3], weight_decay: [0] };
+      },
+      'space.optimizer',
+    ],
+    [
+      'unknown field',
+      (s) => {
+        s.colour = 'blue';
+      },
+      '(root)',
+    ],
+    [
+      'wrong type',
+      (s) => {
+        s.seeds = 'zero';
+      },
+      'seeds',
+      'zero',
+    ],
+    [
+      'duplicate checkpoint',
+      (s) => {
+        s.checkpoints[1].name = 'r50-base';
+      },
+      'checkpoints[1].name',
+      'r50-base',
+    ],
+    [
+      'two baselines',
+      (s) => {
+        s.checkpoints[1].baseline = true;
+      },
+      'checkpoints[1].baseline',
+    ],
+    [
+      'missing metric',
+      (s) => {
+        delete s.metric;
+      },
+      'metric',
+    ],
+    [
+      'unknown trainer',
+      (s) => {
+        s.trainer = { kind: 'ray' };
+      },
+      'trainer.kind',
+      'ray',
+    ],
+    [
+      'placeholder without value',
+      (s) => {
+        s.trainer.command.push('--momentum', '{momentum}');
+      },
+      'trainer.command[15]',
+      '{momentum}',
+    ],
   ];
   for (const [what, mutate, path, value] of cases) {
     it(what, () => {
@@ -102,7 +201,9 @@ describe('planSweep refuses bad input, naming every path and value', () => {
   it('says which optimizer lacks a placeholder value', () => {
     const spec = study();
     spec.trainer.command.push('{momentum}');
-    expect(planError(spec).issues[0]!.message).toMatch(/\{momentum\} has no value for AdamW trials/);
+    expect(planError(spec).issues[0]!.message).toMatch(
+      /\{momentum\} has no value for AdamW trials/,
+    );
   });
 
   it('refuses more trials than the limit, before expanding', () => {

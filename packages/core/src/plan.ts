@@ -10,8 +10,16 @@ import { OPTIMIZERS, SweepSpecSchema, type SweepSpec } from './spec.ts';
 
 /** Placeholders every trial has a value for, whatever the optimizer. */
 export const GLOBAL_PLACEHOLDERS = [
-  'optimizer', 'seed', 'trial.id', 'sweep.id', 'checkpoint.name', 'checkpoint.uri', 'checkpoint.prefix',
-  'checkpoint.format', 'checkpoint_dir', 'resume_from',
+  'optimizer',
+  'seed',
+  'trial.id',
+  'sweep.id',
+  'checkpoint.name',
+  'checkpoint.uri',
+  'checkpoint.prefix',
+  'checkpoint.format',
+  'checkpoint_dir',
+  'resume_from',
 ] as const;
 
 /** Default cap on trials per sweep (cells x checkpoints x seeds); the server can set its own. */
@@ -31,18 +39,30 @@ export function issuesFromZod(error: z.ZodError, input: unknown): ErrorIssue[] {
     const path = issue.path as PropertyKey[];
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : undefined;
     if (keys) {
-      return { path: formatPath(path), message: `unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}${hintFor(path)}` };
+      return {
+        path: formatPath(path),
+        message: `unknown field${keys.length > 1 ? 's' : ''}: ${keys.join(', ')}${hintFor(path)}`,
+      };
     }
     const value = valueAt(input, path);
     if (value === undefined && issue.code === 'invalid_type') {
-      return { path: formatPath(path), message: `is required (${issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`})` };
+      return {
+        path: formatPath(path),
+        message: `is required (${issue.expected === 'object' ? 'an object' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`})`,
+      };
     }
-    return { path: formatPath(path), message: issue.message, ...(value === undefined ? {} : { value }) };
+    return {
+      path: formatPath(path),
+      message: issue.message,
+      ...(value === undefined ? {} : { value }),
+    };
   });
 }
 
 function hintFor(path: PropertyKey[]): string {
-  return formatPath(path) === 'space.optimizer' ? ` (known optimizers: ${OPTIMIZERS.join(', ')})` : '';
+  return formatPath(path) === 'space.optimizer'
+    ? ` (known optimizers: ${OPTIMIZERS.join(', ')})`
+    : '';
 }
 
 function checkPlaceholders(spec: SweepSpec): ErrorIssue[] {
@@ -50,12 +70,16 @@ function checkPlaceholders(spec: SweepSpec): ErrorIssue[] {
   const fixed = Object.keys(spec.fixed);
   const templates: Array<[string, string]> = [
     ...spec.trainer.command.map((t, i): [string, string] => [`trainer.command[${i}]`, t]),
-    ...Object.entries(spec.trainer.env ?? {}).map(([k, t]): [string, string] => [`trainer.env.${k}`, t]),
+    ...Object.entries(spec.trainer.env ?? {}).map(([k, t]): [string, string] => [
+      `trainer.env.${k}`,
+      t,
+    ]),
   ];
   const issues: ErrorIssue[] = [];
   for (const [path, template] of templates) {
     for (const name of placeholdersIn(template)) {
-      if ((GLOBAL_PLACEHOLDERS as readonly string[]).includes(name) || fixed.includes(name)) continue;
+      if ((GLOBAL_PLACEHOLDERS as readonly string[]).includes(name) || fixed.includes(name))
+        continue;
       const lacking = OPTIMIZERS.filter((o) => {
         const lists = spec.space.optimizer[o] as Record<string, unknown> | undefined;
         return lists !== undefined && lists[name] === undefined;
@@ -65,7 +89,9 @@ function checkPlaceholders(spec: SweepSpec): ErrorIssue[] {
         path,
         value: template,
         message: `placeholder {${name}} has no value for ${lacking.join(' and ')} trials; use one of ${[
-          ...GLOBAL_PLACEHOLDERS, ...fixed, 'the optimizer\'s own keys (lr, weight_decay, ...)',
+          ...GLOBAL_PLACEHOLDERS,
+          ...fixed,
+          "the optimizer's own keys (lr, weight_decay, ...)",
         ].join(', ')}, or add ${name} to fixed`,
       });
     }
@@ -78,19 +104,35 @@ export function planSweep(input: unknown, maxTrials = DEFAULT_MAX_TRIALS): Sweep
   const parsed = SweepSpecSchema.safeParse(input);
   if (!parsed.success) {
     const issues = issuesFromZod(parsed.error, input);
-    throw new DomainError('INVALID_SPEC', `The sweep has ${issues.length} problem${issues.length > 1 ? 's' : ''}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    throw new DomainError(
+      'INVALID_SPEC',
+      `The sweep has ${issues.length} problem${issues.length > 1 ? 's' : ''}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      issues,
+    );
   }
   const spec = parsed.data;
   const placeholderIssues = checkPlaceholders(spec);
   if (placeholderIssues.length > 0) {
-    throw new DomainError('INVALID_SPEC', `The command template has placeholders without values: ${placeholderIssues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, placeholderIssues);
+    throw new DomainError(
+      'INVALID_SPEC',
+      `The command template has placeholders without values: ${placeholderIssues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      placeholderIssues,
+    );
   }
   const perCheckpoint = countCells(spec.space) * spec.seeds.length;
   const total = perCheckpoint * spec.checkpoints.length;
   if (total > maxTrials) {
-    throw new DomainError('TOO_MANY_TRIALS', `The sweep would create ${total} trials (${countCells(spec.space)} cells x ${spec.checkpoints.length} checkpoints x ${spec.seeds.length} seeds); the limit is ${maxTrials}.`, [
-      { path: 'space', message: `${total} trials exceed the limit of ${maxTrials}`, value: total },
-    ]);
+    throw new DomainError(
+      'TOO_MANY_TRIALS',
+      `The sweep would create ${total} trials (${countCells(spec.space)} cells x ${spec.checkpoints.length} checkpoints x ${spec.seeds.length} seeds); the limit is ${maxTrials}.`,
+      [
+        {
+          path: 'space',
+          message: `${total} trials exceed the limit of ${maxTrials}`,
+          value: total,
+        },
+      ],
+    );
   }
   const { cells, refused } = expandSpace(spec.space);
   return { spec, cells, trialsPerCheckpoint: perCheckpoint, totalTrials: total, refused };

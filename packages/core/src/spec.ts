@@ -5,9 +5,15 @@
 import { z } from 'zod';
 
 const positiveList = (what: string) =>
-  z.array(z.number().finite().positive(`${what} must be > 0`)).min(1, `${what} needs at least one value`).max(1000);
+  z
+    .array(z.number().finite().positive(`${what} must be > 0`))
+    .min(1, `${what} needs at least one value`)
+    .max(1000);
 const nonNegativeList = (what: string) =>
-  z.array(z.number().finite().nonnegative(`${what} must be >= 0`)).min(1, `${what} needs at least one value`).max(1000);
+  z
+    .array(z.number().finite().nonnegative(`${what} must be >= 0`))
+    .min(1, `${what} needs at least one value`)
+    .max(1000);
 
 /** SGD's grid: weight decay is added to the gradient, as in `torch.optim.SGD`. Default momentum: [0.9]. */
 export const SgdSpaceSchema = z.strictObject({
@@ -32,13 +38,19 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const SearchSpaceSchema = z.strictObject({
   optimizer: z
     .strictObject({ SGD: SgdSpaceSchema.optional(), AdamW: AdamWSpaceSchema.optional() })
-    .refine((o) => Object.values(o).some((v) => v !== undefined), 'name at least one optimizer (SGD or AdamW)'),
+    .refine(
+      (o) => Object.values(o).some((v) => v !== undefined),
+      'name at least one optimizer (SGD or AdamW)',
+    ),
 });
 export type SearchSpace = z.infer<typeof SearchSpaceSchema>;
 
 const CheckpointNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'use letters, digits, ".", "_" and "-" (at most 100)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/,
+    'use letters, digits, ".", "_" and "-" (at most 100)',
+  );
 
 /** A backbone's pretrained weights. `format` is inferred from the URI's extension when absent. */
 export const CheckpointSpecSchema = z.strictObject({
@@ -62,14 +74,24 @@ export const CommandTrainerSchema = z.strictObject({
   /** Extra environment variables for the command; values may contain placeholders. */
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(4000)).optional(),
   /** Wall-clock limit per trial in seconds (default: none). */
-  timeout_s: z.number().int().positive().max(30 * 24 * 3600).optional(),
+  timeout_s: z
+    .number()
+    .int()
+    .positive()
+    .max(30 * 24 * 3600)
+    .optional(),
 });
 
 /** The built-in TF.js detector trainer; its options are validated by the trainer itself. */
 export const TfjsTrainerSchema = z.strictObject({
   kind: z.literal('tfjs'),
   options: z.record(z.string(), z.unknown()).default({}),
-  timeout_s: z.number().int().positive().max(30 * 24 * 3600).optional(),
+  timeout_s: z
+    .number()
+    .int()
+    .positive()
+    .max(30 * 24 * 3600)
+    .optional(),
 });
 
 /** An in-process trainer that does no work, for measuring orchestration overhead. */
@@ -80,7 +102,11 @@ export const NoopTrainerSchema = z.strictObject({
   timeout_s: z.number().int().positive().optional(),
 });
 
-export const TrainerSpecSchema = z.discriminatedUnion('kind', [CommandTrainerSchema, TfjsTrainerSchema, NoopTrainerSchema]);
+export const TrainerSpecSchema = z.discriminatedUnion('kind', [
+  CommandTrainerSchema,
+  TfjsTrainerSchema,
+  NoopTrainerSchema,
+]);
 export type TrainerSpec = z.infer<typeof TrainerSpecSchema>;
 
 export const MetricSpecSchema = z.strictObject({
@@ -100,7 +126,17 @@ export const SweepSpecSchema = z
     checkpoints: z.array(CheckpointSpecSchema).min(1, 'list at least one checkpoint').max(200),
     space: SearchSpaceSchema,
     fixed: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), FixedValueSchema).default({}),
-    seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1, 'list at least one seed').max(1000).default([0]),
+    seeds: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1),
+      )
+      .min(1, 'list at least one seed')
+      .max(1000)
+      .default([0]),
     strategy: z.strictObject({ kind: z.literal('grid') }).default({ kind: 'grid' }),
     /** Attempts per trial for transient failures (crashes, lost workers), with exponential backoff. */
     max_attempts: z.number().int().min(1).max(20).default(3),
@@ -110,16 +146,25 @@ export const SweepSpecSchema = z
     spec.checkpoints.forEach((c, i) => {
       const first = seen.get(c.name);
       if (first !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['checkpoints', i, 'name'], message: `duplicate checkpoint name "${c.name}" (also checkpoints[${first}])` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checkpoints', i, 'name'],
+          message: `duplicate checkpoint name "${c.name}" (also checkpoints[${first}])`,
+        });
       } else seen.set(c.name, i);
     });
     const baselines = spec.checkpoints.flatMap((c, i) => (c.baseline ? [i] : []));
     if (baselines.length > 1) {
-      ctx.addIssue({ code: 'custom', path: ['checkpoints', baselines[1]!, 'baseline'], message: 'only one checkpoint can be the baseline' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['checkpoints', baselines[1]!, 'baseline'],
+        message: 'only one checkpoint can be the baseline',
+      });
     }
     const seeds = new Set<number>();
     spec.seeds.forEach((s, i) => {
-      if (seeds.has(s)) ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `duplicate seed ${s}` });
+      if (seeds.has(s))
+        ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `duplicate seed ${s}` });
       seeds.add(s);
     });
   });

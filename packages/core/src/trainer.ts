@@ -75,7 +75,10 @@ export interface Trainer {
  * not retry. Any other thrown error counts as transient and is retried with backoff.
  */
 export class PermanentTrialError extends Error {
-  constructor(message: string, readonly reason: 'invalid' | 'diverged' | 'failed' = 'failed') {
+  constructor(
+    message: string,
+    readonly reason: 'invalid' | 'diverged' | 'failed' = 'failed',
+  ) {
     super(message);
     this.name = 'PermanentTrialError';
   }

@@ -9,7 +9,11 @@ export function hashApiKey(key: string): string {
 }
 
 /** Creates a key and returns it in clear text (the only time it exists outside the caller). */
-export async function createApiKey(db: Db, scope: KeyScope, name: string): Promise<{ id: string; key: string; scope: KeyScope }> {
+export async function createApiKey(
+  db: Db,
+  scope: KeyScope,
+  name: string,
+): Promise<{ id: string; key: string; scope: KeyScope }> {
   const key = `swk_${randomBytes(24).toString('base64url')}`;
   const id = `key_${randomBytes(6).toString('hex')}`;
   await db.apiKey.create({ data: { id, name, scope, keyHash: hashApiKey(key) } });
@@ -17,7 +21,13 @@ export async function createApiKey(db: Db, scope: KeyScope, name: string): Promi
 }
 
 /** The key's id and scope, or null when unknown or revoked. */
-export async function findApiKey(db: Db, key: string): Promise<{ id: string; scope: KeyScope } | null> {
-  const row = await db.apiKey.findUnique({ where: { keyHash: hashApiKey(key) }, select: { id: true, scope: true, revokedAt: true } });
+export async function findApiKey(
+  db: Db,
+  key: string,
+): Promise<{ id: string; scope: KeyScope } | null> {
+  const row = await db.apiKey.findUnique({
+    where: { keyHash: hashApiKey(key) },
+    select: { id: true, scope: true, revokedAt: true },
+  });
   return row && !row.revokedAt ? { id: row.id, scope: row.scope } : null;
 }

@@ -14,7 +14,9 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 
 const require = createRequire(import.meta.url);
 /** Default location of the committed migrations: `<repo>/prisma/migrations`. */
-export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(
+  new URL('../../../prisma/migrations', import.meta.url),
+);
 
 interface WasmSchemaEngine {
   applyMigrations(input: unknown): Promise<{ appliedMigrationNames: string[] }>;
@@ -27,7 +29,8 @@ type EngineRuntime = { SchemaEngine: { new: (...args: unknown[]) => Promise<Wasm
  * loaded more than once (test runners give each suite its own module graph). Instantiating the wasm twice would
  * swap it under a running call, so the engine is loaded once and migrations run one at a time.
  */
-const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('sweeps.schema-engine')] ??= {}) as {
+const shared = ((globalThis as Record<symbol, unknown>)[Symbol.for('sweeps.schema-engine')] ??=
+  {}) as {
   runtime?: Promise<EngineRuntime>;
   queue?: Promise<unknown>;
 };
@@ -40,19 +43,28 @@ function loadSchemaEngine(): Promise<EngineRuntime> {
 async function instantiateSchemaEngine(): Promise<EngineRuntime> {
   // A Rust panic inside the engine reports its message here; without it the panic itself crashes the process.
   const g = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(m: string): void } };
-  g.PRISMA_WASM_PANIC_REGISTRY ??= { set_message: (m: string) => { throw new Error(`Prisma schema engine panicked: ${m}`); } };
+  g.PRISMA_WASM_PANIC_REGISTRY ??= {
+    set_message: (m: string) => {
+      throw new Error(`Prisma schema engine panicked: ${m}`);
+    },
+  };
   // The package is a wasm-bindgen "bundler" build: Node cannot import the .wasm, so instantiate it by hand.
   const wasmDir = path.dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg'));
   const runtime = await import(pathToFileURL(path.join(wasmDir, 'schema_engine_bg.js')).href);
   const bytes = await readFile(path.join(wasmDir, 'schema_engine_bg.wasm'));
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { './schema_engine_bg.js': runtime });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    './schema_engine_bg.js': runtime,
+  });
   runtime.__wbg_set_wasm(instance.exports);
   (instance.exports as { __wbindgen_start?: () => void }).__wbindgen_start?.();
   return runtime;
 }
 
 async function readMigrationList(dir: string) {
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const entries = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const migrationDirectories = await Promise.all(
     entries.map(async (name) => ({
       path: name,
@@ -83,7 +95,8 @@ export async function ensureDatabase(url: string): Promise<void> {
   await admin.connect();
   try {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    if (found.rowCount === 0)
+      await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
   } catch (err) {
     // Another process may have created it between the check and the CREATE.
     if ((err as { code?: string }).code !== '42P04') throw err;
@@ -93,7 +106,10 @@ export async function ensureDatabase(url: string): Promise<void> {
 }
 
 /** Applies every committed migration not yet applied; returns the names it applied. */
-export function applyMigrations(url: string, migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<string[]> {
+export function applyMigrations(
+  url: string,
+  migrationsDir = DEFAULT_MIGRATIONS_DIR,
+): Promise<string[]> {
   const run = (shared.queue ?? Promise.resolve()).then(() => applyNow(url, migrationsDir));
   shared.queue = run.catch(() => {});
   return run;

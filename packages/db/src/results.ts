@@ -11,16 +11,37 @@ type Goal = 'maximize' | 'minimize';
  * within `partition` (best first, ties by more seeds, optimizer, config hash, as core's `ranksBefore`); only the
  * first of each partition is returned.
  */
-async function rankedCells(db: Db, sweepId: string, goal: Goal, partition: 'checkpoint' | 'grid-cell') {
+async function rankedCells(
+  db: Db,
+  sweepId: string,
+  goal: Goal,
+  partition: 'checkpoint' | 'grid-cell',
+) {
   const sign = goal === 'maximize' ? -1 : 1;
   const byGridCell = partition === 'grid-cell';
-  const key = byGridCell ? Prisma.sql`s.checkpoint_id, s.optimizer, s.lr, s.weight_decay` : Prisma.sql`s.checkpoint_id`;
+  const key = byGridCell
+    ? Prisma.sql`s.checkpoint_id, s.optimizer, s.lr, s.weight_decay`
+    : Prisma.sql`s.checkpoint_id`;
   // The best trial's params only for the best table (the grid's cells carry lr and weight decay already).
   const params = byGridCell
     ? Prisma.sql`NULL::jsonb`
     : Prisma.sql`(SELECT t.config->'params' FROM trials t WHERE t.sweep_id = ${sweepId} AND t.checkpoint_id = d.checkpoint_id AND t.config_hash = d.config_hash LIMIT 1)`;
   // One JSON value for all rows: far cheaper to decode than a thousand driver rows.
-  const [out] = await db.$queryRaw<Array<{ rows: Array<{ checkpoint: string; optimizer: string; config_hash: string; params: Record<string, number>; lr: number; weight_decay: number; n: number; mean: number; std: number | null }> }>>`
+  const [out] = await db.$queryRaw<
+    Array<{
+      rows: Array<{
+        checkpoint: string;
+        optimizer: string;
+        config_hash: string;
+        params: Record<string, number>;
+        lr: number;
+        weight_decay: number;
+        n: number;
+        mean: number;
+        std: number | null;
+      }>;
+    }>
+  >`
     SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (
       SELECT d.*, ${params} AS params
       FROM (
@@ -36,7 +57,15 @@ async function rankedCells(db: Db, sweepId: string, goal: Goal, partition: 'chec
 /** The best cell of each checkpoint (at most one row per checkpoint). */
 export async function bestCellResults(db: Db, sweepId: string, goal: Goal): Promise<CellResult[]> {
   const rows = await rankedCells(db, sweepId, goal, 'checkpoint');
-  return rows.map((r) => ({ checkpoint: r.checkpoint, optimizer: r.optimizer, configHash: r.config_hash, params: r.params, n: r.n, mean: r.mean, std: r.std }));
+  return rows.map((r) => ({
+    checkpoint: r.checkpoint,
+    optimizer: r.optimizer,
+    configHash: r.config_hash,
+    params: r.params,
+    n: r.n,
+    mean: r.mean,
+    std: r.std,
+  }));
 }
 
 /**
@@ -45,17 +74,33 @@ export async function bestCellResults(db: Db, sweepId: string, goal: Goal): Prom
  */
 export async function gridCellResults(db: Db, sweepId: string, goal: Goal): Promise<CellResult[]> {
   const rows = await rankedCells(db, sweepId, goal, 'grid-cell');
-  return rows.map((r) => ({ checkpoint: r.checkpoint, optimizer: r.optimizer, configHash: r.config_hash, params: { lr: r.lr, weight_decay: r.weight_decay }, n: r.n, mean: r.mean, std: r.std }));
+  return rows.map((r) => ({
+    checkpoint: r.checkpoint,
+    optimizer: r.optimizer,
+    configHash: r.config_hash,
+    params: { lr: r.lr, weight_decay: r.weight_decay },
+    n: r.n,
+    mean: r.mean,
+    std: r.std,
+  }));
 }
 
 /** Failed trials per (checkpoint, optimizer, lr, weight decay), to mark grid cells that have no result. */
 export async function failedGridCells(db: Db, sweepId: string): Promise<FailedCell[]> {
-  const rows = await db.$queryRaw<Array<{ checkpoint: string; optimizer: string; lr: number; weight_decay: number; n: number }>>`
+  const rows = await db.$queryRaw<
+    Array<{ checkpoint: string; optimizer: string; lr: number; weight_decay: number; n: number }>
+  >`
     SELECT k.name AS checkpoint, t.optimizer, t.lr, t.weight_decay, count(*)::int AS n
     FROM trials t JOIN checkpoints k ON k.id = t.checkpoint_id
     WHERE t.sweep_id = ${sweepId} AND t.state = 'failed'
     GROUP BY k.name, t.optimizer, t.lr, t.weight_decay`;
-  return rows.map((r) => ({ checkpoint: r.checkpoint, optimizer: r.optimizer, lr: r.lr, weightDecay: r.weight_decay, n: r.n }));
+  return rows.map((r) => ({
+    checkpoint: r.checkpoint,
+    optimizer: r.optimizer,
+    lr: r.lr,
+    weightDecay: r.weight_decay,
+    n: r.n,
+  }));
 }
 
 /** Durations of finished trials, for Prometheus: count, sum and a few buckets, per state. */
@@ -70,6 +115,8 @@ export async function trialDurationStats(db: Db) {
 
 /** Trials by state over all sweeps. */
 export async function trialsByState(db: Db): Promise<Record<string, number>> {
-  const rows = await db.$queryRaw<Array<{ state: string; n: number }>>`SELECT state::text AS state, count(*)::int AS n FROM trials GROUP BY 1`;
+  const rows = await db.$queryRaw<
+    Array<{ state: string; n: number }>
+  >`SELECT state::text AS state, count(*)::int AS n FROM trials GROUP BY 1`;
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }

@@ -5,14 +5,32 @@ import { parse } from 'yaml';
 import { buildBestTable, newSweepId, planSweep } from '@sweeps/core';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
-import { cancelSweep, countsBySweep, createSweep, extendSweep, getSweep, requeueFailedTrials } from './sweep-store.ts';
-import { claimTrial, completeTrial, failTrial, getTrial, listTrials, recordEpoch, trialsToReconcile } from './trial-store.ts';
+import {
+  cancelSweep,
+  countsBySweep,
+  createSweep,
+  extendSweep,
+  getSweep,
+  requeueFailedTrials,
+} from './sweep-store.ts';
+import {
+  claimTrial,
+  completeTrial,
+  failTrial,
+  getTrial,
+  listTrials,
+  recordEpoch,
+  trialsToReconcile,
+} from './trial-store.ts';
 import { bestCellResults, gridCellResults } from './results.ts';
 import { registerWorker } from './worker-store.ts';
 
 const db = createDb(TEST_DATABASE_URL);
 afterAll(() => db.$disconnect());
-const study = () => parse(readFileSync(new URL('../../core/src/fixtures/r50-study-demo.yaml', import.meta.url), 'utf8'));
+const study = () =>
+  parse(
+    readFileSync(new URL('../../core/src/fixtures/r50-study-demo.yaml', import.meta.url), 'utf8'),
+  );
 const freshId = () => newSweepId(randomBytes(8).toString('hex'));
 
 describe('sweep store on PostgreSQL', () => {
@@ -34,20 +52,47 @@ describe('sweep store on PostgreSQL', () => {
     const { sweepId, trialIds } = await createSweep(db, freshId(), planSweep(study()));
     await registerWorker(db, { id: `w-${sweepId}`, host: 'test', slots: 1, devices: [], pid: 1 });
     const claim = await claimTrial(db, trialIds[0]!, `w-${sweepId}`);
-    expect(claim?.run).toMatchObject({ optimizer: 'SGD', params: { lr: 0.01 }, checkpoint: { name: 'r50-base' }, metricName: 'bbox_mAP' });
+    expect(claim?.run).toMatchObject({
+      optimizer: 'SGD',
+      params: { lr: 0.01 },
+      checkpoint: { name: 'r50-base' },
+      metricName: 'bbox_mAP',
+    });
     await recordEpoch(db, trialIds[0]!, 1, { bbox_mAP: 0.1, loss: 2 });
     await recordEpoch(db, trialIds[0]!, 1, { bbox_mAP: 0.2, loss: Number.NaN });
-    expect(await completeTrial(db, trialIds[0]!, `w-${sweepId}`, { finalMetric: 0.2, metrics: { bbox_mAP: 0.2 } })).toBe(true);
-    expect(await completeTrial(db, trialIds[0]!, 'someone-else', { finalMetric: 0.9, metrics: {} })).toBe(false);
+    expect(
+      await completeTrial(db, trialIds[0]!, `w-${sweepId}`, {
+        finalMetric: 0.2,
+        metrics: { bbox_mAP: 0.2 },
+      }),
+    ).toBe(true);
+    expect(
+      await completeTrial(db, trialIds[0]!, 'someone-else', { finalMetric: 0.9, metrics: {} }),
+    ).toBe(false);
     const trial = await getTrial(db, sweepId, trialIds[0]!);
-    expect(trial.metrics.map((m) => [m.epoch, m.name, m.value])).toEqual([[1, 'bbox_mAP', 0.2], [1, 'loss', 2]]);
+    expect(trial.metrics.map((m) => [m.epoch, m.name, m.value])).toEqual([
+      [1, 'bbox_mAP', 0.2],
+      [1, 'loss', 2],
+    ]);
     expect(trial.finalMetric).toBe(0.2);
     const sweep = await getSweep(db, sweepId);
-    const best = buildBestTable(sweep.checkpoints, await bestCellResults(db, sweepId, 'maximize'), 'bbox_mAP', 'maximize');
+    const best = buildBestTable(
+      sweep.checkpoints,
+      await bestCellResults(db, sweepId, 'maximize'),
+      'bbox_mAP',
+      'maximize',
+    );
     expect(best.rows[0]!.best?.mean).toBe(0.2);
     expect(best.rows[0]!.best?.params).toEqual({ lr: 0.01, weight_decay: 1e-5, momentum: 0.9 });
     expect(best.rows[1]!.status).toBe('nothing_succeeded');
-    expect(await gridCellResults(db, sweepId, 'maximize')).toEqual([expect.objectContaining({ checkpoint: 'r50-base', mean: 0.2, n: 1, params: { lr: 0.01, weight_decay: 1e-5 } })]);
+    expect(await gridCellResults(db, sweepId, 'maximize')).toEqual([
+      expect.objectContaining({
+        checkpoint: 'r50-base',
+        mean: 0.2,
+        n: 1,
+        params: { lr: 0.01, weight_decay: 1e-5 },
+      }),
+    ]);
   });
 
   it('fails, retries failed trials only, cancels, and extends without touching old trials', async () => {
@@ -68,25 +113,38 @@ describe('sweep store on PostgreSQL', () => {
 
     const cancelled = await cancelSweep(db, sweepId);
     expect(cancelled.queued).toHaveLength(27);
-    expect((await listTrials(db, { sweepId, state: 'cancelled', limit: 100 })).trials).toHaveLength(27);
+    expect((await listTrials(db, { sweepId, state: 'cancelled', limit: 100 })).trials).toHaveLength(
+      27,
+    );
     expect(await claimTrial(db, trialIds[2]!, w)).toBeNull();
-    await expect(requeueFailedTrials(db, sweepId)).rejects.toMatchObject({ code: 'SWEEP_CANCELLED' });
+    await expect(requeueFailedTrials(db, sweepId)).rejects.toMatchObject({
+      code: 'SWEEP_CANCELLED',
+    });
   });
 
   it('pages trials with a cursor and filters by checkpoint', async () => {
     const { sweepId } = await createSweep(db, freshId(), planSweep(study()));
     const first = await listTrials(db, { sweepId, checkpoint: 'r50-tnr', limit: 5 });
     expect(first.trials).toHaveLength(5);
-    const rest = await listTrials(db, { sweepId, checkpoint: 'r50-tnr', limit: 50, cursor: first.nextCursor! });
+    const rest = await listTrials(db, {
+      sweepId,
+      checkpoint: 'r50-tnr',
+      limit: 50,
+      cursor: first.nextCursor!,
+    });
     expect(rest.trials).toHaveLength(7);
     expect(rest.nextCursor).toBeNull();
-    expect(new Set([...first.trials, ...rest.trials].map((t) => t.checkpoint.name))).toEqual(new Set(['r50-tnr']));
+    expect(new Set([...first.trials, ...rest.trials].map((t) => t.checkpoint.name))).toEqual(
+      new Set(['r50-tnr']),
+    );
   });
 
   it('reconcile puts trials of dead workers back in the queue', async () => {
     const { sweepId, trialIds } = await createSweep(db, freshId(), planSweep(study()));
     await claimTrial(db, trialIds[0]!, 'a-worker-that-never-registered');
-    const ids = (await trialsToReconcile(db, 30_000)).filter((t) => t.sweep_id === sweepId).map((t) => t.id);
+    const ids = (await trialsToReconcile(db, 30_000))
+      .filter((t) => t.sweep_id === sweepId)
+      .map((t) => t.id);
     expect(ids).toHaveLength(24);
     expect((await getTrial(db, sweepId, trialIds[0]!)).state).toBe('queued');
   });

@@ -1,5 +1,12 @@
 /** Sweeps and their trials: creation in bulk, reading, cancelling, retrying and extending. */
-import { checkpointIdOf, DomainError, trialIdOf, type CheckpointSpec, type SweepPlan, type SweepSpec } from '@sweeps/core';
+import {
+  checkpointIdOf,
+  DomainError,
+  trialIdOf,
+  type CheckpointSpec,
+  type SweepPlan,
+  type SweepSpec,
+} from '@sweeps/core';
 import type { Db } from './client.ts';
 
 /** A trial row as the queue needs it. */
@@ -18,16 +25,38 @@ export interface StoredSweep {
   status: 'active' | 'cancelled';
   idempotencyKey: string | null;
   createdAt: Date;
-  checkpoints: Array<{ id: string; name: string; uri: string; baseline: boolean; format: string | null; prefix: string | null }>;
+  checkpoints: Array<{
+    id: string;
+    name: string;
+    uri: string;
+    baseline: boolean;
+    format: string | null;
+    prefix: string | null;
+  }>;
 }
 
 interface TrialRows {
-  id: string[]; checkpointId: string[]; configHash: string[]; config: string[];
-  optimizer: string[]; lr: number[]; weightDecay: number[]; seed: number[];
+  id: string[];
+  checkpointId: string[];
+  configHash: string[];
+  config: string[];
+  optimizer: string[];
+  lr: number[];
+  weightDecay: number[];
+  seed: number[];
 }
 
 function trialRows(sweepId: string, plan: SweepPlan, checkpoints: CheckpointSpec[]): TrialRows {
-  const rows: TrialRows = { id: [], checkpointId: [], configHash: [], config: [], optimizer: [], lr: [], weightDecay: [], seed: [] };
+  const rows: TrialRows = {
+    id: [],
+    checkpointId: [],
+    configHash: [],
+    config: [],
+    optimizer: [],
+    lr: [],
+    weightDecay: [],
+    seed: [],
+  };
   for (const ck of checkpoints) {
     for (const cell of plan.cells) {
       const config = JSON.stringify({ optimizer: cell.optimizer, params: cell.params });
@@ -47,7 +76,11 @@ function trialRows(sweepId: string, plan: SweepPlan, checkpoints: CheckpointSpec
 }
 
 /** Inserts trials that do not exist yet (identity: sweep, checkpoint, config hash, seed); returns the new ids. */
-async function insertTrials(db: Pick<Db, '$queryRaw'>, sweepId: string, rows: TrialRows): Promise<string[]> {
+async function insertTrials(
+  db: Pick<Db, '$queryRaw'>,
+  sweepId: string,
+  rows: TrialRows,
+): Promise<string[]> {
   const inserted = await db.$queryRaw<Array<{ id: string }>>`
     INSERT INTO trials (id, sweep_id, checkpoint_id, config_hash, config, optimizer, lr, weight_decay, seed)
     SELECT r.id, ${sweepId}, r.checkpoint_id, r.config_hash, r.config, r.optimizer, r.lr, r.weight_decay, r.seed
@@ -61,8 +94,14 @@ async function insertTrials(db: Pick<Db, '$queryRaw'>, sweepId: string, rows: Tr
 
 function checkpointData(sweepId: string, checkpoints: CheckpointSpec[], offset: number) {
   return checkpoints.map((c, i) => ({
-    id: checkpointIdOf(sweepId, c.name), sweepId, name: c.name, uri: c.uri, format: c.format ?? null,
-    prefix: c.prefix ?? null, baseline: c.baseline, position: offset + i,
+    id: checkpointIdOf(sweepId, c.name),
+    sweepId,
+    name: c.name,
+    uri: c.uri,
+    format: c.format ?? null,
+    prefix: c.prefix ?? null,
+    baseline: c.baseline,
+    position: offset + i,
   }));
 }
 
@@ -70,27 +109,43 @@ function checkpointData(sweepId: string, checkpoints: CheckpointSpec[], offset: 
  * Stores a planned sweep with all its trials in one transaction. With an idempotency key already used, returns
  * the sweep stored under it (and `created: false`) instead of creating another.
  */
-export async function createSweep(db: Db, sweepId: string, plan: SweepPlan, idempotencyKey?: string): Promise<{ sweepId: string; created: boolean; trialIds: string[] }> {
+export async function createSweep(
+  db: Db,
+  sweepId: string,
+  plan: SweepPlan,
+  idempotencyKey?: string,
+): Promise<{ sweepId: string; created: boolean; trialIds: string[] }> {
   if (idempotencyKey) {
     const existing = await db.sweep.findUnique({ where: { idempotencyKey }, select: { id: true } });
     if (existing) return { sweepId: existing.id, created: false, trialIds: [] };
   }
   try {
-    const trialIds = await db.$transaction(async (tx) => {
-      await tx.sweep.create({
-        data: {
-          id: sweepId, name: plan.spec.name, spec: plan.spec as object, metricName: plan.spec.metric.name,
-          metricGoal: plan.spec.metric.goal, trainerKind: plan.spec.trainer.kind, idempotencyKey: idempotencyKey ?? null,
-        },
-      });
-      await tx.checkpoint.createMany({ data: checkpointData(sweepId, plan.spec.checkpoints, 0) });
-      return insertTrials(tx, sweepId, trialRows(sweepId, plan, plan.spec.checkpoints));
-    }, { timeout: 60_000 });
+    const trialIds = await db.$transaction(
+      async (tx) => {
+        await tx.sweep.create({
+          data: {
+            id: sweepId,
+            name: plan.spec.name,
+            spec: plan.spec as object,
+            metricName: plan.spec.metric.name,
+            metricGoal: plan.spec.metric.goal,
+            trainerKind: plan.spec.trainer.kind,
+            idempotencyKey: idempotencyKey ?? null,
+          },
+        });
+        await tx.checkpoint.createMany({ data: checkpointData(sweepId, plan.spec.checkpoints, 0) });
+        return insertTrials(tx, sweepId, trialRows(sweepId, plan, plan.spec.checkpoints));
+      },
+      { timeout: 60_000 },
+    );
     return { sweepId, created: true, trialIds };
   } catch (err) {
     // Two requests with one idempotency key at the same time: the loser returns the winner's sweep.
     if (idempotencyKey && (err as { code?: string }).code === 'P2002') {
-      const existing = await db.sweep.findUnique({ where: { idempotencyKey }, select: { id: true } });
+      const existing = await db.sweep.findUnique({
+        where: { idempotencyKey },
+        select: { id: true },
+      });
       if (existing) return { sweepId: existing.id, created: false, trialIds: [] };
     }
     throw err;
@@ -99,22 +154,42 @@ export async function createSweep(db: Db, sweepId: string, plan: SweepPlan, idem
 
 /** Reads a sweep with its checkpoints; throws SWEEP_NOT_FOUND. */
 export async function getSweep(db: Db, sweepId: string): Promise<StoredSweep> {
-  const sweep = await db.sweep.findUnique({ where: { id: sweepId }, include: { checkpoints: { orderBy: { position: 'asc' } } } });
+  const sweep = await db.sweep.findUnique({
+    where: { id: sweepId },
+    include: { checkpoints: { orderBy: { position: 'asc' } } },
+  });
   if (!sweep) throw new DomainError('SWEEP_NOT_FOUND', `No sweep with id "${sweepId}".`);
-  return { ...sweep, spec: sweep.spec as unknown as SweepSpec, metricGoal: sweep.metricGoal as StoredSweep['metricGoal'] };
+  return {
+    ...sweep,
+    spec: sweep.spec as unknown as SweepSpec,
+    metricGoal: sweep.metricGoal as StoredSweep['metricGoal'],
+  };
 }
 
 /** Adds new checkpoints and cells to a sweep; existing trials are kept as they are. */
-export async function extendSweep(db: Db, sweepId: string, merged: SweepPlan, newCheckpoints: CheckpointSpec[], offset: number): Promise<string[]> {
-  return db.$transaction(async (tx) => {
-    await tx.sweep.update({ where: { id: sweepId }, data: { spec: merged.spec as object } });
-    if (newCheckpoints.length) await tx.checkpoint.createMany({ data: checkpointData(sweepId, newCheckpoints, offset) });
-    return insertTrials(tx, sweepId, trialRows(sweepId, merged, merged.spec.checkpoints));
-  }, { timeout: 60_000 });
+export async function extendSweep(
+  db: Db,
+  sweepId: string,
+  merged: SweepPlan,
+  newCheckpoints: CheckpointSpec[],
+  offset: number,
+): Promise<string[]> {
+  return db.$transaction(
+    async (tx) => {
+      await tx.sweep.update({ where: { id: sweepId }, data: { spec: merged.spec as object } });
+      if (newCheckpoints.length)
+        await tx.checkpoint.createMany({ data: checkpointData(sweepId, newCheckpoints, offset) });
+      return insertTrials(tx, sweepId, trialRows(sweepId, merged, merged.spec.checkpoints));
+    },
+    { timeout: 60_000 },
+  );
 }
 
 /** Marks the sweep cancelled and its unfinished trials cancelled; returns the trials that were queued or running. */
-export async function cancelSweep(db: Db, sweepId: string): Promise<{ queued: string[]; running: string[] }> {
+export async function cancelSweep(
+  db: Db,
+  sweepId: string,
+): Promise<{ queued: string[]; running: string[] }> {
   await getSweep(db, sweepId);
   return db.$transaction(async (tx) => {
     await tx.sweep.update({ where: { id: sweepId }, data: { status: 'cancelled' } });
@@ -122,14 +197,21 @@ export async function cancelSweep(db: Db, sweepId: string): Promise<{ queued: st
       UPDATE trials t SET state = 'cancelled', finished_at = now(), error = 'cancelled by the user'
       FROM (SELECT id, state::text AS was FROM trials WHERE sweep_id = ${sweepId} AND state IN ('queued', 'running') FOR UPDATE) old
       WHERE t.id = old.id RETURNING t.id, old.was`;
-    return { queued: rows.filter((r) => r.was === 'queued').map((r) => r.id), running: rows.filter((r) => r.was === 'running').map((r) => r.id) };
+    return {
+      queued: rows.filter((r) => r.was === 'queued').map((r) => r.id),
+      running: rows.filter((r) => r.was === 'running').map((r) => r.id),
+    };
   });
 }
 
 /** Puts the sweep's failed trials back in the queued state with fresh attempts; returns their ids. */
 export async function requeueFailedTrials(db: Db, sweepId: string): Promise<string[]> {
   const sweep = await getSweep(db, sweepId);
-  if (sweep.status === 'cancelled') throw new DomainError('SWEEP_CANCELLED', `Sweep "${sweepId}" was cancelled; its trials cannot be retried.`);
+  if (sweep.status === 'cancelled')
+    throw new DomainError(
+      'SWEEP_CANCELLED',
+      `Sweep "${sweepId}" was cancelled; its trials cannot be retried.`,
+    );
   const rows = await db.$queryRaw<Array<{ id: string }>>`
     UPDATE trials SET state = 'queued', attempts = 0, error = NULL, output_tail = NULL, worker_id = NULL,
       started_at = NULL, finished_at = NULL, final_metric = NULL, final_metrics = NULL
@@ -138,17 +220,34 @@ export async function requeueFailedTrials(db: Db, sweepId: string): Promise<stri
 }
 
 export interface SweepSummary {
-  id: string; name: string; status: string; metricName: string; trainerKind: string; createdAt: Date;
+  id: string;
+  name: string;
+  status: string;
+  metricName: string;
+  trainerKind: string;
+  createdAt: Date;
   counts: Record<string, number>;
 }
 
 /** Sweeps, newest first, with trial counts by state. */
 export async function listSweeps(db: Db, limit: number, before?: Date): Promise<SweepSummary[]> {
   const sweeps = await db.sweep.findMany({
-    where: before ? { createdAt: { lt: before } } : {}, orderBy: { createdAt: 'desc' }, take: limit,
-    select: { id: true, name: true, status: true, metricName: true, trainerKind: true, createdAt: true },
+    where: before ? { createdAt: { lt: before } } : {},
+    orderBy: { createdAt: 'desc' },
+    take: limit,
+    select: {
+      id: true,
+      name: true,
+      status: true,
+      metricName: true,
+      trainerKind: true,
+      createdAt: true,
+    },
   });
-  const counts = await countsBySweep(db, sweeps.map((s) => s.id));
+  const counts = await countsBySweep(
+    db,
+    sweeps.map((s) => s.id),
+  );
   return sweeps.map((s) => ({ ...s, counts: counts.get(s.id) ?? emptyCounts() }));
 }
 
@@ -157,7 +256,10 @@ export function emptyCounts(): Record<string, number> {
 }
 
 /** Trial counts by state for each sweep, in one query. */
-export async function countsBySweep(db: Db, sweepIds: string[]): Promise<Map<string, Record<string, number>>> {
+export async function countsBySweep(
+  db: Db,
+  sweepIds: string[],
+): Promise<Map<string, Record<string, number>>> {
   const rows = await db.$queryRaw<Array<{ sweep_id: string; state: string; n: number }>>`
     SELECT sweep_id, state::text AS state, count(*)::int AS n FROM trials WHERE sweep_id = ANY(${sweepIds}::text[]) GROUP BY 1, 2`;
   const out = new Map<string, Record<string, number>>();

@@ -31,9 +31,13 @@ export async function listTrials(db: Db, f: TrialListFilter) {
 export async function getTrial(db: Db, sweepId: string, trialId: string) {
   const trial = await db.trial.findFirst({
     where: { id: trialId, sweepId },
-    include: { checkpoint: { select: { name: true, uri: true } }, metrics: { orderBy: [{ epoch: 'asc' }, { name: 'asc' }] } },
+    include: {
+      checkpoint: { select: { name: true, uri: true } },
+      metrics: { orderBy: [{ epoch: 'asc' }, { name: 'asc' }] },
+    },
   });
-  if (!trial) throw new DomainError('TRIAL_NOT_FOUND', `No trial "${trialId}" in sweep "${sweepId}".`);
+  if (!trial)
+    throw new DomainError('TRIAL_NOT_FOUND', `No trial "${trialId}" in sweep "${sweepId}".`);
   return trial;
 }
 
@@ -41,8 +45,25 @@ export async function getTrial(db: Db, sweepId: string, trialId: string) {
  * Claims a trial for a worker: queued (or running on a worker that lost it) becomes running here.
  * Returns null when the trial is finished, cancelled or its sweep was cancelled: the job is then a no-op.
  */
-export async function claimTrial(db: Db, trialId: string, workerId: string): Promise<{ run: TrialRun; attempts: number; maxAttempts: number } | null> {
-  const rows = await db.$queryRaw<Array<{ id: string; sweep_id: string; config: { optimizer: string; params: Record<string, number> }; seed: number; attempts: number; spec: SweepSpec; ck_name: string; ck_uri: string; ck_format: string | null; ck_prefix: string | null }>>`
+export async function claimTrial(
+  db: Db,
+  trialId: string,
+  workerId: string,
+): Promise<{ run: TrialRun; attempts: number; maxAttempts: number } | null> {
+  const rows = await db.$queryRaw<
+    Array<{
+      id: string;
+      sweep_id: string;
+      config: { optimizer: string; params: Record<string, number> };
+      seed: number;
+      attempts: number;
+      spec: SweepSpec;
+      ck_name: string;
+      ck_uri: string;
+      ck_format: string | null;
+      ck_prefix: string | null;
+    }>
+  >`
     UPDATE trials t SET state = 'running', worker_id = ${workerId}, attempts = t.attempts + 1, started_at = now(), finished_at = NULL
     FROM sweeps s, checkpoints c
     WHERE t.id = ${trialId} AND s.id = t.sweep_id AND c.id = t.checkpoint_id AND s.status = 'active' AND t.state IN ('queued', 'running')
@@ -54,16 +75,34 @@ export async function claimTrial(db: Db, trialId: string, workerId: string): Pro
     attempts: row.attempts,
     maxAttempts: spec.max_attempts ?? 3,
     run: {
-      trialId: row.id, sweepId: row.sweep_id, optimizer: row.config.optimizer, params: row.config.params, seed: row.seed,
-      fixed: spec.fixed ?? {}, trainer: spec.trainer as TrialRun['trainer'], metricName: spec.metric.name,
-      checkpoint: { name: row.ck_name, uri: row.ck_uri, ...(row.ck_format ? { format: row.ck_format } : {}), ...(row.ck_prefix ? { prefix: row.ck_prefix } : {}) },
+      trialId: row.id,
+      sweepId: row.sweep_id,
+      optimizer: row.config.optimizer,
+      params: row.config.params,
+      seed: row.seed,
+      fixed: spec.fixed ?? {},
+      trainer: spec.trainer as TrialRun['trainer'],
+      metricName: spec.metric.name,
+      checkpoint: {
+        name: row.ck_name,
+        uri: row.ck_uri,
+        ...(row.ck_format ? { format: row.ck_format } : {}),
+        ...(row.ck_prefix ? { prefix: row.ck_prefix } : {}),
+      },
     },
   };
 }
 
 /** Upserts one epoch's metrics (idempotent: a repeated epoch overwrites its values). Non-finite values are skipped. */
-export async function recordEpoch(db: Db, trialId: string, epoch: number, metrics: Record<string, number>): Promise<void> {
-  const entries = Object.entries(metrics).filter(([, v]) => typeof v === 'number' && Number.isFinite(v));
+export async function recordEpoch(
+  db: Db,
+  trialId: string,
+  epoch: number,
+  metrics: Record<string, number>,
+): Promise<void> {
+  const entries = Object.entries(metrics).filter(
+    ([, v]) => typeof v === 'number' && Number.isFinite(v),
+  );
   if (entries.length === 0) return;
   await db.$executeRaw`
     INSERT INTO trial_metrics (trial_id, epoch, name, value)
@@ -72,7 +111,12 @@ export async function recordEpoch(db: Db, trialId: string, epoch: number, metric
 }
 
 /** Records success; only the worker holding the trial can finish it, so a trial has exactly one result. */
-export async function completeTrial(db: Db, trialId: string, workerId: string, r: { finalMetric: number; metrics: Record<string, number>; backend?: string; device?: string }): Promise<boolean> {
+export async function completeTrial(
+  db: Db,
+  trialId: string,
+  workerId: string,
+  r: { finalMetric: number; metrics: Record<string, number>; backend?: string; device?: string },
+): Promise<boolean> {
   // One statement: the trial's row, and its cell's running statistics (Welford) when the metric is finite, so
   // the grid and best-setting reads stay O(cells). NaN and infinite results count as failed cells, not means.
   const [row] = await db.$queryRaw<Array<{ n: number }>>`
@@ -94,10 +138,20 @@ export async function completeTrial(db: Db, trialId: string, workerId: string, r
 }
 
 /** Records a failure: final (state failed) or transient (back to queued, awaiting a retry). */
-export async function failTrial(db: Db, trialId: string, workerId: string, f: { error: string; outputTail: string; final: boolean }): Promise<boolean> {
+export async function failTrial(
+  db: Db,
+  trialId: string,
+  workerId: string,
+  f: { error: string; outputTail: string; final: boolean },
+): Promise<boolean> {
   const n = await db.trial.updateMany({
     where: { id: trialId, workerId, state: 'running' },
-    data: { state: f.final ? 'failed' : 'queued', error: f.error.slice(0, 4000), outputTail: f.outputTail.slice(-16_000), finishedAt: f.final ? new Date() : null },
+    data: {
+      state: f.final ? 'failed' : 'queued',
+      error: f.error.slice(0, 4000),
+      outputTail: f.outputTail.slice(-16_000),
+      finishedAt: f.final ? new Date() : null,
+    },
   });
   return n.count === 1;
 }
@@ -111,8 +165,15 @@ export async function handBackTrial(db: Db, trialId: string, workerId: string): 
 }
 
 /** Whether the trial may still run (not cancelled or finished by someone else). */
-export async function isTrialStillMine(db: Db, trialId: string, workerId: string): Promise<boolean> {
-  const t = await db.trial.findUnique({ where: { id: trialId }, select: { state: true, workerId: true } });
+export async function isTrialStillMine(
+  db: Db,
+  trialId: string,
+  workerId: string,
+): Promise<boolean> {
+  const t = await db.trial.findUnique({
+    where: { id: trialId },
+    select: { state: true, workerId: true },
+  });
   return t?.state === 'running' && t.workerId === workerId;
 }
 
@@ -120,7 +181,10 @@ export async function isTrialStillMine(db: Db, trialId: string, workerId: string
  * Trials that should be in Redis: queued trials of active sweeps, and trials running on workers whose heartbeat
  * is older than `staleAfterMs` (the worker died with Redis empty). The latter are put back to queued.
  */
-export async function trialsToReconcile(db: Db, staleAfterMs: number): Promise<Array<{ id: string; sweep_id: string }>> {
+export async function trialsToReconcile(
+  db: Db,
+  staleAfterMs: number,
+): Promise<Array<{ id: string; sweep_id: string }>> {
   await db.$executeRaw`
     UPDATE trials t SET state = 'queued', worker_id = NULL
     FROM sweeps s

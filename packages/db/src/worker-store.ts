@@ -5,7 +5,13 @@ export interface WorkerRegistration {
   id: string;
   host: string;
   slots: number;
-  devices: Array<{ slot: number; kind: 'gpu' | 'cpu'; index?: number; name?: string; memoryMb?: number }>;
+  devices: Array<{
+    slot: number;
+    kind: 'gpu' | 'cpu';
+    index?: number;
+    name?: string;
+    memoryMb?: number;
+  }>;
   pid: number;
 }
 
@@ -13,7 +19,14 @@ export async function registerWorker(db: Db, w: WorkerRegistration): Promise<voi
   await db.worker.upsert({
     where: { id: w.id },
     create: { ...w, devices: w.devices },
-    update: { host: w.host, slots: w.slots, devices: w.devices, pid: w.pid, lastHeartbeatAt: new Date(), stoppedAt: null },
+    update: {
+      host: w.host,
+      slots: w.slots,
+      devices: w.devices,
+      pid: w.pid,
+      lastHeartbeatAt: new Date(),
+      stoppedAt: null,
+    },
   });
 }
 
@@ -28,7 +41,10 @@ export async function stopWorker(db: Db, workerId: string): Promise<void> {
 /** Workers seen in the last `withinMs`, with the trials each one runs now. */
 export async function listWorkers(db: Db, withinMs: number, now = new Date()) {
   const workers = await db.worker.findMany({
-    where: { OR: [{ stoppedAt: null }, { stoppedAt: { gt: new Date(now.getTime() - withinMs) } }], lastHeartbeatAt: { gt: new Date(now.getTime() - withinMs) } },
+    where: {
+      OR: [{ stoppedAt: null }, { stoppedAt: { gt: new Date(now.getTime() - withinMs) } }],
+      lastHeartbeatAt: { gt: new Date(now.getTime() - withinMs) },
+    },
     orderBy: { startedAt: 'asc' },
   });
   const running = await db.trial.findMany({

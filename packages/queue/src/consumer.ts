@@ -4,7 +4,12 @@ import type { Redis } from 'ioredis';
 import { LOCK_SETTINGS, type QueueNames } from './names.ts';
 import type { TrialJob } from './payload.ts';
 
-export function createTrialWorker(names: QueueNames, connection: Redis, concurrency: number, processor: Processor<TrialJob>): Worker<TrialJob> {
+export function createTrialWorker(
+  names: QueueNames,
+  connection: Redis,
+  concurrency: number,
+  processor: Processor<TrialJob>,
+): Worker<TrialJob> {
   return new Worker<TrialJob>(names.trials, processor, {
     connection,
     prefix: names.prefix,

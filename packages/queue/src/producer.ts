@@ -23,7 +23,11 @@ const CHUNK = 5000;
 /** Enqueues trials; ids already waiting, delayed or active in Redis are left as they are. */
 export async function enqueueTrials(queue: Queue<TrialJob>, trials: TrialJob[]): Promise<void> {
   for (let i = 0; i < trials.length; i += CHUNK) {
-    await queue.addBulk(trials.slice(i, i + CHUNK).map((t) => ({ name: 'trial', data: t, opts: { jobId: t.trialId } })));
+    await queue.addBulk(
+      trials
+        .slice(i, i + CHUNK)
+        .map((t) => ({ name: 'trial', data: t, opts: { jobId: t.trialId } })),
+    );
   }
 }
 
@@ -35,7 +39,11 @@ export async function removeTrialJobs(queue: Queue<TrialJob>, trialIds: string[]
 }
 
 /** Tells every worker to stop these running trials now. */
-export async function publishCancel(redis: Redis, channel: string, message: CancelMessage): Promise<void> {
+export async function publishCancel(
+  redis: Redis,
+  channel: string,
+  message: CancelMessage,
+): Promise<void> {
   await redis.publish(channel, JSON.stringify(message));
 }
 

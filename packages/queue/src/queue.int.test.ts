@@ -13,8 +13,14 @@ import { reconcileQueue } from './reconcile.ts';
 
 const db = createDb(TEST_DATABASE_URL);
 const redis = createRedis(TEST_REDIS_URL);
-afterAll(async () => { await db.$disconnect(); redis.disconnect(); });
-const study = () => parse(readFileSync(new URL('../../core/src/fixtures/r50-study-demo.yaml', import.meta.url), 'utf8'));
+afterAll(async () => {
+  await db.$disconnect();
+  redis.disconnect();
+});
+const study = () =>
+  parse(
+    readFileSync(new URL('../../core/src/fixtures/r50-study-demo.yaml', import.meta.url), 'utf8'),
+  );
 
 describe('trial queue on Redis', () => {
   it('runs a trial enqueued twice once', async () => {
@@ -25,7 +31,9 @@ describe('trial queue on Redis', () => {
     await enqueueTrials(queue, [job]);
     expect((await queueDepth(queue)).waiting).toBe(1);
     const seen: string[] = [];
-    const worker = createTrialWorker(names, createRedis(TEST_REDIS_URL), 4, async (j) => { seen.push(j.data.trialId); });
+    const worker = createTrialWorker(names, createRedis(TEST_REDIS_URL), 4, async (j) => {
+      seen.push(j.data.trialId);
+    });
     await new Promise((r) => setTimeout(r, 500));
     await worker.close();
     expect(seen).toEqual(['tr_00aa']);
@@ -35,7 +43,10 @@ describe('trial queue on Redis', () => {
   it('removes waiting jobs of cancelled trials', async () => {
     const names = queueNames(`t${randomBytes(4).toString('hex')}`);
     const queue = createTrialQueue(names, redis);
-    await enqueueTrials(queue, [{ trialId: 'tr_01', sweepId: 'sw_01' }, { trialId: 'tr_02', sweepId: 'sw_01' }]);
+    await enqueueTrials(queue, [
+      { trialId: 'tr_01', sweepId: 'sw_01' },
+      { trialId: 'tr_02', sweepId: 'sw_01' },
+    ]);
     await removeTrialJobs(queue, ['tr_01']);
     expect((await queueDepth(queue)).waiting).toBe(1);
     await queue.obliterate({ force: true });
@@ -44,8 +55,15 @@ describe('trial queue on Redis', () => {
   it('reconcile rebuilds the queue from PostgreSQL after Redis lost it', async () => {
     const names = queueNames(`t${randomBytes(4).toString('hex')}`);
     const queue = createTrialQueue(names, redis);
-    const { sweepId, trialIds } = await createSweep(db, newSweepId(randomBytes(8).toString('hex')), planSweep(study()));
-    await enqueueTrials(queue, trialIds.map((trialId) => ({ trialId, sweepId })));
+    const { sweepId, trialIds } = await createSweep(
+      db,
+      newSweepId(randomBytes(8).toString('hex')),
+      planSweep(study()),
+    );
+    await enqueueTrials(
+      queue,
+      trialIds.map((trialId) => ({ trialId, sweepId })),
+    );
     await queue.obliterate({ force: true }); // Redis forgets everything
     expect((await queueDepth(queue)).waiting).toBe(0);
     await reconcileQueue(db, queue);
@@ -53,7 +71,9 @@ describe('trial queue on Redis', () => {
     const mine = waiting.filter((j) => j.data.sweepId === sweepId).map((j) => j.id);
     expect(new Set(mine)).toEqual(new Set(trialIds));
     await reconcileQueue(db, queue); // twice changes nothing
-    expect((await queue.getWaiting(0, 100000)).filter((j) => j.data.sweepId === sweepId)).toHaveLength(24);
+    expect(
+      (await queue.getWaiting(0, 100000)).filter((j) => j.data.sweepId === sweepId),
+    ).toHaveLength(24);
     await queue.obliterate({ force: true });
   });
 });

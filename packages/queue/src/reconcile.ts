@@ -7,14 +7,27 @@ import { trialsToReconcile, type Db } from '@sweeps/db';
 import { enqueueTrials } from './producer.ts';
 import type { TrialJob } from './payload.ts';
 
-export async function reconcileQueue(db: Db, queue: Queue<TrialJob>, staleAfterMs = 30_000): Promise<number> {
+export async function reconcileQueue(
+  db: Db,
+  queue: Queue<TrialJob>,
+  staleAfterMs = 30_000,
+): Promise<number> {
   const rows = await trialsToReconcile(db, staleAfterMs);
-  await enqueueTrials(queue, rows.map((r) => ({ trialId: r.id, sweepId: r.sweep_id })));
+  await enqueueTrials(
+    queue,
+    rows.map((r) => ({ trialId: r.id, sweepId: r.sweep_id })),
+  );
   return rows.length;
 }
 
 /** Runs reconcile now and then every `everyMs`; returns a stop function. Errors are reported, never thrown. */
-export function startReconcileLoop(db: Db, queue: Queue<TrialJob>, everyMs: number, staleAfterMs: number, onError: (err: unknown) => void): () => void {
+export function startReconcileLoop(
+  db: Db,
+  queue: Queue<TrialJob>,
+  everyMs: number,
+  staleAfterMs: number,
+  onError: (err: unknown) => void,
+): () => void {
   let running = false;
   const tick = async () => {
     if (running) return;

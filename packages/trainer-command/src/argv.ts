@@ -2,8 +2,16 @@
 import { substitute, type ParamValue, type TrialRun } from '@sweeps/core';
 
 /** Every placeholder value a trial has (see GLOBAL_PLACEHOLDERS in core). */
-export function placeholderValues(trial: TrialRun, checkpointDir: string, resumeFrom?: string): Record<string, ParamValue | string> {
-  const fixed = Object.fromEntries(Object.entries(trial.fixed).filter((e): e is [string, ParamValue | string] => ['number', 'string', 'boolean'].includes(typeof e[1])));
+export function placeholderValues(
+  trial: TrialRun,
+  checkpointDir: string,
+  resumeFrom?: string,
+): Record<string, ParamValue | string> {
+  const fixed = Object.fromEntries(
+    Object.entries(trial.fixed).filter((e): e is [string, ParamValue | string] =>
+      ['number', 'string', 'boolean'].includes(typeof e[1]),
+    ),
+  );
   return {
     ...fixed,
     ...(trial.params as Record<string, ParamValue>),
@@ -20,10 +28,18 @@ export function placeholderValues(trial: TrialRun, checkpointDir: string, resume
   };
 }
 
-export function buildArgv(template: string[], values: Record<string, ParamValue | string>): string[] {
+export function buildArgv(
+  template: string[],
+  values: Record<string, ParamValue | string>,
+): string[] {
   return template.map((t) => substitute(t, values));
 }
 
-export function buildEnv(template: Record<string, string> | undefined, values: Record<string, ParamValue | string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(template ?? {}).map(([k, v]) => [k, substitute(v, values)]));
+export function buildEnv(
+  template: Record<string, string> | undefined,
+  values: Record<string, ParamValue | string>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(template ?? {}).map(([k, v]) => [k, substitute(v, values)]),
+  );
 }

@@ -13,17 +13,26 @@ const script = (name: string, body: string) => {
   return file;
 };
 
-const echoArgs = script('echo-args.mjs', `
+const echoArgs = script(
+  'echo-args.mjs',
+  `
 const args = process.argv.slice(2);
 console.log('starting');
 console.log(JSON.stringify({ epoch: 1, bbox_mAP: 0.1, loss: 2 }));
 console.log(JSON.stringify({ epoch: 2, bbox_mAP: 0.25, args, gpu: process.env.CUDA_VISIBLE_DEVICES ?? null }));
-`);
+`,
+);
 
 function trialWith(command: string[], metricName = 'bbox_mAP'): TrialRun {
   return {
-    trialId: 'tr_1', sweepId: 'sw_1', checkpoint: { name: 'base', uri: 'file:///tmp/a b;rm -rf ~' }, optimizer: 'SGD',
-    params: { lr: 0.02, weight_decay: 1e-4, momentum: 0.9 }, fixed: { epochs: 2 }, seed: 3, metricName,
+    trialId: 'tr_1',
+    sweepId: 'sw_1',
+    checkpoint: { name: 'base', uri: 'file:///tmp/a b;rm -rf ~' },
+    optimizer: 'SGD',
+    params: { lr: 0.02, weight_decay: 1e-4, momentum: 0.9 },
+    fixed: { epochs: 2 },
+    seed: 3,
+    metricName,
     trainer: { kind: 'command', command },
   };
 }
@@ -31,7 +40,13 @@ function trialWith(command: string[], metricName = 'bbox_mAP'): TrialRun {
 function context(signal = new AbortController().signal) {
   const epochs: Array<[number, Record<string, number>]> = [];
   const ctx: TrainerContext = {
-    reportEpoch: async (e, m) => { epochs.push([e, m]); }, checkpointDir: dir, signal, env: { CUDA_VISIBLE_DEVICES: '1' }, log: () => {},
+    reportEpoch: async (e, m) => {
+      epochs.push([e, m]);
+    },
+    checkpointDir: dir,
+    signal,
+    env: { CUDA_VISIBLE_DEVICES: '1' },
+    log: () => {},
   };
   return { ctx, epochs };
 }
@@ -53,7 +68,18 @@ function isAlive(pid: number): boolean {
 describe('command trainer', () => {
   it('substitutes placeholders into single argv entries and reads JSON-line metrics', async () => {
     const { ctx, epochs } = context();
-    const out = await new CommandTrainer().run(trialWith(['node', echoArgs, '--lr', '{lr}', '--ckpt', '{checkpoint.uri}', '{optimizer}-{seed}-{epochs}']), ctx);
+    const out = await new CommandTrainer().run(
+      trialWith([
+        'node',
+        echoArgs,
+        '--lr',
+        '{lr}',
+        '--ckpt',
+        '{checkpoint.uri}',
+        '{optimizer}-{seed}-{epochs}',
+      ]),
+      ctx,
+    );
     expect(epochs.map((e) => e[0])).toEqual([1, 2]);
     expect(epochs[0]![1]).toEqual({ bbox_mAP: 0.1, loss: 2 });
     expect(out.metrics.bbox_mAP).toBe(0.25);
@@ -69,37 +95,49 @@ describe('command trainer', () => {
   });
 
   it('reads exit code 3 as divergence (recorded as diverged, not retried)', async () => {
-    const diverging = script('diverge.mjs', `console.log(JSON.stringify({ epoch: 1, loss: null })); console.error('loss is NaN at iteration 12'); process.exit(3);`);
+    const diverging = script(
+      'diverge.mjs',
+      `console.log(JSON.stringify({ epoch: 1, loss: null })); console.error('loss is NaN at iteration 12'); process.exit(3);`,
+    );
     const { ctx, epochs } = context();
     const err = await new CommandTrainer().run(trialWith(['node', diverging]), ctx).catch((e) => e);
     expect(err).toBeInstanceOf(PermanentTrialError);
     expect(err.reason).toBe('diverged');
-    expect(err.message).toMatch(/reported divergence \(exit code 3\)[\s\S]*loss is NaN at iteration 12/);
+    expect(err.message).toMatch(
+      /reported divergence \(exit code 3\)[\s\S]*loss is NaN at iteration 12/,
+    );
     expect(epochs.map((e) => e[0])).toEqual([1]);
   });
 
   it('fails when the command never prints the sweep metric', async () => {
     const { ctx } = context();
-    const err = await new CommandTrainer().run(trialWith(['node', echoArgs], 'segm_mAP'), ctx).catch((e) => e);
+    const err = await new CommandTrainer()
+      .run(trialWith(['node', echoArgs], 'segm_mAP'), ctx)
+      .catch((e) => e);
     expect(err.message).toMatch(/never printed "segm_mAP"/);
   });
 
   it('names a command that does not exist', async () => {
     const { ctx } = context();
-    const err = await new CommandTrainer().run(trialWith(['no-such-trainer-binary', '{lr}']), ctx).catch((e) => e);
+    const err = await new CommandTrainer()
+      .run(trialWith(['no-such-trainer-binary', '{lr}']), ctx)
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PermanentTrialError);
     expect(err.message).toMatch(/command not found: no-such-trainer-binary/);
   });
 
   it('kills the whole process group when the trial is cancelled', async () => {
     const pidFile = path.join(dir, 'grandchild.pid');
-    const parent = script('parent.mjs', `
+    const parent = script(
+      'parent.mjs',
+      `
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
 writeFileSync(${JSON.stringify(pidFile)}, String(c.pid));
 console.log(JSON.stringify({ epoch: 1, bbox_mAP: 0.1 }));
-setInterval(() => {}, 1000);`);
+setInterval(() => {}, 1000);`,
+    );
     const abort = new AbortController();
     const { ctx, epochs } = context(abort.signal);
     const running = new CommandTrainer().run(trialWith(['node', parent]), ctx).catch((e) => e);
@@ -114,7 +152,10 @@ setInterval(() => {}, 1000);`);
 
 describe('metric lines', () => {
   it('accepts objects with an integer epoch and turns null into NaN', () => {
-    expect(parseMetricLine('{"epoch": 3, "bbox_mAP": 0.31, "note": "x"}')).toEqual({ epoch: 3, metrics: { bbox_mAP: 0.31 } });
+    expect(parseMetricLine('{"epoch": 3, "bbox_mAP": 0.31, "note": "x"}')).toEqual({
+      epoch: 3,
+      metrics: { bbox_mAP: 0.31 },
+    });
     expect(parseMetricLine('{"epoch": 2, "loss": null}')!.metrics.loss).toBeNaN();
     expect(parseMetricLine('Epoch 3 done')).toBeNull();
     expect(parseMetricLine('{"bbox_mAP": 0.3}')).toBeNull();

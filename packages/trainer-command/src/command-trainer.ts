@@ -6,7 +6,15 @@ import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
-import { OutputTail, PermanentTrialError, type EpochMetrics, type Trainer, type TrainerContext, type TrainerResult, type TrialRun } from '@sweeps/core';
+import {
+  OutputTail,
+  PermanentTrialError,
+  type EpochMetrics,
+  type Trainer,
+  type TrainerContext,
+  type TrainerResult,
+  type TrialRun,
+} from '@sweeps/core';
 import { buildArgv, buildEnv, placeholderValues } from './argv.ts';
 import { parseMetricLine } from './jsonl-metrics.ts';
 import { stopGroupOnAbort } from './process-group.ts';
@@ -45,16 +53,33 @@ export class CommandTrainer implements Trainer {
     }
     const cwd = path.resolve(this.baseDir, spec.cwd ?? '.');
     await mkdir(ctx.checkpointDir, { recursive: true }); // the command may write there ({checkpoint_dir})
-    const env = { ...process.env, ...ctx.env, ...extraEnv, SWEEPS_TRIAL_ID: trial.trialId, SWEEPS_CHECKPOINT_DIR: ctx.checkpointDir };
+    const env = {
+      ...process.env,
+      ...ctx.env,
+      ...extraEnv,
+      SWEEPS_TRIAL_ID: trial.trialId,
+      SWEEPS_CHECKPOINT_DIR: ctx.checkpointDir,
+    };
     return this.spawnAndWatch(argv, cwd, env, trial.metricName, ctx);
   }
 
-  private spawnAndWatch(argv: string[], cwd: string, env: NodeJS.ProcessEnv, metricName: string, ctx: TrainerContext): Promise<TrainerResult> {
+  private spawnAndWatch(
+    argv: string[],
+    cwd: string,
+    env: NodeJS.ProcessEnv,
+    metricName: string,
+    ctx: TrainerContext,
+  ): Promise<TrainerResult> {
     ctx.signal.throwIfAborted();
     const tail = new OutputTail();
     const latest: EpochMetrics = {};
     const pending: Promise<void>[] = [];
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const stopWatching = stopGroupOnAbort(child, ctx.signal, KILL_GRACE_MS);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const parsed = parseMetricLine(line);
@@ -62,11 +87,17 @@ export class CommandTrainer implements Trainer {
       Object.assign(latest, parsed.metrics);
       pending.push(ctx.reportEpoch(parsed.epoch, parsed.metrics));
     });
-    createInterface({ input: child.stderr! }).on('line', (line) => { tail.push(line); ctx.log(line); });
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      tail.push(line);
+      ctx.log(line);
+    });
 
     return new Promise<TrainerResult>((resolve, reject) => {
       child.on('error', (err: NodeJS.ErrnoException) => {
-        const msg = err.code === 'ENOENT' ? `command not found: ${argv[0]} (cwd ${cwd})` : `could not start ${argv[0]}: ${err.message}`;
+        const msg =
+          err.code === 'ENOENT'
+            ? `command not found: ${argv[0]} (cwd ${cwd})`
+            : `could not start ${argv[0]}: ${err.message}`;
         reject(new PermanentTrialError(msg, 'invalid'));
       });
       child.on('close', (code, signal) => {
@@ -75,9 +106,18 @@ export class CommandTrainer implements Trainer {
           if (ctx.signal.aborted) return reject(ctx.signal.reason);
           if (code !== 0) return reject(this.failure(argv, code, signal, tail));
           if (!(metricName in latest)) {
-            return reject(new PermanentTrialError(`the command finished but never printed "${metricName}" in a JSON line such as {"epoch": 1, "${metricName}": 0.31}\n${tail.text()}`, 'failed'));
+            return reject(
+              new PermanentTrialError(
+                `the command finished but never printed "${metricName}" in a JSON line such as {"epoch": 1, "${metricName}": 0.31}\n${tail.text()}`,
+                'failed',
+              ),
+            );
           }
-          resolve({ metrics: latest, backend: 'external', device: env.CUDA_VISIBLE_DEVICES ? `cuda:${env.CUDA_VISIBLE_DEVICES}` : 'cpu' });
+          resolve({
+            metrics: latest,
+            backend: 'external',
+            device: env.CUDA_VISIBLE_DEVICES ? `cuda:${env.CUDA_VISIBLE_DEVICES}` : 'cpu',
+          });
         }, reject);
       });
     });
@@ -87,10 +127,19 @@ export class CommandTrainer implements Trainer {
    * A non-zero exit repeats on retry (bad arguments, a bug, divergence): permanent, and exit code 3 marks the
    * trial diverged. A foreign signal may not repeat: retried.
    */
-  private failure(argv: string[], code: number | null, signal: NodeJS.Signals | null, tail: OutputTail): Error {
+  private failure(
+    argv: string[],
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    tail: OutputTail,
+  ): Error {
     const message = `${path.basename(argv[0]!)} ${describeExit(code, signal)}\n${tail.text()}`;
     if (signal) return new Error(message);
-    if (code === DIVERGED_EXIT_CODE) return new PermanentTrialError(`${path.basename(argv[0]!)} reported divergence (exit code ${DIVERGED_EXIT_CODE})\n${tail.text()}`, 'diverged');
+    if (code === DIVERGED_EXIT_CODE)
+      return new PermanentTrialError(
+        `${path.basename(argv[0]!)} reported divergence (exit code ${DIVERGED_EXIT_CODE})\n${tail.text()}`,
+        'diverged',
+      );
     return new PermanentTrialError(message, 'failed');
   }
 }

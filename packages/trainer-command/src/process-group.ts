@@ -19,7 +19,11 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  * On `signal`'s abort, SIGTERM the child's group, then SIGKILL it `graceMs` later if it is still there.
  * @returns a function to call once the child has exited (removes the listener and the pending SIGKILL).
  */
-export function stopGroupOnAbort(child: ChildProcess, signal: AbortSignal, graceMs: number): () => void {
+export function stopGroupOnAbort(
+  child: ChildProcess,
+  signal: AbortSignal,
+  graceMs: number,
+): () => void {
   let killTimer: NodeJS.Timeout | undefined;
   const onAbort = () => {
     killGroup(child, 'SIGTERM');

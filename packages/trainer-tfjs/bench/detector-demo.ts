@@ -9,7 +9,12 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { DEMO } from '../src/bin/demo-train.ts';
-import { generateDetectionSet, iterateBatches, loadCocoDataset, type DetectionBatch } from '../src/data/index.ts';
+import {
+  generateDetectionSet,
+  iterateBatches,
+  loadCocoDataset,
+  type DetectionBatch,
+} from '../src/data/index.ts';
 import { createDetector } from '../src/detector/index.ts';
 import { createOptimizer } from '../src/optim/optimizer.ts';
 import { createRng } from '../src/data/rng.ts';
@@ -20,19 +25,50 @@ import { peakRssMb, timeSteps, type BenchLine, type BenchOptions } from './ref-r
 const BENCH_IMAGES = 32;
 
 function demoBatches(dir: string): DetectionBatch[] {
-  generateDetectionSet({ seed: 1, outDir: dir, ...DEMO.data, trainImages: BENCH_IMAGES, valImages: 0 });
-  const ds = loadCocoDataset({ imagesDir: path.join(dir, 'train'), annotationsFile: path.join(dir, 'annotations', 'instances_train.json') });
-  return [...iterateBatches(ds, { batchSize: DEMO.batchSize, scale: DEMO.scale, flipProb: 0.5, shuffle: true, seed: 0, epoch: 0 })]
-    .filter((b) => b.shape[0] === DEMO.batchSize);
+  generateDetectionSet({
+    seed: 1,
+    outDir: dir,
+    ...DEMO.data,
+    trainImages: BENCH_IMAGES,
+    valImages: 0,
+  });
+  const ds = loadCocoDataset({
+    imagesDir: path.join(dir, 'train'),
+    annotationsFile: path.join(dir, 'annotations', 'instances_train.json'),
+  });
+  return [
+    ...iterateBatches(ds, {
+      batchSize: DEMO.batchSize,
+      scale: DEMO.scale,
+      flipProb: 0.5,
+      shuffle: true,
+      seed: 0,
+      epoch: 0,
+    }),
+  ].filter((b) => b.shape[0] === DEMO.batchSize);
 }
 
 /** Times demo training steps (forward, backward, AdamW) and inference (predictAsync) at the demo's batch size. */
-export async function benchDetectorDemo(backend: string, options: BenchOptions = {}): Promise<BenchLine> {
+export async function benchDetectorDemo(
+  backend: string,
+  options: BenchOptions = {},
+): Promise<BenchLine> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-bench-detector-'));
   const batches = demoBatches(dir);
   rmSync(dir, { recursive: true, force: true });
-  const detector = createDetector({ ...detectorOverrides(DEMO.detector), numClasses: DEMO.data.classes.length, imageScale: DEMO.scale }, 'demo');
-  const optimizer = createOptimizer({ name: 'AdamW', lr: DEMO.lr, weight_decay: DEMO.weightDecay }, detector.variables, { roles: detector.roles });
+  const detector = createDetector(
+    {
+      ...detectorOverrides(DEMO.detector),
+      numClasses: DEMO.data.classes.length,
+      imageScale: DEMO.scale,
+    },
+    'demo',
+  );
+  const optimizer = createOptimizer(
+    { name: 'AdamW', lr: DEMO.lr, weight_decay: DEMO.weightDecay },
+    detector.variables,
+    { roles: detector.roles },
+  );
   const rng = createRng(0);
   let next = 0;
   const batch = () => batches[next++ % batches.length]!;
@@ -45,7 +81,10 @@ export async function benchDetectorDemo(backend: string, options: BenchOptions =
     const b = batch();
     const images = tf.tensor4d(b.images, b.shape);
     try {
-      await detector.predictAsync(images, b.imgShapes.map((imgShape, i) => ({ imgShape, scaleFactor: b.scaleFactors[i]! })));
+      await detector.predictAsync(
+        images,
+        b.imgShapes.map((imgShape, i) => ({ imgShape, scaleFactor: b.scaleFactors[i]! })),
+      );
     } finally {
       images.dispose();
     }
@@ -53,14 +92,21 @@ export async function benchDetectorDemo(backend: string, options: BenchOptions =
   try {
     const trainSteps = options.trainSteps ?? 12;
     const train = await timeSteps(trainStep, options.warmupSteps ?? 3, trainSteps);
-    const inference = await timeSteps(inferStep, options.warmupSteps ?? 3, options.inferenceSteps ?? trainSteps);
+    const inference = await timeSteps(
+      inferStep,
+      options.warmupSteps ?? 3,
+      options.inferenceSteps ?? trainSteps,
+    );
     const n = DEMO.batchSize;
     return {
-      name: 'detector-demo', backend,
+      name: 'detector-demo',
+      backend,
       train_images_per_s: round(n / train.median),
       inference_images_per_s: round(n / inference.median),
       peak_rss_mb: peakRssMb(),
-      batch: n, scale: DEMO.scale, classes: DEMO.data.classes.length,
+      batch: n,
+      scale: DEMO.scale,
+      classes: DEMO.data.classes.length,
       train_images_per_s_mean: round(n / train.mean),
       inference_images_per_s_mean: round(n / inference.mean),
       train_images_per_cpu_s: round(n / train.cpu),

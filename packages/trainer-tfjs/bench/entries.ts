@@ -21,7 +21,25 @@ const backendLabel = (context: BenchContext): string => context.backend.name;
  * `bench/run.ts` selects the backend, runs them and prints the lines.
  */
 export const benchEntries: BenchEntry[] = [
-  { name: 'ref-resnet-64', run: async (context) => ({ ...(await benchRefResNet(64, backendLabel(context), context.options)), device: context.backend.device }) },
-  { name: 'ref-resnet-128', run: async (context) => ({ ...(await benchRefResNet(128, backendLabel(context), context.options)), device: context.backend.device }) },
-  { name: 'detector-demo', run: async (context) => ({ ...(await benchDetectorDemo(backendLabel(context), context.options)), device: context.backend.device }) },
+  {
+    name: 'ref-resnet-64',
+    run: async (context) => ({
+      ...(await benchRefResNet(64, backendLabel(context), context.options)),
+      device: context.backend.device,
+    }),
+  },
+  {
+    name: 'ref-resnet-128',
+    run: async (context) => ({
+      ...(await benchRefResNet(128, backendLabel(context), context.options)),
+      device: context.backend.device,
+    }),
+  },
+  {
+    name: 'detector-demo',
+    run: async (context) => ({
+      ...(await benchDetectorDemo(backendLabel(context), context.options)),
+      device: context.backend.device,
+    }),
+  },
 ];

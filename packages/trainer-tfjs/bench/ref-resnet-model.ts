@@ -49,14 +49,28 @@ function applyConvBn(layer: ConvBn, x: tf.Tensor4D, training: boolean): tf.Tenso
   const pad = layer.weight.shape[0] === 1 ? 'valid' : 'same';
   const y = tf.conv2d(x, layer.weight as tf.Tensor4D, layer.stride, pad);
   if (!training) {
-    return batchNormInference(y, layer.runningMean as tf.Tensor1D, layer.runningVar as tf.Tensor1D, layer.gamma as tf.Tensor1D, layer.beta as tf.Tensor1D);
+    return batchNormInference(
+      y,
+      layer.runningMean as tf.Tensor1D,
+      layer.runningVar as tf.Tensor1D,
+      layer.gamma as tf.Tensor1D,
+      layer.beta as tf.Tensor1D,
+    );
   }
-  const { y: out, mean, variance } = batchNormTrain(y, layer.gamma as tf.Tensor1D, layer.beta as tf.Tensor1D);
+  const {
+    y: out,
+    mean,
+    variance,
+  } = batchNormTrain(y, layer.gamma as tf.Tensor1D, layer.beta as tf.Tensor1D);
   const count = y.size / y.shape[3];
   tf.tidy(() => {
-    layer.runningMean.assign(tf.add(tf.mul(layer.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+    layer.runningMean.assign(
+      tf.add(tf.mul(layer.runningMean, 1 - momentum), tf.mul(mean, momentum)),
+    );
     const unbiased = tf.mul(variance, count / Math.max(1, count - 1));
-    layer.runningVar.assign(tf.add(tf.mul(layer.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
+    layer.runningVar.assign(
+      tf.add(tf.mul(layer.runningVar, 1 - momentum), tf.mul(unbiased, momentum)),
+    );
   });
   return out;
 }
@@ -78,21 +92,32 @@ function convFlops(layer: ConvBn, outHw: number): number {
 const down = (size: number, stride: number): number => Math.ceil(size / stride);
 
 /** Builds the reference ResNet with freshly initialised weights. */
-export function buildRefResNet(classes = 10, widths: readonly number[] = [16, 32, 64, 128]): RefResNet {
+export function buildRefResNet(
+  classes = 10,
+  widths: readonly number[] = [16, 32, 64, 128],
+): RefResNet {
   const stem = makeConvBn(3, 3, widths[0]!, 2);
   const blocks: Block[] = [];
   let inC = widths[0]!;
   widths.forEach((width, stage) => {
     for (let i = 0; i < 2; i++) {
       const stride = stage > 0 && i === 0 ? 2 : 1;
-      const shortcut = stride !== 1 || inC !== width ? makeConvBn(1, inC, width, stride) : undefined;
-      blocks.push({ conv1: makeConvBn(3, inC, width, stride), conv2: makeConvBn(3, width, width, 1), ...(shortcut ? { shortcut } : {}) });
+      const shortcut =
+        stride !== 1 || inC !== width ? makeConvBn(1, inC, width, stride) : undefined;
+      blocks.push({
+        conv1: makeConvBn(3, inC, width, stride),
+        conv2: makeConvBn(3, width, width, 1),
+        ...(shortcut ? { shortcut } : {}),
+      });
       inC = width;
     }
   });
   const headW = tf.variable(tf.randomNormal([inC, classes], 0, Math.sqrt(1 / inC)));
   const headB = tf.variable(tf.zeros([classes]));
-  const layers = [stem, ...blocks.flatMap((b) => [b.conv1, b.conv2, ...(b.shortcut ? [b.shortcut] : [])])];
+  const layers = [
+    stem,
+    ...blocks.flatMap((b) => [b.conv1, b.conv2, ...(b.shortcut ? [b.shortcut] : [])]),
+  ];
   return {
     variables: [...layers.flatMap((l) => [l.weight, l.gamma, l.beta]), headW, headB],
     apply(images, training) {

@@ -40,7 +40,11 @@ export interface StepTimes {
   cpu: number;
 }
 
-export async function timeSteps(step: () => Promise<void>, warmup: number, steps: number): Promise<StepTimes> {
+export async function timeSteps(
+  step: () => Promise<void>,
+  warmup: number,
+  steps: number,
+): Promise<StepTimes> {
   for (let i = 0; i < warmup; i++) await step();
   const times: number[] = [];
   const cpuStart = process.cpuUsage();
@@ -52,8 +56,13 @@ export async function timeSteps(step: () => Promise<void>, warmup: number, steps
   const cpu = process.cpuUsage(cpuStart);
   times.sort((a, b) => a - b);
   const middle = times.length >> 1;
-  const median = times.length % 2 === 1 ? times[middle]! : (times[middle - 1]! + times[middle]!) / 2;
-  return { median, mean: times.reduce((a, b) => a + b, 0) / times.length, cpu: (cpu.user + cpu.system) / 1e6 / steps };
+  const median =
+    times.length % 2 === 1 ? times[middle]! : (times[middle - 1]! + times[middle]!) / 2;
+  return {
+    median,
+    mean: times.reduce((a, b) => a + b, 0) / times.length,
+    cpu: (cpu.user + cpu.system) / 1e6 / steps,
+  };
 }
 
 /**
@@ -62,7 +71,11 @@ export async function timeSteps(step: () => Promise<void>, warmup: number, steps
  * median step time; the mean-based figure too) and the achieved convolution+matmul GFLOP/s (training
  * counted as 3x the forward FLOPs).
  */
-export async function benchRefResNet(size: number, backend: string, options: BenchOptions = {}): Promise<BenchLine> {
+export async function benchRefResNet(
+  size: number,
+  backend: string,
+  options: BenchOptions = {},
+): Promise<BenchLine> {
   const batch = options.batch ?? 16;
   const trainSteps = options.trainSteps ?? Math.max(6, Math.round(24 * (64 / size) ** 2));
   const inferenceSteps = options.inferenceSteps ?? trainSteps * 2;
@@ -73,7 +86,11 @@ export async function benchRefResNet(size: number, backend: string, options: Ben
   const optimizer = tf.train.adam(1e-3);
   // Reads go through data(), not dataSync(): WebGPU in Node cannot read synchronously.
   const trainStep = async (): Promise<void> => {
-    const loss = optimizer.minimize(() => tf.losses.sigmoidCrossEntropy(targets, model.apply(images, true)) as tf.Scalar, true, model.variables);
+    const loss = optimizer.minimize(
+      () => tf.losses.sigmoidCrossEntropy(targets, model.apply(images, true)) as tf.Scalar,
+      true,
+      model.variables,
+    );
     await loss?.data();
     loss?.dispose();
   };

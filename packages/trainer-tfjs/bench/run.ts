@@ -25,7 +25,9 @@ const { values } = parseArgs({
 function printTable(lines: BenchLine[], torch: TorchLine[]): void {
   for (const line of lines) {
     const reference = torch.find((t) => t.name === line.name);
-    const ratio = reference ? `  = ${(line.train_images_per_s / reference.train_images_per_s).toFixed(2)}x PyTorch (${reference.train_images_per_s} img/s)` : '';
+    const ratio = reference
+      ? `  = ${(line.train_images_per_s / reference.train_images_per_s).toFixed(2)}x PyTorch (${reference.train_images_per_s} img/s)`
+      : '';
     console.log(
       `${line.name.padEnd(16)} ${line.backend.padEnd(8)} train ${String(line.train_images_per_s).padStart(7)} img/s` +
         ` (${line.train_gflop_s ?? '?'} GFLOP/s)  inference ${String(line.inference_images_per_s).padStart(7)} img/s` +
@@ -40,7 +42,10 @@ const only = values.only?.split(',');
 const steps = values.steps === undefined ? undefined : Number(values.steps);
 const lines: BenchLine[] = [];
 for (const entry of benchEntries.filter((e) => only === undefined || only.includes(e.name))) {
-  const line = await entry.run({ backend, options: steps === undefined ? {} : { trainSteps: steps } });
+  const line = await entry.run({
+    backend,
+    options: steps === undefined ? {} : { trainSteps: steps },
+  });
   lines.push(line);
   if (values.json) process.stdout.write(`${JSON.stringify(line)}\n`);
 }

@@ -23,12 +23,16 @@ export function runTorchReference(names: string[]): TorchLine[] {
   // Debian's python3-torch lives under /usr/bin/python3, which a pyenv or venv python3 may shadow.
   let result: SpawnSyncReturns<string> | undefined;
   for (const python of ['python3', '/usr/bin/python3']) {
-    result = spawnSync(python, [script, '--json', '--sizes', sizes.join(',')], { encoding: 'utf8' });
+    result = spawnSync(python, [script, '--json', '--sizes', sizes.join(',')], {
+      encoding: 'utf8',
+    });
     if (result.status === 0) break;
   }
   if (result === undefined || result.status !== 0) {
     const why = result?.error?.message ?? result?.stderr.trim().split('\n').pop() ?? 'no python3';
-    process.stderr.write(`PyTorch reference skipped (needs python3 with torch, e.g. apt-get install python3-torch): ${why}\n`);
+    process.stderr.write(
+      `PyTorch reference skipped (needs python3 with torch, e.g. apt-get install python3-torch): ${why}\n`,
+    );
     return [];
   }
   return result.stdout

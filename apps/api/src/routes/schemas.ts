@@ -1,21 +1,34 @@
 import { z } from 'zod';
 import { TRIAL_STATES } from '@sweeps/core';
 
-export const SweepParams = z.strictObject({ id: z.string().regex(/^sw_[0-9a-f]{1,32}$/, 'a sweep id like sw_0123abcd…') });
-export const TrialParams = SweepParams.extend({ trialId: z.string().regex(/^tr_[0-9a-f]{1,40}$/, 'a trial id like tr_0123abcd…') });
+export const SweepParams = z.strictObject({
+  id: z.string().regex(/^sw_[0-9a-f]{1,32}$/, 'a sweep id like sw_0123abcd…'),
+});
+export const TrialParams = SweepParams.extend({
+  trialId: z.string().regex(/^tr_[0-9a-f]{1,40}$/, 'a trial id like tr_0123abcd…'),
+});
 
 /** Any JSON object; the sweep spec itself is checked by the domain, which reports every path with its value. */
-export const JsonObjectBody = z.record(z.string(), z.unknown()).describe('A sweep file as JSON (see the README for the format).');
+export const JsonObjectBody = z
+  .record(z.string(), z.unknown())
+  .describe('A sweep file as JSON (see the README for the format).');
 
 export const ListSweepsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z.iso.datetime().optional().describe('Only sweeps created before this time (for paging).'),
+  before: z.iso
+    .datetime()
+    .optional()
+    .describe('Only sweeps created before this time (for paging).'),
 });
 
 export const ListTrialsQuery = z.strictObject({
   state: z.enum(TRIAL_STATES).optional(),
   checkpoint: z.string().max(100).optional(),
-  cursor: z.string().regex(/^tr_[0-9a-f]{1,40}$/).optional().describe('nextCursor of the previous page'),
+  cursor: z
+    .string()
+    .regex(/^tr_[0-9a-f]{1,40}$/)
+    .optional()
+    .describe('nextCursor of the previous page'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 

@@ -1,55 +1,208 @@
 /** /api/v1/sweeps: each route validates, calls one service function, returns. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../services/deps.ts';
-import { bestView, exportView, gridView, sweepsView, sweepView, trialsView, trialView } from '../services/read-service.ts';
-import { cancelSweepEverywhere, extendExistingSweep, previewSweep, retryFailedTrials, submitSweep } from '../services/sweep-service.ts';
-import { ExportQuery, IdempotencyHeaders, JsonObjectBody, ListSweepsQuery, ListTrialsQuery, SweepParams, TrialParams } from './schemas.ts';
+import {
+  bestView,
+  exportView,
+  gridView,
+  sweepsView,
+  sweepView,
+  trialsView,
+  trialView,
+} from '../services/read-service.ts';
+import {
+  cancelSweepEverywhere,
+  extendExistingSweep,
+  previewSweep,
+  retryFailedTrials,
+  submitSweep,
+} from '../services/sweep-service.ts';
+import {
+  ExportQuery,
+  IdempotencyHeaders,
+  JsonObjectBody,
+  ListSweepsQuery,
+  ListTrialsQuery,
+  SweepParams,
+  TrialParams,
+} from './schemas.ts';
 
 const read = { scope: 'read' as const };
 const write = { scope: 'write' as const };
 
 export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.post('/sweeps/preview', { config: read, schema: { tags: ['sweeps'], summary: 'Trial counts, cells and refused values of a sweep file, without creating it', body: JsonObjectBody } },
-      async (req) => previewSweep(deps, req.body));
+    app.post(
+      '/sweeps/preview',
+      {
+        config: read,
+        schema: {
+          tags: ['sweeps'],
+          summary: 'Trial counts, cells and refused values of a sweep file, without creating it',
+          body: JsonObjectBody,
+        },
+      },
+      async (req) => previewSweep(deps, req.body),
+    );
 
-    app.post('/sweeps', { config: write, schema: { tags: ['sweeps'], summary: 'Create a sweep and enqueue its trials', body: JsonObjectBody, headers: IdempotencyHeaders } },
+    app.post(
+      '/sweeps',
+      {
+        config: write,
+        schema: {
+          tags: ['sweeps'],
+          summary: 'Create a sweep and enqueue its trials',
+          body: JsonObjectBody,
+          headers: IdempotencyHeaders,
+        },
+      },
       async (req, reply) => {
         const out = await submitSweep(deps, req.body, req.headers['idempotency-key']);
-        return reply.status(out.created ? 201 : 200).header('location', `/api/v1/sweeps/${out.id}`).send(out);
-      });
+        return reply
+          .status(out.created ? 201 : 200)
+          .header('location', `/api/v1/sweeps/${out.id}`)
+          .send(out);
+      },
+    );
 
-    app.get('/sweeps', { config: read, schema: { tags: ['sweeps'], summary: 'Sweeps, newest first, with trial counts', querystring: ListSweepsQuery } },
-      async (req) => sweepsView(deps, req.query.limit, req.query.before));
+    app.get(
+      '/sweeps',
+      {
+        config: read,
+        schema: {
+          tags: ['sweeps'],
+          summary: 'Sweeps, newest first, with trial counts',
+          querystring: ListSweepsQuery,
+        },
+      },
+      async (req) => sweepsView(deps, req.query.limit, req.query.before),
+    );
 
-    app.get('/sweeps/:id', { config: read, schema: { tags: ['sweeps'], summary: 'A sweep: phase, counts by state, checkpoints, spec', params: SweepParams } },
-      async (req) => sweepView(deps, req.params.id));
+    app.get(
+      '/sweeps/:id',
+      {
+        config: read,
+        schema: {
+          tags: ['sweeps'],
+          summary: 'A sweep: phase, counts by state, checkpoints, spec',
+          params: SweepParams,
+        },
+      },
+      async (req) => sweepView(deps, req.params.id),
+    );
 
-    app.get('/sweeps/:id/trials', { config: read, schema: { tags: ['trials'], summary: 'Trials, filtered by state and checkpoint, paged by cursor', params: SweepParams, querystring: ListTrialsQuery } },
-      async (req) => trialsView(deps, { sweepId: req.params.id, ...req.query }));
+    app.get(
+      '/sweeps/:id/trials',
+      {
+        config: read,
+        schema: {
+          tags: ['trials'],
+          summary: 'Trials, filtered by state and checkpoint, paged by cursor',
+          params: SweepParams,
+          querystring: ListTrialsQuery,
+        },
+      },
+      async (req) => trialsView(deps, { sweepId: req.params.id, ...req.query }),
+    );
 
-    app.get('/sweeps/:id/trials/:trialId', { config: read, schema: { tags: ['trials'], summary: 'A trial with its per-epoch metrics', params: TrialParams } },
-      async (req) => trialView(deps, req.params.id, req.params.trialId));
+    app.get(
+      '/sweeps/:id/trials/:trialId',
+      {
+        config: read,
+        schema: {
+          tags: ['trials'],
+          summary: 'A trial with its per-epoch metrics',
+          params: TrialParams,
+        },
+      },
+      async (req) => trialView(deps, req.params.id, req.params.trialId),
+    );
 
-    app.get('/sweeps/:id/grid', { config: read, schema: { tags: ['results'], summary: 'Per checkpoint and optimizer, the lr x weight-decay matrix of the final metric', params: SweepParams } },
-      async (req) => gridView(deps, req.params.id));
+    app.get(
+      '/sweeps/:id/grid',
+      {
+        config: read,
+        schema: {
+          tags: ['results'],
+          summary: 'Per checkpoint and optimizer, the lr x weight-decay matrix of the final metric',
+          params: SweepParams,
+        },
+      },
+      async (req) => gridView(deps, req.params.id),
+    );
 
-    app.get('/sweeps/:id/best', { config: read, schema: { tags: ['results'], summary: 'Best setting per checkpoint and its gain over the baseline checkpoint', params: SweepParams } },
-      async (req) => bestView(deps, req.params.id));
+    app.get(
+      '/sweeps/:id/best',
+      {
+        config: read,
+        schema: {
+          tags: ['results'],
+          summary: 'Best setting per checkpoint and its gain over the baseline checkpoint',
+          params: SweepParams,
+        },
+      },
+      async (req) => bestView(deps, req.params.id),
+    );
 
-    app.get('/sweeps/:id/export', { config: read, schema: { tags: ['results'], summary: 'The best table or the grid as CSV or Markdown', params: SweepParams, querystring: ExportQuery } },
+    app.get(
+      '/sweeps/:id/export',
+      {
+        config: read,
+        schema: {
+          tags: ['results'],
+          summary: 'The best table or the grid as CSV or Markdown',
+          params: SweepParams,
+          querystring: ExportQuery,
+        },
+      },
       async (req, reply) => {
         const text = await exportView(deps, req.params.id, req.query.table, req.query.format);
-        return reply.type(req.query.format === 'csv' ? 'text/csv; charset=utf-8' : 'text/markdown; charset=utf-8').send(text);
-      });
+        return reply
+          .type(
+            req.query.format === 'csv' ? 'text/csv; charset=utf-8' : 'text/markdown; charset=utf-8',
+          )
+          .send(text);
+      },
+    );
 
-    app.post('/sweeps/:id/cancel', { config: write, schema: { tags: ['sweeps'], summary: 'Cancel queued trials and stop running ones', params: SweepParams } },
-      async (req) => cancelSweepEverywhere(deps, req.params.id));
+    app.post(
+      '/sweeps/:id/cancel',
+      {
+        config: write,
+        schema: {
+          tags: ['sweeps'],
+          summary: 'Cancel queued trials and stop running ones',
+          params: SweepParams,
+        },
+      },
+      async (req) => cancelSweepEverywhere(deps, req.params.id),
+    );
 
-    app.post('/sweeps/:id/retry-failed', { config: write, schema: { tags: ['sweeps'], summary: 'Queue the failed trials again (only those)', params: SweepParams } },
-      async (req) => retryFailedTrials(deps, req.params.id));
+    app.post(
+      '/sweeps/:id/retry-failed',
+      {
+        config: write,
+        schema: {
+          tags: ['sweeps'],
+          summary: 'Queue the failed trials again (only those)',
+          params: SweepParams,
+        },
+      },
+      async (req) => retryFailedTrials(deps, req.params.id),
+    );
 
-    app.post('/sweeps/:id/extend', { config: write, schema: { tags: ['sweeps'], summary: 'Add checkpoints, grid values or seeds; existing cells are not run again', params: SweepParams, body: JsonObjectBody } },
-      async (req) => extendExistingSweep(deps, req.params.id, req.body));
+    app.post(
+      '/sweeps/:id/extend',
+      {
+        config: write,
+        schema: {
+          tags: ['sweeps'],
+          summary: 'Add checkpoints, grid values or seeds; existing cells are not run again',
+          params: SweepParams,
+          body: JsonObjectBody,
+        },
+      },
+      async (req) => extendExistingSweep(deps, req.params.id, req.body),
+    );
   };
 }

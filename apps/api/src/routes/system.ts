@@ -6,18 +6,35 @@ import { workersView } from '../services/read-service.ts';
 
 export function workerRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/workers', { config: { scope: 'read' }, schema: { tags: ['workers'], summary: 'Workers seen recently, their slots and what they run' } },
-      async () => workersView(deps));
+    app.get(
+      '/workers',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['workers'],
+          summary: 'Workers seen recently, their slots and what they run',
+        },
+      },
+      async () => workersView(deps),
+    );
   };
 }
 
 export function opsRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/healthz', { schema: { tags: ['ops'], summary: 'Checks PostgreSQL and Redis' } }, async (_req, reply) => {
-      const h = await health(deps);
-      return reply.status(h.ok ? 200 : 503).send(h);
-    });
-    app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics' } }, async (_req, reply) =>
-      reply.type('text/plain; version=0.0.4').send(await prometheusText(deps)));
+    app.get(
+      '/healthz',
+      { schema: { tags: ['ops'], summary: 'Checks PostgreSQL and Redis' } },
+      async (_req, reply) => {
+        const h = await health(deps);
+        return reply.status(h.ok ? 200 : 503).send(h);
+      },
+    );
+    app.get(
+      '/metrics',
+      { schema: { tags: ['ops'], summary: 'Prometheus metrics' } },
+      async (_req, reply) =>
+        reply.type('text/plain; version=0.0.4').send(await prometheusText(deps)),
+    );
   };
 }

@@ -1,9 +1,27 @@
 /** Reads: sweep status, trials, grid, best-setting table, exports and workers. */
 import {
-  bestTableToCsv, bestTableToMarkdown, buildBestTable, buildGrid, gridToCsv, gridToMarkdown, OPTIMIZERS,
+  bestTableToCsv,
+  bestTableToMarkdown,
+  buildBestTable,
+  buildGrid,
+  gridToCsv,
+  gridToMarkdown,
+  OPTIMIZERS,
   type SweepSpec,
 } from '@sweeps/core';
-import { bestCellResults, countsBySweep, failedGridCells, gridCellResults, emptyCounts, getSweep, getTrial, listSweeps, listTrials, listWorkers, type TrialListFilter } from '@sweeps/db';
+import {
+  bestCellResults,
+  countsBySweep,
+  failedGridCells,
+  gridCellResults,
+  emptyCounts,
+  getSweep,
+  getTrial,
+  listSweeps,
+  listTrials,
+  listWorkers,
+  type TrialListFilter,
+} from '@sweeps/db';
 import type { ApiDeps } from './deps.ts';
 
 /** queued: nothing started; running; finished: every trial has a final state; cancelled. */
@@ -18,24 +36,49 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
   const counts = (await countsBySweep(deps.db, [sweepId])).get(sweepId) ?? emptyCounts();
   return {
-    id: sweep.id, name: sweep.name, status: sweep.status, phase: sweepPhase(sweep.status, counts),
-    metric: { name: sweep.metricName, goal: sweep.metricGoal }, trainer: sweep.trainerKind, createdAt: sweep.createdAt.toISOString(),
-    counts, checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })), spec: sweep.spec,
+    id: sweep.id,
+    name: sweep.name,
+    status: sweep.status,
+    phase: sweepPhase(sweep.status, counts),
+    metric: { name: sweep.metricName, goal: sweep.metricGoal },
+    trainer: sweep.trainerKind,
+    createdAt: sweep.createdAt.toISOString(),
+    counts,
+    checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
+    spec: sweep.spec,
   };
 }
 
 export async function sweepsView(deps: ApiDeps, limit: number, before?: string) {
   const rows = await listSweeps(deps.db, limit, before ? new Date(before) : undefined);
-  return { sweeps: rows.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), phase: sweepPhase(s.status, s.counts) })) };
+  return {
+    sweeps: rows.map((s) => ({
+      ...s,
+      createdAt: s.createdAt.toISOString(),
+      phase: sweepPhase(s.status, s.counts),
+    })),
+  };
 }
 
 type TrialRow = Awaited<ReturnType<typeof listTrials>>['trials'][number];
 
 function trialSummary(t: TrialRow) {
   return {
-    id: t.id, checkpoint: t.checkpoint.name, optimizer: t.optimizer, params: (t.config as { params: unknown }).params, seed: t.seed,
-    configHash: t.configHash, state: t.state, attempts: t.attempts, worker: t.workerId, finalMetric: t.finalMetric, error: t.error,
-    backend: t.backend, device: t.device, startedAt: t.startedAt?.toISOString() ?? null, finishedAt: t.finishedAt?.toISOString() ?? null,
+    id: t.id,
+    checkpoint: t.checkpoint.name,
+    optimizer: t.optimizer,
+    params: (t.config as { params: unknown }).params,
+    seed: t.seed,
+    configHash: t.configHash,
+    state: t.state,
+    attempts: t.attempts,
+    worker: t.workerId,
+    finalMetric: t.finalMetric,
+    error: t.error,
+    backend: t.backend,
+    device: t.device,
+    startedAt: t.startedAt?.toISOString() ?? null,
+    finishedAt: t.finishedAt?.toISOString() ?? null,
   };
 }
 
@@ -48,10 +91,16 @@ export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
 export async function trialView(deps: ApiDeps, sweepId: string, trialId: string) {
   const t = await getTrial(deps.db, sweepId, trialId);
   const epochs = new Map<number, Record<string, number>>();
-  for (const m of t.metrics) epochs.set(m.epoch, { ...(epochs.get(m.epoch) ?? {}), [m.name]: m.value });
+  for (const m of t.metrics)
+    epochs.set(m.epoch, { ...(epochs.get(m.epoch) ?? {}), [m.name]: m.value });
   return {
-    ...trialSummary(t), checkpointUri: t.checkpoint.uri, finalMetrics: t.finalMetrics, outputTail: t.outputTail,
-    epochs: [...epochs.entries()].sort((a, b) => a[0] - b[0]).map(([epoch, values]) => ({ epoch, ...values })),
+    ...trialSummary(t),
+    checkpointUri: t.checkpoint.uri,
+    finalMetrics: t.finalMetrics,
+    outputTail: t.outputTail,
+    epochs: [...epochs.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([epoch, values]) => ({ epoch, ...values })),
   };
 }
 
@@ -64,24 +113,45 @@ function gridAxes(spec: SweepSpec) {
 
 export async function gridView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
-  const [results, failures] = await Promise.all([gridCellResults(deps.db, sweepId, sweep.metricGoal), failedGridCells(deps.db, sweepId)]);
-  const matrices = buildGrid(sweep.checkpoints, gridAxes(sweep.spec), results, sweep.metricGoal, failures);
+  const [results, failures] = await Promise.all([
+    gridCellResults(deps.db, sweepId, sweep.metricGoal),
+    failedGridCells(deps.db, sweepId),
+  ]);
+  const matrices = buildGrid(
+    sweep.checkpoints,
+    gridAxes(sweep.spec),
+    results,
+    sweep.metricGoal,
+    failures,
+  );
   return { metric: sweep.metricName, goal: sweep.metricGoal, matrices };
 }
 
 export async function bestView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
-  return buildBestTable(sweep.checkpoints, await bestCellResults(deps.db, sweepId, sweep.metricGoal), sweep.metricName, sweep.metricGoal);
+  return buildBestTable(
+    sweep.checkpoints,
+    await bestCellResults(deps.db, sweepId, sweep.metricGoal),
+    sweep.metricName,
+    sweep.metricGoal,
+  );
 }
 
 /** The best table or the grid as CSV or Markdown text. */
-export async function exportView(deps: ApiDeps, sweepId: string, table: 'best' | 'grid', format: 'csv' | 'md'): Promise<string> {
+export async function exportView(
+  deps: ApiDeps,
+  sweepId: string,
+  table: 'best' | 'grid',
+  format: 'csv' | 'md',
+): Promise<string> {
   if (table === 'best') {
     const best = await bestView(deps, sweepId);
     return format === 'csv' ? bestTableToCsv(best) : bestTableToMarkdown(best);
   }
   const grid = await gridView(deps, sweepId);
-  return format === 'csv' ? gridToCsv(grid.matrices, grid.metric) : gridToMarkdown(grid.matrices, grid.metric);
+  return format === 'csv'
+    ? gridToCsv(grid.matrices, grid.metric)
+    : gridToMarkdown(grid.matrices, grid.metric);
 }
 
 export async function workersView(deps: ApiDeps) {
@@ -89,10 +159,23 @@ export async function workersView(deps: ApiDeps) {
   const now = Date.now();
   return {
     workers: workers.map((w) => ({
-      id: w.id, host: w.host, slots: w.slots, devices: w.devices, pid: w.pid, startedAt: w.startedAt.toISOString(),
+      id: w.id,
+      host: w.host,
+      slots: w.slots,
+      devices: w.devices,
+      pid: w.pid,
+      startedAt: w.startedAt.toISOString(),
       lastHeartbeatAt: w.lastHeartbeatAt.toISOString(),
-      status: w.stoppedAt ? 'stopped' : now - w.lastHeartbeatAt.getTime() > deps.workerStaleMs ? 'silent' : 'alive',
-      running: w.running.map((t) => ({ trialId: t.id, sweepId: t.sweepId, startedAt: t.startedAt?.toISOString() ?? null })),
+      status: w.stoppedAt
+        ? 'stopped'
+        : now - w.lastHeartbeatAt.getTime() > deps.workerStaleMs
+          ? 'silent'
+          : 'alive',
+      running: w.running.map((t) => ({
+        trialId: t.id,
+        sweepId: t.sweepId,
+        startedAt: t.startedAt?.toISOString() ?? null,
+      })),
     })),
   };
 }

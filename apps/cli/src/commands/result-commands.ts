@@ -1,63 +1,233 @@
 /** grid, best, export, trials, trial, workers. */
 import { writeFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { metric, table } from '../format.ts';
 import type { CliEnv } from '../env.ts';
 import { clientFor, out } from './context.ts';
 
-interface Cell { mean: number; std: number | null; n: number }
-interface Grid { metric: string; matrices: Array<{ checkpoint: string; optimizer: string; lrs: number[]; weightDecays: number[]; values: Array<Array<Cell | null>>; failed: number[][] }> }
-interface Best { metric: string; baseline: string | null; rows: Array<{ checkpoint: string; baseline: boolean; status: string; gain: number | null; best: (Cell & { optimizer: string; params: Record<string, number> }) | null }> }
+interface Cell {
+  mean: number;
+  std: number | null;
+  n: number;
+}
+interface Grid {
+  metric: string;
+  matrices: Array<{
+    checkpoint: string;
+    optimizer: string;
+    lrs: number[];
+    weightDecays: number[];
+    values: Array<Array<Cell | null>>;
+    failed: number[][];
+  }>;
+}
+interface Best {
+  metric: string;
+  baseline: string | null;
+  rows: Array<{
+    checkpoint: string;
+    baseline: boolean;
+    status: string;
+    gain: number | null;
+    best: (Cell & { optimizer: string; params: Record<string, number> }) | null;
+  }>;
+}
 
 export function addResultCommands(program: Command, env: CliEnv): void {
-  program.command('grid <sweep>').description('per checkpoint and optimizer, the lr x weight-decay matrix of the final metric')
+  program
+    .command('grid <sweep>')
+    .description('per checkpoint and optimizer, the lr x weight-decay matrix of the final metric')
     .action(async (id: string, _o, cmd: Command) => {
-      const g = await clientFor(cmd, env).request<Grid>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/grid`);
+      const g = await clientFor(cmd, env).request<Grid>(
+        'GET',
+        `/api/v1/sweeps/${encodeURIComponent(id)}/grid`,
+      );
       for (const m of g.matrices) {
         out(`\n${m.checkpoint} · ${m.optimizer} · ${g.metric} (rows: lr, columns: weight decay)`);
-        out(table(['lr \\ wd', ...m.weightDecays.map(String)], m.lrs.map((lr, i) => [lr, ...m.values[i]!.map((v, j) => (v ? metric(v.mean) : m.failed[i]![j]! > 0 ? 'failed' : '-'))])));
+        out(
+          table(
+            ['lr \\ wd', ...m.weightDecays.map(String)],
+            m.lrs.map((lr, i) => [
+              lr,
+              ...m.values[i]!.map((v, j) =>
+                v ? metric(v.mean) : m.failed[i]![j]! > 0 ? 'failed' : '-',
+              ),
+            ]),
+          ),
+        );
       }
     });
 
-  program.command('best <sweep>').description('best setting per checkpoint, with the gain over the baseline')
+  program
+    .command('best <sweep>')
+    .description('best setting per checkpoint, with the gain over the baseline')
     .action(async (id: string, _o, cmd: Command) => {
-      const b = await clientFor(cmd, env).request<Best>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/best`);
-      out(table(['checkpoint', 'optimizer', 'lr', 'wd', b.metric, '± (seeds)', b.baseline ? `gain vs ${b.baseline}` : 'gain'], b.rows.map((r) => r.best
-        ? [r.baseline ? `${r.checkpoint} (baseline)` : r.checkpoint, r.best.optimizer, r.best.params.lr, r.best.params.weight_decay, metric(r.best.mean), r.best.std === null ? `(${r.best.n})` : `${metric(r.best.std)} (${r.best.n})`, r.baseline ? '' : r.gain === null ? '-' : `${r.gain >= 0 ? '+' : ''}${r.gain.toFixed(4)}`]
-        : [r.checkpoint, 'nothing succeeded yet', '', '', '', '', ''])));
+      const b = await clientFor(cmd, env).request<Best>(
+        'GET',
+        `/api/v1/sweeps/${encodeURIComponent(id)}/best`,
+      );
+      out(
+        table(
+          [
+            'checkpoint',
+            'optimizer',
+            'lr',
+            'wd',
+            b.metric,
+            '± (seeds)',
+            b.baseline ? `gain vs ${b.baseline}` : 'gain',
+          ],
+          b.rows.map((r) =>
+            r.best
+              ? [
+                  r.baseline ? `${r.checkpoint} (baseline)` : r.checkpoint,
+                  r.best.optimizer,
+                  r.best.params.lr,
+                  r.best.params.weight_decay,
+                  metric(r.best.mean),
+                  r.best.std === null ? `(${r.best.n})` : `${metric(r.best.std)} (${r.best.n})`,
+                  r.baseline
+                    ? ''
+                    : r.gain === null
+                      ? '-'
+                      : `${r.gain >= 0 ? '+' : ''}${r.gain.toFixed(4)}`,
+                ]
+              : [r.checkpoint, 'nothing succeeded yet', '', '', '', '', ''],
+          ),
+        ),
+      );
     });
 
-  program.command('export <sweep>').description('the best table or the grid as CSV or Markdown')
+  program
+    .command('export <sweep>')
+    .description('the best table or the grid as CSV or Markdown')
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'md']).default('md'))
-    .addOption(new Option('--table <table>', 'which table').choices(['best', 'grid']).default('best'))
+    .addOption(
+      new Option('--table <table>', 'which table').choices(['best', 'grid']).default('best'),
+    )
     .option('--out <file>', 'write to a file instead of stdout')
-    .action(async (id: string, o: { format: string; table: string; out?: string }, cmd: Command) => {
-      const text = await clientFor(cmd, env).raw('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/export?format=${o.format}&table=${o.table}`);
-      if (o.out) { await writeFile(o.out, text); out(`Wrote ${o.out}`); } else out(text);
-    });
+    .action(
+      async (id: string, o: { format: string; table: string; out?: string }, cmd: Command) => {
+        const text = await clientFor(cmd, env).raw(
+          'GET',
+          `/api/v1/sweeps/${encodeURIComponent(id)}/export?format=${o.format}&table=${o.table}`,
+        );
+        if (o.out) {
+          await writeFile(o.out, text);
+          out(`Wrote ${o.out}`);
+        } else out(text);
+      },
+    );
 
-  program.command('trials <sweep>').description('trials of a sweep')
-    .option('--state <state>', 'queued, running, succeeded, failed or cancelled').option('--checkpoint <name>', 'only this checkpoint').option('--limit <n>', 'page size', '100').option('--cursor <id>', 'next page')
-    .action(async (id: string, o: { state?: string; checkpoint?: string; limit: string; cursor?: string }, cmd: Command) => {
-      const q = new URLSearchParams({ limit: o.limit, ...(o.state ? { state: o.state } : {}), ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) });
-      const r = await clientFor(cmd, env).request<{ trials: Array<Record<string, any>>; nextCursor: string | null }>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/trials?${q}`);
-      out(table(['trial', 'checkpoint', 'optimizer', 'params', 'seed', 'state', 'final', 'worker', 'error'], r.trials.map((t) => [t.id, t.checkpoint, t.optimizer, Object.entries(t.params).map(([k, v]) => `${k}=${v}`).join(' '), t.seed, t.state, metric(t.finalMetric), t.worker, (t.error ?? '').split('\n')[0].slice(0, 60)])));
-      if (r.nextCursor) out(`More: --cursor ${r.nextCursor}`);
-    });
+  program
+    .command('trials <sweep>')
+    .description('trials of a sweep')
+    .option('--state <state>', 'queued, running, succeeded, failed or cancelled')
+    .option('--checkpoint <name>', 'only this checkpoint')
+    .option('--limit <n>', 'page size', '100')
+    .option('--cursor <id>', 'next page')
+    .action(
+      async (
+        id: string,
+        o: { state?: string; checkpoint?: string; limit: string; cursor?: string },
+        cmd: Command,
+      ) => {
+        const q = new URLSearchParams({
+          limit: o.limit,
+          ...(o.state ? { state: o.state } : {}),
+          ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
+          ...(o.cursor ? { cursor: o.cursor } : {}),
+        });
+        const r = await clientFor(cmd, env).request<{
+          trials: Array<Record<string, any>>;
+          nextCursor: string | null;
+        }>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/trials?${q}`);
+        out(
+          table(
+            [
+              'trial',
+              'checkpoint',
+              'optimizer',
+              'params',
+              'seed',
+              'state',
+              'final',
+              'worker',
+              'error',
+            ],
+            r.trials.map((t) => [
+              t.id,
+              t.checkpoint,
+              t.optimizer,
+              Object.entries(t.params)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' '),
+              t.seed,
+              t.state,
+              metric(t.finalMetric),
+              t.worker,
+              (t.error ?? '').split('\n')[0].slice(0, 60),
+            ]),
+          ),
+        );
+        if (r.nextCursor) out(`More: --cursor ${r.nextCursor}`);
+      },
+    );
 
-  program.command('trial <sweep> <trial>').description('one trial with its per-epoch metrics')
+  program
+    .command('trial <sweep> <trial>')
+    .description('one trial with its per-epoch metrics')
     .action(async (id: string, trial: string, _o, cmd: Command) => {
-      const t = await clientFor(cmd, env).request<Record<string, any>>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/trials/${encodeURIComponent(trial)}`);
-      out(`${t.id}: ${t.state} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`);
-      const names = [...new Set((t.epochs as Array<Record<string, number>>).flatMap((e) => Object.keys(e).filter((k) => k !== 'epoch')))];
-      if (names.length) out(table(['epoch', ...names], t.epochs.map((e: Record<string, number>) => [e.epoch, ...names.map((n) => metric(e[n]))])));
+      const t = await clientFor(cmd, env).request<Record<string, any>>(
+        'GET',
+        `/api/v1/sweeps/${encodeURIComponent(id)}/trials/${encodeURIComponent(trial)}`,
+      );
+      out(
+        `${t.id}: ${t.state} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
+      );
+      const names = [
+        ...new Set(
+          (t.epochs as Array<Record<string, number>>).flatMap((e) =>
+            Object.keys(e).filter((k) => k !== 'epoch'),
+          ),
+        ),
+      ];
+      if (names.length)
+        out(
+          table(
+            ['epoch', ...names],
+            t.epochs.map((e: Record<string, number>) => [
+              e.epoch,
+              ...names.map((n) => metric(e[n])),
+            ]),
+          ),
+        );
       if (t.error) out(`Error: ${t.error}`);
       if (t.outputTail && t.state === 'failed') out(`Last output:\n${t.outputTail}`);
     });
 
-  program.command('workers').description('workers, their slots and what they run')
+  program
+    .command('workers')
+    .description('workers, their slots and what they run')
     .action(async (_o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ workers: Array<Record<string, any>> }>('GET', '/api/v1/workers');
-      out(r.workers.length ? table(['worker', 'host', 'slots', 'status', 'running', 'last heartbeat'], r.workers.map((w) => [w.id, w.host, w.slots, w.status, w.running.map((t: { trialId: string }) => t.trialId).join(' ') || '-', w.lastHeartbeatAt])) : 'No workers seen recently. Start one with `npm run worker`.');
+      const r = await clientFor(cmd, env).request<{ workers: Array<Record<string, any>> }>(
+        'GET',
+        '/api/v1/workers',
+      );
+      out(
+        r.workers.length
+          ? table(
+              ['worker', 'host', 'slots', 'status', 'running', 'last heartbeat'],
+              r.workers.map((w) => [
+                w.id,
+                w.host,
+                w.slots,
+                w.status,
+                w.running.map((t: { trialId: string }) => t.trialId).join(' ') || '-',
+                w.lastHeartbeatAt,
+              ]),
+            )
+          : 'No workers seen recently. Start one with `npm run worker`.',
+      );
     });
 }

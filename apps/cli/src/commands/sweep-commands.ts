@@ -6,69 +6,173 @@ import { readSpecFile } from '../read-spec.ts';
 import type { CliEnv } from '../env.ts';
 import { clientFor, out } from './context.ts';
 
-interface Preview { name: string; trialsPerCheckpoint: number; totalTrials: number; checkpoints: Array<{ name: string; baseline: boolean; trials: number }>; cells: Array<{ optimizer: string; params: Record<string, unknown>; configHash: string }>; refused: Array<{ path: string; reason: string }> }
-export interface SweepView { id: string; name: string; phase: string; counts: Record<string, number>; metric: { name: string } }
+interface Preview {
+  name: string;
+  trialsPerCheckpoint: number;
+  totalTrials: number;
+  checkpoints: Array<{ name: string; baseline: boolean; trials: number }>;
+  cells: Array<{ optimizer: string; params: Record<string, unknown>; configHash: string }>;
+  refused: Array<{ path: string; reason: string }>;
+}
+export interface SweepView {
+  id: string;
+  name: string;
+  phase: string;
+  counts: Record<string, number>;
+  metric: { name: string };
+}
 
 export function addSweepCommands(program: Command, env: CliEnv): void {
-  program.command('preview <file>').description('show the trials a sweep file would create, without creating them')
+  program
+    .command('preview <file>')
+    .description('show the trials a sweep file would create, without creating them')
     .action(async (file: string, _o, cmd: Command) => {
-      const p = await clientFor(cmd, env).request<Preview>('POST', '/api/v1/sweeps/preview', await readSpecFile(file));
-      out(`${p.name}: ${p.cells.length} cells x ${p.checkpoints.length} checkpoints = ${p.totalTrials} trials (${p.trialsPerCheckpoint} per checkpoint)`);
-      out(table(['checkpoint', 'trials'], p.checkpoints.map((c) => [c.baseline ? `${c.name} (baseline)` : c.name, c.trials])));
-      out(table(['#', 'optimizer', 'params', 'hash'], p.cells.map((c, i) => [i + 1, c.optimizer, Object.entries(c.params).map(([k, v]) => `${k}=${v}`).join(' '), c.configHash])));
-      out(p.refused.length ? `Refused:\n${p.refused.map((r) => `  ${r.path}: ${r.reason}`).join('\n')}` : 'Nothing refused.');
+      const p = await clientFor(cmd, env).request<Preview>(
+        'POST',
+        '/api/v1/sweeps/preview',
+        await readSpecFile(file),
+      );
+      out(
+        `${p.name}: ${p.cells.length} cells x ${p.checkpoints.length} checkpoints = ${p.totalTrials} trials (${p.trialsPerCheckpoint} per checkpoint)`,
+      );
+      out(
+        table(
+          ['checkpoint', 'trials'],
+          p.checkpoints.map((c) => [c.baseline ? `${c.name} (baseline)` : c.name, c.trials]),
+        ),
+      );
+      out(
+        table(
+          ['#', 'optimizer', 'params', 'hash'],
+          p.cells.map((c, i) => [
+            i + 1,
+            c.optimizer,
+            Object.entries(c.params)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+            c.configHash,
+          ]),
+        ),
+      );
+      out(
+        p.refused.length
+          ? `Refused:\n${p.refused.map((r) => `  ${r.path}: ${r.reason}`).join('\n')}`
+          : 'Nothing refused.',
+      );
     });
 
-  program.command('submit <file>').description('create a sweep from a YAML or JSON file and queue its trials')
+  program
+    .command('submit <file>')
+    .description('create a sweep from a YAML or JSON file and queue its trials')
     .option('--idempotency-key <key>', 'submitting again with the same key returns the same sweep')
     .action(async (file: string, o: { idempotencyKey?: string }, cmd: Command) => {
-      const headers: Record<string, string> = o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {};
-      const s = await clientFor(cmd, env).request<{ id: string; created: boolean; totalTrials: number; name: string }>('POST', '/api/v1/sweeps', await readSpecFile(file), headers);
-      out(`${s.created ? 'Created' : 'Already submitted:'} sweep ${s.name} with ${s.totalTrials} trials.`);
+      const headers: Record<string, string> = o.idempotencyKey
+        ? { 'idempotency-key': o.idempotencyKey }
+        : {};
+      const s = await clientFor(cmd, env).request<{
+        id: string;
+        created: boolean;
+        totalTrials: number;
+        name: string;
+      }>('POST', '/api/v1/sweeps', await readSpecFile(file), headers);
+      out(
+        `${s.created ? 'Created' : 'Already submitted:'} sweep ${s.name} with ${s.totalTrials} trials.`,
+      );
       out(`Watch it: sweeps status ${s.id} --watch`);
       out(s.id);
     });
 
-  program.command('list').description('recent sweeps').option('--limit <n>', 'how many', '20')
+  program
+    .command('list')
+    .description('recent sweeps')
+    .option('--limit <n>', 'how many', '20')
     .action(async (o: { limit: string }, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ sweeps: Array<SweepView & { createdAt: string }> }>('GET', `/api/v1/sweeps?limit=${encodeURIComponent(o.limit)}`);
-      out(r.sweeps.length ? table(['id', 'name', 'phase', 'trials', 'created'], r.sweeps.map((s) => [s.id, s.name, s.phase, counts(s.counts), s.createdAt])) : 'No sweeps yet. Create one with `sweeps submit <file>`.');
+      const r = await clientFor(cmd, env).request<{
+        sweeps: Array<SweepView & { createdAt: string }>;
+      }>('GET', `/api/v1/sweeps?limit=${encodeURIComponent(o.limit)}`);
+      out(
+        r.sweeps.length
+          ? table(
+              ['id', 'name', 'phase', 'trials', 'created'],
+              r.sweeps.map((s) => [s.id, s.name, s.phase, counts(s.counts), s.createdAt]),
+            )
+          : 'No sweeps yet. Create one with `sweeps submit <file>`.',
+      );
     });
 
-  program.command('status <sweep>').description('counts by state; --watch follows it with a progress bar until it finishes')
+  program
+    .command('status <sweep>')
+    .description('counts by state; --watch follows it with a progress bar until it finishes')
     .option('--watch', 'refresh every 2 s until every trial has finished')
     .action(async (id: string, o: { watch?: boolean }, cmd: Command) => {
       const client = clientFor(cmd, env);
-      const get = () => client.request<SweepView>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}`);
+      const get = () =>
+        client.request<SweepView>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}`);
       let s = await get();
-      if (!o.watch) { out(`${s.name} (${s.id}): ${s.phase}\n${counts(s.counts)}`); return; }
+      if (!o.watch) {
+        out(`${s.name} (${s.id}): ${s.phase}\n${counts(s.counts)}`);
+        return;
+      }
       await watch(s, get);
       s = await get();
-      out(`${s.name}: ${s.phase} — ${counts(s.counts)}\nResults: sweeps best ${s.id}  ·  sweeps grid ${s.id}`);
+      out(
+        `${s.name}: ${s.phase} — ${counts(s.counts)}\nResults: sweeps best ${s.id}  ·  sweeps grid ${s.id}`,
+      );
     });
 
-  program.command('cancel <sweep>').description('cancel queued trials and stop running ones')
+  program
+    .command('cancel <sweep>')
+    .description('cancel queued trials and stop running ones')
     .action(async (id: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ cancelledQueued: number; stoppedRunning: number }>('POST', `/api/v1/sweeps/${encodeURIComponent(id)}/cancel`);
-      out(`Cancelled ${r.cancelledQueued} queued trial(s) and stopped ${r.stoppedRunning} running one(s).`);
+      const r = await clientFor(cmd, env).request<{
+        cancelledQueued: number;
+        stoppedRunning: number;
+      }>('POST', `/api/v1/sweeps/${encodeURIComponent(id)}/cancel`);
+      out(
+        `Cancelled ${r.cancelledQueued} queued trial(s) and stopped ${r.stoppedRunning} running one(s).`,
+      );
     });
 
-  program.command('retry-failed <sweep>').description('queue the failed trials of a sweep again')
+  program
+    .command('retry-failed <sweep>')
+    .description('queue the failed trials of a sweep again')
     .action(async (id: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ requeued: number }>('POST', `/api/v1/sweeps/${encodeURIComponent(id)}/retry-failed`);
-      out(r.requeued ? `Queued ${r.requeued} failed trial(s) again.` : 'No failed trials to retry.');
+      const r = await clientFor(cmd, env).request<{ requeued: number }>(
+        'POST',
+        `/api/v1/sweeps/${encodeURIComponent(id)}/retry-failed`,
+      );
+      out(
+        r.requeued ? `Queued ${r.requeued} failed trial(s) again.` : 'No failed trials to retry.',
+      );
     });
 
-  program.command('extend <sweep> <file>').description('add checkpoints, grid values or seeds (a file with checkpoints/space/seeds); old cells are not re-run')
+  program
+    .command('extend <sweep> <file>')
+    .description(
+      'add checkpoints, grid values or seeds (a file with checkpoints/space/seeds); old cells are not re-run',
+    )
     .action(async (id: string, file: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ addedTrials: number; totalTrials: number }>('POST', `/api/v1/sweeps/${encodeURIComponent(id)}/extend`, await readSpecFile(file));
+      const r = await clientFor(cmd, env).request<{ addedTrials: number; totalTrials: number }>(
+        'POST',
+        `/api/v1/sweeps/${encodeURIComponent(id)}/extend`,
+        await readSpecFile(file),
+      );
       out(`Added ${r.addedTrials} trial(s); the sweep now has ${r.totalTrials}.`);
     });
 }
 
 export async function watch(first: SweepView, get: () => Promise<SweepView>): Promise<void> {
-  const done = (c: Record<string, number>) => (c.succeeded ?? 0) + (c.failed ?? 0) + (c.cancelled ?? 0);
-  const bar = new SingleBar({ format: `${first.name} [{bar}] {value}/{total} trials · {states}`, hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 }, Presets.shades_classic);
+  const done = (c: Record<string, number>) =>
+    (c.succeeded ?? 0) + (c.failed ?? 0) + (c.cancelled ?? 0);
+  const bar = new SingleBar(
+    {
+      format: `${first.name} [{bar}] {value}/{total} trials · {states}`,
+      hideCursor: true,
+      noTTYOutput: true,
+      notTTYSchedule: 5000,
+    },
+    Presets.shades_classic,
+  );
   bar.start(first.counts.total ?? 0, done(first.counts), { states: counts(first.counts) });
   let s = first;
   while (s.phase === 'queued' || s.phase === 'running') {

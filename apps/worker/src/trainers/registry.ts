@@ -19,7 +19,10 @@ export class TrainerRegistry {
     const found = this.trainers.get(kind);
     if (found) return found;
     if (kind === 'tfjs') return this.loadTfjs();
-    throw new PermanentTrialError(`this worker has no trainer "${kind}" (it has: ${[...this.trainers.keys()].join(', ')})`, 'invalid');
+    throw new PermanentTrialError(
+      `this worker has no trainer "${kind}" (it has: ${[...this.trainers.keys()].join(', ')})`,
+      'invalid',
+    );
   }
 
   private async loadTfjs(): Promise<Trainer> {
@@ -28,9 +31,13 @@ export class TrainerRegistry {
       const specifier = '@sweeps/trainer-tfjs'; // resolved at run time: GPU-less builds may leave it out
       mod = (await import(specifier)) as typeof mod;
     } catch (err) {
-      throw new PermanentTrialError(`the TF.js trainer could not be loaded: ${(err as Error).message}`, 'invalid');
+      throw new PermanentTrialError(
+        `the TF.js trainer could not be loaded: ${(err as Error).message}`,
+        'invalid',
+      );
     }
-    if (!mod.createTfjsTrainer) throw new PermanentTrialError('the TF.js trainer is not available in this build', 'invalid');
+    if (!mod.createTfjsTrainer)
+      throw new PermanentTrialError('the TF.js trainer is not available in this build', 'invalid');
     const trainer = mod.createTfjsTrainer();
     this.add(trainer);
     return trainer;

@@ -19,7 +19,9 @@ export interface PycocoExpected {
 }
 
 export function listCases(prefix = ''): string[] {
-  return readdirSync(FIXTURES).filter((name) => name.startsWith(prefix)).sort();
+  return readdirSync(FIXTURES)
+    .filter((name) => name.startsWith(prefix))
+    .sort();
 }
 
 export function loadCase(name: string): { gt: CocoGroundTruth; dts: CocoDetection[] } {
@@ -45,6 +47,8 @@ export function sumOverSecondAxis(data: Float64Array, shape: number[]): number[]
   const [T, R] = [shape[0]!, shape[1]!];
   const rest = data.length / (T * R);
   const out = new Array<number>(T * rest).fill(0);
-  for (let t = 0; t < T; t++) for (let r = 0; r < R; r++) for (let i = 0; i < rest; i++) out[t * rest + i]! += data[(t * R + r) * rest + i]!;
+  for (let t = 0; t < T; t++)
+    for (let r = 0; r < R; r++)
+      for (let i = 0; i < rest; i++) out[t * rest + i]! += data[(t * R + r) * rest + i]!;
   return out;
 }

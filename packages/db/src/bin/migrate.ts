@@ -6,7 +6,11 @@ const { DATABASE_URL } = readDbEnv();
 try {
   const applied = await applyMigrations(DATABASE_URL);
   const where = DATABASE_URL.replace(/\/\/[^@]*@/, '//');
-  console.log(applied.length ? `Applied ${applied.length} migration(s) to ${where}: ${applied.join(', ')}` : `Database ${where} is up to date.`);
+  console.log(
+    applied.length
+      ? `Applied ${applied.length} migration(s) to ${where}: ${applied.join(', ')}`
+      : `Database ${where} is up to date.`,
+  );
 } catch (err) {
   console.error(`Could not migrate the database: ${(err as Error).message}`);
   process.exitCode = 1;

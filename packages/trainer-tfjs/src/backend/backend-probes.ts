@@ -42,21 +42,31 @@ async function importOptional(name: string): Promise<unknown> {
 }
 
 async function activate(tfjsBackend: string): Promise<void> {
-  if (!(await tf.setBackend(tfjsBackend))) throw new Error(`tf.setBackend('${tfjsBackend}') failed`);
+  if (!(await tf.setBackend(tfjsBackend)))
+    throw new Error(`tf.setBackend('${tfjsBackend}') failed`);
 }
 
 const tensorflowGpu: Probe = async (options) => {
   await importOptional('@tensorflow/tfjs-node-gpu');
   await activate('tensorflow');
-  const details: SelectedBackend['details'] = { package: '@tensorflow/tfjs-node-gpu', tfjs: tf.version_core };
+  const details: SelectedBackend['details'] = {
+    package: '@tensorflow/tfjs-node-gpu',
+    tfjs: tf.version_core,
+  };
   if (options.visibleDevices !== undefined) details['visibleDevices'] = options.visibleDevices;
   const device = `libtensorflow CUDA${options.visibleDevices === undefined ? '' : ` (GPUs ${options.visibleDevices})`}`;
   return { name: 'tensorflow', tfjsBackend: 'tensorflow', device, details };
 };
 
 const webgpu: Probe = async (options) => {
-  const adapter = await setupWebGpu({ allowFallbackAdapter: options.allowFallbackAdapter === true });
-  const words = [adapter.vendor, adapter.architecture, adapter.description || adapter.device].filter((w) => w !== '');
+  const adapter = await setupWebGpu({
+    allowFallbackAdapter: options.allowFallbackAdapter === true,
+  });
+  const words = [
+    adapter.vendor,
+    adapter.architecture,
+    adapter.description || adapter.device,
+  ].filter((w) => w !== '');
   return {
     name: 'webgpu',
     tfjsBackend: 'webgpu',
@@ -68,7 +78,12 @@ const webgpu: Probe = async (options) => {
 const tensorflowCpu: Probe = async () => {
   await importOptional('@tensorflow/tfjs-node');
   await activate('tensorflow');
-  return { name: 'tensorflow-cpu', tfjsBackend: 'tensorflow', device: `libtensorflow CPU, ${cpuModel()}`, details: { package: '@tensorflow/tfjs-node' } };
+  return {
+    name: 'tensorflow-cpu',
+    tfjsBackend: 'tensorflow',
+    device: `libtensorflow CPU, ${cpuModel()}`,
+    details: { package: '@tensorflow/tfjs-node' },
+  };
 };
 
 const wasm: Probe = async () => {
@@ -85,7 +100,12 @@ const wasm: Probe = async () => {
 
 const cpu: Probe = async () => {
   await activate('cpu');
-  return { name: 'cpu', tfjsBackend: 'cpu', device: `tfjs cpu backend (plain JavaScript), ${cpuModel()}`, details: { cpu: cpuModel() } };
+  return {
+    name: 'cpu',
+    tfjsBackend: 'cpu',
+    device: `tfjs cpu backend (plain JavaScript), ${cpuModel()}`,
+    details: { cpu: cpuModel() },
+  };
 };
 
 /** How each backend is tried. */

@@ -16,11 +16,17 @@ export type LavapipeEnv = { ok: true; env: Record<string, string> } | { ok: fals
 export function lavapipeEnv(dir = lavapipeDir): LavapipeEnv {
   const icd = join(dir, 'lvp_icd.json');
   if (!existsSync(icd)) {
-    return { ok: false, reason: `no lavapipe at ${dir}: run packages/trainer-tfjs/scripts/setup-lavapipe.sh (Debian, Mesa >= 23)` };
+    return {
+      ok: false,
+      reason: `no lavapipe at ${dir}: run packages/trainer-tfjs/scripts/setup-lavapipe.sh (Debian, Mesa >= 23)`,
+    };
   }
   const library = /"library_path":\s*"([^"]+)"/.exec(readFileSync(icd, 'utf8'))?.[1];
   if (library === undefined || !existsSync(library)) {
-    return { ok: false, reason: `${icd} names a driver library that is missing: rerun scripts/setup-lavapipe.sh` };
+    return {
+      ok: false,
+      reason: `${icd} names a driver library that is missing: rerun scripts/setup-lavapipe.sh`,
+    };
   }
   return {
     ok: true,

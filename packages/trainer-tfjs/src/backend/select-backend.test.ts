@@ -3,16 +3,30 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { BackendName, SelectedBackend } from './backend-probes.ts';
-import { automaticOrder, BackendUnavailableError, parseBackendName, selectBackend } from './select-backend.ts';
+import {
+  automaticOrder,
+  BackendUnavailableError,
+  parseBackendName,
+  selectBackend,
+} from './select-backend.ts';
 
 /** Probes that record the order they were tried in and succeed only for `working`. */
-function fakeProbes(working: BackendName[], tried: BackendName[]): Record<BackendName, () => Promise<SelectedBackend>> {
+function fakeProbes(
+  working: BackendName[],
+  tried: BackendName[],
+): Record<BackendName, () => Promise<SelectedBackend>> {
   const make = (name: BackendName) => async (): Promise<SelectedBackend> => {
     tried.push(name);
     if (!working.includes(name)) throw new Error(`${name} is not here`);
     return { name, tfjsBackend: name, device: `fake ${name}`, details: {} };
   };
-  return { tensorflow: make('tensorflow'), webgpu: make('webgpu'), 'tensorflow-cpu': make('tensorflow-cpu'), wasm: make('wasm'), cpu: make('cpu') };
+  return {
+    tensorflow: make('tensorflow'),
+    webgpu: make('webgpu'),
+    'tensorflow-cpu': make('tensorflow-cpu'),
+    wasm: make('wasm'),
+    cpu: make('cpu'),
+  };
 }
 
 const resolves = (pkg: string): boolean => {
@@ -35,7 +49,9 @@ describe('selectBackend', () => {
 
   it('never falls back to the plain cpu backend, and says what it tried', async () => {
     const tried: BackendName[] = [];
-    const failure = await selectBackend({ probes: fakeProbes(['cpu'], tried) }).catch((e: unknown) => e);
+    const failure = await selectBackend({ probes: fakeProbes(['cpu'], tried) }).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(BackendUnavailableError);
     expect(tried).toEqual([...automaticOrder]);
     const message = (failure as Error).message;
@@ -45,7 +61,9 @@ describe('selectBackend', () => {
 
   it('uses only the forced backend, without fallback', async () => {
     const tried: BackendName[] = [];
-    await expect(selectBackend({ force: 'webgpu', probes: fakeProbes(['wasm'], tried) })).rejects.toThrow("backend 'webgpu' was forced");
+    await expect(
+      selectBackend({ force: 'webgpu', probes: fakeProbes(['wasm'], tried) }),
+    ).rejects.toThrow("backend 'webgpu' was forced");
     expect(tried).toEqual(['webgpu']);
   });
 
@@ -65,9 +83,14 @@ describe('selectBackend', () => {
     expect(automatic.name).not.toBe('cpu');
   });
 
-  it.skipIf(resolves('@tensorflow/tfjs-node-gpu'))('explains a forced tfjs-node-gpu that is not installed', async () => {
-    await expect(selectBackend({ force: 'tensorflow' })).rejects.toThrow(/tensorflow: .*@tensorflow\/tfjs-node-gpu/);
-  });
+  it.skipIf(resolves('@tensorflow/tfjs-node-gpu'))(
+    'explains a forced tfjs-node-gpu that is not installed',
+    async () => {
+      await expect(selectBackend({ force: 'tensorflow' })).rejects.toThrow(
+        /tensorflow: .*@tensorflow\/tfjs-node-gpu/,
+      );
+    },
+  );
 
   it('parses --backend values', () => {
     expect(parseBackendName('webgpu')).toBe('webgpu');
@@ -75,7 +98,9 @@ describe('selectBackend', () => {
   });
 
   it('keeps tfjs-node-gpu an optional dependency', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { optionalDependencies?: Record<string, string> };
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { optionalDependencies?: Record<string, string> };
     expect(pkg.optionalDependencies?.['@tensorflow/tfjs-node-gpu']).toBeDefined();
   });
 });

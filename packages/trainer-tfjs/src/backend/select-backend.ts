@@ -1,4 +1,10 @@
-import { probes, type BackendName, type Probe, type ProbeOptions, type SelectedBackend } from './backend-probes.ts';
+import {
+  probes,
+  type BackendName,
+  type Probe,
+  type ProbeOptions,
+  type SelectedBackend,
+} from './backend-probes.ts';
 
 export type { BackendName, SelectedBackend } from './backend-probes.ts';
 
@@ -7,7 +13,12 @@ export type { BackendName, SelectedBackend } from './backend-probes.ts';
  * hardware Vulkan adapter is found (how a worker uses an NVIDIA GPU where libtensorflow cannot be
  * downloaded), tfjs-node, then wasm with SIMD and this project's training kernels. Never plain `cpu`.
  */
-export const automaticOrder: readonly BackendName[] = ['tensorflow', 'webgpu', 'tensorflow-cpu', 'wasm'];
+export const automaticOrder: readonly BackendName[] = [
+  'tensorflow',
+  'webgpu',
+  'tensorflow-cpu',
+  'wasm',
+];
 
 /** Options of `selectBackend`. */
 export interface SelectBackendOptions extends ProbeOptions {
@@ -30,7 +41,10 @@ export interface BackendAttempt {
 /** Thrown when no backend could be used; names every one tried and why it failed. */
 export class BackendUnavailableError extends Error {
   readonly code = 'BACKEND_UNAVAILABLE';
-  constructor(readonly attempts: readonly BackendAttempt[], readonly forced?: BackendName) {
+  constructor(
+    readonly attempts: readonly BackendAttempt[],
+    readonly forced?: BackendName,
+  ) {
     const tried = attempts.map((a) => `${a.name}: ${a.reason}`).join('; ');
     super(
       forced === undefined
@@ -73,6 +87,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
 /** Parses a `--backend` value. @throws on anything but the known names. */
 export function parseBackendName(value: string): BackendName {
   const names: readonly string[] = [...automaticOrder, 'cpu'];
-  if (!names.includes(value)) throw new Error(`unknown backend '${value}' (expected one of ${names.join(', ')})`);
+  if (!names.includes(value))
+    throw new Error(`unknown backend '${value}' (expected one of ${names.join(', ')})`);
   return value as BackendName;
 }

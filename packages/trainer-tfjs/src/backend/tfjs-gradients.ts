@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 
 // WebGL never works in Node: keep tfjs from trying it when a tensor is made before a backend is set.
-if (tf.findBackendFactory('webgl') !== null && tf.getBackend() !== 'webgl') tf.removeBackend('webgl');
+if (tf.findBackendFactory('webgl') !== null && tf.getBackend() !== 'webgl')
+  tf.removeBackend('webgl');
 
 /**
  * Importing this module registers tfjs' gradient functions (tf.grad, optimizers' minimize and

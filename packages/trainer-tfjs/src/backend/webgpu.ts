@@ -21,7 +21,9 @@ export interface WebGpuOptions {
   dawnFlags?: string[];
 }
 
-type GpuLike = { requestAdapter(options?: object): Promise<{ info: Record<string, unknown> } | null> };
+type GpuLike = {
+  requestAdapter(options?: object): Promise<{ info: Record<string, unknown> } | null>;
+};
 
 let installed: GpuLike | undefined;
 
@@ -31,10 +33,17 @@ let installed: GpuLike | undefined;
  */
 async function installDawn(flags: string[]): Promise<GpuLike> {
   if (installed !== undefined) return installed;
-  const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): GpuLike; globals: object };
+  const dawn = (await import('webgpu')) as unknown as {
+    create(flags: string[]): GpuLike;
+    globals: object;
+  };
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create(flags);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { gpu },
+    configurable: true,
+    writable: true,
+  });
   installed = gpu;
   return gpu;
 }
@@ -53,7 +62,9 @@ export async function setupWebGpu(options: WebGpuOptions = {}): Promise<WebGpuAd
   const gpu = await installDawn(options.dawnFlags ?? []);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {
-    throw new Error('Dawn found no WebGPU adapter (needs libvulkan1 and a Vulkan driver: a GPU\'s ICD, or Mesa >= 23 lavapipe)');
+    throw new Error(
+      "Dawn found no WebGPU adapter (needs libvulkan1 and a Vulkan driver: a GPU's ICD, or Mesa >= 23 lavapipe)",
+    );
   }
   const raw = adapter.info;
   const info: WebGpuAdapterInfo = {
@@ -64,10 +75,13 @@ export async function setupWebGpu(options: WebGpuOptions = {}): Promise<WebGpuAd
     isFallbackAdapter: raw['isFallbackAdapter'] === true,
   };
   if (info.isFallbackAdapter && options.allowFallbackAdapter !== true) {
-    throw new Error(`only a software WebGPU adapter was found (${info.description || info.device}); not used unless forced`);
+    throw new Error(
+      `only a software WebGPU adapter was found (${info.description || info.device}); not used unless forced`,
+    );
   }
   await import('@tensorflow/tfjs-backend-webgpu');
   // On failure setBackend resolves false while getBackend() may still say 'webgpu'.
-  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not initialise its WebGPU backend on this adapter');
+  if (!(await tf.setBackend('webgpu')))
+    throw new Error('tfjs could not initialise its WebGPU backend on this adapter');
   return info;
 }

@@ -4,19 +4,37 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { epochLine } from '../trainer/protocol.ts';
-import { DEMO, demoDataDir, demoSteps, demoTrial, parseDemoArgs, runDemo, type DemoSettings } from './demo-train.ts';
+import {
+  DEMO,
+  demoDataDir,
+  demoSteps,
+  demoTrial,
+  parseDemoArgs,
+  runDemo,
+  type DemoSettings,
+} from './demo-train.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-demo-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The demo's pieces at a tiny size: 20 train / 6 val images, 1 epoch, random backbone (no pretraining). */
-const tiny: DemoSettings = { ...DEMO, data: { ...DEMO.data, trainImages: 20, valImages: 6 }, epochs: 1, batchSize: 4, scratch: true };
+const tiny: DemoSettings = {
+  ...DEMO,
+  data: { ...DEMO.data, trainImages: 20, valImages: 6 },
+  epochs: 1,
+  batchSize: 4,
+  scratch: true,
+};
 
 describe('demo:train', () => {
   it('generates its set once, fine-tunes and prints a JSON line per epoch with bbox mAP and elapsed time', async () => {
     const lines: string[] = [];
     const logs: string[] = [];
-    const io = { cacheDir: dir, log: (l: string) => void logs.push(l), onEpoch: (e: number, m: Record<string, number>) => void lines.push(epochLine(e, m)) };
+    const io = {
+      cacheDir: dir,
+      log: (l: string) => void logs.push(l),
+      onEpoch: (e: number, m: Record<string, number>) => void lines.push(epochLine(e, m)),
+    };
     const final = await runDemo(tiny, io);
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, number>);
     expect(parsed.map((p) => p.epoch)).toEqual([1]);
@@ -32,19 +50,43 @@ describe('demo:train', () => {
 
   it('keys the cached set by its options, and reads the command line over the defaults', () => {
     expect(demoDataDir(dir, tiny.data)).not.toBe(demoDataDir(dir, { ...tiny.data, maxSize: 256 }));
-    const { settings, cacheDir } = parseDemoArgs(['--epochs', '2', '--lr', '0.0005', '--optimizer', 'SGD', '--cache-dir', 'x']);
-    expect(settings).toMatchObject({ epochs: 2, lr: 0.0005, optimizer: 'SGD', batchSize: DEMO.batchSize, scratch: false });
+    const { settings, cacheDir } = parseDemoArgs([
+      '--epochs',
+      '2',
+      '--lr',
+      '0.0005',
+      '--optimizer',
+      'SGD',
+      '--cache-dir',
+      'x',
+    ]);
+    expect(settings).toMatchObject({
+      epochs: 2,
+      lr: 0.0005,
+      optimizer: 'SGD',
+      batchSize: DEMO.batchSize,
+      scratch: false,
+    });
     expect(cacheDir).toBe('x');
     expect(() => parseDemoArgs(['--lr=-1'])).toThrow('--lr must be a positive number');
     expect(() => parseDemoArgs(['--optimizer', 'LAMB'])).toThrow('SGD or AdamW');
     expect(() => parseDemoArgs(['--epochs', '2.5'])).toThrow('--epochs must be a whole number');
-    expect(() => parseDemoArgs(['--epochs', '4', '--steps', '3,5'])).toThrow('--steps must list epochs between 1 and 4');
+    expect(() => parseDemoArgs(['--epochs', '4', '--steps', '3,5'])).toThrow(
+      '--steps must list epochs between 1 and 4',
+    );
   });
 
   it('drops the lr once, before the last epoch, unless steps are given', () => {
     expect(demoSteps({ epochs: 7 })).toEqual([6]);
     expect(demoSteps({ epochs: 1 })).toEqual([1]);
-    const { settings } = parseDemoArgs(['--epochs', '6', '--steps', '3,5', '--pretrain-epochs', '8']);
+    const { settings } = parseDemoArgs([
+      '--epochs',
+      '6',
+      '--steps',
+      '3,5',
+      '--pretrain-epochs',
+      '8',
+    ]);
     expect(demoSteps(settings)).toEqual([3, 5]);
     expect(settings.pretrainEpochs).toBe(8);
     expect(demoTrial(settings, 'data', 'base.safetensors').trainer.options.steps).toEqual([3, 5]);

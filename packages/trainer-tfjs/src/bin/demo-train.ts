@@ -60,8 +60,12 @@ export interface DemoSettings {
  */
 export const DEMO: DemoSettings = {
   data: {
-    trainImages: 600, valImages: 100, minSize: 64, maxSize: 128,
-    classes: ['circle', 'square', 'triangle', 'ring', 'cross'], smallObjectSide: [12, 26],
+    trainImages: 600,
+    valImages: 100,
+    minSize: 64,
+    maxSize: 128,
+    classes: ['circle', 'square', 'triangle', 'ring', 'cross'],
+    smallObjectSide: [12, 26],
   },
   pretrainEpochs: 36,
   epochs: 7,
@@ -91,15 +95,33 @@ export function demoDataDir(cacheDir: string, data: DemoData): string {
 
 /** The trial that fine-tunes the demo detector (what `createTfjsTrainer` would run for one grid cell). */
 export function demoTrial(s: DemoSettings, dataDir: string, base: string) {
-  const params: Record<string, number> = s.optimizer === 'SGD' ? { lr: s.lr, weight_decay: s.weightDecay, momentum: 0.9 } : { lr: s.lr, weight_decay: s.weightDecay };
+  const params: Record<string, number> =
+    s.optimizer === 'SGD'
+      ? { lr: s.lr, weight_decay: s.weightDecay, momentum: 0.9 }
+      : { lr: s.lr, weight_decay: s.weightDecay };
   return {
-    trialId: 'demo', sweepId: 'demo', seed: 0, metricName: 'bbox_mAP', optimizer: s.optimizer, params,
-    checkpoint: s.scratch ? { name: 'scratch', uri: 'scratch' } : { name: 'base', uri: path.resolve(base) },
+    trialId: 'demo',
+    sweepId: 'demo',
+    seed: 0,
+    metricName: 'bbox_mAP',
+    optimizer: s.optimizer,
+    params,
+    checkpoint: s.scratch
+      ? { name: 'scratch', uri: 'scratch' }
+      : { name: 'base', uri: path.resolve(base) },
     fixed: { epochs: s.epochs, norm_decay_mult: 0 },
-    trainer: { kind: 'tfjs', options: {
-      task: 'detection', data_dir: path.resolve(dataDir), batch_size: s.batchSize, scale: s.scale, frozen_stages: s.frozenStages,
-      steps: [...demoSteps(s)], detector: s.detector,
-    } },
+    trainer: {
+      kind: 'tfjs',
+      options: {
+        task: 'detection',
+        data_dir: path.resolve(dataDir),
+        batch_size: s.batchSize,
+        scale: s.scale,
+        frozen_stages: s.frozenStages,
+        steps: [...demoSteps(s)],
+        detector: s.detector,
+      },
+    },
   };
 }
 
@@ -109,7 +131,10 @@ export function demoSteps(s: Pick<DemoSettings, 'epochs' | 'steps'>): readonly n
 }
 
 /** Makes (or reuses) the demo set and base checkpoint; returns their paths. */
-export async function prepareDemo(s: DemoSettings, io: Omit<DemoIo, 'onEpoch'>): Promise<{ dataDir: string; base: string }> {
+export async function prepareDemo(
+  s: DemoSettings,
+  io: Omit<DemoIo, 'onEpoch'>,
+): Promise<{ dataDir: string; base: string }> {
   const dataDir = demoDataDir(io.cacheDir, s.data);
   const base = path.join(io.cacheDir, `base-r18x0.25-${s.pretrainEpochs}ep.safetensors`);
   await mkdir(io.cacheDir, { recursive: true });
@@ -120,8 +145,15 @@ export async function prepareDemo(s: DemoSettings, io: Omit<DemoIo, 'onEpoch'>):
   if (!s.scratch && !existsSync(base)) {
     const selected = await selectBackend({}); // as a trial picks it (runPretrain uses the active backend)
     io.log(`pretraining on ${selected.name}: ${selected.device}`);
-    io.log(`pretraining the base backbone (${s.pretrainEpochs} epochs, base recipe) into ${base} ...`);
-    await runPretrain({ out: base, epochs: s.pretrainEpochs, onEpoch: (e, m) => io.log(`pretrain epoch ${e}: ${JSON.stringify(m)}`), log: io.log });
+    io.log(
+      `pretraining the base backbone (${s.pretrainEpochs} epochs, base recipe) into ${base} ...`,
+    );
+    await runPretrain({
+      out: base,
+      epochs: s.pretrainEpochs,
+      onEpoch: (e, m) => io.log(`pretrain epoch ${e}: ${JSON.stringify(m)}`),
+      log: io.log,
+    });
   }
   // Stable names for sweep files (examples/detector-sweep.yaml): the latest demo set and base backbone.
   await relink(path.resolve(dataDir), path.join(io.cacheDir, 'shapes-coco'));
@@ -137,14 +169,18 @@ async function relink(target: string, link: string): Promise<void> {
 /** Makes (or reuses) the demo set and base checkpoint, then fine-tunes; resolves with the final metrics. */
 export async function runDemo(s: DemoSettings, io: DemoIo): Promise<Record<string, number>> {
   const { dataDir, base } = await prepareDemo(s, io);
-  const outcome = await runTrial({ trial: demoTrial(s, dataDir, base) }, { onEpoch: io.onEpoch, log: io.log });
+  const outcome = await runTrial(
+    { trial: demoTrial(s, dataDir, base) },
+    { onEpoch: io.onEpoch, log: io.log },
+  );
   return outcome.metrics;
 }
 
 function positive(v: string | undefined, d: number, what: string): number {
   if (v === undefined) return d;
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${what} must be a positive number, got ${v}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`--${what} must be a positive number, got ${v}`);
   return n;
 }
 
@@ -158,27 +194,43 @@ function stepList(v: string | undefined, epochs: number): readonly number[] | un
   if (v === undefined) return undefined;
   const steps = v.split(',').map((x) => Number(x.trim()));
   if (steps.some((e) => !Number.isInteger(e) || e < 1 || e > epochs)) {
-    throw new Error(`--steps must list epochs between 1 and ${epochs} after which the lr drops x0.1 (e.g. 6 or 4,6), got ${v}`);
+    throw new Error(
+      `--steps must list epochs between 1 and ${epochs} after which the lr drops x0.1 (e.g. 6 or 4,6), got ${v}`,
+    );
   }
   return steps;
 }
 
 /** The command line over {@link DEMO}. */
 export function parseDemoArgs(args: string[]): { settings: DemoSettings; cacheDir: string } {
-  const { values } = parseArgs({ args, options: {
-    epochs: { type: 'string' }, lr: { type: 'string' }, 'weight-decay': { type: 'string' }, optimizer: { type: 'string' },
-    'batch-size': { type: 'string' }, scratch: { type: 'boolean' }, 'cache-dir': { type: 'string' },
-    steps: { type: 'string' }, 'pretrain-epochs': { type: 'string' },
-  } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      epochs: { type: 'string' },
+      lr: { type: 'string' },
+      'weight-decay': { type: 'string' },
+      optimizer: { type: 'string' },
+      'batch-size': { type: 'string' },
+      scratch: { type: 'boolean' },
+      'cache-dir': { type: 'string' },
+      steps: { type: 'string' },
+      'pretrain-epochs': { type: 'string' },
+    },
+  });
   const optimizer = values.optimizer ?? DEMO.optimizer;
-  if (optimizer !== 'SGD' && optimizer !== 'AdamW') throw new Error(`--optimizer must be SGD or AdamW, got ${optimizer}`);
+  if (optimizer !== 'SGD' && optimizer !== 'AdamW')
+    throw new Error(`--optimizer must be SGD or AdamW, got ${optimizer}`);
   const epochs = count(values.epochs, DEMO.epochs, 'epochs');
   const steps = stepList(values.steps, epochs);
   const settings: DemoSettings = {
-    ...DEMO, optimizer, epochs, ...(steps ? { steps } : {}),
+    ...DEMO,
+    optimizer,
+    epochs,
+    ...(steps ? { steps } : {}),
     lr: positive(values.lr, DEMO.lr, 'lr'),
     weightDecay: positive(values['weight-decay'], DEMO.weightDecay, 'weight-decay'),
-    batchSize: count(values['batch-size'], DEMO.batchSize, 'batch-size'), scratch: values.scratch ?? false,
+    batchSize: count(values['batch-size'], DEMO.batchSize, 'batch-size'),
+    scratch: values.scratch ?? false,
     pretrainEpochs: count(values['pretrain-epochs'], DEMO.pretrainEpochs, 'pretrain-epochs'),
   };
   return { settings, cacheDir: values['cache-dir'] ?? '.data/demo' };
@@ -197,8 +249,11 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
-  main().then(() => process.exit(0), (err: unknown) => {
-    process.stderr.write(`demo:train: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`demo:train: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

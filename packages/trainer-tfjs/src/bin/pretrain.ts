@@ -12,14 +12,23 @@ import { runPretrain, type PretrainOptions } from '../pretrain/pretrain.ts';
 import { epochLine } from '../trainer/protocol.ts';
 
 const NUMBER_FLAGS = {
-  epochs: 'epochs', seed: 'seed', depth: 'depth', width: 'width', 'image-size': 'imageSize',
-  'train-images': 'trainImages', 'val-images': 'valImages', 'batch-size': 'batchSize', lr: 'lr',
+  epochs: 'epochs',
+  seed: 'seed',
+  depth: 'depth',
+  width: 'width',
+  'image-size': 'imageSize',
+  'train-images': 'trainImages',
+  'val-images': 'valImages',
+  'batch-size': 'batchSize',
+  lr: 'lr',
 } as const;
 
 function parseCli(): { options: PretrainOptions; backend?: string } {
   const { values } = parseArgs({
     options: {
-      out: { type: 'string' }, backend: { type: 'string' }, 'checkpoint-dir': { type: 'string' },
+      out: { type: 'string' },
+      backend: { type: 'string' },
+      'checkpoint-dir': { type: 'string' },
       ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, { type: 'string' as const }])),
     },
   });
@@ -29,10 +38,12 @@ function parseCli(): { options: PretrainOptions; backend?: string } {
     const raw = (values as Record<string, string | undefined>)[flag];
     if (raw === undefined) continue;
     const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${flag} must be a positive number, got ${raw}`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new Error(`--${flag} must be a positive number, got ${raw}`);
     (options as unknown as Record<string, number>)[key] = n;
   }
-  if (options.depth !== undefined && ![18, 34, 50].includes(options.depth)) throw new Error('--depth must be 18, 34 or 50');
+  if (options.depth !== undefined && ![18, 34, 50].includes(options.depth))
+    throw new Error('--depth must be 18, 34 or 50');
   if (values['checkpoint-dir']) options.checkpointDir = values['checkpoint-dir'];
   return { options, ...(values.backend ? { backend: values.backend } : {}) };
 }
@@ -52,7 +63,9 @@ async function main(): Promise<void> {
     onEpoch: (epoch, metrics) => void process.stdout.write(`${epochLine(epoch, metrics)}\n`),
     log: (line) => void process.stderr.write(`${line}\n`),
   });
-  process.stdout.write(`${JSON.stringify({ out: result.out, final: result.metrics, backend: selected.name, device: selected.device })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ out: result.out, final: result.metrics, backend: selected.name, device: selected.device })}\n`,
+  );
 }
 
 main().then(

@@ -35,7 +35,12 @@ function backendArg(value: string): TrainJob['backend'] {
 
 async function readJob(): Promise<TrainJob> {
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, backend: { type: 'string' }, 'checkpoint-dir': { type: 'string' }, 'resume-from': { type: 'string' } },
+    options: {
+      config: { type: 'string' },
+      backend: { type: 'string' },
+      'checkpoint-dir': { type: 'string' },
+      'resume-from': { type: 'string' },
+    },
   });
   const text = values.config ? await readFile(values.config, 'utf8') : await readStdin();
   let raw: Record<string, unknown>;
@@ -59,7 +64,10 @@ async function main(): Promise<number> {
   // The trial process is detached: if the worker dies (SIGKILL), stop rather than train on as an orphan that
   // would race the next attempt for the checkpoint directory.
   const parent = process.ppid;
-  setInterval(() => process.ppid !== parent && controller.abort(new Error('the parent process exited')), 1000).unref();
+  setInterval(
+    () => process.ppid !== parent && controller.abort(new Error('the parent process exited')),
+    1000,
+  ).unref();
   const write = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const job = await readJob();
@@ -73,7 +81,8 @@ async function main(): Promise<number> {
   } catch (err) {
     const reason = err instanceof PermanentTrialError ? err.reason : 'transient';
     write(errorLine(reason, err instanceof Error ? err.message : String(err)));
-    if (!(err instanceof PermanentTrialError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    if (!(err instanceof PermanentTrialError) && err instanceof Error && err.stack)
+      process.stderr.write(`${err.stack}\n`);
     return controller.signal.aborted ? 143 : reason === 'transient' ? EXIT.transient : EXIT[reason];
   }
 }

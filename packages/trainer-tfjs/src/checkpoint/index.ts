@@ -1,5 +1,11 @@
 export { CheckpointError, type CheckpointErrorCode } from './errors.ts';
-export { loadBackboneWeights, loadStateDict, mismatchReport, type LoadOptions, type LoadResult } from './load.ts';
+export {
+  loadBackboneWeights,
+  loadStateDict,
+  mismatchReport,
+  type LoadOptions,
+  type LoadResult,
+} from './load.ts';
 export { PyGlobal, PyOpaque, unpickle, type UnpickleHooks } from './pickle.ts';
 export {
   encodeSafetensors,

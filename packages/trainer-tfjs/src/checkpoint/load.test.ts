@@ -23,7 +23,8 @@ interface Expected {
   keys: string[];
 }
 
-const fixture = (name: string) => new URL(`../../fixtures/checkpoint/${name}`, import.meta.url).pathname;
+const fixture = (name: string) =>
+  new URL(`../../fixtures/checkpoint/${name}`, import.meta.url).pathname;
 const expected = JSON.parse(readFileSync(fixture('expected.json'), 'utf8')) as Expected;
 const tmp = mkdtempSync(join(tmpdir(), 'sweeps-ckpt-'));
 const logs: string[] = [];
@@ -39,13 +40,22 @@ function classifier(): Classifier {
   const backbone = createResNet({ depth: 18, width: expected.width, seed: 7 });
   const inChannels = backbone.outChannels[3];
   const head = createClassificationHead({ inChannels, numClasses: expected.numClasses, seed: 7 });
-  return { backbone, head, store: mergeStores({ params: backbone.params }, { params: head.params }) };
+  return {
+    backbone,
+    head,
+    store: mergeStores({ params: backbone.params }, { params: head.params }),
+  };
 }
 
 /** Runs backbone + fc on the fixture input and returns the worst error relative to the largest logit. */
 function logitError(m: Classifier, reference: number[]): number {
-  const nchw = tf.tensor(deterministicInput(expected.input.shape, expected.input.seedName), expected.input.shape);
-  const out = tf.tidy(() => m.head.forward(m.backbone.forward(tf.transpose(nchw, [0, 2, 3, 1]) as tf.Tensor4D).c5));
+  const nchw = tf.tensor(
+    deterministicInput(expected.input.shape, expected.input.seedName),
+    expected.input.shape,
+  );
+  const out = tf.tidy(() =>
+    m.head.forward(m.backbone.forward(tf.transpose(nchw, [0, 2, 3, 1]) as tf.Tensor4D).c5),
+  );
   const a = out.dataSync();
   const scale = Math.max(...reference.map(Math.abs));
   const worst = Math.max(...reference.map((e, i) => Math.abs((a[i] as number) - e)));
@@ -64,7 +74,11 @@ describe('loadBackboneWeights: each naming scheme and format (ResNet-18 at width
     ['torchvision .pth (zip)', 'r18w32-torchvision.pth', undefined],
     ['torchvision safetensors', 'r18w32-torchvision.safetensors', undefined],
     ['mmcls .pth nested under state_dict, prefix backbone.', 'r18w32-mmcls.pth', 'backbone.'],
-    ["torchvision reference-script .pth nested under model, DDP 'module.' keys", 'r18w32-model-nested.pth', undefined],
+    [
+      "torchvision reference-script .pth nested under model, DDP 'module.' keys",
+      'r18w32-model-nested.pth',
+      undefined,
+    ],
   ] as const;
   for (const [label, file, prefix] of full) {
     it(`${label}: every key loads and the logits match torch`, async () => {
@@ -73,7 +87,10 @@ describe('loadBackboneWeights: each naming scheme and format (ResNet-18 at width
       if (prefix) {
         // the head is under `head.fc`, not `backbone.`: mmdet loads only the backbone and fc stays missing
         expect(result.missingKeys).toEqual(['fc.weight', 'fc.bias']);
-        const head = await loadBackboneWeights({ params: m.store }, fixture(file), { prefix: 'head', log });
+        const head = await loadBackboneWeights({ params: m.store }, fixture(file), {
+          prefix: 'head',
+          log,
+        });
         expect(head.loadedKeys).toEqual(['fc.weight', 'fc.bias']);
       } else {
         expect(result).toMatchObject({ missingKeys: [], unexpectedKeys: [] });
@@ -85,7 +102,11 @@ describe('loadBackboneWeights: each naming scheme and format (ResNet-18 at width
 
   it('timm safetensors in F16 (same keys as torchvision): matches torch run on the half-rounded weights', async () => {
     const m = classifier();
-    const result = await loadBackboneWeights({ params: m.store }, fixture('r18w32-timm-f16.safetensors'), { log });
+    const result = await loadBackboneWeights(
+      { params: m.store },
+      fixture('r18w32-timm-f16.safetensors'),
+      { log },
+    );
     expect(result).toMatchObject({ missingKeys: [], unexpectedKeys: [] });
     expect(logitError(m, expected.logitsF16Weights)).toBeLessThan(1e-4);
     disposeStore(m.store);
@@ -111,9 +132,9 @@ describe('loadBackboneWeights: each naming scheme and format (ResNet-18 at width
     expect(r.missingKeys).toHaveLength(backbone.params.size);
     expect(r.unexpectedKeys).toContain('backbone.conv1.weight');
     expect(r.unexpectedKeys).toContain('head.fc.bias');
-    await expect(loadBackboneWeights(backbone, fixture('r18w32-mmcls.pth'), { prefix: 'neck', log })).rejects.toThrow(
-      /neck\. is not in the pretrained model/,
-    );
+    await expect(
+      loadBackboneWeights(backbone, fixture('r18w32-mmcls.pth'), { prefix: 'neck', log }),
+    ).rejects.toThrow(/neck\. is not in the pretrained model/);
     disposeStore(backbone.params);
   });
 
@@ -140,9 +161,14 @@ describe('saveModelSafetensors', () => {
     const copy = classifier();
     const result = await loadBackboneWeights({ params: copy.store }, path, { log });
     expect(result).toMatchObject({ missingKeys: [], unexpectedKeys: [] });
-    expect(result.loadedKeys).toEqual(expected.keys.filter((k) => !k.endsWith('num_batches_tracked')));
+    expect(result.loadedKeys).toEqual(
+      expected.keys.filter((k) => !k.endsWith('num_batches_tracked')),
+    );
     expect(tfToTorch(copy.store.get('layer2.0.conv1.weight')!)).toEqual(
-      deterministicTensor('layer2.0.conv1.weight', copy.store.get('layer2.0.conv1.weight')!.torchShape),
+      deterministicTensor(
+        'layer2.0.conv1.weight',
+        copy.store.get('layer2.0.conv1.weight')!.torchShape,
+      ),
     );
     expect(logitError(copy, expected.logits)).toBeLessThan(1e-4);
     disposeStore(source.store);

@@ -49,7 +49,10 @@ export function loadStateDict(
       missingKeys.push(key);
       continue;
     }
-    if (t.shape.length !== entry.torchShape.length || t.shape.some((d, i) => d !== entry.torchShape[i])) {
+    if (
+      t.shape.length !== entry.torchShape.length ||
+      t.shape.some((d, i) => d !== entry.torchShape[i])
+    ) {
       throw new CheckpointError(
         'CHECKPOINT_SHAPE_MISMATCH',
         `size mismatch for ${key}: copying a param with shape [${t.shape.join(', ')}] from checkpoint, ` +
@@ -59,17 +62,24 @@ export function loadStateDict(
     loadedKeys.push(key);
   }
   for (const key of loadedKeys) assignTorchValues(store.get(key)!, toFloat32(stateDict.get(key)!));
-  const unexpectedKeys = [...stateDict.keys()].filter((k) => !store.has(k) && !k.endsWith('num_batches_tracked'));
+  const unexpectedKeys = [...stateDict.keys()].filter(
+    (k) => !store.has(k) && !k.endsWith('num_batches_tracked'),
+  );
   const report = mismatchReport(missingKeys, unexpectedKeys);
   if (report) log(report);
   return { missingKeys, unexpectedKeys, loadedKeys };
 }
 
 /** mmcv's message: a header line, then `unexpected key in source state_dict: ...` and `missing keys in ...`. */
-export function mismatchReport(missingKeys: readonly string[], unexpectedKeys: readonly string[]): string | undefined {
+export function mismatchReport(
+  missingKeys: readonly string[],
+  unexpectedKeys: readonly string[],
+): string | undefined {
   const parts: string[] = [];
-  if (unexpectedKeys.length > 0) parts.push(`unexpected key in source state_dict: ${unexpectedKeys.join(', ')}\n`);
-  if (missingKeys.length > 0) parts.push(`missing keys in source state_dict: ${missingKeys.join(', ')}\n`);
+  if (unexpectedKeys.length > 0)
+    parts.push(`unexpected key in source state_dict: ${unexpectedKeys.join(', ')}\n`);
+  if (missingKeys.length > 0)
+    parts.push(`missing keys in source state_dict: ${missingKeys.join(', ')}\n`);
   if (parts.length === 0) return undefined;
   return ['The model and loaded state dict do not match exactly\n', ...parts].join('\n');
 }

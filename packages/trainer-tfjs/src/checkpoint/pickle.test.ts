@@ -33,7 +33,9 @@ describe('unpickle', () => {
   });
 
   it('reads EMPTY_SET / ADDITEMS (pickle.dumps([set([1])], protocol=4))', () => {
-    expect(unpickle(hex('8004950a000000000000005d948f94284b0190612e'), refuseAll)).toEqual([new Set([1])]);
+    expect(unpickle(hex('8004950a000000000000005d948f94284b0190612e'), refuseAll)).toEqual([
+      new Set([1]),
+    ]);
   });
 
   it('refuses truncated input and leaves calls to the hooks', () => {

@@ -110,8 +110,11 @@ class Unpickler {
 function long(bytes: Uint8Array): number | bigint {
   let v = 0n;
   for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i] as number);
-  if (bytes.length > 0 && ((bytes[bytes.length - 1] as number) & 0x80) !== 0) v -= 1n << BigInt(8 * bytes.length);
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  if (bytes.length > 0 && ((bytes[bytes.length - 1] as number) & 0x80) !== 0)
+    v -= 1n << BigInt(8 * bytes.length);
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(v)
+    : v;
 }
 
 function setItems(u: Unpickler, target: unknown, items: unknown[]): void {
@@ -126,7 +129,8 @@ function appendItems(u: Unpickler, target: unknown, items: unknown[]): void {
 }
 
 function call(u: Unpickler, fn: unknown, args: unknown): void {
-  if (!(fn instanceof PyGlobal)) u.fail('call of something that is not a named global', 'CHECKPOINT_UNSAFE');
+  if (!(fn instanceof PyGlobal))
+    u.fail('call of something that is not a named global', 'CHECKPOINT_UNSAFE');
   if (!Array.isArray(args)) u.fail('call arguments are not a tuple');
   u.push(u.hooks.call(fn, args));
 }
@@ -217,7 +221,8 @@ function setMarked(u: Unpickler): void {
 function stackGlobal(u: Unpickler): PyGlobal {
   const name = u.pop();
   const module = u.pop();
-  if (typeof module !== 'string' || typeof name !== 'string') u.fail('STACK_GLOBAL needs two strings');
+  if (typeof module !== 'string' || typeof name !== 'string')
+    u.fail('STACK_GLOBAL needs two strings');
   return new PyGlobal(module, name);
 }
 
@@ -242,7 +247,10 @@ export function unpickle(bytes: Uint8Array, hooks: UnpickleHooks): unknown {
     const handler = OPS[op];
     if (handler === undefined) {
       u.pos -= 1;
-      return u.fail(`unsupported opcode 0x${op.toString(16).padStart(2, '0')}`, 'CHECKPOINT_UNSAFE');
+      return u.fail(
+        `unsupported opcode 0x${op.toString(16).padStart(2, '0')}`,
+        'CHECKPOINT_UNSAFE',
+      );
     }
     handler(u);
   }

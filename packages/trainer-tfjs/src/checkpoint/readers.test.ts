@@ -46,7 +46,18 @@ describe('safetensors and torch.save readers on files written by torch 1.13', ()
   });
 
   it('torch.save zip: the same dtypes, views (transposed, offset, strided) of one storage, a Parameter', () => {
-    const names = ['f32', 'f16', 'bf16', 'f64', 'i64', 'scalar', 'transposed', 'rows', 'every_other', 'param'];
+    const names = [
+      'f32',
+      'f16',
+      'bf16',
+      'f64',
+      'i64',
+      'scalar',
+      'transposed',
+      'rows',
+      'every_other',
+      'param',
+    ];
     expectTensorsMatch('dtypes.pth', names);
   });
 
@@ -57,7 +68,9 @@ describe('safetensors and torch.save readers on files written by torch 1.13', ()
     expect(headerLength % 8).toBe(0);
     const back = parseSafetensors(buf);
     expect(back.metadata).toEqual({ format: 'pt' });
-    expect(Array.from(toFloat32(back.tensors.get('w')!))).toEqual(Array.from(Float32Array.of(1, -2, 3.5, 1e-8)));
+    expect(Array.from(toFloat32(back.tensors.get('w')!))).toEqual(
+      Array.from(Float32Array.of(1, -2, 3.5, 1e-8)),
+    );
   });
 
   it('decodes half-precision specials', () => {
@@ -70,7 +83,9 @@ describe('safetensors and torch.save readers on files written by torch 1.13', ()
 
 describe('refusals', () => {
   const pickle = (...parts: Array<string | number[]>) =>
-    Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)));
+    Uint8Array.from(
+      parts.flatMap((p) => (typeof p === 'string' ? [...p].map((c) => c.charCodeAt(0)) : p)),
+    );
 
   it('never calls a global outside the allow-list (os.system)', () => {
     const evil = pickle([0x80, 2], 'cos\nsystem\n', [0x58, 7, 0, 0, 0], 'echo hi', [0x85], 'R.');
@@ -84,7 +99,9 @@ describe('refusals', () => {
   });
 
   it('explains the legacy torch.save format and truncated safetensors', () => {
-    const magic = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+    const magic = [
+      0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+    ];
     const legacy = Uint8Array.from([...magic, 0x2e]);
     expectCode(() => decodeStateDict(legacy), 'CHECKPOINT_FORMAT', /legacy \(pre-1\.6\)/);
     const truncated = bytes('dtypes.safetensors').subarray(0, 100);

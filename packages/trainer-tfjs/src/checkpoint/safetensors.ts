@@ -28,10 +28,14 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   };
   if (bytes.byteLength < 8) fail('file shorter than its 8-byte header size');
   const size = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (size > MAX_HEADER || 8 + size > bytes.byteLength) fail(`header size ${size} exceeds the file`);
+  if (size > MAX_HEADER || 8 + size > bytes.byteLength)
+    fail(`header size ${size} exceeds the file`);
   let header: Record<string, unknown> = {};
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size))) as Record<
+      string,
+      unknown
+    >;
   } catch {
     fail('header is not JSON');
   }
@@ -44,7 +48,12 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   return { tensors, metadata: (header.__metadata__ ?? {}) as Record<string, string> };
 }
 
-function readEntry(name: string, e: HeaderEntry, body: Uint8Array, fail: (m: string) => never): CheckpointTensor {
+function readEntry(
+  name: string,
+  e: HeaderEntry,
+  body: Uint8Array,
+  fail: (m: string) => never,
+): CheckpointTensor {
   if (!(e.dtype in DTYPE_SIZE)) fail(`tensor '${name}' has unsupported dtype ${String(e.dtype)}`);
   const dtype = e.dtype as DType;
   const [begin, end] = e.data_offsets ?? [];
@@ -71,7 +80,11 @@ export function encodeSafetensors(
   const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};
   let offset = 0;
   for (const [name, t] of entries) {
-    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    header[name] = {
+      dtype: t.dtype,
+      shape: t.shape,
+      data_offsets: [offset, offset + t.data.byteLength],
+    };
     offset += t.data.byteLength;
   }
   let json = JSON.stringify(header);

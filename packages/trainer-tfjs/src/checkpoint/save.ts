@@ -3,10 +3,15 @@ import { saveSafetensors } from './safetensors.ts';
 import { fromFloat32, type CheckpointTensor } from './tensor.ts';
 
 /** A model's tensors (parameters and running statistics) in torch layout and key order, as F32; reads asynchronously (every backend). */
-export async function storeToTensorsAsync(store: ParamStore, prefix = ''): Promise<Map<string, CheckpointTensor>> {
+export async function storeToTensorsAsync(
+  store: ParamStore,
+  prefix = '',
+): Promise<Map<string, CheckpointTensor>> {
   const entries = [...store];
   const values = await Promise.all(entries.map(([, entry]) => tfToTorchAsync(entry)));
-  return new Map(entries.map(([key, entry], i) => [prefix + key, fromFloat32(entry.torchShape, values[i]!)]));
+  return new Map(
+    entries.map(([key, entry], i) => [prefix + key, fromFloat32(entry.torchShape, values[i]!)]),
+  );
 }
 
 /**

@@ -24,13 +24,17 @@ export function decodeStateDict(bytes: Uint8Array, name = 'checkpoint'): StateDi
 }
 
 function unwrapStateDict(root: unknown, name: string): StateDict {
-  if (!(root instanceof Map)) throw new CheckpointError('CHECKPOINT_KEYS', `${name}: no state_dict found (not a dict)`);
+  if (!(root instanceof Map))
+    throw new CheckpointError('CHECKPOINT_KEYS', `${name}: no state_dict found (not a dict)`);
   const nested = root.get('state_dict') ?? root.get('model');
   const dict = nested instanceof Map ? nested : root;
   const out: StateDict = new Map();
   for (const [key, value] of dict) {
     if (typeof key !== 'string' || !isCheckpointTensor(value)) {
-      throw new CheckpointError('CHECKPOINT_KEYS', `${name}: state dict entry '${String(key)}' is not a tensor`);
+      throw new CheckpointError(
+        'CHECKPOINT_KEYS',
+        `${name}: state dict entry '${String(key)}' is not a tensor`,
+      );
     }
     out.set(key, value);
   }
@@ -44,14 +48,18 @@ function unwrapStateDict(root: unknown, name: string): StateDict {
  */
 export function selectKeys(stateDict: StateDict, prefix?: string): StateDict {
   const revised: StateDict = new Map();
-  for (const [k, v] of stateDict) revised.set(k.startsWith('module.') ? k.slice('module.'.length) : k, v);
+  for (const [k, v] of stateDict)
+    revised.set(k.startsWith('module.') ? k.slice('module.'.length) : k, v);
   if (!prefix) return revised;
   const p = prefix.endsWith('.') ? prefix : `${prefix}.`;
   const out: StateDict = new Map();
   for (const [k, v] of revised) if (k.startsWith(p)) out.set(k.slice(p.length), v);
   if (out.size === 0) {
     const sample = [...revised.keys()].slice(0, 3).join(', ');
-    throw new CheckpointError('CHECKPOINT_KEYS', `${p} is not in the pretrained model (its keys look like: ${sample})`);
+    throw new CheckpointError(
+      'CHECKPOINT_KEYS',
+      `${p} is not in the pretrained model (its keys look like: ${sample})`,
+    );
   }
   return out;
 }

@@ -26,7 +26,13 @@ export const DTYPE_SIZE: Readonly<Record<DType, number>> = {
 
 /** True when `value` is a {@link CheckpointTensor}. */
 export function isCheckpointTensor(value: unknown): value is CheckpointTensor {
-  return typeof value === 'object' && value !== null && 'dtype' in value && 'data' in value && 'shape' in value;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'dtype' in value &&
+    'data' in value &&
+    'shape' in value
+  );
 }
 
 /** Number of elements of a shape (1 for a scalar). */

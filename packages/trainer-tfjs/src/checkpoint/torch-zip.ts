@@ -15,14 +15,19 @@ export function parseTorchZip(bytes: Uint8Array): unknown {
   const root = findRoot(files);
   const order = files[`${root}/byteorder`];
   if (order && new TextDecoder().decode(order).trim() !== 'little') {
-    throw new CheckpointError('CHECKPOINT_FORMAT', 'torch zip: big-endian checkpoints are not supported');
+    throw new CheckpointError(
+      'CHECKPOINT_FORMAT',
+      'torch zip: big-endian checkpoints are not supported',
+    );
   }
   const pkl = files[`${root}/data.pkl`] as Uint8Array;
   return unpickle(pkl, torchHooks(files, root));
 }
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
-const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+const LEGACY_MAGIC = [
+  0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19,
+];
 
 function startsWith(bytes: Uint8Array, magic: readonly number[]): boolean {
   return magic.every((b, i) => bytes[i] === b);
@@ -50,14 +55,20 @@ function unzipTorch(bytes: Uint8Array): Record<string, Uint8Array> {
   try {
     return unzipSync(bytes);
   } catch (err) {
-    throw new CheckpointError('CHECKPOINT_FORMAT', `torch zip: cannot unzip (${(err as Error).message})`);
+    throw new CheckpointError(
+      'CHECKPOINT_FORMAT',
+      `torch zip: cannot unzip (${(err as Error).message})`,
+    );
   }
 }
 
 function findRoot(files: Record<string, Uint8Array>): string {
   const pkls = Object.keys(files).filter((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (pkls.length !== 1) {
-    throw new CheckpointError('CHECKPOINT_FORMAT', 'torch zip: expected exactly one <root>/data.pkl');
+    throw new CheckpointError(
+      'CHECKPOINT_FORMAT',
+      'torch zip: expected exactly one <root>/data.pkl',
+    );
   }
   return (pkls[0] as string).slice(0, -'/data.pkl'.length);
 }
@@ -114,11 +125,20 @@ function loadStorage(
   cache: Map<string, Storage>,
 ): Storage {
   const [tag, type, key, , count] = Array.isArray(pid) ? pid : [];
-  if (tag !== 'storage' || !(type instanceof PyGlobal) || typeof key !== 'string' || typeof count !== 'number') {
+  if (
+    tag !== 'storage' ||
+    !(type instanceof PyGlobal) ||
+    typeof key !== 'string' ||
+    typeof count !== 'number'
+  ) {
     throw new CheckpointError('CHECKPOINT_FORMAT', 'torch zip: unexpected persistent id');
   }
   const dtype = type.module === 'torch' ? STORAGE_DTYPES[type.name] : undefined;
-  if (!dtype) throw new CheckpointError('CHECKPOINT_FORMAT', `torch zip: unsupported storage ${type.qualifiedName}`);
+  if (!dtype)
+    throw new CheckpointError(
+      'CHECKPOINT_FORMAT',
+      `torch zip: unsupported storage ${type.qualifiedName}`,
+    );
   const cached = cache.get(key);
   if (cached) return cached;
   const bytes = files[`${root}/data/${key}`];
@@ -169,7 +189,10 @@ function rebuildTensor(args: unknown[]): CheckpointTensor {
   let last = start;
   size.forEach((s, i) => (last += s > 0 ? (s - 1) * (stride[i] ?? 0) : 0));
   if (size.length !== stride.length || (numel(size) > 0 && last >= storage.numel)) {
-    throw new CheckpointError('CHECKPOINT_FORMAT', 'torch zip: tensor view does not fit its storage');
+    throw new CheckpointError(
+      'CHECKPOINT_FORMAT',
+      'torch zip: tensor view does not fit its storage',
+    );
   }
   return { dtype: storage.dtype, shape: size, data: gather(storage, start, size, stride) };
 }

@@ -7,7 +7,14 @@ import type { CocoImage } from './coco-types.ts';
 import { readImage, type CocoDataset } from './load.ts';
 import { resizeBilinear } from './resize.ts';
 import { createRng, mixSeed, shuffle } from './rng.ts';
-import { flipBoxes, padTo, rescaleSize, scaleBoxes, writeNormalized, type ResizedSize } from './transforms.ts';
+import {
+  flipBoxes,
+  padTo,
+  rescaleSize,
+  scaleBoxes,
+  writeNormalized,
+  type ResizedSize,
+} from './transforms.ts';
 
 /** Iteration options. Training: `shuffle: true, flipProb: 0.5`; evaluation: the defaults. */
 export interface BatchOptions {
@@ -50,13 +57,19 @@ export function countBatches(dataset: CocoDataset, options: BatchOptions): numbe
 }
 
 /** Yields one epoch of batches; same dataset, options, seed and epoch give identical batches. */
-export function* iterateBatches(dataset: CocoDataset, options: BatchOptions): Generator<DetectionBatch> {
+export function* iterateBatches(
+  dataset: CocoDataset,
+  options: BatchOptions,
+): Generator<DetectionBatch> {
   const { batchSize, scale = 128, padDivisor = 32, flipProb = 0 } = options;
-  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError('batchSize must be a positive integer');
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new RangeError('batchSize must be a positive integer');
   const rng = createRng(mixSeed(options.seed ?? 0, options.epoch ?? 0));
   const order = options.shuffle ? shuffle(rng, [...dataset.images]) : dataset.images;
   for (let start = 0; start < order.length; start += batchSize) {
-    const items = order.slice(start, start + batchSize).map((image) => prepare(dataset, image, scale, rng() < flipProb));
+    const items = order
+      .slice(start, start + batchSize)
+      .map((image) => prepare(dataset, image, scale, rng() < flipProb));
     yield collate(items, padDivisor);
   }
 }
@@ -85,7 +98,9 @@ function collate(items: Prepared[], padDivisor: number): DetectionBatch {
   const padH = padTo(Math.max(...items.map((p) => p.size.height)), padDivisor);
   const padW = padTo(Math.max(...items.map((p) => p.size.width)), padDivisor);
   const images = new Float32Array(items.length * padH * padW * 3);
-  items.forEach((p, n) => writeNormalized(p.pixels, p.size, p.flip, images, n * padH * padW * 3, padW));
+  items.forEach((p, n) =>
+    writeNormalized(p.pixels, p.size, p.flip, images, n * padH * padW * 3, padW),
+  );
   return {
     images,
     shape: [items.length, padH, padW, 3],

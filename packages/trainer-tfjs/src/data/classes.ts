@@ -14,7 +14,14 @@ export const DIGIT_CLASSES = Array.from({ length: 10 }, (_, d) => `digit-${d}`);
 /** Every class name `generateDetectionSet` accepts. */
 export const ALL_CLASSES: readonly string[] = [...SHAPE_CLASSES, ...DIGIT_CLASSES];
 /** Default classes: three shapes and three digits. */
-export const DEFAULT_CLASSES: readonly string[] = ['circle', 'square', 'triangle', 'digit-2', 'digit-5', 'digit-7'];
+export const DEFAULT_CLASSES: readonly string[] = [
+  'circle',
+  'square',
+  'triangle',
+  'digit-2',
+  'digit-5',
+  'digit-7',
+];
 
 /** `[u, v]` in [0, 1]^2 -> whether that point of the box is inside the shape. */
 type Inside = (u: number, v: number) => boolean;
@@ -37,7 +44,8 @@ function shapeMask(inside: Inside, width: number, height: number): Mask {
     for (let x = 0; x < width; x++) {
       let hits = 0;
       for (let sy = 0; sy < 4; sy++) {
-        for (let sx = 0; sx < 4; sx++) if (inside((x + (sx + 0.5) / 4) / width, (y + (sy + 0.5) / 4) / height)) hits++;
+        for (let sx = 0; sx < 4; sx++)
+          if (inside((x + (sx + 0.5) / 4) / width, (y + (sy + 0.5) / 4) / height)) hits++;
       }
       alpha[y * width + x] = hits / 16;
     }
@@ -53,7 +61,8 @@ export function renderObject(rng: Rng, name: string, size: number, split: 'train
   if (name in SHAPES) {
     const inside = SHAPES[name as keyof typeof SHAPES];
     const aspect = name === 'triangle' ? randFloat(rng, 0.75, 1.25) : 1;
-    const [w, h] = aspect >= 1 ? [size, Math.round(size / aspect)] : [Math.round(size * aspect), size];
+    const [w, h] =
+      aspect >= 1 ? [size, Math.round(size / aspect)] : [Math.round(size * aspect), size];
     return shapeMask(inside, Math.max(2, w), Math.max(2, h));
   }
   const digit = DIGIT_CLASSES.indexOf(name);
@@ -61,6 +70,13 @@ export function renderObject(rng: Rng, name: string, size: number, split: 'train
   const { start, count } = glyphRange(digit, split);
   const glyph = glyphMask(digit, start + randInt(rng, 0, count - 1));
   const scale = size / Math.max(glyph.width, glyph.height);
-  const [w, h] = [Math.max(2, Math.round(glyph.width * scale)), Math.max(2, Math.round(glyph.height * scale))];
-  return { width: w, height: h, alpha: resizeBilinear(glyph.alpha, glyph.width, glyph.height, 1, w, h) };
+  const [w, h] = [
+    Math.max(2, Math.round(glyph.width * scale)),
+    Math.max(2, Math.round(glyph.height * scale)),
+  ];
+  return {
+    width: w,
+    height: h,
+    alpha: resizeBilinear(glyph.alpha, glyph.width, glyph.height, 1, w, h),
+  };
 }

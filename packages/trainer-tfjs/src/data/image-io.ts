@@ -9,12 +9,15 @@ import type { RgbImage } from './raster.ts';
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /** Which format the bytes claim to be, with the PNG header's size (JPEG sizes are known only after decoding). */
-export function probeImage(bytes: Uint8Array): { format: 'png' | 'jpeg'; width?: number; height?: number } | null {
+export function probeImage(
+  bytes: Uint8Array,
+): { format: 'png' | 'jpeg'; width?: number; height?: number } | null {
   if (bytes.length >= 24 && PNG_SIGNATURE.equals(bytes.subarray(0, 8))) {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return { format: 'png', width: view.getUint32(16), height: view.getUint32(20) };
   }
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { format: 'jpeg' };
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
+    return { format: 'jpeg' };
   return null;
 }
 
@@ -38,7 +41,13 @@ export function decodeImage(bytes: Uint8Array): RgbImage {
 
 /** Encodes an RGB image as an 8-bit RGB PNG (deterministic bytes for identical pixels). */
 export function encodePng(image: RgbImage): Buffer {
-  const png = new pngjs.PNG({ width: image.width, height: image.height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
+  const png = new pngjs.PNG({
+    width: image.width,
+    height: image.height,
+    colorType: 2,
+    inputColorType: 2,
+    inputHasAlpha: false,
+  });
   png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   return pngjs.PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
 }

@@ -22,8 +22,13 @@ function writeFixture(edit: (coco: CocoFile, dir: string) => void = () => {}) {
   writeFileSync(join(dir, 'images', 'a.png'), encodePng({ width: 64, height: 32, data }));
   const coco: CocoFile = {
     images: [{ id: 5, file_name: 'a.png', width: 64, height: 32 }],
-    annotations: [{ id: 1, image_id: 5, category_id: 7, bbox: [4, 8, 16, 8], area: 128, iscrowd: 0 }],
-    categories: [{ id: 3, name: 'other' }, { id: 7, name: 'red' }],
+    annotations: [
+      { id: 1, image_id: 5, category_id: 7, bbox: [4, 8, 16, 8], area: 128, iscrowd: 0 },
+    ],
+    categories: [
+      { id: 3, name: 'other' },
+      { id: 7, name: 'red' },
+    ],
   };
   edit(coco, dir);
   writeFileSync(join(dir, 'instances.json'), JSON.stringify(coco));
@@ -47,7 +52,12 @@ const normalised = (rgb: number[]) => rgb.map((v, c) => (v - IMAGENET_MEAN[c]!) 
 
 describe('loadCocoDataset + iterateBatches', { timeout: 30_000 }, () => {
   it('round-trips a generated set: every image, box and label, boxes scaled, padded to 32', () => {
-    const set = generateDetectionSet({ seed: 5, outDir: join(root, 'gen'), trainImages: 10, valImages: 3 });
+    const set = generateDetectionSet({
+      seed: 5,
+      outDir: join(root, 'gen'),
+      trainImages: 10,
+      valImages: 3,
+    });
     const ds = loadCocoDataset({ ...set.splits.train, verify: 'decode' });
     expect(ds.images).toHaveLength(10);
     expect(ds.categories.map((c) => c.name)).toEqual(set.classes);
@@ -62,10 +72,15 @@ describe('loadCocoDataset + iterateBatches', { timeout: 30_000 }, () => {
         const anns = ds.annotationsOf.get(id)!;
         const [sx, sy] = b.scaleFactors[n]!;
         expect(Math.max(...b.imgShapes[n]!)).toBe(128);
-        expect(b.imgShapes[n]).toEqual([Math.round(image.height * sy), Math.round(image.width * sx)]);
+        expect(b.imgShapes[n]).toEqual([
+          Math.round(image.height * sy),
+          Math.round(image.width * sx),
+        ]);
         expect([...b.labels[n]!]).toEqual(anns.map((a) => a.category_id - 1));
         const [x, y, w, h] = anns[0]!.bbox;
-        expect([...b.boxes[n]!.subarray(0, 4)]).toEqual([x * sx, y * sy, (x + w) * sx, (y + h) * sy].map(Math.fround));
+        expect([...b.boxes[n]!.subarray(0, 4)]).toEqual(
+          [x * sx, y * sy, (x + w) * sx, (y + h) * sy].map(Math.fround),
+        );
       });
     }
   });
@@ -86,7 +101,9 @@ describe('loadCocoDataset + iterateBatches', { timeout: 30_000 }, () => {
   });
 
   it('flips image and boxes together: x1 = W - x2, x2 = W - x1', () => {
-    const b = only(iterateBatches(loadCocoDataset(writeFixture()), { batchSize: 1, scale: 64, flipProb: 1 }));
+    const b = only(
+      iterateBatches(loadCocoDataset(writeFixture()), { batchSize: 1, scale: 64, flipProb: 1 }),
+    );
     expect(b.flipped).toEqual([true]);
     expect([...b.boxes[0]!]).toEqual([44, 8, 60, 16]);
     expect(pixel(b, 0, 44, 8)).toEqual(pixel(b, 0, 59, 15));
@@ -97,11 +114,33 @@ describe('loadCocoDataset + iterateBatches', { timeout: 30_000 }, () => {
 
   it('shuffles and flips from the seed: same seed and epoch, same batches; about half flipped', () => {
     const many = writeFixture((coco) => {
-      coco.images = Array.from({ length: 40 }, (_, i) => ({ id: i + 1, file_name: 'a.png', width: 64, height: 32 }));
-      coco.annotations = coco.images.map((m) => ({ id: m.id, image_id: m.id, category_id: 7, bbox: [4, 8, 16, 8], area: 128, iscrowd: 0 }));
+      coco.images = Array.from({ length: 40 }, (_, i) => ({
+        id: i + 1,
+        file_name: 'a.png',
+        width: 64,
+        height: 32,
+      }));
+      coco.annotations = coco.images.map((m) => ({
+        id: m.id,
+        image_id: m.id,
+        category_id: 7,
+        bbox: [4, 8, 16, 8],
+        area: 128,
+        iscrowd: 0,
+      }));
     });
     const ds = loadCocoDataset(many);
-    const run = (epoch: number) => [...iterateBatches(ds, { batchSize: 40, scale: 64, flipProb: 0.5, shuffle: true, seed: 1, epoch })][0]!;
+    const run = (epoch: number) =>
+      [
+        ...iterateBatches(ds, {
+          batchSize: 40,
+          scale: 64,
+          flipProb: 0.5,
+          shuffle: true,
+          seed: 1,
+          epoch,
+        }),
+      ][0]!;
     const [a, b, c] = [run(0), run(0), run(1)];
     expect(b.imageIds).toEqual(a.imageIds);
     expect(b.flipped).toEqual(a.flipped);
@@ -114,30 +153,77 @@ describe('loadCocoDataset + iterateBatches', { timeout: 30_000 }, () => {
 });
 
 describe('bad input fails with a message naming the cause', () => {
-  const load = (edit: (coco: CocoFile, dir: string) => void) => () => loadCocoDataset(writeFixture(edit));
+  const load = (edit: (coco: CocoFile, dir: string) => void) => () =>
+    loadCocoDataset(writeFixture(edit));
 
   it.each([
-    ['missing image file', (c: CocoFile) => void (c.images[0]!.file_name = 'gone.png'), /images[/\\]gone\.png \(id 5\), images\[0\] in .*instances\.json, not found/],
-    ['not an image', (_c: CocoFile, d: string) => writeFileSync(join(d, 'images', 'a.png'), 'hello'), /a\.png \(id 5\) is not a PNG or JPEG file/],
-    ['wrong size', (c: CocoFile) => void (c.images[0]!.width = 65), /a\.png \(id 5\) is 64x32 but .* says 65x32/],
-    ['unknown image_id', (c: CocoFile) => void (c.annotations[0]!.image_id = 99), /annotations\[0\] \(id 1\): image_id 99 names no image/],
-    ['unknown category_id', (c: CocoFile) => void (c.annotations[0]!.category_id = 4), /annotations\[0\] \(id 1\): category_id 4 names no category/],
-    ['empty split', (c: CocoFile) => void ((c.images = []), (c.annotations = [])), /empty split: no images/],
-    ['no annotations', (c: CocoFile) => void (c.annotations = []), /empty split: no \(non-crowd\) annotations/],
-    ['duplicate image id', (c: CocoFile) => void c.images.push({ ...c.images[0]! }), /images\[1\]: duplicate id 5/],
-    ['bad bbox', (c: CocoFile) => void (c.annotations[0]!.bbox = [1, 2, 0, 3]), /annotations\[0\] \(id 1\): bbox width and height must be > 0/],
-    ['escaping file name', (c: CocoFile) => void (c.images[0]!.file_name = '../x.png'), /images\[0\] \(id 5\): "file_name" must be a relative path/],
+    [
+      'missing image file',
+      (c: CocoFile) => void (c.images[0]!.file_name = 'gone.png'),
+      /images[/\\]gone\.png \(id 5\), images\[0\] in .*instances\.json, not found/,
+    ],
+    [
+      'not an image',
+      (_c: CocoFile, d: string) => writeFileSync(join(d, 'images', 'a.png'), 'hello'),
+      /a\.png \(id 5\) is not a PNG or JPEG file/,
+    ],
+    [
+      'wrong size',
+      (c: CocoFile) => void (c.images[0]!.width = 65),
+      /a\.png \(id 5\) is 64x32 but .* says 65x32/,
+    ],
+    [
+      'unknown image_id',
+      (c: CocoFile) => void (c.annotations[0]!.image_id = 99),
+      /annotations\[0\] \(id 1\): image_id 99 names no image/,
+    ],
+    [
+      'unknown category_id',
+      (c: CocoFile) => void (c.annotations[0]!.category_id = 4),
+      /annotations\[0\] \(id 1\): category_id 4 names no category/,
+    ],
+    [
+      'empty split',
+      (c: CocoFile) => void ((c.images = []), (c.annotations = [])),
+      /empty split: no images/,
+    ],
+    [
+      'no annotations',
+      (c: CocoFile) => void (c.annotations = []),
+      /empty split: no \(non-crowd\) annotations/,
+    ],
+    [
+      'duplicate image id',
+      (c: CocoFile) => void c.images.push({ ...c.images[0]! }),
+      /images\[1\]: duplicate id 5/,
+    ],
+    [
+      'bad bbox',
+      (c: CocoFile) => void (c.annotations[0]!.bbox = [1, 2, 0, 3]),
+      /annotations\[0\] \(id 1\): bbox width and height must be > 0/,
+    ],
+    [
+      'escaping file name',
+      (c: CocoFile) => void (c.images[0]!.file_name = '../x.png'),
+      /images\[0\] \(id 5\): "file_name" must be a relative path/,
+    ],
   ])('%s', (_name, edit, message) => {
     expect(load(edit)).toThrow(message);
   });
 
   it('missing or unparsable annotations file', () => {
-    expect(() => loadCocoDataset({ imagesDir: root, annotationsFile: join(root, 'none.json') })).toThrow(/annotations file .*none\.json not found/);
+    expect(() =>
+      loadCocoDataset({ imagesDir: root, annotationsFile: join(root, 'none.json') }),
+    ).toThrow(/annotations file .*none\.json not found/);
     const bad = join(root, 'bad.json');
     writeFileSync(bad, '{"images": [');
-    expect(() => loadCocoDataset({ imagesDir: root, annotationsFile: bad })).toThrow(/bad\.json is not valid JSON/);
+    expect(() => loadCocoDataset({ imagesDir: root, annotationsFile: bad })).toThrow(
+      /bad\.json is not valid JSON/,
+    );
     writeFileSync(bad, '{"images": {}}');
-    expect(() => loadCocoDataset({ imagesDir: root, annotationsFile: bad })).toThrow(/bad\.json: "images" must be an array/);
+    expect(() => loadCocoDataset({ imagesDir: root, annotationsFile: bad })).toThrow(
+      /bad\.json: "images" must be an array/,
+    );
   });
 
   it('a PNG damaged after its header: caught by verify "decode" and by the iterator', () => {
@@ -146,8 +232,12 @@ describe('bad input fails with a message naming the cause', () => {
       writeFileSync(join(d, 'images', 'a.png'), png.subarray(0, 40));
     });
     const ds = loadCocoDataset(paths);
-    expect(() => [...iterateBatches(ds, { batchSize: 1 })]).toThrow(/a\.png \(id 5\) could not be decoded/);
+    expect(() => [...iterateBatches(ds, { batchSize: 1 })]).toThrow(
+      /a\.png \(id 5\) could not be decoded/,
+    );
     expect(() => loadCocoDataset({ ...paths, verify: 'decode' })).toThrow(/could not be decoded/);
-    expect(() => readImage(ds, ds.images[0]!)).toThrow(expect.objectContaining({ code: 'IMAGE_UNDECODABLE' }));
+    expect(() => readImage(ds, ds.images[0]!)).toThrow(
+      expect.objectContaining({ code: 'IMAGE_UNDECODABLE' }),
+    );
   });
 });

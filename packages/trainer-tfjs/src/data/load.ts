@@ -56,11 +56,15 @@ export function loadCocoDataset(options: LoadCocoOptions): CocoDataset {
 }
 
 function readJson(file: string): unknown {
-  if (!existsSync(file)) throw new DatasetError('ANNOTATIONS_NOT_FOUND', `annotations file ${file} not found`);
+  if (!existsSync(file))
+    throw new DatasetError('ANNOTATIONS_NOT_FOUND', `annotations file ${file} not found`);
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new DatasetError('ANNOTATIONS_INVALID', `annotations file ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new DatasetError(
+      'ANNOTATIONS_INVALID',
+      `annotations file ${file} is not valid JSON: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -71,7 +75,10 @@ function describe(dataset: CocoDataset, image: CocoImage): string {
 function checkImageHeader(dataset: CocoDataset, image: CocoImage, index: number): void {
   const path = join(dataset.imagesDir, image.file_name);
   if (!existsSync(path)) {
-    throw new DatasetError('IMAGE_NOT_FOUND', `${describe(dataset, image)}, images[${index}] in ${dataset.annotationsFile}, not found`);
+    throw new DatasetError(
+      'IMAGE_NOT_FOUND',
+      `${describe(dataset, image)}, images[${index}] in ${dataset.annotationsFile}, not found`,
+    );
   }
   const head = Buffer.alloc(32);
   const fd = openSync(path, 'r');
@@ -82,7 +89,11 @@ function checkImageHeader(dataset: CocoDataset, image: CocoImage, index: number)
     closeSync(fd);
   }
   const kind = probeImage(head.subarray(0, length));
-  if (!kind) throw new DatasetError('IMAGE_UNDECODABLE', `${describe(dataset, image)} is not a PNG or JPEG file`);
+  if (!kind)
+    throw new DatasetError(
+      'IMAGE_UNDECODABLE',
+      `${describe(dataset, image)} is not a PNG or JPEG file`,
+    );
   if (kind.width !== undefined) checkSize(dataset, image, kind.width, kind.height!);
 }
 
@@ -98,12 +109,16 @@ function checkSize(dataset: CocoDataset, image: CocoImage, width: number, height
 /** Decodes one image of the split to RGB; throws `DatasetError` if it is missing, damaged or the wrong size. */
 export function readImage(dataset: CocoDataset, image: CocoImage): RgbImage {
   const path = join(dataset.imagesDir, image.file_name);
-  if (!existsSync(path)) throw new DatasetError('IMAGE_NOT_FOUND', `${describe(dataset, image)} not found`);
+  if (!existsSync(path))
+    throw new DatasetError('IMAGE_NOT_FOUND', `${describe(dataset, image)} not found`);
   let decoded: RgbImage;
   try {
     decoded = decodeImage(readFileSync(path));
   } catch (err) {
-    throw new DatasetError('IMAGE_UNDECODABLE', `${describe(dataset, image)} could not be decoded: ${(err as Error).message}`);
+    throw new DatasetError(
+      'IMAGE_UNDECODABLE',
+      `${describe(dataset, image)} could not be decoded: ${(err as Error).message}`,
+    );
   }
   checkSize(dataset, image, decoded.width, decoded.height);
   return decoded;

@@ -22,10 +22,15 @@ function digitData(digit: number): Float32Array {
 }
 
 /** How many glyphs of `digit` each split may use, and where its range starts. */
-export function glyphRange(digit: number, split: 'train' | 'val'): { start: number; count: number } {
+export function glyphRange(
+  digit: number,
+  split: 'train' | 'val',
+): { start: number; count: number } {
   const total = Math.floor(digitData(digit).length / (SIDE * SIDE));
   const trainCount = Math.floor(total * TRAIN_SHARE);
-  return split === 'train' ? { start: 0, count: trainCount } : { start: trainCount, count: total - trainCount };
+  return split === 'train'
+    ? { start: 0, count: trainCount }
+    : { start: trainCount, count: total - trainCount };
 }
 
 /** Glyph `index` of `digit` as a mask cropped to the pixels with ink (intensity > 0.1). */
@@ -35,7 +40,8 @@ export function glyphMask(digit: number, index: number): Mask {
   let [x0, y0, x1, y1] = [SIDE, SIDE, -1, -1];
   for (let y = 0; y < SIDE; y++) {
     for (let x = 0; x < SIDE; x++) {
-      if (data[base + y * SIDE + x]! > 0.1) [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+      if (data[base + y * SIDE + x]! > 0.1)
+        [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
     }
   }
   if (x1 < 0) throw new Error(`mnist glyph ${digit}/${index} is blank`);

@@ -39,10 +39,16 @@ export function contrastingColor(rng: Rng, avoid: number, minContrast = 70): Rgb
  * channels: texture enough, and it keeps the PNGs about half as large as colour noise).
  * Returns the image and its mean luma (object colours are picked to contrast with it).
  */
-export function drawBackground(rng: Rng, width: number, height: number): { image: RgbImage; meanLuma: number } {
+export function drawBackground(
+  rng: Rng,
+  width: number,
+  height: number,
+): { image: RgbImage; meanLuma: number } {
   const data = new Uint8Array(width * height * 3);
   const a: Rgb = [randInt(rng, 0, 255), randInt(rng, 0, 255), randInt(rng, 0, 255)];
-  const b: Rgb = a.map((v) => Math.max(0, Math.min(255, v + randInt(rng, -60, 60)))) as unknown as Rgb;
+  const b: Rgb = a.map((v) =>
+    Math.max(0, Math.min(255, v + randInt(rng, -60, 60))),
+  ) as unknown as Rgb;
   const angle = randFloat(rng, 0, Math.PI * 2);
   const [dx, dy] = [Math.cos(angle) / width, Math.sin(angle) / height]; // t runs 0..1 across the image
   const noise = randInt(rng, 4, 16);
@@ -57,7 +63,10 @@ export function drawBackground(rng: Rng, width: number, height: number): { image
       }
     }
   }
-  return { image: { width, height, data }, meanLuma: luma([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2]) };
+  return {
+    image: { width, height, data },
+    meanLuma: luma([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2]),
+  };
 }
 
 /** Blends `color` into the image where the mask covers it, with the mask's top-left at (x0, y0). */
@@ -70,7 +79,8 @@ export function composite(image: RgbImage, mask: Mask, x0: number, y0: number, c
       const a = mask.alpha[my * mask.width + mx]!;
       if (a <= 0 || x < 0 || x >= image.width) continue;
       const o = (y * image.width + x) * 3;
-      for (let c = 0; c < 3; c++) image.data[o + c] = Math.round(image.data[o + c]! * (1 - a) + color[c]! * a);
+      for (let c = 0; c < 3; c++)
+        image.data[o + c] = Math.round(image.data[o + c]! * (1 - a) + color[c]! * a);
     }
   }
 }

@@ -24,8 +24,10 @@ export function resizeBilinear(
       const [x0, x1, wx] = [xs.i0[x]!, xs.i1[x]!, xs.w[x]!];
       const o = (y * dw + x) * channels;
       for (let c = 0; c < channels; c++) {
-        const top = src[(y0 * sw + x0) * channels + c]! * (1 - wx) + src[(y0 * sw + x1) * channels + c]! * wx;
-        const bottom = src[(y1 * sw + x0) * channels + c]! * (1 - wx) + src[(y1 * sw + x1) * channels + c]! * wx;
+        const top =
+          src[(y0 * sw + x0) * channels + c]! * (1 - wx) + src[(y0 * sw + x1) * channels + c]! * wx;
+        const bottom =
+          src[(y1 * sw + x0) * channels + c]! * (1 - wx) + src[(y1 * sw + x1) * channels + c]! * wx;
         out[o + c] = top * (1 - wy) + bottom * wy;
       }
     }
@@ -34,7 +36,10 @@ export function resizeBilinear(
 }
 
 /** Source indices and weights along one axis: destination pixel d samples source coordinate (d+0.5)*s/n-0.5. */
-function axisTaps(srcSize: number, dstSize: number): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
+function axisTaps(
+  srcSize: number,
+  dstSize: number,
+): { i0: Int32Array; i1: Int32Array; w: Float32Array } {
   const i0 = new Int32Array(dstSize);
   const i1 = new Int32Array(dstSize);
   const w = new Float32Array(dstSize);

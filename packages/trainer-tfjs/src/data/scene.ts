@@ -5,7 +5,14 @@
  * retried elsewhere.
  */
 import { renderObject } from './classes.ts';
-import { composite, contrastingColor, drawBackground, drawStrokes, type Mask, type RgbImage } from './raster.ts';
+import {
+  composite,
+  contrastingColor,
+  drawBackground,
+  drawStrokes,
+  type Mask,
+  type RgbImage,
+} from './raster.ts';
 import { pick, randInt, type Rng } from './rng.ts';
 
 /** COCO's area ranges: small < 32^2 <= medium < 96^2 <= large (box area here). */
@@ -38,7 +45,12 @@ const MIN_VISIBLE = 0.6;
 const OPAQUE = 0.5;
 
 /** Longer side, in pixels, for an object of the given range in an image whose shorter side is `minSide`. */
-function sizeFor(rng: Rng, range: AreaRange, minSide: number, smallSide: readonly [number, number] = [8, 26]): number {
+function sizeFor(
+  rng: Rng,
+  range: AreaRange,
+  minSide: number,
+  smallSide: readonly [number, number] = [8, 26],
+): number {
   if (range === 'small') return randInt(rng, smallSide[0], smallSide[1]);
   if (range === 'medium') return randInt(rng, 36, Math.min(88, minSide - 2));
   return randInt(rng, 100, minSide - 2);
@@ -55,20 +67,37 @@ export function composeScene(rng: Rng, o: SceneOptions): Scene {
   const { image, meanLuma } = drawBackground(rng, o.width, o.height);
   drawStrokes(rng, image, randInt(rng, 2, 8), meanLuma);
   const owner = new Int16Array(o.width * o.height).fill(-1);
-  const placed: Array<{ classIndex: number; opaque: number; box: [number, number, number, number] }> = [];
+  const placed: Array<{
+    classIndex: number;
+    opaque: number;
+    box: [number, number, number, number];
+  }> = [];
   const minSide = Math.min(o.width, o.height);
   const count = randInt(rng, 1, Math.min(8, Math.max(2, Math.round((o.width * o.height) / 3000))));
   for (let i = 0; i < count; i++) {
     const range = i === 0 && o.forceLarge && minSide >= 104 ? 'large' : pickRange(rng, minSide);
     const classIndex = randInt(rng, 0, o.classes.length - 1);
-    const mask = renderObject(rng, o.classes[classIndex]!, sizeFor(rng, range, minSide, o.smallSide), o.split);
+    const mask = renderObject(
+      rng,
+      o.classes[classIndex]!,
+      sizeFor(rng, range, minSide, o.smallSide),
+      o.split,
+    );
     const at = findPlacement(rng, mask, owner, image, placed);
     if (!at) continue;
     composite(image, mask, at[0], at[1], contrastingColor(rng, meanLuma));
     const opaque = claimPixels(mask, at, owner, image.width, placed.length);
     placed.push({ classIndex, opaque, box: [at[0], at[1], mask.width, mask.height] });
   }
-  return { image, objects: visibleBoxes(owner, image.width, image.height, placed.map((p) => p.classIndex)) };
+  return {
+    image,
+    objects: visibleBoxes(
+      owner,
+      image.width,
+      image.height,
+      placed.map((p) => p.classIndex),
+    ),
+  };
 }
 
 /** A top-left corner where the mask fits and hides at most 40% of any earlier object, or null after 30 tries. */
@@ -101,7 +130,13 @@ function findPlacement(
 }
 
 /** Marks the mask's opaque pixels as owned by object `index`; returns how many. */
-function claimPixels(mask: Mask, [x, y]: [number, number], owner: Int16Array, width: number, index: number): number {
+function claimPixels(
+  mask: Mask,
+  [x, y]: [number, number],
+  owner: Int16Array,
+  width: number,
+  index: number,
+): number {
   let count = 0;
   for (let my = 0; my < mask.height; my++) {
     for (let mx = 0; mx < mask.width; mx++) {
@@ -114,16 +149,33 @@ function claimPixels(mask: Mask, [x, y]: [number, number], owner: Int16Array, wi
 }
 
 /** Tight boxes of each object's visible (owned) pixels; objects left with none are dropped. */
-function visibleBoxes(owner: Int16Array, width: number, height: number, classIndex: number[]): SceneObject[] {
+function visibleBoxes(
+  owner: Int16Array,
+  width: number,
+  height: number,
+  classIndex: number[],
+): SceneObject[] {
   const ext = classIndex.map(() => [width, height, -1, -1]);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const e = ext[owner[y * width + x]!];
       if (!e) continue;
-      [e[0], e[1], e[2], e[3]] = [Math.min(e[0]!, x), Math.min(e[1]!, y), Math.max(e[2]!, x), Math.max(e[3]!, y)];
+      [e[0], e[1], e[2], e[3]] = [
+        Math.min(e[0]!, x),
+        Math.min(e[1]!, y),
+        Math.max(e[2]!, x),
+        Math.max(e[3]!, y),
+      ];
     }
   }
   return ext.flatMap(([x0, y0, x1, y1], i) =>
-    x1! < 0 ? [] : [{ classIndex: classIndex[i]!, bbox: [x0!, y0!, x1! - x0! + 1, y1! - y0! + 1] as SceneObject['bbox'] }],
+    x1! < 0
+      ? []
+      : [
+          {
+            classIndex: classIndex[i]!,
+            bbox: [x0!, y0!, x1! - x0! + 1, y1! - y0! + 1] as SceneObject['bbox'],
+          },
+        ],
   );
 }

@@ -5,7 +5,12 @@ import { flipBoxes, padTo, rescaleSize } from './transforms.ts';
 
 describe('transforms', () => {
   it('rescaleSize: longer side to the scale, rounded half up, realised factors', () => {
-    expect(rescaleSize(200, 100, 128)).toEqual({ width: 128, height: 64, scaleX: 0.64, scaleY: 0.64 });
+    expect(rescaleSize(200, 100, 128)).toEqual({
+      width: 128,
+      height: 64,
+      scaleX: 0.64,
+      scaleY: 0.64,
+    });
     const tall = rescaleSize(333, 500, 128);
     expect([tall.width, tall.height]).toEqual([85, 128]);
     expect(tall.scaleX).toBeCloseTo(85 / 333, 12);

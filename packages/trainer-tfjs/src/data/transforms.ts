@@ -36,7 +36,10 @@ export function padTo(n: number, divisor: number): number {
 /**
  * COCO `[x, y, w, h]` boxes to `[x1, y1, x2, y2]` in resized pixels, clipped to the resized image.
  */
-export function scaleBoxes(annotations: readonly CocoAnnotation[], size: ResizedSize): Float32Array {
+export function scaleBoxes(
+  annotations: readonly CocoAnnotation[],
+  size: ResizedSize,
+): Float32Array {
   const out = new Float32Array(annotations.length * 4);
   annotations.forEach((a, i) => {
     const [x, y, w, h] = a.bbox;

@@ -26,7 +26,12 @@ export function anchorsPerLocation(config: AnchorConfig): number {
  * The base anchors of one level, `A x 4` around the origin: for each ratio r (outer) and scale s (inner),
  * width base * s / sqrt(r), height base * s * sqrt(r).
  */
-export function baseAnchors(baseSize: number, scales: readonly number[], ratios: readonly number[], centerOffset = 0): Float32Array {
+export function baseAnchors(
+  baseSize: number,
+  scales: readonly number[],
+  ratios: readonly number[],
+  centerOffset = 0,
+): Float32Array {
   const out = new Float32Array(ratios.length * scales.length * 4);
   const cx = centerOffset * baseSize;
   const cy = centerOffset * baseSize;
@@ -44,7 +49,12 @@ export function baseAnchors(baseSize: number, scales: readonly number[], ratios:
 }
 
 /** All anchors of one level for an `h x w` feature map, `(h * w * A) x 4`. */
-export function gridAnchors(base: Float32Array, h: number, w: number, stride: number): Float32Array {
+export function gridAnchors(
+  base: Float32Array,
+  h: number,
+  w: number,
+  stride: number,
+): Float32Array {
   const a = base.length >> 2;
   const out = new Float32Array(h * w * a * 4);
   let o = 0;
@@ -64,13 +74,21 @@ export function gridAnchors(base: Float32Array, h: number, w: number, stride: nu
 }
 
 /** Anchors of every level, for feature maps of sizes `[h, w]` (finest first). */
-export function multiLevelAnchors(config: AnchorConfig, sizes: ReadonlyArray<readonly [number, number]>): Float32Array[] {
+export function multiLevelAnchors(
+  config: AnchorConfig,
+  sizes: ReadonlyArray<readonly [number, number]>,
+): Float32Array[] {
   if (sizes.length !== config.strides.length) {
     throw new Error(`anchors: ${sizes.length} feature maps for ${config.strides.length} strides`);
   }
   return sizes.map(([h, w], l) => {
     const stride = config.strides[l] as number;
-    const base = baseAnchors(config.baseSizes?.[l] ?? stride, config.scales, config.ratios, config.centerOffset ?? 0);
+    const base = baseAnchors(
+      config.baseSizes?.[l] ?? stride,
+      config.scales,
+      config.ratios,
+      config.centerOffset ?? 0,
+    );
     return gridAnchors(base, h, w, stride);
   });
 }

@@ -56,7 +56,8 @@ export function assignMaxIou(
       for (let i = 0; i < n; i++) if (overlaps[g * n + i] === gtMax[g]) gtIndex[i] = g + 1;
     }
   }
-  for (let i = 0; i < n; i++) if ((gtIndex[i] as number) > 0) labels[i] = gtLabels[(gtIndex[i] as number) - 1] as number;
+  for (let i = 0; i < n; i++)
+    if ((gtIndex[i] as number) > 0) labels[i] = gtLabels[(gtIndex[i] as number) - 1] as number;
   return { numGts: k, gtIndex, maxOverlaps, labels };
 }
 
@@ -67,7 +68,8 @@ export function addGtsToAssignment(result: AssignResult, gtLabels: Int32Array): 
   const gtIndex = new Int32Array(k + n);
   const maxOverlaps = new Float32Array(k + n);
   const labels = new Int32Array(k + n);
-  for (let g = 0; g < k; g++) [gtIndex[g], maxOverlaps[g], labels[g]] = [g + 1, 1, gtLabels[g] as number];
+  for (let g = 0; g < k; g++)
+    [gtIndex[g], maxOverlaps[g], labels[g]] = [g + 1, 1, gtLabels[g] as number];
   gtIndex.set(result.gtIndex, k);
   maxOverlaps.set(result.maxOverlaps, k);
   labels.set(result.labels, k);

@@ -43,9 +43,14 @@ export function encodeOne(
 }
 
 /** Deltas from `proposals[k]` to `gts[k]`, both `n x 4` (mmdet's `encode`). */
-export function encodeBoxes(proposals: Float32Array, gts: Float32Array, config: BBoxCoderConfig): Float32Array {
+export function encodeBoxes(
+  proposals: Float32Array,
+  gts: Float32Array,
+  config: BBoxCoderConfig,
+): Float32Array {
   const out = new Float32Array(proposals.length);
-  for (let k = 0; k < proposals.length >> 2; k++) encodeOne(proposals, k, gts, k, config, out, 4 * k);
+  for (let k = 0; k < proposals.length >> 2; k++)
+    encodeOne(proposals, k, gts, k, config, out, 4 * k);
   return out;
 }
 
@@ -90,6 +95,7 @@ export function decodeBoxes(
   maxShape?: readonly [number, number],
 ): Float32Array {
   const out = new Float32Array(rois.length);
-  for (let k = 0; k < rois.length >> 2; k++) decodeOne(rois, k, deltas, 4 * k, config, out, 4 * k, maxShape);
+  for (let k = 0; k < rois.length >> 2; k++)
+    decodeOne(rois, k, deltas, 4 * k, config, out, 4 * k, maxShape);
   return out;
 }

@@ -46,7 +46,9 @@ export function createBBoxHead(config: BBoxHeadConfig): BBoxHead {
   const forward = (pooled: tf.Tensor4D): BBoxHeadOutput => {
     const r = pooled.shape[0];
     const x = tf.reshape(tf.transpose(pooled, [0, 3, 1, 2]), [r, flat]) as tf.Tensor2D;
-    const h = tf.relu(runHeadLinear(store, 'shared_fcs.1', tf.relu(runHeadLinear(store, 'shared_fcs.0', x))));
+    const h = tf.relu(
+      runHeadLinear(store, 'shared_fcs.1', tf.relu(runHeadLinear(store, 'shared_fcs.0', x))),
+    );
     return { cls: runHeadLinear(store, 'fc_cls', h), reg: runHeadLinear(store, 'fc_reg', h) };
   };
   return { params: store, forward };

@@ -17,10 +17,13 @@ export function boxArea(boxes: Float32Array, i: number): number {
 
 /** IoU of box `i` of `a` with box `j` of `b` (mmdet's `bbox_overlaps`, mode 'iou'). */
 export function iouOf(a: Float32Array, i: number, b: Float32Array, j: number): number {
-  const w = Math.min(a[4 * i + 2] as number, b[4 * j + 2] as number) - Math.max(a[4 * i] as number, b[4 * j] as number);
+  const w =
+    Math.min(a[4 * i + 2] as number, b[4 * j + 2] as number) -
+    Math.max(a[4 * i] as number, b[4 * j] as number);
   if (w <= 0) return 0;
   const h =
-    Math.min(a[4 * i + 3] as number, b[4 * j + 3] as number) - Math.max(a[4 * i + 1] as number, b[4 * j + 1] as number);
+    Math.min(a[4 * i + 3] as number, b[4 * j + 3] as number) -
+    Math.max(a[4 * i + 1] as number, b[4 * j + 1] as number);
   if (h <= 0) return 0;
   const inter = w * h;
   return inter / Math.max(boxArea(a, i) + boxArea(b, j) - inter, 1e-6);

@@ -67,12 +67,26 @@ export type DetectorConfigOverrides = {
   [K in keyof DetectorConfig]?: DetectorConfig[K] extends unknown[]
     ? DetectorConfig[K]
     : DetectorConfig[K] extends object
-      ? { [L in keyof DetectorConfig[K]]?: DetectorConfig[K][L] extends unknown[] ? DetectorConfig[K][L] : Partial<DetectorConfig[K][L]> }
+      ? {
+          [L in keyof DetectorConfig[K]]?: DetectorConfig[K][L] extends unknown[]
+            ? DetectorConfig[K][L]
+            : Partial<DetectorConfig[K][L]>;
+        }
       : DetectorConfig[K];
 };
 
-const RPN_ASSIGNER: AssignerConfig = { posIouThr: 0.7, negIouThr: 0.3, minPosIou: 0.3, matchLowQuality: true };
-const RCNN_ASSIGNER: AssignerConfig = { posIouThr: 0.5, negIouThr: 0.5, minPosIou: 0.5, matchLowQuality: false };
+const RPN_ASSIGNER: AssignerConfig = {
+  posIouThr: 0.7,
+  negIouThr: 0.3,
+  minPosIou: 0.3,
+  matchLowQuality: true,
+};
+const RCNN_ASSIGNER: AssignerConfig = {
+  posIouThr: 0.5,
+  negIouThr: 0.5,
+  minPosIou: 0.5,
+  matchLowQuality: false,
+};
 
 /** MMDetection's `faster_rcnn_r50_fpn_1x_coco` (80 classes, 1333x800 images; this loader takes the longer side). */
 export const FASTER_RCNN_R50_FPN: DetectorConfig = {
@@ -89,7 +103,12 @@ export const FASTER_RCNN_R50_FPN: DetectorConfig = {
     test: { nmsPre: 1000, maxPerImg: 1000, nmsIou: 0.7, minBboxSize: 0 },
   },
   roi: { outputSize: 7, samplingRatio: 0, strides: [4, 8, 16, 32], finestScale: 56 },
-  bboxHead: { fcChannels: 1024, assigner: RCNN_ASSIGNER, sampler: { num: 512, posFraction: 0.25 }, addGtAsProposals: true },
+  bboxHead: {
+    fcChannels: 1024,
+    assigner: RCNN_ASSIGNER,
+    sampler: { num: 512, posFraction: 0.25 },
+    addGtAsProposals: true,
+  },
   test: { scoreThr: 0.05, nmsIou: 0.5, maxPerImg: 100 },
   seed: 0,
 };
@@ -114,10 +133,14 @@ export const DEMO_DETECTOR_CONFIG: DetectorConfig = {
     test: { nmsPre: 500, maxPerImg: 300, nmsIou: 0.7, minBboxSize: 0 },
   },
   roi: { ...FASTER_RCNN_R50_FPN.roi, finestScale: 28 },
-  bboxHead: { ...FASTER_RCNN_R50_FPN.bboxHead, fcChannels: 128, sampler: { num: 128, posFraction: 0.25 } },
+  bboxHead: {
+    ...FASTER_RCNN_R50_FPN.bboxHead,
+    fcChannels: 128,
+    sampler: { num: 128, posFraction: 0.25 },
+  },
 };
 
-const PRESETS = { demo: DEMO_DETECTOR_CONFIG, 'faster_rcnn_r50_fpn': FASTER_RCNN_R50_FPN } as const;
+const PRESETS = { demo: DEMO_DETECTOR_CONFIG, faster_rcnn_r50_fpn: FASTER_RCNN_R50_FPN } as const;
 
 /** A preset's name. */
 export type DetectorPreset = keyof typeof PRESETS;
@@ -126,7 +149,10 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function overlay(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+function overlay(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     if (v === undefined) continue;
@@ -136,13 +162,23 @@ function overlay(base: Record<string, unknown>, over: Record<string, unknown>): 
 }
 
 /** A preset (default `demo`) with `overrides` laid over it (nested objects merged, arrays replaced), checked. */
-export function resolveDetectorConfig(overrides: DetectorConfigOverrides = {}, preset: DetectorPreset = 'demo'): DetectorConfig {
-  const c = overlay(PRESETS[preset] as unknown as Record<string, unknown>, overrides) as unknown as DetectorConfig;
-  if (!(Number.isInteger(c.numClasses) && c.numClasses > 0)) throw new RangeError('detector: numClasses must be a positive integer');
-  if (c.anchors.strides.length !== 5) throw new RangeError('detector: anchors.strides needs one stride per FPN output (5)');
-  if (c.roi.strides.length > 4) throw new RangeError('detector: roi.strides can name at most the 4 FPN levels P2..P5');
+export function resolveDetectorConfig(
+  overrides: DetectorConfigOverrides = {},
+  preset: DetectorPreset = 'demo',
+): DetectorConfig {
+  const c = overlay(
+    PRESETS[preset] as unknown as Record<string, unknown>,
+    overrides,
+  ) as unknown as DetectorConfig;
+  if (!(Number.isInteger(c.numClasses) && c.numClasses > 0))
+    throw new RangeError('detector: numClasses must be a positive integer');
+  if (c.anchors.strides.length !== 5)
+    throw new RangeError('detector: anchors.strides needs one stride per FPN output (5)');
+  if (c.roi.strides.length > 4)
+    throw new RangeError('detector: roi.strides can name at most the 4 FPN levels P2..P5');
   for (const s of [c.rpn.sampler, c.bboxHead.sampler]) {
-    if (!(s.num > 0 && s.posFraction > 0 && s.posFraction <= 1)) throw new RangeError('detector: bad sampler settings');
+    if (!(s.num > 0 && s.posFraction > 0 && s.posFraction <= 1))
+      throw new RangeError('detector: bad sampler settings');
   }
   return c;
 }

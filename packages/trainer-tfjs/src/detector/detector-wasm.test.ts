@@ -14,7 +14,9 @@ describe('the detector on the wasm backend (with backend/ training kernels)', ()
     await selectBackend({ force: 'cpu' });
     const d = createDetector(TINY_DETECTOR);
     const cpu = await d.computeGradients(batch, createRng(5));
-    const cpuGrads = Object.fromEntries(Object.entries(cpu.grads).map(([k, g]) => [k, Float32Array.from(g.dataSync())]));
+    const cpuGrads = Object.fromEntries(
+      Object.entries(cpu.grads).map(([k, g]) => [k, Float32Array.from(g.dataSync())]),
+    );
     tf.dispose(Object.values(cpu.grads));
     await selectBackend({ force: 'wasm' });
     const wasm = await d.computeGradients(batch, createRng(5));
@@ -27,7 +29,10 @@ describe('the detector on the wasm backend (with backend/ training kernels)', ()
     }
     tf.dispose(Object.values(wasm.grads));
     const images = tf.tensor4d(batch.images, batch.shape);
-    expect((await d.predictAsync(images, batch.metas)).map((l) => l.length <= 100)).toEqual([true, true]);
+    expect((await d.predictAsync(images, batch.metas)).map((l) => l.length <= 100)).toEqual([
+      true,
+      true,
+    ]);
     images.dispose();
     d.dispose();
   }, 30_000);

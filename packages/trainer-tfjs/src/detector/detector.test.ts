@@ -32,7 +32,10 @@ describe('createDetector: parameters', () => {
     const fc = 32;
     expect(d.params.get('roi_head.bbox_head.fc_cls.weight')!.torchShape).toEqual([4, fc]);
     expect(d.params.get('roi_head.bbox_head.fc_reg.weight')!.torchShape).toEqual([12, fc]);
-    expect(d.params.get('roi_head.bbox_head.shared_fcs.0.weight')!.torchShape).toEqual([fc, 8 * 7 * 7]);
+    expect(d.params.get('roi_head.bbox_head.shared_fcs.0.weight')!.torchShape).toEqual([
+      fc,
+      8 * 7 * 7,
+    ]);
     expect(d.params.get('rpn_head.rpn_cls.weight')!.torchShape).toEqual([3, 8, 1, 1]);
     expect(d.params.get('rpn_head.rpn_reg.weight')!.torchShape).toEqual([12, 8, 1, 1]);
     expect(d.params.has('neck.lateral_convs.3.conv.bias')).toBe(true);
@@ -46,7 +49,9 @@ describe('createDetector: parameters', () => {
 
   it('loads torchvision backbone weights through checkpoint/ (loadBackboneWeights)', async () => {
     const small = createDetector({ ...TINY_DETECTOR, backbone: { depth: 18, width: 1 / 32 } });
-    const file = fileURLToPath(new URL('../../fixtures/checkpoint/r18w32-torchvision.safetensors', import.meta.url));
+    const file = fileURLToPath(
+      new URL('../../fixtures/checkpoint/r18w32-torchvision.safetensors', import.meta.url),
+    );
     const result = await loadBackboneWeights(small.backbone, file, { log: () => {} });
     expect(result.missingKeys).toEqual([]);
     expect(result.loadedKeys.length).toBe(small.backbone.params.size);
@@ -62,7 +67,9 @@ describe('createDetector: training (cpu backend)', () => {
     for (const [key, g] of Object.entries(grads)) {
       expect(Number.isFinite(tf.sum(tf.abs(g)).dataSync()[0]), key).toBe(true);
     }
-    expect(tf.sum(tf.abs(grads['backbone.layer2.0.conv1.weight']!)).dataSync()[0]).toBeGreaterThan(0);
+    expect(tf.sum(tf.abs(grads['backbone.layer2.0.conv1.weight']!)).dataSync()[0]).toBeGreaterThan(
+      0,
+    );
     for (const k of ['loss', 'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox']) {
       expect(Number.isFinite(losses[k]), k).toBe(true);
       expect(losses[k]).toBeGreaterThan(0);
@@ -74,8 +81,13 @@ describe('createDetector: training (cpu backend)', () => {
   }, 20_000);
 
   it('20 AdamW steps on one tiny batch lower the loss (backbone frozen to keep the cpu run short)', async () => {
-    const d = createDetector({ ...TINY_DETECTOR, backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 } });
-    const opt = createOptimizer({ name: 'AdamW', lr: 2e-3, weight_decay: 1e-4 }, d.variables, { roles: d.roles });
+    const d = createDetector({
+      ...TINY_DETECTOR,
+      backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 },
+    });
+    const opt = createOptimizer({ name: 'AdamW', lr: 2e-3, weight_decay: 1e-4 }, d.variables, {
+      roles: d.roles,
+    });
     const rng = createRng(7);
     const history: number[] = [];
     const before = tf.memory().numTensors;
@@ -85,7 +97,9 @@ describe('createDetector: training (cpu backend)', () => {
       tf.dispose(Object.values(grads));
       history.push(losses['loss']!);
     }
-    expect(tf.memory().numTensors - before).toBeLessThanOrEqual(Object.keys(d.variables).length * 3);
+    expect(tf.memory().numTensors - before).toBeLessThanOrEqual(
+      Object.keys(d.variables).length * 3,
+    );
     expect(history.every(Number.isFinite)).toBe(true);
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
     // Seen: 2.38 2.06 2.12 ... 1.06 1.11 1.09.
@@ -97,21 +111,33 @@ describe('createDetector: training (cpu backend)', () => {
 
 describe('createDetector: edge cases', () => {
   it('a step with proposals from trainingProposals (the webgpu path) equals the in-step one', async () => {
-    const d = createDetector({ ...TINY_DETECTOR, backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 } });
+    const d = createDetector({
+      ...TINY_DETECTOR,
+      backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 },
+    });
     const inStep = await d.computeGradients(batch, createRng(3));
     const proposals = await d.trainingProposals(batch);
     const given = await d.computeGradients(batch, createRng(3), { proposals });
     expect(given.losses).toEqual(inStep.losses);
-    for (const [k, g] of Object.entries(inStep.grads)) expect(Array.from(given.grads[k]!.dataSync())).toEqual(Array.from(g.dataSync()));
+    for (const [k, g] of Object.entries(inStep.grads))
+      expect(Array.from(given.grads[k]!.dataSync())).toEqual(Array.from(g.dataSync()));
     tf.dispose([...Object.values(inStep.grads), ...Object.values(given.grads)]);
     d.dispose();
   });
 
   it('an image without objects contributes only negatives; the losses stay finite', async () => {
-    const d = createDetector({ ...TINY_DETECTOR, backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 } });
-    const empty = { ...batch, boxes: [batch.boxes[0]!, new Float32Array(0)], labels: [batch.labels[0]!, new Int32Array(0)] };
+    const d = createDetector({
+      ...TINY_DETECTOR,
+      backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 },
+    });
+    const empty = {
+      ...batch,
+      boxes: [batch.boxes[0]!, new Float32Array(0)],
+      labels: [batch.labels[0]!, new Int32Array(0)],
+    };
     const { grads, losses } = await d.computeGradients(empty, createRng(2));
-    for (const k of ['loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox']) expect(Number.isFinite(losses[k]), k).toBe(true);
+    for (const k of ['loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox'])
+      expect(Number.isFinite(losses[k]), k).toBe(true);
     tf.dispose(Object.values(grads));
     d.dispose();
   }, 20_000);
@@ -121,18 +147,42 @@ describe('createDetector: with the data layer', () => {
   it('trains on and predicts for a batch of a generated COCO set (boxes in original pixels)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'detector-test-'));
     try {
-      const set = generateDetectionSet({ seed: 1, outDir: dir, trainImages: 2, valImages: 1, minSize: 64, maxSize: 96 });
+      const set = generateDetectionSet({
+        seed: 1,
+        outDir: dir,
+        trainImages: 2,
+        valImages: 1,
+        minSize: 64,
+        maxSize: 96,
+      });
       const ds = loadCocoDataset(set.splits.train);
-      const b = iterateBatches(ds, { batchSize: 2, scale: 64, flipProb: 0.5, shuffle: true, seed: 1 }).next().value as DetectionBatch;
-      const d = createDetector({ ...TINY_DETECTOR, numClasses: ds.categories.length, backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 } });
+      const b = iterateBatches(ds, {
+        batchSize: 2,
+        scale: 64,
+        flipProb: 0.5,
+        shuffle: true,
+        seed: 1,
+      }).next().value as DetectionBatch;
+      const d = createDetector({
+        ...TINY_DETECTOR,
+        numClasses: ds.categories.length,
+        backbone: { ...TINY_DETECTOR.backbone, frozenStages: 4 },
+      });
       const { grads, losses } = await d.computeGradients(b, createRng(0));
       expect(Number.isFinite(losses['loss'])).toBe(true);
       tf.dispose(Object.values(grads));
       const images = tf.tensor4d(b.images, b.shape);
-      const metas = b.imgShapes.map((imgShape, i) => ({ imgShape, scaleFactor: b.scaleFactors[i]! }));
+      const metas = b.imgShapes.map((imgShape, i) => ({
+        imgShape,
+        scaleFactor: b.scaleFactors[i]!,
+      }));
       const detections = await d.predictAsync(images, metas);
       const widths = b.imageIds.map((id) => ds.images.find((im) => im.id === id)!.width);
-      detections.forEach((list, i) => list.forEach((det) => expect(det.bbox[0] + det.bbox[2]).toBeLessThanOrEqual(widths[i]! + 1e-3)));
+      detections.forEach((list, i) =>
+        list.forEach((det) =>
+          expect(det.bbox[0] + det.bbox[2]).toBeLessThanOrEqual(widths[i]! + 1e-3),
+        ),
+      );
       images.dispose();
       d.dispose();
     } finally {
@@ -175,7 +225,11 @@ describe('createDetector: predict', () => {
     const half = batch.metas.map((m) => ({ ...m, scaleFactor: [0.5, 0.25] as [number, number] }));
     const [a, b] = [d.predict(images, batch.metas)[0]!, d.predict(images, half)[0]!];
     expect(b.length).toBe(a.length);
-    expect(b[0]!.bbox).toEqual([a[0]!.bbox[0] * 2, a[0]!.bbox[1] * 4, a[0]!.bbox[2] * 2, a[0]!.bbox[3] * 4].map((v) => expect.closeTo(v, 4)));
+    expect(b[0]!.bbox).toEqual(
+      [a[0]!.bbox[0] * 2, a[0]!.bbox[1] * 4, a[0]!.bbox[2] * 2, a[0]!.bbox[3] * 4].map((v) =>
+        expect.closeTo(v, 4),
+      ),
+    );
     images.dispose();
   });
 });

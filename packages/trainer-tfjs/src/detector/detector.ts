@@ -12,13 +12,24 @@ import type { DetectionBatch } from '../data/batches.ts';
 import type { Rng } from '../data/rng.ts';
 import { createFpn, type Fpn } from '../model/fpn.ts';
 import type { BnUpdate } from '../model/layers.ts';
-import { disposeStore, mergeStores, paramRoles, trainableVariables, type ParamStore } from '../model/params.ts';
+import {
+  disposeStore,
+  mergeStores,
+  paramRoles,
+  trainableVariables,
+  type ParamStore,
+} from '../model/params.ts';
 import { createResNet, type ResNet } from '../model/resnet.ts';
 import type { ParamRole } from '../optim/types.ts';
 import { anchorsPerLocation, multiLevelAnchors } from './anchors.ts';
 import { createBBoxHead, type BBoxHead } from './bbox-head.ts';
 import { concatBoxes } from './boxes.ts';
-import { resolveDetectorConfig, type DetectorConfig, type DetectorConfigOverrides, type DetectorPreset } from './config.ts';
+import {
+  resolveDetectorConfig,
+  type DetectorConfig,
+  type DetectorConfigOverrides,
+  type DetectorPreset,
+} from './config.ts';
 import { accuracy, l1Loss, sigmoidBceLoss, softmaxCeLoss } from './losses.ts';
 import type { Detection, ImageMeta } from './post-process.ts';
 import { predictDetections, predictDetectionsAsync } from './predict.ts';
@@ -29,7 +40,10 @@ import { rpnProposals, rpnTargets, type Proposals } from './rpn-targets.ts';
 import type { ProposalConfig } from './config.ts';
 
 /** What a training step needs from a batch (a `DetectionBatch` from the data layer has it all). */
-export type TrainBatch = Pick<DetectionBatch, 'images' | 'shape' | 'boxes' | 'labels' | 'imgShapes'>;
+export type TrainBatch = Pick<
+  DetectionBatch,
+  'images' | 'shape' | 'boxes' | 'labels' | 'imgShapes'
+>;
 
 /** The four mmdet loss terms (and the box head's accuracy in percent); all kept scalars the caller disposes. */
 export interface DetectorLossTerms {
@@ -80,7 +94,11 @@ export interface Detector {
    * Training forward pass: `total` is the sum of the four losses. Sampling draws from `rng`. The terms are
    * `tf.keep`-ed (they outlive `variableGrads`' scope): dispose them.
    */
-  lossFn(batch: TrainBatch, rng: SampleRng, options?: LossOptions): { total: tf.Scalar; terms: DetectorLossTerms };
+  lossFn(
+    batch: TrainBatch,
+    rng: SampleRng,
+    options?: LossOptions,
+  ): { total: tf.Scalar; terms: DetectorLossTerms };
   /**
    * Gradients of the total loss by key (caller disposes), and the loss values as numbers; reads asynchronously
    * (proposals from `trainingProposals` first where the backend has no synchronous reads).
@@ -103,10 +121,18 @@ export interface Detector {
 }
 
 /** Builds a detector from a preset (default `demo`) with overrides. */
-export function createDetector(overrides: DetectorConfigOverrides = {}, preset: DetectorPreset = 'demo'): Detector {
+export function createDetector(
+  overrides: DetectorConfigOverrides = {},
+  preset: DetectorPreset = 'demo',
+): Detector {
   const config = resolveDetectorConfig(overrides, preset);
   const backbone = createResNet(config.backbone);
-  const neck = createFpn({ inChannels: backbone.outChannels, outChannels: config.fpnChannels, numOuts: 5, seed: config.seed });
+  const neck = createFpn({
+    inChannels: backbone.outChannels,
+    outChannels: config.fpnChannels,
+    numOuts: 5,
+    seed: config.seed,
+  });
   const rpnHead = createRpnHead({
     inChannels: config.fpnChannels,
     featChannels: config.rpn.featChannels,
@@ -129,14 +155,25 @@ export function createDetector(overrides: DetectorConfigOverrides = {}, preset: 
   );
   const parts = { config, backbone, neck, rpnHead, bboxHead, anchors: anchorCache(config) };
   const variables = trainableVariables(params);
-  const lossFn: Detector['lossFn'] = (batch, rng, options = {}) => detectorLoss(parts, batch, asRng(rng), options);
+  const lossFn: Detector['lossFn'] = (batch, rng, options = {}) =>
+    detectorLoss(parts, batch, asRng(rng), options);
   return {
-    config, backbone, neck, rpnHead, bboxHead, params, variables,
+    config,
+    backbone,
+    neck,
+    rpnHead,
+    bboxHead,
+    params,
+    variables,
     roles: paramRoles(params),
     lossFn,
     computeGradients: async (batch, rng, options = {}) => {
-      const proposals = options.proposals ?? (backendReadsSync() ? undefined : await trainingProposals(parts, batch));
-      return computeGradients(variables, () => lossFn(batch, rng, proposals ? { ...options, proposals } : options));
+      const proposals =
+        options.proposals ??
+        (backendReadsSync() ? undefined : await trainingProposals(parts, batch));
+      return computeGradients(variables, () =>
+        lossFn(batch, rng, proposals ? { ...options, proposals } : options),
+      );
     },
     trainingProposals: (batch) => trainingProposals(parts, batch),
     predictAsync: (images, metas) => predictDetectionsAsync(parts, images, metas),
@@ -167,7 +204,12 @@ function anchorCache(config: DetectorConfig): DetectorParts['anchors'] {
 }
 
 /** P2..P6 of NHWC images. */
-export function pyramidOf(parts: DetectorParts, x: tf.Tensor4D, training: boolean, bnUpdates?: BnUpdate[]): tf.Tensor4D[] {
+export function pyramidOf(
+  parts: DetectorParts,
+  x: tf.Tensor4D,
+  training: boolean,
+  bnUpdates?: BnUpdate[],
+): tf.Tensor4D[] {
   const c = parts.backbone.forward(x, bnUpdates ? { training, bnUpdates } : { training });
   return parts.neck.forward([c.c2, c.c3, c.c4, c.c5]);
 }
@@ -185,7 +227,13 @@ export function proposalsOf(
   imgShapes: ReadonlyArray<readonly [number, number]>,
   config: ProposalConfig,
 ): Proposals[] {
-  return proposalsFromValues(out.cls.dataSync() as Float32Array, out.reg.dataSync() as Float32Array, levels, imgShapes, config);
+  return proposalsFromValues(
+    out.cls.dataSync() as Float32Array,
+    out.reg.dataSync() as Float32Array,
+    levels,
+    imgShapes,
+    config,
+  );
 }
 
 /** As `proposalsOf`, reading the RPN's outputs asynchronously (every backend). */
@@ -195,7 +243,10 @@ export async function proposalsOfAsync(
   imgShapes: ReadonlyArray<readonly [number, number]>,
   config: ProposalConfig,
 ): Promise<Proposals[]> {
-  const [logits, deltas] = await Promise.all([out.cls.data() as Promise<Float32Array>, out.reg.data() as Promise<Float32Array>]);
+  const [logits, deltas] = await Promise.all([
+    out.cls.data() as Promise<Float32Array>,
+    out.reg.data() as Promise<Float32Array>,
+  ]);
   return proposalsFromValues(logits, deltas, levels, imgShapes, config);
 }
 
@@ -211,35 +262,83 @@ function proposalsFromValues(
   const t = anchors.length >> 2;
   const levelSizes = levels.map((l) => l.length >> 2);
   return imgShapes.map((shape, b) => {
-    const scores = Float32Array.from(logits.subarray(b * t, (b + 1) * t), (v) => 1 / (1 + Math.exp(-v)));
-    return rpnProposals(scores, deltas.subarray(b * t * 4, (b + 1) * t * 4), anchors, levelSizes, shape, config);
+    const scores = Float32Array.from(
+      logits.subarray(b * t, (b + 1) * t),
+      (v) => 1 / (1 + Math.exp(-v)),
+    );
+    return rpnProposals(
+      scores,
+      deltas.subarray(b * t * 4, (b + 1) * t * 4),
+      anchors,
+      levelSizes,
+      shape,
+      config,
+    );
   });
 }
 
-function rpnLosses(parts: DetectorParts, out: RpnOutput, levels: Float32Array[], batch: TrainBatch, rng: Rng) {
+function rpnLosses(
+  parts: DetectorParts,
+  out: RpnOutput,
+  levels: Float32Array[],
+  batch: TrainBatch,
+  rng: Rng,
+) {
   const { rpn } = parts.config;
   const targets = rpnTargets(concatBoxes(levels), batch.boxes, rpn.assigner, rpn.sampler, rng);
   const [n, t] = out.cls.shape;
   const denom = targets.numSamples;
   return {
-    loss_rpn_cls: sigmoidBceLoss(out.cls, tf.tensor2d(targets.labels, [n, t]), tf.tensor2d(targets.labelWeights, [n, t]), denom),
-    loss_rpn_bbox: l1Loss(out.reg, tf.tensor3d(targets.bboxTargets, [n, t, 4]), tf.tensor3d(targets.bboxWeights, [n, t, 4]), denom),
+    loss_rpn_cls: sigmoidBceLoss(
+      out.cls,
+      tf.tensor2d(targets.labels, [n, t]),
+      tf.tensor2d(targets.labelWeights, [n, t]),
+      denom,
+    ),
+    loss_rpn_bbox: l1Loss(
+      out.reg,
+      tf.tensor3d(targets.bboxTargets, [n, t, 4]),
+      tf.tensor3d(targets.bboxWeights, [n, t, 4]),
+      denom,
+    ),
   };
 }
 
-function rcnnLosses(parts: DetectorParts, pyramid: tf.Tensor4D[], proposals: Proposals[], batch: TrainBatch, rng: Rng) {
+function rcnnLosses(
+  parts: DetectorParts,
+  pyramid: tf.Tensor4D[],
+  proposals: Proposals[],
+  batch: TrainBatch,
+  rng: Rng,
+) {
   const { config } = parts;
   const k = config.numClasses;
   const sampling = { ...config.bboxHead, numClasses: k };
-  const s = rcnnSamples(proposals.map((p) => p.boxes), batch.boxes, batch.labels, sampling, rng);
+  const s = rcnnSamples(
+    proposals.map((p) => p.boxes),
+    batch.boxes,
+    batch.labels,
+    sampling,
+    rng,
+  );
   const extractor = extractorConfig(config);
-  const { pooled, order } = extractRoiFeatures(pyramid.slice(0, extractor.strides.length), s.rois, s.batchIndex, extractor);
+  const { pooled, order } = extractRoiFeatures(
+    pyramid.slice(0, extractor.strides.length),
+    s.rois,
+    s.batchIndex,
+    extractor,
+  );
   const out = parts.bboxHead.forward(pooled);
   const d = denseRcnnTargets(s, order, k);
   const r = order.length;
   return {
     loss_cls: softmaxCeLoss(out.cls, tf.tensor2d(d.oneHot, [r, k + 1]), r),
-    loss_bbox: l1Loss(out.reg, tf.tensor2d(d.regTargets, [r, 4 * k]), tf.tensor2d(d.regWeights, [r, 4 * k]), r),
+    loss_bbox: l1Loss(
+      out.reg,
+      tf.tensor2d(d.regTargets, [r, 4 * k]),
+      tf.tensor2d(d.regWeights, [r, 4 * k]),
+      r,
+    ),
     acc: accuracy(out.cls, d.labels),
   };
 }
@@ -250,10 +349,16 @@ function detectorLoss(parts: DetectorParts, batch: TrainBatch, rng: Rng, options
   const out = parts.rpnHead.forward(pyramid);
   const levels = parts.anchors(out.sizes);
   const rpn = rpnLosses(parts, out, levels, batch, rng);
-  const proposals = options.proposals ?? proposalsOf(out, levels, batch.imgShapes, parts.config.rpn.train);
+  const proposals =
+    options.proposals ?? proposalsOf(out, levels, batch.imgShapes, parts.config.rpn.train);
   const rcnn = rcnnLosses(parts, pyramid, proposals, batch, rng);
   const terms: DetectorLossTerms = { ...rpn, ...rcnn };
-  const total = tf.addN([terms.loss_rpn_cls, terms.loss_rpn_bbox, terms.loss_cls, terms.loss_bbox]) as tf.Scalar;
+  const total = tf.addN([
+    terms.loss_rpn_cls,
+    terms.loss_rpn_bbox,
+    terms.loss_cls,
+    terms.loss_bbox,
+  ]) as tf.Scalar;
   for (const t of Object.values(terms)) tf.keep(t);
   return { total, terms };
 }
@@ -262,13 +367,20 @@ function detectorLoss(parts: DetectorParts, batch: TrainBatch, rng: Rng, options
 async function trainingProposals(parts: DetectorParts, batch: TrainBatch): Promise<Proposals[]> {
   let sizes: Array<[number, number]> = [];
   const [cls, reg] = tf.tidy(() => {
-    const out = parts.rpnHead.forward(pyramidOf(parts, tf.tensor4d(batch.images, batch.shape), true));
+    const out = parts.rpnHead.forward(
+      pyramidOf(parts, tf.tensor4d(batch.images, batch.shape), true),
+    );
     sizes = out.sizes;
     return [out.cls, out.reg] as const;
   });
   const out: RpnOutput = { cls, reg, sizes };
   try {
-    return await proposalsOfAsync(out, parts.anchors(out.sizes), batch.imgShapes, parts.config.rpn.train);
+    return await proposalsOfAsync(
+      out,
+      parts.anchors(out.sizes),
+      batch.imgShapes,
+      parts.config.rpn.train,
+    );
   } finally {
     tf.dispose([out.cls, out.reg]);
   }

@@ -15,13 +15,26 @@ function seedFor(seed: number, name: string): number {
   return (Math.imul(seed + 1, 0x9e3779b1) ^ hashName(name)) >>> 0;
 }
 
-function initWeight(shape: number[], fanIn: number, fanOut: number, init: HeadInit, seed: number, name: string): tf.Tensor {
-  if (init.kind === 'normal') return tf.randomNormal(shape, 0, init.std, 'float32', seedFor(seed, name));
+function initWeight(
+  shape: number[],
+  fanIn: number,
+  fanOut: number,
+  init: HeadInit,
+  seed: number,
+  name: string,
+): tf.Tensor {
+  if (init.kind === 'normal')
+    return tf.randomNormal(shape, 0, init.std, 'float32', seedFor(seed, name));
   const a = Math.sqrt(6 / (fanIn + fanOut));
   return tf.randomUniform(shape, -a, a, 'float32', seedFor(seed, name));
 }
 
-function register(store: ParamStore, name: string, entry: Omit<Parameters<ParamStore['set']>[1], 'variable'>, value: tf.Tensor): void {
+function register(
+  store: ParamStore,
+  name: string,
+  entry: Omit<Parameters<ParamStore['set']>[1], 'variable'>,
+  value: tf.Tensor,
+): void {
   if (store.has(name)) throw new Error(`detector: duplicate parameter '${name}'`);
   store.set(name, { ...entry, variable: tf.variable(value, true) });
   value.dispose();
@@ -36,15 +49,41 @@ export function addHeadConv(
   seed: number,
 ): void {
   const w = initWeight([k, k, inC, outC], inC * k * k, outC * k * k, init, seed, `${name}.weight`);
-  register(store, `${name}.weight`, { torchShape: [outC, inC, k, k], layout: 'conv', module: 'conv', kind: 'weight' }, w);
-  register(store, `${name}.bias`, { torchShape: [outC], layout: 'vector', module: 'conv', kind: 'bias' }, tf.zeros([outC]));
+  register(
+    store,
+    `${name}.weight`,
+    { torchShape: [outC, inC, k, k], layout: 'conv', module: 'conv', kind: 'weight' },
+    w,
+  );
+  register(
+    store,
+    `${name}.bias`,
+    { torchShape: [outC], layout: 'vector', module: 'conv', kind: 'bias' },
+    tf.zeros([outC]),
+  );
 }
 
 /** Registers `<name>.weight` ([in, out] here, [out, in] in torch) and `<name>.bias` of a linear layer. */
-export function addHeadLinear(store: ParamStore, name: string, [inF, outF]: [number, number], init: HeadInit, seed: number): void {
+export function addHeadLinear(
+  store: ParamStore,
+  name: string,
+  [inF, outF]: [number, number],
+  init: HeadInit,
+  seed: number,
+): void {
   const w = initWeight([inF, outF], inF, outF, init, seed, `${name}.weight`);
-  register(store, `${name}.weight`, { torchShape: [outF, inF], layout: 'linear', module: 'linear', kind: 'weight' }, w);
-  register(store, `${name}.bias`, { torchShape: [outF], layout: 'vector', module: 'linear', kind: 'bias' }, tf.zeros([outF]));
+  register(
+    store,
+    `${name}.weight`,
+    { torchShape: [outF, inF], layout: 'linear', module: 'linear', kind: 'weight' },
+    w,
+  );
+  register(
+    store,
+    `${name}.bias`,
+    { torchShape: [outF], layout: 'vector', module: 'linear', kind: 'bias' },
+    tf.zeros([outF]),
+  );
 }
 
 function variable(store: ParamStore, key: string): tf.Tensor {
@@ -61,5 +100,8 @@ export function runHeadConv(store: ParamStore, name: string, x: tf.Tensor4D): tf
 
 /** Applies a registered linear layer to `[n, in]`. */
 export function runHeadLinear(store: ParamStore, name: string, x: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(tf.matMul(x, variable(store, `${name}.weight`) as tf.Tensor2D), variable(store, `${name}.bias`));
+  return tf.add(
+    tf.matMul(x, variable(store, `${name}.weight`) as tf.Tensor2D),
+    variable(store, `${name}.bias`),
+  );
 }

@@ -3,9 +3,26 @@
  * preset)` gives the model's variables, a training loss and `predict`. The box utilities (anchors, coder, IoU,
  * assigner, sampler, NMS) and a differentiable RoIAlign are exported for reuse and tests.
  */
-export { anchorsPerLocation, baseAnchors, gridAnchors, multiLevelAnchors, type AnchorConfig } from './anchors.ts';
-export { addGtsToAssignment, assignMaxIou, type AssignerConfig, type AssignResult } from './assigner.ts';
-export { decodeBoxes, encodeBoxes, RCNN_CODER, RPN_CODER, type BBoxCoderConfig } from './bbox-coder.ts';
+export {
+  anchorsPerLocation,
+  baseAnchors,
+  gridAnchors,
+  multiLevelAnchors,
+  type AnchorConfig,
+} from './anchors.ts';
+export {
+  addGtsToAssignment,
+  assignMaxIou,
+  type AssignerConfig,
+  type AssignResult,
+} from './assigner.ts';
+export {
+  decodeBoxes,
+  encodeBoxes,
+  RCNN_CODER,
+  RPN_CODER,
+  type BBoxCoderConfig,
+} from './bbox-coder.ts';
 export { bboxOverlaps } from './boxes.ts';
 export {
   DEMO_DETECTOR_CONFIG,

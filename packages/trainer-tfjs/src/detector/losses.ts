@@ -6,7 +6,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** `CrossEntropyLoss(use_sigmoid=True)`: binary cross-entropy with logits, stable form. */
-export function sigmoidBceLoss(logits: tf.Tensor, targets: tf.Tensor, weights: tf.Tensor, avgFactor: number): tf.Scalar {
+export function sigmoidBceLoss(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  weights: tf.Tensor,
+  avgFactor: number,
+): tf.Scalar {
   return tf.tidy(() => {
     const perElement = tf.add(
       tf.sub(tf.relu(logits), tf.mul(logits, targets)),
@@ -17,13 +22,34 @@ export function sigmoidBceLoss(logits: tf.Tensor, targets: tf.Tensor, weights: t
 }
 
 /** `CrossEntropyLoss(use_sigmoid=False)`: softmax cross-entropy of `[n, K + 1]` logits with one-hot targets. */
-export function softmaxCeLoss(logits: tf.Tensor2D, oneHot: tf.Tensor2D, avgFactor: number): tf.Scalar {
-  return tf.tidy(() => tf.div(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot))), Math.max(avgFactor, 1)) as tf.Scalar);
+export function softmaxCeLoss(
+  logits: tf.Tensor2D,
+  oneHot: tf.Tensor2D,
+  avgFactor: number,
+): tf.Scalar {
+  return tf.tidy(
+    () =>
+      tf.div(
+        tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), oneHot))),
+        Math.max(avgFactor, 1),
+      ) as tf.Scalar,
+  );
 }
 
 /** `L1Loss`: weighted absolute error of regression deltas. */
-export function l1Loss(pred: tf.Tensor, target: tf.Tensor, weights: tf.Tensor, avgFactor: number): tf.Scalar {
-  return tf.tidy(() => tf.div(tf.sum(tf.mul(tf.abs(tf.sub(pred, target)), weights)), Math.max(avgFactor, 1)) as tf.Scalar);
+export function l1Loss(
+  pred: tf.Tensor,
+  target: tf.Tensor,
+  weights: tf.Tensor,
+  avgFactor: number,
+): tf.Scalar {
+  return tf.tidy(
+    () =>
+      tf.div(
+        tf.sum(tf.mul(tf.abs(tf.sub(pred, target)), weights)),
+        Math.max(avgFactor, 1),
+      ) as tf.Scalar,
+  );
 }
 
 /** mmdet's `accuracy`: percentage of rows whose arg-max is the label (0 for no rows). */

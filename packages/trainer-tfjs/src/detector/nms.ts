@@ -5,7 +5,10 @@
  */
 
 /** Indices sorted by descending score; ties keep index order. */
-export function argsortDescending(scores: ArrayLike<number>, indices?: ArrayLike<number>): number[] {
+export function argsortDescending(
+  scores: ArrayLike<number>,
+  indices?: ArrayLike<number>,
+): number[] {
   const order = indices ? Array.from(indices) : Array.from({ length: scores.length }, (_, i) => i);
   return order.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
 }
@@ -25,11 +28,17 @@ export function nms(
   const order = argsortDescending(scores, candidates);
   const n = order.length;
   // The candidates' corners and areas in score order, so the O(n^2) scan reads contiguous memory.
-  const x1 = new Float64Array(n), y1 = new Float64Array(n), x2 = new Float64Array(n), y2 = new Float64Array(n);
+  const x1 = new Float64Array(n),
+    y1 = new Float64Array(n),
+    x2 = new Float64Array(n),
+    y2 = new Float64Array(n);
   const area = new Float64Array(n);
   for (let a = 0; a < n; a++) {
     const i = 4 * (order[a] as number);
-    x1[a] = boxes[i] as number; y1[a] = boxes[i + 1] as number; x2[a] = boxes[i + 2] as number; y2[a] = boxes[i + 3] as number;
+    x1[a] = boxes[i] as number;
+    y1[a] = boxes[i + 1] as number;
+    x2[a] = boxes[i + 2] as number;
+    y2[a] = boxes[i + 3] as number;
     area[a] = Math.max(x2[a]! - x1[a]!, 0) * Math.max(y2[a]! - y1[a]!, 0);
   }
   const suppressed = new Uint8Array(n);
@@ -37,7 +46,11 @@ export function nms(
   for (let a = 0; a < n && keep.length < maxKeep; a++) {
     if (suppressed[a]) continue;
     keep.push(order[a] as number);
-    const ax1 = x1[a]!, ay1 = y1[a]!, ax2 = x2[a]!, ay2 = y2[a]!, aArea = area[a]!;
+    const ax1 = x1[a]!,
+      ay1 = y1[a]!,
+      ax2 = x2[a]!,
+      ay2 = y2[a]!,
+      aArea = area[a]!;
     for (let b = a + 1; b < n; b++) {
       if (suppressed[b]) continue;
       const w = Math.min(ax2, x2[b]!) - Math.max(ax1, x1[b]!);
@@ -70,6 +83,7 @@ export function batchedNms(
     else byGroup.set(g, [i]);
   }
   const kept: number[] = [];
-  for (const members of byGroup.values()) kept.push(...nms(boxes, scores, iouThreshold, members, maxKeep));
+  for (const members of byGroup.values())
+    kept.push(...nms(boxes, scores, iouThreshold, members, maxKeep));
   return argsortDescending(scores, kept).slice(0, maxKeep);
 }

@@ -67,7 +67,12 @@ export function detectionsOf(
       if (!(s > config.scoreThr)) continue;
       decodeOne(rois, r, deltas, r * 4 * k + 4 * c, RCNN_CODER, one, 0, meta.imgShape);
       const [sx, sy] = meta.scaleFactor;
-      boxes.push((one[0] as number) / sx, (one[1] as number) / sy, (one[2] as number) / sx, (one[3] as number) / sy);
+      boxes.push(
+        (one[0] as number) / sx,
+        (one[1] as number) / sy,
+        (one[2] as number) / sx,
+        (one[3] as number) / sy,
+      );
       candScores.push(s);
       candLabels.push(c);
     }
@@ -76,6 +81,10 @@ export function detectionsOf(
   const keep = batchedNms(flat, candScores, candLabels, config.nmsIou, config.maxPerImg);
   return keep.map((i) => {
     const [x1, y1, x2, y2] = [flat[4 * i]!, flat[4 * i + 1]!, flat[4 * i + 2]!, flat[4 * i + 3]!];
-    return { bbox: [x1, y1, x2 - x1, y2 - y1], score: candScores[i] as number, label: candLabels[i] as number };
+    return {
+      bbox: [x1, y1, x2 - x1, y2 - y1],
+      score: candScores[i] as number,
+      label: candLabels[i] as number,
+    };
   });
 }

@@ -18,21 +18,46 @@ interface HeadRows {
 }
 
 /** Runs the box head on all proposals of the batch: its outputs (none without RoIs), rows in the extractor's order. */
-function headOutputs(parts: DetectorParts, pyramid: tf.Tensor4D[], rois: Float32Array, batchIndex: Int32Array) {
+function headOutputs(
+  parts: DetectorParts,
+  pyramid: tf.Tensor4D[],
+  rois: Float32Array,
+  batchIndex: Int32Array,
+) {
   const extractor = extractorConfig(parts.config);
-  const { pooled, order } = extractRoiFeatures(pyramid.slice(0, extractor.strides.length), rois, batchIndex, extractor);
+  const { pooled, order } = extractRoiFeatures(
+    pyramid.slice(0, extractor.strides.length),
+    rois,
+    batchIndex,
+    extractor,
+  );
   return { order, out: order.length === 0 ? undefined : parts.bboxHead.forward(pooled) };
 }
 
 /** `headOutputs` read synchronously. */
-function headRows(parts: DetectorParts, pyramid: tf.Tensor4D[], rois: Float32Array, batchIndex: Int32Array): HeadRows {
+function headRows(
+  parts: DetectorParts,
+  pyramid: tf.Tensor4D[],
+  rois: Float32Array,
+  batchIndex: Int32Array,
+): HeadRows {
   const { order, out } = headOutputs(parts, pyramid, rois, batchIndex);
   if (out === undefined) return { order, logits: new Float32Array(0), deltas: new Float32Array(0) };
-  return { order, logits: out.cls.dataSync() as Float32Array, deltas: out.reg.dataSync() as Float32Array };
+  return {
+    order,
+    logits: out.cls.dataSync() as Float32Array,
+    deltas: out.reg.dataSync() as Float32Array,
+  };
 }
 
 /** Per-image detections from the head rows. */
-function detectionsOfRows(parts: DetectorParts, rows: HeadRows, rois: Float32Array, batchIndex: Int32Array, metas: readonly ImageMeta[]): Detection[][] {
+function detectionsOfRows(
+  parts: DetectorParts,
+  rows: HeadRows,
+  rois: Float32Array,
+  batchIndex: Int32Array,
+  metas: readonly ImageMeta[],
+): Detection[][] {
   const { config } = parts;
   return metas.map((meta, b) => {
     const r = rowsOfImage(rows, rois, batchIndex, b, config.numClasses);
@@ -42,13 +67,23 @@ function detectionsOfRows(parts: DetectorParts, rows: HeadRows, rois: Float32Arr
 
 function roisOf(proposals: ReadonlyArray<{ boxes: Float32Array; scores: Float32Array }>) {
   const rois = concatBoxes(proposals.map((p) => p.boxes));
-  const batchIndex = Int32Array.from(proposals.flatMap((p, b) => Array.from({ length: p.scores.length }, () => b)));
+  const batchIndex = Int32Array.from(
+    proposals.flatMap((p, b) => Array.from({ length: p.scores.length }, () => b)),
+  );
   return { rois, batchIndex };
 }
 
 /** One image's RoIs, logits and deltas, picked out of the batch rows. */
-function rowsOfImage(rows: HeadRows, rois: Float32Array, batchIndex: Int32Array, image: number, k: number) {
-  const mine = rows.order.map((src, row) => [src, row] as const).filter(([src]) => batchIndex[src] === image);
+function rowsOfImage(
+  rows: HeadRows,
+  rois: Float32Array,
+  batchIndex: Int32Array,
+  image: number,
+  k: number,
+) {
+  const mine = rows.order
+    .map((src, row) => [src, row] as const)
+    .filter(([src]) => batchIndex[src] === image);
   const imageRois = new Float32Array(mine.length * 4);
   const logits = new Float32Array(mine.length * (k + 1));
   const deltas = new Float32Array(mine.length * 4 * k);
@@ -61,23 +96,44 @@ function rowsOfImage(rows: HeadRows, rois: Float32Array, batchIndex: Int32Array,
 }
 
 /** Detections of every image of `images` (NHWC, normalised, padded), described by `metas`; synchronous reads. */
-export function predictDetections(parts: DetectorParts, images: tf.Tensor4D, metas: readonly ImageMeta[]): Detection[][] {
-  if (metas.length !== images.shape[0]) throw new Error(`predict: ${images.shape[0]} images but ${metas.length} metas`);
+export function predictDetections(
+  parts: DetectorParts,
+  images: tf.Tensor4D,
+  metas: readonly ImageMeta[],
+): Detection[][] {
+  if (metas.length !== images.shape[0])
+    throw new Error(`predict: ${images.shape[0]} images but ${metas.length} metas`);
   const { config } = parts;
   let detections: Detection[][] = [];
   tf.tidy(() => {
     const pyramid = pyramidOf(parts, images, false);
     const out = parts.rpnHead.forward(pyramid);
-    const proposals = proposalsOf(out, parts.anchors(out.sizes), metas.map((m) => m.imgShape), config.rpn.test);
+    const proposals = proposalsOf(
+      out,
+      parts.anchors(out.sizes),
+      metas.map((m) => m.imgShape),
+      config.rpn.test,
+    );
     const { rois, batchIndex } = roisOf(proposals);
-    detections = detectionsOfRows(parts, headRows(parts, pyramid, rois, batchIndex), rois, batchIndex, metas);
+    detections = detectionsOfRows(
+      parts,
+      headRows(parts, pyramid, rois, batchIndex),
+      rois,
+      batchIndex,
+      metas,
+    );
   });
   return detections;
 }
 
 /** As `predictDetections`, reading asynchronously (every backend, webgpu included). */
-export async function predictDetectionsAsync(parts: DetectorParts, images: tf.Tensor4D, metas: readonly ImageMeta[]): Promise<Detection[][]> {
-  if (metas.length !== images.shape[0]) throw new Error(`predict: ${images.shape[0]} images but ${metas.length} metas`);
+export async function predictDetectionsAsync(
+  parts: DetectorParts,
+  images: tf.Tensor4D,
+  metas: readonly ImageMeta[],
+): Promise<Detection[][]> {
+  if (metas.length !== images.shape[0])
+    throw new Error(`predict: ${images.shape[0]} images but ${metas.length} metas`);
   const { config } = parts;
   const held: tf.Tensor[] = [];
   try {
@@ -89,7 +145,12 @@ export async function predictDetectionsAsync(parts: DetectorParts, images: tf.Te
       return [p, out.cls, out.reg] as const;
     });
     held.push(...pyramid, cls, reg);
-    const proposals = await proposalsOfAsync({ cls, reg, sizes }, parts.anchors(sizes), metas.map((m) => m.imgShape), config.rpn.test);
+    const proposals = await proposalsOfAsync(
+      { cls, reg, sizes },
+      parts.anchors(sizes),
+      metas.map((m) => m.imgShape),
+      config.rpn.test,
+    );
     const { rois, batchIndex } = roisOf(proposals);
     let order: number[] = [];
     const head = tf.tidy(() => {
@@ -98,8 +159,17 @@ export async function predictDetectionsAsync(parts: DetectorParts, images: tf.Te
       return h.out === undefined ? [] : [h.out.cls, h.out.reg];
     });
     held.push(...head);
-    const [logits, deltas] = head.length === 0 ? [new Float32Array(0), new Float32Array(0)] : ((await Promise.all(head.map((t) => t.data()))) as Float32Array[]);
-    return detectionsOfRows(parts, { order, logits: logits!, deltas: deltas! }, rois, batchIndex, metas);
+    const [logits, deltas] =
+      head.length === 0
+        ? [new Float32Array(0), new Float32Array(0)]
+        : ((await Promise.all(head.map((t) => t.data()))) as Float32Array[]);
+    return detectionsOfRows(
+      parts,
+      { order, logits: logits!, deltas: deltas! },
+      rois,
+      batchIndex,
+      metas,
+    );
   } finally {
     tf.dispose(held);
   }

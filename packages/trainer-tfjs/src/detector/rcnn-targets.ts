@@ -58,13 +58,19 @@ export function rcnnSamples(
       imageRois.set(boxes.subarray(4 * i, 4 * i + 4), 4 * k);
       const positive = k < pos.length;
       labels.push(positive ? (assign.labels[i] as number) : config.numClasses);
-      if (positive) encodeOne(boxes, i, gts, (assign.gtIndex[i] as number) - 1, RCNN_CODER, imageDeltas, 4 * k);
+      if (positive)
+        encodeOne(boxes, i, gts, (assign.gtIndex[i] as number) - 1, RCNN_CODER, imageDeltas, 4 * k);
       batchIndex.push(b);
     });
     rois.push(imageRois);
     deltas.push(imageDeltas);
   });
-  return { rois: concatBoxes(rois), batchIndex: Int32Array.from(batchIndex), labels: Int32Array.from(labels), deltas: concatBoxes(deltas) };
+  return {
+    rois: concatBoxes(rois),
+    batchIndex: Int32Array.from(batchIndex),
+    labels: Int32Array.from(labels),
+    deltas: concatBoxes(deltas),
+  };
 }
 
 /** Dense loss inputs for rows in `order` (the RoI extractor's row order). */
@@ -80,7 +86,11 @@ export interface RcnnDenseTargets {
 }
 
 /** Lays samples out densely, row r holding RoI `order[r]`. */
-export function denseRcnnTargets(samples: RcnnSamples, order: readonly number[], numClasses: number): RcnnDenseTargets {
+export function denseRcnnTargets(
+  samples: RcnnSamples,
+  order: readonly number[],
+  numClasses: number,
+): RcnnDenseTargets {
   const r = order.length;
   const k = numClasses;
   const out: RcnnDenseTargets = {

@@ -31,14 +31,17 @@ const batchIndex = f.rois.map((r) => r[0] as number);
 function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)));
   return worst;
 }
 
 /** The fixture's rows in `order` (roiAlign groups rows by image). */
 function reorder(values: number[], order: number[], rowSize: number): Float32Array {
   const out = new Float32Array(values.length);
-  order.forEach((src, row) => out.set(values.slice(src * rowSize, (src + 1) * rowSize), row * rowSize));
+  order.forEach((src, row) =>
+    out.set(values.slice(src * rowSize, (src + 1) * rowSize), row * rowSize),
+  );
   return out;
 }
 
@@ -53,11 +56,21 @@ describe('roiAlign against torchvision.ops.roi_align(aligned=True) (fixtures/det
       const x = tf.tensor4d(f.features.values, f.features.shape);
       const rowSize = c.output_size * c.output_size * (f.features.shape[3] as number);
       const { pooled, order } = roiAlign(x, boxes, batchIndex, c.spatial_scale, config);
-      expect(pooled.shape).toEqual([f.rois.length, c.output_size, c.output_size, f.features.shape[3]]);
+      expect(pooled.shape).toEqual([
+        f.rois.length,
+        c.output_size,
+        c.output_size,
+        f.features.shape[3],
+      ]);
       expect(maxAbsDiff(pooled.dataSync(), reorder(c.output, order, rowSize))).toBeLessThan(1e-5);
       const upstream = tf.tensor(reorder(c.upstream, order, rowSize), pooled.shape);
       const grad = tf.grad((t: tf.Tensor) =>
-        tf.sum(tf.mul(roiAlign(t as tf.Tensor4D, boxes, batchIndex, c.spatial_scale, config).pooled, upstream)),
+        tf.sum(
+          tf.mul(
+            roiAlign(t as tf.Tensor4D, boxes, batchIndex, c.spatial_scale, config).pooled,
+            upstream,
+          ),
+        ),
       )(x);
       expect(maxAbsDiff(grad.dataSync(), c.grad)).toBeLessThan(1e-5);
       tf.dispose([x, pooled, upstream, grad]);
@@ -69,7 +82,8 @@ describe('roiAlign against torchvision.ops.roi_align(aligned=True) (fixtures/det
       outputSize: 2,
       samplingRatio: 0,
     });
-    const rowSum = (m: Float32Array, row: number) => m.slice(row * 16, row * 16 + 16).reduce((s, v) => s + v, 0);
+    const rowSum = (m: Float32Array, row: number) =>
+      m.slice(row * 16, row * 16 + 16).reduce((s, v) => s + v, 0);
     expect(rowSum(wy, 0)).toBeCloseTo(1, 6);
     expect(rowSum(wx, 1)).toBeCloseTo(1, 6);
     expect(rowSum(wy, 2)).toBe(0);

@@ -98,8 +98,15 @@ export function roiAlignImage(
   const k = rois.length >> 2;
   const p = config.outputSize;
   const { wy, wx } = roiAlignWeights(rois, spatialScale, [h, w], config);
-  const rows = tf.matMul(tf.tensor2d(wy, [k * p, h]), tf.reshape(feature, [h, w * c]) as tf.Tensor2D);
-  const byColumn = tf.reshape(tf.transpose(tf.reshape(rows, [k, p, w, c]), [0, 2, 1, 3]), [k, w, p * c]) as tf.Tensor3D;
+  const rows = tf.matMul(
+    tf.tensor2d(wy, [k * p, h]),
+    tf.reshape(feature, [h, w * c]) as tf.Tensor2D,
+  );
+  const byColumn = tf.reshape(tf.transpose(tf.reshape(rows, [k, p, w, c]), [0, 2, 1, 3]), [
+    k,
+    w,
+    p * c,
+  ]) as tf.Tensor3D;
   const pooled = sparseLeftBatchMatMul(tf.tensor3d(wx, [k, p, w]), byColumn);
   return tf.transpose(tf.reshape(pooled, [k, p, p, c]), [0, 2, 1, 3]);
 }
@@ -119,11 +126,17 @@ export function roiAlign(
   const order: number[] = [];
   const parts: tf.Tensor4D[] = [];
   for (let b = 0; b < n; b++) {
-    const members = Array.from({ length: batchIndex.length }, (_, i) => i).filter((i) => batchIndex[i] === b);
+    const members = Array.from({ length: batchIndex.length }, (_, i) => i).filter(
+      (i) => batchIndex[i] === b,
+    );
     if (members.length === 0) continue;
     const boxes = new Float32Array(members.length * 4);
     members.forEach((i, j) => boxes.set(rois.subarray(4 * i, 4 * i + 4), 4 * j));
-    const image = tf.reshape(tf.slice(features, [b, 0, 0, 0], [1, h, w, c]), [h, w, c]) as tf.Tensor3D;
+    const image = tf.reshape(tf.slice(features, [b, 0, 0, 0], [1, h, w, c]), [
+      h,
+      w,
+      c,
+    ]) as tf.Tensor3D;
     parts.push(roiAlignImage(image, boxes, spatialScale, config));
     order.push(...members);
   }

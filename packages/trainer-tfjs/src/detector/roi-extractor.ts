@@ -17,11 +17,18 @@ export interface RoiExtractorConfig extends RoiAlignConfig {
 }
 
 /** The level index of each RoI (`k x 4`). */
-export function mapRoiLevels(rois: Float32Array, numLevels: number, finestScale: number): Int32Array {
+export function mapRoiLevels(
+  rois: Float32Array,
+  numLevels: number,
+  finestScale: number,
+): Int32Array {
   const k = rois.length >> 2;
   const out = new Int32Array(k);
   for (let i = 0; i < k; i++) {
-    const scale = Math.sqrt(((rois[4 * i + 2] as number) - (rois[4 * i] as number)) * ((rois[4 * i + 3] as number) - (rois[4 * i + 1] as number)));
+    const scale = Math.sqrt(
+      ((rois[4 * i + 2] as number) - (rois[4 * i] as number)) *
+        ((rois[4 * i + 3] as number) - (rois[4 * i + 1] as number)),
+    );
     const level = Math.floor(Math.log2(scale / finestScale + 1e-6));
     out[i] = Number.isFinite(level) ? Math.min(Math.max(level, 0), numLevels - 1) : 0;
   }

@@ -52,7 +52,15 @@ export function rpnTargets(
     for (const i of pos) {
       out.labels[b * t + i] = 1;
       out.labelWeights[b * t + i] = 1;
-      encodeOne(anchors, i, gts, (assign.gtIndex[i] as number) - 1, RPN_CODER, out.bboxTargets, (b * t + i) * 4);
+      encodeOne(
+        anchors,
+        i,
+        gts,
+        (assign.gtIndex[i] as number) - 1,
+        RPN_CODER,
+        out.bboxTargets,
+        (b * t + i) * 4,
+      );
       out.bboxWeights.fill(1, (b * t + i) * 4, (b * t + i) * 4 + 4);
     }
     for (const i of neg) out.labelWeights[b * t + i] = 1;
@@ -92,7 +100,8 @@ export function rpnProposals(
   const levels: number[] = [];
   let from = 0;
   levelSizes.forEach((size, level) => {
-    for (const i of topK(scores, from, from + size, config.nmsPre)) [chosen[chosen.length], levels[levels.length]] = [i, level];
+    for (const i of topK(scores, from, from + size, config.nmsPre))
+      [chosen[chosen.length], levels[levels.length]] = [i, level];
     from += size;
   });
   const boxes = new Float32Array(chosen.length * 4);
@@ -106,8 +115,17 @@ export function rpnProposals(
   const keptScores = Float32Array.from(kept, (k) => scores[chosen[k] as number] as number);
   const keptBoxes = new Float32Array(kept.length * 4);
   kept.forEach((k, j) => keptBoxes.set(boxes.subarray(4 * k, 4 * k + 4), 4 * j));
-  const keep = batchedNms(keptBoxes, keptScores, kept.map((k) => levels[k] as number), config.nmsIou, config.maxPerImg);
-  const out: Proposals = { boxes: new Float32Array(keep.length * 4), scores: new Float32Array(keep.length) };
+  const keep = batchedNms(
+    keptBoxes,
+    keptScores,
+    kept.map((k) => levels[k] as number),
+    config.nmsIou,
+    config.maxPerImg,
+  );
+  const out: Proposals = {
+    boxes: new Float32Array(keep.length * 4),
+    scores: new Float32Array(keep.length),
+  };
   keep.forEach((k, j) => {
     out.boxes.set(keptBoxes.subarray(4 * k, 4 * k + 4), 4 * j);
     out.scores[j] = keptScores[k] as number;

@@ -17,7 +17,9 @@ describe('IoU and MaxIoUAssigner', () => {
     const a = Float32Array.of(0, 0, 10, 10, 10, 10, 20, 20, 32, 32, 38, 42);
     const b = Float32Array.of(0, 0, 10, 20, 0, 10, 10, 19, 10, 10, 20, 20);
     expect(Array.from(bboxOverlaps(a, b))).toEqual([0.5, 0, 0, 0, 0, 1, 0, 0, 0]);
-    expect(bboxOverlaps(Float32Array.of(0, 0, 10, 10), Float32Array.of(5, 5, 15, 15))[0]).toBeCloseTo(1 / 7, 6);
+    expect(
+      bboxOverlaps(Float32Array.of(0, 0, 10, 10), Float32Array.of(5, 5, 15, 15))[0],
+    ).toBeCloseTo(1 / 7, 6);
   });
 
   it('assigns as mmdet test_max_iou_assigner (low-quality matches, min_pos_iou 0)', () => {
@@ -27,14 +29,26 @@ describe('IoU and MaxIoUAssigner', () => {
     const r = assignMaxIou(boxes, gts, Int32Array.of(2, 3), config);
     expect(Array.from(r.gtIndex)).toEqual([1, 0, 2, 0]);
     expect(Array.from(r.labels)).toEqual([2, -1, 3, -1]);
-    expect(Array.from(assignMaxIou(boxes, gts, Int32Array.of(2, 3), RCNN).gtIndex)).toEqual([1, 0, 0, 0]);
+    expect(Array.from(assignMaxIou(boxes, gts, Int32Array.of(2, 3), RCNN).gtIndex)).toEqual([
+      1, 0, 0, 0,
+    ]);
   });
 
   it('boxes between the thresholds are ignored; no gts makes everything negative; add_gt_ prepends gts', () => {
     const rpn = { posIouThr: 0.7, negIouThr: 0.3, minPosIou: 0.9, matchLowQuality: true };
-    const r = assignMaxIou(Float32Array.of(0, 0, 10, 10, 0, 0, 10, 5), Float32Array.of(0, 0, 10, 8), Int32Array.of(4), rpn);
+    const r = assignMaxIou(
+      Float32Array.of(0, 0, 10, 10, 0, 0, 10, 5),
+      Float32Array.of(0, 0, 10, 8),
+      Int32Array.of(4),
+      rpn,
+    );
     expect(Array.from(r.gtIndex)).toEqual([1, -1]);
-    expect(Array.from(assignMaxIou(Float32Array.of(0, 0, 1, 1), new Float32Array(0), new Int32Array(0), rpn).gtIndex)).toEqual([0]);
+    expect(
+      Array.from(
+        assignMaxIou(Float32Array.of(0, 0, 1, 1), new Float32Array(0), new Int32Array(0), rpn)
+          .gtIndex,
+      ),
+    ).toEqual([0]);
     const withGts = addGtsToAssignment(r, Int32Array.of(4));
     expect(Array.from(withGts.gtIndex)).toEqual([1, 1, -1]);
     expect(Array.from(withGts.labels)).toEqual([4, 4, -1]);
@@ -44,7 +58,12 @@ describe('IoU and MaxIoUAssigner', () => {
 describe('RandomSampler', () => {
   it('takes up to num * posFraction positives, fills with negatives, reproducibly', () => {
     const gtIndex = Int32Array.from({ length: 110 }, (_, i) => (i < 10 ? 1 : i < 105 ? 0 : -1));
-    const assign = { numGts: 1, gtIndex, maxOverlaps: new Float32Array(110), labels: new Int32Array(110) };
+    const assign = {
+      numGts: 1,
+      gtIndex,
+      maxOverlaps: new Float32Array(110),
+      labels: new Int32Array(110),
+    };
     const a = sampleRandom(createRng(3), assign, { num: 16, posFraction: 0.5 });
     expect([a.pos.length, a.neg.length]).toEqual([8, 8]);
     expect(new Set([...a.pos, ...a.neg]).size).toBe(16);
@@ -74,7 +93,13 @@ describe('RPN targets and proposals', () => {
   it('an anchor equal to a gt is a positive with zero deltas; the divisor counts sampled anchors', () => {
     const anchors = Float32Array.of(0, 0, 10, 10, 50, 50, 60, 60, 0, 0, 9, 10);
     const rpn = { posIouThr: 0.7, negIouThr: 0.3, minPosIou: 0.3, matchLowQuality: true };
-    const t = rpnTargets(anchors, [Float32Array.of(0, 0, 10, 10), new Float32Array(0)], rpn, { num: 4, posFraction: 0.5 }, createRng(0));
+    const t = rpnTargets(
+      anchors,
+      [Float32Array.of(0, 0, 10, 10), new Float32Array(0)],
+      rpn,
+      { num: 4, posFraction: 0.5 },
+      createRng(0),
+    );
     expect(Array.from(t.labels)).toEqual([1, 0, 1, 0, 0, 0]);
     expect(Array.from(t.labelWeights)).toEqual([1, 1, 1, 1, 1, 1]);
     expect(Array.from(t.bboxWeights.subarray(0, 4))).toEqual([1, 1, 1, 1]);
@@ -83,7 +108,28 @@ describe('RPN targets and proposals', () => {
   });
 
   it('top-k per level, clipped to the image, NMS within a level only', () => {
-    const anchors = Float32Array.of(0, 0, 10, 10, 1, 0, 11, 10, 30, 30, 50, 50, 0, 0, 10, 10, -5, -5, 5, 5);
+    const anchors = Float32Array.of(
+      0,
+      0,
+      10,
+      10,
+      1,
+      0,
+      11,
+      10,
+      30,
+      30,
+      50,
+      50,
+      0,
+      0,
+      10,
+      10,
+      -5,
+      -5,
+      5,
+      5,
+    );
     const scores = Float32Array.of(0.9, 0.8, 0.1, 0.7, 0.6);
     const config = { nmsPre: 2, maxPerImg: 10, nmsIou: 0.7, minBboxSize: 0 };
     const p = rpnProposals(scores, new Float32Array(20), anchors, [3, 2], [40, 40], config);
@@ -94,8 +140,18 @@ describe('RPN targets and proposals', () => {
 
 describe('R-CNN samples, level mapping, post-processing', () => {
   it('prepends the gts as positives; negatives get the background label; dense targets follow the row order', () => {
-    const s = rcnnSamples([Float32Array.of(40, 40, 50, 50)], [Float32Array.of(0, 0, 10, 10)], [Int32Array.of(1)],
-      { assigner: RCNN, sampler: { num: 8, posFraction: 0.25 }, addGtAsProposals: true, numClasses: 2 }, createRng(0));
+    const s = rcnnSamples(
+      [Float32Array.of(40, 40, 50, 50)],
+      [Float32Array.of(0, 0, 10, 10)],
+      [Int32Array.of(1)],
+      {
+        assigner: RCNN,
+        sampler: { num: 8, posFraction: 0.25 },
+        addGtAsProposals: true,
+        numClasses: 2,
+      },
+      createRng(0),
+    );
     expect(Array.from(s.rois)).toEqual([0, 0, 10, 10, 40, 40, 50, 50]);
     expect(Array.from(s.labels)).toEqual([1, 2]);
     const d = denseRcnnTargets(s, [1, 0], 2);
@@ -104,8 +160,18 @@ describe('R-CNN samples, level mapping, post-processing', () => {
   });
 
   it('without gts every proposal is background', () => {
-    const s = rcnnSamples([Float32Array.of(40, 40, 50, 50, 0, 0, 9, 9)], [new Float32Array(0)], [new Int32Array(0)],
-      { assigner: RCNN, sampler: { num: 8, posFraction: 0.25 }, addGtAsProposals: true, numClasses: 2 }, createRng(0));
+    const s = rcnnSamples(
+      [Float32Array.of(40, 40, 50, 50, 0, 0, 9, 9)],
+      [new Float32Array(0)],
+      [new Int32Array(0)],
+      {
+        assigner: RCNN,
+        sampler: { num: 8, posFraction: 0.25 },
+        addGtAsProposals: true,
+        numClasses: 2,
+      },
+      createRng(0),
+    );
     expect(Array.from(s.labels)).toEqual([2, 2]);
   });
 
@@ -119,7 +185,14 @@ describe('R-CNN samples, level mapping, post-processing', () => {
     const rois = Float32Array.of(10, 10, 30, 50, 0, 0, 5, 5);
     const logits = Float32Array.of(5, 0, 0, 0, 0, 5);
     const deltas = new Float32Array(8);
-    const dets = detectionsOf(rois, logits, deltas, 2, { imgShape: [40, 40], scaleFactor: [0.5, 2] }, { scoreThr: 0.05, nmsIou: 0.5, maxPerImg: 100 });
+    const dets = detectionsOf(
+      rois,
+      logits,
+      deltas,
+      2,
+      { imgShape: [40, 40], scaleFactor: [0.5, 2] },
+      { scoreThr: 0.05, nmsIou: 0.5, maxPerImg: 100 },
+    );
     expect(dets).toHaveLength(1);
     expect(dets[0]!.label).toBe(0);
     expect(dets[0]!.bbox).toEqual([20, 5, 40, 15]);

@@ -39,7 +39,8 @@ export function deterministicTensor(name: string, torchShape: readonly number[])
 
 /** Overwrites every tensor of a store with {@link deterministicTensor} of its key. */
 export function fillDeterministic(store: ParamStore): void {
-  for (const [name, entry] of store) assignTorchValues(entry, deterministicTensor(name, entry.torchShape));
+  for (const [name, entry] of store)
+    assignTorchValues(entry, deterministicTensor(name, entry.torchShape));
 }
 
 /** A deterministic NCHW input in U(-1, 1), as `det_input` in the fixture scripts. */

@@ -16,7 +16,9 @@ interface FpnFixture {
   outs: Array<{ shape: number[]; values: number[]; stride?: number }>;
 }
 
-const f = JSON.parse(readFileSync(new URL('../../fixtures/model/fpn.json', import.meta.url), 'utf8')) as FpnFixture;
+const f = JSON.parse(
+  readFileSync(new URL('../../fixtures/model/fpn.json', import.meta.url), 'utf8'),
+) as FpnFixture;
 
 function maxRelError(actual: tf.Tensor, spec: { values: number[]; stride?: number }): number {
   const a = actual.dataSync();
@@ -62,7 +64,12 @@ describe('FPN against MMDetection FPN.forward in torch (fixtures/model/fpn.json)
 describe('nearest upsampling and stride-2 subsampling', () => {
   it('upsampleNearest equals resizeNearestNeighbor for 2x and 2x-1 targets', () => {
     const x = tf.randomUniform([2, 3, 4, 5], -1, 1, 'float32', 3) as tf.Tensor4D;
-    for (const [h, w] of [[6, 8], [5, 7], [6, 7], [9, 4]] as const) {
+    for (const [h, w] of [
+      [6, 8],
+      [5, 7],
+      [6, 7],
+      [9, 4],
+    ] as const) {
       const ours = upsampleNearest(x, h, w);
       const ref = tf.image.resizeNearestNeighbor(x, [h, w]);
       expect(Array.from(ours.dataSync())).toEqual(Array.from(ref.dataSync()));
@@ -72,7 +79,11 @@ describe('nearest upsampling and stride-2 subsampling', () => {
   });
 
   it('subsample2 equals maxPool(kernel 1, stride 2) on odd and even sizes', () => {
-    for (const shape of [[1, 5, 7, 3], [2, 4, 6, 2], [1, 1, 1, 4]] as const) {
+    for (const shape of [
+      [1, 5, 7, 3],
+      [2, 4, 6, 2],
+      [1, 1, 1, 4],
+    ] as const) {
       const x = tf.randomUniform([...shape], -1, 1, 'float32', 4) as tf.Tensor4D;
       const ours = subsample2(x);
       const ref = tf.maxPool(x, 1, 2, 'valid');

@@ -31,7 +31,8 @@ export interface Fpn {
 /** Builds an FPN neck. */
 export function createFpn(config: FpnConfig): Fpn {
   const numOuts = config.numOuts ?? 5;
-  if (numOuts < config.inChannels.length) throw new Error('fpn: numOuts must be >= the number of inputs');
+  if (numOuts < config.inChannels.length)
+    throw new Error('fpn: numOuts must be >= the number of inputs');
   const store: ParamStore = new Map();
   const ctx: BuildContext = { store, seed: config.seed ?? 0, trainable: true };
   const out = config.outChannels;
@@ -39,8 +40,12 @@ export function createFpn(config: FpnConfig): Fpn {
   const outputs: ConvLayer[] = [];
   config.inChannels.forEach((inC, i) => {
     const common = { outChannels: out, bias: true, init: 'xavier' } as const;
-    laterals.push(addConv(ctx, `lateral_convs.${i}.conv`, { ...common, inChannels: inC, kernel: 1 }));
-    outputs.push(addConv(ctx, `fpn_convs.${i}.conv`, { ...common, inChannels: out, kernel: 3, pad: 1 }));
+    laterals.push(
+      addConv(ctx, `lateral_convs.${i}.conv`, { ...common, inChannels: inC, kernel: 1 }),
+    );
+    outputs.push(
+      addConv(ctx, `fpn_convs.${i}.conv`, { ...common, inChannels: out, kernel: 3, pad: 1 }),
+    );
   });
   const forward = (features: readonly tf.Tensor4D[]): tf.Tensor4D[] => {
     if (features.length !== laterals.length) {
@@ -49,7 +54,10 @@ export function createFpn(config: FpnConfig): Fpn {
     const lat = features.map((f, i) => applyConv(store, laterals[i] as ConvLayer, f));
     for (let i = lat.length - 1; i > 0; i--) {
       const below = lat[i - 1] as tf.Tensor4D;
-      lat[i - 1] = tf.add(below, upsampleNearest(lat[i] as tf.Tensor4D, below.shape[1], below.shape[2]));
+      lat[i - 1] = tf.add(
+        below,
+        upsampleNearest(lat[i] as tf.Tensor4D, below.shape[1], below.shape[2]),
+      );
     }
     const outs = lat.map((l, i) => applyConv(store, outputs[i] as ConvLayer, l));
     while (outs.length < numOuts) outs.push(subsample2(outs[outs.length - 1] as tf.Tensor4D));
@@ -70,7 +78,8 @@ export function createFpn(config: FpnConfig): Fpn {
 export function upsampleNearest(x: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
   const [n, ih, iw, c] = x.shape;
   const twoX = (o: number, i: number) => o === 2 * i || o === 2 * i - 1;
-  if (!twoX(h, ih) || !twoX(w, iw)) return tf.gather(tf.gather(x, nearestIndices(ih, h), 1), nearestIndices(iw, w), 2);
+  if (!twoX(h, ih) || !twoX(w, iw))
+    return tf.gather(tf.gather(x, nearestIndices(ih, h), 1), nearestIndices(iw, w), 2);
   const wide = tf.reshape(tf.concat([x, x], 3), [n, ih, 2 * iw, c]);
   const tall = tf.reshape(tf.concat([wide, wide], 2), [n, 2 * ih, 2 * iw, c]) as tf.Tensor4D;
   return h === 2 * ih && w === 2 * iw ? tall : tf.slice(tall, [0, 0, 0, 0], [n, h, w, c]);
@@ -79,7 +88,10 @@ export function upsampleNearest(x: tf.Tensor4D, h: number, w: number): tf.Tensor
 /** torch's nearest source index per output index: min(floor(dst * in / out), in - 1). */
 function nearestIndices(inSize: number, outSize: number): tf.Tensor1D {
   const scale = inSize / outSize;
-  return tf.tensor1d(Array.from({ length: outSize }, (_, d) => Math.min(Math.floor(d * scale), inSize - 1)), 'int32');
+  return tf.tensor1d(
+    Array.from({ length: outSize }, (_, d) => Math.min(Math.floor(d * scale), inSize - 1)),
+    'int32',
+  );
 }
 
 /**
@@ -90,7 +102,20 @@ export function subsample2(x: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const he = h + (h % 2);
   const we = w + (w % 2);
-  const even = he === h && we === w ? x : tf.pad(x, [[0, 0], [0, he - h], [0, we - w], [0, 0]]);
+  const even =
+    he === h && we === w
+      ? x
+      : tf.pad(x, [
+          [0, 0],
+          [0, he - h],
+          [0, we - w],
+          [0, 0],
+        ]);
   const grouped = tf.reshape(even, [n * (he / 2), 2, we / 2, 2 * c]);
-  return tf.reshape(tf.slice(grouped, [0, 0, 0, 0], [n * (he / 2), 1, we / 2, c]), [n, he / 2, we / 2, c]);
+  return tf.reshape(tf.slice(grouped, [0, 0, 0, 0], [n * (he / 2), 1, we / 2, c]), [
+    n,
+    he / 2,
+    we / 2,
+    c,
+  ]);
 }

@@ -5,7 +5,11 @@ export {
   fillDeterministic,
 } from './deterministic-weights.ts';
 export { createFpn, subsample2, upsampleNearest, type Fpn, type FpnConfig } from './fpn.ts';
-export { createClassificationHead, type ClassificationHead, type ClassificationHeadConfig } from './head.ts';
+export {
+  createClassificationHead,
+  type ClassificationHead,
+  type ClassificationHeadConfig,
+} from './head.ts';
 export { applyBnUpdates, type BnUpdate } from './layers.ts';
 export {
   assignTorchValues,

@@ -20,20 +20,33 @@ function seedFor(seed: number, name: string): number {
 }
 
 /** torchvision's conv init: kaiming_normal_(mode='fan_out', nonlinearity='relu'), std = sqrt(2 / fan_out). */
-export function kaimingNormalFanOut(hwio: [number, number, number, number], seed: number, name: string): tf.Tensor {
+export function kaimingNormalFanOut(
+  hwio: [number, number, number, number],
+  seed: number,
+  name: string,
+): tf.Tensor {
   const [kh, kw, , out] = hwio;
   return tf.randomNormal(hwio, 0, Math.sqrt(2 / (out * kh * kw)), 'float32', seedFor(seed, name));
 }
 
 /** mmcv's Xavier uniform (FPN convs): U(-a, a), a = sqrt(6 / (fan_in + fan_out)). */
-export function xavierUniform(hwio: [number, number, number, number], seed: number, name: string): tf.Tensor {
+export function xavierUniform(
+  hwio: [number, number, number, number],
+  seed: number,
+  name: string,
+): tf.Tensor {
   const [kh, kw, cin, cout] = hwio;
   const a = Math.sqrt(6 / (cin * kh * kw + cout * kh * kw));
   return tf.randomUniform(hwio, -a, a, 'float32', seedFor(seed, name));
 }
 
 /** torch.nn.Linear's default init for weight ([in, out] here) and bias: U(-1/sqrt(in), 1/sqrt(in)). */
-export function linearDefault(shape: number[], fanIn: number, seed: number, name: string): tf.Tensor {
+export function linearDefault(
+  shape: number[],
+  fanIn: number,
+  seed: number,
+  name: string,
+): tf.Tensor {
   const a = 1 / Math.sqrt(fanIn);
   return tf.randomUniform(shape, -a, a, 'float32', seedFor(seed, name));
 }

@@ -56,7 +56,12 @@ export function addConv(ctx: BuildContext, name: string, o: ConvOptions): ConvLa
   addEntry(ctx, `${name}.weight`, weight, init(hwio, ctx.seed, name));
   const bias = o.bias ?? false;
   if (bias) {
-    const spec: EntrySpec = { torchShape: [o.outChannels], layout: 'vector', module: 'conv', kind: 'bias' };
+    const spec: EntrySpec = {
+      torchShape: [o.outChannels],
+      layout: 'vector',
+      module: 'conv',
+      kind: 'bias',
+    };
     addEntry(ctx, `${name}.bias`, spec, tf.zeros([o.outChannels]));
   }
   return { name, stride: o.stride ?? 1, pad: o.pad ?? 0, bias };
@@ -64,7 +69,12 @@ export function addConv(ctx: BuildContext, name: string, o: ConvOptions): ConvLa
 
 /** Registers a BatchNorm2d: weight 1, bias 0, running_mean 0, running_var 1 (torch's init). */
 export function addNorm(ctx: BuildContext, name: string, channels: number): string {
-  const spec = (kind: ParamKind): EntrySpec => ({ torchShape: [channels], layout: 'vector', module: 'norm', kind });
+  const spec = (kind: ParamKind): EntrySpec => ({
+    torchShape: [channels],
+    layout: 'vector',
+    module: 'norm',
+    kind,
+  });
   addEntry(ctx, `${name}.weight`, spec('weight'), tf.ones([channels]));
   addEntry(ctx, `${name}.bias`, spec('bias'), tf.zeros([channels]));
   addEntry(ctx, `${name}.running_mean`, spec('running_mean'), tf.zeros([channels]));
@@ -73,13 +83,23 @@ export function addNorm(ctx: BuildContext, name: string, channels: number): stri
 }
 
 /** Registers an `nn.Linear(inFeatures, outFeatures)` with torch's default init. */
-export function addLinear(ctx: BuildContext, name: string, inFeatures: number, outFeatures: number): string {
+export function addLinear(
+  ctx: BuildContext,
+  name: string,
+  inFeatures: number,
+  outFeatures: number,
+): string {
   const w = linearDefault([inFeatures, outFeatures], inFeatures, ctx.seed, `${name}.weight`);
   const torchShape = [outFeatures, inFeatures];
   const weight: EntrySpec = { torchShape, layout: 'linear', module: 'linear', kind: 'weight' };
   addEntry(ctx, `${name}.weight`, weight, w);
   const b = linearDefault([outFeatures], inFeatures, ctx.seed, `${name}.bias`);
-  addEntry(ctx, `${name}.bias`, { torchShape: [outFeatures], layout: 'vector', module: 'linear', kind: 'bias' }, b);
+  addEntry(
+    ctx,
+    `${name}.bias`,
+    { torchShape: [outFeatures], layout: 'vector', module: 'linear', kind: 'bias' },
+    b,
+  );
   return name;
 }
 
@@ -121,15 +141,25 @@ export interface NormMode {
 }
 
 /** Runs a BatchNorm2d on an NHWC tensor (the backend's broadcasting helpers). */
-export function applyNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode: NormMode): tf.Tensor4D {
+export function applyNorm(
+  store: ParamStore,
+  name: string,
+  x: tf.Tensor4D,
+  mode: NormMode,
+): tf.Tensor4D {
   const v = (leaf: string) => variableOf(store, `${name}.${leaf}`) as unknown as tf.Tensor1D;
   const eps = mode.eps ?? 1e-5;
-  if (!mode.batchStats) return batchNormInference(x, v('running_mean'), v('running_var'), v('weight'), v('bias'), eps);
+  if (!mode.batchStats)
+    return batchNormInference(x, v('running_mean'), v('running_var'), v('weight'), v('bias'), eps);
   const r = batchNormTrain(x, v('weight'), v('bias'), eps);
   if (mode.updates) {
     const n = x.size / (x.shape[3] as number);
     const unbiased = n > 1 ? tf.mul(r.variance, n / (n - 1)) : tf.clone(r.variance);
-    mode.updates.push({ name, mean: tf.keep(tf.clone(r.mean)), variance: tf.keep(unbiased as tf.Tensor1D) });
+    mode.updates.push({
+      name,
+      mean: tf.keep(tf.clone(r.mean)),
+      variance: tf.keep(unbiased as tf.Tensor1D),
+    });
   }
   tf.dispose([r.mean, r.variance]);
   return r.y;
@@ -141,7 +171,10 @@ export function applyNorm(store: ParamStore, name: string, x: tf.Tensor4D, mode:
  */
 export function applyBnUpdates(store: ParamStore, updates: BnUpdate[], momentum = 0.1): void {
   for (const u of updates) {
-    for (const [leaf, batch] of [['running_mean', u.mean], ['running_var', u.variance]] as const) {
+    for (const [leaf, batch] of [
+      ['running_mean', u.mean],
+      ['running_var', u.variance],
+    ] as const) {
       const running = variableOf(store, `${u.name}.${leaf}`);
       const next = tf.tidy(() => tf.add(tf.mul(running, 1 - momentum), tf.mul(batch, momentum)));
       running.assign(next);

@@ -25,7 +25,11 @@ export interface ParamEntry {
 export type ParamStore = Map<string, ParamEntry>;
 
 /** Converts torch-layout values to a TF.js-layout tensor. */
-export function torchToTf(layout: ParamLayout, torchShape: readonly number[], data: Float32Array): tf.Tensor {
+export function torchToTf(
+  layout: ParamLayout,
+  torchShape: readonly number[],
+  data: Float32Array,
+): tf.Tensor {
   return tf.tidy(() => {
     const t = tf.tensor(data, [...torchShape], 'float32');
     if (layout === 'conv') return tf.transpose(t, [2, 3, 1, 0]);
@@ -53,7 +57,10 @@ export function toTorchLayout(layout: ParamLayout, tensor: tf.Tensor): Float32Ar
 }
 
 /** As {@link toTorchLayout}, read asynchronously (every backend, webgpu included). */
-export async function toTorchLayoutAsync(layout: ParamLayout, tensor: tf.Tensor): Promise<Float32Array> {
+export async function toTorchLayoutAsync(
+  layout: ParamLayout,
+  tensor: tf.Tensor,
+): Promise<Float32Array> {
   const t = torchLayoutTensor(layout, tensor);
   try {
     return Float32Array.from((await t.data()) as Float32Array);

@@ -36,7 +36,9 @@ interface TrainFixture {
 }
 
 function fixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../../fixtures/model/${name}.json`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(
+    readFileSync(new URL(`../../fixtures/model/${name}.json`, import.meta.url), 'utf8'),
+  ) as T;
 }
 
 /** The deterministic NCHW input of a fixture, as NHWC. */
@@ -70,8 +72,15 @@ describe('ResNet against torchvision (fixtures/model, deterministic weights)', (
   for (const name of cases) {
     it(`${name}: torchvision keys and shapes, C2..C5 and logits to 1e-4`, () => {
       const f = fixture<EvalFixture>(name);
-      const backbone = createResNet({ depth: f.config.depth, width: f.config.width, style: f.config.style });
-      const head = createClassificationHead({ inChannels: backbone.outChannels[3], numClasses: f.config.numClasses });
+      const backbone = createResNet({
+        depth: f.config.depth,
+        width: f.config.width,
+        style: f.config.style,
+      });
+      const head = createClassificationHead({
+        inChannels: backbone.outChannels[3],
+        numClasses: f.config.numClasses,
+      });
       const store = mergeStores({ params: backbone.params }, { params: head.params });
       expect([...store].map(([k, e]) => [k, e.torchShape])).toEqual(f.stateDict);
       fillDeterministic(store);
@@ -115,7 +124,9 @@ describe('training mode and frozen stages (mmdet semantics)', () => {
   it('frozen_stages=1 freezes the stem and layer1; buffers are never trainable', () => {
     const model = createResNet({ depth: 18, width: 0.125, frozenStages: 1 });
     const names = Object.keys(trainableVariables(model.params));
-    expect(names.some((n) => n.startsWith('conv1') || n.startsWith('bn1') || n.startsWith('layer1.'))).toBe(false);
+    expect(
+      names.some((n) => n.startsWith('conv1') || n.startsWith('bn1') || n.startsWith('layer1.')),
+    ).toBe(false);
     expect(names).toContain('layer2.0.conv1.weight');
     expect(names).toContain('layer2.0.bn1.weight');
     expect(names.some((n) => n.includes('running_'))).toBe(false);

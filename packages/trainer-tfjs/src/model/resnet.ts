@@ -1,6 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-import { addConv, addNorm, applyConv, applyNorm, type BnUpdate, type BuildContext, type ConvLayer } from './layers.ts';
+import {
+  addConv,
+  addNorm,
+  applyConv,
+  applyNorm,
+  type BnUpdate,
+  type BuildContext,
+  type ConvLayer,
+} from './layers.ts';
 import type { ParamStore } from './params.ts';
 
 /**
@@ -92,7 +100,8 @@ function resolveConfig(c: ResNetConfig): Required<ResNetConfig> {
     seed: c.seed ?? 0,
     bnEps: c.bnEps ?? 1e-5,
   };
-  if (!(r.depth in LAYOUT)) throw new Error(`resnet: depth must be 18, 34 or 50, got ${String(r.depth)}`);
+  if (!(r.depth in LAYOUT))
+    throw new Error(`resnet: depth must be 18, 34 or 50, got ${String(r.depth)}`);
   if (!(r.width > 0)) throw new Error(`resnet: width must be positive, got ${r.width}`);
   if (!Number.isInteger(r.frozenStages) || r.frozenStages < -1 || r.frozenStages > 4) {
     throw new Error(`resnet: frozenStages must be an integer in -1..4, got ${r.frozenStages}`);
@@ -102,24 +111,55 @@ function resolveConfig(c: ResNetConfig): Required<ResNetConfig> {
 
 function buildStem(ctx: BuildContext, c: Required<ResNetConfig>, stemChannels: number): Stem {
   if (!c.deepStem) {
-    const conv = addConv(ctx, 'conv1', { inChannels: 3, outChannels: stemChannels, kernel: 7, stride: 2, pad: 3 });
+    const conv = addConv(ctx, 'conv1', {
+      inChannels: 3,
+      outChannels: stemChannels,
+      kernel: 7,
+      stride: 2,
+      pad: 3,
+    });
     return { convs: [conv], norms: [addNorm(ctx, 'bn1', stemChannels)] };
   }
   const half = Math.max(1, Math.floor(stemChannels / 2));
-  const widths: Array<[number, number, number]> = [[3, half, 2], [half, half, 1], [half, stemChannels, 1]];
+  const widths: Array<[number, number, number]> = [
+    [3, half, 2],
+    [half, half, 1],
+    [half, stemChannels, 1],
+  ];
   const stem: Stem = { convs: [], norms: [] };
   widths.forEach(([inC, outC, stride], i) => {
-    stem.convs.push(addConv(ctx, `stem.${3 * i}`, { inChannels: inC, outChannels: outC, kernel: 3, stride, pad: 1 }));
+    stem.convs.push(
+      addConv(ctx, `stem.${3 * i}`, {
+        inChannels: inC,
+        outChannels: outC,
+        kernel: 3,
+        stride,
+        pad: 1,
+      }),
+    );
     stem.norms.push(addNorm(ctx, `stem.${3 * i + 1}`, outC));
   });
   return stem;
 }
 
 /** [in, out, kernel, stride] of a block's convs; a caffe Bottleneck strides in its first 1x1, pytorch in the 3x3. */
-function blockConvs(inC: number, planes: number, stride: number, c: Required<ResNetConfig>): number[][] {
-  if (!LAYOUT[c.depth].bottleneck) return [[inC, planes, 3, stride], [planes, planes, 3, 1]];
+function blockConvs(
+  inC: number,
+  planes: number,
+  stride: number,
+  c: Required<ResNetConfig>,
+): number[][] {
+  if (!LAYOUT[c.depth].bottleneck)
+    return [
+      [inC, planes, 3, stride],
+      [planes, planes, 3, 1],
+    ];
   const caffe = c.style === 'caffe';
-  return [[inC, planes, 1, caffe ? stride : 1], [planes, planes, 3, caffe ? 1 : stride], [planes, planes * 4, 1, 1]];
+  return [
+    [inC, planes, 1, caffe ? stride : 1],
+    [planes, planes, 3, caffe ? 1 : stride],
+    [planes, planes * 4, 1, 1],
+  ];
 }
 
 function buildBlock(
@@ -136,7 +176,12 @@ function buildBlock(
     block.norms.push(addNorm(ctx, `${prefix}.bn${j + 1}`, o));
   });
   if (stride !== 1 || inC !== outC) {
-    const conv = addConv(ctx, `${prefix}.downsample.0`, { inChannels: inC, outChannels: outC, kernel: 1, stride });
+    const conv = addConv(ctx, `${prefix}.downsample.0`, {
+      inChannels: inC,
+      outChannels: outC,
+      kernel: 1,
+      stride,
+    });
     block.downsample = { conv, norm: addNorm(ctx, `${prefix}.downsample.1`, outC) };
   }
   return block;
@@ -146,7 +191,11 @@ function buildBlock(
 export function createResNet(config: ResNetConfig): ResNet {
   const c = resolveConfig(config);
   const store: ParamStore = new Map();
-  const ctx = (stage: number): BuildContext => ({ store, seed: c.seed, trainable: stage > c.frozenStages });
+  const ctx = (stage: number): BuildContext => ({
+    store,
+    seed: c.seed,
+    trainable: stage > c.frozenStages,
+  });
   let inC = scaleChannels(64, c.width);
   const stem = buildStem(ctx(0), c, inC);
   const stages: Stage[] = [];
@@ -162,7 +211,8 @@ export function createResNet(config: ResNetConfig): ResNet {
     stages.push({ index: i + 1, blocks });
     outChannels.push(inC);
   });
-  const forward = (x: tf.Tensor4D, o: ForwardOptions = {}) => runResNet(store, c, stem, stages, x, o);
+  const forward = (x: tf.Tensor4D, o: ForwardOptions = {}) =>
+    runResNet(store, c, stem, stages, x, o);
   return { config: c, params: store, outChannels: outChannels as ResNet['outChannels'], forward };
 }
 
@@ -193,7 +243,12 @@ function runResNet(
   return { c2, c3, c4, c5 };
 }
 
-function runBlock(store: ParamStore, block: Block, x: tf.Tensor4D, mode: Parameters<typeof applyNorm>[3]): tf.Tensor4D {
+function runBlock(
+  store: ParamStore,
+  block: Block,
+  x: tf.Tensor4D,
+  mode: Parameters<typeof applyNorm>[3],
+): tf.Tensor4D {
   let y = x;
   block.convs.forEach((conv, i) => {
     y = applyNorm(store, block.norms[i] as string, applyConv(store, conv, y), mode);

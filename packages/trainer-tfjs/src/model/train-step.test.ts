@@ -10,7 +10,14 @@ import { createOptimizer } from '../optim/optimizer.ts';
 import { deterministicInput, fillDeterministic } from './deterministic-weights.ts';
 import { createClassificationHead } from './head.ts';
 import { applyBnUpdates, type BnUpdate } from './layers.ts';
-import { disposeStore, mergeStores, paramRoles, tfToTorch, toTorchLayout, trainableVariables } from './params.ts';
+import {
+  disposeStore,
+  mergeStores,
+  paramRoles,
+  tfToTorch,
+  toTorchLayout,
+  trainableVariables,
+} from './params.ts';
 import { createResNet } from './resnet.ts';
 
 interface GradFixture {
@@ -45,7 +52,9 @@ function build() {
   nchw.dispose();
   const r = tf.tensor(f.lossWeights, [2, 10]);
   const loss = (updates?: BnUpdate[]) =>
-    tf.sum(tf.mul(head.forward(backbone.forward(x, { training: true, bnUpdates: updates }).c5), r)) as tf.Scalar;
+    tf.sum(
+      tf.mul(head.forward(backbone.forward(x, { training: true, bnUpdates: updates }).c5), r),
+    ) as tf.Scalar;
   return { store, x, r, loss };
 }
 
@@ -57,17 +66,23 @@ describe('a training step on the cpu backend against torch autograd (fixtures/mo
   it('gradients of trainable parameters match torch; frozen stages get none; AdamW lowers the loss', () => {
     const m = build();
     const trainable = trainableVariables(m.store);
-    const frozen = [...m.store].filter(([k, e]) => !e.kind.startsWith('running_') && !(k in trainable)).map(([k]) => k);
+    const frozen = [...m.store]
+      .filter(([k, e]) => !e.kind.startsWith('running_') && !(k in trainable))
+      .map(([k]) => k);
     expect(frozen).toEqual(f.frozen);
     const keyOf = new Map(Object.entries(trainable).map(([k, v]) => [v.name, k]));
     const updates: BnUpdate[] = [];
     const { value, grads } = tf.variableGrads(() => m.loss(updates), Object.values(trainable));
     expect(Math.abs(value.dataSync()[0]! - f.loss) / Math.abs(f.loss)).toBeLessThan(1e-4);
-    const byKey = Object.fromEntries(Object.entries(grads).map(([name, g]) => [keyOf.get(name)!, g]));
+    const byKey = Object.fromEntries(
+      Object.entries(grads).map(([name, g]) => [keyOf.get(name)!, g]),
+    );
     for (const [key, expected] of Object.entries(f.grads)) {
       // 1e-3 of the largest gradient: batch-statistics BN over 2 images x a few pixels (layer4 sees 2 values
       // per channel) is ill-conditioned, so float32 rounding shows more than in eval mode (seen: 4e-4).
-      expect(relError(toTorchLayout(m.store.get(key)!.layout, byKey[key]!), expected)).toBeLessThan(1e-3);
+      expect(relError(toTorchLayout(m.store.get(key)!.layout, byKey[key]!), expected)).toBeLessThan(
+        1e-3,
+      );
     }
     const stemMean = tfToTorch(m.store.get('bn1.running_mean')!);
     const layer2Mean = tfToTorch(m.store.get('layer2.0.bn1.running_mean')!);

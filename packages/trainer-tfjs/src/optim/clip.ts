@@ -17,7 +17,10 @@ export function clipGradNorm(
     return tf.sqrt(tf.sum(tf.square(tf.stack(norms))));
   });
   const clipped = tf.tidy(() => {
-    const coef = tf.minimum(tf.div(tf.scalar(maxNorm), tf.add(total, tf.scalar(1e-6))), tf.scalar(1));
+    const coef = tf.minimum(
+      tf.div(tf.scalar(maxNorm), tf.add(total, tf.scalar(1e-6))),
+      tf.scalar(1),
+    );
     const out: Record<string, tf.Tensor> = {};
     for (const n of names) out[n] = tf.mul(grads[n] as tf.Tensor, coef);
     return out;

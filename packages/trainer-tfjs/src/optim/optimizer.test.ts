@@ -125,7 +125,9 @@ describe('createOptimizer against torch 1.13 (fixtures/optim)', () => {
 describe('createOptimizer checks', () => {
   it('refuses Nesterov without momentum or with dampening, as torch does', () => {
     const params = { w: tf.variable(tf.zeros([2])) };
-    expect(() => createOptimizer({ name: 'SGD', lr: 0.1, nesterov: true }, params)).toThrow(/Nesterov/);
+    expect(() => createOptimizer({ name: 'SGD', lr: 0.1, nesterov: true }, params)).toThrow(
+      /Nesterov/,
+    );
     const damped = { name: 'SGD', lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true } as const;
     expect(() => createOptimizer(damped, params)).toThrow(/Nesterov/);
     params.w.dispose();
@@ -136,10 +138,16 @@ describe('createOptimizer checks', () => {
     const opt = createOptimizer({ name: 'AdamW', lr: 0.1 }, params);
     const g = tf.ones([2]);
     expect(() => opt.step({ v: g }, 0.1)).toThrow(/unknown parameter 'v'/);
-    expect(() => opt.setState({ 'momentum_buffer/w': new Float32Array(2) })).toThrow(/unexpected entry/);
+    expect(() => opt.setState({ 'momentum_buffer/w': new Float32Array(2) })).toThrow(
+      /unexpected entry/,
+    );
     expect(() => opt.setState({ 'exp_avg/w': new Float32Array(3) })).toThrow(/3 values/);
     opt.step({ w: g }, 0.1);
-    expect(Object.keys(await opt.getStateAsync()).sort()).toEqual(['exp_avg/w', 'exp_avg_sq/w', 'step/w']);
+    expect(Object.keys(await opt.getStateAsync()).sort()).toEqual([
+      'exp_avg/w',
+      'exp_avg_sq/w',
+      'step/w',
+    ]);
     opt.dispose();
     tf.dispose([g, params.w]);
   });

@@ -44,7 +44,11 @@ export function createOptimizer(
   options: CreateOptimizerOptions = {},
 ): Optimizer {
   validateConfig(config);
-  return new TorchOptimizer(config, params, resolveWeightDecays(Object.keys(params), config, options.roles));
+  return new TorchOptimizer(
+    config,
+    params,
+    resolveWeightDecays(Object.keys(params), config, options.roles),
+  );
 }
 
 class TorchOptimizer implements Optimizer {
@@ -58,12 +62,14 @@ class TorchOptimizer implements Optimizer {
 
   step(grads: Readonly<Record<string, tf.Tensor>>, lr: number): { gradNorm?: Promise<number> } {
     for (const name of Object.keys(grads)) {
-      if (!(name in this.params)) throw new Error(`optimizer: gradient for unknown parameter '${name}'`);
+      if (!(name in this.params))
+        throw new Error(`optimizer: gradient for unknown parameter '${name}'`);
     }
     const clip = this.config.grad_clip;
     const clipped = clip ? clipGradNorm(grads, clip.max_norm) : undefined;
     try {
-      for (const [name, g] of Object.entries(clipped ? clipped.grads : grads)) this.updateOne(name, g, lr);
+      for (const [name, g] of Object.entries(clipped ? clipped.grads : grads))
+        this.updateOne(name, g, lr);
     } finally {
       if (clipped) tf.dispose(Object.values(clipped.grads));
     }
@@ -116,8 +122,10 @@ function validateConfig(config: OptimizerConfig): void {
   if (config.weight_decay !== undefined && !(config.weight_decay >= 0)) {
     fail(`invalid weight_decay ${config.weight_decay}`);
   }
-  if (config.grad_clip && (config.grad_clip.norm_type ?? 2) !== 2) fail('grad_clip supports norm_type 2 only');
-  if (config.grad_clip && !(config.grad_clip.max_norm > 0)) fail('grad_clip.max_norm must be positive');
+  if (config.grad_clip && (config.grad_clip.norm_type ?? 2) !== 2)
+    fail('grad_clip supports norm_type 2 only');
+  if (config.grad_clip && !(config.grad_clip.max_norm > 0))
+    fail('grad_clip.max_norm must be positive');
   if (config.name === 'SGD') {
     if (!((config.momentum ?? 0) >= 0)) fail(`invalid momentum ${config.momentum}`);
     if (config.nesterov && (!(config.momentum ?? 0) || (config.dampening ?? 0) !== 0)) {

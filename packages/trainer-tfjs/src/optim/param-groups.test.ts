@@ -19,9 +19,15 @@ describe('mmcv paramwise decay rules', () => {
     expect(inferParamRole('bn1.weight')).toEqual({ isNorm: true, isBias: false });
     expect(inferParamRole('layer1.0.bn2.bias')).toEqual({ isNorm: true, isBias: true });
     expect(inferParamRole('layer2.0.downsample.1.weight')).toEqual({ isNorm: true, isBias: false });
-    expect(inferParamRole('layer2.0.downsample.0.weight')).toEqual({ isNorm: false, isBias: false });
+    expect(inferParamRole('layer2.0.downsample.0.weight')).toEqual({
+      isNorm: false,
+      isBias: false,
+    });
     expect(inferParamRole('stem.1.weight')).toEqual({ isNorm: false, isBias: false });
-    expect(inferParamRole('neck.lateral_convs.0.conv.bias')).toEqual({ isNorm: false, isBias: true });
+    expect(inferParamRole('neck.lateral_convs.0.conv.bias')).toEqual({
+      isNorm: false,
+      isBias: true,
+    });
     expect(inferParamRole('fc.bias')).toEqual({ isNorm: false, isBias: true });
   });
 

@@ -24,7 +24,11 @@ export function baseWeightDecay(config: OptimizerConfig): number {
  * The weight decay of one parameter under mmcv's `DefaultOptimizerConstructor` precedence: a norm layer's
  * weight and bias take `norm_decay_mult`; otherwise a bias takes `bias_decay_mult`; everything else the base.
  */
-export function weightDecayFor(role: ParamRole, baseWd: number, paramwise: ParamwiseConfig = {}): number {
+export function weightDecayFor(
+  role: ParamRole,
+  baseWd: number,
+  paramwise: ParamwiseConfig = {},
+): number {
   if (role.isNorm) return baseWd * (paramwise.norm_decay_mult ?? 1);
   if (role.isBias) return baseWd * (paramwise.bias_decay_mult ?? 1);
   return baseWd;

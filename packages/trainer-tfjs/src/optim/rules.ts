@@ -20,7 +20,12 @@ export interface SgdRule {
  * as a copy of d and then becomes momentum * buf + (1 - dampening) * d; Nesterov uses d + momentum * buf;
  * p -= lr * d. Call inside `tf.tidy`.
  */
-export function sgdUpdate(p: tf.Tensor, g: tf.Tensor, state: Record<string, tf.Tensor>, r: SgdRule): UpdateResult {
+export function sgdUpdate(
+  p: tf.Tensor,
+  g: tf.Tensor,
+  state: Record<string, tf.Tensor>,
+  r: SgdRule,
+): UpdateResult {
   let d = r.weightDecay !== 0 ? tf.add(g, tf.mul(p, r.weightDecay)) : g;
   const next: Record<string, tf.Tensor> = {};
   if (r.momentum !== 0) {

@@ -65,15 +65,24 @@ export function regularLr(epoch: number, config: StepScheduleConfig): number {
  * lr; 24 epochs gives [16, 22] (MMDetection's 2x), 36 gives [24, 33]. Steps that collide are kept: mmcv then
  * applies both decays at that epoch, so the final lr is the same as in the reference schedule.
  */
-export function rescaleSteps(epochs: number, steps: readonly number[] = [8, 11], refEpochs = 12): number[] {
-  if (!Number.isInteger(epochs) || epochs < 1) throw new Error(`schedule: invalid epoch count ${epochs}`);
+export function rescaleSteps(
+  epochs: number,
+  steps: readonly number[] = [8, 11],
+  refEpochs = 12,
+): number[] {
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new Error(`schedule: invalid epoch count ${epochs}`);
   return steps.map((s) => Math.max(1, Math.floor((s * epochs) / refEpochs)));
 }
 
 function validateSchedule(c: StepScheduleConfig): void {
-  if (!(c.itersPerEpoch >= 1)) throw new Error(`schedule: itersPerEpoch must be >= 1, got ${c.itersPerEpoch}`);
-  if (c.steps.some((s) => !(s > 0))) throw new Error(`schedule: steps must be positive, got [${c.steps.join(', ')}]`);
+  if (!(c.itersPerEpoch >= 1))
+    throw new Error(`schedule: itersPerEpoch must be >= 1, got ${c.itersPerEpoch}`);
+  if (c.steps.some((s) => !(s > 0)))
+    throw new Error(`schedule: steps must be positive, got [${c.steps.join(', ')}]`);
   const w = c.warmup;
-  if (w && !(w.iters > 0)) throw new Error(`schedule: warmup.iters must be positive, got ${w.iters}`);
-  if (w && !(w.ratio > 0 && w.ratio <= 1)) throw new Error(`schedule: warmup.ratio must be in (0, 1], got ${w.ratio}`);
+  if (w && !(w.iters > 0))
+    throw new Error(`schedule: warmup.iters must be positive, got ${w.iters}`);
+  if (w && !(w.ratio > 0 && w.ratio <= 1))
+    throw new Error(`schedule: warmup.ratio must be in (0, 1], got ${w.ratio}`);
 }

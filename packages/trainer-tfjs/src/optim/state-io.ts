@@ -20,7 +20,9 @@ export function clearState(store: StateStore): void {
  * tensors asynchronously (every backend, webgpu included).
  */
 export async function exportState(store: StateStore): Promise<OptimizerState> {
-  const entries = [...store.tensors].flatMap(([name, s]) => Object.entries(s).map(([kind, t]) => [`${kind}/${name}`, t] as const));
+  const entries = [...store.tensors].flatMap(([name, s]) =>
+    Object.entries(s).map(([kind, t]) => [`${kind}/${name}`, t] as const),
+  );
   const values = await Promise.all(entries.map(([, t]) => t.data()));
   const out: OptimizerState = {};
   entries.forEach(([key], i) => (out[key] = Float32Array.from(values[i] as Float32Array)));
@@ -69,7 +71,9 @@ function readEntry(
     return;
   }
   if (values.length !== p.size) {
-    throw new Error(`optimizer state: '${key}' has ${values.length} values, the parameter has ${p.size}`);
+    throw new Error(
+      `optimizer state: '${key}' has ${values.length} values, the parameter has ${p.size}`,
+    );
   }
   const entry = next.tensors.get(name) ?? {};
   entry[kind] = tf.tensor(values, p.shape, 'float32');

@@ -6,7 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import { createClassificationHead, type ClassificationHead } from '../model/head.ts';
 import { applyBnUpdates, type BnUpdate } from '../model/layers.ts';
-import { disposeStore, mergeStores, paramRoles, trainableVariables, type ParamStore } from '../model/params.ts';
+import {
+  disposeStore,
+  mergeStores,
+  paramRoles,
+  trainableVariables,
+  type ParamStore,
+} from '../model/params.ts';
 import { createResNet, type ResNet, type ResNetConfig } from '../model/resnet.ts';
 import type { TrainTask } from '../train/task.ts';
 import { iterateCropBatches, renderCropSet, type CropBatch, type CropSet } from './crops.ts';
@@ -49,24 +55,53 @@ export function crossEntropy(logits: tf.Tensor2D, labels: Int32Array): tf.Scalar
 /** Builds the task: renders both splits, builds and initialises the model from `seed`. */
 export function createClassificationTask(config: ClassificationTaskConfig): ClassificationTask {
   const render = (split: 'train' | 'val', count: number) =>
-    renderCropSet({ seed: config.dataSeed ?? 0, count, split, size: config.imageSize ?? 64, ...(config.classes ? { classes: config.classes } : {}) });
+    renderCropSet({
+      seed: config.dataSeed ?? 0,
+      count,
+      split,
+      size: config.imageSize ?? 64,
+      ...(config.classes ? { classes: config.classes } : {}),
+    });
   const train = render('train', config.trainImages);
   const val = render('val', config.valImages);
-  const backbone = createResNet({ depth: 18, width: 0.25, normEval: false, ...config.backbone, seed: config.seed });
-  const head = createClassificationHead({ inChannels: backbone.outChannels[3], numClasses: train.classes.length, seed: config.seed });
+  const backbone = createResNet({
+    depth: 18,
+    width: 0.25,
+    normEval: false,
+    ...config.backbone,
+    seed: config.seed,
+  });
+  const head = createClassificationHead({
+    inChannels: backbone.outChannels[3],
+    numClasses: train.classes.length,
+    seed: config.seed,
+  });
   const params: ParamStore = mergeStores({ params: backbone.params }, { params: head.params });
   const pending: BnUpdate[] = [];
   const forward = (b: CropBatch, training: boolean) =>
     tf.tidy(() => {
       const x = tf.tensor4d(b.images, b.shape);
-      return head.forward(backbone.forward(x, { training, ...(training ? { bnUpdates: pending } : {}) }).c5);
+      return head.forward(
+        backbone.forward(x, { training, ...(training ? { bnUpdates: pending } : {}) }).c5,
+      );
     });
   return {
-    backbone, head, train, val, params,
+    backbone,
+    head,
+    train,
+    val,
+    params,
     variables: trainableVariables(params),
     roles: paramRoles(params),
     itersPerEpoch: Math.ceil(train.count / config.batchSize),
-    batches: (epoch, seed) => iterateCropBatches(train, { batchSize: config.batchSize, shuffle: true, flipProb: config.flipProb ?? 0.5, seed, epoch }),
+    batches: (epoch, seed) =>
+      iterateCropBatches(train, {
+        batchSize: config.batchSize,
+        shuffle: true,
+        flipProb: config.flipProb ?? 0.5,
+        seed,
+        epoch,
+      }),
     lossFn: (batch) => {
       discard(pending);
       const loss = crossEntropy(forward(batch, true), batch.labels);
@@ -84,7 +119,10 @@ function discard(pending: BnUpdate[]): void {
 }
 
 /** Top-1 accuracy and mean cross-entropy on a split, in eval mode (BN running statistics); reads asynchronously. */
-export async function evaluateClassifier(set: CropSet, logitsOf: (b: CropBatch) => tf.Tensor2D): Promise<Record<string, number>> {
+export async function evaluateClassifier(
+  set: CropSet,
+  logitsOf: (b: CropBatch) => tf.Tensor2D,
+): Promise<Record<string, number>> {
   let correct = 0;
   let lossSum = 0;
   for (const b of iterateCropBatches(set, { batchSize: 100 })) {

@@ -33,7 +33,8 @@ export interface CropSetOptions {
 export function renderCropSet(o: CropSetOptions): CropSet {
   const size = o.size ?? 64;
   const classes = o.classes ?? ALL_CLASSES;
-  if (!(Number.isInteger(size) && size >= 16)) throw new RangeError(`crop size must be an integer >= 16, got ${size}`);
+  if (!(Number.isInteger(size) && size >= 16))
+    throw new RangeError(`crop size must be an integer >= 16, got ${size}`);
   if (classes.length < 2) throw new RangeError('a classification set needs at least 2 classes');
   const images = new Uint8Array(o.count * size * size * 3);
   const labels = new Int32Array(o.count);
@@ -43,7 +44,12 @@ export function renderCropSet(o: CropSetOptions): CropSet {
     const rng = createRng(mixSeed(o.seed, splitTag, i));
     const { image, meanLuma } = drawBackground(rng, size, size);
     drawStrokes(rng, image, randInt(rng, 0, 4), meanLuma);
-    const mask = renderObject(rng, classes[label]!, randInt(rng, Math.round(size * 0.4), size - 2), o.split);
+    const mask = renderObject(
+      rng,
+      classes[label]!,
+      randInt(rng, Math.round(size * 0.4), size - 2),
+      o.split,
+    );
     const x = randInt(rng, 0, size - mask.width);
     const y = randInt(rng, 0, size - mask.height);
     composite(image, mask, x, y, contrastingColor(rng, meanLuma));
@@ -95,7 +101,8 @@ function writeCrop(set: CropSet, index: number, flip: boolean, out: Float32Array
     for (let x = 0; x < s; x++) {
       const from = src + (y * s + (flip ? s - 1 - x : x)) * 3;
       const to = dst + (y * s + x) * 3;
-      for (let c = 0; c < 3; c++) out[to + c] = (set.images[from + c]! - IMAGENET_MEAN[c]!) / IMAGENET_STD[c]!;
+      for (let c = 0; c < 3; c++)
+        out[to + c] = (set.images[from + c]! - IMAGENET_MEAN[c]!) / IMAGENET_STD[c]!;
     }
   }
 }

@@ -26,8 +26,12 @@ describe('renderCropSet', () => {
     const a = renderCropSet({ seed: 1, count: 30, size: 32, split: 'train' });
     expect(a.classes).toHaveLength(15);
     expect([...a.labels.slice(0, 16)]).toEqual([...Array.from({ length: 15 }, (_, i) => i), 0]);
-    expect(renderCropSet({ seed: 1, count: 30, size: 32, split: 'train' }).images).toEqual(a.images);
-    expect(renderCropSet({ seed: 2, count: 30, size: 32, split: 'train' }).images).not.toEqual(a.images);
+    expect(renderCropSet({ seed: 1, count: 30, size: 32, split: 'train' }).images).toEqual(
+      a.images,
+    );
+    expect(renderCropSet({ seed: 2, count: 30, size: 32, split: 'train' }).images).not.toEqual(
+      a.images,
+    );
   });
 });
 
@@ -36,7 +40,14 @@ describe('runPretrain', () => {
     const out = path.join(dir, 'ckpt', 'base.safetensors');
     const epochs: number[] = [];
     const result = await runPretrain({
-      out, epochs: 2, depth: 18, width: 0.125, imageSize: 32, trainImages: 32, valImages: 15, batchSize: 16,
+      out,
+      epochs: 2,
+      depth: 18,
+      width: 0.125,
+      imageSize: 32,
+      trainImages: 32,
+      valImages: 15,
+      batchSize: 16,
       onEpoch: (e) => void epochs.push(e),
     });
     expect(epochs).toEqual([1, 2]);
@@ -49,7 +60,9 @@ describe('runPretrain', () => {
     const loaded = await loadBackboneWeights(fresh, out, { log: () => {} });
     expect(loaded.missingKeys).toEqual([]);
     expect(loaded.unexpectedKeys).toEqual([]);
-    expect(tfToTorch(fresh.params.get('bn1.running_var')!)).not.toEqual(new Float32Array(8).fill(1));
+    expect(tfToTorch(fresh.params.get('bn1.running_var')!)).not.toEqual(
+      new Float32Array(8).fill(1),
+    );
     disposeStore(fresh.params);
   });
 });

@@ -51,27 +51,59 @@ export interface PretrainResult {
 }
 
 /** The base recipe's decay epochs, [30, 60] of 90, rescaled to `epochs`. */
-export const BASE_RECIPE = { momentum: 0.9, weightDecay: 1e-4, lrAt256: 0.1, refSteps: [30, 60], refEpochs: 90 } as const;
+export const BASE_RECIPE = {
+  momentum: 0.9,
+  weightDecay: 1e-4,
+  lrAt256: 0.1,
+  refSteps: [30, 60],
+  refEpochs: 90,
+} as const;
 
 /** Runs the job and writes `options.out` atomically. */
 export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
   const batchSize = o.batchSize ?? 32;
   const epochs = o.epochs ?? 12;
   const seed = o.seed ?? 0;
-  const backbone = { depth: o.depth ?? 18, width: o.width ?? 0.25, normEval: false, stemMaxPool: (o.imageSize ?? 64) > 32 };
+  const backbone = {
+    depth: o.depth ?? 18,
+    width: o.width ?? 0.25,
+    normEval: false,
+    stemMaxPool: (o.imageSize ?? 64) > 32,
+  };
   const task = createClassificationTask({
-    backbone, seed, batchSize,
+    backbone,
+    seed,
+    batchSize,
     trainImages: o.trainImages ?? 4000,
     valImages: o.valImages ?? 750,
     imageSize: o.imageSize ?? 64,
   });
   try {
     const lr = o.lr ?? (BASE_RECIPE.lrAt256 * batchSize) / 256;
-    const optimizer = { name: 'SGD', lr, momentum: BASE_RECIPE.momentum, weight_decay: BASE_RECIPE.weightDecay } as const;
+    const optimizer = {
+      name: 'SGD',
+      lr,
+      momentum: BASE_RECIPE.momentum,
+      weight_decay: BASE_RECIPE.weightDecay,
+    } as const;
     const result = await trainLoop(task, {
-      epochs, seed, optimizer,
-      schedule: { refSteps: BASE_RECIPE.refSteps, refEpochs: BASE_RECIPE.refEpochs, warmupIters: 0 },
-      fingerprint: JSON.stringify({ job: 'pretrain', epochs, seed, backbone, batchSize, lr, sizes: [o.trainImages, o.valImages, o.imageSize] }),
+      epochs,
+      seed,
+      optimizer,
+      schedule: {
+        refSteps: BASE_RECIPE.refSteps,
+        refEpochs: BASE_RECIPE.refEpochs,
+        warmupIters: 0,
+      },
+      fingerprint: JSON.stringify({
+        job: 'pretrain',
+        epochs,
+        seed,
+        backbone,
+        batchSize,
+        lr,
+        sizes: [o.trainImages, o.valImages, o.imageSize],
+      }),
       ...pick(o, ['checkpointDir', 'resumeFrom', 'signal', 'onEpoch', 'log']),
     });
     await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
@@ -82,7 +114,10 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
       epochs: String(epochs),
       top1: String(result.metrics['top1'] ?? ''),
     };
-    await writeAtomic(o.out, encodeSafetensors(await storeToTensorsAsync(task.backbone.params), metadata));
+    await writeAtomic(
+      o.out,
+      encodeSafetensors(await storeToTensorsAsync(task.backbone.params), metadata),
+    );
     return { metrics: result.metrics, out: o.out };
   } finally {
     task.dispose?.();

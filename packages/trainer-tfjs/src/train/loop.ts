@@ -52,10 +52,15 @@ const LOOP_STREAM = 0x7a11;
 
 /** Runs `config.epochs` epochs of `task`, resuming from `config.resumeFrom` when it holds a usable checkpoint. */
 export async function trainLoop<B>(task: TrainTask<B>, config: LoopConfig): Promise<LoopResult> {
-  const schedule = buildSchedule({ ...config.schedule, baseLr: config.optimizer.lr, epochs: config.epochs }, task.itersPerEpoch);
+  const schedule = buildSchedule(
+    { ...config.schedule, baseLr: config.optimizer.lr, epochs: config.epochs },
+    task.itersPerEpoch,
+  );
   const optimizer = createOptimizer(config.optimizer, task.variables, { roles: task.roles });
   const rng = new SeededRng(config.seed, LOOP_STREAM);
-  const fingerprint = config.fingerprint ?? JSON.stringify({ epochs: config.epochs, seed: config.seed, optimizer: config.optimizer });
+  const fingerprint =
+    config.fingerprint ??
+    JSON.stringify({ epochs: config.epochs, seed: config.seed, optimizer: config.optimizer });
   try {
     const resumed = await resume(task, optimizer, rng, config, fingerprint);
     let { metrics } = resumed;
@@ -69,7 +74,12 @@ export async function trainLoop<B>(task: TrainTask<B>, config: LoopConfig): Prom
       await config.onEpoch?.(epoch + 1, metrics);
       if (config.checkpointDir) {
         const meta = { epoch: epoch + 1, rngState: rng.getState(), elapsedS, fingerprint, metrics };
-        await saveTrainState(config.checkpointDir, task.params, await optimizer.getStateAsync(), meta);
+        await saveTrainState(
+          config.checkpointDir,
+          task.params,
+          await optimizer.getStateAsync(),
+          meta,
+        );
       }
     }
     return { metrics, resumedFrom: resumed.epoch };
@@ -84,21 +94,36 @@ interface ResumePoint {
   metrics: Record<string, number>;
 }
 
-async function resume(task: TrainTask<unknown>, optimizer: Optimizer, rng: SeededRng, config: LoopConfig, fingerprint: string): Promise<ResumePoint> {
+async function resume(
+  task: TrainTask<unknown>,
+  optimizer: Optimizer,
+  rng: SeededRng,
+  config: LoopConfig,
+  fingerprint: string,
+): Promise<ResumePoint> {
   const fresh: ResumePoint = { epoch: 0, elapsedS: 0, metrics: {} };
   if (!config.resumeFrom) return fresh;
   const dir = path.dirname(config.resumeFrom);
   const meta = await findLatestState(dir);
-  if (!meta) return (config.log?.(`no complete training checkpoint in ${dir}: starting from scratch`), fresh);
+  if (!meta)
+    return (
+      config.log?.(`no complete training checkpoint in ${dir}: starting from scratch`), fresh
+    );
   if (meta.fingerprint !== fingerprint) {
-    config.log?.(`training checkpoint ${meta.weightsFile} was written with other settings: starting from scratch`);
+    config.log?.(
+      `training checkpoint ${meta.weightsFile} was written with other settings: starting from scratch`,
+    );
     return fresh;
   }
   const loaded = await loadTrainState(dir, meta, task.params);
   optimizer.setState(loaded.optimizerState);
   rng.setState(meta.rngState);
   config.log?.(`resumed from ${path.join(dir, meta.weightsFile)} after epoch ${meta.epoch}`);
-  return { epoch: Math.min(meta.epoch, config.epochs), elapsedS: meta.elapsedS, metrics: meta.metrics };
+  return {
+    epoch: Math.min(meta.epoch, config.epochs),
+    elapsedS: meta.elapsedS,
+    metrics: meta.metrics,
+  };
 }
 
 async function runEpoch<B>(
@@ -134,7 +159,13 @@ async function runEpoch<B>(
  * One optimizer step; returns the loss and its terms as numbers (read asynchronously, so every backend works,
  * webgpu included). Nothing is stepped when the loss is not finite.
  */
-async function trainStep<B>(task: TrainTask<B>, optimizer: Optimizer, batch: B, rng: SeededRng, lr: number): Promise<Record<string, number>> {
+async function trainStep<B>(
+  task: TrainTask<B>,
+  optimizer: Optimizer,
+  batch: B,
+  rng: SeededRng,
+  lr: number,
+): Promise<Record<string, number>> {
   const names = Object.keys(task.variables);
   const vars = names.map((n) => task.variables[n]!);
   const keyOf = new Map(vars.map((v, j) => [v.name, names[j]!]));

@@ -36,7 +36,8 @@ export class SeededRng {
 
   /** Moves the stream to a position from {@link getState}. */
   setState(state: number): void {
-    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff) throw new Error(`rng: invalid state ${state}`);
+    if (!Number.isInteger(state) || state < 0 || state > 0xffffffff)
+      throw new Error(`rng: invalid state ${state}`);
     this.state = state;
   }
 }

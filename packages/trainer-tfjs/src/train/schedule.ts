@@ -41,11 +41,23 @@ export function warmupItersFor(s: ScheduleSettings, totalIters: number): number 
 
 /** The `lrAt` configuration of a run with `itersPerEpoch` batches per epoch. */
 export function buildSchedule(s: ScheduleSettings, itersPerEpoch: number): StepScheduleConfig {
-  const steps = s.steps ? [...s.steps] : rescaleSteps(s.epochs, s.refSteps ?? [8, 11], s.refEpochs ?? 12);
+  const steps = s.steps
+    ? [...s.steps]
+    : rescaleSteps(s.epochs, s.refSteps ?? [8, 11], s.refEpochs ?? 12);
   const warmupIters = warmupItersFor(s, itersPerEpoch * s.epochs);
-  const config: StepScheduleConfig = { baseLr: s.baseLr, itersPerEpoch, epochs: s.epochs, steps, gamma: s.gamma ?? 0.1 };
+  const config: StepScheduleConfig = {
+    baseLr: s.baseLr,
+    itersPerEpoch,
+    epochs: s.epochs,
+    steps,
+    gamma: s.gamma ?? 0.1,
+  };
   if (warmupIters > 0) {
-    config.warmup = { iters: warmupIters, ratio: s.warmupRatio ?? STUDY_WARMUP.ratio, kind: 'linear' };
+    config.warmup = {
+      iters: warmupIters,
+      ratio: s.warmupRatio ?? STUDY_WARMUP.ratio,
+      kind: 'linear',
+    };
   }
   return config;
 }

@@ -55,7 +55,8 @@ export async function writeAtomic(file: string, bytes: Uint8Array | string): Pro
 
 function optimizerTensors(state: OptimizerState): Map<string, CheckpointTensor> {
   const out = new Map<string, CheckpointTensor>();
-  for (const [key, values] of Object.entries(state)) out.set(key, fromFloat32([values.length], values));
+  for (const [key, values] of Object.entries(state))
+    out.set(key, fromFloat32([values.length], values));
   return out;
 }
 
@@ -71,9 +72,20 @@ export async function saveTrainState(
 ): Promise<string> {
   const s = stem(meta.epoch);
   await mkdir(dir, { recursive: true });
-  const full: TrainStateMeta = { version: 1, ...meta, weightsFile: `${s}.weights.safetensors`, optimizerFile: `${s}.optim.safetensors` };
-  await writeAtomic(path.join(dir, full.weightsFile), encodeSafetensors(await storeToTensorsAsync(store), { format: 'pt' }));
-  await writeAtomic(path.join(dir, full.optimizerFile), encodeSafetensors(optimizerTensors(optimizerState)));
+  const full: TrainStateMeta = {
+    version: 1,
+    ...meta,
+    weightsFile: `${s}.weights.safetensors`,
+    optimizerFile: `${s}.optim.safetensors`,
+  };
+  await writeAtomic(
+    path.join(dir, full.weightsFile),
+    encodeSafetensors(await storeToTensorsAsync(store), { format: 'pt' }),
+  );
+  await writeAtomic(
+    path.join(dir, full.optimizerFile),
+    encodeSafetensors(optimizerTensors(optimizerState)),
+  );
   const jsonFile = path.join(dir, `${s}.json`);
   await writeAtomic(jsonFile, `${JSON.stringify(full, null, 1)}\n`);
   await pruneOlder(dir, meta.epoch - keep + 1);
@@ -90,8 +102,11 @@ async function pruneOlder(dir: string, firstKept: number): Promise<void> {
 function parseMeta(text: string): TrainStateMeta | undefined {
   try {
     const meta = JSON.parse(text) as TrainStateMeta;
-    const ok = meta.version === 1 && Number.isInteger(meta.epoch) && Number.isInteger(meta.rngState);
-    return ok && typeof meta.weightsFile === 'string' && typeof meta.optimizerFile === 'string' ? meta : undefined;
+    const ok =
+      meta.version === 1 && Number.isInteger(meta.epoch) && Number.isInteger(meta.rngState);
+    return ok && typeof meta.weightsFile === 'string' && typeof meta.optimizerFile === 'string'
+      ? meta
+      : undefined;
   } catch {
     return undefined;
   }
@@ -109,7 +124,10 @@ export async function findLatestState(dir: string): Promise<TrainStateMeta | und
   } catch {
     return undefined;
   }
-  const epochs = names.flatMap((n) => (STATE_RE.test(n) ? [n] : [])).sort().reverse();
+  const epochs = names
+    .flatMap((n) => (STATE_RE.test(n) ? [n] : []))
+    .sort()
+    .reverse();
   for (const name of epochs) {
     const meta = parseMeta(await readFile(path.join(dir, name), 'utf8'));
     if (meta) return meta;
@@ -121,7 +139,11 @@ export async function findLatestState(dir: string): Promise<TrainStateMeta | und
  * Loads a checkpoint's weights into `store` (every key of the store must be present with its shape) and
  * returns the optimizer state to hand to `Optimizer.setState`.
  */
-export async function loadTrainState(dir: string, meta: TrainStateMeta, store: ParamStore): Promise<LoadedTrainState> {
+export async function loadTrainState(
+  dir: string,
+  meta: TrainStateMeta,
+  store: ParamStore,
+): Promise<LoadedTrainState> {
   const weights = await readSafetensors(path.join(dir, meta.weightsFile));
   const values = new Map<string, Float32Array>();
   for (const [key, entry] of store) {
@@ -129,7 +151,10 @@ export async function loadTrainState(dir: string, meta: TrainStateMeta, store: P
     const n = entry.torchShape.reduce((a, b) => a * b, 1);
     if (!t) throw new Error(`training checkpoint ${meta.weightsFile} lacks '${key}'`);
     const data = toFloat32(t);
-    if (data.length !== n) throw new Error(`training checkpoint ${meta.weightsFile}: '${key}' has ${data.length} values, expected ${n}`);
+    if (data.length !== n)
+      throw new Error(
+        `training checkpoint ${meta.weightsFile}: '${key}' has ${data.length} values, expected ${n}`,
+      );
     values.set(key, data);
   }
   for (const [key, data] of values) assignTorchValues(store.get(key)!, data);

@@ -13,21 +13,38 @@ import * as tf from '@tensorflow/tfjs-core';
 import { iterateBatches, type DetectionBatch } from '../data/batches.ts';
 import { DatasetError } from '../data/errors.ts';
 import { loadCocoDataset, type CocoDataset } from '../data/load.ts';
-import { backendReadsSync, createDetector, type Detector, type DetectorConfigOverrides, type Proposals } from '../detector/index.ts';
+import {
+  backendReadsSync,
+  createDetector,
+  type Detector,
+  type DetectorConfigOverrides,
+  type Proposals,
+} from '../detector/index.ts';
 import { applyBnUpdates, type BnUpdate } from '../model/layers.ts';
 import type { TrainTask } from '../train/task.ts';
 import type { DetectorOptions, RunPlan } from './options.ts';
 import { initBackbone } from './tasks.ts';
 
 /** The metric names reported per epoch, in COCO's stats order (the first six). */
-export const BBOX_METRICS = ['bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l'] as const;
+export const BBOX_METRICS = [
+  'bbox_mAP',
+  'bbox_mAP_50',
+  'bbox_mAP_75',
+  'bbox_mAP_s',
+  'bbox_mAP_m',
+  'bbox_mAP_l',
+] as const;
 
 function loadSplit(dataDir: string, split: 'train' | 'val', limit?: number): CocoDataset {
   try {
-    const ds = loadCocoDataset({ imagesDir: path.join(dataDir, split), annotationsFile: path.join(dataDir, 'annotations', `instances_${split}.json`) });
+    const ds = loadCocoDataset({
+      imagesDir: path.join(dataDir, split),
+      annotationsFile: path.join(dataDir, 'annotations', `instances_${split}.json`),
+    });
     return limit === undefined ? ds : { ...ds, images: ds.images.slice(0, limit) };
   } catch (err) {
-    if (err instanceof DatasetError) throw new PermanentTrialError(`detection data: ${err.message}`, 'invalid');
+    if (err instanceof DatasetError)
+      throw new PermanentTrialError(`detection data: ${err.message}`, 'invalid');
     throw err;
   }
 }
@@ -35,23 +52,51 @@ function loadSplit(dataDir: string, split: 'train' | 'val', limit?: number): Coc
 /** `trainer.options.detector` as preset overrides (absent settings stay the preset's). */
 export function detectorOverrides(d: DetectorOptions = {}): DetectorConfigOverrides {
   const proposals = (n: number | undefined) => (n === undefined ? undefined : { maxPerImg: n });
-  const rpn = { sampler: d.rpn_samples === undefined ? undefined : { num: d.rpn_samples }, train: proposals(d.train_proposals), test: proposals(d.test_proposals) };
-  const sampler = d.rcnn_samples === undefined && d.rcnn_pos_fraction === undefined ? undefined : { num: d.rcnn_samples, posFraction: d.rcnn_pos_fraction };
+  const rpn = {
+    sampler: d.rpn_samples === undefined ? undefined : { num: d.rpn_samples },
+    train: proposals(d.train_proposals),
+    test: proposals(d.test_proposals),
+  };
+  const sampler =
+    d.rcnn_samples === undefined && d.rcnn_pos_fraction === undefined
+      ? undefined
+      : { num: d.rcnn_samples, posFraction: d.rcnn_pos_fraction };
   return {
     ...(d.anchor_scales ? { anchors: { scales: d.anchor_scales } } : {}),
     ...(d.finest_scale === undefined ? {} : { roi: { finestScale: d.finest_scale } }),
-    rpn, ...(sampler ? { bboxHead: { sampler } } : {}),
+    rpn,
+    ...(sampler ? { bboxHead: { sampler } } : {}),
   } as DetectorConfigOverrides;
 }
 
 function buildDetector(plan: RunPlan, numClasses: number): Detector {
   const o = plan.options;
-  const backbone = { depth: o.depth, width: o.width, style: o.style, frozenStages: o.frozen_stages, normEval: plan.normEval, seed: plan.seed };
-  return createDetector({ ...detectorOverrides(o.detector), numClasses, backbone, seed: plan.seed, ...(o.scale ? { imageScale: o.scale } : {}) }, o.preset);
+  const backbone = {
+    depth: o.depth,
+    width: o.width,
+    style: o.style,
+    frozenStages: o.frozen_stages,
+    normEval: plan.normEval,
+    seed: plan.seed,
+  };
+  return createDetector(
+    {
+      ...detectorOverrides(o.detector),
+      numClasses,
+      backbone,
+      seed: plan.seed,
+      ...(o.scale ? { imageScale: o.scale } : {}),
+    },
+    o.preset,
+  );
 }
 
 /** COCO detections of the val split (category ids from the dataset), predicted in eval mode; reads asynchronously. */
-export async function predictSplit(detector: Detector, val: CocoDataset, batchSize: number): Promise<CocoDetection[]> {
+export async function predictSplit(
+  detector: Detector,
+  val: CocoDataset,
+  batchSize: number,
+): Promise<CocoDetection[]> {
   const out: CocoDetection[] = [];
   for (const b of iterateBatches(val, { batchSize, scale: detector.config.imageScale })) {
     const images = tf.tensor4d(b.images, b.shape);
@@ -65,7 +110,12 @@ export async function predictSplit(detector: Detector, val: CocoDataset, batchSi
     perImage.forEach((dets, i) => {
       for (const d of dets) {
         if (!(d.bbox[2] > 0 && d.bbox[3] > 0)) continue; // COCO results need a positive size
-        out.push({ image_id: b.imageIds[i]!, category_id: val.categories[d.label]!.id, bbox: d.bbox, score: d.score });
+        out.push({
+          image_id: b.imageIds[i]!,
+          category_id: val.categories[d.label]!.id,
+          bbox: d.bbox,
+          score: d.score,
+        });
       }
     });
   }
@@ -76,14 +126,21 @@ export async function predictSplit(detector: Detector, val: CocoDataset, batchSi
 export function bboxMetrics(val: CocoDataset, detections: CocoDetection[]): Record<string, number> {
   const raw = parseGroundTruth(JSON.parse(readFileSync(val.annotationsFile, 'utf8')));
   const ids = new Set(val.images.map((i) => i.id));
-  const gt = { ...raw, images: raw.images.filter((i) => ids.has(i.id)), annotations: raw.annotations.filter((a) => ids.has(a.image_id)) };
+  const gt = {
+    ...raw,
+    images: raw.images.filter((i) => ids.has(i.id)),
+    annotations: raw.annotations.filter((a) => ids.has(a.image_id)),
+  };
   const stats = evaluate(gt, detections).stats;
   // pycocotools reports -1 where there is nothing to measure (no object of that size): keep it, it is what mmdet logs.
   return Object.fromEntries(BBOX_METRICS.map((name, i) => [name, stats[i]!]));
 }
 
 /** Builds the task: both splits, the detector sized for their classes, the backbone from the checkpoint. */
-export async function detectionTask(plan: RunPlan, log: (line: string) => void): Promise<TrainTask<unknown>> {
+export async function detectionTask(
+  plan: RunPlan,
+  log: (line: string) => void,
+): Promise<TrainTask<unknown>> {
   const o = plan.options;
   const train = loadSplit(o.data_dir!, 'train', o.train_images);
   const val = loadSplit(o.data_dir!, 'val', o.val_images);
@@ -95,7 +152,9 @@ export async function detectionTask(plan: RunPlan, log: (line: string) => void):
     throw err;
   }
   const pending: BnUpdate[] = [];
-  const discard = () => (tf.dispose(pending.flatMap((u) => [u.mean, u.variance])), (pending.length = 0));
+  const discard = () => (
+    tf.dispose(pending.flatMap((u) => [u.mean, u.variance])), (pending.length = 0)
+  );
   const scale = detector.config.imageScale;
   // Backends without synchronous reads (webgpu in Node) get the step's RPN proposals beforehand, read asynchronously.
   let proposals: { batch: DetectionBatch; value: Proposals[] } | undefined;
@@ -104,15 +163,28 @@ export async function detectionTask(plan: RunPlan, log: (line: string) => void):
     variables: detector.variables,
     roles: detector.roles,
     itersPerEpoch: Math.ceil(train.images.length / o.batch_size),
-    batches: (epoch, seed) => iterateBatches(train, { batchSize: o.batch_size, scale, flipProb: 0.5, shuffle: true, seed, epoch }),
+    batches: (epoch, seed) =>
+      iterateBatches(train, {
+        batchSize: o.batch_size,
+        scale,
+        flipProb: 0.5,
+        shuffle: true,
+        seed,
+        epoch,
+      }),
     prepare: async (batch) => {
-      proposals = backendReadsSync() ? undefined : { batch, value: await detector.trainingProposals(batch) };
+      proposals = backendReadsSync()
+        ? undefined
+        : { batch, value: await detector.trainingProposals(batch) };
     },
     lossFn: (batch, rng) => {
       discard();
       const ready = proposals?.batch === batch ? { proposals: proposals.value } : {};
       proposals = undefined;
-      const { total, terms } = detector.lossFn(batch, rng, { ...(plan.normEval ? {} : { bnUpdates: pending }), ...ready });
+      const { total, terms } = detector.lossFn(batch, rng, {
+        ...(plan.normEval ? {} : { bnUpdates: pending }),
+        ...ready,
+      });
       return { total, terms: { ...terms } };
     },
     afterStep: () => applyBnUpdates(detector.backbone.params, pending),

@@ -23,50 +23,101 @@ const trainChild = fileURLToPath(new URL('../bin/train-child.ts', import.meta.ur
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'sweeps-detection-webgpu-'));
-  generateDetectionSet({ seed: 0, outDir: path.join(dir, 'set'), trainImages: 8, valImages: 4, minSize: 64, maxSize: 96 });
+  generateDetectionSet({
+    seed: 0,
+    outDir: path.join(dir, 'set'),
+    trainImages: 8,
+    valImages: 4,
+    minSize: 64,
+    maxSize: 96,
+  });
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!lavapipe.ok)('a detection trial on WebGPU (Dawn over Mesa lavapipe), no synchronous reads', () => {
-  it('trains an epoch with finite losses, reports bbox mAP and writes a checkpoint', async () => {
-    if (!lavapipe.ok) throw new Error(lavapipe.reason);
-    const trial: TrialRun = {
-      trialId: 'det-webgpu', sweepId: 's', seed: 0, metricName: 'bbox_mAP',
-      checkpoint: { name: 'random', uri: 'scratch' },
-      optimizer: 'AdamW', params: { lr: 1e-4, weight_decay: 0.05 }, fixed: { epochs: 1, norm_decay_mult: 0 },
-      trainer: { kind: 'tfjs', options: { data_dir: path.join(dir, 'set'), width: 0.125, scale: 64, batch_size: 4 } },
-    };
-    const config = path.join(dir, 'job.json');
-    const checkpoints = path.join(dir, 'ckpt');
-    await writeFile(config, JSON.stringify({ trial }));
-    const args = ['--import', 'tsx', trainChild, '--config', config, '--backend', 'webgpu', '--checkpoint-dir', checkpoints];
-    const started = performance.now();
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
-      env: { ...process.env, ...lavapipe.env },
-      timeout: 110_000,
-      maxBuffer: 16 << 20,
-    }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
-      throw new Error(`train-child failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr?.slice(-4000) ?? ''}`);
-    });
-    console.info(`WebGPU (lavapipe) detection trial: ${((performance.now() - started) / 1000).toFixed(1)} s in the child process`);
-    const messages = stdout.split('\n').flatMap((l) => {
-      const m = parseChildLine(l);
-      return m ? [m] : [];
-    });
-    const epochs = messages.flatMap((m) => (m.type === 'epoch' ? [m.metrics] : []));
-    const final = messages.find((m) => m.type === 'final');
-    expect(final, stderr.slice(-4000)).toBeDefined();
-    expect(final?.type === 'final' ? final.backend : '').toBe('webgpu');
-    expect(epochs).toHaveLength(1);
-    for (const k of ['loss', 'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_bbox', 'lr', 'elapsed_s']) {
-      expect(Number.isFinite(epochs[0]![k]), k).toBe(true);
-    }
-    for (const k of ['bbox_mAP', 'bbox_mAP_50', 'bbox_mAP_75', 'bbox_mAP_s', 'bbox_mAP_m', 'bbox_mAP_l']) {
-      expect(epochs[0]![k], k).toBeGreaterThanOrEqual(-1);
-      expect(epochs[0]![k], k).toBeLessThanOrEqual(1);
-    }
-    expect((await readdir(checkpoints)).sort()).toEqual(['epoch-0001.json', 'epoch-0001.optim.safetensors', 'epoch-0001.weights.safetensors']);
-  }, 120_000);
-});
+describe.skipIf(!lavapipe.ok)(
+  'a detection trial on WebGPU (Dawn over Mesa lavapipe), no synchronous reads',
+  () => {
+    it('trains an epoch with finite losses, reports bbox mAP and writes a checkpoint', async () => {
+      if (!lavapipe.ok) throw new Error(lavapipe.reason);
+      const trial: TrialRun = {
+        trialId: 'det-webgpu',
+        sweepId: 's',
+        seed: 0,
+        metricName: 'bbox_mAP',
+        checkpoint: { name: 'random', uri: 'scratch' },
+        optimizer: 'AdamW',
+        params: { lr: 1e-4, weight_decay: 0.05 },
+        fixed: { epochs: 1, norm_decay_mult: 0 },
+        trainer: {
+          kind: 'tfjs',
+          options: { data_dir: path.join(dir, 'set'), width: 0.125, scale: 64, batch_size: 4 },
+        },
+      };
+      const config = path.join(dir, 'job.json');
+      const checkpoints = path.join(dir, 'ckpt');
+      await writeFile(config, JSON.stringify({ trial }));
+      const args = [
+        '--import',
+        'tsx',
+        trainChild,
+        '--config',
+        config,
+        '--backend',
+        'webgpu',
+        '--checkpoint-dir',
+        checkpoints,
+      ];
+      const started = performance.now();
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
+        env: { ...process.env, ...lavapipe.env },
+        timeout: 110_000,
+        maxBuffer: 16 << 20,
+      }).catch((err: { stdout?: string; stderr?: string; message: string }) => {
+        throw new Error(
+          `train-child failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr?.slice(-4000) ?? ''}`,
+        );
+      });
+      console.info(
+        `WebGPU (lavapipe) detection trial: ${((performance.now() - started) / 1000).toFixed(1)} s in the child process`,
+      );
+      const messages = stdout.split('\n').flatMap((l) => {
+        const m = parseChildLine(l);
+        return m ? [m] : [];
+      });
+      const epochs = messages.flatMap((m) => (m.type === 'epoch' ? [m.metrics] : []));
+      const final = messages.find((m) => m.type === 'final');
+      expect(final, stderr.slice(-4000)).toBeDefined();
+      expect(final?.type === 'final' ? final.backend : '').toBe('webgpu');
+      expect(epochs).toHaveLength(1);
+      for (const k of [
+        'loss',
+        'loss_rpn_cls',
+        'loss_rpn_bbox',
+        'loss_cls',
+        'loss_bbox',
+        'lr',
+        'elapsed_s',
+      ]) {
+        expect(Number.isFinite(epochs[0]![k]), k).toBe(true);
+      }
+      for (const k of [
+        'bbox_mAP',
+        'bbox_mAP_50',
+        'bbox_mAP_75',
+        'bbox_mAP_s',
+        'bbox_mAP_m',
+        'bbox_mAP_l',
+      ]) {
+        expect(epochs[0]![k], k).toBeGreaterThanOrEqual(-1);
+        expect(epochs[0]![k], k).toBeLessThanOrEqual(1);
+      }
+      expect((await readdir(checkpoints)).sort()).toEqual([
+        'epoch-0001.json',
+        'epoch-0001.optim.safetensors',
+        'epoch-0001.weights.safetensors',
+      ]);
+    }, 120_000);
+  },
+);

@@ -34,7 +34,10 @@ export const DetectorOptionsSchema = z.strictObject({
 });
 export type DetectorOptions = z.infer<typeof DetectorOptionsSchema>;
 
-const ClipSchema = z.union([z.number().positive(), z.strictObject({ max_norm: z.number().positive() })]);
+const ClipSchema = z.union([
+  z.number().positive(),
+  z.strictObject({ max_norm: z.number().positive() }),
+]);
 
 /** `trainer.options` of a `tfjs` sweep. Every field is optional; defaults are listed with each. */
 export const TfjsOptionsSchema = z.strictObject({
@@ -103,7 +106,9 @@ const AdamWParamsSchema = z.strictObject({
 });
 
 /** Where the backbone's initial weights come from. */
-export type InitFrom = { kind: 'scratch' } | { kind: 'file'; file: string; prefix?: string; name: string };
+export type InitFrom =
+  | { kind: 'scratch' }
+  | { kind: 'file'; file: string; prefix?: string; name: string };
 
 /** Everything one trial process needs, resolved and validated. */
 export interface RunPlan {
@@ -128,7 +133,8 @@ export function formatIssues(error: z.ZodError, root: string): string {
   return error.issues
     .map((issue) => {
       const where = [root, ...issue.path.map(String)].join('.');
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${where}.${k}: unknown option`).join('; ');
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((k) => `${where}.${k}: unknown option`).join('; ');
       return `${where}: ${issue.message}`;
     })
     .join('; ');
@@ -136,70 +142,140 @@ export function formatIssues(error: z.ZodError, root: string): string {
 
 function parseOr<S extends z.ZodType>(schema: S, value: unknown, root: string): z.infer<S> {
   const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) throw new PermanentTrialError(`invalid tfjs trial settings: ${formatIssues(parsed.error, root)}`, 'invalid');
+  if (!parsed.success)
+    throw new PermanentTrialError(
+      `invalid tfjs trial settings: ${formatIssues(parsed.error, root)}`,
+      'invalid',
+    );
   return parsed.data;
 }
 
-function optimizerOf(trial: TrialRun, options: TfjsOptions, fixed: z.infer<typeof FixedSchema>): OptimizerConfig {
+function optimizerOf(
+  trial: TrialRun,
+  options: TfjsOptions,
+  fixed: z.infer<typeof FixedSchema>,
+): OptimizerConfig {
   const norm = fixed.norm_decay_mult ?? options.norm_decay_mult;
   const bias = fixed.bias_decay_mult ?? options.bias_decay_mult;
   const clip = fixed.grad_clip ?? options.grad_clip;
   const common = {
-    ...(norm === undefined && bias === undefined ? {} : { paramwise: { ...(norm === undefined ? {} : { norm_decay_mult: norm }), ...(bias === undefined ? {} : { bias_decay_mult: bias }) } }),
-    ...(clip === undefined ? {} : { grad_clip: { max_norm: typeof clip === 'number' ? clip : clip.max_norm } }),
+    ...(norm === undefined && bias === undefined
+      ? {}
+      : {
+          paramwise: {
+            ...(norm === undefined ? {} : { norm_decay_mult: norm }),
+            ...(bias === undefined ? {} : { bias_decay_mult: bias }),
+          },
+        }),
+    ...(clip === undefined
+      ? {}
+      : { grad_clip: { max_norm: typeof clip === 'number' ? clip : clip.max_norm } }),
   };
   if (trial.optimizer === 'SGD') {
     const p = parseOr(SgdParamsSchema, trial.params, 'params');
-    return { name: 'SGD', lr: p.lr, weight_decay: p.weight_decay, momentum: p.momentum, nesterov: p.nesterov, ...common };
+    return {
+      name: 'SGD',
+      lr: p.lr,
+      weight_decay: p.weight_decay,
+      momentum: p.momentum,
+      nesterov: p.nesterov,
+      ...common,
+    };
   }
   if (trial.optimizer === 'AdamW') {
     const p = parseOr(AdamWParamsSchema, trial.params, 'params');
-    return { name: 'AdamW', lr: p.lr, weight_decay: p.weight_decay, betas: [p.beta1, p.beta2], eps: p.eps, ...common };
+    return {
+      name: 'AdamW',
+      lr: p.lr,
+      weight_decay: p.weight_decay,
+      betas: [p.beta1, p.beta2],
+      eps: p.eps,
+      ...common,
+    };
   }
-  throw new PermanentTrialError(`invalid tfjs trial settings: optimizer: unknown optimizer "${trial.optimizer}" (SGD or AdamW)`, 'invalid');
+  throw new PermanentTrialError(
+    `invalid tfjs trial settings: optimizer: unknown optimizer "${trial.optimizer}" (SGD or AdamW)`,
+    'invalid',
+  );
 }
 
 /** Resolves a checkpoint URI: `scratch`/`none` (random init), `file:///abs`, or a path (relative to `cwd`). */
 export function resolveInit(checkpoint: TrialRun['checkpoint'], cwd = process.cwd()): InitFrom {
   const uri = checkpoint.uri.trim();
-  if (uri === 'scratch' || uri === 'none' || checkpoint.format === 'none') return { kind: 'scratch' };
+  if (uri === 'scratch' || uri === 'none' || checkpoint.format === 'none')
+    return { kind: 'scratch' };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !uri.startsWith('file:')) {
-    throw new PermanentTrialError(`checkpoint "${checkpoint.name}": only file:// URIs, paths and "scratch" are supported, got ${uri}`, 'invalid');
+    throw new PermanentTrialError(
+      `checkpoint "${checkpoint.name}": only file:// URIs, paths and "scratch" are supported, got ${uri}`,
+      'invalid',
+    );
   }
   let file: string;
   try {
     file = uri.startsWith('file:') ? fileURLToPath(uri) : path.resolve(cwd, uri);
   } catch (err) {
-    throw new PermanentTrialError(`checkpoint "${checkpoint.name}": bad URI ${uri} (${(err as Error).message})`, 'invalid');
+    throw new PermanentTrialError(
+      `checkpoint "${checkpoint.name}": bad URI ${uri} (${(err as Error).message})`,
+      'invalid',
+    );
   }
-  if (!existsSync(file)) throw new PermanentTrialError(`checkpoint "${checkpoint.name}": file ${file} not found (uri ${uri})`, 'invalid');
-  return { kind: 'file', file, name: checkpoint.name, ...(checkpoint.prefix ? { prefix: checkpoint.prefix } : {}) };
+  if (!existsSync(file))
+    throw new PermanentTrialError(
+      `checkpoint "${checkpoint.name}": file ${file} not found (uri ${uri})`,
+      'invalid',
+    );
+  return {
+    kind: 'file',
+    file,
+    name: checkpoint.name,
+    ...(checkpoint.prefix ? { prefix: checkpoint.prefix } : {}),
+  };
 }
 
 /** Validates a trial for this trainer; every problem is a `PermanentTrialError(…, 'invalid')` naming the setting. */
 export function resolvePlan(trial: TrialRun, cwd = process.cwd()): RunPlan {
-  const options = parseOr(TfjsOptionsSchema, (trial.trainer as { options?: unknown }).options, 'trainer.options');
+  const options = parseOr(
+    TfjsOptionsSchema,
+    (trial.trainer as { options?: unknown }).options,
+    'trainer.options',
+  );
   const fixed = parseOr(FixedSchema, trial.fixed, 'fixed');
   const task = options.task ?? (detectorAvailable() ? 'detection' : 'classification');
   if (task === 'detection' && !detectorAvailable()) {
-    throw new PermanentTrialError('invalid tfjs trial settings: trainer.options.task: "detection" needs the detector (src/detector), which this build lacks; use task "classification"', 'invalid');
+    throw new PermanentTrialError(
+      'invalid tfjs trial settings: trainer.options.task: "detection" needs the detector (src/detector), which this build lacks; use task "classification"',
+      'invalid',
+    );
   }
   if (task === 'detection' && !options.data_dir) {
-    throw new PermanentTrialError('invalid tfjs trial settings: trainer.options.data_dir: required for task "detection"', 'invalid');
+    throw new PermanentTrialError(
+      'invalid tfjs trial settings: trainer.options.data_dir: required for task "detection"',
+      'invalid',
+    );
   }
   if (options.data_dir) {
     options.data_dir = path.resolve(cwd, options.data_dir);
     if (!existsSync(options.data_dir)) {
-      throw new PermanentTrialError(`invalid tfjs trial settings: trainer.options.data_dir: ${options.data_dir} not found`, 'invalid');
+      throw new PermanentTrialError(
+        `invalid tfjs trial settings: trainer.options.data_dir: ${options.data_dir} not found`,
+        'invalid',
+      );
     }
   }
   const init = resolveInit(trial.checkpoint, cwd);
   const schedule = {
-    warmupIters: options.warmup_iters, warmupRatio: options.warmup_ratio, warmupScaling: options.warmup_scaling,
+    warmupIters: options.warmup_iters,
+    warmupRatio: options.warmup_ratio,
+    warmupScaling: options.warmup_scaling,
     ...(options.steps ? { steps: options.steps } : {}),
   };
   return {
-    task, epochs: fixed.epochs, seed: trial.seed, options, init, schedule,
+    task,
+    epochs: fixed.epochs,
+    seed: trial.seed,
+    options,
+    init,
+    schedule,
     optimizer: optimizerOf(trial, options, fixed),
     normEval: options.norm_eval ?? init.kind !== 'scratch',
     ...(options.backend ? { backend: options.backend } : {}),

@@ -16,7 +16,9 @@ export type ChildMessage =
 
 /** JSON has no NaN or Infinity: encode them as strings so a diverged metric stays visible. */
 function encodeNumbers(metrics: Record<string, number>): Record<string, number | string> {
-  return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : String(v)]));
+  return Object.fromEntries(
+    Object.entries(metrics).map(([k, v]) => [k, Number.isFinite(v) ? v : String(v)]),
+  );
 }
 
 function decodeNumbers(value: unknown): Record<string, number> {
@@ -24,7 +26,8 @@ function decodeNumbers(value: unknown): Record<string, number> {
   if (value === null || typeof value !== 'object') return out;
   for (const [k, v] of Object.entries(value)) {
     if (typeof v === 'number') out[k] = v;
-    else if (v === null || v === 'NaN' || v === 'Infinity' || v === '-Infinity') out[k] = Number(v ?? Number.NaN);
+    else if (v === null || v === 'NaN' || v === 'Infinity' || v === '-Infinity')
+      out[k] = Number(v ?? Number.NaN);
   }
   return out;
 }
@@ -35,12 +38,19 @@ export function epochLine(epoch: number, metrics: Record<string, number>): strin
 }
 
 /** The stdout line of a finished trial. */
-export function finalLine(metrics: Record<string, number>, backend: string, device: string): string {
+export function finalLine(
+  metrics: Record<string, number>,
+  backend: string,
+  device: string,
+): string {
   return JSON.stringify({ final: encodeNumbers(metrics), backend, device });
 }
 
 /** The stdout line of a failed trial. */
-export function errorLine(reason: 'invalid' | 'diverged' | 'failed' | 'transient', message: string): string {
+export function errorLine(
+  reason: 'invalid' | 'diverged' | 'failed' | 'transient',
+  message: string,
+): string {
   return JSON.stringify({ error: { reason, message } });
 }
 
@@ -60,11 +70,18 @@ export function parseChildLine(line: string): ChildMessage | null {
     return { type: 'epoch', epoch: epoch as number, metrics: decodeNumbers(rest) };
   }
   if (obj['final'] !== undefined) {
-    return { type: 'final', metrics: decodeNumbers(obj['final']), backend: String(obj['backend'] ?? ''), device: String(obj['device'] ?? '') };
+    return {
+      type: 'final',
+      metrics: decodeNumbers(obj['final']),
+      backend: String(obj['backend'] ?? ''),
+      device: String(obj['device'] ?? ''),
+    };
   }
   const error = obj['error'] as { reason?: unknown; message?: unknown } | undefined;
   if (error && typeof error === 'object') {
-    const reason = ['invalid', 'diverged', 'failed'].includes(String(error.reason)) ? (error.reason as 'invalid') : 'transient';
+    const reason = ['invalid', 'diverged', 'failed'].includes(String(error.reason))
+      ? (error.reason as 'invalid')
+      : 'transient';
     return { type: 'error', reason, message: String(error.message ?? '') };
   }
   return null;

@@ -32,12 +32,22 @@ export interface TrialOutcome {
 const TrialSchema = z.object({
   trialId: z.string().default('local'),
   sweepId: z.string().default('local'),
-  checkpoint: z.object({ name: z.string().default('checkpoint'), uri: z.string(), format: z.string().optional(), prefix: z.string().optional() }),
+  checkpoint: z.object({
+    name: z.string().default('checkpoint'),
+    uri: z.string(),
+    format: z.string().optional(),
+    prefix: z.string().optional(),
+  }),
   optimizer: z.string(),
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
   fixed: z.record(z.string(), z.unknown()).default({}),
   seed: z.number().int().min(0).default(0),
-  trainer: z.looseObject({ kind: z.literal('tfjs').default('tfjs'), options: z.record(z.string(), z.unknown()).default({}) }).default({ kind: 'tfjs', options: {} }),
+  trainer: z
+    .looseObject({
+      kind: z.literal('tfjs').default('tfjs'),
+      options: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({ kind: 'tfjs', options: {} }),
   metricName: z.string().default('bbox_mAP'),
 });
 
@@ -51,7 +61,11 @@ const JobSchema = z.strictObject({
 /** Parses a job (the trial JSON the trainer sends, or a `--config` file); missing trial fields get defaults. */
 export function parseTrainJob(value: unknown): TrainJob {
   const parsed = JobSchema.safeParse(value);
-  if (!parsed.success) throw new PermanentTrialError(`invalid train job: ${formatIssues(parsed.error, 'job')}`, 'invalid');
+  if (!parsed.success)
+    throw new PermanentTrialError(
+      `invalid train job: ${formatIssues(parsed.error, 'job')}`,
+      'invalid',
+    );
   return parsed.data as TrainJob;
 }
 
@@ -69,12 +83,18 @@ export async function runTrial(job: TrainJob, io: RunTrialIo): Promise<TrialOutc
   const visible = process.env['CUDA_VISIBLE_DEVICES'];
   let selected;
   try {
-    selected = await selectBackend({ ...(force ? { force } : {}), ...(visible === undefined ? {} : { visibleDevices: visible }) });
+    selected = await selectBackend({
+      ...(force ? { force } : {}),
+      ...(visible === undefined ? {} : { visibleDevices: visible }),
+    });
   } catch (err) {
-    if (err instanceof BackendUnavailableError) throw new PermanentTrialError(err.message, 'failed');
+    if (err instanceof BackendUnavailableError)
+      throw new PermanentTrialError(err.message, 'failed');
     throw err;
   }
-  io.log(`backend ${selected.name}: ${selected.device}${selected.skipped ? ` (passed by: ${selected.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}`);
+  io.log(
+    `backend ${selected.name}: ${selected.device}${selected.skipped ? ` (passed by: ${selected.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}`,
+  );
   const task = await buildTask(plan, io.log);
   try {
     const result = await trainLoop(task, {

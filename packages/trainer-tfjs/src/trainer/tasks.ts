@@ -12,25 +12,46 @@ import type { TrainTask } from '../train/task.ts';
 import type { InitFrom, RunPlan } from './options.ts';
 
 /** Loads a checkpoint into a backbone; a bad or mismatching file is a permanent, `invalid` failure. */
-export async function initBackbone(backbone: ResNet, init: InitFrom, log: (line: string) => void): Promise<void> {
+export async function initBackbone(
+  backbone: ResNet,
+  init: InitFrom,
+  log: (line: string) => void,
+): Promise<void> {
   if (init.kind === 'scratch') return log('backbone: random initialisation (scratch)');
   try {
-    const result = await loadBackboneWeights(backbone, init.file, { ...(init.prefix ? { prefix: init.prefix } : {}), log });
-    if (result.loadedKeys.length === 0) throw new CheckpointError('CHECKPOINT_KEYS', 'no key of the checkpoint matches the backbone');
+    const result = await loadBackboneWeights(backbone, init.file, {
+      ...(init.prefix ? { prefix: init.prefix } : {}),
+      log,
+    });
+    if (result.loadedKeys.length === 0)
+      throw new CheckpointError('CHECKPOINT_KEYS', 'no key of the checkpoint matches the backbone');
     log(`backbone: loaded ${result.loadedKeys.length} tensors from ${init.file}`);
   } catch (err) {
     if (err instanceof CheckpointError) {
-      throw new PermanentTrialError(`checkpoint "${init.name}" (${init.file}): ${err.message}`, 'invalid');
+      throw new PermanentTrialError(
+        `checkpoint "${init.name}" (${init.file}): ${err.message}`,
+        'invalid',
+      );
     }
     throw err;
   }
 }
 
 /** The classification task of a trial: the rendered object-crop set, ResNet + fc, backbone from the checkpoint. */
-async function classificationTask(plan: RunPlan, log: (line: string) => void): Promise<TrainTask<unknown>> {
+async function classificationTask(
+  plan: RunPlan,
+  log: (line: string) => void,
+): Promise<TrainTask<unknown>> {
   const o = plan.options;
   const task = createClassificationTask({
-    backbone: { depth: o.depth, width: o.width, style: o.style, frozenStages: o.frozen_stages, normEval: plan.normEval, stemMaxPool: o.image_size > 32 },
+    backbone: {
+      depth: o.depth,
+      width: o.width,
+      style: o.style,
+      frozenStages: o.frozen_stages,
+      normEval: plan.normEval,
+      stemMaxPool: o.image_size > 32,
+    },
     seed: plan.seed,
     dataSeed: o.data_seed,
     trainImages: o.train_images ?? 2000,
@@ -48,7 +69,10 @@ async function classificationTask(plan: RunPlan, log: (line: string) => void): P
 }
 
 /** Builds the task of a plan. */
-export async function buildTask(plan: RunPlan, log: (line: string) => void): Promise<TrainTask<unknown>> {
+export async function buildTask(
+  plan: RunPlan,
+  log: (line: string) => void,
+): Promise<TrainTask<unknown>> {
   if (plan.task === 'classification') return classificationTask(plan, log);
   const { detectionTask } = await import('./detection-task.ts');
   return detectionTask(plan, log);

@@ -2,7 +2,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { PermanentTrialError, type EpochMetrics, type TrainerContext, type TrialRun } from '@sweeps/core';
+import {
+  PermanentTrialError,
+  type EpochMetrics,
+  type TrainerContext,
+  type TrialRun,
+} from '@sweeps/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createTfjsTrainer } from './tfjs-trainer.ts';
@@ -10,14 +15,26 @@ import { createTfjsTrainer } from './tfjs-trainer.ts';
 // End to end through a real child process (tsx + tfjs start-up takes a few seconds per trial). The child picks
 // its backend automatically: wasm here, never plain cpu.
 const tinyOptions = {
-  task: 'classification', depth: 18, width: 0.125, image_size: 32, train_images: 32, val_images: 16,
-  batch_size: 16, frozen_stages: -1, warmup_iters: 0,
+  task: 'classification',
+  depth: 18,
+  width: 0.125,
+  image_size: 32,
+  train_images: 32,
+  val_images: 16,
+  batch_size: 16,
+  frozen_stages: -1,
+  warmup_iters: 0,
 };
 
 const trial = (over: Partial<TrialRun> = {}): TrialRun => ({
-  trialId: 'trial-1', sweepId: 'sweep-1', seed: 0, metricName: 'top1',
+  trialId: 'trial-1',
+  sweepId: 'sweep-1',
+  seed: 0,
+  metricName: 'top1',
   checkpoint: { name: 'random', uri: 'scratch' },
-  optimizer: 'SGD', params: { lr: 0.05, weight_decay: 1e-4, momentum: 0.9 }, fixed: { epochs: 2 },
+  optimizer: 'SGD',
+  params: { lr: 0.05, weight_decay: 1e-4, momentum: 0.9 },
+  fixed: { epochs: 2 },
   trainer: { kind: 'tfjs', options: tinyOptions },
   ...over,
 });
@@ -27,7 +44,10 @@ function context(checkpointDir: string, signal = new AbortController().signal) {
   const logs: string[] = [];
   const ctx: TrainerContext = {
     reportEpoch: async (epoch, metrics) => void epochs.push([epoch, metrics]),
-    checkpointDir, signal, env: { SWEEPS_TEST_SLOT: '0' }, log: (l) => logs.push(l),
+    checkpointDir,
+    signal,
+    env: { SWEEPS_TEST_SLOT: '0' },
+    log: (l) => logs.push(l),
   };
   return { ctx, epochs, logs };
 }
@@ -45,7 +65,14 @@ describe('createTfjsTrainer', () => {
     const { ctx, epochs, logs } = context(path.join(dir, 'ok'));
     const result = await createTfjsTrainer().run(trial(), ctx);
     expect(epochs.map(([e]) => e)).toEqual([1, 2]);
-    expect(Object.keys(epochs[0]![1]).sort()).toEqual(['elapsed_s', 'loss', 'loss_cls', 'lr', 'top1', 'val_loss']);
+    expect(Object.keys(epochs[0]![1]).sort()).toEqual([
+      'elapsed_s',
+      'loss',
+      'loss_cls',
+      'lr',
+      'top1',
+      'val_loss',
+    ]);
     expect(result.metrics).toEqual(epochs[1]![1]);
     expect(result.backend).toBe('wasm');
     expect(result.device).toMatch(/^wasm-simd/);
@@ -62,7 +89,9 @@ describe('createTfjsTrainer', () => {
 
   it('maps a diverged run to PermanentTrialError(diverged)', async () => {
     const { ctx } = context(path.join(dir, 'nan'));
-    const error = await createTfjsTrainer().run(trial({ params: { lr: 3e38, weight_decay: 0, momentum: 0.9 } }), ctx).catch((e: unknown) => e);
+    const error = await createTfjsTrainer()
+      .run(trial({ params: { lr: 3e38, weight_decay: 0, momentum: 0.9 } }), ctx)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentTrialError);
     expect((error as PermanentTrialError).reason).toBe('diverged');
     expect((error as Error).message).toMatch(/^loss diverged at epoch 1, iteration \d+/);
@@ -72,8 +101,13 @@ describe('createTfjsTrainer', () => {
     const { ctx } = context(path.join(dir, 'bad'));
     const bad = trial({ trainer: { kind: 'tfjs', options: { ...tinyOptions, width: -1 } } });
     await expect(createTfjsTrainer().run(bad, ctx)).rejects.toThrow(/trainer\.options\.width/);
-    const missing = trial({ checkpoint: { name: 'r18-base', uri: path.join(dir, 'missing.safetensors') } });
-    await expect(createTfjsTrainer().run(missing, ctx)).rejects.toMatchObject({ reason: 'invalid', message: expect.stringContaining('not found') });
+    const missing = trial({
+      checkpoint: { name: 'r18-base', uri: path.join(dir, 'missing.safetensors') },
+    });
+    await expect(createTfjsTrainer().run(missing, ctx)).rejects.toMatchObject({
+      reason: 'invalid',
+      message: expect.stringContaining('not found'),
+    });
   });
 
   it('kills the trial process group when aborted', async () => {
@@ -85,7 +119,9 @@ describe('createTfjsTrainer', () => {
       stop.abort(new Error('cancelled by test'));
     };
     const started = performance.now();
-    await expect(createTfjsTrainer({ killGraceMs: 2000 }).run(long, ctx)).rejects.toThrow('cancelled by test');
+    await expect(createTfjsTrainer({ killGraceMs: 2000 }).run(long, ctx)).rejects.toThrow(
+      'cancelled by test',
+    );
     expect(epochs).toHaveLength(1);
     expect(performance.now() - started).toBeLessThan(25_000);
   }, 30_000);

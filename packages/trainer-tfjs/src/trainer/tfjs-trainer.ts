@@ -8,7 +8,14 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { OutputTail, PermanentTrialError, type Trainer, type TrainerContext, type TrainerResult, type TrialRun } from '@sweeps/core';
+import {
+  OutputTail,
+  PermanentTrialError,
+  type Trainer,
+  type TrainerContext,
+  type TrainerResult,
+  type TrialRun,
+} from '@sweeps/core';
 import { stopGroupOnAbort } from '@sweeps/trainer-command';
 
 import { resolvePlan } from './options.ts';
@@ -30,7 +37,10 @@ export interface TfjsTrainerOptions {
 
 /** Creates the `tfjs` trainer (what the worker's registry loads). */
 export function createTfjsTrainer(options: TfjsTrainerOptions = {}): Trainer {
-  return { kind: 'tfjs', run: (trial, ctx) => runInChild(trial, ctx, options.killGraceMs ?? KILL_GRACE_MS) };
+  return {
+    kind: 'tfjs',
+    run: (trial, ctx) => runInChild(trial, ctx, options.killGraceMs ?? KILL_GRACE_MS),
+  };
 }
 
 interface Watch {
@@ -40,10 +50,18 @@ interface Watch {
   error?: Extract<ChildMessage, { type: 'error' }>;
 }
 
-async function runInChild(trial: TrialRun, ctx: TrainerContext, graceMs: number): Promise<TrainerResult> {
+async function runInChild(
+  trial: TrialRun,
+  ctx: TrainerContext,
+  graceMs: number,
+): Promise<TrainerResult> {
   resolvePlan(trial); // fail fast, before a process starts, on bad options or a missing checkpoint
   ctx.signal.throwIfAborted();
-  const job: TrainJob = { trial, checkpointDir: ctx.checkpointDir, ...(ctx.resumeFrom ? { resumeFrom: ctx.resumeFrom } : {}) };
+  const job: TrainJob = {
+    trial,
+    checkpointDir: ctx.checkpointDir,
+    ...(ctx.resumeFrom ? { resumeFrom: ctx.resumeFrom } : {}),
+  };
   const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD_ENTRY], {
     env: { ...process.env, ...ctx.env, SWEEPS_TRIAL_ID: trial.trialId },
     detached: true,
@@ -53,12 +71,21 @@ async function runInChild(trial: TrialRun, ctx: TrainerContext, graceMs: number)
   child.stdin!.end(JSON.stringify(job));
   const watch: Watch = { tail: new OutputTail(), pending: [] };
   createInterface({ input: child.stdout! }).on('line', (line) => onLine(line, watch, ctx));
-  createInterface({ input: child.stderr! }).on('line', (line) => (watch.tail.push(line), ctx.log(line)));
+  createInterface({ input: child.stderr! }).on(
+    'line',
+    (line) => (watch.tail.push(line), ctx.log(line)),
+  );
   const stopWatching = stopGroupOnAbort(child, ctx.signal, graceMs);
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on('error', (err) => reject(new PermanentTrialError(`could not start the trial process: ${err.message}`, 'failed')));
-    child.on('close', (code, signal) => resolve({ code, signal }));
-  }).finally(stopWatching);
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolve, reject) => {
+      child.on('error', (err) =>
+        reject(
+          new PermanentTrialError(`could not start the trial process: ${err.message}`, 'failed'),
+        ),
+      );
+      child.on('close', (code, signal) => resolve({ code, signal }));
+    },
+  ).finally(stopWatching);
   await Promise.all(watch.pending);
   return outcome(exit, watch, ctx);
 }
@@ -71,13 +98,22 @@ function onLine(line: string, watch: Watch, ctx: TrainerContext): void {
   else watch.error = message;
 }
 
-function outcome(exit: { code: number | null; signal: NodeJS.Signals | null }, watch: Watch, ctx: TrainerContext): TrainerResult {
+function outcome(
+  exit: { code: number | null; signal: NodeJS.Signals | null },
+  watch: Watch,
+  ctx: TrainerContext,
+): TrainerResult {
   if (ctx.signal.aborted) throw ctx.signal.reason ?? new Error('trial aborted');
   if (exit.code === EXIT.ok && watch.final) {
-    return { metrics: watch.final.metrics, backend: watch.final.backend, device: watch.final.device };
+    return {
+      metrics: watch.final.metrics,
+      backend: watch.final.backend,
+      device: watch.final.device,
+    };
   }
   const error = watch.error;
-  if (error && error.reason !== 'transient') throw new PermanentTrialError(error.message, error.reason);
+  if (error && error.reason !== 'transient')
+    throw new PermanentTrialError(error.message, error.reason);
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   const detail = error ? `${error.message}\n` : '';
   // A crash or a foreign kill may not repeat (out of memory, a lost device): transient, retried by the worker.

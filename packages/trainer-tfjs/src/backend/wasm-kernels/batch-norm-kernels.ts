@@ -11,7 +11,11 @@ export const BatchNormTrainKernel = 'SweepsBatchNormTrain';
 /** Its gradient: inputs dy, centred, rstd, gamma; outputs dx, dGamma, dBeta. */
 export const BatchNormGradKernel = 'SweepsBatchNormGrad';
 
-function batchNormTrain(args: { inputs: Record<string, TensorInfo>; backend: BackendWasm; attrs: NamedAttrMap }): TensorInfo[] {
+function batchNormTrain(args: {
+  inputs: Record<string, TensorInfo>;
+  backend: BackendWasm;
+  attrs: NamedAttrMap;
+}): TensorInfo[] {
   const { backend } = args;
   const { x, gamma, beta } = args.inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   const epsilon = args.attrs['epsilon'] as number;
@@ -41,9 +45,15 @@ function batchNormTrain(args: { inputs: Record<string, TensorInfo>; backend: Bac
  * dBeta = sum(dy), dGamma = rstd * sum(dy * centred),
  * dx = dy * gamma*rstd + centred * (-gamma*rstd^2*dGamma/m) - gamma*rstd*dBeta/m.
  */
-function batchNormGrad(args: { inputs: Record<string, TensorInfo>; backend: BackendWasm }): TensorInfo[] {
+function batchNormGrad(args: {
+  inputs: Record<string, TensorInfo>;
+  backend: BackendWasm;
+}): TensorInfo[] {
   const { backend } = args;
-  const { dy, centred, rstd, gamma } = args.inputs as Record<'dy' | 'centred' | 'rstd' | 'gamma', TensorInfo>;
+  const { dy, centred, rstd, gamma } = args.inputs as Record<
+    'dy' | 'centred' | 'rstd' | 'gamma',
+    TensorInfo
+  >;
   const w = wideOf(dy.shape);
   const dy2 = reshapeInfo(backend, dy, wideShape(w));
   const c2 = reshapeInfo(backend, centred, wideShape(w));
@@ -57,13 +67,25 @@ function batchNormGrad(args: { inputs: Record<string, TensorInfo>; backend: Back
   const b = a.map((v, c) => (-v * r[c]! * dGamma[c]!) / w.rows);
   const k = a.map((v, c) => (-v * dBeta[c]!) / w.rows);
   const dx2 = combine(backend, w, dy2, a, k, c2, b);
-  const outs = [reshapeInfo(backend, dx2, dy.shape), vectorOf(backend, dGamma), vectorOf(backend, Float32Array.from(dBeta))];
+  const outs = [
+    reshapeInfo(backend, dx2, dy.shape),
+    vectorOf(backend, dGamma),
+    vectorOf(backend, Float32Array.from(dBeta)),
+  ];
   disposeInfos(backend, dy2, c2, product, dx2);
   return outs;
 }
 
 /** The fused batch-norm kernels on wasm; `batchNormTrain` uses them when the active backend has them. */
 export const batchNormKernelConfigs: KernelConfig[] = [
-  { kernelName: BatchNormTrainKernel, backendName: 'wasm', kernelFunc: batchNormTrain as unknown as KernelFunc },
-  { kernelName: BatchNormGradKernel, backendName: 'wasm', kernelFunc: batchNormGrad as unknown as KernelFunc },
+  {
+    kernelName: BatchNormTrainKernel,
+    backendName: 'wasm',
+    kernelFunc: batchNormTrain as unknown as KernelFunc,
+  },
+  {
+    kernelName: BatchNormGradKernel,
+    backendName: 'wasm',
+    kernelFunc: batchNormGrad as unknown as KernelFunc,
+  },
 ];

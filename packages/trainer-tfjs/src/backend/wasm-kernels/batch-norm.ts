@@ -22,7 +22,13 @@ function channelSums(x2: Tensor, ones: Tensor): Tensor {
   return tf.matMul(ones as tf.Tensor2D, x2 as tf.Tensor2D);
 }
 
-type Forward = (x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number, save: tf.GradSaveFunc) => {
+type Forward = (
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  epsilon: number,
+  save: tf.GradSaveFunc,
+) => {
   value: Tensor;
   stats: [Tensor, Tensor];
   gradFunc: (dy: Tensor, saved: Tensor[]) => Tensor[];
@@ -30,14 +36,18 @@ type Forward = (x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number, save: t
 
 /** Forward and backward with the fused kernels of the active backend (wasm: batch-norm-kernels.ts). */
 const fusedForward: Forward = (x, gamma, beta, epsilon, save) => {
-  const [y, mean, variance, rstd, centred] = tf.engine().runKernel(BatchNormTrainKernel, { x, gamma, beta }, { epsilon }) as Tensor[];
+  const [y, mean, variance, rstd, centred] = tf
+    .engine()
+    .runKernel(BatchNormTrainKernel, { x, gamma, beta }, { epsilon }) as Tensor[];
   save([centred!, rstd!, gamma]);
   return {
     value: y!,
     stats: [mean!, variance!],
     gradFunc: (dy, saved) => {
       const [c, r, g] = saved as [Tensor, Tensor, Tensor];
-      return tf.engine().runKernel(BatchNormGradKernel, { dy, centred: c, rstd: r, gamma: g }, {}) as Tensor[];
+      return tf
+        .engine()
+        .runKernel(BatchNormGradKernel, { dy, centred: c, rstd: r, gamma: g }, {}) as Tensor[];
     },
   };
 };
@@ -69,8 +79,16 @@ const opsForward: Forward = (x, gamma, beta, epsilon, save) => {
  * through mean and variance.
  * @param epsilon added to the variance; default 1e-5 (PyTorch's).
  */
-export function batchNormTrain<T extends Tensor>(x: T, gamma: Tensor1D, beta: Tensor1D, epsilon = 1e-5): BatchNormTrainResult<T> {
-  const forward = getKernel(BatchNormTrainKernel, tf.getBackend()) !== undefined && x.dtype === 'float32' ? fusedForward : opsForward;
+export function batchNormTrain<T extends Tensor>(
+  x: T,
+  gamma: Tensor1D,
+  beta: Tensor1D,
+  epsilon = 1e-5,
+): BatchNormTrainResult<T> {
+  const forward =
+    getKernel(BatchNormTrainKernel, tf.getBackend()) !== undefined && x.dtype === 'float32'
+      ? fusedForward
+      : opsForward;
   let stats: Tensor[] = [];
   const normalise = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
     const [xIn, gammaIn, betaIn, save] = args as [Tensor, Tensor, Tensor, tf.GradSaveFunc];
@@ -99,7 +117,11 @@ function backward(dy: Tensor, saved: Tensor[], count: number, channels: number):
     const centredCoef = tf.div(tf.mul(tf.mul(scale, rstd), dGamma), -count);
     const shift = tf.div(tf.mul(scale, dBeta), -count);
     const dx = tf.add(tf.add(tf.mul(dy2, scale), tf.mul(centred, centredCoef)), shift);
-    return [tf.reshape(dx, dy.shape), tf.reshape(dGamma, [channels]), tf.reshape(dBeta, [channels])];
+    return [
+      tf.reshape(dx, dy.shape),
+      tf.reshape(dGamma, [channels]),
+      tf.reshape(dBeta, [channels]),
+    ];
   });
 }
 
@@ -112,10 +134,14 @@ function channelAffine(x: Tensor, scale: Tensor, shift: Tensor): Tensor {
     const [xIn, scaleIn, shiftIn, save] = args as [Tensor, Tensor, Tensor, tf.GradSaveFunc];
     save([xIn, scaleIn]);
     return {
-      value: tf.engine().runKernel(ChannelAffineKernel, { x: xIn, scale: scaleIn, shift: shiftIn }, {}) as Tensor,
+      value: tf
+        .engine()
+        .runKernel(ChannelAffineKernel, { x: xIn, scale: scaleIn, shift: shiftIn }, {}) as Tensor,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [xs, scales] = saved as [Tensor, Tensor];
-        return tf.engine().runKernel(ChannelAffineGradKernel, { dy, x: xs, scale: scales }, {}) as Tensor[];
+        return tf
+          .engine()
+          .runKernel(ChannelAffineGradKernel, { dy, x: xs, scale: scales }, {}) as Tensor[];
       },
     };
   });

@@ -8,7 +8,10 @@ export const ChannelAffineKernel = 'SweepsChannelAffine';
 /** Its gradient: inputs dy, x, scale; outputs dx = dy * scale, dScale = sum(dy * x), dShift = sum(dy). */
 export const ChannelAffineGradKernel = 'SweepsChannelAffineGrad';
 
-function channelAffine(args: { inputs: Record<string, TensorInfo>; backend: BackendWasm }): TensorInfo {
+function channelAffine(args: {
+  inputs: Record<string, TensorInfo>;
+  backend: BackendWasm;
+}): TensorInfo {
   const { backend } = args;
   const { x, scale, shift } = args.inputs as Record<'x' | 'scale' | 'shift', TensorInfo>;
   const w = wideOf(x.shape);
@@ -19,7 +22,10 @@ function channelAffine(args: { inputs: Record<string, TensorInfo>; backend: Back
   return y;
 }
 
-function channelAffineGrad(args: { inputs: Record<string, TensorInfo>; backend: BackendWasm }): TensorInfo[] {
+function channelAffineGrad(args: {
+  inputs: Record<string, TensorInfo>;
+  backend: BackendWasm;
+}): TensorInfo[] {
   const { backend } = args;
   const { dy, x, scale } = args.inputs as Record<'dy' | 'x' | 'scale', TensorInfo>;
   const w = wideOf(x.shape);
@@ -29,13 +35,25 @@ function channelAffineGrad(args: { inputs: Record<string, TensorInfo>; backend: 
   const product = runWasm(backend, 'Multiply', { a: dy2, b: x2 });
   const dScale = Float32Array.from(channelSums(backend, product, w));
   const dShift = Float32Array.from(channelSums(backend, dy2, w));
-  const outs = [reshapeInfo(backend, dx2, x.shape), vectorOf(backend, dScale), vectorOf(backend, dShift)];
+  const outs = [
+    reshapeInfo(backend, dx2, x.shape),
+    vectorOf(backend, dScale),
+    vectorOf(backend, dShift),
+  ];
   disposeInfos(backend, dy2, x2, dx2, product);
   return outs;
 }
 
 /** The fused per-channel affine kernels on wasm; `batchNormInference` uses them when present. */
 export const channelAffineKernelConfigs: KernelConfig[] = [
-  { kernelName: ChannelAffineKernel, backendName: 'wasm', kernelFunc: channelAffine as unknown as KernelFunc },
-  { kernelName: ChannelAffineGradKernel, backendName: 'wasm', kernelFunc: channelAffineGrad as unknown as KernelFunc },
+  {
+    kernelName: ChannelAffineKernel,
+    backendName: 'wasm',
+    kernelFunc: channelAffine as unknown as KernelFunc,
+  },
+  {
+    kernelName: ChannelAffineGradKernel,
+    backendName: 'wasm',
+    kernelFunc: channelAffineGrad as unknown as KernelFunc,
+  },
 ];

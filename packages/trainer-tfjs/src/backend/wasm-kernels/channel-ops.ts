@@ -52,7 +52,12 @@ export function read(backend: BackendWasm, info: TensorInfo): Float32Array {
 export function channelSums(backend: BackendWasm, x2: TensorInfo, w: Wide): Float64Array {
   const [rows, width] = wideShape(w) as [number, number];
   const x4 = reshapeInfo(backend, x2, [1, rows, 1, width]);
-  const means = runWasm(backend, 'AvgPool', { x: x4 }, { filterSize: [rows, 1], strides: [1, 1], pad: 'valid' });
+  const means = runWasm(
+    backend,
+    'AvgPool',
+    { x: x4 },
+    { filterSize: [rows, 1], strides: [1, 1], pad: 'valid' },
+  );
   const values = read(backend, means);
   const folded = new Float64Array(w.channels);
   for (let i = 0; i < values.length; i++) folded[i % w.channels]! += values[i]! * rows;
@@ -61,7 +66,15 @@ export function channelSums(backend: BackendWasm, x2: TensorInfo, w: Wide): Floa
 }
 
 /** y = a * p + b * q + k per channel (q and b optional), on wide tensors. */
-export function combine(backend: BackendWasm, w: Wide, p: TensorInfo, a: Float32Array, k: Float32Array, q?: TensorInfo, b?: Float32Array): TensorInfo {
+export function combine(
+  backend: BackendWasm,
+  w: Wide,
+  p: TensorInfo,
+  a: Float32Array,
+  k: Float32Array,
+  q?: TensorInfo,
+  b?: Float32Array,
+): TensorInfo {
   const [aInfo, kInfo] = [vectorOf(backend, a, w.repeat), vectorOf(backend, k, w.repeat)];
   const scaled = runWasm(backend, 'Multiply', { a: p, b: aInfo });
   let sum = scaled;

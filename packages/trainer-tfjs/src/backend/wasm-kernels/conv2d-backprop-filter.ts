@@ -29,12 +29,24 @@ interface BackpropFilterAttrs {
  * XNNPACK: input xT = x as [ci, H, W, n], filter dyT = dy as [oh, ow, n, co], stride = the forward
  * dilation, dilation = the forward stride. Its output [ci, kh, kw, co] is transposed back.
  */
-function conv2dBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: BackendWasm; attrs: NamedAttrMap }): TensorInfo {
+function conv2dBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: BackendWasm;
+  attrs: NamedAttrMap;
+}): TensorInfo {
   const { inputs, backend } = args;
   const attrs = args.attrs as unknown as BackpropFilterAttrs;
   assertNhwc(Conv2DBackpropFilter, attrs.dataFormat);
   const { x, dy } = inputs;
-  const g = convGeometry(x.shape, attrs.filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false);
+  const g = convGeometry(
+    x.shape,
+    attrs.filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+  );
   const windowH = (g.outHeight - 1) * g.strideHeight + 1;
   const windowW = (g.outWidth - 1) * g.strideWidth + 1;
   const rows = fitPadding(g.inHeight, g.filterHeight, g.padTop, windowH, g.dilationHeight);

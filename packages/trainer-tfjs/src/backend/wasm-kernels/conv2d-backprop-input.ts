@@ -41,8 +41,20 @@ function conv2dBackpropInput(args: {
   const attrs = args.attrs as unknown as BackpropInputAttrs;
   assertNhwc(Conv2DBackpropInput, attrs.dataFormat);
   const { dy, filter } = inputs;
-  const g = convGeometry(attrs.inputShape, filter.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false);
-  if ((g.strideHeight > 1 || g.strideWidth > 1) && g.dilationHeight === 1 && g.dilationWidth === 1) {
+  const g = convGeometry(
+    attrs.inputShape,
+    filter.shape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+  );
+  if (
+    (g.strideHeight > 1 || g.strideWidth > 1) &&
+    g.dilationHeight === 1 &&
+    g.dilationWidth === 1
+  ) {
     return inputGradByPhases(backend, dy, filter, g);
   }
   const windowH = (g.filterHeight - 1) * g.dilationHeight + 1;
@@ -57,7 +69,12 @@ function conv2dBackpropInput(args: {
     backend,
     'Conv2D',
     { x: dyFit, filter: swapped },
-    { strides: [1, 1], dilations: [g.dilationHeight, g.dilationWidth], pad: explicitPad(rows, cols), dataFormat: 'NHWC' },
+    {
+      strides: [1, 1],
+      dilations: [g.dilationHeight, g.dilationWidth],
+      pad: explicitPad(rows, cols),
+      dataFormat: 'NHWC',
+    },
   );
   disposeInfos(backend, spread, dyFit, swapped);
   return dx;

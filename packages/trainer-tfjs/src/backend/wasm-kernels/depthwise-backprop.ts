@@ -1,4 +1,7 @@
-import { DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput } from '@tensorflow/tfjs-core';
+import {
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+} from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
@@ -36,9 +39,19 @@ function depthwiseBackpropInput(args: {
   attrs: NamedAttrMap;
 }): TensorInfo {
   const { inputs, backend } = args;
-  const attrs = args.attrs as unknown as DepthwiseGradAttrs & { inputShape: [number, number, number, number] };
+  const attrs = args.attrs as unknown as DepthwiseGradAttrs & {
+    inputShape: [number, number, number, number];
+  };
   const { dy, filter } = inputs;
-  const g = convGeometry(attrs.inputShape, filter.shape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, true);
+  const g = convGeometry(
+    attrs.inputShape,
+    filter.shape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
   const [kh, kw, channels, multiplier] = filter.shape as [number, number, number, number];
   const windowH = (kh - 1) * g.dilationHeight + 1;
   const windowW = (kw - 1) * g.dilationWidth + 1;
@@ -52,7 +65,11 @@ function depthwiseBackpropInput(args: {
     backend,
     'DepthwiseConv2dNative',
     { x: dyFit, filter: perChannel },
-    { strides: [1, 1], dilations: [g.dilationHeight, g.dilationWidth], pad: explicitPad(rows, cols) },
+    {
+      strides: [1, 1],
+      dilations: [g.dilationHeight, g.dilationWidth],
+      pad: explicitPad(rows, cols),
+    },
   );
   disposeInfos(backend, spread, dyFit, flipped, perChannel);
   if (multiplier === 1) return full;
@@ -63,21 +80,38 @@ function depthwiseBackpropInput(args: {
 }
 
 /** One filter tap's view of the padded input: rows kh*d, kh*d + s, ... (oh of them), likewise columns. */
-function tapOf(backend: BackendWasm, padded: TensorInfo, g: ConvGeometry, kh: number, kw: number): TensorInfo {
+function tapOf(
+  backend: BackendWasm,
+  padded: TensorInfo,
+  g: ConvGeometry,
+  kh: number,
+  kw: number,
+): TensorInfo {
   const top = kh * g.dilationHeight;
   const left = kw * g.dilationWidth;
-  if (g.strideHeight === 1 && g.strideWidth === 1) return cropSpatial(backend, padded, top, left, g.outHeight, g.outWidth);
+  if (g.strideHeight === 1 && g.strideWidth === 1)
+    return cropSpatial(backend, padded, top, left, g.outHeight, g.outWidth);
   const channels = padded.shape[3]!;
-  return runWasm(backend, 'StridedSlice', { x: padded }, {
-    begin: [0, top, left, 0],
-    end: [g.batch, top + (g.outHeight - 1) * g.strideHeight + 1, left + (g.outWidth - 1) * g.strideWidth + 1, channels],
-    strides: [1, g.strideHeight, g.strideWidth, 1],
-    beginMask: 0,
-    endMask: 0,
-    ellipsisMask: 0,
-    newAxisMask: 0,
-    shrinkAxisMask: 0,
-  });
+  return runWasm(
+    backend,
+    'StridedSlice',
+    { x: padded },
+    {
+      begin: [0, top, left, 0],
+      end: [
+        g.batch,
+        top + (g.outHeight - 1) * g.strideHeight + 1,
+        left + (g.outWidth - 1) * g.strideWidth + 1,
+        channels,
+      ],
+      strides: [1, g.strideHeight, g.strideWidth, 1],
+      beginMask: 0,
+      endMask: 0,
+      ellipsisMask: 0,
+      newAxisMask: 0,
+      shrinkAxisMask: 0,
+    },
+  );
 }
 
 /**
@@ -91,25 +125,64 @@ function depthwiseBackpropFilter(args: {
   attrs: NamedAttrMap;
 }): TensorInfo {
   const { inputs, backend } = args;
-  const attrs = args.attrs as unknown as DepthwiseGradAttrs & { filterShape: [number, number, number, number] };
+  const attrs = args.attrs as unknown as DepthwiseGradAttrs & {
+    filterShape: [number, number, number, number];
+  };
   const { x, dy } = inputs;
   const [kh, kw, channels, multiplier] = attrs.filterShape;
-  const g = convGeometry(x.shape, attrs.filterShape, attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, true);
-  const rows = fitPadding(g.inHeight, kh, g.padTop, (g.outHeight - 1) * g.strideHeight + 1, g.dilationHeight);
-  const cols = fitPadding(g.inWidth, kw, g.padLeft, (g.outWidth - 1) * g.strideWidth + 1, g.dilationWidth);
+  const g = convGeometry(
+    x.shape,
+    attrs.filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+  const rows = fitPadding(
+    g.inHeight,
+    kh,
+    g.padTop,
+    (g.outHeight - 1) * g.strideHeight + 1,
+    g.dilationHeight,
+  );
+  const cols = fitPadding(
+    g.inWidth,
+    kw,
+    g.padLeft,
+    (g.outWidth - 1) * g.strideWidth + 1,
+    g.dilationWidth,
+  );
   const xFit = cropToFit(backend, x, rows, cols);
-  const padded = runWasm(backend, 'PadV2', { x: xFit }, { paddings: explicitPad(rows, cols), constantValue: 0 });
+  const padded = runWasm(
+    backend,
+    'PadV2',
+    { x: xFit },
+    { paddings: explicitPad(rows, cols), constantValue: 0 },
+  );
   const pixels = g.batch * g.outHeight * g.outWidth;
   const width = channels * multiplier;
-  const dyParts = reshapeInfo(backend, dy, multiplier === 1 ? dy.shape : [g.batch, g.outHeight, g.outWidth, channels, multiplier]);
+  const dyParts = reshapeInfo(
+    backend,
+    dy,
+    multiplier === 1 ? dy.shape : [g.batch, g.outHeight, g.outWidth, channels, multiplier],
+  );
   const out = backend.makeOutput([kh, kw, channels, multiplier], 'float32');
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
       const tap = tapOf(backend, padded, g, i, j);
-      const tapParts = multiplier === 1 ? reshapeInfo(backend, tap, tap.shape) : reshapeInfo(backend, tap, [...tap.shape, 1]);
+      const tapParts =
+        multiplier === 1
+          ? reshapeInfo(backend, tap, tap.shape)
+          : reshapeInfo(backend, tap, [...tap.shape, 1]);
       const product = runWasm(backend, 'Multiply', { a: tapParts, b: dyParts });
       const column = reshapeInfo(backend, product, [1, pixels, 1, width]);
-      const means = runWasm(backend, 'AvgPool', { x: column }, { filterSize: [pixels, 1], strides: [1, 1], pad: 'valid' });
+      const means = runWasm(
+        backend,
+        'AvgPool',
+        { x: column },
+        { filterSize: [pixels, 1], strides: [1, 1], pad: 'valid' },
+      );
       const sums = (backend.typedArrayFromHeap(means) as Float32Array).map((m) => m * pixels);
       (backend.typedArrayFromHeap(out) as Float32Array).set(sums, (i * kw + j) * width);
       disposeInfos(backend, tap, tapParts, product, column, means);

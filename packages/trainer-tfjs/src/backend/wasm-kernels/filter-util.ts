@@ -29,7 +29,14 @@ export function flippedSwappedTaps(
 }
 
 /** dst[offset + o*rows + i] = src[from + i*cols + o] for a rows x cols block. */
-function transposeBlock(src: Float32Array, from: number, rows: number, cols: number, dst: Float32Array, offset: number): void {
+function transposeBlock(
+  src: Float32Array,
+  from: number,
+  rows: number,
+  cols: number,
+  dst: Float32Array,
+  offset: number,
+): void {
   for (let i = 0; i < rows; i++) {
     const row = from + i * cols;
     for (let o = 0; o < cols; o++) dst[offset + o * rows + i] = src[row + o]!;

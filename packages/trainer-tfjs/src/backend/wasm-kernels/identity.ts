@@ -10,7 +10,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  */
 function identity(args: { inputs: { x: TensorInfo }; backend: BackendWasm }): TensorInfo {
   const { x } = args.inputs;
-  if (x.dtype === 'string') throw new Error('Identity of a string tensor is not supported on wasm here');
+  if (x.dtype === 'string')
+    throw new Error('Identity of a string tensor is not supported on wasm here');
   args.backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }

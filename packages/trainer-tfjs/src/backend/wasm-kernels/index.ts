@@ -2,7 +2,10 @@ import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-co
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.ts';
-import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.ts';
+import {
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+} from './depthwise-backprop.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 import { batchNormKernelConfigs } from './batch-norm-kernels.ts';
 import { channelAffineKernelConfigs } from './channel-affine-kernels.ts';

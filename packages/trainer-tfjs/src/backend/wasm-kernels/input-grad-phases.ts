@@ -1,7 +1,15 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { flippedSwappedTaps } from './filter-util.ts';
-import { cropToFit, disposeInfos, explicitPad, fitPadding, runWasm, type AxisFit, type ConvGeometry } from './kernel-util.ts';
+import {
+  cropToFit,
+  disposeInfos,
+  explicitPad,
+  fitPadding,
+  runWasm,
+  type AxisFit,
+  type ConvGeometry,
+} from './kernel-util.ts';
 
 /** The rows (or columns) of dx with one residue modulo the stride, and the filter taps that reach them. */
 interface Phase {
@@ -18,14 +26,26 @@ interface Phase {
  * Phase r along one axis: dx[q*s + r - pad] = sum_j dy[q - j] * w[r + j*s], a stride-1 correlation of dy
  * with the reversed taps. Null when no tap or no dx row has that residue.
  */
-function phaseOf(r: number, stride: number, kernel: number, pad: number, inLength: number, outLength: number): Phase | null {
+function phaseOf(
+  r: number,
+  stride: number,
+  kernel: number,
+  pad: number,
+  inLength: number,
+  outLength: number,
+): Phase | null {
   const taps: number[] = [];
   for (let k = r; k < kernel; k += stride) taps.push(k);
   const qMin = Math.ceil((pad - r) / stride);
   const qMax = Math.floor((inLength - 1 + pad - r) / stride);
   const count = qMax - qMin + 1;
   if (taps.length === 0 || count <= 0) return null;
-  return { taps, qMin, count, fit: fitPadding(outLength, count, taps.length - 1 - qMin, taps.length) };
+  return {
+    taps,
+    qMin,
+    count,
+    fit: fitPadding(outLength, count, taps.length - 1 - qMin, taps.length),
+  };
 }
 
 /** Writes part [n, rows, cols, c] into dx at rows (qMin+t)*s + r - pad, likewise columns. */
@@ -60,7 +80,12 @@ function scatterPhase(
  * (one per output phase, each with the filter taps that reach it), interleaved into dx. Unlike
  * convolving the zero-spread dy, it does no multiply by the inserted zeros (4x fewer FLOPs at stride 2).
  */
-export function inputGradByPhases(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, g: ConvGeometry): TensorInfo {
+export function inputGradByPhases(
+  backend: BackendWasm,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  g: ConvGeometry,
+): TensorInfo {
   const dx = backend.makeOutput([g.batch, g.inHeight, g.inWidth, g.inChannels], 'float32');
   backend.typedArrayFromHeap(dx).fill(0); // residues no tap reaches stay zero
   for (let rh = 0; rh < g.strideHeight; rh++) {
@@ -75,7 +100,12 @@ export function inputGradByPhases(backend: BackendWasm, dy: TensorInfo, filter: 
         backend,
         'Conv2D',
         { x: dyFit, filter: taps },
-        { strides: [1, 1], dilations: [1, 1], pad: explicitPad(rowPhase.fit, colPhase.fit), dataFormat: 'NHWC' },
+        {
+          strides: [1, 1],
+          dilations: [1, 1],
+          pad: explicitPad(rowPhase.fit, colPhase.fit),
+          dataFormat: 'NHWC',
+        },
       );
       scatterPhase(backend, part, dx, g, { phase: rowPhase, r: rh }, { phase: colPhase, r: rw });
       disposeInfos(backend, taps, dyFit, part);

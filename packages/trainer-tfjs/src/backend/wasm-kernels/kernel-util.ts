@@ -1,5 +1,11 @@
 import { backend_util, getKernel, util } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** A 2-D spatial pair as the kernels' attributes give it: one number or [height, width]. */
@@ -57,7 +63,9 @@ export function reshapeInfo(backend: BackendWasm, x: TensorInfo, shape: number[]
 /** Throws for the NCHW layout: the wasm backend's own convolutions are NHWC only. */
 export function assertNhwc(kernelName: string, dataFormat: unknown): void {
   if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
-    throw new Error(`${kernelName} on wasm supports dataFormat NHWC only, got '${String(dataFormat)}'`);
+    throw new Error(
+      `${kernelName} on wasm supports dataFormat NHWC only, got '${String(dataFormat)}'`,
+    );
   }
 }
 
@@ -121,7 +129,13 @@ type Numeric = Float32Array | Int32Array | Uint8Array;
  * Copies the block `begin`/`size` of a row-major array of shape `shape` into `dst` (packed). Trailing axes taken
  * whole merge with the last partial axis into one contiguous run; the axes before it are walked by an odometer.
  */
-export function copyBlock(src: Numeric, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: Numeric): void {
+export function copyBlock(
+  src: Numeric,
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+  dst: Numeric,
+): void {
   const rank = shape.length;
   if (util.sizeFromShape(size as number[]) === 0) return;
   let axis = rank - 1;
@@ -147,10 +161,21 @@ export function copyBlock(src: Numeric, shape: readonly number[], begin: readonl
 }
 
 /** The block `begin`/`size` of `x` as a new tensor, copied on the wasm heap (no `readSync` of the whole input). */
-export function sliceOnHeap(backend: BackendWasm, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+export function sliceOnHeap(
+  backend: BackendWasm,
+  x: TensorInfo,
+  begin: number[],
+  size: number[],
+): TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
   // Views are taken after makeOutput: an allocation can grow (and detach) the wasm memory.
-  copyBlock(backend.typedArrayFromHeap(x) as Numeric, x.shape, begin, size, backend.typedArrayFromHeap(out) as Numeric);
+  copyBlock(
+    backend.typedArrayFromHeap(x) as Numeric,
+    x.shape,
+    begin,
+    size,
+    backend.typedArrayFromHeap(out) as Numeric,
+  );
   return out;
 }
 
@@ -160,11 +185,23 @@ export function sliceOnHeap(backend: BackendWasm, x: TensorInfo, begin: number[]
  * `stride - 1` rows and columns are zeros, which callers count as part of their padding.
  * Done with Reshape + PadV2, a plain copy on wasm.
  */
-export function spreadSpatial(backend: BackendWasm, x: TensorInfo, strideH: number, strideW: number): TensorInfo {
+export function spreadSpatial(
+  backend: BackendWasm,
+  x: TensorInfo,
+  strideH: number,
+  strideW: number,
+): TensorInfo {
   const [n, h, w, c] = x.shape as [number, number, number, number];
   if (strideH === 1 && strideW === 1) return reshapeInfo(backend, x, x.shape);
   const x6 = reshapeInfo(backend, x, [n, h, 1, w, 1, c]);
-  const paddings = [[0, 0], [0, 0], [0, strideH - 1], [0, 0], [0, strideW - 1], [0, 0]];
+  const paddings = [
+    [0, 0],
+    [0, 0],
+    [0, strideH - 1],
+    [0, 0],
+    [0, strideW - 1],
+    [0, 0],
+  ];
   const padded = runWasm(backend, 'PadV2', { x: x6 }, { paddings, constantValue: 0 });
   const out = reshapeInfo(backend, padded, [n, h * strideH, w * strideW, c]);
   disposeInfos(backend, x6, padded);
@@ -185,7 +222,13 @@ export interface AxisFit {
  * before the input. Negative padding (the convolution would start inside the input, or read fewer rows
  * than it has) becomes a crop of the input instead, as XNNPACK takes no negative padding.
  */
-export function fitPadding(length: number, outLength: number, before: number, window: number, stride = 1): AxisFit {
+export function fitPadding(
+  length: number,
+  outLength: number,
+  before: number,
+  window: number,
+  stride = 1,
+): AxisFit {
   const cropStart = Math.max(0, -before);
   const padBefore = Math.max(0, before);
   const needed = (outLength - 1) * stride + window; // padded rows the convolution reads
@@ -199,9 +242,19 @@ export function fitPadding(length: number, outLength: number, before: number, wi
 }
 
 /** Applies the crops of two `fitPadding` results (rows, columns) to an NHWC tensor; a reshape if none. */
-export function cropToFit(backend: BackendWasm, x: TensorInfo, rows: AxisFit, cols: AxisFit): TensorInfo {
+export function cropToFit(
+  backend: BackendWasm,
+  x: TensorInfo,
+  rows: AxisFit,
+  cols: AxisFit,
+): TensorInfo {
   const [, h, w] = x.shape as [number, number, number, number];
-  if (rows.cropStart === 0 && cols.cropStart === 0 && rows.cropLength === h && cols.cropLength === w) {
+  if (
+    rows.cropStart === 0 &&
+    cols.cropStart === 0 &&
+    rows.cropLength === h &&
+    cols.cropLength === w
+  ) {
     return reshapeInfo(backend, x, x.shape);
   }
   return cropSpatial(backend, x, rows.cropStart, cols.cropStart, rows.cropLength, cols.cropLength);
@@ -209,7 +262,12 @@ export function cropToFit(backend: BackendWasm, x: TensorInfo, rows: AxisFit, co
 
 /** The explicit NHWC padding attribute for two `fitPadding` results. */
 export function explicitPad(rows: AxisFit, cols: AxisFit): backend_util.ExplicitPadding {
-  return [[0, 0], [rows.padBefore, rows.padAfter], [cols.padBefore, cols.padAfter], [0, 0]];
+  return [
+    [0, 0],
+    [rows.padBefore, rows.padAfter],
+    [cols.padBefore, cols.padAfter],
+    [0, 0],
+  ];
 }
 
 /** Where a replacement or wrapper kernel keeps the stock kernel it stands in front of. */
@@ -224,7 +282,8 @@ export type ReplacingKernelFunc = KernelFunc & { [STOCK]?: KernelConfig };
  */
 export function stockWasmKernel(kernelName: string): KernelConfig {
   const current = getKernel(kernelName, 'wasm');
-  if (current === undefined) throw new Error(`wasm backend has no '${kernelName}' kernel to replace`);
+  if (current === undefined)
+    throw new Error(`wasm backend has no '${kernelName}' kernel to replace`);
   return (current.kernelFunc as ReplacingKernelFunc)[STOCK] ?? current;
 }
 

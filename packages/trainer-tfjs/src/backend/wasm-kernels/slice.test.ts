@@ -31,7 +31,21 @@ describe('wasm Slice and SplitV (on the heap)', () => {
       tf.slice(rand([3, 4, 5, 6], 4), [0, 1, 1, 0], [3, 2, 3, 6]),
       tf.slice(rand([2, 3, 4, 5, 6], 5), [1, 1, 0, 2, 1], [1, 2, 4, 2, 4]),
       tf.slice(rand([3, 4], 6), [1, 0], [0, 4]),
-      tf.cast(tf.slice(tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32'), [0, 1], [2, 2]), 'float32'),
+      tf.cast(
+        tf.slice(
+          tf.tensor2d(
+            [
+              [1, 2, 3],
+              [4, 5, 6],
+            ],
+            [2, 3],
+            'int32',
+          ),
+          [0, 1],
+          [2, 2],
+        ),
+        'float32',
+      ),
       tf.cast(tf.slice(tf.tensor1d([true, false, true, true], 'bool'), [1], [3]), 'float32'),
     ]);
     expectClose(wasm, cpu, 0);
@@ -42,7 +56,9 @@ describe('wasm Slice and SplitV (on the heap)', () => {
       ...tf.split(rand([9, 3, 2, 4], 7), [4, 3, 2], 0),
       ...tf.split(rand([4, 50, 4], 8), [30, 12, 8], 1),
       ...tf.split(rand([2, 3, 8], 9), 4, 2),
-      tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.concat([tf.mul(x, 2), x, tf.slice(x, [0, 1], [3, 2])], 1))))(rand([3, 4], 10)),
+      tf.grad((x: tf.Tensor) =>
+        tf.sum(tf.square(tf.concat([tf.mul(x, 2), x, tf.slice(x, [0, 1], [3, 2])], 1))),
+      )(rand([3, 4], 10)),
     ]);
     expectClose(wasm, cpu, 0);
   });

@@ -21,7 +21,10 @@ const slice: KernelFunc = (args) => {
   const { x } = args.inputs as { x: TensorInfo };
   if (x.dtype === 'string') return stockSlice.kernelFunc(args);
   const attrs = args.attrs as { begin: number | number[]; size: number | number[] };
-  const [begin, size] = slice_util.parseSliceParams(x as never, attrs.begin, attrs.size) as [number[], number[]];
+  const [begin, size] = slice_util.parseSliceParams(x as never, attrs.begin, attrs.size) as [
+    number[],
+    number[],
+  ];
   return sliceOnHeap(backend, x, begin, size);
 };
 

@@ -7,7 +7,10 @@ import { expectClose, onWasmAndCpu, rand, runOn } from './test-util.ts';
 /** A [k, m, n] tensor with about `density` of its entries non-zero (seeded). */
 function sparse(shape: [number, number, number], seed: number, density = 0.2): tf.Tensor3D {
   const v = seededValues(shape[0] * shape[1] * shape[2], seed);
-  return tf.tensor3d(v.map((x) => (Math.abs(x) < density ? x / density : 0)), shape);
+  return tf.tensor3d(
+    v.map((x) => (Math.abs(x) < density ? x / density : 0)),
+    shape,
+  );
 }
 
 describe('sparse batched matMul (RoIAlign stage 2)', () => {
@@ -27,12 +30,16 @@ describe('sparse batched matMul (RoIAlign stage 2)', () => {
       const a = sparse([5, 7, 9], 1);
       const b = rand([5, 9, 6], 2) as tf.Tensor3D;
       const dy = rand([5, 7, 6], 3);
-      const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(sparseLeftBatchMatMul(a, x as tf.Tensor3D), dy)))(b);
+      const grad = tf.grad((x: tf.Tensor) =>
+        tf.sum(tf.mul(sparseLeftBatchMatMul(a, x as tf.Tensor3D), dy)),
+      )(b);
       return [sparseLeftBatchMatMul(a, b), grad];
     };
     const { wasm, cpu } = await onWasmAndCpu(run);
     expectClose(wasm, cpu, 1e-5);
-    const [reference] = await runOn('cpu', () => tf.matMul(sparse([5, 7, 9], 1), rand([5, 9, 6], 2) as tf.Tensor3D));
+    const [reference] = await runOn('cpu', () =>
+      tf.matMul(sparse([5, 7, 9], 1), rand([5, 9, 6], 2) as tf.Tensor3D),
+    );
     expectClose([wasm[0]!], [reference!], 1e-5);
   });
 });

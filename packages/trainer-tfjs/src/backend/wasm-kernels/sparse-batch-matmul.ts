@@ -16,8 +16,11 @@ export const SparseBatchMatMulKernel = 'SweepsSparseBatchMatMul';
 
 /** out[r] = a[r] x b[r] (or a[r]ᵀ x b[r]), skipping a's zeros; plain arrays, row-major. */
 export function sparseBatchMatMulValues(
-  a: Float32Array, b: Float32Array, out: Float32Array,
-  [k, m, n, q]: readonly [number, number, number, number], transposeA: boolean,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  [k, m, n, q]: readonly [number, number, number, number],
+  transposeA: boolean,
 ): void {
   out.fill(0);
   // a[r] is read as m x n with strides (rowStride, colStride): (n, 1) as stored, (1, m) transposed.
@@ -39,11 +42,22 @@ export function sparseBatchMatMulValues(
 }
 
 /** y[yOff .. yOff+len) += v * x[xOff .. xOff+len). */
-function axpy(y: Float32Array, yOff: number, v: number, x: Float32Array, xOff: number, len: number): void {
+function axpy(
+  y: Float32Array,
+  yOff: number,
+  v: number,
+  x: Float32Array,
+  xOff: number,
+  len: number,
+): void {
   for (let c = 0; c < len; c++) y[yOff + c] = y[yOff + c]! + v * x[xOff + c]!;
 }
 
-function sparseBatchMatMul(args: { inputs: Record<string, TensorInfo>; attrs: { transposeA?: boolean }; backend: BackendWasm }): TensorInfo {
+function sparseBatchMatMul(args: {
+  inputs: Record<string, TensorInfo>;
+  attrs: { transposeA?: boolean };
+  backend: BackendWasm;
+}): TensorInfo {
   const { backend } = args;
   const { a, b } = args.inputs as Record<'a' | 'b', TensorInfo>;
   const transposeA = args.attrs.transposeA === true;
@@ -51,7 +65,9 @@ function sparseBatchMatMul(args: { inputs: Record<string, TensorInfo>; attrs: { 
   const [kb, n, q] = b.shape as [number, number, number];
   const m = transposeA ? a2 : a1;
   if (kb !== k || (transposeA ? a1 : a2) !== n || a.dtype !== 'float32' || b.dtype !== 'float32') {
-    throw new Error(`${SparseBatchMatMulKernel}: a ${JSON.stringify(a.shape)}${transposeA ? 'ᵀ' : ''} and b ${JSON.stringify(b.shape)} do not multiply (float32 only)`);
+    throw new Error(
+      `${SparseBatchMatMulKernel}: a ${JSON.stringify(a.shape)}${transposeA ? 'ᵀ' : ''} and b ${JSON.stringify(b.shape)} do not multiply (float32 only)`,
+    );
   }
   const out = backend.makeOutput([k, m, q], 'float32');
   // Views are taken after makeOutput: an allocation can grow (and detach) the wasm memory.
@@ -77,10 +93,25 @@ export function sparseLeftBatchMatMul(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor
     const [aIn, bIn, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
     save([aIn]);
     return {
-      value: tf.engine().runKernel(SparseBatchMatMulKernel, { a: aIn, b: bIn }, { transposeA: false }) as tf.Tensor3D,
+      value: tf
+        .engine()
+        .runKernel(
+          SparseBatchMatMulKernel,
+          { a: aIn, b: bIn },
+          { transposeA: false },
+        ) as tf.Tensor3D,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [aSaved] = saved as [tf.Tensor3D];
-        return [tf.zerosLike(aSaved), tf.engine().runKernel(SparseBatchMatMulKernel, { a: aSaved, b: dy }, { transposeA: true }) as tf.Tensor];
+        return [
+          tf.zerosLike(aSaved),
+          tf
+            .engine()
+            .runKernel(
+              SparseBatchMatMulKernel,
+              { a: aSaved, b: dy },
+              { transposeA: true },
+            ) as tf.Tensor,
+        ];
       },
     };
   });

@@ -4,12 +4,26 @@ import { seededValues } from '../seeded-values.ts';
 import { selectBackend } from '../select-backend.ts';
 
 /** A tensor of seeded values in [-1, 1) on the active backend. */
-export function rand(shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
-  return tf.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed), shape, dtype);
+export function rand(
+  shape: number[],
+  seed: number,
+  dtype: 'float32' | 'int32' = 'float32',
+): tf.Tensor {
+  return tf.tensor(
+    seededValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+    dtype,
+  );
 }
 
 /** Runs `run` on one backend (wasm with this project's kernels, or plain cpu) and reads its outputs. */
-export async function runOn(backend: 'wasm' | 'cpu', run: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+export async function runOn(
+  backend: 'wasm' | 'cpu',
+  run: () => tf.Tensor | tf.Tensor[],
+): Promise<Float32Array[]> {
   await selectBackend({ force: backend });
   const out = tf.tidy(run);
   const list = Array.isArray(out) ? out : [out];
@@ -19,7 +33,9 @@ export async function runOn(backend: 'wasm' | 'cpu', run: () => tf.Tensor | tf.T
 }
 
 /** Runs `run` on wasm and on the plain cpu backend; returns both outputs. */
-export async function onWasmAndCpu(run: () => tf.Tensor | tf.Tensor[]): Promise<{ wasm: Float32Array[]; cpu: Float32Array[] }> {
+export async function onWasmAndCpu(
+  run: () => tf.Tensor | tf.Tensor[],
+): Promise<{ wasm: Float32Array[]; cpu: Float32Array[] }> {
   return { wasm: await runOn('wasm', run), cpu: await runOn('cpu', run) };
 }
 
@@ -35,7 +51,9 @@ export function expectClose(actual: Float32Array[], expected: Float32Array[], rt
       diff = Math.max(diff, Math.abs(a[j]! - e[j]!));
       scale = Math.max(scale, Math.abs(e[j]!));
     }
-    expect(diff / scale, `output ${i}: max diff ${diff} at scale ${scale}`).toBeLessThanOrEqual(rtol);
+    expect(diff / scale, `output ${i}: max diff ${diff} at scale ${scale}`).toBeLessThanOrEqual(
+      rtol,
+    );
   });
 }
 
@@ -48,7 +66,10 @@ export function spreadFilter(w: tf.Tensor4D, d: number): tf.Tensor4D {
   const [kh, kw, a, b] = w.shape;
   const data = w.arraySync();
   const out = tf.buffer([(kh - 1) * d + 1, (kw - 1) * d + 1, a, b]);
-  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) for (let p = 0; p < a; p++) for (let q = 0; q < b; q++) out.set(data[i]![j]![p]![q]!, i * d, j * d, p, q);
+  for (let i = 0; i < kh; i++)
+    for (let j = 0; j < kw; j++)
+      for (let p = 0; p < a; p++)
+        for (let q = 0; q < b; q++) out.set(data[i]![j]![p]![q]!, i * d, j * d, p, q);
   return out.toTensor() as tf.Tensor4D;
 }
 

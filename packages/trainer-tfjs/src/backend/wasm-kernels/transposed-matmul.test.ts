@@ -14,7 +14,12 @@ interface Case {
 
 /** Rank 2 and 3 with batch 1 (the wrapped path) and a batched product (passed through), every flag pair. */
 const cases: Case[] = [
-  ...[[false, false], [true, false], [false, true], [true, true]].map(([ta, tb]) => ({
+  ...[
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ].map(([ta, tb]) => ({
     a: ta ? [7, 5] : [5, 7],
     b: tb ? [3, 7] : [7, 3],
     ta: ta!,
@@ -32,36 +37,61 @@ const broadcast: Case[] = [
 ];
 
 describe('wasm BatchMatMul / _FusedMatMul with transposed operands', () => {
-  it.each(cases)('matMul and its gradients match cpu: $a x $b, transposeA $ta, transposeB $tb', async (c) => {
-    const { wasm, cpu } = await onWasmAndCpu(() => {
-      const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x, y, c.ta, c.tb);
-      const a = rand(c.a, 1);
-      const b = rand(c.b, 2);
-      const r = rand(f(a, b).shape, 3);
-      return [f(a, b), ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)))([a, b])];
-    });
-    expectClose(wasm, cpu, 1e-5);
-  });
+  it.each(cases)(
+    'matMul and its gradients match cpu: $a x $b, transposeA $ta, transposeB $tb',
+    async (c) => {
+      const { wasm, cpu } = await onWasmAndCpu(() => {
+        const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x, y, c.ta, c.tb);
+        const a = rand(c.a, 1);
+        const b = rand(c.b, 2);
+        const r = rand(f(a, b).shape, 3);
+        return [
+          f(a, b),
+          ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)))([a, b]),
+        ];
+      });
+      expectClose(wasm, cpu, 1e-5);
+    },
+  );
 
-  it.each(broadcast)('matMul with broadcast batches matches cpu: $a x $b, transposeA $ta, transposeB $tb', async (c) => {
-    const { wasm, cpu } = await onWasmAndCpu(() => tf.matMul(rand(c.a, 1), rand(c.b, 2), c.ta, c.tb));
-    expectClose(wasm, cpu, 1e-5);
-  });
+  it.each(broadcast)(
+    'matMul with broadcast batches matches cpu: $a x $b, transposeA $ta, transposeB $tb',
+    async (c) => {
+      const { wasm, cpu } = await onWasmAndCpu(() =>
+        tf.matMul(rand(c.a, 1), rand(c.b, 2), c.ta, c.tb),
+      );
+      expectClose(wasm, cpu, 1e-5);
+    },
+  );
 
   // Batch 1 only: the stock wasm kernel's generic loop (batched products) adds the bias at a wrong index for
   // rows after the first, a tfjs 4.22 bug this project does not reach (it has no batched fused matMul).
-  it.each(cases.slice(0, 6))('fused matMul (bias, relu) matches cpu: $a x $b, transposeA $ta, transposeB $tb', async (c) => {
-    const { wasm, cpu } = await onWasmAndCpu(() => {
-      const a = rand(c.a, 4);
-      const b = rand(c.b, 5);
-      const n = c.tb ? c.b[c.b.length - 2]! : c.b[c.b.length - 1]!;
-      const bias = rand([n], 6);
-      const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.fused.matMul({ a: x, b: y, transposeA: c.ta, transposeB: c.tb, bias, activation: 'relu' });
-      const r = rand(f(a, b).shape, 7);
-      return [f(a, b), ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)))([a, b])];
-    });
-    expectClose(wasm, cpu, 1e-5);
-  });
+  it.each(cases.slice(0, 6))(
+    'fused matMul (bias, relu) matches cpu: $a x $b, transposeA $ta, transposeB $tb',
+    async (c) => {
+      const { wasm, cpu } = await onWasmAndCpu(() => {
+        const a = rand(c.a, 4);
+        const b = rand(c.b, 5);
+        const n = c.tb ? c.b[c.b.length - 2]! : c.b[c.b.length - 1]!;
+        const bias = rand([n], 6);
+        const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor =>
+          tf.fused.matMul({
+            a: x,
+            b: y,
+            transposeA: c.ta,
+            transposeB: c.tb,
+            bias,
+            activation: 'relu',
+          });
+        const r = rand(f(a, b).shape, 7);
+        return [
+          f(a, b),
+          ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)))([a, b]),
+        ];
+      });
+      expectClose(wasm, cpu, 1e-5);
+    },
+  );
 
   it('wraps the stock kernels once and leaves no backend data behind', async () => {
     await selectBackend({ force: 'wasm' });

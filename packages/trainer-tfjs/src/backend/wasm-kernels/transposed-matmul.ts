@@ -9,7 +9,13 @@
  */
 import '@tensorflow/tfjs-backend-wasm'; // registers the stock kernels wrapped here
 import { BatchMatMul, _FusedMatMul, util } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 import { disposeInfos, replacing, runWasm, stockWasmKernel } from './kernel-util.ts';
@@ -31,7 +37,8 @@ function wrap(kernelName: string): KernelConfig {
     const attrs = args.attrs as NamedAttrMap & { transposeA?: boolean; transposeB?: boolean };
     const { a, b } = args.inputs as NamedTensorInfoMap & { a: TensorInfo; b: TensorInfo };
     const batched = batchSize(a.shape) !== 1 || batchSize(b.shape) !== 1;
-    if ((attrs.transposeA !== true && attrs.transposeB !== true) || batched) return stock.kernelFunc(args);
+    if ((attrs.transposeA !== true && attrs.transposeB !== true) || batched)
+      return stock.kernelFunc(args);
     const backend = args.backend as BackendWasm;
     const made: TensorInfo[] = [];
     const plain = (x: TensorInfo, flag: boolean | undefined): TensorInfo => {
@@ -50,7 +57,11 @@ function wrap(kernelName: string): KernelConfig {
       disposeInfos(backend, ...made);
     }
   };
-  const config: KernelConfig = { kernelName, backendName: 'wasm', kernelFunc: replacing(kernelFunc, stock) };
+  const config: KernelConfig = {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: replacing(kernelFunc, stock),
+  };
   // The stock setup (its cwrap of the C++ function) must still run when the backend initialises.
   if (stock.setupFunc !== undefined) config.setupFunc = stock.setupFunc;
   if (stock.disposeFunc !== undefined) config.disposeFunc = stock.disposeFunc;
@@ -58,4 +69,7 @@ function wrap(kernelName: string): KernelConfig {
 }
 
 /** BatchMatMul and _FusedMatMul wrappers, in front of the stock wasm kernels. */
-export const transposedMatMulConfigs: readonly KernelConfig[] = [wrap(BatchMatMul), wrap(_FusedMatMul)];
+export const transposedMatMulConfigs: readonly KernelConfig[] = [
+  wrap(BatchMatMul),
+  wrap(_FusedMatMul),
+];

@@ -8,18 +8,28 @@ import { parseArgs } from 'node:util';
 import { ALL_CLASSES } from '../classes.ts';
 import { generateDetectionSet, type GenerateOptions } from '../generate.ts';
 
-const INT_FLAGS = { seed: 'seed', 'train-images': 'trainImages', 'val-images': 'valImages', 'min-size': 'minSize', 'max-size': 'maxSize' } as const;
+const INT_FLAGS = {
+  seed: 'seed',
+  'train-images': 'trainImages',
+  'val-images': 'valImages',
+  'min-size': 'minSize',
+  'max-size': 'maxSize',
+} as const;
 
 function parseOptions(argv: string[]): GenerateOptions {
   const flags = [...Object.keys(INT_FLAGS), 'out', 'classes'];
-  const { values } = parseArgs({ args: argv, options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])) });
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(flags.map((f) => [f, { type: 'string' as const }])),
+  });
   const v = values as Record<string, string | undefined>;
   if (!v.out) throw new Error('--out <dir> is required');
   const options: GenerateOptions = { seed: 0, outDir: v.out };
   for (const [flag, key] of Object.entries(INT_FLAGS)) {
     const raw = v[flag];
     if (raw === undefined) continue;
-    if (!/^\d+$/.test(raw)) throw new Error(`--${flag} expects a non-negative integer, got "${raw}"`);
+    if (!/^\d+$/.test(raw))
+      throw new Error(`--${flag} expects a non-negative integer, got "${raw}"`);
     options[key] = Number(raw);
   }
   if (v.classes) options.classes = v.classes.split(',').map((c) => c.trim());
@@ -29,7 +39,7 @@ function parseOptions(argv: string[]): GenerateOptions {
 try {
   const started = performance.now();
   const result = generateDetectionSet(parseOptions(process.argv.slice(2)));
-  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   process.stderr.write(`generated in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\nclasses: ${ALL_CLASSES.join(', ')}\n`);

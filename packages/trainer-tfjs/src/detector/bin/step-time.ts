@@ -29,9 +29,15 @@ const selected = await selectBackend({ force: parseBackendName(values.backend) }
 const size = Number(values.size);
 const detector = createDetector(values.tiny ? TINY_DETECTOR : {});
 const batch = syntheticBatch(Number(values.batch), size, detector.config.numClasses, 1);
-const optimizer = createOptimizer({ name: 'AdamW', lr: 1e-3, weight_decay: 0.05 }, detector.variables, { roles: detector.roles });
+const optimizer = createOptimizer(
+  { name: 'AdamW', lr: 1e-3, weight_decay: 0.05 },
+  detector.variables,
+  { roles: detector.roles },
+);
 const rng = createRng(0);
-console.log(JSON.stringify({ backend: selected.device, size, batch: batch.shape[0], tiny: values.tiny }));
+console.log(
+  JSON.stringify({ backend: selected.device, size, batch: batch.shape[0], tiny: values.tiny }),
+);
 for (let step = 0; step < Number(values.steps); step++) {
   const t0 = performance.now();
   const { grads, losses } = await detector.computeGradients(batch, rng);
@@ -45,7 +51,12 @@ for (let step = 0; step < Number(values.steps); step++) {
 const t0 = performance.now();
 const images = tf.tensor4d(batch.images, batch.shape);
 const detections = await detector.predictAsync(images, batch.metas);
-console.log(JSON.stringify({ predictMs: Math.round(performance.now() - t0), detections: detections.map((d) => d.length) }));
+console.log(
+  JSON.stringify({
+    predictMs: Math.round(performance.now() - t0),
+    detections: detections.map((d) => d.length),
+  }),
+);
 images.dispose();
 optimizer.dispose();
 detector.dispose();
