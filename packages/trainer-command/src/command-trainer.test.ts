@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PermanentTrialError, type TrainerContext, type TrialRun } from '@sweeps/core';
 import { CommandTrainer } from './command-trainer.ts';
-import { parseMetricLine } from './jsonl-metrics.ts';
+import { parseMetricLine } from './metrics/jsonl-source.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cmd-trainer-'));
 const script = (name: string, body: string) => {

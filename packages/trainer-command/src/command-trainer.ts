@@ -16,7 +16,7 @@ import {
   type TrialRun,
 } from '@sweeps/core';
 import { buildArgv, buildEnv, placeholderValues } from './argv.ts';
-import { parseMetricLine } from './jsonl-metrics.ts';
+import { parseMetricLine } from './metrics/jsonl-source.ts';
 import { stopGroupOnAbort } from './process-group.ts';
 
 interface CommandSpec {

@@ -1,4 +1,4 @@
 export * from './command-trainer.ts';
 export * from './argv.ts';
-export * from './jsonl-metrics.ts';
 export * from './process-group.ts';
+export * from './metrics/index.ts';
