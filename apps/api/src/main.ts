@@ -4,7 +4,7 @@ import { createRedis, createTrialQueue, queueNames, startReconcileLoop } from '@
 import { buildApp } from './app.ts';
 import { readApiEnv } from './env.ts';
 
-let env;
+let env: ReturnType<typeof readApiEnv>;
 try {
   env = readApiEnv();
 } catch (err) {
