@@ -8,8 +8,9 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { createKeyResolver, bearerToken, installAuth } from './auth.ts';
+import { createKeyResolver, FailureLimiter, installAuth, type KeyResolver } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import { opsRoutes, workerRoutes } from './routes/system.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
 import type { ApiDeps } from './services/deps.ts';
@@ -17,6 +18,8 @@ import type { ApiDeps } from './services/deps.ts';
 export interface AppOptions {
   logLevel: string;
   rateLimitPerMin: number;
+  /** Failed authentications per client address and minute before it gets 429 (default 30). */
+  authFailuresPerMin?: number;
 }
 
 export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<FastifyInstance> {
@@ -24,10 +27,16 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installJsonBodyParser(app);
+  // Authentication runs first (onRequest, before the body is read); the rate limit's own onRequest hook runs
+  // after it (route-level hooks follow application-level ones), so it counts per verified key, or per address
+  // for public routes. Failed authentications are limited per address by the auth hook itself.
+  const keys: KeyResolver = createKeyResolver(deps.db);
+  installAuth(app, keys, new FailureLimiter(opts.authFailuresPerMin ?? 30));
   await app.register(rateLimit, {
     max: opts.rateLimitPerMin,
     timeWindow: 60_000,
-    keyGenerator: (req) => bearerToken(req) ?? req.ip,
+    keyGenerator: (req) => (req.apiKeyId ? `key:${req.apiKeyId}` : `ip:${req.ip}`),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       message: `Too many requests: at most ${ctx.max} a minute per API key; retry in ${ctx.after}.`,
@@ -47,9 +56,8 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  installAuth(app, createKeyResolver(deps.db));
   await app.register(sweepRoutes(deps), { prefix: '/api/v1' });
   await app.register(workerRoutes(deps), { prefix: '/api/v1' });
-  await app.register(opsRoutes(deps));
+  await app.register(opsRoutes(deps, keys));
   return app;
 }
