@@ -1,5 +1,7 @@
 /** Workers (authenticated), health and Prometheus metrics (public, for probes and scrapers). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { optionalKey, type KeyResolver } from '../auth.ts';
+import { RETRY_AFTER_S } from '../error-handler.ts';
 import type { ApiDeps } from '../services/deps.ts';
 import { health, prometheusText } from '../services/ops-service.ts';
 import { workersView } from '../services/read-service.ts';
@@ -20,13 +22,19 @@ export function workerRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   };
 }
 
-export function opsRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function opsRoutes(deps: ApiDeps, keys: KeyResolver): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/healthz',
-      { schema: { tags: ['ops'], summary: 'Checks PostgreSQL and Redis' } },
-      async (_req, reply) => {
-        const h = await health(deps);
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'Checks PostgreSQL and Redis (each within 2 s); error text only with an API key',
+        },
+      },
+      async (req, reply) => {
+        const h = await health(deps, (await optionalKey(req, keys)) !== null);
+        if (!h.ok) reply.header('retry-after', String(RETRY_AFTER_S));
         return reply.status(h.ok ? 200 : 503).send(h);
       },
     );
