@@ -29,7 +29,7 @@ const program = new Command('sweeps-worker')
 const opts = program.opts<{ slots?: number; id?: string; grace: number }>();
 
 const log = createLineLogger();
-let env;
+let env: ReturnType<typeof readWorkerEnv>;
 try {
   env = readWorkerEnv();
 } catch (err) {

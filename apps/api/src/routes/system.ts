@@ -1,5 +1,11 @@
 /** Workers (authenticated), health and Prometheus metrics (public, for probes and scrapers). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  ErrorBodySchema,
+  HealthSchema,
+  TextSchema,
+  WorkerListSchema,
+} from '@sweeps/api-client/schemas';
 import { optionalKey, type KeyResolver } from '../auth.ts';
 import { RETRY_AFTER_S } from '../error-handler.ts';
 import type { ApiDeps } from '../services/deps.ts';
@@ -15,6 +21,7 @@ export function workerRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ['workers'],
           summary: 'Workers seen recently, their slots and what they run',
+          response: { 200: WorkerListSchema, '4xx': ErrorBodySchema },
         },
       },
       async () => workersView(deps),
@@ -30,6 +37,7 @@ export function opsRoutes(deps: ApiDeps, keys: KeyResolver): FastifyPluginAsyncZ
         schema: {
           tags: ['ops'],
           summary: 'Checks PostgreSQL and Redis (each within 2 s); error text only with an API key',
+          response: { 200: HealthSchema, 503: HealthSchema },
         },
       },
       async (req, reply) => {
@@ -40,7 +48,7 @@ export function opsRoutes(deps: ApiDeps, keys: KeyResolver): FastifyPluginAsyncZ
     );
     app.get(
       '/metrics',
-      { schema: { tags: ['ops'], summary: 'Prometheus metrics' } },
+      { schema: { tags: ['ops'], summary: 'Prometheus metrics', response: { 200: TextSchema } } },
       async (_req, reply) =>
         reply.type('text/plain; version=0.0.4').send(await prometheusText(deps)),
     );

@@ -185,7 +185,9 @@ async function trainStep<B>(
       stacked.dispose();
     }
     const result: Record<string, number> = { loss: numbers[0]! };
-    termNames.forEach((k, j) => (result[k] = numbers[j + 1]!));
+    termNames.forEach((k, j) => {
+      result[k] = numbers[j + 1]!;
+    });
     if (Number.isFinite(result.loss)) {
       const named = Object.fromEntries(Object.entries(grads).map(([n, g]) => [keyOf.get(n)!, g]));
       optimizer.step(named, lr);

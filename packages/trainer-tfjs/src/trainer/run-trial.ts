@@ -81,7 +81,7 @@ export async function runTrial(job: TrainJob, io: RunTrialIo): Promise<TrialOutc
   const plan = resolvePlan(job.trial);
   const force = job.backend ?? plan.backend;
   const visible = process.env['CUDA_VISIBLE_DEVICES'];
-  let selected;
+  let selected: Awaited<ReturnType<typeof selectBackend>>;
   try {
     selected = await selectBackend({
       ...(force ? { force } : {}),
