@@ -42,7 +42,7 @@ export class CommandTrainer implements Trainer {
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = trial.trainer as unknown as CommandSpec;
-    const values = placeholderValues(trial, ctx.checkpointDir, ctx.resumeFrom);
+    const values = placeholderValues(trial, ctx.snapshotDir, ctx.resumeFrom);
     let argv: string[];
     let extraEnv: Record<string, string>;
     try {
@@ -52,13 +52,14 @@ export class CommandTrainer implements Trainer {
       throw new PermanentTrialError((err as Error).message, 'invalid');
     }
     const cwd = path.resolve(this.baseDir, spec.cwd ?? '.');
-    await mkdir(ctx.checkpointDir, { recursive: true }); // the command may write there ({checkpoint_dir})
+    await mkdir(ctx.snapshotDir, { recursive: true }); // the command may write there ({snapshot_dir})
     const env = {
       ...process.env,
       ...ctx.env,
       ...extraEnv,
       SWEEPS_TRIAL_ID: trial.trialId,
-      SWEEPS_CHECKPOINT_DIR: ctx.checkpointDir,
+      SWEEPS_SNAPSHOT_DIR: ctx.snapshotDir,
+      SWEEPS_CHECKPOINT_DIR: ctx.snapshotDir, // deprecated name of SWEEPS_SNAPSHOT_DIR, still set
     };
     return this.spawnAndWatch(argv, cwd, env, trial.metricName, ctx);
   }
