@@ -75,6 +75,9 @@ function checkPlaceholders(spec: SweepSpec): ErrorIssue[] {
       `trainer.env.${k}`,
       t,
     ]),
+    ...(spec.trainer.metrics.format === 'file'
+      ? [['trainer.metrics.path', spec.trainer.metrics.path] as [string, string]]
+      : []),
   ];
   const issues: ErrorIssue[] = [];
   for (const [path, template] of templates) {

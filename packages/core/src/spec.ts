@@ -64,11 +64,21 @@ export const CheckpointSpecSchema = z.strictObject({
 });
 export type CheckpointSpec = z.infer<typeof CheckpointSpecSchema>;
 
+/**
+ * Where a command's metrics come from: JSON lines on stdout (default), lines of stdout/stderr matching a regex
+ * with named groups (`epoch` and one per metric), or a JSON/JSON-lines file the command writes.
+ */
+export const CommandMetricsSchema = z.discriminatedUnion('format', [
+  z.strictObject({ format: z.literal('jsonl') }),
+  z.strictObject({ format: z.literal('regex'), pattern: z.string().min(1).max(1000) }),
+  z.strictObject({ format: z.literal('file'), path: z.string().min(1).max(2000) }),
+]);
+
 /** Runs any training command; `{placeholders}` are substituted per trial, each as one argv entry. */
 export const CommandTrainerSchema = z.strictObject({
   kind: z.literal('command'),
   command: z.array(z.string().min(1).max(4000)).min(1).max(500),
-  metrics: z.strictObject({ format: z.literal('jsonl') }).default({ format: 'jsonl' }),
+  metrics: CommandMetricsSchema.default({ format: 'jsonl' }),
   /** Working directory, relative to the worker's directory. Default: the worker's directory. */
   cwd: z.string().max(2000).optional(),
   /** Extra environment variables for the command; values may contain placeholders. */

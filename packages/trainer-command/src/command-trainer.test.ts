@@ -169,6 +169,56 @@ setInterval(() => {}, 1000);`,
   });
 });
 
+describe('metric sources', () => {
+  it('reads a regex with named groups from stderr and writes every line to the output log', async () => {
+    const logging = script(
+      'logging.mjs',
+      `console.error('Epoch 1 | val mAP=0.125 loss=1.5'); console.log('noise'); console.error('Epoch 2 | val mAP=0.25 loss=1.25');`,
+    );
+    const { ctx, epochs } = context();
+    const trial = trialWith(['node', logging]);
+    trial.trainer.metrics = {
+      format: 'regex',
+      pattern: 'Epoch (?<epoch>\\d+) \\| val mAP=(?<bbox_mAP>[\\d.]+) loss=(?<loss>\\S+)',
+    };
+    const out = await new CommandTrainer().run(trial, ctx);
+    expect(epochs).toEqual([
+      [1, { bbox_mAP: 0.125, loss: 1.5 }],
+      [2, { bbox_mAP: 0.25, loss: 1.25 }],
+    ]);
+    expect(out.metrics.bbox_mAP).toBe(0.25);
+    const log = readFileSync(path.join(dir, 'logs', 'output.log'), 'utf8');
+    expect(log).toContain('noise\n');
+    expect(log).toContain('Epoch 2 | val mAP=0.25');
+  });
+
+  it('reads a JSON-lines file the command writes (placeholders in its path)', async () => {
+    const writer = script(
+      'writer.mjs',
+      `import { appendFileSync } from 'node:fs';
+const f = process.argv[2];
+appendFileSync(f, JSON.stringify({ epoch: 1, bbox_mAP: 0.5 }) + '\\n');
+setTimeout(() => appendFileSync(f, '{"epoch": 2, "bbox_mAP": 0.75, "loss": NaN}\\n'), 50);`,
+    );
+    const { ctx, epochs } = context();
+    const trial = trialWith(['node', writer, '{snapshot_dir}/m-{seed}.jsonl']);
+    trial.trainer.metrics = { format: 'file', path: '{snapshot_dir}/m-{seed}.jsonl' };
+    const out = await new CommandTrainer().run(trial, ctx);
+    expect(out.metrics.bbox_mAP).toBe(0.75);
+    expect(epochs.at(-1)![0]).toBe(2);
+    expect(epochs.at(-1)![1].loss).toBeNaN();
+  });
+
+  it('refuses a pattern without an epoch group as invalid', async () => {
+    const { ctx } = context();
+    const trial = trialWith(['node', echoArgs]);
+    trial.trainer.metrics = { format: 'regex', pattern: 'mAP=(?<bbox_mAP>[\\d.]+)' };
+    const err = await new CommandTrainer().run(trial, ctx).catch((e) => e);
+    expect(err.reason).toBe('invalid');
+    expect(err.message).toMatch(/trainer.metrics.pattern: .*"epoch"/);
+  });
+});
+
 describe('metric lines', () => {
   it('accepts objects with an integer epoch and turns null into NaN', () => {
     expect(parseMetricLine('{"epoch": 3, "bbox_mAP": 0.31, "note": "x"}')).toEqual({

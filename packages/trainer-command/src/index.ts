@@ -1,4 +1,7 @@
 export * from './command-trainer.ts';
 export * from './argv.ts';
 export * from './process-group.ts';
+export * from './run-process.ts';
+export * from './output-log.ts';
+export * from './metric-source.ts';
 export * from './metrics/index.ts';
