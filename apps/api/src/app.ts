@@ -10,6 +10,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { createKeyResolver, bearerToken, installAuth } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
+import { logAndParserRoutes } from './routes/logs-and-parsers.ts';
 import { opsRoutes, workerRoutes } from './routes/system.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
 import type { ApiDeps } from './services/deps.ts';
@@ -50,6 +51,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   installAuth(app, createKeyResolver(deps.db));
   await app.register(sweepRoutes(deps), { prefix: '/api/v1' });
   await app.register(workerRoutes(deps), { prefix: '/api/v1' });
+  await app.register(logAndParserRoutes(deps), { prefix: '/api/v1' });
   await app.register(opsRoutes(deps));
   return app;
 }
