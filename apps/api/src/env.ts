@@ -19,6 +19,19 @@ export const ApiEnvSchema = z.object({
   SWEEPS_RECONCILE_MS: z.coerce.number().int().min(500).default(30_000),
   /** A worker silent for this long is presumed dead: its running trials are queued again. */
   SWEEPS_WORKER_STALE_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Encrypts the dashboard's session cookies; give every replica behind one address the same (≥ 32 chars). */
+  SWEEPS_SESSION_SECRET: z.string().min(32).optional(),
+  /** How long a dashboard session cookie lasts. */
+  SWEEPS_SESSION_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(8 * 3600),
+  /** Heartbeat (a comment line) on open event streams. */
+  SWEEPS_SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** The built dashboard served at / (default: apps/dashboard/dist of this checkout). */
+  SWEEPS_DASHBOARD_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;

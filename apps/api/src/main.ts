@@ -26,6 +26,11 @@ const deps = {
 const app = await buildApp(deps, {
   logLevel: env.LOG_LEVEL,
   rateLimitPerMin: env.SWEEPS_RATE_LIMIT_PER_MIN,
+  databaseUrl: env.DATABASE_URL,
+  sessionSecret: env.SWEEPS_SESSION_SECRET,
+  sessionTtlSeconds: env.SWEEPS_SESSION_TTL_S,
+  sseHeartbeatMs: env.SWEEPS_SSE_HEARTBEAT_MS,
+  dashboardDir: env.SWEEPS_DASHBOARD_DIR,
 });
 const stopReconcile = startReconcileLoop(
   db,

@@ -224,6 +224,7 @@ export interface SweepSummary {
   name: string;
   status: string;
   metricName: string;
+  metricGoal: 'maximize' | 'minimize';
   trainerKind: string;
   createdAt: Date;
   counts: Record<string, number>;
@@ -240,6 +241,7 @@ export async function listSweeps(db: Db, limit: number, before?: Date): Promise<
       name: true,
       status: true,
       metricName: true,
+      metricGoal: true,
       trainerKind: true,
       createdAt: true,
     },
@@ -248,7 +250,11 @@ export async function listSweeps(db: Db, limit: number, before?: Date): Promise<
     db,
     sweeps.map((s) => s.id),
   );
-  return sweeps.map((s) => ({ ...s, counts: counts.get(s.id) ?? emptyCounts() }));
+  return sweeps.map((s) => ({
+    ...s,
+    metricGoal: s.metricGoal as SweepSummary['metricGoal'],
+    counts: counts.get(s.id) ?? emptyCounts(),
+  }));
 }
 
 export function emptyCounts(): Record<string, number> {

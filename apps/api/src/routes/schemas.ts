@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRIAL_STATES } from '@sweeps/core';
+import { GridValueSchema } from '@sweeps/api-client/schemas';
 
 export const SweepParams = z.strictObject({
   id: z.string().regex(/^sw_[0-9a-f]{1,32}$/, 'a sweep id like sw_0123abcd…'),
@@ -39,4 +40,10 @@ export const ExportQuery = z.strictObject({
 
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(200).optional(),
+});
+
+export const GridQuery = z.strictObject({
+  value: GridValueSchema.default('final').describe(
+    "final: each trial's last epoch (default); best_epoch: each trial's best epoch of the sweep's metric",
+  ),
 });

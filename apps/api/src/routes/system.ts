@@ -1,5 +1,11 @@
 /** Workers (authenticated), health and Prometheus metrics (public, for probes and scrapers). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  ErrorBodySchema,
+  HealthSchema,
+  TextSchema,
+  WorkerListSchema,
+} from '@sweeps/api-client/schemas';
 import type { ApiDeps } from '../services/deps.ts';
 import { health, prometheusText } from '../services/ops-service.ts';
 import { workersView } from '../services/read-service.ts';
@@ -13,6 +19,7 @@ export function workerRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ['workers'],
           summary: 'Workers seen recently, their slots and what they run',
+          response: { 200: WorkerListSchema, '4xx': ErrorBodySchema },
         },
       },
       async () => workersView(deps),
@@ -24,7 +31,13 @@ export function opsRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/healthz',
-      { schema: { tags: ['ops'], summary: 'Checks PostgreSQL and Redis' } },
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'Checks PostgreSQL and Redis',
+          response: { 200: HealthSchema, 503: HealthSchema },
+        },
+      },
       async (_req, reply) => {
         const h = await health(deps);
         return reply.status(h.ok ? 200 : 503).send(h);
@@ -32,7 +45,7 @@ export function opsRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
     );
     app.get(
       '/metrics',
-      { schema: { tags: ['ops'], summary: 'Prometheus metrics' } },
+      { schema: { tags: ['ops'], summary: 'Prometheus metrics', response: { 200: TextSchema } } },
       async (_req, reply) =>
         reply.type('text/plain; version=0.0.4').send(await prometheusText(deps)),
     );
