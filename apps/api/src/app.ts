@@ -13,6 +13,7 @@ import { createKeyResolver, FailureLimiter, installAuth, type KeyResolver } from
 import { installErrorHandler } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { eventRoutes } from './routes/events.ts';
+import { logAndParserRoutes } from './routes/logs-and-parsers.ts';
 import { opsRoutes, workerRoutes } from './routes/system.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
 import type { ApiDeps } from './services/deps.ts';
@@ -75,6 +76,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(sweepRoutes(deps), { prefix: '/api/v1' });
   await app.register(workerRoutes(deps), { prefix: '/api/v1' });
+  await app.register(logAndParserRoutes(deps), { prefix: '/api/v1' });
   await app.register(opsRoutes(deps, keys));
   await app.register(sessionRoutes(deps.db, session, sealer), { prefix: '/api/v1' });
   if (opts.databaseUrl) {

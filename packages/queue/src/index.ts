@@ -12,3 +12,4 @@ export {
   type Queue,
   type Worker,
 } from 'bullmq';
+export * from './trial-log.ts';
