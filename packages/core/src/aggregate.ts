@@ -4,8 +4,7 @@
  */
 import { bestRowStatistics, type BestRowStatistics } from './best-statistics.ts';
 import type { ParamValue } from './grid.ts';
-
-export type Goal = 'maximize' | 'minimize';
+import type { Goal } from './spec.ts';
 
 /** Succeeded, finite results of one cell on one checkpoint, over its seeds. */
 export interface CellResult {
