@@ -5,6 +5,7 @@
  * Pure rules only: the database records rung values and asks `decidePromotion` inside one locked transaction.
  */
 import { z } from 'zod';
+import type { Goal } from './spec.ts';
 
 /** `grid` (default): every trial runs all its epochs. */
 export const GridStrategySchema = z.strictObject({ kind: z.literal('grid') });
@@ -58,8 +59,6 @@ export function rungEpochs(strategy: Strategy, epochs: number): number[] {
   return rungs;
 }
 
-export type MetricGoal = 'maximize' | 'minimize';
-
 /** One value recorded at a rung, in the order they were recorded. */
 export interface RungEntry {
   trialId: string;
@@ -79,7 +78,7 @@ export interface PromotionDecision {
 }
 
 /** True when `a` is a better value than `b`; NaN is worse than any number. */
-function better(a: number, b: number, goal: MetricGoal): boolean {
+function better(a: number, b: number, goal: Goal): boolean {
   if (Number.isNaN(a)) return false;
   if (Number.isNaN(b)) return true;
   return goal === 'maximize' ? a > b : a < b;
@@ -96,7 +95,7 @@ export function decidePromotion(
   value: number,
   earlier: readonly RungEntry[],
   reductionFactor: number,
-  goal: MetricGoal,
+  goal: Goal,
   epoch: number,
 ): PromotionDecision {
   let ahead = 0;
