@@ -12,6 +12,7 @@ import {
 import { createKeyResolver, bearerToken, installAuth } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { eventRoutes } from './routes/events.ts';
+import { logAndParserRoutes } from './routes/logs-and-parsers.ts';
 import { opsRoutes, workerRoutes } from './routes/system.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
 import type { ApiDeps } from './services/deps.ts';
@@ -67,6 +68,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   installAuth(app, createKeyResolver(deps.db));
   await app.register(sweepRoutes(deps), { prefix: '/api/v1' });
   await app.register(workerRoutes(deps), { prefix: '/api/v1' });
+  await app.register(logAndParserRoutes(deps), { prefix: '/api/v1' });
   await app.register(opsRoutes(deps));
   await app.register(sessionRoutes(deps.db, session, sealer), { prefix: '/api/v1' });
   if (opts.databaseUrl) {

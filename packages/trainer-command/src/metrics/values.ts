@@ -61,3 +61,11 @@ export function toMetricNumber(value: unknown): number | null {
   const special = SPECIAL[value.toLowerCase()];
   return special === undefined ? null : special;
 }
+
+/** A metric value for JSON output: numbers as they are, NaN and the infinities as the strings JSON lacks. */
+export type JsonMetricValue = number | 'NaN' | 'Infinity' | '-Infinity';
+
+export function encodeMetricNumber(n: number): JsonMetricValue {
+  if (Number.isFinite(n)) return n;
+  return Number.isNaN(n) ? 'NaN' : n > 0 ? 'Infinity' : '-Infinity';
+}
