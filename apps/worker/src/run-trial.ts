@@ -13,7 +13,7 @@ import {
 } from '@sweeps/db';
 import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
 import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
-import { findCheckpointDir } from './checkpoint-dir.ts';
+import { findSnapshotDir } from './snapshot-dir.ts';
 import { slotEnv, type SlotPool } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
@@ -52,13 +52,13 @@ export async function runTrialJob(
       : undefined;
   try {
     const trainer = await deps.trainers.get(claim.run.trainer.kind);
-    const { dir, latest } = await findCheckpointDir(deps.dataDir, trialId, claim.attempts <= 1);
+    const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(
       `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`,
     );
     const result = await trainer.run(claim.run, {
       reportEpoch: (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),
-      checkpointDir: dir,
+      snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
       env: slotEnv(slot),

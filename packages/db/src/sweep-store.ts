@@ -4,6 +4,7 @@ import {
   DomainError,
   trialIdOf,
   type CheckpointSpec,
+  type Goal,
   type SweepPlan,
   type SweepSpec,
 } from '@sweeps/core';
@@ -20,7 +21,7 @@ export interface StoredSweep {
   name: string;
   spec: SweepSpec;
   metricName: string;
-  metricGoal: 'maximize' | 'minimize';
+  metricGoal: Goal;
   trainerKind: string;
   status: 'active' | 'cancelled';
   idempotencyKey: string | null;
