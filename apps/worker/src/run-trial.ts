@@ -11,9 +11,15 @@ import {
   recordEpoch,
   type Db,
 } from '@sweeps/db';
-import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
+import {
+  claimOrPostpone,
+  TrialJobSchema,
+  UnrecoverableError,
+  WaitingError,
+  type Job,
+} from '@sweeps/queue';
 import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
-import { findCheckpointDir } from './checkpoint-dir.ts';
+import { findSnapshotDir } from './snapshot-dir.ts';
 import { slotEnv, type SlotPool } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
@@ -39,7 +45,9 @@ export async function runTrialJob(
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
   const { trialId } = parsed.data;
-  const claim = await claimTrial(deps.db, trialId, deps.workerId);
+  const claim = await claimOrPostpone(job, token, () =>
+    claimTrial(deps.db, trialId, deps.workerId),
+  );
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
   const slot = deps.slots.take();
   const controller = new AbortController();
@@ -52,13 +60,13 @@ export async function runTrialJob(
       : undefined;
   try {
     const trainer = await deps.trainers.get(claim.run.trainer.kind);
-    const { dir, latest } = await findCheckpointDir(deps.dataDir, trialId, claim.attempts <= 1);
+    const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(
       `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`,
     );
     const result = await trainer.run(claim.run, {
       reportEpoch: (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),
-      checkpointDir: dir,
+      snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
       env: slotEnv(slot),

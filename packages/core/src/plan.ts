@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { DomainError, formatPath, valueAt, type ErrorIssue } from './errors.ts';
 import { countCells, expandSpace, type Cell, type RefusedValue } from './grid.ts';
-import { placeholdersIn } from './placeholders.ts';
+import { DEPRECATED_SNAPSHOT_PLACEHOLDER, placeholdersIn } from './placeholders.ts';
 import { OPTIMIZERS, SweepSpecSchema, type SweepSpec } from './spec.ts';
 import type { TrainerSpecCheck } from './trainer.ts';
 
@@ -19,8 +19,9 @@ export const GLOBAL_PLACEHOLDERS = [
   'checkpoint.uri',
   'checkpoint.prefix',
   'checkpoint.format',
-  'checkpoint_dir',
+  'snapshot_dir',
   'resume_from',
+  DEPRECATED_SNAPSHOT_PLACEHOLDER,
 ] as const;
 
 /** Default cap on trials per sweep (cells x checkpoints x seeds); the server can set its own. */

@@ -126,9 +126,13 @@ export const TrainerSpecSchema = z.discriminatedUnion('kind', [
 ]);
 export type TrainerSpec = z.infer<typeof TrainerSpecSchema>;
 
+/** Whether a sweep's metric is better high (`maximize`, the default) or low. */
+export const GoalSchema = z.enum(['maximize', 'minimize']);
+export type Goal = z.infer<typeof GoalSchema>;
+
 export const MetricSpecSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,99}$/, 'a metric name like bbox_mAP'),
-  goal: z.enum(['maximize', 'minimize']).default('maximize'),
+  goal: GoalSchema.default('maximize'),
 });
 
 const FixedValueSchema = z.union([z.number().finite(), z.string().max(4000), z.boolean()]);

@@ -41,12 +41,13 @@ export interface TrainerContext {
   /** Records one epoch's metrics; resolves once they are stored. Epochs count from 1. */
   reportEpoch(epoch: number, metrics: EpochMetrics): Promise<void>;
   /**
-   * A directory private to this trial where checkpoints may be written (kept across retries). It may not exist
-   * yet: a trainer that writes there creates it (`mkdir -p`), so trials that write nothing cost no file system work.
+   * A directory private to this trial for its snapshots, the trial's own resume files (kept across retries; never
+   * called checkpoints, which are the backbone weights a trial starts from). It may not exist yet: a trainer that
+   * writes there creates it (`mkdir -p`), so trials that write nothing cost no file system work.
    */
-  checkpointDir: string;
+  snapshotDir: string;
   /**
-   * The newest file an earlier attempt of the same trial wrote into `checkpointDir`, to resume from; absent on a
+   * The newest file an earlier attempt of the same trial wrote into `snapshotDir`, to resume from; absent on a
    * first attempt or when nothing was written.
    */
   resumeFrom?: string;

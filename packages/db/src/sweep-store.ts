@@ -4,6 +4,7 @@ import {
   DomainError,
   trialIdOf,
   type CheckpointSpec,
+  type Goal,
   type SweepPlan,
   type SweepSpec,
 } from '@sweeps/core';
@@ -20,7 +21,7 @@ export interface StoredSweep {
   name: string;
   spec: SweepSpec;
   metricName: string;
-  metricGoal: 'maximize' | 'minimize';
+  metricGoal: Goal;
   trainerKind: string;
   status: 'active' | 'cancelled';
   idempotencyKey: string | null;
@@ -150,6 +151,12 @@ export async function createSweep(
     }
     throw err;
   }
+}
+
+/** Deletes a sweep with its checkpoints, trials, metrics and statistics (cascade); false when it did not exist. */
+export async function deleteSweep(db: Db, sweepId: string): Promise<boolean> {
+  const n = await db.sweep.deleteMany({ where: { id: sweepId } });
+  return n.count === 1;
 }
 
 /** Reads a sweep with its checkpoints; throws SWEEP_NOT_FOUND. */

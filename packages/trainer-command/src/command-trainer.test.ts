@@ -43,7 +43,7 @@ function context(signal = new AbortController().signal) {
     reportEpoch: async (e, m) => {
       epochs.push([e, m]);
     },
-    checkpointDir: dir,
+    snapshotDir: dir,
     signal,
     env: { CUDA_VISIBLE_DEVICES: '1' },
     log: () => {},
@@ -84,6 +84,25 @@ describe('command trainer', () => {
     expect(epochs[0]![1]).toEqual({ bbox_mAP: 0.1, loss: 2 });
     expect(out.metrics.bbox_mAP).toBe(0.25);
     expect(out.device).toBe('cuda:1');
+  });
+
+  it('gives the snapshot directory as {snapshot_dir} and SWEEPS_SNAPSHOT_DIR, and under the deprecated names', async () => {
+    const probe = script(
+      'snapshot-probe.mjs',
+      `console.log(JSON.stringify({ args: process.argv.slice(2), now: process.env.SWEEPS_SNAPSHOT_DIR, old: process.env.SWEEPS_CHECKPOINT_DIR }));
+console.log(JSON.stringify({ epoch: 1, bbox_mAP: 0.5 }));`,
+    );
+    const lines: string[] = [];
+    const { ctx } = context();
+    await new CommandTrainer().run(
+      trialWith(['node', probe, '{snapshot_dir}', '{checkpoint_dir}']),
+      {
+        ...ctx,
+        log: (l) => lines.push(l),
+      },
+    );
+    const seen = lines.find((l) => l.startsWith('{"args"'));
+    expect(JSON.parse(seen ?? '{}')).toEqual({ args: [dir, dir], now: dir, old: dir });
   });
 
   it('fails permanently with the exit code and the last output lines', async () => {
@@ -182,8 +201,8 @@ appendFileSync(f, JSON.stringify({ epoch: 1, bbox_mAP: 0.5 }) + '\\n');
 setTimeout(() => appendFileSync(f, '{"epoch": 2, "bbox_mAP": 0.75, "loss": NaN}\\n'), 50);`,
     );
     const { ctx, epochs } = context();
-    const trial = trialWith(['node', writer, '{checkpoint_dir}/m-{seed}.jsonl']);
-    trial.trainer.metrics = { format: 'file', path: '{checkpoint_dir}/m-{seed}.jsonl' };
+    const trial = trialWith(['node', writer, '{snapshot_dir}/m-{seed}.jsonl']);
+    trial.trainer.metrics = { format: 'file', path: '{snapshot_dir}/m-{seed}.jsonl' };
     const out = await new CommandTrainer().run(trial, ctx);
     expect(out.metrics.bbox_mAP).toBe(0.75);
     expect(epochs.at(-1)![0]).toBe(2);

@@ -41,7 +41,7 @@ export class CommandTrainer implements Trainer {
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = trial.trainer as unknown as CommandSpec;
-    const values = placeholderValues(trial, ctx.checkpointDir, ctx.resumeFrom);
+    const values = placeholderValues(trial, ctx.snapshotDir, ctx.resumeFrom);
     const cwd = path.resolve(this.baseDir, spec.cwd ?? '.');
     let argv: string[];
     let extraEnv: Record<string, string>;
@@ -55,13 +55,14 @@ export class CommandTrainer implements Trainer {
         throw new PermanentTrialError(`trainer.metrics.pattern: ${err.message}`, 'invalid');
       throw new PermanentTrialError((err as Error).message, 'invalid');
     }
-    await mkdir(ctx.checkpointDir, { recursive: true }); // the command may write there ({checkpoint_dir})
+    await mkdir(ctx.snapshotDir, { recursive: true }); // the command may write there ({snapshot_dir})
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...ctx.env,
       ...extraEnv,
       SWEEPS_TRIAL_ID: trial.trialId,
-      SWEEPS_CHECKPOINT_DIR: ctx.checkpointDir,
+      SWEEPS_SNAPSHOT_DIR: ctx.snapshotDir,
+      SWEEPS_CHECKPOINT_DIR: ctx.snapshotDir, // deprecated name of SWEEPS_SNAPSHOT_DIR, still set
     };
     const reporter = new EpochReporter(ctx);
     const watcher = source.file
@@ -78,7 +79,7 @@ export class CommandTrainer implements Trainer {
         ctx,
         extractor: source.extractor,
         metricStreams: source.streams,
-        logFile: outputLogPath(ctx.checkpointDir),
+        logFile: outputLogPath(ctx.snapshotDir),
       },
       reporter,
     ).finally(() => watcher?.stop());

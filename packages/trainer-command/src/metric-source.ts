@@ -3,7 +3,7 @@
  * - `{ format: jsonl }` (default): stdout lines that are JSON objects with an integer `epoch`;
  * - `{ format: regex, pattern: "Epoch (?<epoch>\\d+).*mAP=(?<bbox_mAP>[\\d.]+)" }`: lines of stdout and stderr
  *   matching a pattern with named groups, `epoch` and one per metric;
- * - `{ format: file, path: "{checkpoint_dir}/metrics.jsonl" }`: a JSON-lines or JSON file the command writes
+ * - `{ format: file, path: "{snapshot_dir}/metrics.jsonl" }`: a JSON-lines or JSON file the command writes
  *   (placeholders allowed, relative to the command's directory), read while it runs and after it exits.
  */
 import path from 'node:path';

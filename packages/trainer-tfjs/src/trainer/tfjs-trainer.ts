@@ -20,7 +20,7 @@ import { stopGroupOnAbort } from '@sweeps/trainer-command';
 
 import { resolvePlan } from './options.ts';
 import { EXIT, parseChildLine, type ChildMessage } from './protocol.ts';
-import type { TrainJob } from './run-trial.ts';
+import type { TfjsChildJob } from './tfjs-child.ts';
 
 /** Milliseconds between SIGTERM and SIGKILL when a trial is stopped. */
 const KILL_GRACE_MS = 5_000;
@@ -57,9 +57,9 @@ async function runInChild(
 ): Promise<TrainerResult> {
   resolvePlan(trial); // fail fast, before a process starts, on bad options or a missing checkpoint
   ctx.signal.throwIfAborted();
-  const job: TrainJob = {
+  const job: TfjsChildJob = {
     trial,
-    checkpointDir: ctx.checkpointDir,
+    snapshotDir: ctx.snapshotDir,
     ...(ctx.resumeFrom ? { resumeFrom: ctx.resumeFrom } : {}),
   };
   const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD_ENTRY], {
