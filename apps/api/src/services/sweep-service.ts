@@ -1,7 +1,7 @@
 /** Sweep commands: preview, create, cancel, retry failed trials, extend. Routes call these and nothing else. */
 import { randomBytes } from 'node:crypto';
 import { canonicalJson, DomainError, newSweepId, planSweep, type SweepPlan } from '@sweeps/core';
-import { cancelSweep, createSweep, extendSweep, getSweep, requeueFailedTrials } from '@sweeps/db';
+import { cancelSweep, createSweep, extendSweep, getSweep, retryFailedTrials } from '@sweeps/db';
 import { enqueueTrials, publishCancel, removeTrialJobs } from '@sweeps/queue';
 import type { ApiDeps } from './deps.ts';
 import { mergeExtension } from './extend-spec.ts';
@@ -70,13 +70,15 @@ export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string) {
   return { id: sweepId, cancelledQueued: queued.length, stoppedRunning: running.length };
 }
 
-export async function retryFailedTrials(deps: ApiDeps, sweepId: string) {
-  const ids = await requeueFailedTrials(deps.db, sweepId);
+/** Retries the sweep's failed trials: stored as queued again, then enqueued. */
+export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string) {
+  const ids = await retryFailedTrials(deps.db, sweepId);
   await enqueueTrials(
     deps.queue,
     ids.map((trialId) => ({ trialId, sweepId })),
   );
-  return { id: sweepId, requeued: ids.length };
+  // `requeued` is the old name of `retried`, kept for clients that read it
+  return { id: sweepId, retried: ids.length, requeued: ids.length };
 }
 
 /** Adds checkpoints, grid values or seeds; cells that already exist are not run again. */
