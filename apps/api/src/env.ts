@@ -15,6 +15,8 @@ export const ApiEnvSchema = z.object({
   SWEEPS_MAX_TRIALS: z.coerce.number().int().positive().default(DEFAULT_MAX_TRIALS),
   /** Requests per minute per API key (or per address without a key). */
   SWEEPS_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(1200),
+  /** Failed authentications per client address and minute; beyond it the address gets 429 without a lookup. */
+  SWEEPS_AUTH_FAILURES_PER_MIN: z.coerce.number().int().positive().default(30),
   /** How often PostgreSQL's queued trials are checked against Redis. */
   SWEEPS_RECONCILE_MS: z.coerce.number().int().min(500).default(30_000),
   /** A worker silent for this long is presumed dead: its running trials are queued again. */

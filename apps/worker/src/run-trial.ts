@@ -11,7 +11,13 @@ import {
   recordEpoch,
   type Db,
 } from '@sweeps/db';
-import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
+import {
+  claimOrPostpone,
+  TrialJobSchema,
+  UnrecoverableError,
+  WaitingError,
+  type Job,
+} from '@sweeps/queue';
 import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
 import { slotEnv, type SlotPool } from './slots.ts';
@@ -39,7 +45,9 @@ export async function runTrialJob(
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
   const { trialId } = parsed.data;
-  const claim = await claimTrial(deps.db, trialId, deps.workerId);
+  const claim = await claimOrPostpone(job, token, () =>
+    claimTrial(deps.db, trialId, deps.workerId),
+  );
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
   const slot = deps.slots.take();
   const controller = new AbortController();

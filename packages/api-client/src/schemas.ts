@@ -221,19 +221,24 @@ export const CancelResultSchema = z.object({
   id: z.string(),
   cancelledQueued: z.number().int(),
   stoppedRunning: z.number().int(),
+  /** Set when Redis did not answer: running trials were not told to stop yet. */
+  note: z.string().optional(),
 });
+/** `enqueued: false`: Redis did not take the trials in time; they are queued in PostgreSQL and reconcile enqueues them. */
 export const RetryResultSchema = z.object({
   id: z.string(),
   /** Failed trials queued again. */
   retried: z.number().int(),
   /** Deprecated: the old name of `retried`, the same number. */
   requeued: z.number().int(),
+  enqueued: z.boolean().optional(),
 });
 export const ExtendResultSchema = z.object({
   id: z.string(),
   addedTrials: z.number().int(),
   newCheckpoints: z.array(z.string()),
   totalTrials: z.number().int(),
+  enqueued: z.boolean().optional(),
 });
 export type CancelResult = z.infer<typeof CancelResultSchema>;
 export type RetryResult = z.infer<typeof RetryResultSchema>;

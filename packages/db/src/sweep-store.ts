@@ -158,6 +158,12 @@ export async function createSweep(
   }
 }
 
+/** Deletes a sweep with its checkpoints, trials, metrics and statistics (cascade); false when it did not exist. */
+export async function deleteSweep(db: Db, sweepId: string): Promise<boolean> {
+  const n = await db.sweep.deleteMany({ where: { id: sweepId } });
+  return n.count === 1;
+}
+
 /** Reads a sweep with its checkpoints; throws SWEEP_NOT_FOUND. */
 export async function getSweep(db: Db, sweepId: string): Promise<StoredSweep> {
   const sweep = await db.sweep.findUnique({

@@ -6,6 +6,8 @@ import {
   TextSchema,
   WorkerListSchema,
 } from '@sweeps/api-client/schemas';
+import { optionalKey, type KeyResolver } from '../auth.ts';
+import { RETRY_AFTER_S } from '../error-handler.ts';
 import type { ApiDeps } from '../services/deps.ts';
 import { health, prometheusText } from '../services/ops-service.ts';
 import { workersView } from '../services/read-service.ts';
@@ -27,19 +29,20 @@ export function workerRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   };
 }
 
-export function opsRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function opsRoutes(deps: ApiDeps, keys: KeyResolver): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/healthz',
       {
         schema: {
           tags: ['ops'],
-          summary: 'Checks PostgreSQL and Redis',
+          summary: 'Checks PostgreSQL and Redis (each within 2 s); error text only with an API key',
           response: { 200: HealthSchema, 503: HealthSchema },
         },
       },
-      async (_req, reply) => {
-        const h = await health(deps);
+      async (req, reply) => {
+        const h = await health(deps, (await optionalKey(req, keys)) !== null);
+        if (!h.ok) reply.header('retry-after', String(RETRY_AFTER_S));
         return reply.status(h.ok ? 200 : 503).send(h);
       },
     );
