@@ -1,7 +1,13 @@
 /** grid, best, export, trials, trial, workers. */
-import { TRIAL_STATES } from '@sweeps/core';
 import { writeFile } from 'node:fs/promises';
-import { type BestRow, formatGain, formatRunnerUp } from '@sweeps/core';
+import {
+  type BestRow,
+  formatGain,
+  formatRunnerUp,
+  type GridCellStatus,
+  gridCellLabel,
+  TRIAL_STATES,
+} from '@sweeps/core';
 import { type Command, Option } from 'commander';
 import { metric, table } from '../format.ts';
 import type { CliEnv } from '../env.ts';
@@ -21,6 +27,7 @@ interface Grid {
     weightDecays: number[];
     values: Array<Array<Cell | null>>;
     failed: number[][];
+    cells?: GridCellStatus[][];
   }>;
 }
 interface Best {
@@ -78,7 +85,9 @@ export function addResultCommands(program: Command, env: CliEnv): void {
             m.lrs.map((lr, i) => [
               lr,
               ...m.values[i]!.map((v, j) =>
-                v ? metric(v.mean) : m.failed[i]![j]! > 0 ? 'failed' : '-',
+                v
+                  ? metric(v.mean)
+                  : (gridCellLabel(m.cells?.[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-')),
               ),
             ]),
           ),
