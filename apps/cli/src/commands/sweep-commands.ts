@@ -1,4 +1,5 @@
 /** submit, preview, list, status (--watch), cancel, retry-failed, extend. */
+import { isPhaseSettled } from '@sweeps/core';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { counts, table } from '../format.ts';
@@ -138,9 +139,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
         'POST',
         `/api/v1/sweeps/${encodeURIComponent(id)}/retry-failed`,
       );
-      out(
-        r.requeued ? `Queued ${r.requeued} failed trial(s) again.` : 'No failed trials to retry.',
-      );
+      out(r.retried ? `Queued ${r.retried} failed trial(s) again.` : 'No failed trials to retry.');
     });
 
   program
@@ -172,7 +171,7 @@ export async function watch(first: SweepView, get: () => Promise<SweepView>): Pr
   );
   bar.start(first.counts.total ?? 0, done(first.counts), { states: counts(first.counts) });
   let s = first;
-  while (s.phase === 'queued' || s.phase === 'running') {
+  while (!isPhaseSettled(s.phase)) {
     await new Promise((r) => setTimeout(r, 2000));
     s = await get();
     bar.setTotal(s.counts.total ?? 0);
