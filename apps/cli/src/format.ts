@@ -1,4 +1,5 @@
 /** Plain-text tables and numbers for the terminal. */
+import { printable } from './printable.ts';
 
 export function table(
   header: string[],
@@ -6,7 +7,7 @@ export function table(
 ): string {
   const cells = [
     header,
-    ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c)))),
+    ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : printable(String(c))))),
   ];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells

@@ -7,6 +7,8 @@ import {
   deleteSweep,
   extendSweep,
   getSweep,
+  type KeyScope,
+  mayControlSweep,
   requeueFailedTrials,
 } from '@sweeps/db';
 import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
@@ -39,6 +41,23 @@ export function describePlan(plan: SweepPlan) {
   };
 }
 
+/** The API key making a request (see auth.ts). */
+export interface Caller {
+  id: string;
+  scope: KeyScope;
+}
+
+/** Reads the sweep and checks that the caller may change it: its creator's key or an admin key. */
+async function controlledSweep(deps: ApiDeps, sweepId: string, caller: Caller, verb: string) {
+  const sweep = await getSweep(deps.db, sweepId);
+  if (!mayControlSweep(sweep, caller))
+    throw new DomainError(
+      'FORBIDDEN',
+      `Sweep "${sweepId}" was created by ${sweep.createdByKeyId ? 'another API key' : 'no recorded API key'}; only ${sweep.createdByKeyId ? 'that key or ' : ''}a key with scope "admin" may ${verb} it.`,
+    );
+  return sweep;
+}
+
 /** Bound on enqueueing one request's trials (10,000 trials take about 1 s on a healthy Redis). */
 const ENQUEUE_DEADLINE_MS = 15_000;
 
@@ -62,7 +81,12 @@ async function enqueueOrDefer(deps: ApiDeps, jobs: TrialJob[]): Promise<boolean>
  * (should that delete fail too, the sweep stays, active and queued, and reconcile enqueues it later).
  * Same Idempotency-Key, same sweep (a different body is refused).
  */
-export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?: string) {
+export async function submitSweep(
+  deps: ApiDeps,
+  input: unknown,
+  idempotencyKey: string | undefined,
+  caller: Caller,
+) {
   const plan = planSweep(input, deps.maxTrials);
   await withDeadline('Redis', deps.redis.ping());
   const result = await createSweep(
@@ -70,6 +94,7 @@ export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?
     newSweepId(randomBytes(8).toString('hex')),
     plan,
     idempotencyKey,
+    caller.id,
   );
   if (!result.created) {
     const existing = await getSweep(deps.db, result.sweepId);
@@ -101,7 +126,8 @@ export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?
 }
 
 /** Cancels a sweep: queued trials leave the queue, running ones are stopped on their workers. */
-export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string) {
+export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
+  await controlledSweep(deps, sweepId, caller, 'cancel');
   const { queued, running } = await cancelSweep(deps.db, sweepId);
   // PostgreSQL already says cancelled: a job left in Redis is skipped by its worker's claim. Telling running
   // trials to stop needs Redis; when it does not answer, say so (workers check their trial between epochs).
@@ -124,7 +150,8 @@ export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string) {
   };
 }
 
-export async function retryFailedTrials(deps: ApiDeps, sweepId: string) {
+export async function retryFailedTrials(deps: ApiDeps, sweepId: string, caller: Caller) {
+  await controlledSweep(deps, sweepId, caller, 'retry');
   const ids = await requeueFailedTrials(deps.db, sweepId);
   const enqueued = await enqueueOrDefer(
     deps,
@@ -134,8 +161,13 @@ export async function retryFailedTrials(deps: ApiDeps, sweepId: string) {
 }
 
 /** Adds checkpoints, grid values or seeds; cells that already exist are not run again. */
-export async function extendExistingSweep(deps: ApiDeps, sweepId: string, input: unknown) {
-  const sweep = await getSweep(deps.db, sweepId);
+export async function extendExistingSweep(
+  deps: ApiDeps,
+  sweepId: string,
+  input: unknown,
+  caller: Caller,
+) {
+  const sweep = await controlledSweep(deps, sweepId, caller, 'extend');
   if (sweep.status === 'cancelled')
     throw new DomainError(
       'SWEEP_CANCELLED',
@@ -161,4 +193,16 @@ export async function extendExistingSweep(deps: ApiDeps, sweepId: string, input:
     totalTrials: plan.totalTrials,
     enqueued,
   };
+}
+
+/**
+ * Deletes a sweep with its trials, metrics and statistics. Unfinished trials are cancelled first and their workers
+ * told to stop; PostgreSQL then forgets the sweep (a worker still finishing a trial finds nothing to write to).
+ */
+export async function deleteSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
+  await controlledSweep(deps, sweepId, caller, 'delete');
+  const cancelled = await cancelSweepEverywhere(deps, sweepId, caller);
+  if (!(await deleteSweep(deps.db, sweepId)))
+    throw new DomainError('SWEEP_NOT_FOUND', `No sweep with id "${sweepId}".`);
+  return { id: sweepId, deleted: true as const, stoppedRunning: cancelled.stoppedRunning };
 }
