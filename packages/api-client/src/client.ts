@@ -45,6 +45,9 @@ export interface ClientOptions {
 export interface TrialFilter {
   state?: string;
   checkpoint?: string;
+  optimizer?: string;
+  lr?: number;
+  weightDecay?: number;
   cursor?: string;
   limit?: number;
 }

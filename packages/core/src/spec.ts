@@ -104,6 +104,12 @@ export const TfjsTrainerSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * MMDetection 2.x/3.x driven unchanged (`packages/trainer-mmdet`). Only the kind is checked here: the trainer's
+ * own {@link TrainerSpecCheck} refuses unknown or bad fields at submission, naming each path.
+ */
+export const MmdetTrainerSchema = z.looseObject({ kind: z.literal('mmdet') });
+
 /** An in-process trainer that does no work, for measuring orchestration overhead. */
 export const NoopTrainerSchema = z.strictObject({
   kind: z.literal('noop'),
@@ -115,6 +121,7 @@ export const NoopTrainerSchema = z.strictObject({
 export const TrainerSpecSchema = z.discriminatedUnion('kind', [
   CommandTrainerSchema,
   TfjsTrainerSchema,
+  MmdetTrainerSchema,
   NoopTrainerSchema,
 ]);
 export type TrainerSpec = z.infer<typeof TrainerSpecSchema>;

@@ -1,3 +1,6 @@
+import type { ErrorIssue } from './errors.ts';
+import type { SweepSpec } from './spec.ts';
+
 /**
  * The one interface every trainer implements (`command`, `tfjs`, and in benchmarks `noop`).
  * The worker owns queues, processes and the database; a trainer only trains one trial and reports epochs.
@@ -65,10 +68,23 @@ export interface TrainerResult {
   device?: string;
 }
 
+/**
+ * A trainer kind's check of its own options, run when a sweep is previewed, submitted or extended (by
+ * `planSweep`), so that a typo fails at submission with its path instead of failing every trial on a worker.
+ * Paths are from the sweep file's root (e.g. `trainer.options.depht`, `fixed.foo`); every problem at once.
+ */
+export interface TrainerSpecCheck {
+  /** The `trainer.kind` it checks. */
+  kind: string;
+  check(trainer: Record<string, unknown>, spec: SweepSpec): ErrorIssue[];
+}
+
 export interface Trainer {
   /** The `trainer.kind` this trainer serves. */
   kind: string;
   run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult>;
+  /** The submission-time check of this kind's options (the same object the API uses). */
+  readonly specCheck?: TrainerSpecCheck;
 }
 
 /**

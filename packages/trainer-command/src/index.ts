@@ -5,3 +5,4 @@ export * from './run-process.ts';
 export * from './output-log.ts';
 export * from './metric-source.ts';
 export * from './metrics/index.ts';
+export * from './spec-check.ts';

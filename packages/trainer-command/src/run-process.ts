@@ -30,8 +30,10 @@ export interface TrainingProcessOptions {
   metricStreams: 'stdout' | 'both';
   /** The trial's output log file (rotated); none when absent. */
   logFile?: string;
-  /** Called with every emitted epoch before it is reported (e.g. a file watcher's epochs go through here too). */
+  /** Called with every emitted epoch before it is reported. */
   onEpoch?: (line: EpochLine) => void;
+  /** Called with every output line (e.g. to notice an out-of-memory error anywhere in the output). */
+  onLine?: (line: string) => void;
 }
 
 /** How the process ended and what it reported. */
@@ -81,6 +83,7 @@ export function runTrainingProcess(
   const stopWatching = stopGroupOnAbort(child, ctx.signal, KILL_GRACE_MS);
   const onLine = (line: string, metricStream: boolean) => {
     log?.write(line);
+    opts.onLine?.(line);
     const found = metricStream ? opts.extractor.push(line) : [];
     for (const f of found) opts.onEpoch?.(f);
     reporter.report(found);

@@ -25,6 +25,12 @@ export const ListSweepsQuery = z.strictObject({
 export const ListTrialsQuery = z.strictObject({
   state: z.enum(TRIAL_STATES).optional(),
   checkpoint: z.string().max(100).optional(),
+  optimizer: z.string().max(40).optional(),
+  lr: z.coerce
+    .number()
+    .optional()
+    .describe('Only trials with this lr (one grid cell, with weightDecay)'),
+  weightDecay: z.coerce.number().optional(),
   cursor: z
     .string()
     .regex(/^tr_[0-9a-f]{1,40}$/)

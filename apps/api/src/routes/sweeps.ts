@@ -32,7 +32,7 @@ import {
   deleteSweepEverywhere,
   extendExistingSweep,
   previewSweep,
-  retryFailedTrials,
+  retryFailedEverywhere,
   submitSweep,
 } from '../services/sweep-service.ts';
 import {
@@ -242,7 +242,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: RetryResultSchema, ...errors },
         },
       },
-      async (req) => retryFailedTrials(deps, req.params.id, callerOf(req)),
+      async (req) => retryFailedEverywhere(deps, req.params.id, callerOf(req)),
     );
 
     app.post(

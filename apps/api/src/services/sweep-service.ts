@@ -9,7 +9,7 @@ import {
   getSweep,
   type KeyScope,
   mayControlSweep,
-  requeueFailedTrials,
+  retryFailedTrials,
 } from '@sweeps/db';
 import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
 import { withDeadline } from './deadline.ts';
@@ -150,14 +150,16 @@ export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string, call
   };
 }
 
-export async function retryFailedTrials(deps: ApiDeps, sweepId: string, caller: Caller) {
+/** Retries the sweep's failed trials (its creator key or an admin key): stored as queued again, then enqueued. */
+export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
   await controlledSweep(deps, sweepId, caller, 'retry');
-  const ids = await requeueFailedTrials(deps.db, sweepId);
+  const ids = await retryFailedTrials(deps.db, sweepId);
   const enqueued = await enqueueOrDefer(
     deps,
     ids.map((trialId) => ({ trialId, sweepId })),
   );
-  return { id: sweepId, requeued: ids.length, enqueued };
+  // `requeued` is the old name of `retried`, kept for clients that read it
+  return { id: sweepId, retried: ids.length, requeued: ids.length, enqueued };
 }
 
 /** Adds checkpoints, grid values or seeds; cells that already exist are not run again. */
