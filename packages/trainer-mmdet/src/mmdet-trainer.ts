@@ -86,7 +86,7 @@ export class MmdetTrainer implements Trainer {
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = parseSpec(trial.trainer);
     const node = checkNode(spec, trial, ctx);
-    const files = trialPaths(ctx.checkpointDir);
+    const files = trialPaths(ctx.snapshotDir);
     const resume = resumePoint(spec.version, files.workDir);
     await mkdir(path.dirname(files.derivedConfig), { recursive: true });
     await mkdir(files.workDir, { recursive: true });
@@ -122,7 +122,7 @@ export class MmdetTrainer implements Trainer {
         ctx: { ...ctx, signal },
         extractor: createMmdetExtractor(spec.version),
         metricStreams: 'both',
-        logFile: outputLogPath(ctx.checkpointDir),
+        logFile: outputLogPath(ctx.snapshotDir),
         onLine: (line) => {
           oom ||= isOutOfMemoryLine(line);
         },
