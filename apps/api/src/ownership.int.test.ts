@@ -68,7 +68,9 @@ describe('sweep ownership', () => {
       expect((await call('reader', method, url, body)).statusCode).toBe(403);
     }
     expect(await db.trial.count({ where: { sweepId: id, state: 'queued' } })).toBe(24);
-    expect((await call('alice', 'POST', `/api/v1/sweeps/${id}/extend`, extend)).json()).toMatchObject({
+    expect(
+      (await call('alice', 'POST', `/api/v1/sweeps/${id}/extend`, extend)).json(),
+    ).toMatchObject({
       addedTrials: 24,
     });
     const cancel = await call('admin', 'POST', `/api/v1/sweeps/${id}/cancel`);
@@ -96,7 +98,9 @@ describe('sweeps keys list | revoke', () => {
   it('lists keys by name without the secret, and a revoked key is refused once the cache forgets it', async () => {
     const victim = await createApiKey(db, 'write', `leaked-${randomBytes(2).toString('hex')}`);
     const headers = { authorization: `Bearer ${victim.key}` };
-    expect((await app.inject({ method: 'GET', url: '/api/v1/sweeps', headers })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/sweeps', headers })).statusCode).toBe(
+      200,
+    );
     const run = (args: string[]) =>
       promisify(execFile)(process.execPath, ['apps/cli/bin/sweeps.mjs', 'keys', ...args], {
         env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL },

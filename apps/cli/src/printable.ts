@@ -12,7 +12,7 @@ const UNSAFE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
-function escape(c: string): string {
+function escapeChar(c: string): string {
   const code = c.charCodeAt(0);
   if (c === '\r') return '\\r';
   if (code === 0x1b) return '\\e';
@@ -23,5 +23,5 @@ function escape(c: string): string {
 
 /** The text with every control and text-direction character shown as a visible escape (`\e`, `\x07`, `\u202e`). */
 export function printable(text: string): string {
-  return text.replace(UNSAFE, escape);
+  return text.replace(UNSAFE, escapeChar);
 }
