@@ -38,6 +38,8 @@ export function describePlan(plan: SweepPlan) {
       configHash: c.configHash,
     })),
     refused: plan.refused,
+    strategy: plan.spec.strategy,
+    epochs: plan.epochs,
   };
 }
 

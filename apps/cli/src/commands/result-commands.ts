@@ -1,6 +1,7 @@
 /** grid, best, export, trials, trial, workers. */
 import { TRIAL_STATES } from '@sweeps/core';
 import { writeFile } from 'node:fs/promises';
+import { type BestRow, formatGain, formatRunnerUp } from '@sweeps/core';
 import { type Command, Option } from 'commander';
 import { metric, table } from '../format.ts';
 import type { CliEnv } from '../env.ts';
@@ -25,13 +26,7 @@ interface Grid {
 interface Best {
   metric: string;
   baseline: string | null;
-  rows: Array<{
-    checkpoint: string;
-    baseline: boolean;
-    status: string;
-    gain: number | null;
-    best: (Cell & { optimizer: string; params: Record<string, number> }) | null;
-  }>;
+  rows: BestRow[];
 }
 
 /** The fields of `GET .../trials` rows the CLI prints. */
@@ -108,24 +103,22 @@ export function addResultCommands(program: Command, env: CliEnv): void {
             'wd',
             b.metric,
             '± (seeds)',
-            b.baseline ? `gain vs ${b.baseline}` : 'gain',
+            b.baseline ? `gain vs ${b.baseline} [95% CI]` : 'gain',
+            'runner-up (p)',
           ],
           b.rows.map((r) =>
             r.best
               ? [
                   r.baseline ? `${r.checkpoint} (baseline)` : r.checkpoint,
                   r.best.optimizer,
-                  r.best.params.lr,
-                  r.best.params.weight_decay,
+                  Number(r.best.params.lr),
+                  Number(r.best.params.weight_decay),
                   metric(r.best.mean),
                   r.best.std === null ? `(${r.best.n})` : `${metric(r.best.std)} (${r.best.n})`,
-                  r.baseline
-                    ? ''
-                    : r.gain === null
-                      ? '-'
-                      : `${r.gain >= 0 ? '+' : ''}${r.gain.toFixed(4)}`,
+                  r.baseline ? '' : formatGain(r),
+                  formatRunnerUp(r),
                 ]
-              : [r.checkpoint, 'nothing succeeded yet', '', '', '', '', ''],
+              : [r.checkpoint, 'nothing succeeded yet', '', '', '', '', '', ''],
           ),
         ),
       );
