@@ -23,11 +23,42 @@ export interface SweepView {
   metric: { name: string };
 }
 
+interface DerivedConfigOptions {
+  cell?: string;
+  checkpoint?: string;
+  seed?: string;
+}
+
+/** `preview FILE --cell N`: the derived config a worker would write for that cell, and its command. */
+async function printDerivedConfig(
+  cmd: Command,
+  env: CliEnv,
+  file: string,
+  o: DerivedConfigOptions,
+) {
+  const d = await clientFor(cmd, env).request<{ config: string; argv: string[]; cwd: string }>(
+    'POST',
+    '/api/v1/sweeps/preview/derived-config',
+    {
+      sweep: await readSpecFile(file),
+      cell: Number(o.cell),
+      ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
+      ...(o.seed !== undefined ? { seed: Number(o.seed) } : {}),
+    },
+  );
+  out(d.config);
+  out(`# command (in ${d.cwd}):\n# ${d.argv.join(' ')}`);
+}
+
 export function addSweepCommands(program: Command, env: CliEnv): void {
   program
     .command('preview <file>')
     .description('show the trials a sweep file would create, without creating them')
-    .action(async (file: string, _o, cmd: Command) => {
+    .option('--cell <n>', 'mmdet sweeps: print the derived config and command of cell N instead')
+    .option('--checkpoint <name>', 'with --cell: the checkpoint (default: the first)')
+    .option('--seed <n>', 'with --cell: the seed (default: the first)')
+    .action(async (file: string, o: DerivedConfigOptions, cmd: Command) => {
+      if (o.cell !== undefined) return printDerivedConfig(cmd, env, file, o);
       const p = await clientFor(cmd, env).request<Preview>(
         'POST',
         '/api/v1/sweeps/preview',
