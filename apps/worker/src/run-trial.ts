@@ -20,14 +20,17 @@ import {
 } from '@sweeps/queue';
 import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
-import { slotEnv, type SlotPool } from './slots.ts';
+import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
+import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
 export interface RunTrialDeps {
   db: Db;
   workerId: string;
   dataDir: string;
-  slots: SlotPool;
+  slots: SlotLeases;
+  /** Ships a trial's output lines to the live log view (Redis), if set. */
+  openTrialLog?: (trialId: string) => { push(line: string): void; close(): Promise<void> };
   trainers: TrainerRegistry;
   /** Running trials by id, so cancellations and shutdown can reach them. */
   running: Map<string, AbortController>;
@@ -49,8 +52,9 @@ export async function runTrialJob(
     claimTrial(deps.db, trialId, deps.workerId),
   );
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
-  const slot = deps.slots.take();
   const controller = new AbortController();
+  let lease: SlotDevice[] = [];
+  const live = deps.openTrialLog?.(trialId);
   deps.running.set(trialId, controller);
   const tail = new OutputTail();
   const timeoutS = Number(claim.run.trainer.timeout_s ?? 0);
@@ -60,17 +64,21 @@ export async function runTrialJob(
       : undefined;
   try {
     const trainer = await deps.trainers.get(claim.run.trainer.kind);
+    lease = await deps.slots.take(slotsWanted(claim.run.trainer), controller.signal);
     const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(
-      `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`,
+      `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${lease.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
     const result = await trainer.run(claim.run, {
       reportEpoch: (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
-      env: slotEnv(slot),
-      log: (line) => tail.push(line),
+      env: leaseEnv(lease),
+      log: (line) => {
+        tail.push(line);
+        live?.push(line);
+      },
     });
     return await recordSuccess(deps, trialId, claim.run.metricName, result, tail);
   } catch (err) {
@@ -86,7 +94,8 @@ export async function runTrialJob(
   } finally {
     clearTimeout(timer);
     deps.running.delete(trialId);
-    deps.slots.give(slot);
+    deps.slots.give(lease);
+    await live?.close();
   }
 }
 

@@ -61,6 +61,17 @@ export const PreviewSchema = z.object({
   seeds: z.array(z.number()),
   cells: z.array(z.object({ optimizer: z.string(), params: ParamsSchema, configHash: z.string() })),
   refused: z.array(z.object({ path: z.string(), value: ParamValueSchema, reason: z.string() })),
+  strategy: z.looseObject({ kind: z.string() }),
+  /** Trial epochs: asha's rungs, the full grid's cost, and the most and fewest asha can cost. */
+  epochs: z
+    .object({
+      rungs: z.array(z.number().int()),
+      fullGrid: z.number().int(),
+      most: z.number().int(),
+      fewest: z.number().int(),
+      typical: z.number().int(),
+    })
+    .nullable(),
 });
 export type Preview = z.infer<typeof PreviewSchema>;
 
@@ -212,6 +223,13 @@ export const BestTableSchema = z.object({
       status: z.enum(['ok', 'nothing_succeeded']),
       best: CellResultSchema.nullable(),
       gain: z.number().nullable(),
+      /** 95 % Welch interval of the gain over the baseline's best cell; null with < 2 seeds a side. */
+      gain_ci95: z.tuple([z.number(), z.number()]).nullable(),
+      runner_up: CellResultSchema.nullable(),
+      /** Two-sided Welch t-test p-value of best vs runner-up. */
+      p_vs_runner_up: z.number().nullable(),
+      /** True when `gain_ci95` contains 0. */
+      within_noise: z.boolean().nullable(),
     }),
   ),
 });

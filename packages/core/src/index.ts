@@ -11,3 +11,5 @@ export * from './export-tables.ts';
 export * from './trainer.ts';
 export * from './output-tail.ts';
 export * from './grid-status.ts';
+export * from './strategy.ts';
+export * from './statistics.ts';

@@ -1,6 +1,6 @@
 /** Sweep commands: preview, create, cancel, retry failed trials, extend. Routes call these and nothing else. */
 import { randomBytes } from 'node:crypto';
-import { canonicalJson, DomainError, newSweepId, planSweep, type SweepPlan } from '@sweeps/core';
+import { canonicalJson, DomainError, newSweepId, type SweepPlan } from '@sweeps/core';
 import {
   cancelSweep,
   createSweep,
@@ -12,10 +12,11 @@ import {
 import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
 import { withDeadline } from './deadline.ts';
 import type { ApiDeps } from './deps.ts';
+import { planChecked } from './trainer-checks.ts';
 import { mergeExtension } from './extend-spec.ts';
 
-export function previewSweep(deps: ApiDeps, input: unknown) {
-  const plan = planSweep(input, deps.maxTrials);
+export async function previewSweep(deps: ApiDeps, input: unknown) {
+  const plan = await planChecked(deps, input);
   return describePlan(plan);
 }
 
@@ -36,6 +37,8 @@ export function describePlan(plan: SweepPlan) {
       configHash: c.configHash,
     })),
     refused: plan.refused,
+    strategy: plan.spec.strategy,
+    epochs: plan.epochs,
   };
 }
 
@@ -63,7 +66,7 @@ async function enqueueOrDefer(deps: ApiDeps, jobs: TrialJob[]): Promise<boolean>
  * Same Idempotency-Key, same sweep (a different body is refused).
  */
 export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?: string) {
-  const plan = planSweep(input, deps.maxTrials);
+  const plan = await planChecked(deps, input);
   await withDeadline('Redis', deps.redis.ping());
   const result = await createSweep(
     deps.db,
@@ -144,7 +147,7 @@ export async function extendExistingSweep(deps: ApiDeps, sweepId: string, input:
       `Sweep "${sweepId}" was cancelled; it cannot be extended.`,
     );
   const { merged, newCheckpoints } = mergeExtension(sweep.spec, input);
-  const plan = planSweep(merged, deps.maxTrials);
+  const plan = await planChecked(deps, merged);
   const added = await extendSweep(
     deps.db,
     sweepId,
