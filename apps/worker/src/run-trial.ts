@@ -21,14 +21,17 @@ import {
 import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
 import { TrialPruned, withPruning } from './pruning.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
-import { slotEnv, type SlotPool } from './slots.ts';
+import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
+import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
 export interface RunTrialDeps {
   db: Db;
   workerId: string;
   dataDir: string;
-  slots: SlotPool;
+  slots: SlotLeases;
+  /** Ships a trial's output lines to the live log view (Redis), if set. */
+  openTrialLog?: (trialId: string) => { push(line: string): void; close(): Promise<void> };
   trainers: TrainerRegistry;
   /** Running trials by id, so cancellations and shutdown can reach them. */
   running: Map<string, AbortController>;
@@ -50,8 +53,9 @@ export async function runTrialJob(
     claimTrial(deps.db, trialId, deps.workerId),
   );
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
-  const slot = deps.slots.take();
   const controller = new AbortController();
+  let lease: SlotDevice[] = [];
+  const live = deps.openTrialLog?.(trialId);
   deps.running.set(trialId, controller);
   const tail = new OutputTail();
   const timeoutS = Number(claim.run.trainer.timeout_s ?? 0);
@@ -61,9 +65,10 @@ export async function runTrialJob(
       : undefined;
   try {
     const trainer = await deps.trainers.get(claim.run.trainer.kind);
+    lease = await deps.slots.take(slotsWanted(claim.run.trainer), controller.signal);
     const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(
-      `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`,
+      `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${lease.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
     const reportEpoch = await withPruning(
       deps.db,
@@ -76,8 +81,11 @@ export async function runTrialJob(
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
-      env: slotEnv(slot),
-      log: (line) => tail.push(line),
+      env: leaseEnv(lease),
+      log: (line) => {
+        tail.push(line);
+        live?.push(line);
+      },
     });
     if (controller.signal.aborted) throw controller.signal.reason; // e.g. pruned while finishing
     return await recordSuccess(deps, trialId, claim.run.metricName, result, tail);
@@ -94,7 +102,8 @@ export async function runTrialJob(
   } finally {
     clearTimeout(timer);
     deps.running.delete(trialId);
-    deps.slots.give(slot);
+    deps.slots.give(lease);
+    await live?.close();
   }
 }
 

@@ -46,6 +46,7 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
     ...epochs,
     spec: sweep.spec as unknown as Record<string, unknown>,
+    createdByKeyId: sweep.createdByKeyId,
   };
 }
 

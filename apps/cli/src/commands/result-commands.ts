@@ -1,72 +1,11 @@
 /** grid, best, export, trials, trial, workers. */
 import { writeFile } from 'node:fs/promises';
-import {
-  type BestRow,
-  formatGain,
-  formatRunnerUp,
-  type GridCellStatus,
-  gridCellLabel,
-  TRIAL_STATES,
-} from '@sweeps/core';
+import { bestTableCells, gridCellLabel, TRIAL_STATES } from '@sweeps/core';
 import { type Command, Option } from 'commander';
 import { metric, table } from '../format.ts';
 import type { CliEnv } from '../env.ts';
+import type { BestTable, Grid, Trial, TrialPage, WorkerList } from '@sweeps/api-client';
 import { clientFor, out } from './context.ts';
-
-interface Cell {
-  mean: number;
-  std: number | null;
-  n: number;
-}
-interface Grid {
-  metric: string;
-  matrices: Array<{
-    checkpoint: string;
-    optimizer: string;
-    lrs: number[];
-    weightDecays: number[];
-    values: Array<Array<Cell | null>>;
-    failed: number[][];
-    cells?: GridCellStatus[][];
-  }>;
-}
-interface Best {
-  metric: string;
-  baseline: string | null;
-  rows: BestRow[];
-}
-
-/** The fields of `GET .../trials` rows the CLI prints. */
-interface TrialRow {
-  id: string;
-  checkpoint: string;
-  optimizer: string;
-  params: Record<string, number | boolean>;
-  seed: number;
-  state: string;
-  finalMetric: number | null;
-  worker: string | null;
-  error: string | null;
-}
-
-/** The fields of `GET .../trials/:id` the CLI prints. */
-interface TrialDetail extends TrialRow {
-  attempts: number;
-  backend: string | null;
-  device: string | null;
-  outputTail: string | null;
-  epochs: Array<Record<string, number>>;
-}
-
-/** The fields of `GET /workers` rows the CLI prints. */
-interface WorkerRow {
-  id: string;
-  host: string;
-  slots: number;
-  status: string;
-  running: Array<{ trialId: string }>;
-  lastHeartbeatAt: string;
-}
 
 export function addResultCommands(program: Command, env: CliEnv): void {
   program
@@ -87,7 +26,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
               ...m.values[i]!.map((v, j) =>
                 v
                   ? metric(v.mean)
-                  : (gridCellLabel(m.cells?.[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-')),
+                  : (gridCellLabel(m.cells[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-')),
               ),
             ]),
           ),
@@ -99,38 +38,12 @@ export function addResultCommands(program: Command, env: CliEnv): void {
     .command('best <sweep>')
     .description('best setting per checkpoint, with the gain over the baseline')
     .action(async (id: string, _o, cmd: Command) => {
-      const b = await clientFor(cmd, env).request<Best>(
+      const b = await clientFor(cmd, env).request<BestTable>(
         'GET',
         `/api/v1/sweeps/${encodeURIComponent(id)}/best`,
       );
-      out(
-        table(
-          [
-            'checkpoint',
-            'optimizer',
-            'lr',
-            'wd',
-            b.metric,
-            '± (seeds)',
-            b.baseline ? `gain vs ${b.baseline} [95% CI]` : 'gain',
-            'runner-up (p)',
-          ],
-          b.rows.map((r) =>
-            r.best
-              ? [
-                  r.baseline ? `${r.checkpoint} (baseline)` : r.checkpoint,
-                  r.best.optimizer,
-                  Number(r.best.params.lr),
-                  Number(r.best.params.weight_decay),
-                  metric(r.best.mean),
-                  r.best.std === null ? `(${r.best.n})` : `${metric(r.best.std)} (${r.best.n})`,
-                  r.baseline ? '' : formatGain(r),
-                  formatRunnerUp(r),
-                ]
-              : [r.checkpoint, 'nothing succeeded yet', '', '', '', '', '', ''],
-          ),
-        ),
-      );
+      const { header, rows } = bestTableCells(b);
+      out(table(header, rows));
     });
 
   program
@@ -173,10 +86,10 @@ export function addResultCommands(program: Command, env: CliEnv): void {
           ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
           ...(o.cursor ? { cursor: o.cursor } : {}),
         });
-        const r = await clientFor(cmd, env).request<{
-          trials: TrialRow[];
-          nextCursor: string | null;
-        }>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/trials?${q}`);
+        const r = await clientFor(cmd, env).request<TrialPage>(
+          'GET',
+          `/api/v1/sweeps/${encodeURIComponent(id)}/trials?${q}`,
+        );
         out(
           table(
             [
@@ -213,7 +126,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
     .command('trial <sweep> <trial>')
     .description('one trial with its per-epoch metrics')
     .action(async (id: string, trial: string, _o, cmd: Command) => {
-      const t = await clientFor(cmd, env).request<TrialDetail>(
+      const t = await clientFor(cmd, env).request<Trial>(
         'GET',
         `/api/v1/sweeps/${encodeURIComponent(id)}/trials/${encodeURIComponent(trial)}`,
       );
@@ -238,10 +151,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
     .command('workers')
     .description('workers, their slots and what they run')
     .action(async (_o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ workers: WorkerRow[] }>(
-        'GET',
-        '/api/v1/workers',
-      );
+      const r = await clientFor(cmd, env).request<WorkerList>('GET', '/api/v1/workers');
       out(
         r.workers.length
           ? table(
