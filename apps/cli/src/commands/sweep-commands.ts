@@ -1,27 +1,23 @@
 /** submit, preview, list, status (--watch), cancel, retry-failed, extend. */
-import { isPhaseSettled, type SweepPhase } from '@sweeps/core';
+import { isPhaseSettled } from '@sweeps/core';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { counts, table } from '../format.ts';
 import { readSpecFile } from '../read-spec.ts';
 import type { CliEnv } from '../env.ts';
+import type {
+  CancelResult,
+  ExtendResult,
+  Preview,
+  RetryResult,
+  SubmitResult,
+  Sweep,
+  SweepList,
+} from '@sweeps/api-client';
 import { clientFor, out } from './context.ts';
 
-interface Preview {
-  name: string;
-  trialsPerCheckpoint: number;
-  totalTrials: number;
-  checkpoints: Array<{ name: string; baseline: boolean; trials: number }>;
-  cells: Array<{ optimizer: string; params: Record<string, unknown>; configHash: string }>;
-  refused: Array<{ path: string; reason: string }>;
-}
-export interface SweepView {
-  id: string;
-  name: string;
-  phase: SweepPhase;
-  counts: Record<string, number>;
-  metric: { name: string };
-}
+/** What `status --watch` and the demo read of a sweep. */
+export type SweepView = Pick<Sweep, 'id' | 'name' | 'phase' | 'counts' | 'metric'>;
 
 interface DerivedConfigOptions {
   cell?: string;
@@ -101,12 +97,12 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
       const headers: Record<string, string> = o.idempotencyKey
         ? { 'idempotency-key': o.idempotencyKey }
         : {};
-      const s = await clientFor(cmd, env).request<{
-        id: string;
-        created: boolean;
-        totalTrials: number;
-        name: string;
-      }>('POST', '/api/v1/sweeps', await readSpecFile(file), headers);
+      const s = await clientFor(cmd, env).request<SubmitResult>(
+        'POST',
+        '/api/v1/sweeps',
+        await readSpecFile(file),
+        headers,
+      );
       out(
         `${s.created ? 'Created' : 'Already submitted:'} sweep ${s.name} with ${s.totalTrials} trials.`,
       );
@@ -119,9 +115,10 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
     .description('recent sweeps')
     .option('--limit <n>', 'how many', '20')
     .action(async (o: { limit: string }, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{
-        sweeps: Array<SweepView & { createdAt: string }>;
-      }>('GET', `/api/v1/sweeps?limit=${encodeURIComponent(o.limit)}`);
+      const r = await clientFor(cmd, env).request<SweepList>(
+        'GET',
+        `/api/v1/sweeps?limit=${encodeURIComponent(o.limit)}`,
+      );
       out(
         r.sweeps.length
           ? table(
@@ -156,10 +153,10 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
     .command('cancel <sweep>')
     .description('cancel queued trials and stop running ones')
     .action(async (id: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{
-        cancelledQueued: number;
-        stoppedRunning: number;
-      }>('POST', `/api/v1/sweeps/${encodeURIComponent(id)}/cancel`);
+      const r = await clientFor(cmd, env).request<CancelResult>(
+        'POST',
+        `/api/v1/sweeps/${encodeURIComponent(id)}/cancel`,
+      );
       out(
         `Cancelled ${r.cancelledQueued} queued trial(s) and stopped ${r.stoppedRunning} running one(s).`,
       );
@@ -169,7 +166,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
     .command('retry-failed <sweep>')
     .description('queue the failed trials of a sweep again')
     .action(async (id: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ retried: number }>(
+      const r = await clientFor(cmd, env).request<RetryResult>(
         'POST',
         `/api/v1/sweeps/${encodeURIComponent(id)}/retry-failed`,
       );
@@ -182,7 +179,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
       'add checkpoints, grid values or seeds (a file with checkpoints/space/seeds); old cells are not re-run',
     )
     .action(async (id: string, file: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ addedTrials: number; totalTrials: number }>(
+      const r = await clientFor(cmd, env).request<ExtendResult>(
         'POST',
         `/api/v1/sweeps/${encodeURIComponent(id)}/extend`,
         await readSpecFile(file),
