@@ -120,6 +120,8 @@ export const SweepSchema = z.object({
   counts: CountsSchema,
   checkpoints: z.array(z.object({ name: z.string(), uri: z.string(), baseline: z.boolean() })),
   spec: z.record(z.string(), z.unknown()),
+  /** Id of the API key that created the sweep (it, or an admin key, may cancel, retry, extend or delete it). */
+  createdByKeyId: z.string().nullable().optional(),
 });
 export type Sweep = z.infer<typeof SweepSchema>;
 
@@ -258,6 +260,13 @@ export const ExtendResultSchema = z.object({
   totalTrials: z.number().int(),
   enqueued: z.boolean().optional(),
 });
+export const DeleteResultSchema = z.object({
+  id: z.string(),
+  deleted: z.literal(true),
+  /** Running trials that were told to stop (their workers discard what they were writing). */
+  stoppedRunning: z.number().int(),
+});
+export type DeleteResult = z.infer<typeof DeleteResultSchema>;
 export type CancelResult = z.infer<typeof CancelResultSchema>;
 export type RetryResult = z.infer<typeof RetryResultSchema>;
 export type ExtendResult = z.infer<typeof ExtendResultSchema>;
@@ -289,7 +298,7 @@ export const HealthSchema = z.object({
 });
 
 export const SessionSchema = z.object({
-  scope: z.enum(['read', 'write']),
+  scope: z.enum(['read', 'write', 'admin']),
   /** When the browser's session cookie runs out; null for a request authenticated by a bearer key. */
   expiresAt: IsoDate.nullable(),
 });

@@ -7,6 +7,8 @@ import {
   deleteSweep,
   extendSweep,
   getSweep,
+  type KeyScope,
+  mayControlSweep,
   retryFailedTrials,
 } from '@sweeps/db';
 import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
@@ -42,6 +44,23 @@ export function describePlan(plan: SweepPlan) {
   };
 }
 
+/** The API key making a request (see auth.ts). */
+export interface Caller {
+  id: string;
+  scope: KeyScope;
+}
+
+/** Reads the sweep and checks that the caller may change it: its creator's key or an admin key. */
+async function controlledSweep(deps: ApiDeps, sweepId: string, caller: Caller, verb: string) {
+  const sweep = await getSweep(deps.db, sweepId);
+  if (!mayControlSweep(sweep, caller))
+    throw new DomainError(
+      'FORBIDDEN',
+      `Sweep "${sweepId}" was created by ${sweep.createdByKeyId ? 'another API key' : 'no recorded API key'}; only ${sweep.createdByKeyId ? 'that key or ' : ''}a key with scope "admin" may ${verb} it.`,
+    );
+  return sweep;
+}
+
 /** Bound on enqueueing one request's trials (10,000 trials take about 1 s on a healthy Redis). */
 const ENQUEUE_DEADLINE_MS = 15_000;
 
@@ -65,7 +84,12 @@ async function enqueueOrDefer(deps: ApiDeps, jobs: TrialJob[]): Promise<boolean>
  * (should that delete fail too, the sweep stays, active and queued, and reconcile enqueues it later).
  * Same Idempotency-Key, same sweep (a different body is refused).
  */
-export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?: string) {
+export async function submitSweep(
+  deps: ApiDeps,
+  input: unknown,
+  idempotencyKey: string | undefined,
+  caller: Caller,
+) {
   const plan = await planChecked(deps, input);
   await withDeadline('Redis', deps.redis.ping());
   const result = await createSweep(
@@ -73,6 +97,7 @@ export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?
     newSweepId(randomBytes(8).toString('hex')),
     plan,
     idempotencyKey,
+    caller.id,
   );
   if (!result.created) {
     const existing = await getSweep(deps.db, result.sweepId);
@@ -104,7 +129,8 @@ export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?
 }
 
 /** Cancels a sweep: queued trials leave the queue, running ones are stopped on their workers. */
-export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string) {
+export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
+  await controlledSweep(deps, sweepId, caller, 'cancel');
   const { queued, running } = await cancelSweep(deps.db, sweepId);
   // PostgreSQL already says cancelled: a job left in Redis is skipped by its worker's claim. Telling running
   // trials to stop needs Redis; when it does not answer, say so (workers check their trial between epochs).
@@ -127,8 +153,9 @@ export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string) {
   };
 }
 
-/** Retries the sweep's failed trials: stored as queued again, then enqueued. */
-export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string) {
+/** Retries the sweep's failed trials (its creator key or an admin key): stored as queued again, then enqueued. */
+export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
+  await controlledSweep(deps, sweepId, caller, 'retry');
   const ids = await retryFailedTrials(deps.db, sweepId);
   const enqueued = await enqueueOrDefer(
     deps,
@@ -139,8 +166,13 @@ export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string) {
 }
 
 /** Adds checkpoints, grid values or seeds; cells that already exist are not run again. */
-export async function extendExistingSweep(deps: ApiDeps, sweepId: string, input: unknown) {
-  const sweep = await getSweep(deps.db, sweepId);
+export async function extendExistingSweep(
+  deps: ApiDeps,
+  sweepId: string,
+  input: unknown,
+  caller: Caller,
+) {
+  const sweep = await controlledSweep(deps, sweepId, caller, 'extend');
   if (sweep.status === 'cancelled')
     throw new DomainError(
       'SWEEP_CANCELLED',
@@ -166,4 +198,16 @@ export async function extendExistingSweep(deps: ApiDeps, sweepId: string, input:
     totalTrials: plan.totalTrials,
     enqueued,
   };
+}
+
+/**
+ * Deletes a sweep with its trials, metrics and statistics. Unfinished trials are cancelled first and their workers
+ * told to stop; PostgreSQL then forgets the sweep (a worker still finishing a trial finds nothing to write to).
+ */
+export async function deleteSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
+  await controlledSweep(deps, sweepId, caller, 'delete');
+  const cancelled = await cancelSweepEverywhere(deps, sweepId, caller);
+  if (!(await deleteSweep(deps.db, sweepId)))
+    throw new DomainError('SWEEP_NOT_FOUND', `No sweep with id "${sweepId}".`);
+  return { id: sweepId, deleted: true as const, stoppedRunning: cancelled.stoppedRunning };
 }

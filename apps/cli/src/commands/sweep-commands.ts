@@ -163,6 +163,25 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
     });
 
   program
+    .command('delete <sweep>')
+    .description('delete a sweep with its trials and metrics (its creator key or an admin key)')
+    .option('--yes', 'really delete: results cannot be recovered')
+    .action(async (id: string, o: { yes?: boolean }, cmd: Command) => {
+      if (!o.yes) {
+        process.exitCode = 2;
+        out(`This deletes sweep ${id} and every result in it. Run again with --yes to do it.`);
+        return;
+      }
+      const r = await clientFor(cmd, env).request<{ stoppedRunning: number }>(
+        'DELETE',
+        `/api/v1/sweeps/${encodeURIComponent(id)}`,
+      );
+      out(
+        `Deleted sweep ${id}${r.stoppedRunning ? ` (stopped ${r.stoppedRunning} running trial(s))` : ''}.`,
+      );
+    });
+
+  program
     .command('retry-failed <sweep>')
     .description('queue the failed trials of a sweep again')
     .action(async (id: string, _o, cmd: Command) => {
