@@ -9,6 +9,9 @@ const zero = {
   failed: 0,
   cancelled: 0,
   diverged: 0,
+  pruned: 0,
+  prunedEpoch: null,
+  prunedValue: null,
   reason: null,
 };
 
