@@ -8,11 +8,14 @@ const zero = {
   succeeded: 0,
   failed: 0,
   cancelled: 0,
+  pruned: 0,
   diverged: 0,
   pruned: 0,
   prunedEpoch: null,
   prunedValue: null,
   reason: null,
+  prunedEpoch: null,
+  prunedValue: null,
 };
 
 describe('grid cell states', () => {
