@@ -32,6 +32,7 @@ export async function withPruning(
   if (!plan) return store;
   const passed = new Set<number>();
   return async (epoch, metrics) => {
+    if (controller.signal.reason instanceof TrialPruned) return; // lines still in flight after the prune
     await store(epoch, metrics);
     const value = metrics[plan.metric];
     if (typeof value !== 'number' || controller.signal.aborted) return;
