@@ -19,6 +19,7 @@ import {
   type Job,
 } from '@sweeps/queue';
 import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
+import { TrialPruned, withPruning } from './pruning.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
@@ -37,7 +38,7 @@ export interface RunTrialDeps {
   log: (line: string) => void;
 }
 
-export type TrialOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled';
+export type TrialOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
 
 export async function runTrialJob(
   deps: RunTrialDeps,
@@ -69,8 +70,14 @@ export async function runTrialJob(
     deps.log(
       `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${lease.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
+    const reportEpoch = await withPruning(
+      deps.db,
+      { trialId, workerId: deps.workerId },
+      controller,
+      (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),
+    );
     const result = await trainer.run(claim.run, {
-      reportEpoch: (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),
+      reportEpoch,
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
@@ -80,6 +87,7 @@ export async function runTrialJob(
         live?.push(line);
       },
     });
+    if (controller.signal.aborted) throw controller.signal.reason; // e.g. pruned while finishing
     return await recordSuccess(deps, trialId, claim.run.metricName, result, tail);
   } catch (err) {
     return await recordFailure(deps, {
@@ -144,6 +152,10 @@ async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialO
     if (f.token) await f.job.moveToWait(f.token);
     deps.log(`trial ${f.trialId} handed back to the queue`);
     throw new WaitingError();
+  }
+  if (f.reason instanceof TrialPruned) {
+    deps.log(`trial ${f.trialId} ${f.reason.message}`); // recorded with the decision: a success for the queue
+    return 'pruned';
   }
   if (f.reason instanceof TrialCancelled) {
     deps.log(`trial ${f.trialId} cancelled`);
