@@ -124,11 +124,16 @@ export class Stack {
     return this;
   }
 
-  async startWorker(id: string, slots = 1, grace = 30): Promise<StartedProcess> {
+  async startWorker(
+    id: string,
+    slots = 1,
+    grace = 30,
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<StartedProcess> {
     const w = startProcess(
       id,
       ['apps/worker/src/main.ts', '--slots', String(slots), '--id', id, '--grace', String(grace)],
-      this.env({ SWEEPS_HEARTBEAT_MS: '1000' }),
+      this.env({ SWEEPS_HEARTBEAT_MS: '1000', ...env }),
     );
     this.workers.push(w);
     await waitFor(
