@@ -11,9 +11,9 @@ import {
   createTrialQueue,
   createTrialWorker,
   queueNames,
-  reconcileQueue,
   TrialLogShipper,
 } from '@sweeps/queue';
+import { reconcileQueue } from '@sweeps/orchestrate';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
 import type { WorkerEnv } from './env.ts';
 import { runTrialJob } from './run-trial.ts';
