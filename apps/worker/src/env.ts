@@ -17,6 +17,8 @@ export const WorkerEnvSchema = z.object({
   /** Directory that relative commands and `cwd` of command trainers resolve against. */
   SWEEPS_WORK_DIR: z.string().default(repoRoot),
   SWEEPS_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5000),
+  /** Hours a finished trial's directory is kept before the worker removes it; 0 keeps everything (trial-dir-retention.ts). */
+  SWEEPS_TRIAL_DIR_RETENTION_H: z.coerce.number().min(0).default(0),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
