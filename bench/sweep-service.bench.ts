@@ -114,14 +114,16 @@ async function finishSweep(stack: Stack, sweepId: string) {
   });
   for (let i = 0; i < trials.length; i += 8) {
     await Promise.all(
-      trials
-        .slice(i, i + 8)
-        .map((t) =>
-          completeTrial(stack.db, t.id, 'bench', {
+      trials.slice(i, i + 8).map((t) =>
+        completeTrial(
+          stack.db,
+          { trialId: t.id, workerId: 'bench', lease: 0 },
+          {
             finalMetric: 0.3 + 0.1 * Math.sin(t.lr * 1000 + t.weightDecay * 100 + t.seed),
             metrics: {},
-          }),
+          },
         ),
+      ),
     );
   }
   await stack.db.$executeRaw`

@@ -17,6 +17,14 @@ export const WorkerEnvSchema = z.object({
   /** Directory that relative commands and `cwd` of command trainers resolve against. */
   SWEEPS_WORK_DIR: z.string().default(repoRoot),
   SWEEPS_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5000),
+  /** Executables `command` trials may start (comma-separated names or absolute path globs). Default: none. */
+  SWEEPS_WORKER_ALLOW_COMMANDS: z.string().default(''),
+  /** Environment variable names (or globs) a sweep's `trainer.env` may set. Default: none. */
+  SWEEPS_WORKER_ALLOW_ENV: z.string().default(''),
+  /** Directories a trial's `cwd` must lie in (comma-separated). Default: SWEEPS_WORK_DIR. */
+  SWEEPS_WORKER_CWD_ROOTS: z.string().default(''),
+  /** More of the worker's own variables to pass to trial processes (beyond PATH, HOME, locale, GPU stacks). */
+  SWEEPS_WORKER_PASS_ENV: z.string().default(''),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 

@@ -1,6 +1,8 @@
 /**
  * Runs one trial for a job: claim it in PostgreSQL, run its trainer on a slot, store every epoch and the result.
- * The outcome is always recorded; BullMQ only learns whether to retry.
+ * The outcome is always recorded; BullMQ only learns whether to retry. Nothing a trial does (a bad epoch, a
+ * database outage, a trainer that throws) escapes this function except as that trial's failure or retry; every
+ * write names the claim's lease, so an attempt that was superseded writes nothing.
  */
 import { OutputTail, PermanentTrialError, type TrainerResult } from '@sweeps/core';
 import {
@@ -10,10 +12,20 @@ import {
   handBackTrial,
   recordEpoch,
   type Db,
+  type TrialLease,
 } from '@sweeps/db';
 import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
-import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
+import {
+  EpochNotStored,
+  TrialCancelled,
+  TrialSuperseded,
+  TrialTimedOut,
+  WorkerShuttingDown,
+} from './abort-reasons.ts';
 import { findCheckpointDir } from './checkpoint-dir.ts';
+import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
+import { setLongTimeout } from './long-timer.ts';
+import { MetricRules } from './metric-rules.ts';
 import { slotEnv, type SlotPool } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
@@ -23,6 +35,8 @@ export interface RunTrialDeps {
   dataDir: string;
   slots: SlotPool;
   trainers: TrainerRegistry;
+  /** The environment every trial's process starts from (the worker policy's explicit environment). */
+  baseEnv: Record<string, string>;
   /** Running trials by id, so cancellations and shutdown can reach them. */
   running: Map<string, AbortController>;
   log: (line: string) => void;
@@ -39,35 +53,45 @@ export async function runTrialJob(
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
   const { trialId } = parsed.data;
-  const claim = await claimTrial(deps.db, trialId, deps.workerId);
+  const claim = await retryOnConnectionLoss(() => claimTrial(deps.db, trialId, deps.workerId), {
+    log: deps.log,
+    what: `claim of ${trialId}`,
+  });
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
+  if (claim.kind === 'exhausted') {
+    deps.log(`trial ${trialId} failed: ${claim.error.split('\n')[0]}`);
+    throw new UnrecoverableError(claim.error.split('\n')[0]);
+  }
+  const { lease, run } = claim;
   const slot = deps.slots.take();
   const controller = new AbortController();
   deps.running.set(trialId, controller);
   const tail = new OutputTail();
-  const timeoutS = Number(claim.run.trainer.timeout_s ?? 0);
-  const timer =
+  const timeoutS = Number(run.trainer.timeout_s ?? 0);
+  const clearTimer =
     timeoutS > 0
-      ? setTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000)
+      ? setLongTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000)
       : undefined;
   try {
-    const trainer = await deps.trainers.get(claim.run.trainer.kind);
+    const trainer = await deps.trainers.get(run.trainer.kind);
     const { dir, latest } = await findCheckpointDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(
-      `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`,
+      `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`,
     );
-    const result = await trainer.run(claim.run, {
-      reportEpoch: (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),
+    const result = await trainer.run(run, {
+      reportEpoch: epochReporter(deps, lease, controller),
       checkpointDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
-      env: slotEnv(slot),
+      env: { ...deps.baseEnv, ...slotEnv(slot) },
       log: (line) => tail.push(line),
     });
-    return await recordSuccess(deps, trialId, claim.run.metricName, result, tail);
+    // A trainer that ignores an abort still must not record over it: the abort decides.
+    controller.signal.throwIfAborted();
+    return await recordSuccess(deps, lease, run.metricName, result, tail);
   } catch (err) {
     return await recordFailure(deps, {
-      trialId,
+      lease,
       job,
       token,
       err,
@@ -76,43 +100,86 @@ export async function runTrialJob(
       lastAttempt: claim.attempts >= claim.maxAttempts,
     });
   } finally {
-    clearTimeout(timer);
+    clearTimer?.();
     deps.running.delete(trialId);
     deps.slots.give(slot);
   }
 }
 
+/**
+ * The trainer's `reportEpoch`: validates, stores (waiting out a short database outage), and never rejects; a
+ * problem aborts the trial with the reason instead, so no trainer can turn it into an unhandled rejection.
+ */
+function epochReporter(deps: RunTrialDeps, lease: TrialLease, controller: AbortController) {
+  const rules = new MetricRules();
+  let chain = Promise.resolve();
+  const store = async (epoch: number, metrics: Record<string, number>) => {
+    if (controller.signal.aborted) return;
+    try {
+      rules.check(epoch, metrics);
+      const stored = await retryOnConnectionLoss(
+        () => recordEpoch(deps.db, lease, epoch, metrics),
+        { forMs: 30_000, log: deps.log, what: `epoch ${epoch} of ${lease.trialId}` },
+      );
+      if (!stored) controller.abort(new TrialSuperseded());
+    } catch (err) {
+      const permanent = err instanceof PermanentTrialError;
+      const message = permanent
+        ? err.message
+        : `epoch ${epoch} could not be stored: ${lastLine(err)}`;
+      controller.abort(new EpochNotStored(message, permanent));
+    }
+  };
+  // One epoch at a time, in the order reported: a later epoch never overtakes an earlier one.
+  return (epoch: number, metrics: Record<string, number>): Promise<void> => {
+    chain = chain.then(() => store(epoch, metrics));
+    return chain;
+  };
+}
+
 async function recordSuccess(
   deps: RunTrialDeps,
-  trialId: string,
+  lease: TrialLease,
   metricName: string,
   result: TrainerResult,
   tail: OutputTail,
 ): Promise<TrialOutcome> {
   const final = result.metrics[metricName];
   if (typeof final !== 'number' || !Number.isFinite(final)) {
-    await failTrial(deps.db, trialId, deps.workerId, {
-      error: `diverged: the trainer finished with ${metricName} = ${final} (not a finite number)`,
-      outputTail: tail.text(),
-      final: true,
-    });
+    await write(deps, lease, () =>
+      failTrial(deps.db, lease, {
+        error: `diverged: the trainer finished with ${metricName} = ${final} (not a finite number)`,
+        outputTail: tail.text(),
+        final: true,
+      }),
+    );
     return 'failed';
   }
   const metrics = Object.fromEntries(
     Object.entries(result.metrics).filter(([, v]) => Number.isFinite(v)),
   );
-  await completeTrial(deps.db, trialId, deps.workerId, {
-    finalMetric: final,
-    metrics,
-    ...(result.backend ? { backend: result.backend } : {}),
-    ...(result.device ? { device: result.device } : {}),
-  });
-  deps.log(`trial ${trialId} succeeded: ${metricName} = ${final}`);
+  const done = await write(deps, lease, () =>
+    completeTrial(deps.db, lease, {
+      finalMetric: final,
+      metrics,
+      ...(result.backend ? { backend: result.backend } : {}),
+      ...(result.device ? { device: result.device } : {}),
+    }),
+  );
+  if (!done) return 'skipped';
+  deps.log(`trial ${lease.trialId} succeeded: ${metricName} = ${final}`);
   return 'succeeded';
 }
 
+/** A fenced write of the attempt's outcome; false (and a log line) when the lease was taken over meanwhile. */
+async function write(deps: RunTrialDeps, lease: TrialLease, fn: () => Promise<boolean>) {
+  const ok = await retryOnConnectionLoss(fn, { log: deps.log, what: `result of ${lease.trialId}` });
+  if (!ok) deps.log(`trial ${lease.trialId}: ${new TrialSuperseded().message}`);
+  return ok;
+}
+
 interface FailureInfo {
-  trialId: string;
+  lease: TrialLease;
   job: Job;
   token: string | undefined;
   err: unknown;
@@ -122,29 +189,36 @@ interface FailureInfo {
 }
 
 async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialOutcome> {
+  const trialId = f.lease.trialId;
   if (f.reason instanceof WorkerShuttingDown) {
-    await handBackTrial(deps.db, f.trialId, deps.workerId);
+    await retryOnConnectionLoss(() => handBackTrial(deps.db, f.lease), { forMs: 10_000 });
     if (f.token) await f.job.moveToWait(f.token);
-    deps.log(`trial ${f.trialId} handed back to the queue`);
+    deps.log(`trial ${trialId} handed back to the queue`);
     throw new WaitingError();
   }
   if (f.reason instanceof TrialCancelled) {
-    deps.log(`trial ${f.trialId} cancelled`);
+    deps.log(`trial ${trialId} cancelled`);
     return 'cancelled';
   }
-  const message =
-    f.reason instanceof TrialTimedOut
-      ? f.reason.message
-      : ((f.err as Error)?.message ?? String(f.err));
+  if (f.reason instanceof TrialSuperseded) {
+    deps.log(`trial ${trialId}: ${f.reason.message}`);
+    return 'skipped';
+  }
+  const known = f.reason instanceof TrialTimedOut || f.reason instanceof EpochNotStored;
+  const message = known
+    ? (f.reason as Error).message
+    : ((f.err as Error)?.message ?? String(f.err));
   const permanent =
-    f.err instanceof PermanentTrialError || f.reason instanceof TrialTimedOut || f.lastAttempt;
-  await failTrial(deps.db, f.trialId, deps.workerId, {
-    error: message,
-    outputTail: f.tail.text(),
-    final: permanent,
-  });
+    f.err instanceof PermanentTrialError ||
+    f.reason instanceof TrialTimedOut ||
+    (f.reason instanceof EpochNotStored && f.reason.permanent) ||
+    f.lastAttempt;
+  const recorded = await write(deps, f.lease, () =>
+    failTrial(deps.db, f.lease, { error: message, outputTail: f.tail.text(), final: permanent }),
+  );
+  if (!recorded) return 'skipped';
   deps.log(
-    `trial ${f.trialId} ${permanent ? 'failed' : 'failed, will be retried'}: ${message.split('\n')[0]}`,
+    `trial ${trialId} ${permanent ? 'failed' : 'failed, will be retried'}: ${message.split('\n')[0]}`,
   );
   if (permanent) throw new UnrecoverableError(message.split('\n')[0]);
   throw f.err instanceof Error ? f.err : new Error(message);

@@ -10,3 +10,4 @@ export * from './aggregate.ts';
 export * from './export-tables.ts';
 export * from './trainer.ts';
 export * from './output-tail.ts';
+export * from './worker-policy.ts';

@@ -1,5 +1,6 @@
 /** Worker daemons: registration, heartbeats and what each one runs. */
 import type { Db } from './client.ts';
+import { Prisma } from './generated/client.ts';
 
 export interface WorkerRegistration {
   id: string;
@@ -13,17 +14,20 @@ export interface WorkerRegistration {
     memoryMb?: number;
   }>;
   pid: number;
+  /** What the worker accepts (core's WorkerPolicy), for the API's check before a submission. */
+  policy?: Prisma.InputJsonObject;
 }
 
 export async function registerWorker(db: Db, w: WorkerRegistration): Promise<void> {
   await db.worker.upsert({
     where: { id: w.id },
-    create: { ...w, devices: w.devices },
+    create: { ...w, devices: w.devices, policy: w.policy ?? Prisma.DbNull },
     update: {
       host: w.host,
       slots: w.slots,
       devices: w.devices,
       pid: w.pid,
+      policy: w.policy ?? Prisma.DbNull,
       lastHeartbeatAt: new Date(),
       stoppedAt: null,
     },

@@ -1,4 +1,5 @@
 export * from './command-trainer.ts';
 export * from './argv.ts';
 export * from './jsonl-metrics.ts';
-export * from './process-group.ts';
+export * from './line-splitter.ts';
+export * from './process-runner.ts';

@@ -89,18 +89,14 @@ export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
 }
 
 export async function trialView(deps: ApiDeps, sweepId: string, trialId: string) {
-  const t = await getTrial(deps.db, sweepId, trialId);
-  const epochs = new Map<number, Record<string, number>>();
-  for (const m of t.metrics)
-    epochs.set(m.epoch, { ...(epochs.get(m.epoch) ?? {}), [m.name]: m.value });
+  const t = await getTrial(deps.db, sweepId, trialId); // epochs merged by PostgreSQL, at most 10,000
   return {
     ...trialSummary(t),
     checkpointUri: t.checkpoint.uri,
     finalMetrics: t.finalMetrics,
     outputTail: t.outputTail,
-    epochs: [...epochs.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([epoch, values]) => ({ epoch, ...values })),
+    epochs: t.epochs,
+    ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
   };
 }
 

@@ -1,13 +1,13 @@
 /** Trainers by `trainer.kind`. The TF.js trainer is loaded only when a trial asks for it. */
 import { PermanentTrialError, type Trainer } from '@sweeps/core';
-import { CommandTrainer } from '@sweeps/trainer-command';
+import { type CommandGate, CommandTrainer } from '@sweeps/trainer-command';
 import { NoopTrainer } from './noop-trainer.ts';
 
 export class TrainerRegistry {
   private readonly trainers = new Map<string, Trainer>();
 
-  constructor(workDir: string) {
-    this.add(new CommandTrainer(workDir));
+  constructor(workDir: string, gate?: CommandGate) {
+    this.add(new CommandTrainer(workDir, gate ? { gate } : {}));
     this.add(new NoopTrainer());
   }
 

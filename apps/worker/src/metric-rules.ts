@@ -1,0 +1,50 @@
+/**
+ * What a trainer may report for an epoch before anything is stored: epochs that fit the integer column, metric
+ * names of a bounded pattern and length, and a bounded number of names per trial. A trainer that breaks a rule
+ * fails its trial with a reason the user can read (never the worker, never a database error).
+ */
+import { PermanentTrialError } from '@sweeps/core';
+
+/** The largest epoch the `trial_metrics.epoch` column holds (a 4-byte integer). */
+export const MAX_EPOCH = 2_147_483_647;
+/** Distinct metric names one trial may report over all its epochs. */
+export const MAX_METRIC_NAMES = 256;
+/** A metric name: a letter or `_`, then up to 127 letters, digits and `_ . / : -` (e.g. `coco/bbox_mAP_50`). */
+export const METRIC_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_./:-]{0,127}$/;
+
+/** Shows a name from a trainer safely in an error: escaped (control characters, NUL) and shortened. */
+export function quoteName(name: string): string {
+  const shown = name.length > 60 ? `${name.slice(0, 60)}…` : name;
+  return JSON.stringify(shown).replace(
+    /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** Checks each epoch a trial reports; one instance per attempt (it counts the names seen). */
+export class MetricRules {
+  private readonly names = new Set<string>();
+
+  /** Throws PermanentTrialError ('invalid') naming the first broken rule. */
+  check(epoch: number, metrics: Record<string, number>): void {
+    if (!Number.isInteger(epoch) || epoch < 0 || epoch > MAX_EPOCH)
+      throw new PermanentTrialError(
+        `the trainer reported epoch ${epoch}: epochs are whole numbers from 0 to ${MAX_EPOCH}`,
+        'invalid',
+      );
+    for (const name of Object.keys(metrics)) {
+      if (this.names.has(name)) continue;
+      if (!METRIC_NAME_PATTERN.test(name))
+        throw new PermanentTrialError(
+          `the trainer reported a metric named ${quoteName(name)} (epoch ${epoch}): metric names are 1-128 letters, digits, _ . / : or -, starting with a letter or _`,
+          'invalid',
+        );
+      if (this.names.size >= MAX_METRIC_NAMES)
+        throw new PermanentTrialError(
+          `the trainer reported more than ${MAX_METRIC_NAMES} metric names (at epoch ${epoch}, e.g. ${quoteName(name)}): report the metrics you want to compare, not one per item`,
+          'invalid',
+        );
+      this.names.add(name);
+    }
+  }
+}
