@@ -7,6 +7,6 @@ COPY packages ./packages
 COPY prisma ./prisma
 COPY prisma.config.ts tsconfig.json ./
 COPY examples ./examples
-RUN npm ci --no-audit --no-fund && npm cache clean --force
+RUN npm ci --no-audit --no-fund && npm run build && npm cache clean --force
 ENV NODE_ENV=production
 CMD ["npm", "run", "api"]

@@ -70,6 +70,8 @@ async function main(): Promise<void> {
       '.data/mnist-pretrained.json',
     ]);
   }
+  say('Building the dashboard (apps/dashboard → dist, served by the API at /)');
+  step('npm', ['run', 'build', '--silent']);
   say(`Starting the API on ${apiUrl} and a worker with 2 slots`);
   startProcess('api', ['apps/api/src/main.ts']);
   await waitForApi();
@@ -83,6 +85,9 @@ async function main(): Promise<void> {
     await readSpecFile(`${root}examples/mnist-sweep.yaml`),
   );
   console.log(`sweep ${sweep.id}: ${sweep.totalTrials} trials`);
+  console.log(
+    `watch it live: ${apiUrl}/sweeps/${sweep.id} (sign in with the write key printed at the end)`,
+  );
   const get = () => client.request<SweepView>('GET', `/api/v1/sweeps/${sweep.id}`);
   await watch(await get(), get);
   say('Best setting per checkpoint');
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
   say('Where to look');
   console.log(
     [
+      `  Dashboard:            ${apiUrl}/sweeps/${sweep.id}   (sign in with the key below)`,
       `  API + OpenAPI docs:   ${apiUrl}/docs`,
       `  Your write key:       export SWEEPS_API_KEY=${key}`,
       `  CLI:                  npx sweeps best ${sweep.id}   |   npx sweeps grid ${sweep.id}   |   npx sweeps trials ${sweep.id} --state failed`,

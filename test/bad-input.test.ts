@@ -14,6 +14,7 @@ afterAll(async () => {
   await stack.stop();
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: the cases turn a valid sweep into deliberately invalid shapes
 type Mutation = (s: any) => void;
 const spec = (m: Mutation) => {
   const s = studySweep();

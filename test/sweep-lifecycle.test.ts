@@ -69,7 +69,7 @@ describe('a sweep end to end', () => {
     const grid = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/grid`)).json;
     expect(grid.matrices).toHaveLength(4);
     for (const m of grid.matrices) {
-      m.lrs.forEach((lr: number, i: number) =>
+      m.lrs.forEach((lr: number, i: number) => {
         m.weightDecays.forEach((wd: number, j: number) => {
           const t = trials.find(
             (x) =>
@@ -79,8 +79,8 @@ describe('a sweep end to end', () => {
               x.params.weight_decay === wd,
           )!;
           expect(m.values[i][j].mean).toBe(t.finalMetric);
-        }),
-      );
+        });
+      });
     }
   });
 

@@ -178,6 +178,7 @@ export class Stack {
           : {}),
     });
     const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: suites read response fields directly and assert each one
     let json: any;
     try {
       json = JSON.parse(text);

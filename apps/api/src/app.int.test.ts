@@ -7,6 +7,7 @@ import { createApiKey, createDb, findApiKey } from '@sweeps/db';
 import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
 import { buildApp } from './app.ts';
+import { createKeyResolver } from './auth.ts';
 
 const db = createDb(TEST_DATABASE_URL);
 const redis = createRedis(TEST_REDIS_URL);
@@ -17,7 +18,7 @@ let app: Awaited<ReturnType<typeof buildApp>>;
 let key = '';
 
 beforeAll(async () => {
-  app = await buildApp(deps, { logLevel: 'silent', rateLimitPerMin: 5 });
+  app = await buildApp(deps, { logLevel: 'silent', rateLimitPerMin: 5, authFailuresPerMin: 4 });
   key = (await createApiKey(db, 'read', 'app-test')).key;
 });
 afterAll(async () => {
@@ -66,6 +67,67 @@ describe('the API app', () => {
         })
       ).statusCode,
     ).toBe(200);
+  });
+});
+
+describe('authentication comes first', () => {
+  it('answers 401 to a request without a key before reading its body', async () => {
+    for (const payload of ['{not json', '[[[[', 'x'.repeat(2_000_000)]) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/sweeps',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(r.statusCode).toBe(401);
+      expect(r.json().error.code).toBe('UNAUTHORIZED');
+    }
+  });
+
+  it('refuses text/plain with 415 as the README says', async () => {
+    const writeKey = (await createApiKey(db, 'write', 'app-test-415')).key;
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/sweeps/preview',
+      headers: { authorization: `Bearer ${writeKey}`, 'content-type': 'text/plain' },
+      payload: 'name: x',
+    });
+    expect(r.statusCode).toBe(415);
+    expect(r.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('limits failed authentications per address, so random keys do not each cost a lookup', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const token = `swk_${randomBytes(24).toString('base64url')}`;
+      statuses.push(
+        (
+          await app.inject({
+            method: 'GET',
+            url: '/api/v1/sweeps',
+            headers: { authorization: `Bearer ${token}` },
+            remoteAddress: '10.9.8.7',
+          })
+        ).statusCode,
+      );
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+    // another address keeps its own count
+    const other = await app.inject({
+      method: 'GET',
+      url: '/api/v1/sweeps',
+      headers: { authorization: 'Bearer swk_nope' },
+      remoteAddress: '10.9.8.6',
+    });
+    expect(other.statusCode).toBe(401);
+  });
+
+  it('keeps a bounded cache of keys', async () => {
+    const resolve = createKeyResolver(db, 3);
+    for (let i = 0; i < 5; i++)
+      expect(await resolve((await createApiKey(db, 'read', `cache-${i}`)).key)).not.toBeNull();
+    expect(resolve.cacheSize()).toBe(3);
+    expect(await resolve('not a key')).toBeNull();
   });
 });
 

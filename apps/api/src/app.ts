@@ -1,4 +1,5 @@
 /** Builds the fastify app: zod validation, OpenAPI at /docs, auth, rate limit, routes, one error handler. */
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -8,26 +9,52 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { createKeyResolver, bearerToken, installAuth } from './auth.ts';
+import { createKeyResolver, FailureLimiter, installAuth, type KeyResolver } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
+import { installJsonBodyParser } from './json-body.ts';
+import { eventRoutes } from './routes/events.ts';
+import { logAndParserRoutes } from './routes/logs-and-parsers.ts';
 import { opsRoutes, workerRoutes } from './routes/system.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
 import type { ApiDeps } from './services/deps.ts';
+import { EventHub } from './services/event-hub.ts';
+import { installSession, sessionRoutes } from './session.ts';
+import { installDashboard } from './static.ts';
 
 export interface AppOptions {
   logLevel: string;
   rateLimitPerMin: number;
+  /** Failed authentications per client address and minute before it gets 429 (default 30). */
+  authFailuresPerMin?: number;
+  /** Where the event stream LISTENs; without it there is no /events route. */
+  databaseUrl?: string;
+  /** See env.ts: SWEEPS_SESSION_SECRET, SWEEPS_SESSION_TTL_S, SWEEPS_SSE_HEARTBEAT_MS. */
+  sessionSecret?: string;
+  sessionTtlSeconds?: number;
+  sseHeartbeatMs?: number;
+  /** The built dashboard; default apps/dashboard/dist. */
+  dashboardDir?: string;
 }
+
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
 
 export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: { level: opts.logLevel }, bodyLimit: 1024 * 1024 });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  const session = { secret: opts.sessionSecret, ttlSeconds: opts.sessionTtlSeconds ?? 8 * 3600 };
+  const sealer = installSession(app, session); // turns a session cookie into a bearer key, before auth
+  installJsonBodyParser(app);
+  // Authentication runs first (onRequest, before the body is read); the rate limit's own onRequest hook runs
+  // after it (route-level hooks follow application-level ones), so it counts per verified key, or per address
+  // for public routes. Failed authentications are limited per address by the auth hook itself.
+  const keys: KeyResolver = createKeyResolver(deps.db);
+  installAuth(app, keys, new FailureLimiter(opts.authFailuresPerMin ?? 30));
   await app.register(rateLimit, {
     max: opts.rateLimitPerMin,
     timeWindow: 60_000,
-    keyGenerator: (req) => bearerToken(req) ?? req.ip,
+    keyGenerator: (req) => (req.apiKeyId ? `key:${req.apiKeyId}` : `ip:${req.ip}`),
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
       message: `Too many requests: at most ${ctx.max} a minute per API key; retry in ${ctx.after}.`,
@@ -47,9 +74,18 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  installAuth(app, createKeyResolver(deps.db));
   await app.register(sweepRoutes(deps), { prefix: '/api/v1' });
   await app.register(workerRoutes(deps), { prefix: '/api/v1' });
-  await app.register(opsRoutes(deps));
+  await app.register(logAndParserRoutes(deps), { prefix: '/api/v1' });
+  await app.register(opsRoutes(deps, keys));
+  await app.register(sessionRoutes(deps.db, session, sealer), { prefix: '/api/v1' });
+  if (opts.databaseUrl) {
+    const hub = new EventHub(deps.db, opts.databaseUrl, app.log);
+    app.addHook('preClose', async () => hub.close());
+    await app.register(eventRoutes(deps, hub, opts.sseHeartbeatMs ?? 15_000), {
+      prefix: '/api/v1',
+    });
+  }
+  installDashboard(app, opts.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
   return app;
 }

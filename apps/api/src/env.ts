@@ -15,10 +15,25 @@ export const ApiEnvSchema = z.object({
   SWEEPS_MAX_TRIALS: z.coerce.number().int().positive().default(DEFAULT_MAX_TRIALS),
   /** Requests per minute per API key (or per address without a key). */
   SWEEPS_RATE_LIMIT_PER_MIN: z.coerce.number().int().positive().default(1200),
+  /** Failed authentications per client address and minute; beyond it the address gets 429 without a lookup. */
+  SWEEPS_AUTH_FAILURES_PER_MIN: z.coerce.number().int().positive().default(30),
   /** How often PostgreSQL's queued trials are checked against Redis. */
   SWEEPS_RECONCILE_MS: z.coerce.number().int().min(500).default(30_000),
   /** A worker silent for this long is presumed dead: its running trials are queued again. */
   SWEEPS_WORKER_STALE_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Encrypts the dashboard's session cookies; give every replica behind one address the same (≥ 32 chars). */
+  SWEEPS_SESSION_SECRET: z.string().min(32).optional(),
+  /** How long a dashboard session cookie lasts. */
+  SWEEPS_SESSION_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(8 * 3600),
+  /** Heartbeat (a comment line) on open event streams. */
+  SWEEPS_SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** The built dashboard served at / (default: apps/dashboard/dist of this checkout). */
+  SWEEPS_DASHBOARD_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;

@@ -5,6 +5,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { DomainError, valueAt, type DomainErrorCode, type ErrorIssue } from '@sweeps/core';
+import { isDatabaseUnreachable } from '@sweeps/db';
+import { isRedisUnreachable } from '@sweeps/queue';
 
 const STATUS: Record<DomainErrorCode, number> = {
   INVALID_SPEC: 400,
@@ -17,7 +19,14 @@ const STATUS: Record<DomainErrorCode, number> = {
   NOTHING_SUCCEEDED: 404,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  INVALID_REQUEST: 400,
+  MALFORMED_JSON: 400,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
 };
+
+/** Seconds a client is told to wait after a 503 (PostgreSQL or Redis did not answer). */
+export const RETRY_AFTER_S = 5;
 
 /** fastify's own request errors, in words a user understands. */
 const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: string }> = {
@@ -67,6 +76,12 @@ function validationIssues(
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof DomainError && error.code === 'UNAVAILABLE') {
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send(errorBody(error.code, error.message));
+    }
     if (error instanceof DomainError) {
       return reply
         .status(STATUS[error.code])
@@ -99,6 +114,19 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(429).send(errorBody('RATE_LIMITED', error.message));
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send(errorBody('BAD_REQUEST', error.message));
+    }
+    const database = isDatabaseUnreachable(error);
+    if (database || isRedisUnreachable(error)) {
+      request.log.warn({ err: error }, 'a service did not answer');
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send(
+          errorBody(
+            'UNAVAILABLE',
+            `${database ? 'PostgreSQL' : 'Redis'} did not answer; retry in ${RETRY_AFTER_S} s. A sweep is created whole or not at all.`,
+          ),
+        );
     }
     request.log.error({ err: error }, 'request failed');
     return reply

@@ -2,9 +2,9 @@
 import { createDb } from '@sweeps/db';
 import { createRedis, createTrialQueue, queueNames, startReconcileLoop } from '@sweeps/queue';
 import { buildApp } from './app.ts';
-import { readApiEnv } from './env.ts';
+import { type ApiEnv, readApiEnv } from './env.ts';
 
-let env;
+let env: ApiEnv;
 try {
   env = readApiEnv();
 } catch (err) {
@@ -12,7 +12,7 @@ try {
   process.exit(2);
 }
 const db = createDb(env.DATABASE_URL, 20);
-const redis = createRedis(env.REDIS_URL);
+const redis = createRedis(env.REDIS_URL, { failFast: true }); // request paths must not wait for Redis
 const names = queueNames(env.SWEEPS_QUEUE_PREFIX);
 const queue = createTrialQueue(names, redis);
 const deps = {
@@ -26,6 +26,12 @@ const deps = {
 const app = await buildApp(deps, {
   logLevel: env.LOG_LEVEL,
   rateLimitPerMin: env.SWEEPS_RATE_LIMIT_PER_MIN,
+  authFailuresPerMin: env.SWEEPS_AUTH_FAILURES_PER_MIN,
+  databaseUrl: env.DATABASE_URL,
+  sessionSecret: env.SWEEPS_SESSION_SECRET,
+  sessionTtlSeconds: env.SWEEPS_SESSION_TTL_S,
+  sseHeartbeatMs: env.SWEEPS_SSE_HEARTBEAT_MS,
+  dashboardDir: env.SWEEPS_DASHBOARD_DIR,
 });
 const stopReconcile = startReconcileLoop(
   db,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ApiError } from './api-client.ts';
 import { addKeyCommands } from './commands/key-commands.ts';
+import { addLogCommands } from './commands/log-commands.ts';
 import { addResultCommands } from './commands/result-commands.ts';
 import { addSweepCommands } from './commands/sweep-commands.ts';
 import { readCliEnv } from './env.ts';
@@ -19,6 +20,7 @@ try {
   addSweepCommands(program, env);
   addResultCommands(program, env);
   addKeyCommands(program);
+  addLogCommands(program, env);
   await program.parseAsync();
 } catch (err) {
   if (err instanceof ApiError) {

@@ -14,7 +14,13 @@ import {
   type Db,
   type TrialLease,
 } from '@sweeps/db';
-import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
+import {
+  claimOrPostpone,
+  TrialJobSchema,
+  UnrecoverableError,
+  WaitingError,
+  type Job,
+} from '@sweeps/queue';
 import {
   EpochNotStored,
   TrialCancelled,
@@ -22,10 +28,10 @@ import {
   TrialTimedOut,
   WorkerShuttingDown,
 } from './abort-reasons.ts';
-import { findCheckpointDir } from './checkpoint-dir.ts';
 import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
 import { setLongTimeout } from './long-timer.ts';
 import { MetricRules } from './metric-rules.ts';
+import { findSnapshotDir } from './snapshot-dir.ts';
 import { slotEnv, type SlotPool } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
@@ -53,10 +59,10 @@ export async function runTrialJob(
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
   const { trialId } = parsed.data;
-  const claim = await retryOnConnectionLoss(() => claimTrial(deps.db, trialId, deps.workerId), {
-    log: deps.log,
-    what: `claim of ${trialId}`,
-  });
+  // An unreachable PostgreSQL postpones the job by about a second (not a counted BullMQ attempt).
+  const claim = await claimOrPostpone(job, token, () =>
+    claimTrial(deps.db, trialId, deps.workerId),
+  );
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
   if (claim.kind === 'exhausted') {
     deps.log(`trial ${trialId} failed: ${claim.error.split('\n')[0]}`);
@@ -74,13 +80,13 @@ export async function runTrialJob(
       : undefined;
   try {
     const trainer = await deps.trainers.get(run.trainer.kind);
-    const { dir, latest } = await findCheckpointDir(deps.dataDir, trialId, claim.attempts <= 1);
+    const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`,
     );
     const result = await trainer.run(run, {
       reportEpoch: epochReporter(deps, lease, controller),
-      checkpointDir: dir,
+      snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
       env: { ...deps.baseEnv, ...slotEnv(slot) },

@@ -51,9 +51,9 @@ describe('coco-eval bin (child process)', () => {
     expect(run.code).toBe(0);
     const doc = JSON.parse(run.stdout) as { stats: number[]; perCategory: unknown[] };
     const expected = readExpected('case-1', 'pycocotools.json')!;
-    doc.stats.forEach((v, i) =>
-      expect(Math.abs(v - expected.stats[i]!)).toBeLessThanOrEqual(1e-12),
-    );
+    doc.stats.forEach((v, i) => {
+      expect(Math.abs(v - expected.stats[i]!)).toBeLessThanOrEqual(1e-12);
+    });
     expect(doc.perCategory).toHaveLength(12);
   });
 

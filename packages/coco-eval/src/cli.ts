@@ -35,10 +35,9 @@ interface CliArgs {
 
 class UsageError extends Error {}
 
-function parseCliArgs(argv: string[]): CliArgs | 'help' {
-  let parsed;
+function parseUsage(argv: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
@@ -51,6 +50,10 @@ function parseCliArgs(argv: string[]): CliArgs | 'help' {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+function parseCliArgs(argv: string[]): CliArgs | 'help' {
+  const parsed = parseUsage(argv);
   if (parsed.values.help) return 'help';
   const [gtPath, dtPath, ...rest] = parsed.positionals;
   if (gtPath === undefined || dtPath === undefined || rest.length > 0)

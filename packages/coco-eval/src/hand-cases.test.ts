@@ -10,7 +10,9 @@ import type { CocoGroundTruth } from './types.ts';
 /** Precision 1 is 1 / (1 + np.spacing(1)) in pycocotools, so compare to 12 digits. */
 function expectNear(values: number[], expected: number[]): void {
   expect(values).toHaveLength(expected.length);
-  values.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 12));
+  values.forEach((v, i) => {
+    expect(v).toBeCloseTo(expected[i]!, 12);
+  });
 }
 
 function run(name: string) {

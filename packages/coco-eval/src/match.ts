@@ -121,7 +121,10 @@ function matchArea(
   const A = opts.areaRanges.length;
   const G = g.gtCount;
   m.npig[g.category * A + a]! += orderGroundTruth(pre, s, g, min, max);
-  if (G === 0) return unmatchedOnly(s, m, g, a, A, T, min, max);
+  if (G === 0) {
+    unmatchedOnly(s, m, g, a, A, T, min, max);
+    return;
+  }
   for (let t = 0; t < T; t++) {
     taken.fill(0, 0, G);
     const threshold = Math.min(opts.iouThresholds[t]!, 1 - 1e-10);

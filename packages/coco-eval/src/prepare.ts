@@ -32,7 +32,9 @@ export interface Prepared {
 
 function indexOf(ids: number[]): Map<number, number> {
   const map = new Map<number, number>();
-  ids.forEach((id, i) => map.set(id, i));
+  ids.forEach((id, i) => {
+    map.set(id, i);
+  });
   return map;
 }
 

@@ -26,9 +26,9 @@ describe('reference cases from ../shared/coco-reference (expected.json)', () => 
       const { gt, dts } = loadCase(name);
       const { stats } = evaluate(gt, dts);
       expect(stats).toHaveLength(12);
-      stats.forEach((value, i) =>
-        expect(Math.abs(value - expected.stats[i]!), `stat ${i}`).toBeLessThanOrEqual(1e-9),
-      );
+      stats.forEach((value, i) => {
+        expect(Math.abs(value - expected.stats[i]!), `stat ${i}`).toBeLessThanOrEqual(1e-9);
+      });
     });
   }
 });
@@ -46,12 +46,12 @@ describe('every case against pycocotools.json (stats, printed lines, per categor
         expect(result.perCategory.map((c) => c.categoryId)).toEqual(
           expected.perCategory.map((c) => c.categoryId),
         );
-        result.perCategory.forEach((c, k) =>
+        result.perCategory.forEach((c, k) => {
           expect(
             maxDiff(c.stats, expected.perCategory[k]!.stats),
             `category ${c.categoryId}`,
-          ).toBeLessThanOrEqual(1e-12),
-        );
+          ).toBeLessThanOrEqual(1e-12);
+        });
         expect(maxDiff(result.recall.data, expected.recall)).toBeLessThanOrEqual(1e-12);
         expect(
           maxDiff(

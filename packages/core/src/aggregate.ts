@@ -3,8 +3,7 @@
  * metric by (checkpoint, config hash) and hands over one row per cell; these functions only shape and rank them.
  */
 import type { ParamValue } from './grid.ts';
-
-export type Goal = 'maximize' | 'minimize';
+import type { Goal } from './spec.ts';
 
 /** Succeeded, finite results of one cell on one checkpoint, over its seeds. */
 export interface CellResult {

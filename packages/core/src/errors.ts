@@ -9,7 +9,15 @@ export type DomainErrorCode =
   | 'IDEMPOTENCY_CONFLICT'
   | 'NOTHING_SUCCEEDED'
   | 'UNAUTHORIZED'
-  | 'FORBIDDEN';
+  | 'FORBIDDEN'
+  /** A request the API refuses before any domain rule: unstorable text, forbidden keys, too deep. */
+  | 'INVALID_REQUEST'
+  /** A request body that is not JSON at all. */
+  | 'MALFORMED_JSON'
+  /** Too many requests (or failed authentications) from one key or address. */
+  | 'RATE_LIMITED'
+  /** PostgreSQL or Redis did not answer in time; nothing was changed, retry later (Retry-After). */
+  | 'UNAVAILABLE';
 
 /** One problem in a request, located by a dotted path into the input (e.g. `space.optimizer.SGD.lr[1]`). */
 export interface ErrorIssue {

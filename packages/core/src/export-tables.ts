@@ -103,7 +103,7 @@ export function gridToCsv(grid: GridMatrix[], metric: string): string {
   ];
   const rows: unknown[][] = [];
   for (const m of grid) {
-    m.lrs.forEach((lr, i) =>
+    m.lrs.forEach((lr, i) => {
       m.weightDecays.forEach((wd, j) => {
         const v = m.values[i]![j]!;
         rows.push([
@@ -117,8 +117,8 @@ export function gridToCsv(grid: GridMatrix[], metric: string): string {
           m.failed[i]![j]!,
           v?.configHash,
         ]);
-      }),
-    );
+      });
+    });
   }
   return csv([header, ...rows]);
 }

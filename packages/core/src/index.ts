@@ -11,3 +11,4 @@ export * from './export-tables.ts';
 export * from './trainer.ts';
 export * from './output-tail.ts';
 export * from './worker-policy.ts';
+export * from './grid-status.ts';

@@ -4,6 +4,12 @@
  */
 import type { ParamValue } from './grid.ts';
 
+/**
+ * `{checkpoint_dir}` is the old name of `{snapshot_dir}` (the trial's own resume files: "checkpoint" means the
+ * backbone weights a trial starts from). Deprecated: it still works and gives the same directory.
+ */
+export const DEPRECATED_SNAPSHOT_PLACEHOLDER = 'checkpoint_dir';
+
 const PLACEHOLDER = /\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.]*)\}/g;
 
 /** The names used in a template, in order of first appearance. */

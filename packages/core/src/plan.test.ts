@@ -7,7 +7,9 @@ import { planSweep } from './plan.ts';
 import { substitute } from './placeholders.ts';
 
 const studyYaml = readFileSync(new URL('./fixtures/r50-study-demo.yaml', import.meta.url), 'utf8');
-const study = () => parse(studyYaml) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the cases below turn a parsed file into deliberately invalid shapes
+type RawSpec = Record<string, any>;
+const study = () => parse(studyYaml) as RawSpec;
 
 function planError(input: unknown, maxTrials?: number): DomainError {
   try {
@@ -101,7 +103,7 @@ describe('planSweep refuses bad input, naming every path and value', () => {
     ]);
   });
 
-  const cases: Array<[string, (s: Record<string, any>) => void, string, unknown?]> = [
+  const cases: Array<[string, (s: RawSpec) => void, string, unknown?]> = [
     [
       'negative lr',
       (s) => {

@@ -5,8 +5,9 @@
 import type { z } from 'zod';
 import { DomainError, formatPath, valueAt, type ErrorIssue } from './errors.ts';
 import { countCells, expandSpace, type Cell, type RefusedValue } from './grid.ts';
-import { placeholdersIn } from './placeholders.ts';
+import { DEPRECATED_SNAPSHOT_PLACEHOLDER, placeholdersIn } from './placeholders.ts';
 import { OPTIMIZERS, SweepSpecSchema, type SweepSpec } from './spec.ts';
+import type { TrainerSpecCheck } from './trainer.ts';
 
 /** Placeholders every trial has a value for, whatever the optimizer. */
 export const GLOBAL_PLACEHOLDERS = [
@@ -18,8 +19,9 @@ export const GLOBAL_PLACEHOLDERS = [
   'checkpoint.uri',
   'checkpoint.prefix',
   'checkpoint.format',
-  'checkpoint_dir',
+  'snapshot_dir',
   'resume_from',
+  DEPRECATED_SNAPSHOT_PLACEHOLDER,
 ] as const;
 
 /** Default cap on trials per sweep (cells x checkpoints x seeds); the server can set its own. */
@@ -74,6 +76,9 @@ function checkPlaceholders(spec: SweepSpec): ErrorIssue[] {
       `trainer.env.${k}`,
       t,
     ]),
+    ...(spec.trainer.metrics.format === 'file'
+      ? [['trainer.metrics.path', spec.trainer.metrics.path] as [string, string]]
+      : []),
   ];
   const issues: ErrorIssue[] = [];
   for (const [path, template] of templates) {
@@ -99,8 +104,21 @@ function checkPlaceholders(spec: SweepSpec): ErrorIssue[] {
   return issues;
 }
 
-/** Parses and checks a sweep spec; throws `INVALID_SPEC` or `TOO_MANY_TRIALS` naming every bad path. */
-export function planSweep(input: unknown, maxTrials = DEFAULT_MAX_TRIALS): SweepPlan {
+/** The trainer kind's own check (see {@link TrainerSpecCheck}). */
+function checkTrainer(spec: SweepSpec, checks: readonly TrainerSpecCheck[]): ErrorIssue[] {
+  const check = checks.find((c) => c.kind === spec.trainer.kind);
+  return check ? check.check(spec.trainer as Record<string, unknown>, spec) : [];
+}
+
+/**
+ * Parses and checks a sweep spec; throws `INVALID_SPEC` or `TOO_MANY_TRIALS` naming every bad path. `checks`
+ * are the trainer kinds' own checks (the API passes every kind it knows).
+ */
+export function planSweep(
+  input: unknown,
+  maxTrials = DEFAULT_MAX_TRIALS,
+  checks: readonly TrainerSpecCheck[] = [],
+): SweepPlan {
   const parsed = SweepSpecSchema.safeParse(input);
   if (!parsed.success) {
     const issues = issuesFromZod(parsed.error, input);
@@ -117,6 +135,14 @@ export function planSweep(input: unknown, maxTrials = DEFAULT_MAX_TRIALS): Sweep
       'INVALID_SPEC',
       `The command template has placeholders without values: ${placeholderIssues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       placeholderIssues,
+    );
+  }
+  const trainerIssues = checkTrainer(spec, checks);
+  if (trainerIssues.length > 0) {
+    throw new DomainError(
+      'INVALID_SPEC',
+      `The trainer's options have ${trainerIssues.length} problem${trainerIssues.length > 1 ? 's' : ''}: ${trainerIssues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      trainerIssues,
     );
   }
   const perCheckpoint = countCells(spec.space) * spec.seeds.length;

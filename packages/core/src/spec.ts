@@ -64,11 +64,21 @@ export const CheckpointSpecSchema = z.strictObject({
 });
 export type CheckpointSpec = z.infer<typeof CheckpointSpecSchema>;
 
+/**
+ * Where a command's metrics come from: JSON lines on stdout (default), lines of stdout/stderr matching a regex
+ * with named groups (`epoch` and one per metric), or a JSON/JSON-lines file the command writes.
+ */
+export const CommandMetricsSchema = z.discriminatedUnion('format', [
+  z.strictObject({ format: z.literal('jsonl') }),
+  z.strictObject({ format: z.literal('regex'), pattern: z.string().min(1).max(1000) }),
+  z.strictObject({ format: z.literal('file'), path: z.string().min(1).max(2000) }),
+]);
+
 /** Runs any training command; `{placeholders}` are substituted per trial, each as one argv entry. */
 export const CommandTrainerSchema = z.strictObject({
   kind: z.literal('command'),
   command: z.array(z.string().min(1).max(4000)).min(1).max(500),
-  metrics: z.strictObject({ format: z.literal('jsonl') }).default({ format: 'jsonl' }),
+  metrics: CommandMetricsSchema.default({ format: 'jsonl' }),
   /** Working directory, relative to the worker's directory. Default: the worker's directory. */
   cwd: z.string().max(2000).optional(),
   /** Extra environment variables for the command; values may contain placeholders. */
@@ -94,6 +104,12 @@ export const TfjsTrainerSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * MMDetection 2.x/3.x driven unchanged (`packages/trainer-mmdet`). Only the kind is checked here: the trainer's
+ * own {@link TrainerSpecCheck} refuses unknown or bad fields at submission, naming each path.
+ */
+export const MmdetTrainerSchema = z.looseObject({ kind: z.literal('mmdet') });
+
 /** An in-process trainer that does no work, for measuring orchestration overhead. */
 export const NoopTrainerSchema = z.strictObject({
   kind: z.literal('noop'),
@@ -105,13 +121,18 @@ export const NoopTrainerSchema = z.strictObject({
 export const TrainerSpecSchema = z.discriminatedUnion('kind', [
   CommandTrainerSchema,
   TfjsTrainerSchema,
+  MmdetTrainerSchema,
   NoopTrainerSchema,
 ]);
 export type TrainerSpec = z.infer<typeof TrainerSpecSchema>;
 
+/** Whether a sweep's metric is better high (`maximize`, the default) or low. */
+export const GoalSchema = z.enum(['maximize', 'minimize']);
+export type Goal = z.infer<typeof GoalSchema>;
+
 export const MetricSpecSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,99}$/, 'a metric name like bbox_mAP'),
-  goal: z.enum(['maximize', 'minimize']).default('maximize'),
+  goal: GoalSchema.default('maximize'),
 });
 
 const FixedValueSchema = z.union([z.number().finite(), z.string().max(4000), z.boolean()]);

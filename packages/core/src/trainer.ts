@@ -1,3 +1,6 @@
+import type { ErrorIssue } from './errors.ts';
+import type { SweepSpec } from './spec.ts';
+
 /**
  * The one interface every trainer implements (`command`, `tfjs`, and in benchmarks `noop`).
  * The worker owns queues, processes and the database; a trainer only trains one trial and reports epochs.
@@ -38,12 +41,13 @@ export interface TrainerContext {
   /** Records one epoch's metrics; resolves once they are stored. Epochs count from 1. */
   reportEpoch(epoch: number, metrics: EpochMetrics): Promise<void>;
   /**
-   * A directory private to this trial where checkpoints may be written (kept across retries). It may not exist
-   * yet: a trainer that writes there creates it (`mkdir -p`), so trials that write nothing cost no file system work.
+   * A directory private to this trial for its snapshots, the trial's own resume files (kept across retries; never
+   * called checkpoints, which are the backbone weights a trial starts from). It may not exist yet: a trainer that
+   * writes there creates it (`mkdir -p`), so trials that write nothing cost no file system work.
    */
-  checkpointDir: string;
+  snapshotDir: string;
   /**
-   * The newest file an earlier attempt of the same trial wrote into `checkpointDir`, to resume from; absent on a
+   * The newest file an earlier attempt of the same trial wrote into `snapshotDir`, to resume from; absent on a
    * first attempt or when nothing was written.
    */
   resumeFrom?: string;
@@ -64,10 +68,23 @@ export interface TrainerResult {
   device?: string;
 }
 
+/**
+ * A trainer kind's check of its own options, run when a sweep is previewed, submitted or extended (by
+ * `planSweep`), so that a typo fails at submission with its path instead of failing every trial on a worker.
+ * Paths are from the sweep file's root (e.g. `trainer.options.depht`, `fixed.foo`); every problem at once.
+ */
+export interface TrainerSpecCheck {
+  /** The `trainer.kind` it checks. */
+  kind: string;
+  check(trainer: Record<string, unknown>, spec: SweepSpec): ErrorIssue[];
+}
+
 export interface Trainer {
   /** The `trainer.kind` this trainer serves. */
   kind: string;
   run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult>;
+  /** The submission-time check of this kind's options (the same object the API uses). */
+  readonly specCheck?: TrainerSpecCheck;
 }
 
 /**

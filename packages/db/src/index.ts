@@ -6,3 +6,5 @@ export * from './trial-store.ts';
 export * from './results.ts';
 export * from './worker-store.ts';
 export * from './api-key-store.ts';
+export * from './grid-reads.ts';
+export * from './sweep-events.ts';

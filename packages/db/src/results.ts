@@ -1,9 +1,7 @@
 /** Grid and best-setting inputs, aggregated in SQL: one row per (checkpoint, cell), never one per trial. */
-import type { CellResult, FailedCell } from '@sweeps/core';
+import type { CellResult, FailedCell, Goal } from '@sweeps/core';
 import type { Db } from './client.ts';
 import { Prisma } from './generated/client.ts';
-
-type Goal = 'maximize' | 'minimize';
 
 /**
  * Per (checkpoint, cell): mean, spread and count over seeds of succeeded trials with a finite final metric (kept

@@ -4,6 +4,7 @@ import {
   DomainError,
   trialIdOf,
   type CheckpointSpec,
+  type Goal,
   type SweepPlan,
   type SweepSpec,
 } from '@sweeps/core';
@@ -20,7 +21,7 @@ export interface StoredSweep {
   name: string;
   spec: SweepSpec;
   metricName: string;
-  metricGoal: 'maximize' | 'minimize';
+  metricGoal: Goal;
   trainerKind: string;
   status: 'active' | 'cancelled';
   idempotencyKey: string | null;
@@ -152,6 +153,12 @@ export async function createSweep(
   }
 }
 
+/** Deletes a sweep with its checkpoints, trials, metrics and statistics (cascade); false when it did not exist. */
+export async function deleteSweep(db: Db, sweepId: string): Promise<boolean> {
+  const n = await db.sweep.deleteMany({ where: { id: sweepId } });
+  return n.count === 1;
+}
+
 /** Reads a sweep with its checkpoints; throws SWEEP_NOT_FOUND. */
 export async function getSweep(db: Db, sweepId: string): Promise<StoredSweep> {
   const sweep = await db.sweep.findUnique({
@@ -224,6 +231,7 @@ export interface SweepSummary {
   name: string;
   status: string;
   metricName: string;
+  metricGoal: 'maximize' | 'minimize';
   trainerKind: string;
   createdAt: Date;
   counts: Record<string, number>;
@@ -240,6 +248,7 @@ export async function listSweeps(db: Db, limit: number, before?: Date): Promise<
       name: true,
       status: true,
       metricName: true,
+      metricGoal: true,
       trainerKind: true,
       createdAt: true,
     },
@@ -248,7 +257,11 @@ export async function listSweeps(db: Db, limit: number, before?: Date): Promise<
     db,
     sweeps.map((s) => s.id),
   );
-  return sweeps.map((s) => ({ ...s, counts: counts.get(s.id) ?? emptyCounts() }));
+  return sweeps.map((s) => ({
+    ...s,
+    metricGoal: s.metricGoal as SweepSummary['metricGoal'],
+    counts: counts.get(s.id) ?? emptyCounts(),
+  }));
 }
 
 export function emptyCounts(): Record<string, number> {

@@ -6,6 +6,9 @@ export interface TrialListFilter {
   sweepId: string;
   state?: string;
   checkpoint?: string;
+  optimizer?: string;
+  lr?: number;
+  weightDecay?: number;
   /** The last trial id of the previous page. */
   cursor?: string;
   limit: number;
@@ -17,6 +20,9 @@ export async function listTrials(db: Db, f: TrialListFilter) {
       sweepId: f.sweepId,
       ...(f.state ? { state: f.state as 'queued' } : {}),
       ...(f.checkpoint ? { checkpoint: { name: f.checkpoint } } : {}),
+      ...(f.optimizer ? { optimizer: f.optimizer } : {}),
+      ...(f.lr !== undefined ? { lr: f.lr } : {}),
+      ...(f.weightDecay !== undefined ? { weightDecay: f.weightDecay } : {}),
     },
     orderBy: { id: 'asc' },
     take: f.limit + 1,

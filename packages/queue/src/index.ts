@@ -4,4 +4,12 @@ export * from './connection.ts';
 export * from './producer.ts';
 export * from './reconcile.ts';
 export * from './consumer.ts';
-export { UnrecoverableError, WaitingError, type Job, type Queue, type Worker } from 'bullmq';
+export {
+  DelayedError,
+  UnrecoverableError,
+  WaitingError,
+  type Job,
+  type Queue,
+  type Worker,
+} from 'bullmq';
+export * from './trial-log.ts';

@@ -6,7 +6,7 @@ import { newSweepId, planSweep } from '@sweeps/core';
 import { createDb, createSweep } from '@sweeps/db';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
 import { createRedis } from './connection.ts';
-import { createTrialWorker } from './consumer.ts';
+import { claimOrPostpone, createTrialWorker } from './consumer.ts';
 import { queueNames } from './names.ts';
 import { createTrialQueue, enqueueTrials, queueDepth, removeTrialJobs } from './producer.ts';
 import { reconcileQueue } from './reconcile.ts';
@@ -74,6 +74,40 @@ describe('trial queue on Redis', () => {
     expect(
       (await queue.getWaiting(0, 100000)).filter((j) => j.data.sweepId === sweepId),
     ).toHaveLength(24);
+    await queue.obliterate({ force: true });
+  });
+
+  it('a claim that cannot reach PostgreSQL postpones its job by about a second, never counting an attempt', async () => {
+    const names = queueNames(`t${randomBytes(4).toString('hex')}`);
+    const queue = createTrialQueue(names, redis);
+    await enqueueTrials(queue, [{ trialId: 'tr_0c1a', sweepId: 'sw_0c1a' }]);
+    let outageUntil = Date.now() + 6_000; // longer than several exponential backoffs would allow
+    const claims: number[] = [];
+    let ranAt = 0;
+    let attemptsMade = -1;
+    const worker = createTrialWorker(names, createRedis(TEST_REDIS_URL), 1, async (job, token) => {
+      await claimOrPostpone(
+        job,
+        token,
+        async () => {
+          claims.push(Date.now());
+          if (Date.now() < outageUntil) throw new Error("Can't reach database server");
+        },
+        300,
+      );
+      ranAt = Date.now();
+      attemptsMade = job.attemptsMade;
+    });
+    await new Promise((r) => setTimeout(r, 6_000));
+    outageUntil = 0;
+    const recovered = Date.now();
+    for (let i = 0; i < 50 && !ranAt; i++) await new Promise((r) => setTimeout(r, 100));
+    await worker.close();
+    expect(ranAt).toBeGreaterThan(0);
+    expect(ranAt - recovered).toBeLessThan(1_500);
+    expect(attemptsMade).toBe(0);
+    expect(claims.length).toBeGreaterThan(5);
+    expect(claims.length).toBeLessThan(25); // the slot waits between claims: no busy loop
     await queue.obliterate({ force: true });
   });
 });

@@ -1,10 +1,15 @@
 /** Builds a trial's argv and environment from the command template: one template entry, one argv entry. */
-import { substitute, type ParamValue, type TrialRun } from '@sweeps/core';
+import {
+  DEPRECATED_SNAPSHOT_PLACEHOLDER,
+  substitute,
+  type ParamValue,
+  type TrialRun,
+} from '@sweeps/core';
 
 /** Every placeholder value a trial has (see GLOBAL_PLACEHOLDERS in core). */
 export function placeholderValues(
   trial: TrialRun,
-  checkpointDir: string,
+  snapshotDir: string,
   resumeFrom?: string,
 ): Record<string, ParamValue | string> {
   const fixed = Object.fromEntries(
@@ -23,7 +28,8 @@ export function placeholderValues(
     'checkpoint.uri': trial.checkpoint.uri,
     'checkpoint.prefix': trial.checkpoint.prefix ?? '',
     'checkpoint.format': trial.checkpoint.format ?? '',
-    checkpoint_dir: checkpointDir,
+    snapshot_dir: snapshotDir,
+    [DEPRECATED_SNAPSHOT_PLACEHOLDER]: snapshotDir,
     resume_from: resumeFrom ?? '',
   };
 }

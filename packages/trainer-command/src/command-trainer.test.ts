@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PermanentTrialError, type TrainerContext, type TrialRun } from '@sweeps/core';
 import { CommandTrainer } from './command-trainer.ts';
-import { parseMetricLine } from './jsonl-metrics.ts';
+import { parseMetricLine } from './metrics/jsonl-source.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cmd-trainer-'));
 const script = (name: string, body: string) => {
@@ -43,7 +43,7 @@ function context(signal = new AbortController().signal) {
     reportEpoch: async (e, m) => {
       epochs.push([e, m]);
     },
-    checkpointDir: dir,
+    snapshotDir: dir,
     signal,
     env: { CUDA_VISIBLE_DEVICES: '1' },
     log: () => {},
@@ -84,6 +84,25 @@ describe('command trainer', () => {
     expect(epochs[0]![1]).toEqual({ bbox_mAP: 0.1, loss: 2 });
     expect(out.metrics.bbox_mAP).toBe(0.25);
     expect(out.device).toBe('cuda:1');
+  });
+
+  it('gives the snapshot directory as {snapshot_dir} and SWEEPS_SNAPSHOT_DIR, and under the deprecated names', async () => {
+    const probe = script(
+      'snapshot-probe.mjs',
+      `console.log(JSON.stringify({ args: process.argv.slice(2), now: process.env.SWEEPS_SNAPSHOT_DIR, old: process.env.SWEEPS_CHECKPOINT_DIR }));
+console.log(JSON.stringify({ epoch: 1, bbox_mAP: 0.5 }));`,
+    );
+    const lines: string[] = [];
+    const { ctx } = context();
+    await new CommandTrainer().run(
+      trialWith(['node', probe, '{snapshot_dir}', '{checkpoint_dir}']),
+      {
+        ...ctx,
+        log: (l) => lines.push(l),
+      },
+    );
+    const seen = lines.find((l) => l.startsWith('{"args"'));
+    expect(JSON.parse(seen ?? '{}')).toEqual({ args: [dir, dir], now: dir, old: dir });
   });
 
   it('fails permanently with the exit code and the last output lines', async () => {
@@ -147,6 +166,56 @@ setInterval(() => {}, 1000);`,
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     await new Promise((r) => setTimeout(r, 200));
     expect(isAlive(grandchild)).toBe(false);
+  });
+});
+
+describe('metric sources', () => {
+  it('reads a regex with named groups from stderr and writes every line to the output log', async () => {
+    const logging = script(
+      'logging.mjs',
+      `console.error('Epoch 1 | val mAP=0.125 loss=1.5'); console.log('noise'); console.error('Epoch 2 | val mAP=0.25 loss=1.25');`,
+    );
+    const { ctx, epochs } = context();
+    const trial = trialWith(['node', logging]);
+    trial.trainer.metrics = {
+      format: 'regex',
+      pattern: 'Epoch (?<epoch>\\d+) \\| val mAP=(?<bbox_mAP>[\\d.]+) loss=(?<loss>\\S+)',
+    };
+    const out = await new CommandTrainer().run(trial, ctx);
+    expect(epochs).toEqual([
+      [1, { bbox_mAP: 0.125, loss: 1.5 }],
+      [2, { bbox_mAP: 0.25, loss: 1.25 }],
+    ]);
+    expect(out.metrics.bbox_mAP).toBe(0.25);
+    const log = readFileSync(path.join(dir, 'logs', 'output.log'), 'utf8');
+    expect(log).toContain('noise\n');
+    expect(log).toContain('Epoch 2 | val mAP=0.25');
+  });
+
+  it('reads a JSON-lines file the command writes (placeholders in its path)', async () => {
+    const writer = script(
+      'writer.mjs',
+      `import { appendFileSync } from 'node:fs';
+const f = process.argv[2];
+appendFileSync(f, JSON.stringify({ epoch: 1, bbox_mAP: 0.5 }) + '\\n');
+setTimeout(() => appendFileSync(f, '{"epoch": 2, "bbox_mAP": 0.75, "loss": NaN}\\n'), 50);`,
+    );
+    const { ctx, epochs } = context();
+    const trial = trialWith(['node', writer, '{snapshot_dir}/m-{seed}.jsonl']);
+    trial.trainer.metrics = { format: 'file', path: '{snapshot_dir}/m-{seed}.jsonl' };
+    const out = await new CommandTrainer().run(trial, ctx);
+    expect(out.metrics.bbox_mAP).toBe(0.75);
+    expect(epochs.at(-1)![0]).toBe(2);
+    expect(epochs.at(-1)![1].loss).toBeNaN();
+  });
+
+  it('refuses a pattern without an epoch group as invalid', async () => {
+    const { ctx } = context();
+    const trial = trialWith(['node', echoArgs]);
+    trial.trainer.metrics = { format: 'regex', pattern: 'mAP=(?<bbox_mAP>[\\d.]+)' };
+    const err = await new CommandTrainer().run(trial, ctx).catch((e) => e);
+    expect(err.reason).toBe('invalid');
+    expect(err.message).toMatch(/trainer.metrics.pattern: .*"epoch"/);
   });
 });
 

@@ -1,31 +1,32 @@
 /**
  * The `command` trainer: runs any training command (a script of yours, MMDetection's tools/train.py, ...) as a
- * child process in its own process group (see `runDetached`), never through a shell, and reads per-epoch metrics
- * from its stdout. The worker's policy (which executables, environment names and directories it allows) is
- * checked before anything starts.
+ * child process in its own process group, never through a shell, and reads per-epoch metrics from its output
+ * or a file it writes (see metric-source.ts). The worker's policy (which executables, environment names and
+ * directories it allows) is checked before anything starts; the process gets the worker's explicit environment.
  */
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  OutputTail,
   PermanentTrialError,
-  type EpochMetrics,
+  type OutputTail,
   type Trainer,
   type TrainerContext,
   type TrainerResult,
   type TrialRun,
 } from '@sweeps/core';
 import { buildArgv, buildEnv, placeholderValues } from './argv.ts';
-import { parseMetricLine } from './jsonl-metrics.ts';
-import type { OutputLine } from './line-splitter.ts';
-import { DIVERGED_EXIT_CODE, runDetached, type DetachedExit } from './process-runner.ts';
-
-export { DIVERGED_EXIT_CODE } from './process-runner.ts';
+import { createMetricSource, type MetricSourceSpec } from './metric-source.ts';
+import { MetricPatternError } from './metrics/regex-source.ts';
+import { watchMetricFile } from './metrics/file-source.ts';
+import { outputLogPath } from './output-log.ts';
+import { DIVERGED_EXIT_CODE } from './process-runner.ts';
+import { EpochReporter, runTrainingProcess } from './run-process.ts';
 
 interface CommandSpec {
   command: string[];
   cwd?: string;
   env?: Record<string, string>;
+  metrics?: MetricSourceSpec;
 }
 
 /** What a worker allows a `command` trial to do; checked before the command starts. */
@@ -36,12 +37,10 @@ export interface CommandGate {
 
 /** Options of {@link CommandTrainer}. */
 export interface CommandTrainerOptions {
+  /** The worker's policy; without one, everything is allowed (tests, direct use). */
+  gate?: CommandGate;
   /** Milliseconds between SIGTERM and SIGKILL when a trial is stopped. */
   killGraceMs?: number;
-  /** How long a trial's supervisor waits for the worker's heartbeat. */
-  watchdogMs?: number;
-  /** The worker's policy; without one, everything is allowed (tests, `npm run train`). */
-  gate?: CommandGate;
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
@@ -58,100 +57,84 @@ export class CommandTrainer implements Trainer {
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = trial.trainer as unknown as CommandSpec;
-    const values = placeholderValues(trial, ctx.checkpointDir, ctx.resumeFrom);
+    const values = placeholderValues(trial, ctx.snapshotDir, ctx.resumeFrom);
+    const cwd = path.resolve(this.baseDir, spec.cwd ?? '.');
     let argv: string[];
     let extraEnv: Record<string, string>;
+    let source: ReturnType<typeof createMetricSource>;
     try {
       argv = buildArgv(spec.command, values);
       extraEnv = buildEnv(spec.env, values);
+      source = createMetricSource(spec.metrics, values, cwd);
     } catch (err) {
+      if (err instanceof MetricPatternError)
+        throw new PermanentTrialError(`trainer.metrics.pattern: ${err.message}`, 'invalid');
       throw new PermanentTrialError((err as Error).message, 'invalid');
     }
-    const cwd = path.resolve(this.baseDir, spec.cwd ?? '.');
     const refused = this.options.gate?.check({ executable: argv[0]!, cwd, env: extraEnv });
     if (refused)
       throw new PermanentTrialError(`refused by this worker's policy: ${refused}`, 'invalid');
-    const dir = await stat(cwd).catch(() => null);
-    if (!dir?.isDirectory())
+    if (!(await stat(cwd).catch(() => null))?.isDirectory())
       throw new PermanentTrialError(`the working directory ${cwd} does not exist`, 'invalid');
-    await mkdir(ctx.checkpointDir, { recursive: true }); // the command may write there ({checkpoint_dir})
-    const env = {
+    await mkdir(ctx.snapshotDir, { recursive: true }); // the command may write there ({snapshot_dir})
+    const env: Record<string, string> = {
       ...ctx.env,
       ...extraEnv,
       SWEEPS_TRIAL_ID: trial.trialId,
-      SWEEPS_CHECKPOINT_DIR: ctx.checkpointDir,
+      SWEEPS_SNAPSHOT_DIR: ctx.snapshotDir,
+      SWEEPS_CHECKPOINT_DIR: ctx.snapshotDir, // deprecated name of SWEEPS_SNAPSHOT_DIR, still set
     };
-    return this.watch(argv, cwd, env, trial.metricName, ctx);
-  }
-
-  private async watch(
-    argv: string[],
-    cwd: string,
-    env: Record<string, string>,
-    metricName: string,
-    ctx: TrainerContext,
-  ): Promise<TrainerResult> {
-    ctx.signal.throwIfAborted();
-    const tail = new OutputTail();
-    const latest: EpochMetrics = {};
-    let reports = Promise.resolve();
-    const output = (line: OutputLine) => {
-      const text = line.dropped ? `${line.text}… (${line.dropped} more characters)` : line.text;
-      tail.push(text);
-      ctx.log(text);
-    };
-    const exit = await runDetached({
-      argv,
-      cwd,
-      env,
-      signal: ctx.signal,
-      ...(this.options.killGraceMs ? { killGraceMs: this.options.killGraceMs } : {}),
-      ...(this.options.watchdogMs ? { watchdogMs: this.options.watchdogMs } : {}),
-      onStdout: (line) => {
-        const parsed = line.dropped ? null : parseMetricLine(line.text);
-        if (!parsed) return output(line);
-        Object.assign(latest, parsed.metrics);
-        // In order, one at a time; a report that fails is the worker's to handle (it aborts the trial).
-        reports = reports.then(() => ctx.reportEpoch(parsed.epoch, parsed.metrics)).catch(() => {});
+    const reporter = new EpochReporter(ctx);
+    const watcher = source.file
+      ? watchMetricFile(
+          () => source.file ?? null,
+          (e) => reporter.report([e]),
+        )
+      : undefined;
+    const run = await runTrainingProcess(
+      {
+        argv,
+        cwd,
+        env,
+        ctx,
+        extractor: source.extractor,
+        metricStreams: source.streams,
+        logFile: outputLogPath(ctx.snapshotDir),
+        ...(this.options.killGraceMs ? { killGraceMs: this.options.killGraceMs } : {}),
       },
-      onStderr: output,
-    });
-    await reports;
+      reporter,
+    ).finally(() => watcher?.stop());
+    await reporter.settled();
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (exit.startError) throw this.startFailure(argv, cwd, exit.startError);
-    if (exit.code !== 0) throw this.failure(argv, exit, tail);
-    if (!(metricName in latest)) {
+    if (run.code !== 0) throw this.failure(argv, run.code, run.signal, run.tail);
+    if (!(trial.metricName in reporter.latest)) {
       throw new PermanentTrialError(
-        `the command finished but never printed "${metricName}" in a JSON line such as {"epoch": 1, "${metricName}": 0.31}\n${tail.text()}`,
+        `the command finished but never printed "${trial.metricName}" in ${source.example(trial.metricName)}\n${run.tail.text()}`,
         'failed',
       );
     }
     return {
-      metrics: latest,
+      metrics: reporter.latest,
       backend: 'external',
       device: env.CUDA_VISIBLE_DEVICES ? `cuda:${env.CUDA_VISIBLE_DEVICES}` : 'cpu',
     };
-  }
-
-  private startFailure(argv: string[], cwd: string, err: NonNullable<DetachedExit['startError']>) {
-    const msg =
-      err.code === 'ENOENT'
-        ? `command not found: ${argv[0]} (cwd ${cwd})`
-        : `could not start ${argv[0]}: ${err.message}`;
-    return new PermanentTrialError(msg, 'invalid');
   }
 
   /**
    * A non-zero exit repeats on retry (bad arguments, a bug, divergence): permanent, and exit code 3 marks the
    * trial diverged. A foreign signal may not repeat: retried.
    */
-  private failure(argv: string[], exit: DetachedExit, tail: OutputTail): Error {
-    const name = path.basename(argv[0]!);
-    const message = `${name} ${describeExit(exit.code, exit.signal)}\n${tail.text()}`;
-    if (exit.signal) return new Error(message);
-    if (exit.code === DIVERGED_EXIT_CODE)
+  private failure(
+    argv: string[],
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    tail: OutputTail,
+  ): Error {
+    const message = `${path.basename(argv[0]!)} ${describeExit(code, signal)}\n${tail.text()}`;
+    if (signal) return new Error(message);
+    if (code === DIVERGED_EXIT_CODE)
       return new PermanentTrialError(
-        `${name} reported divergence (exit code ${DIVERGED_EXIT_CODE})\n${tail.text()}`,
+        `${path.basename(argv[0]!)} reported divergence (exit code ${DIVERGED_EXIT_CODE})\n${tail.text()}`,
         'diverged',
       );
     return new PermanentTrialError(message, 'failed');

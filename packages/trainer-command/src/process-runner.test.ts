@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_LINE_CHARS } from './metrics/lines.ts';
 import { runDetached } from './process-runner.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'runner-'));
@@ -37,7 +38,7 @@ describe('runDetached', () => {
       env,
       signal: ac.signal,
       killGraceMs: 500,
-      onStdout: (l) => lines.push(l.text),
+      onStdout: (l) => lines.push(l),
       onStderr: () => {},
     });
     const took = Date.now() - started;
@@ -69,7 +70,7 @@ describe('runDetached', () => {
       `const c = 'x'.repeat(1 << 20); for (let i = 0; i < 100; i++) process.stdout.write(c);
        process.stdout.write('\\nafter\\n');`,
     );
-    const lines: Array<{ text: string; dropped: number }> = [];
+    const lines: string[] = [];
     const exit = await runDetached({
       argv: [process.execPath, script],
       cwd: dir,
@@ -77,14 +78,11 @@ describe('runDetached', () => {
       signal: new AbortController().signal,
       onStdout: (l) => lines.push(l),
       onStderr: () => {},
-      maxLineChars: 1000,
     });
     expect(exit.code).toBe(0);
-    expect(lines.map((l) => [l.text.length, l.dropped])).toEqual([
-      [1000, 100 * (1 << 20) - 1000],
-      [5, 0],
-    ]);
-    expect(exit.droppedChars).toBe(100 * (1 << 20) - 1000);
+    expect(lines.map((l) => l.length)).toEqual([MAX_LINE_CHARS, 5]);
+    expect(lines[1]).toBe('after');
+    expect(exit.droppedChars).toBe(100 * (1 << 20) - MAX_LINE_CHARS);
   }, 30_000);
 
   it('says when the executable does not exist', async () => {

@@ -6,12 +6,12 @@
  * - When the command exits, whatever it left running in its group is stopped before the trial ends.
  * - The worker sends the supervisor a heartbeat: if the worker dies (even SIGKILL) or freezes (SIGSTOP), the
  *   supervisor stops the command, so it never trains on beside the trial's next attempt.
- * - Output lines are bounded ({@link LineSplitter}); what is cut is counted as output, never held in memory.
+ * - Output lines are bounded (`LineSplitter`, 64 KiB): the rest of a longer line is counted, never held.
  */
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { LineSplitter, type OutputLine } from './line-splitter.ts';
+import { LineSplitter } from './metrics/lines.ts';
 
 /** Milliseconds between SIGTERM and SIGKILL when a trial's process group is stopped. */
 export const KILL_GRACE_MS = 5_000;
@@ -30,11 +30,10 @@ export interface DetachedRunOptions {
   /** Written to the process's stdin, which is then closed; stdin is empty when absent. */
   stdin?: string;
   signal: AbortSignal;
-  onStdout(line: OutputLine): void;
-  onStderr(line: OutputLine): void;
+  onStdout(line: string): void;
+  onStderr(line: string): void;
   killGraceMs?: number;
   watchdogMs?: number;
-  maxLineChars?: number;
 }
 
 export interface DetachedExit {
@@ -66,10 +65,7 @@ export function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
   }
   const control = sup.stdio[3] as unknown as import('node:net').Socket;
   control.on('error', () => {});
-  const splitters = [
-    follow(sup.stdout!, opts.onStdout, opts.maxLineChars),
-    follow(sup.stderr!, opts.onStderr, opts.maxLineChars),
-  ];
+  const splitters = [follow(sup.stdout!, opts.onStdout), follow(sup.stderr!, opts.onStderr)];
   let reported: Partial<DetachedExit> & { pid?: number } = {};
   let buffered = '';
   control.on('data', (chunk: Buffer) => {
@@ -120,7 +116,7 @@ export function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
       clearTimeout(lastResort);
       opts.signal.removeEventListener('abort', onAbort);
       for (const s of splitters) s.end();
-      const droppedChars = splitters.reduce((n, s) => n + s.droppedTotal, 0);
+      const droppedChars = splitters.reduce((n, s) => n + s.dropped, 0);
       if (reported.startError)
         return resolve({ code: null, signal: null, startError: reported.startError, droppedChars });
       if ('code' in reported || 'signal' in reported)
@@ -140,9 +136,18 @@ export function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
   });
 }
 
-function follow(stream: Readable, onLine: (line: OutputLine) => void, maxChars?: number) {
-  const splitter = new LineSplitter(onLine, maxChars);
+function follow(stream: Readable, onLine: (line: string) => void) {
+  const splitter = new LineSplitter();
   stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => splitter.push(chunk));
-  return splitter;
+  stream.on('data', (chunk: string) => {
+    for (const line of splitter.push(chunk)) onLine(line);
+  });
+  return {
+    end: () => {
+      for (const line of splitter.end()) onLine(line);
+    },
+    get dropped() {
+      return splitter.dropped;
+    },
+  };
 }

@@ -9,7 +9,12 @@ export {
   type RunPlan,
   type TfjsOptions,
 } from './trainer/options.ts';
-export { runTrial, parseTrainJob, type TrainJob, type TrialOutcome } from './trainer/run-trial.ts';
+export {
+  runTfjsChild,
+  parseTfjsChildJob,
+  type TfjsChildJob,
+  type TfjsChildResult,
+} from './trainer/tfjs-child.ts';
 export { trainLoop, type LoopConfig, type LoopResult } from './train/loop.ts';
 export type { LossOutput, TrainTask } from './train/task.ts';
 export { SeededRng } from './train/rng.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRIAL_STATES } from '@sweeps/core';
+import { GridValueSchema } from '@sweeps/api-client/schemas';
 
 export const SweepParams = z.strictObject({
   id: z.string().regex(/^sw_[0-9a-f]{1,32}$/, 'a sweep id like sw_0123abcd…'),
@@ -24,6 +25,12 @@ export const ListSweepsQuery = z.strictObject({
 export const ListTrialsQuery = z.strictObject({
   state: z.enum(TRIAL_STATES).optional(),
   checkpoint: z.string().max(100).optional(),
+  optimizer: z.string().max(40).optional(),
+  lr: z.coerce
+    .number()
+    .optional()
+    .describe('Only trials with this lr (one grid cell, with weightDecay)'),
+  weightDecay: z.coerce.number().optional(),
   cursor: z
     .string()
     .regex(/^tr_[0-9a-f]{1,40}$/)
@@ -39,4 +46,10 @@ export const ExportQuery = z.strictObject({
 
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(200).optional(),
+});
+
+export const GridQuery = z.strictObject({
+  value: GridValueSchema.default('final').describe(
+    "final: each trial's last epoch (default); best_epoch: each trial's best epoch of the sweep's metric",
+  ),
 });

@@ -1,5 +1,20 @@
 /** /api/v1/sweeps: each route validates, calls one service function, returns. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  BestTableSchema,
+  CancelResultSchema,
+  ErrorBodySchema,
+  ExtendResultSchema,
+  GridSchema,
+  PreviewSchema,
+  RetryResultSchema,
+  SubmitResultSchema,
+  SweepListSchema,
+  SweepSchema,
+  TextSchema,
+  TrialPageSchema,
+  TrialSchema,
+} from '@sweeps/api-client/schemas';
 import type { ApiDeps } from '../services/deps.ts';
 import {
   bestView,
@@ -19,6 +34,7 @@ import {
 } from '../services/sweep-service.ts';
 import {
   ExportQuery,
+  GridQuery,
   IdempotencyHeaders,
   JsonObjectBody,
   ListSweepsQuery,
@@ -29,6 +45,8 @@ import {
 
 const read = { scope: 'read' as const };
 const write = { scope: 'write' as const };
+/** Every refusal has the same body (see error-handler.ts). */
+const errors = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema };
 
 export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
@@ -40,6 +58,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           tags: ['sweeps'],
           summary: 'Trial counts, cells and refused values of a sweep file, without creating it',
           body: JsonObjectBody,
+          response: { 200: PreviewSchema, ...errors },
         },
       },
       async (req) => previewSweep(deps, req.body),
@@ -54,6 +73,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           summary: 'Create a sweep and enqueue its trials',
           body: JsonObjectBody,
           headers: IdempotencyHeaders,
+          response: { 200: SubmitResultSchema, 201: SubmitResultSchema, ...errors },
         },
       },
       async (req, reply) => {
@@ -73,6 +93,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           tags: ['sweeps'],
           summary: 'Sweeps, newest first, with trial counts',
           querystring: ListSweepsQuery,
+          response: { 200: SweepListSchema, ...errors },
         },
       },
       async (req) => sweepsView(deps, req.query.limit, req.query.before),
@@ -86,6 +107,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           tags: ['sweeps'],
           summary: 'A sweep: phase, counts by state, checkpoints, spec',
           params: SweepParams,
+          response: { 200: SweepSchema, ...errors },
         },
       },
       async (req) => sweepView(deps, req.params.id),
@@ -100,6 +122,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           summary: 'Trials, filtered by state and checkpoint, paged by cursor',
           params: SweepParams,
           querystring: ListTrialsQuery,
+          response: { 200: TrialPageSchema, ...errors },
         },
       },
       async (req) => trialsView(deps, { sweepId: req.params.id, ...req.query }),
@@ -113,6 +136,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           tags: ['trials'],
           summary: 'A trial with its per-epoch metrics',
           params: TrialParams,
+          response: { 200: TrialSchema, ...errors },
         },
       },
       async (req) => trialView(deps, req.params.id, req.params.trialId),
@@ -124,11 +148,14 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         config: read,
         schema: {
           tags: ['results'],
-          summary: 'Per checkpoint and optimizer, the lr x weight-decay matrix of the final metric',
+          summary:
+            "Per checkpoint and optimizer, the lr x weight-decay matrix of the final (or best-epoch) metric, with each cell's trial states",
           params: SweepParams,
+          querystring: GridQuery,
+          response: { 200: GridSchema, ...errors },
         },
       },
-      async (req) => gridView(deps, req.params.id),
+      async (req) => gridView(deps, req.params.id, req.query.value),
     );
 
     app.get(
@@ -139,6 +166,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           tags: ['results'],
           summary: 'Best setting per checkpoint and its gain over the baseline checkpoint',
           params: SweepParams,
+          response: { 200: BestTableSchema, ...errors },
         },
       },
       async (req) => bestView(deps, req.params.id),
@@ -153,6 +181,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           summary: 'The best table or the grid as CSV or Markdown',
           params: SweepParams,
           querystring: ExportQuery,
+          response: { 200: TextSchema, ...errors },
         },
       },
       async (req, reply) => {
@@ -173,6 +202,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           tags: ['sweeps'],
           summary: 'Cancel queued trials and stop running ones',
           params: SweepParams,
+          response: { 200: CancelResultSchema, ...errors },
         },
       },
       async (req) => cancelSweepEverywhere(deps, req.params.id),
@@ -186,6 +216,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           tags: ['sweeps'],
           summary: 'Queue the failed trials again (only those)',
           params: SweepParams,
+          response: { 200: RetryResultSchema, ...errors },
         },
       },
       async (req) => retryFailedTrials(deps, req.params.id),
@@ -200,6 +231,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           summary: 'Add checkpoints, grid values or seeds; existing cells are not run again',
           params: SweepParams,
           body: JsonObjectBody,
+          response: { 200: ExtendResultSchema, ...errors },
         },
       },
       async (req) => extendExistingSweep(deps, req.params.id, req.body),

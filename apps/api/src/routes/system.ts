@@ -1,5 +1,13 @@
 /** Workers (authenticated), health and Prometheus metrics (public, for probes and scrapers). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  ErrorBodySchema,
+  HealthSchema,
+  TextSchema,
+  WorkerListSchema,
+} from '@sweeps/api-client/schemas';
+import { optionalKey, type KeyResolver } from '../auth.ts';
+import { RETRY_AFTER_S } from '../error-handler.ts';
 import type { ApiDeps } from '../services/deps.ts';
 import { health, prometheusText } from '../services/ops-service.ts';
 import { workersView } from '../services/read-service.ts';
@@ -13,6 +21,7 @@ export function workerRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ['workers'],
           summary: 'Workers seen recently, their slots and what they run',
+          response: { 200: WorkerListSchema, '4xx': ErrorBodySchema },
         },
       },
       async () => workersView(deps),
@@ -20,19 +29,26 @@ export function workerRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   };
 }
 
-export function opsRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function opsRoutes(deps: ApiDeps, keys: KeyResolver): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/healthz',
-      { schema: { tags: ['ops'], summary: 'Checks PostgreSQL and Redis' } },
-      async (_req, reply) => {
-        const h = await health(deps);
+      {
+        schema: {
+          tags: ['ops'],
+          summary: 'Checks PostgreSQL and Redis (each within 2 s); error text only with an API key',
+          response: { 200: HealthSchema, 503: HealthSchema },
+        },
+      },
+      async (req, reply) => {
+        const h = await health(deps, (await optionalKey(req, keys)) !== null);
+        if (!h.ok) reply.header('retry-after', String(RETRY_AFTER_S));
         return reply.status(h.ok ? 200 : 503).send(h);
       },
     );
     app.get(
       '/metrics',
-      { schema: { tags: ['ops'], summary: 'Prometheus metrics' } },
+      { schema: { tags: ['ops'], summary: 'Prometheus metrics', response: { 200: TextSchema } } },
       async (_req, reply) =>
         reply.type('text/plain; version=0.0.4').send(await prometheusText(deps)),
     );

@@ -1,31 +1,43 @@
 /** Health and Prometheus metrics. */
 import { trialDurationStats, trialsByState } from '@sweeps/db';
 import { queueDepth } from '@sweeps/queue';
+import { withDeadline } from './deadline.ts';
 import type { ApiDeps } from './deps.ts';
 
-async function check(fn: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
+/** Bound on each health probe: a silent service is reported down after this long. */
+const HEALTH_DEADLINE_MS = 2_000;
+
+async function check(
+  what: string,
+  fn: () => Promise<unknown>,
+): Promise<{ ok: boolean; error?: string }> {
   try {
-    await fn();
+    await withDeadline(what, fn(), HEALTH_DEADLINE_MS);
     return { ok: true };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { ok: false, error: (err as Error).message.trim().split('\n').at(-1)!.slice(0, 300) };
   }
 }
 
-export async function health(deps: ApiDeps) {
+/**
+ * Checks PostgreSQL and Redis, each within HEALTH_DEADLINE_MS. The error text is for key holders only
+ * (`withDetails`): it may name hosts and ports.
+ */
+export async function health(deps: ApiDeps, withDetails: boolean) {
   const [postgres, redis] = await Promise.all([
-    check(() => deps.db.$queryRaw`SELECT 1`),
-    check(() => deps.redis.ping()),
+    check('PostgreSQL', () => deps.db.$queryRaw`SELECT 1`),
+    check('Redis', () => deps.redis.ping()),
   ]);
-  return { ok: postgres.ok && redis.ok, postgres, redis };
+  const shown = (c: { ok: boolean; error?: string }) => (withDetails ? c : { ok: c.ok });
+  return { ok: postgres.ok && redis.ok, postgres: shown(postgres), redis: shown(redis) };
 }
 
-/** Prometheus text format: queue depth, trials by state, trial durations. */
+/** Prometheus text format: queue depth, trials by state, trial durations. Throws UNAVAILABLE after a deadline. */
 export async function prometheusText(deps: ApiDeps): Promise<string> {
   const [depth, states, durations] = await Promise.all([
-    queueDepth(deps.queue),
-    trialsByState(deps.db),
-    trialDurationStats(deps.db),
+    withDeadline('Redis', queueDepth(deps.queue)),
+    withDeadline('PostgreSQL', trialsByState(deps.db)),
+    withDeadline('PostgreSQL', trialDurationStats(deps.db)),
   ]);
   const lines = [
     '# HELP sweeps_queue_jobs Trial jobs in Redis by state.',

@@ -5,14 +5,18 @@ import {
   buildBestTable,
   buildGrid,
   gridToCsv,
+  gridCellStatuses,
   gridToMarkdown,
   OPTIMIZERS,
   type SweepSpec,
 } from '@sweeps/core';
+import type { Counts, GridValue, Phase } from '@sweeps/api-client';
 import {
   bestCellResults,
+  bestEpochCellResults,
+  bestMeanBySweep,
   countsBySweep,
-  failedGridCells,
+  gridCellCounts,
   gridCellResults,
   emptyCounts,
   getSweep,
@@ -25,7 +29,7 @@ import {
 import type { ApiDeps } from './deps.ts';
 
 /** queued: nothing started; running; finished: every trial has a final state; cancelled. */
-export function sweepPhase(status: string, counts: Record<string, number>): string {
+export function sweepPhase(status: string, counts: Record<string, number>): Phase {
   if (status === 'cancelled') return 'cancelled';
   const done = (counts.succeeded ?? 0) + (counts.failed ?? 0) + (counts.cancelled ?? 0);
   if ((counts.total ?? 0) > 0 && done === counts.total) return 'finished';
@@ -43,21 +47,29 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
     metric: { name: sweep.metricName, goal: sweep.metricGoal },
     trainer: sweep.trainerKind,
     createdAt: sweep.createdAt.toISOString(),
-    counts,
+    counts: counts as Counts,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
-    spec: sweep.spec,
+    spec: sweep.spec as unknown as Record<string, unknown>,
   };
 }
 
 export async function sweepsView(deps: ApiDeps, limit: number, before?: string) {
   const rows = await listSweeps(deps.db, limit, before ? new Date(before) : undefined);
+  const best = await bestMeanBySweep(deps.db, rows);
   return {
     sweeps: rows.map((s) => ({
       ...s,
+      counts: s.counts as Counts,
       createdAt: s.createdAt.toISOString(),
       phase: sweepPhase(s.status, s.counts),
+      best: best.get(s.id) ?? null,
     })),
+    nextBefore: rows.length === limit ? rows[rows.length - 1]!.createdAt.toISOString() : null,
   };
+}
+
+function finiteOrNull(v: number | null): number | null {
+  return v !== null && Number.isFinite(v) ? v : null;
 }
 
 type TrialRow = Awaited<ReturnType<typeof listTrials>>['trials'][number];
@@ -67,13 +79,13 @@ function trialSummary(t: TrialRow) {
     id: t.id,
     checkpoint: t.checkpoint.name,
     optimizer: t.optimizer,
-    params: (t.config as { params: unknown }).params,
+    params: (t.config as { params: Record<string, number | boolean> }).params,
     seed: t.seed,
     configHash: t.configHash,
     state: t.state,
     attempts: t.attempts,
     worker: t.workerId,
-    finalMetric: t.finalMetric,
+    finalMetric: finiteOrNull(t.finalMetric),
     error: t.error,
     backend: t.backend,
     device: t.device,
@@ -93,7 +105,7 @@ export async function trialView(deps: ApiDeps, sweepId: string, trialId: string)
   return {
     ...trialSummary(t),
     checkpointUri: t.checkpoint.uri,
-    finalMetrics: t.finalMetrics,
+    finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
     epochs: t.epochs,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
@@ -107,12 +119,19 @@ function gridAxes(spec: SweepSpec) {
   });
 }
 
-export async function gridView(deps: ApiDeps, sweepId: string) {
+/**
+ * The lr x weight-decay matrices with each cell's status. `value` picks each trial's final metric (from the
+ * per-cell statistics) or its best epoch's (from the per-epoch metrics).
+ */
+export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
   const sweep = await getSweep(deps.db, sweepId);
-  const [results, failures] = await Promise.all([
-    gridCellResults(deps.db, sweepId, sweep.metricGoal),
-    failedGridCells(deps.db, sweepId),
+  const [results, counts] = await Promise.all([
+    value === 'final'
+      ? gridCellResults(deps.db, sweepId, sweep.metricGoal)
+      : bestEpochCellResults(deps.db, sweepId, sweep.metricName, sweep.metricGoal),
+    gridCellCounts(deps.db, sweepId),
   ]);
+  const failures = counts.filter((c) => c.failed > 0).map((c) => ({ ...c, n: c.failed }));
   const matrices = buildGrid(
     sweep.checkpoints,
     gridAxes(sweep.spec),
@@ -120,7 +139,13 @@ export async function gridView(deps: ApiDeps, sweepId: string) {
     sweep.metricGoal,
     failures,
   );
-  return { metric: sweep.metricName, goal: sweep.metricGoal, matrices };
+  const statuses = gridCellStatuses(matrices, counts);
+  return {
+    metric: sweep.metricName,
+    goal: sweep.metricGoal,
+    value,
+    matrices: matrices.map((m, k) => ({ ...m, cells: statuses[k]! })),
+  };
 }
 
 export async function bestView(deps: ApiDeps, sweepId: string) {
@@ -163,10 +188,10 @@ export async function workersView(deps: ApiDeps) {
       startedAt: w.startedAt.toISOString(),
       lastHeartbeatAt: w.lastHeartbeatAt.toISOString(),
       status: w.stoppedAt
-        ? 'stopped'
+        ? ('stopped' as const)
         : now - w.lastHeartbeatAt.getTime() > deps.workerStaleMs
-          ? 'silent'
-          : 'alive',
+          ? ('silent' as const)
+          : ('alive' as const),
       running: w.running.map((t) => ({
         trialId: t.id,
         sweepId: t.sweepId,

@@ -1,8 +1,16 @@
 /** Sweep commands: preview, create, cancel, retry failed trials, extend. Routes call these and nothing else. */
 import { randomBytes } from 'node:crypto';
 import { canonicalJson, DomainError, newSweepId, planSweep, type SweepPlan } from '@sweeps/core';
-import { cancelSweep, createSweep, extendSweep, getSweep, requeueFailedTrials } from '@sweeps/db';
-import { enqueueTrials, publishCancel, removeTrialJobs } from '@sweeps/queue';
+import {
+  cancelSweep,
+  createSweep,
+  deleteSweep,
+  extendSweep,
+  getSweep,
+  requeueFailedTrials,
+} from '@sweeps/db';
+import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
+import { withDeadline } from './deadline.ts';
 import type { ApiDeps } from './deps.ts';
 import { mergeExtension } from './extend-spec.ts';
 
@@ -31,9 +39,32 @@ export function describePlan(plan: SweepPlan) {
   };
 }
 
-/** Creates a sweep and enqueues every trial. Same Idempotency-Key, same sweep (a different body is refused). */
+/** Bound on enqueueing one request's trials (10,000 trials take about 1 s on a healthy Redis). */
+const ENQUEUE_DEADLINE_MS = 15_000;
+
+/**
+ * Enqueues trials whose rows are already committed. Returns false when Redis did not take them in time: they stay
+ * queued in PostgreSQL and the reconcile loop (every SWEEPS_RECONCILE_MS) enqueues them once Redis answers.
+ */
+async function enqueueOrDefer(deps: ApiDeps, jobs: TrialJob[]): Promise<boolean> {
+  if (!jobs.length) return true;
+  try {
+    await withDeadline('Redis', enqueueTrials(deps.queue, jobs), ENQUEUE_DEADLINE_MS);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates a sweep and enqueues every trial, whole or not at all: Redis is checked before anything is written, and
+ * when enqueueing fails after the sweep was written the sweep is deleted again and the request answers 503
+ * (should that delete fail too, the sweep stays, active and queued, and reconcile enqueues it later).
+ * Same Idempotency-Key, same sweep (a different body is refused).
+ */
 export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?: string) {
   const plan = planSweep(input, deps.maxTrials);
+  await withDeadline('Redis', deps.redis.ping());
   const result = await createSweep(
     deps.db,
     newSweepId(randomBytes(8).toString('hex')),
@@ -49,10 +80,18 @@ export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?
       );
     }
   }
-  await enqueueTrials(
-    deps.queue,
-    result.trialIds.map((trialId) => ({ trialId, sweepId: result.sweepId })),
-  );
+  const jobs = result.trialIds.map((trialId) => ({ trialId, sweepId: result.sweepId }));
+  if (!(await enqueueOrDefer(deps, jobs))) {
+    const removed = result.created
+      ? await deleteSweep(deps.db, result.sweepId).catch(() => false)
+      : false;
+    throw new DomainError(
+      'UNAVAILABLE',
+      removed
+        ? 'Redis did not take the trials in time; the sweep was not created. Retry later.'
+        : `Redis did not take the trials in time; sweep ${result.sweepId} is stored and its trials will be enqueued when Redis answers.`,
+    );
+  }
   return {
     id: result.sweepId,
     created: result.created,
@@ -64,19 +103,34 @@ export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?
 /** Cancels a sweep: queued trials leave the queue, running ones are stopped on their workers. */
 export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string) {
   const { queued, running } = await cancelSweep(deps.db, sweepId);
-  await removeTrialJobs(deps.queue, queued);
-  if (running.length)
-    await publishCancel(deps.redis, deps.names.cancelChannel, { sweepId, trialIds: running });
-  return { id: sweepId, cancelledQueued: queued.length, stoppedRunning: running.length };
+  // PostgreSQL already says cancelled: a job left in Redis is skipped by its worker's claim. Telling running
+  // trials to stop needs Redis; when it does not answer, say so (workers check their trial between epochs).
+  const removal = withDeadline('Redis', removeTrialJobs(deps.queue, queued)).catch(() => {});
+  const told = running.length
+    ? await withDeadline(
+        'Redis',
+        publishCancel(deps.redis, deps.names.cancelChannel, { sweepId, trialIds: running }),
+      ).then(
+        () => true,
+        () => false,
+      )
+    : true;
+  await removal;
+  return {
+    id: sweepId,
+    cancelledQueued: queued.length,
+    stoppedRunning: running.length,
+    ...(told ? {} : { note: 'Redis did not answer: running trials were not told to stop yet.' }),
+  };
 }
 
 export async function retryFailedTrials(deps: ApiDeps, sweepId: string) {
   const ids = await requeueFailedTrials(deps.db, sweepId);
-  await enqueueTrials(
-    deps.queue,
+  const enqueued = await enqueueOrDefer(
+    deps,
     ids.map((trialId) => ({ trialId, sweepId })),
   );
-  return { id: sweepId, requeued: ids.length };
+  return { id: sweepId, requeued: ids.length, enqueued };
 }
 
 /** Adds checkpoints, grid values or seeds; cells that already exist are not run again. */
@@ -96,9 +150,15 @@ export async function extendExistingSweep(deps: ApiDeps, sweepId: string, input:
     plan.spec.checkpoints.slice(sweep.checkpoints.length),
     sweep.checkpoints.length,
   );
-  await enqueueTrials(
-    deps.queue,
+  const enqueued = await enqueueOrDefer(
+    deps,
     added.map((trialId) => ({ trialId, sweepId })),
   );
-  return { id: sweepId, addedTrials: added.length, newCheckpoints, totalTrials: plan.totalTrials };
+  return {
+    id: sweepId,
+    addedTrials: added.length,
+    newCheckpoints,
+    totalTrials: plan.totalTrials,
+    enqueued,
+  };
 }

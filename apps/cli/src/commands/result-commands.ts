@@ -33,6 +33,38 @@ interface Best {
   }>;
 }
 
+/** The fields of `GET .../trials` rows the CLI prints. */
+interface TrialRow {
+  id: string;
+  checkpoint: string;
+  optimizer: string;
+  params: Record<string, number | boolean>;
+  seed: number;
+  state: string;
+  finalMetric: number | null;
+  worker: string | null;
+  error: string | null;
+}
+
+/** The fields of `GET .../trials/:id` the CLI prints. */
+interface TrialDetail extends TrialRow {
+  attempts: number;
+  backend: string | null;
+  device: string | null;
+  outputTail: string | null;
+  epochs: Array<Record<string, number>>;
+}
+
+/** The fields of `GET /workers` rows the CLI prints. */
+interface WorkerRow {
+  id: string;
+  host: string;
+  slots: number;
+  status: string;
+  running: Array<{ trialId: string }>;
+  lastHeartbeatAt: string;
+}
+
 export function addResultCommands(program: Command, env: CliEnv): void {
   program
     .command('grid <sweep>')
@@ -139,7 +171,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
           ...(o.cursor ? { cursor: o.cursor } : {}),
         });
         const r = await clientFor(cmd, env).request<{
-          trials: Array<Record<string, any>>;
+          trials: TrialRow[];
           nextCursor: string | null;
         }>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/trials?${q}`);
         out(
@@ -166,7 +198,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
               t.state,
               metric(t.finalMetric),
               t.worker,
-              (t.error ?? '').split('\n')[0].slice(0, 60),
+              (t.error ?? '').split('\n')[0]!.slice(0, 60),
             ]),
           ),
         );
@@ -178,7 +210,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
     .command('trial <sweep> <trial>')
     .description('one trial with its per-epoch metrics')
     .action(async (id: string, trial: string, _o, cmd: Command) => {
-      const t = await clientFor(cmd, env).request<Record<string, any>>(
+      const t = await clientFor(cmd, env).request<TrialDetail>(
         'GET',
         `/api/v1/sweeps/${encodeURIComponent(id)}/trials/${encodeURIComponent(trial)}`,
       );
@@ -186,20 +218,13 @@ export function addResultCommands(program: Command, env: CliEnv): void {
         `${t.id}: ${t.state} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
       );
       const names = [
-        ...new Set(
-          (t.epochs as Array<Record<string, number>>).flatMap((e) =>
-            Object.keys(e).filter((k) => k !== 'epoch'),
-          ),
-        ),
+        ...new Set(t.epochs.flatMap((e) => Object.keys(e).filter((k) => k !== 'epoch'))),
       ];
       if (names.length)
         out(
           table(
             ['epoch', ...names],
-            t.epochs.map((e: Record<string, number>) => [
-              e.epoch,
-              ...names.map((n) => metric(e[n])),
-            ]),
+            t.epochs.map((e) => [e.epoch, ...names.map((n) => metric(e[n]))]),
           ),
         );
       if (t.error) out(`Error: ${t.error}`);
@@ -210,7 +235,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
     .command('workers')
     .description('workers, their slots and what they run')
     .action(async (_o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ workers: Array<Record<string, any>> }>(
+      const r = await clientFor(cmd, env).request<{ workers: WorkerRow[] }>(
         'GET',
         '/api/v1/workers',
       );
@@ -223,7 +248,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
                 w.host,
                 w.slots,
                 w.status,
-                w.running.map((t: { trialId: string }) => t.trialId).join(' ') || '-',
+                w.running.map((t) => t.trialId).join(' ') || '-',
                 w.lastHeartbeatAt,
               ]),
             )

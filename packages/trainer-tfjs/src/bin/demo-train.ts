@@ -15,7 +15,7 @@ import { runPretrain } from '../pretrain/pretrain.ts';
 import { selectBackend } from '../backend/select-backend.ts';
 import type { DetectorOptions } from '../trainer/options.ts';
 import { epochLine } from '../trainer/protocol.ts';
-import { runTrial } from '../trainer/run-trial.ts';
+import { runTfjsChild } from '../trainer/tfjs-child.ts';
 
 /** The demo set: what `generateDetectionSet` is asked for (seed 0). */
 export interface DemoData {
@@ -169,7 +169,7 @@ async function relink(target: string, link: string): Promise<void> {
 /** Makes (or reuses) the demo set and base checkpoint, then fine-tunes; resolves with the final metrics. */
 export async function runDemo(s: DemoSettings, io: DemoIo): Promise<Record<string, number>> {
   const { dataDir, base } = await prepareDemo(s, io);
-  const outcome = await runTrial(
+  const outcome = await runTfjsChild(
     { trial: demoTrial(s, dataDir, base) },
     { onEpoch: io.onEpoch, log: io.log },
   );

@@ -1,7 +1,7 @@
 /**
  * The `pretrain` job: `npm run backbone:pretrain -- --out .data/ckpt/base.safetensors
  * [--epochs 12] [--seed 0] [--depth 18] [--width 0.25] [--image-size 64] [--train-images 4000]
- * [--val-images 750] [--batch-size 32] [--lr 0.0125] [--backend wasm] [--checkpoint-dir d]`.
+ * [--val-images 750] [--batch-size 32] [--lr 0.0125] [--backend wasm] [--snapshot-dir d]`.
  * Prints one JSON line per epoch and a final `{"out": ..., "final": {...}}` line. Relative paths are taken from
  * the directory npm was run in.
  */
@@ -28,7 +28,8 @@ function parseCli(): { options: PretrainOptions; backend?: string } {
     options: {
       out: { type: 'string' },
       backend: { type: 'string' },
-      'checkpoint-dir': { type: 'string' },
+      'snapshot-dir': { type: 'string' },
+      'checkpoint-dir': { type: 'string' }, // deprecated name of --snapshot-dir
       ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, { type: 'string' as const }])),
     },
   });
@@ -44,7 +45,8 @@ function parseCli(): { options: PretrainOptions; backend?: string } {
   }
   if (options.depth !== undefined && ![18, 34, 50].includes(options.depth))
     throw new Error('--depth must be 18, 34 or 50');
-  if (values['checkpoint-dir']) options.checkpointDir = values['checkpoint-dir'];
+  const snapshotDir = values['snapshot-dir'] ?? values['checkpoint-dir'];
+  if (snapshotDir) options.snapshotDir = snapshotDir;
   return { options, ...(values.backend ? { backend: values.backend } : {}) };
 }
 
@@ -53,10 +55,10 @@ async function main(): Promise<void> {
   const { options, backend } = parseCli();
   const selected = await selectBackend(backend ? { force: parseBackendName(backend) } : {});
   process.stderr.write(`pretrain on ${selected.name}: ${selected.device}\n`);
-  if (options.checkpointDir) {
+  if (options.snapshotDir) {
     const { mkdir } = await import('node:fs/promises');
-    await mkdir(options.checkpointDir, { recursive: true });
-    options.resumeFrom = `${options.checkpointDir}/.`;
+    await mkdir(options.snapshotDir, { recursive: true });
+    options.resumeFrom = `${options.snapshotDir}/.`;
   }
   const result = await runPretrain({
     ...options,

@@ -1,6 +1,6 @@
 /**
- * One trial process: `node --import tsx train-child.ts [--config job.json] [--backend wasm] [--checkpoint-dir d]
- * [--resume-from f]`. Reads the job (see `TrainJob`; a bare trial is accepted too) from `--config` or stdin, and
+ * One trial process: `node --import tsx train-child.ts [--config job.json] [--backend wasm] [--snapshot-dir d]
+ * [--resume-from f]`. Reads the job (see `TfjsChildJob`; a bare trial is accepted too) from `--config` or stdin, and
  * prints one JSON line per epoch, then a `final` or `error` line (see `trainer/protocol.ts`). Everything else
  * (tfjs warnings, logs) goes to stderr, so stdout carries only the protocol. SIGTERM/SIGINT stop training
  * between iterations. `npm run train -w @sweeps/trainer-tfjs -- --config x.json` runs this file.
@@ -12,7 +12,7 @@ import { PermanentTrialError } from '@sweeps/core';
 
 import { parseBackendName } from '../backend/select-backend.ts';
 import { EXIT, epochLine, errorLine, finalLine } from '../trainer/protocol.ts';
-import { parseTrainJob, runTrial, type TrainJob } from '../trainer/run-trial.ts';
+import { parseTfjsChildJob, runTfjsChild, type TfjsChildJob } from '../trainer/tfjs-child.ts';
 
 const toStderr = (...args: unknown[]) => process.stderr.write(`${args.map(String).join(' ')}\n`);
 console.log = toStderr;
@@ -25,7 +25,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function backendArg(value: string): TrainJob['backend'] {
+function backendArg(value: string): TfjsChildJob['backend'] {
   try {
     return parseBackendName(value);
   } catch (err) {
@@ -33,12 +33,13 @@ function backendArg(value: string): TrainJob['backend'] {
   }
 }
 
-async function readJob(): Promise<TrainJob> {
+async function readJob(): Promise<TfjsChildJob> {
   const { values } = parseArgs({
     options: {
       config: { type: 'string' },
       backend: { type: 'string' },
-      'checkpoint-dir': { type: 'string' },
+      'snapshot-dir': { type: 'string' },
+      'checkpoint-dir': { type: 'string' }, // deprecated name of --snapshot-dir
       'resume-from': { type: 'string' },
     },
   });
@@ -49,9 +50,10 @@ async function readJob(): Promise<TrainJob> {
   } catch (err) {
     throw new PermanentTrialError(`the job is not JSON: ${(err as Error).message}`, 'invalid');
   }
-  const job = parseTrainJob('trial' in raw ? raw : { trial: raw });
+  const job = parseTfjsChildJob('trial' in raw ? raw : { trial: raw });
   if (values.backend) job.backend = backendArg(values.backend);
-  if (values['checkpoint-dir']) job.checkpointDir = values['checkpoint-dir'];
+  const snapshotDir = values['snapshot-dir'] ?? values['checkpoint-dir'];
+  if (snapshotDir) job.snapshotDir = snapshotDir;
   if (values['resume-from']) job.resumeFrom = values['resume-from'];
   return job;
 }
@@ -62,7 +64,7 @@ async function main(): Promise<number> {
     process.once(sig, () => controller.abort(new Error(`stopped by ${sig}`)));
   }
   // The trial process is detached: if the worker dies (SIGKILL), stop rather than train on as an orphan that
-  // would race the next attempt for the checkpoint directory.
+  // would race the next attempt for the snapshot directory.
   const parent = process.ppid;
   setInterval(
     () => process.ppid !== parent && controller.abort(new Error('the parent process exited')),
@@ -71,7 +73,7 @@ async function main(): Promise<number> {
   const write = (line: string) => process.stdout.write(`${line}\n`);
   try {
     const job = await readJob();
-    const outcome = await runTrial(job, {
+    const outcome = await runTfjsChild(job, {
       onEpoch: (epoch, metrics) => void write(epochLine(epoch, metrics)),
       log: (line) => void process.stderr.write(`${line}\n`),
       signal: controller.signal,

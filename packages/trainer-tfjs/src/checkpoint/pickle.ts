@@ -123,7 +123,10 @@ function setItems(u: Unpickler, target: unknown, items: unknown[]): void {
 }
 
 function appendItems(u: Unpickler, target: unknown, items: unknown[]): void {
-  if (target instanceof Set) items.forEach((i) => target.add(i));
+  if (target instanceof Set)
+    items.forEach((i) => {
+      target.add(i);
+    });
   else if (Array.isArray(target)) target.push(...items);
   else u.fail('APPEND(S) on something that is not a list');
 }

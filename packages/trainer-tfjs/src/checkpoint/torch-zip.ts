@@ -187,7 +187,9 @@ function rebuildTensor(args: unknown[]): CheckpointTensor {
   }
   const start = offset as number;
   let last = start;
-  size.forEach((s, i) => (last += s > 0 ? (s - 1) * (stride[i] ?? 0) : 0));
+  size.forEach((s, i) => {
+    last += s > 0 ? (s - 1) * (stride[i] ?? 0) : 0;
+  });
   if (size.length !== stride.length || (numel(size) > 0 && last >= storage.numel)) {
     throw new CheckpointError(
       'CHECKPOINT_FORMAT',
@@ -206,7 +208,9 @@ function gather(storage: Storage, start: number, size: number[], stride: number[
   const index = new Array<number>(size.length).fill(0);
   for (let i = 0; i < n; i++) {
     let src = start;
-    index.forEach((v, d) => (src += v * (stride[d] as number)));
+    index.forEach((v, d) => {
+      src += v * (stride[d] as number);
+    });
     data.set(storage.bytes.subarray(src * es, (src + 1) * es), i * es);
     for (let d = size.length - 1; d >= 0 && ++index[d]! === size[d]; d--) index[d] = 0;
   }

@@ -98,9 +98,9 @@ function collate(items: Prepared[], padDivisor: number): DetectionBatch {
   const padH = padTo(Math.max(...items.map((p) => p.size.height)), padDivisor);
   const padW = padTo(Math.max(...items.map((p) => p.size.width)), padDivisor);
   const images = new Float32Array(items.length * padH * padW * 3);
-  items.forEach((p, n) =>
-    writeNormalized(p.pixels, p.size, p.flip, images, n * padH * padW * 3, padW),
-  );
+  items.forEach((p, n) => {
+    writeNormalized(p.pixels, p.size, p.flip, images, n * padH * padW * 3, padW);
+  });
   return {
     images,
     shape: [items.length, padH, padW, 3],

@@ -148,7 +148,9 @@ describe('loadCocoDataset + iterateBatches', { timeout: 30_000 }, () => {
     const flips = a.flipped.filter(Boolean).length;
     expect(flips).toBeGreaterThan(10);
     expect(flips).toBeLessThan(30);
-    a.flipped.forEach((f, n) => expect(a.boxes[n]![0]).toBe(f ? 44 : 4));
+    a.flipped.forEach((f, n) => {
+      expect(a.boxes[n]![0]).toBe(f ? 44 : 4);
+    });
   });
 });
 

@@ -178,11 +178,11 @@ describe('createDetector: with the data layer', () => {
       }));
       const detections = await d.predictAsync(images, metas);
       const widths = b.imageIds.map((id) => ds.images.find((im) => im.id === id)!.width);
-      detections.forEach((list, i) =>
-        list.forEach((det) =>
-          expect(det.bbox[0] + det.bbox[2]).toBeLessThanOrEqual(widths[i]! + 1e-3),
-        ),
-      );
+      detections.forEach((list, i) => {
+        list.forEach((det) => {
+          expect(det.bbox[0] + det.bbox[2]).toBeLessThanOrEqual(widths[i]! + 1e-3);
+        });
+      });
       images.dispose();
       d.dispose();
     } finally {

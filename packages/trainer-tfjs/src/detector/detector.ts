@@ -403,7 +403,9 @@ async function computeGradients(
   const numbers = await stacked.data();
   stacked.dispose();
   const losses: Record<string, number> = { loss: numbers[0]! };
-  named.forEach(([name], i) => (losses[name] = numbers[i + 1]!));
+  named.forEach(([name], i) => {
+    losses[name] = numbers[i + 1]!;
+  });
   const byKey: Record<string, tf.Tensor> = {};
   for (const [name, g] of Object.entries(grads)) byKey[keyOf.get(name) as string] = g;
   return { grads: byKey, losses };

@@ -39,9 +39,9 @@ function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): num
 /** The fixture's rows in `order` (roiAlign groups rows by image). */
 function reorder(values: number[], order: number[], rowSize: number): Float32Array {
   const out = new Float32Array(values.length);
-  order.forEach((src, row) =>
-    out.set(values.slice(src * rowSize, (src + 1) * rowSize), row * rowSize),
-  );
+  order.forEach((src, row) => {
+    out.set(values.slice(src * rowSize, (src + 1) * rowSize), row * rowSize);
+  });
   return out;
 }
 

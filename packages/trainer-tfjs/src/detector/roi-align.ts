@@ -131,7 +131,9 @@ export function roiAlign(
     );
     if (members.length === 0) continue;
     const boxes = new Float32Array(members.length * 4);
-    members.forEach((i, j) => boxes.set(rois.subarray(4 * i, 4 * i + 4), 4 * j));
+    members.forEach((i, j) => {
+      boxes.set(rois.subarray(4 * i, 4 * i + 4), 4 * j);
+    });
     const image = tf.reshape(tf.slice(features, [b, 0, 0, 0], [1, h, w, c]), [
       h,
       w,

@@ -52,7 +52,9 @@ export function extractRoiFeatures(
     const members = Array.from(levels.keys()).filter((i) => levels[i] === l);
     if (members.length === 0) return;
     const boxes = new Float32Array(members.length * 4);
-    members.forEach((i, j) => boxes.set(rois.subarray(4 * i, 4 * i + 4), 4 * j));
+    members.forEach((i, j) => {
+      boxes.set(rois.subarray(4 * i, 4 * i + 4), 4 * j);
+    });
     const images = Int32Array.from(members, (i) => batchIndex[i] as number);
     const r = roiAlign(features[l] as tf.Tensor4D, boxes, images, 1 / stride, config);
     parts.push(r.pooled);

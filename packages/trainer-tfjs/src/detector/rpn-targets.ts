@@ -114,7 +114,9 @@ export function rpnProposals(
   });
   const keptScores = Float32Array.from(kept, (k) => scores[chosen[k] as number] as number);
   const keptBoxes = new Float32Array(kept.length * 4);
-  kept.forEach((k, j) => keptBoxes.set(boxes.subarray(4 * k, 4 * k + 4), 4 * j));
+  kept.forEach((k, j) => {
+    keptBoxes.set(boxes.subarray(4 * k, 4 * k + 4), 4 * j);
+  });
   const keep = batchedNms(
     keptBoxes,
     keptScores,

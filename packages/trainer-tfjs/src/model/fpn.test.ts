@@ -54,7 +54,9 @@ describe('FPN against MMDetection FPN.forward in torch (fixtures/model/fpn.json)
     const c = backbone.forward(x);
     const outs = neck.forward([c.c2, c.c3, c.c4, c.c5]);
     expect(outs.map((o) => o.shape)).toEqual(f.outs.map((o) => o.shape));
-    outs.forEach((o, i) => expect(maxRelError(o, f.outs[i]!)).toBeLessThan(1e-4));
+    outs.forEach((o, i) => {
+      expect(maxRelError(o, f.outs[i]!)).toBeLessThan(1e-4);
+    });
     tf.dispose([nchw, x, ...Object.values(c), ...outs]);
     disposeStore(backbone.params);
     disposeStore(neck.params);

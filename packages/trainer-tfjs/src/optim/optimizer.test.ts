@@ -116,7 +116,9 @@ describe('createOptimizer against torch 1.13 (fixtures/optim)', () => {
       resumed.setState(state);
       const { errors } = runSteps(f, resumed, second.params, [3, f.lrs.length]);
       for (const e of errors) expect(e).toBeLessThanOrEqual(1e-6);
-      [opt, resumed].forEach((o) => o.dispose());
+      [opt, resumed].forEach((o) => {
+        o.dispose();
+      });
       tf.dispose([...Object.values(first.params), ...Object.values(second.params)]);
     });
   }

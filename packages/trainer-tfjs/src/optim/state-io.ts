@@ -25,7 +25,9 @@ export async function exportState(store: StateStore): Promise<OptimizerState> {
   );
   const values = await Promise.all(entries.map(([, t]) => t.data()));
   const out: OptimizerState = {};
-  entries.forEach(([key], i) => (out[key] = Float32Array.from(values[i] as Float32Array)));
+  entries.forEach(([key], i) => {
+    out[key] = Float32Array.from(values[i] as Float32Array);
+  });
   for (const [name, n] of store.steps) out[`step/${name}`] = Float32Array.of(n);
   return out;
 }

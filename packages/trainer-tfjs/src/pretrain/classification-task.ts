@@ -138,7 +138,9 @@ export async function evaluateClassifier(
     } finally {
       tf.dispose([logits, top, ce]);
     }
-    predicted.forEach((p, i) => (correct += p === b.labels[i] ? 1 : 0));
+    predicted.forEach((p, i) => {
+      correct += p === b.labels[i] ? 1 : 0;
+    });
     lossSum += loss * b.labels.length;
   }
   return { top1: correct / set.count, val_loss: lossSum / set.count };

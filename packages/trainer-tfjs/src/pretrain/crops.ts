@@ -84,7 +84,9 @@ export function* iterateCropBatches(set: CropSet, o: CropBatchOptions): Generato
   for (let start = 0; start < order.length; start += o.batchSize) {
     const picked = order.slice(start, start + o.batchSize);
     const images = new Float32Array(picked.length * set.size * set.size * 3);
-    picked.forEach((index, n) => writeCrop(set, index, rng() < (o.flipProb ?? 0), images, n));
+    picked.forEach((index, n) => {
+      writeCrop(set, index, rng() < (o.flipProb ?? 0), images, n);
+    });
     yield {
       images,
       shape: [picked.length, set.size, set.size, 3],

@@ -36,8 +36,8 @@ export interface PretrainOptions {
   batchSize?: number;
   /** Default 0.1 x batchSize / 256: the recipe's lr 0.1 at batch 256, linearly scaled. */
   lr?: number;
-  /** Per-epoch training checkpoints (resumable); none when absent. */
-  checkpointDir?: string;
+  /** Per-epoch snapshots (resumable); none when absent. */
+  snapshotDir?: string;
   resumeFrom?: string;
   signal?: AbortSignal;
   onEpoch?(epoch: number, metrics: Record<string, number>): Promise<void> | void;
@@ -104,7 +104,7 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
         lr,
         sizes: [o.trainImages, o.valImages, o.imageSize],
       }),
-      ...pick(o, ['checkpointDir', 'resumeFrom', 'signal', 'onEpoch', 'log']),
+      ...pick(o, ['snapshotDir', 'resumeFrom', 'signal', 'onEpoch', 'log']),
     });
     await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
     const metadata = {

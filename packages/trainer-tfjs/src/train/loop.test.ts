@@ -77,12 +77,12 @@ describe('trainLoop', () => {
   });
 
   it('resumes from a checkpoint to the same final metrics as an uninterrupted run', async () => {
-    const whole = await train({ epochs: 2, checkpointDir: path.join(dir, 'whole') });
+    const whole = await train({ epochs: 2, snapshotDir: path.join(dir, 'whole') });
     const resumeDir = path.join(dir, 'resume');
     const stop = new AbortController();
     const first = await train({
       epochs: 2,
-      checkpointDir: resumeDir,
+      snapshotDir: resumeDir,
       signal: stop.signal,
       onEpoch: () => stop.abort(new Error('interrupted')),
     }).catch((e: unknown) => e);
@@ -95,7 +95,7 @@ describe('trainLoop', () => {
     const logs: string[] = [];
     const rest = await train({
       epochs: 2,
-      checkpointDir: resumeDir,
+      snapshotDir: resumeDir,
       resumeFrom: path.join(resumeDir, 'epoch-0001.weights.safetensors'),
       log: (l) => logs.push(l),
     });

@@ -1,6 +1,6 @@
 /**
  * The generic training loop: optimizer and lr schedule of the study, seeded randomness, divergence detection,
- * an atomic checkpoint per epoch, exact resume, abort between iterations and a per-epoch report.
+ * an atomic snapshot per epoch, exact resume, abort between iterations and a per-epoch report.
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,9 +26,9 @@ export interface LoopConfig {
   optimizer: OptimizerConfig;
   /** The schedule without `baseLr`/`epochs` (taken from `optimizer.lr` and `epochs`). Default: the study's 1x. */
   schedule?: Omit<ScheduleSettings, 'baseLr' | 'epochs'>;
-  /** Where a checkpoint is written after every epoch; none when absent. */
-  checkpointDir?: string;
-  /** A file of an earlier attempt's checkpoint directory (its newest complete epoch is resumed). */
+  /** Where a snapshot (the trial's own resume files) is written after every epoch; none when absent. */
+  snapshotDir?: string;
+  /** A file of an earlier attempt's snapshot directory (its newest complete epoch is resumed). */
   resumeFrom?: string;
   /** A checkpoint whose fingerprint differs is not resumed. Default: the JSON of epochs, seed and optimizer. */
   fingerprint?: string;
@@ -72,10 +72,10 @@ export async function trainLoop<B>(task: TrainTask<B>, config: LoopConfig): Prom
       metrics = { ...losses, ...evaluated, elapsed_s: round3(elapsedS) };
       // Report before saving: a crash in between repeats this epoch on resume (same numbers), never skips it.
       await config.onEpoch?.(epoch + 1, metrics);
-      if (config.checkpointDir) {
+      if (config.snapshotDir) {
         const meta = { epoch: epoch + 1, rngState: rng.getState(), elapsedS, fingerprint, metrics };
         await saveTrainState(
-          config.checkpointDir,
+          config.snapshotDir,
           task.params,
           await optimizer.getStateAsync(),
           meta,
@@ -185,7 +185,9 @@ async function trainStep<B>(
       stacked.dispose();
     }
     const result: Record<string, number> = { loss: numbers[0]! };
-    termNames.forEach((k, j) => (result[k] = numbers[j + 1]!));
+    termNames.forEach((k, j) => {
+      result[k] = numbers[j + 1]!;
+    });
     if (Number.isFinite(result.loss)) {
       const named = Object.fromEntries(Object.entries(grads).map(([n, g]) => [keyOf.get(n)!, g]));
       optimizer.step(named, lr);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generateDetectionSet } from '../data/generate.ts';
 import { resolvePlan } from './options.ts';
-import { runTrial } from './run-trial.ts';
+import { runTfjsChild } from './tfjs-child.ts';
 
 // A generated COCO set of 8 + 4 images (64-96 px) and the detector at tiny widths, on the automatically
 // selected backend (wasm here). One epoch: the point is the wiring (losses, COCO evaluation), not accuracy.
@@ -53,7 +53,7 @@ describe('the detection task', () => {
   it('trains Faster R-CNN on data/ batches and reports the four losses and COCO bbox mAP per epoch', async () => {
     const epochs: Array<Record<string, number>> = [];
     const options = { data_dir: path.join(dir, 'set'), width: 0.125, scale: 64, batch_size: 4 };
-    const outcome = await runTrial(
+    const outcome = await runTfjsChild(
       { trial: trial(options) },
       { onEpoch: (_e, m) => void epochs.push(m), log: () => {} },
     );

@@ -66,7 +66,7 @@ describe.skipIf(!lavapipe.ok)(
         config,
         '--backend',
         'webgpu',
-        '--checkpoint-dir',
+        '--snapshot-dir',
         checkpoints,
       ];
       const started = performance.now();

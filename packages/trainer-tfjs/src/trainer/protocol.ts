@@ -5,7 +5,7 @@
  * `{"error": {"reason": ..., "message": ...}}`. Any other line is log output.
  */
 
-import { DIVERGED_EXIT_CODE } from '@sweeps/trainer-command';
+import { DIVERGED_EXIT_CODE, parseJsonObjectLine, toMetricNumber } from '@sweeps/trainer-command';
 
 /** Exit codes of the trial process; the trainer maps them back to failure kinds. */
 export const EXIT = {
@@ -29,13 +29,13 @@ function encodeNumbers(metrics: Record<string, number>): Record<string, number |
   );
 }
 
+/** Read back with the command trainer's one rule for metric values (so both trainers agree on "Infinity"). */
 function decodeNumbers(value: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   if (value === null || typeof value !== 'object') return out;
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v === 'number') out[k] = v;
-    else if (v === null || v === 'NaN' || v === 'Infinity' || v === '-Infinity')
-      out[k] = Number(v ?? Number.NaN);
+    const n = toMetricNumber(v);
+    if (n !== null) out[k] = n;
   }
   return out;
 }
@@ -64,15 +64,8 @@ export function errorLine(
 
 /** Parses one stdout line; null for log output. */
 export function parseChildLine(line: string): ChildMessage | null {
-  const text = line.trim();
-  if (!text.startsWith('{')) return null;
-  let obj: Record<string, unknown>;
-  try {
-    obj = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-  if (obj === null || typeof obj !== 'object') return null;
+  const obj = parseJsonObjectLine(line);
+  if (!obj) return null;
   if (typeof obj['epoch'] === 'number' && Number.isInteger(obj['epoch'])) {
     const { epoch, ...rest } = obj;
     return { type: 'epoch', epoch: epoch as number, metrics: decodeNumbers(rest) };

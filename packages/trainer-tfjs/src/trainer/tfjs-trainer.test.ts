@@ -39,12 +39,12 @@ const trial = (over: Partial<TrialRun> = {}): TrialRun => ({
   ...over,
 });
 
-function context(checkpointDir: string, signal = new AbortController().signal) {
+function context(snapshotDir: string, signal = new AbortController().signal) {
   const epochs: Array<[number, EpochMetrics]> = [];
   const logs: string[] = [];
   const ctx: TrainerContext = {
     reportEpoch: async (epoch, metrics) => void epochs.push([epoch, metrics]),
-    checkpointDir,
+    snapshotDir,
     signal,
     env: { SWEEPS_TEST_SLOT: '0' },
     log: (l) => logs.push(l),

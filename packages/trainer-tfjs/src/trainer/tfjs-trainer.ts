@@ -14,11 +14,11 @@ import {
   type TrainerResult,
   type TrialRun,
 } from '@sweeps/core';
-import { KILL_GRACE_MS, type OutputLine, runDetached } from '@sweeps/trainer-command';
+import { KILL_GRACE_MS, runDetached } from '@sweeps/trainer-command';
 
 import { resolvePlan } from './options.ts';
 import { EXIT, parseChildLine, type ChildMessage } from './protocol.ts';
-import type { TrainJob } from './run-trial.ts';
+import type { TfjsChildJob } from './tfjs-child.ts';
 
 /** The child entry point and the tsx loader it runs under (absolute: the worker's cwd may be anywhere). */
 export const CHILD_ENTRY = fileURLToPath(new URL('../bin/train-child.ts', import.meta.url));
@@ -52,9 +52,9 @@ async function runInChild(
 ): Promise<TrainerResult> {
   resolvePlan(trial); // fail fast, before a process starts, on bad options or a missing checkpoint
   ctx.signal.throwIfAborted();
-  const job: TrainJob = {
+  const job: TfjsChildJob = {
     trial,
-    checkpointDir: ctx.checkpointDir,
+    snapshotDir: ctx.snapshotDir,
     ...(ctx.resumeFrom ? { resumeFrom: ctx.resumeFrom } : {}),
   };
   const watch: Watch = { tail: new OutputTail(), pending: [] };
@@ -67,9 +67,8 @@ async function runInChild(
     killGraceMs: graceMs,
     onStdout: (line) => onLine(line, watch, ctx),
     onStderr: (line) => {
-      const text = shown(line);
-      watch.tail.push(text);
-      ctx.log(text);
+      watch.tail.push(line);
+      ctx.log(line);
     },
   });
   if (exit.startError)
@@ -81,16 +80,11 @@ async function runInChild(
   return outcome(exit, watch, ctx);
 }
 
-/** An output line as shown in logs: a cut line says how much was dropped. */
-const shown = (line: OutputLine) =>
-  line.dropped ? `${line.text}… (${line.dropped} more characters)` : line.text;
-
-function onLine(line: OutputLine, watch: Watch, ctx: TrainerContext): void {
-  const message = line.dropped ? null : parseChildLine(line.text);
+function onLine(line: string, watch: Watch, ctx: TrainerContext): void {
+  const message = parseChildLine(line);
   if (message === null) {
-    const text = shown(line);
-    watch.tail.push(text);
-    ctx.log(text);
+    watch.tail.push(line);
+    ctx.log(line);
     return;
   }
   if (message.type === 'epoch')

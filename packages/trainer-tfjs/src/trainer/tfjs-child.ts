@@ -11,19 +11,19 @@ import { trainLoop } from '../train/loop.ts';
 import { formatIssues, resolvePlan } from './options.ts';
 import { buildTask } from './tasks.ts';
 
-/** What the child process is given: the trial, and where its checkpoints go. */
-export interface TrainJob {
+/** What the tfjs trainer's child process is given: the trial, and where its snapshots go. */
+export interface TfjsChildJob {
   trial: TrialRun;
-  /** Per-epoch training checkpoints; none when absent. */
-  checkpointDir?: string;
-  /** A file of an earlier attempt's checkpoint directory. */
+  /** Per-epoch snapshots (the trial's own resume files); none when absent. */
+  snapshotDir?: string;
+  /** A file of an earlier attempt's snapshot directory. */
   resumeFrom?: string;
   /** Overrides `trainer.options.backend` (the CLI's `--backend`). */
   backend?: BackendName;
 }
 
 /** A finished trial: the last epoch's metrics and what ran it. */
-export interface TrialOutcome {
+export interface TfjsChildResult {
   metrics: Record<string, number>;
   backend: string;
   device: string;
@@ -53,35 +53,35 @@ const TrialSchema = z.object({
 
 const JobSchema = z.strictObject({
   trial: TrialSchema,
-  checkpointDir: z.string().optional(),
+  snapshotDir: z.string().optional(),
   resumeFrom: z.string().optional(),
   backend: z.enum(['tensorflow', 'webgpu', 'tensorflow-cpu', 'wasm', 'cpu']).optional(),
 });
 
 /** Parses a job (the trial JSON the trainer sends, or a `--config` file); missing trial fields get defaults. */
-export function parseTrainJob(value: unknown): TrainJob {
+export function parseTfjsChildJob(value: unknown): TfjsChildJob {
   const parsed = JobSchema.safeParse(value);
   if (!parsed.success)
     throw new PermanentTrialError(
       `invalid train job: ${formatIssues(parsed.error, 'job')}`,
       'invalid',
     );
-  return parsed.data as TrainJob;
+  return parsed.data as TfjsChildJob;
 }
 
-/** Hooks of {@link runTrial}. */
-export interface RunTrialIo {
+/** Hooks of {@link runTfjsChild}. */
+export interface TfjsChildIo {
   onEpoch(epoch: number, metrics: Record<string, number>): void | Promise<void>;
   log(line: string): void;
   signal?: AbortSignal;
 }
 
 /** Runs a trial in this process. Throws `PermanentTrialError` for failures that would repeat. */
-export async function runTrial(job: TrainJob, io: RunTrialIo): Promise<TrialOutcome> {
+export async function runTfjsChild(job: TfjsChildJob, io: TfjsChildIo): Promise<TfjsChildResult> {
   const plan = resolvePlan(job.trial);
   const force = job.backend ?? plan.backend;
   const visible = process.env['CUDA_VISIBLE_DEVICES'];
-  let selected;
+  let selected: Awaited<ReturnType<typeof selectBackend>>;
   try {
     selected = await selectBackend({
       ...(force ? { force } : {}),
@@ -103,7 +103,7 @@ export async function runTrial(job: TrainJob, io: RunTrialIo): Promise<TrialOutc
       optimizer: plan.optimizer,
       schedule: plan.schedule,
       fingerprint: JSON.stringify({ plan, trial: job.trial.trialId }),
-      ...(job.checkpointDir ? { checkpointDir: job.checkpointDir } : {}),
+      ...(job.snapshotDir ? { snapshotDir: job.snapshotDir } : {}),
       ...(job.resumeFrom ? { resumeFrom: job.resumeFrom } : {}),
       ...(io.signal ? { signal: io.signal } : {}),
       onEpoch: io.onEpoch,

@@ -2,10 +2,10 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
- * The trial's checkpoint directory (created by the trainer when it writes there) and, on a later attempt, the
+ * The trial's snapshot directory (its own resume files) (created by the trainer when it writes there) and, on a later attempt, the
  * newest file an earlier attempt left in it.
  */
-export async function findCheckpointDir(
+export async function findSnapshotDir(
   dataDir: string,
   trialId: string,
   firstAttempt: boolean,

@@ -1,0 +1,98 @@
+/**
+ * GET /api/v1/sweeps/:id/events: server-sent events for the dashboard. Each event says which trials of the
+ * sweep moved to which state; the page then re-reads the small aggregates (sweep, grid, best). `Last-Event-ID`
+ * (sent by EventSource on reconnect) replays what was missed; a comment line every `heartbeatMs` keeps proxies
+ * from closing an idle stream; every stream is ended when the API shuts down.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorBodySchema, TextSchema } from '@sweeps/api-client/schemas';
+import { getSweep, latestSweepEventId, sweepEventsAfter, type SweepEventRow } from '@sweeps/db';
+import type { ApiDeps } from '../services/deps.ts';
+import type { EventHub, HubMessage } from '../services/event-hub.ts';
+import { SweepParams } from './schemas.ts';
+
+const REPLAY_LIMIT = 500;
+
+function frame(e: SweepEventRow): string {
+  return `id: ${e.id}\nevent: trial\ndata: ${JSON.stringify(e)}\n\n`;
+}
+
+function parseLastEventId(v: unknown): bigint | null {
+  return typeof v === 'string' && /^\d{1,19}$/.test(v) ? BigInt(v) : null;
+}
+
+export function eventRoutes(
+  deps: ApiDeps,
+  hub: EventHub,
+  heartbeatMs: number,
+): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/sweeps/:id/events',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['sweeps'],
+          summary:
+            'Server-sent events: `trial` events (data: {id, sweepId, trialId, state, n, at}) when trials change state, `resync` when the page should re-read everything; honours Last-Event-ID',
+          params: SweepParams,
+          response: { 200: TextSchema.describe('text/event-stream'), '4xx': ErrorBodySchema },
+        },
+      },
+      async (req, reply) => {
+        const sweepId = req.params.id;
+        await getSweep(deps.db, sweepId);
+        const lastId = parseLastEventId(req.headers['last-event-id']);
+        const res = reply.raw;
+        reply.hijack();
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        res.write('retry: 2000\n\n');
+
+        // Subscribe first and hold live events until the replay is written, so nothing falls in between.
+        let sent = lastId ?? 0n;
+        let held: HubMessage[] | null = [];
+        const write = (m: HubMessage) => {
+          if (m.kind === 'resync') res.write('event: resync\ndata: {}\n\n');
+          else if (BigInt(m.event.id) > sent) {
+            sent = BigInt(m.event.id);
+            res.write(frame(m.event));
+          }
+        };
+        let ended = false;
+        const end = () => {
+          if (ended) return;
+          ended = true;
+          clearInterval(beat);
+          unsubscribe();
+          res.end();
+        };
+        const unsubscribe = hub.subscribe(sweepId, (m) => (held ? held.push(m) : write(m)), end);
+        const beat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
+        req.raw.on('close', end);
+        try {
+          if (lastId === null) {
+            sent = await latestSweepEventId(deps.db);
+            res.write(`id: ${sent}\nevent: ready\ndata: {}\n\n`);
+          } else {
+            const missed = await sweepEventsAfter(deps.db, sweepId, lastId, REPLAY_LIMIT + 1);
+            if (missed.length > REPLAY_LIMIT) {
+              sent = BigInt(missed[missed.length - 1]!.id);
+              res.write(`id: ${sent}\nevent: resync\ndata: {}\n\n`);
+            } else for (const e of missed) write({ kind: 'event', event: e });
+          }
+        } catch (err) {
+          req.log.warn({ err }, 'event stream replay failed');
+          res.write('event: resync\ndata: {}\n\n');
+        }
+        const pending = held;
+        held = null;
+        for (const m of pending) write(m);
+      },
+    );
+  };
+}

@@ -1,0 +1,95 @@
+/** A trial's output (`.../log?tail=N`) and the parser check (`POST /parsers/check`). */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TRIAL_STATES } from '@sweeps/core';
+import type { ApiDeps } from '../services/deps.ts';
+import { checkParser } from '../services/parser-service.ts';
+import { trialLogView } from '../services/trial-log-service.ts';
+import { TrialParams } from './schemas.ts';
+
+const TailQuery = z.strictObject({
+  tail: z.coerce.number().int().min(1).max(2000).default(200),
+});
+const TrialLogResponse = z.object({
+  trialId: z.string(),
+  sweepId: z.string(),
+  state: z.enum(TRIAL_STATES),
+  running: z.boolean().describe('queued or running: more lines may come'),
+  total: z.number().int().describe('lines written so far'),
+  lines: z.array(z.string()),
+});
+const MetricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+const CheckBody = z.strictObject({
+  parser: z
+    .string()
+    .min(1)
+    .max(1100)
+    .describe('mmdet2, mmdet3, jsonl or regex:PATTERN (named groups: epoch and one per metric)'),
+  sample: z
+    .string()
+    .max(1024 * 1024)
+    .describe('a log, stdout capture or metric file'),
+  metric: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.]{0,99}$/)
+    .default('bbox_mAP')
+    .describe("the sweep's metric name"),
+});
+const CheckResponse = z.object({
+  parser: z.string(),
+  metric: z.string(),
+  epochs: z.array(
+    z.object({ epoch: z.number().int(), metrics: z.record(z.string(), MetricValue) }),
+  ),
+  found: z.boolean(),
+  message: z.string(),
+});
+
+export function logAndParserRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/sweeps/:id/trials/:trialId/log',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trials'],
+          summary: "A trial's last output lines (stdout and stderr), also while it runs",
+          params: TrialParams,
+          querystring: TailQuery,
+          response: { 200: TrialLogResponse },
+        },
+      },
+      async (req) => trialLogView(deps, req.params.trialId, req.query.tail, req.params.id),
+    );
+
+    app.get(
+      '/trials/:trialId/log',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['trials'],
+          summary: 'The same, by trial id alone (for `sweeps logs TRIAL`)',
+          params: TrialParams.pick({ trialId: true }),
+          querystring: TailQuery,
+          response: { 200: TrialLogResponse },
+        },
+      },
+      async (req) => trialLogView(deps, req.params.trialId, req.query.tail),
+    );
+
+    app.post(
+      '/parsers/check',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['parsers'],
+          summary:
+            'What a metric parser extracts from a sample log, per epoch; says if the metric is missing',
+          body: CheckBody,
+          response: { 200: CheckResponse },
+        },
+      },
+      async (req) => checkParser(req.body),
+    );
+  };
+}

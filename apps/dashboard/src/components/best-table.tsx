@@ -1,0 +1,65 @@
+/** The study's table: per checkpoint its best optimizer, lr and weight decay, the metric and the gain. */
+import type { BestTable } from '@sweeps/api-client';
+import { fmt, param, signed } from '../format.ts';
+
+export function optimizerLabel(
+  optimizer: string,
+  params: Record<string, number | boolean>,
+): string {
+  const extra = Object.entries(params).filter(([k]) => k !== 'lr' && k !== 'weight_decay');
+  return extra.length
+    ? `${optimizer} (${extra.map(([k, v]) => `${k} ${param(v)}`).join(', ')})`
+    : optimizer;
+}
+
+export function BestSettingTable({ best }: { best: BestTable }) {
+  return (
+    <table class="best" data-testid="best-table">
+      <caption>
+        Best setting per checkpoint ({best.metric}, {best.goal}; final epoch)
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Checkpoint</th>
+          <th scope="col">Optimizer</th>
+          <th scope="col">lr</th>
+          <th scope="col">Weight decay</th>
+          <th scope="col">{best.metric} (mean ± sd, n)</th>
+          <th scope="col">Gain{best.baseline ? ` vs ${best.baseline}` : ''}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {best.rows.map((r) => (
+          <tr
+            key={r.checkpoint}
+            data-checkpoint={r.checkpoint}
+            class={r.baseline ? 'baseline' : ''}
+          >
+            <th scope="row">
+              {r.checkpoint}
+              {r.baseline && <span class="badge">baseline</span>}
+            </th>
+            {r.best ? (
+              <>
+                <td data-col="optimizer">{optimizerLabel(r.best.optimizer, r.best.params)}</td>
+                <td data-col="lr">{param(r.best.params.lr)}</td>
+                <td data-col="weight-decay">{param(r.best.params.weight_decay)}</td>
+                <td data-col="metric" data-value={String(r.best.mean)}>
+                  {fmt(r.best.mean)}
+                  {r.best.std !== null && ` ± ${fmt(r.best.std)}`} (n={r.best.n})
+                </td>
+                <td data-col="gain" data-value={r.gain === null ? '' : String(r.gain)}>
+                  {r.baseline ? '—' : signed(r.gain)}
+                </td>
+              </>
+            ) : (
+              <td colSpan={5} class="muted">
+                nothing succeeded yet
+              </td>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

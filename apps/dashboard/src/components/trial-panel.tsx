@@ -1,0 +1,154 @@
+/** A grid cell's trials: learning curves, state, attempts, worker, device, backend, error and output tail. */
+import { useSignal } from '@preact/signals';
+import { lazy, Suspense } from 'preact/compat';
+import { useEffect } from 'preact/hooks';
+import type { Trial, TrialSummary } from '@sweeps/api-client';
+import { api, handleError } from '../api.ts';
+import { fmt, param } from '../format.ts';
+import type { CellRef } from './heatmap.tsx';
+import type { Curve } from './curves.tsx';
+
+const Curves = lazy(() => import('./curves.tsx').then((m) => m.Curves));
+
+/** Curves are drawn for at most this many trials of a cell (the table lists them all and says so). */
+const MAX_CURVES = 24;
+const PAGE = 200;
+
+function seedLabel(t: TrialSummary): string {
+  const extra = Object.entries(t.params)
+    .filter(([k]) => k !== 'lr' && k !== 'weight_decay')
+    .map(([k, v]) => `${k} ${param(v)}`);
+  return [`seed ${t.seed}`, ...extra].join(' · ');
+}
+
+function chartsOf(metric: string, details: Trial[]) {
+  const names = new Set<string>([metric]);
+  for (const d of details)
+    for (const e of d.epochs) for (const k of Object.keys(e)) if (/loss/i.test(k)) names.add(k);
+  return [...names].map((name) => ({
+    title: name,
+    curves: details.map(
+      (d): Curve => ({
+        label: seedLabel(d),
+        points: d.epochs
+          .filter((e) => typeof e[name] === 'number')
+          .map((e) => [e.epoch!, e[name]!] as [number, number]),
+      }),
+    ),
+  }));
+}
+
+export function TrialPanel(props: {
+  sweepId: string;
+  metric: string;
+  cell: CellRef;
+  /** Bumped by the page when an event concerns this cell. */
+  version: number;
+  onClose: () => void;
+}) {
+  const { cell } = props;
+  const trials = useSignal<TrialSummary[] | null>(null);
+  const more = useSignal(false);
+  const details = useSignal<Trial[]>([]);
+  const error = useSignal('');
+
+  useEffect(() => {
+    let stop = false;
+    (async () => {
+      try {
+        const page = await api.trials(props.sweepId, {
+          checkpoint: cell.checkpoint,
+          optimizer: cell.optimizer,
+          lr: cell.lr,
+          weightDecay: cell.weightDecay,
+          limit: PAGE,
+        });
+        const ds = await Promise.all(
+          page.trials.slice(0, MAX_CURVES).map((t) => api.trial(props.sweepId, t.id)),
+        );
+        if (stop) return;
+        trials.value = page.trials;
+        more.value = page.nextCursor !== null;
+        details.value = ds;
+      } catch (e) {
+        if (!stop) error.value = handleError(e);
+      }
+    })();
+    return () => {
+      stop = true;
+    };
+  }, [props.sweepId, cell.checkpoint, cell.optimizer, cell.lr, cell.weightDecay, props.version]);
+
+  const ts = trials.value;
+  return (
+    <section class="panel" aria-label="trials of the selected cell" data-testid="trial-panel">
+      <header>
+        <h2>
+          {cell.checkpoint} · {cell.optimizer} · lr {param(cell.lr)} · wd {param(cell.weightDecay)}
+        </h2>
+        <button type="button" onClick={props.onClose} aria-label="close the trials panel">
+          Close
+        </button>
+      </header>
+      {error.value && <p class="error">{error.value}</p>}
+      {!ts ? (
+        <p>Loading…</p>
+      ) : (
+        <>
+          <p class="muted">
+            {ts.length}
+            {more.value ? '+' : ''} trial{ts.length === 1 ? '' : 's'}
+            {ts.length > MAX_CURVES ? `; curves of the first ${MAX_CURVES}` : ''}
+            {more.value ? `; the table lists the first ${PAGE}` : ''}
+          </p>
+          {details.value.some((d) => d.epochs.length > 0) && (
+            <Suspense fallback={<p>Loading charts…</p>}>
+              <Curves charts={chartsOf(props.metric, details.value)} />
+            </Suspense>
+          )}
+          <table class="list trials">
+            <thead>
+              <tr>
+                <th scope="col">Trial</th>
+                <th scope="col">State</th>
+                <th scope="col">{props.metric}</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Worker</th>
+                <th scope="col">Device</th>
+                <th scope="col">Backend</th>
+              </tr>
+            </thead>
+            <tbody>
+              {ts.map((t) => {
+                const d = details.value.find((x) => x.id === t.id);
+                return (
+                  <tr key={t.id} data-trial={t.id}>
+                    <td>
+                      {seedLabel(t)}
+                      <div class="muted mono small">{t.id}</div>
+                      {t.error && <div class="error small">{t.error}</div>}
+                      {d?.outputTail && (
+                        <details>
+                          <summary>output tail</summary>
+                          <pre>{d.outputTail}</pre>
+                        </details>
+                      )}
+                    </td>
+                    <td>
+                      <span class={`state ${t.state}`}>{t.state}</span>
+                    </td>
+                    <td>{fmt(t.finalMetric)}</td>
+                    <td>{t.attempts}</td>
+                    <td class="mono small">{t.worker ?? '–'}</td>
+                    <td>{t.device ?? '–'}</td>
+                    <td>{t.backend ?? '–'}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

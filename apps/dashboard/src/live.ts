@@ -1,0 +1,47 @@
+/**
+ * The sweep's event stream: calls `refresh` when trials change (at most one refresh in flight, one more queued),
+ * and says whether the stream is up. EventSource reconnects by itself and sends Last-Event-ID.
+ */
+import type { SweepEvent } from '@sweeps/api-client';
+
+export function followSweep(
+  sweepId: string,
+  refresh: () => Promise<void>,
+  onEvent: (e: SweepEvent) => void,
+  onStatus: (s: 'live' | 'reconnecting' | 'closed') => void,
+): () => void {
+  let running = false;
+  let again = false;
+  const kick = async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await refresh();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+  const es = new EventSource(`/api/v1/sweeps/${encodeURIComponent(sweepId)}/events`);
+  es.addEventListener('ready', () => {
+    onStatus('live');
+    void kick();
+  });
+  es.addEventListener('resync', () => void kick());
+  es.addEventListener('trial', (m) => {
+    onStatus('live');
+    try {
+      onEvent(JSON.parse((m as MessageEvent<string>).data) as SweepEvent);
+    } catch {
+      /* a malformed event still means something changed */
+    }
+    void kick();
+  });
+  es.onerror = () => onStatus(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
+  return () => es.close();
+}

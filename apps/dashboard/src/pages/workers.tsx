@@ -1,0 +1,101 @@
+/** Workers: host, slots, devices, what runs now, heartbeat age; silent workers are marked lost. */
+import { useSignal } from '@preact/signals';
+import { useEffect } from 'preact/hooks';
+import type { WorkerList } from '@sweeps/api-client';
+import { api, handleError } from '../api.ts';
+import { age } from '../format.ts';
+
+function devicesText(d: unknown): string {
+  if (Array.isArray(d))
+    return d.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') || '–';
+  return d === null || d === undefined ? '–' : JSON.stringify(d);
+}
+
+export function WorkersPage() {
+  const list = useSignal<WorkerList | null>(null);
+  const error = useSignal('');
+  const now = useSignal(Date.now());
+  useEffect(() => {
+    let stop = false;
+    const load = () =>
+      api
+        .workers()
+        .then((w) => {
+          if (stop) return;
+          list.value = w;
+          now.value = Date.now();
+        })
+        .catch((e) => {
+          if (!stop) error.value = handleError(e);
+        });
+    void load();
+    const t = setInterval(load, 3000);
+    return () => {
+      stop = true;
+      clearInterval(t);
+    };
+  }, []);
+  const l = list.value;
+  return (
+    <section>
+      <h1>Workers</h1>
+      {error.value && <p class="error">{error.value}</p>}
+      {!l ? (
+        <p>Loading…</p>
+      ) : l.workers.length === 0 ? (
+        <p>
+          No worker has reported recently. Start one with <code>npm run worker</code>.
+        </p>
+      ) : (
+        <table class="list" data-testid="workers-table">
+          <thead>
+            <tr>
+              <th scope="col">Worker</th>
+              <th scope="col">Status</th>
+              <th scope="col">Slots</th>
+              <th scope="col">Devices</th>
+              <th scope="col">Running now</th>
+              <th scope="col">Heartbeat</th>
+            </tr>
+          </thead>
+          <tbody>
+            {l.workers.map((w) => (
+              <tr key={w.id} data-worker={w.id} class={w.status}>
+                <td>
+                  <span class="mono">{w.id}</span>
+                  <div class="muted small">
+                    {w.host} · pid {w.pid}
+                  </div>
+                </td>
+                <td>
+                  <span class={`wstatus ${w.status}`}>
+                    {w.status === 'silent' ? 'lost (no heartbeat)' : w.status}
+                  </span>
+                </td>
+                <td>
+                  {w.running.length} of {w.slots} busy
+                </td>
+                <td>{devicesText(w.devices)}</td>
+                <td>
+                  {w.running.length === 0
+                    ? 'idle'
+                    : w.running.map((r) => (
+                        <div key={r.trialId}>
+                          <a href={`/sweeps/${r.sweepId}`} class="mono small">
+                            {r.trialId}
+                          </a>
+                          {r.startedAt && (
+                            <span class="muted small"> since {age(r.startedAt, now.value)}</span>
+                          )}
+                        </div>
+                      ))}
+                </td>
+                <td title={w.lastHeartbeatAt}>{age(w.lastHeartbeatAt, now.value)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,294 @@
+/**
+ * The API's response bodies as zod schemas: the routes declare them (so OpenAPI at /docs shows every body and
+ * fastify checks what it sends), and the CLI and the dashboard take their types from here, never re-typing them.
+ */
+import { z } from 'zod';
+
+export const TRIAL_STATE_VALUES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const;
+
+export const ErrorIssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+  value: z.unknown().optional(),
+});
+export type ErrorIssue = z.infer<typeof ErrorIssueSchema>;
+
+/** Every 4xx/5xx body: a code for machines, a sentence for people, the paths at fault. */
+export const ErrorBodySchema = z.looseObject({
+  error: z.looseObject({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(ErrorIssueSchema).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+const ParamValueSchema = z.union([z.number(), z.boolean()]);
+const ParamsSchema = z.record(z.string(), ParamValueSchema);
+const IsoDate = z.string().describe('ISO 8601 time');
+
+/** Trials by state, and their total. */
+export const CountsSchema = z.object({
+  queued: z.number().int(),
+  running: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  total: z.number().int(),
+});
+export type Counts = z.infer<typeof CountsSchema>;
+
+export const GoalSchema = z.enum(['maximize', 'minimize']);
+export const PhaseSchema = z.enum(['queued', 'running', 'finished', 'cancelled']);
+export type Phase = z.infer<typeof PhaseSchema>;
+
+export const PreviewSchema = z.object({
+  name: z.string(),
+  trialsPerCheckpoint: z.number().int(),
+  totalTrials: z.number().int(),
+  checkpoints: z.array(
+    z.object({ name: z.string(), baseline: z.boolean(), trials: z.number().int() }),
+  ),
+  seeds: z.array(z.number()),
+  cells: z.array(z.object({ optimizer: z.string(), params: ParamsSchema, configHash: z.string() })),
+  refused: z.array(z.object({ path: z.string(), value: ParamValueSchema, reason: z.string() })),
+});
+export type Preview = z.infer<typeof PreviewSchema>;
+
+export const SubmitResultSchema = z.object({
+  id: z.string(),
+  created: z.boolean(),
+  name: z.string(),
+  totalTrials: z.number().int(),
+});
+export type SubmitResult = z.infer<typeof SubmitResultSchema>;
+
+export const SweepSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  phase: PhaseSchema,
+  metricName: z.string(),
+  metricGoal: GoalSchema,
+  trainerKind: z.string(),
+  createdAt: IsoDate,
+  counts: CountsSchema,
+  /** The best cell mean so far (final metric), null before any trial succeeded. */
+  best: z.number().nullable(),
+});
+export type SweepSummary = z.infer<typeof SweepSummarySchema>;
+
+export const SweepListSchema = z.object({
+  sweeps: z.array(SweepSummarySchema),
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  nextBefore: IsoDate.nullable(),
+});
+export type SweepList = z.infer<typeof SweepListSchema>;
+
+export const SweepSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+  phase: PhaseSchema,
+  metric: z.object({ name: z.string(), goal: GoalSchema }),
+  trainer: z.string(),
+  createdAt: IsoDate,
+  counts: CountsSchema,
+  checkpoints: z.array(z.object({ name: z.string(), uri: z.string(), baseline: z.boolean() })),
+  spec: z.record(z.string(), z.unknown()),
+});
+export type Sweep = z.infer<typeof SweepSchema>;
+
+export const TrialSummarySchema = z.object({
+  id: z.string(),
+  checkpoint: z.string(),
+  optimizer: z.string(),
+  params: ParamsSchema,
+  seed: z.number().int(),
+  configHash: z.string(),
+  state: z.enum(TRIAL_STATE_VALUES),
+  attempts: z.number().int(),
+  worker: z.string().nullable(),
+  finalMetric: z.number().nullable(),
+  error: z.string().nullable(),
+  backend: z.string().nullable(),
+  device: z.string().nullable(),
+  startedAt: IsoDate.nullable(),
+  finishedAt: IsoDate.nullable(),
+});
+export type TrialSummary = z.infer<typeof TrialSummarySchema>;
+
+export const TrialPageSchema = z.object({
+  trials: z.array(TrialSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+export type TrialPage = z.infer<typeof TrialPageSchema>;
+
+export const TrialSchema = TrialSummarySchema.extend({
+  checkpointUri: z.string(),
+  finalMetrics: z.record(z.string(), z.unknown()).nullable(),
+  outputTail: z.string().nullable(),
+  /** One entry per epoch: `epoch` and every metric reported for it. */
+  epochs: z.array(z.record(z.string(), z.number())),
+});
+export type Trial = z.infer<typeof TrialSchema>;
+
+export const CellResultSchema = z.object({
+  checkpoint: z.string(),
+  optimizer: z.string(),
+  configHash: z.string(),
+  params: ParamsSchema,
+  n: z.number().int(),
+  mean: z.number(),
+  std: z.number().nullable(),
+});
+export type CellResult = z.infer<typeof CellResultSchema>;
+
+export const GRID_CELL_STATES = [
+  'succeeded',
+  'running',
+  'queued',
+  'diverged',
+  'failed',
+  'cancelled',
+  'empty',
+] as const;
+
+/** Where every trial of one grid cell stands, and why it has no value when it has none. */
+export const GridCellStatusSchema = z.object({
+  state: z.enum(GRID_CELL_STATES),
+  queued: z.number().int(),
+  running: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  /** Failed trials whose error says they diverged (part of `failed`). */
+  diverged: z.number().int(),
+  total: z.number().int(),
+  /** One failed trial's error, for a cell that has failures. */
+  reason: z.string().nullable(),
+});
+export type GridCellStatus = z.infer<typeof GridCellStatusSchema>;
+
+export const GridValueSchema = z.enum(['final', 'best_epoch']);
+export type GridValue = z.infer<typeof GridValueSchema>;
+
+export const GridMatrixSchema = z.object({
+  checkpoint: z.string(),
+  optimizer: z.string(),
+  lrs: z.array(z.number()),
+  weightDecays: z.array(z.number()),
+  /** `values[i][j]` is for lrs[i] and weightDecays[j]: mean ± std over n seeds, null without a result. */
+  values: z.array(z.array(CellResultSchema.nullable())),
+  failed: z.array(z.array(z.number().int())),
+  cells: z.array(z.array(GridCellStatusSchema)),
+});
+export type GridMatrix = z.infer<typeof GridMatrixSchema>;
+
+export const GridSchema = z.object({
+  metric: z.string(),
+  goal: GoalSchema,
+  /** `final`: each trial's last epoch; `best_epoch`: each trial's best epoch of the metric. */
+  value: GridValueSchema,
+  matrices: z.array(GridMatrixSchema),
+});
+export type Grid = z.infer<typeof GridSchema>;
+
+export const BestTableSchema = z.object({
+  metric: z.string(),
+  goal: GoalSchema,
+  baseline: z.string().nullable(),
+  rows: z.array(
+    z.object({
+      checkpoint: z.string(),
+      baseline: z.boolean(),
+      status: z.enum(['ok', 'nothing_succeeded']),
+      best: CellResultSchema.nullable(),
+      gain: z.number().nullable(),
+    }),
+  ),
+});
+export type BestTable = z.infer<typeof BestTableSchema>;
+
+export const CancelResultSchema = z.object({
+  id: z.string(),
+  cancelledQueued: z.number().int(),
+  stoppedRunning: z.number().int(),
+  /** Set when Redis did not answer: running trials were not told to stop yet. */
+  note: z.string().optional(),
+});
+/** `enqueued: false`: Redis did not take the trials in time; they are queued in PostgreSQL and reconcile enqueues them. */
+export const RetryResultSchema = z.object({
+  id: z.string(),
+  requeued: z.number().int(),
+  enqueued: z.boolean().optional(),
+});
+export const ExtendResultSchema = z.object({
+  id: z.string(),
+  addedTrials: z.number().int(),
+  newCheckpoints: z.array(z.string()),
+  totalTrials: z.number().int(),
+  enqueued: z.boolean().optional(),
+});
+export type CancelResult = z.infer<typeof CancelResultSchema>;
+export type RetryResult = z.infer<typeof RetryResultSchema>;
+export type ExtendResult = z.infer<typeof ExtendResultSchema>;
+
+export const WorkerListSchema = z.object({
+  workers: z.array(
+    z.object({
+      id: z.string(),
+      host: z.string(),
+      slots: z.number().int(),
+      devices: z.unknown(),
+      pid: z.number().int(),
+      startedAt: IsoDate,
+      lastHeartbeatAt: IsoDate,
+      /** `silent`: no heartbeat for longer than the API's stale limit (presumed lost). */
+      status: z.enum(['alive', 'silent', 'stopped']),
+      running: z.array(
+        z.object({ trialId: z.string(), sweepId: z.string(), startedAt: IsoDate.nullable() }),
+      ),
+    }),
+  ),
+});
+export type WorkerList = z.infer<typeof WorkerListSchema>;
+
+export const HealthSchema = z.object({
+  ok: z.boolean(),
+  postgres: z.object({ ok: z.boolean(), error: z.string().optional() }),
+  redis: z.object({ ok: z.boolean(), error: z.string().optional() }),
+});
+
+export const SessionSchema = z.object({
+  scope: z.enum(['read', 'write']),
+  /** When the browser's session cookie runs out; null for a request authenticated by a bearer key. */
+  expiresAt: IsoDate.nullable(),
+});
+
+export const SignInBodySchema = z.strictObject({
+  key: z.string().min(1).max(200).describe('An API key (swk_…)'),
+});
+export type Session = z.infer<typeof SessionSchema>;
+
+/** What an event of `GET /sweeps/:id/events` carries (the event's `data`, as JSON). */
+export const SweepEventSchema = z.object({
+  id: z.string(),
+  sweepId: z.string(),
+  /** The trial that changed, when one did; null for a change of many trials at once. */
+  trialId: z.string().nullable(),
+  /** The state the trials moved to. */
+  state: z.string().nullable(),
+  /** How many trials changed. */
+  n: z.number().int(),
+  at: IsoDate,
+});
+export type SweepEvent = z.infer<typeof SweepEventSchema>;
+
+export const TextSchema = z.string();

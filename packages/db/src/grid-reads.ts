@@ -1,0 +1,77 @@
+/** Reads behind the dashboard's grid: where each grid cell's trials stand, and the best-epoch view of results. */
+import type { CellResult, GridCellCounts } from '@sweeps/core';
+import type { Db } from './client.ts';
+
+/**
+ * Trials per (checkpoint, optimizer, lr, weight decay) by state. Succeeded trials are counted from `cell_stats`
+ * (one row per cell) and only unfinished, failed and cancelled trials are read from `trials` (through the
+ * (sweep_id, state) index), so a finished sweep of 10,000 trials costs one row per cell.
+ */
+export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellCounts[]> {
+  const [out] = await db.$queryRaw<Array<{ rows: GridCellCounts[] }>>`
+    SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (
+      SELECT checkpoint, optimizer, lr, "weightDecay",
+             sum(queued)::int AS queued, sum(running)::int AS running, sum(succeeded)::int AS succeeded,
+             sum(failed)::int AS failed, sum(cancelled)::int AS cancelled, sum(diverged)::int AS diverged,
+             min(reason) AS reason
+      FROM (
+        SELECT k.name AS checkpoint, s.optimizer, s.lr, s.weight_decay AS "weightDecay",
+               0 AS queued, 0 AS running, s.n AS succeeded, 0 AS failed, 0 AS cancelled, 0 AS diverged,
+               NULL::text AS reason
+        FROM cell_stats s JOIN checkpoints k ON k.id = s.checkpoint_id
+        WHERE s.sweep_id = ${sweepId}
+        UNION ALL
+        SELECT k.name, t.optimizer, t.lr, t.weight_decay,
+               count(*) FILTER (WHERE t.state = 'queued'), count(*) FILTER (WHERE t.state = 'running'), 0,
+               count(*) FILTER (WHERE t.state = 'failed'), count(*) FILTER (WHERE t.state = 'cancelled'),
+               count(*) FILTER (WHERE t.state = 'failed' AND t.error ILIKE '%diverged%'),
+               min(left(t.error, 500)) FILTER (WHERE t.state = 'failed')
+        FROM trials t JOIN checkpoints k ON k.id = t.checkpoint_id
+        WHERE t.sweep_id = ${sweepId} AND t.state IN ('queued', 'running', 'failed', 'cancelled')
+        GROUP BY k.name, t.optimizer, t.lr, t.weight_decay
+      ) u
+      GROUP BY checkpoint, optimizer, lr, "weightDecay") r`;
+  return out?.rows ?? [];
+}
+
+/**
+ * Per (checkpoint, cell): mean, spread and count over seeds of each succeeded trial's best epoch of `metric`
+ * (highest for maximize, lowest for minimize). Every cell is returned; core ranks them.
+ */
+export async function bestEpochCellResults(
+  db: Db,
+  sweepId: string,
+  metric: string,
+  goal: 'maximize' | 'minimize',
+): Promise<CellResult[]> {
+  const [out] = await db.$queryRaw<Array<{ rows: CellResult[] }>>`
+    SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (
+      SELECT k.name AS checkpoint, p.optimizer, p.config_hash AS "configHash",
+             json_build_object('lr', p.lr, 'weight_decay', p.weight_decay) AS params,
+             count(*)::int AS n, avg(p.v) AS mean, stddev_samp(p.v) AS std
+      FROM (
+        SELECT t.checkpoint_id, t.config_hash, t.optimizer, t.lr, t.weight_decay,
+               CASE WHEN ${goal}::text = 'maximize' THEN max(m.value) ELSE min(m.value) END AS v
+        FROM trials t JOIN trial_metrics m ON m.trial_id = t.id AND m.name = ${metric}
+        WHERE t.sweep_id = ${sweepId} AND t.state = 'succeeded'
+        GROUP BY t.id
+      ) p JOIN checkpoints k ON k.id = p.checkpoint_id
+      WHERE p.v NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+      GROUP BY k.name, p.optimizer, p.config_hash, p.lr, p.weight_decay) r`;
+  return out?.rows ?? [];
+}
+
+/** The best cell mean (final metric) of each sweep, for the sweeps list. */
+export async function bestMeanBySweep(
+  db: Db,
+  sweeps: Array<{ id: string; metricGoal: string }>,
+): Promise<Map<string, number>> {
+  if (sweeps.length === 0) return new Map();
+  const rows = await db.$queryRaw<Array<{ sweep_id: string; hi: number; lo: number }>>`
+    SELECT sweep_id, max(mean) AS hi, min(mean) AS lo FROM cell_stats
+    WHERE sweep_id = ANY(${sweeps.map((s) => s.id)}::text[])
+      AND mean NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+    GROUP BY sweep_id`;
+  const goal = new Map(sweeps.map((s) => [s.id, s.metricGoal]));
+  return new Map(rows.map((r) => [r.sweep_id, goal.get(r.sweep_id) === 'minimize' ? r.lo : r.hi]));
+}

@@ -1,0 +1,136 @@
+/**
+ * Sweep events: rows written by triggers on `trials` (one per statement, sweep and new state) and announced with
+ * `NOTIFY sweep_events`. The API listens on one connection per process and fans events out to its streams.
+ */
+import pg from 'pg';
+import type { Db } from './client.ts';
+
+export interface SweepEventRow {
+  /** A bigint as text: increasing, usable as an SSE id. */
+  id: string;
+  sweepId: string;
+  trialId: string | null;
+  state: string | null;
+  n: number;
+  at: string;
+}
+
+const CHANNEL = 'sweep_events';
+
+/** Events of one sweep after `afterId`, oldest first, at most `limit`. */
+export async function sweepEventsAfter(
+  db: Db,
+  sweepId: string,
+  afterId: bigint,
+  limit: number,
+): Promise<SweepEventRow[]> {
+  const rows = await db.sweepEvent.findMany({
+    where: { sweepId, id: { gt: afterId } },
+    orderBy: { id: 'asc' },
+    take: limit,
+  });
+  return rows.map((r) => ({
+    id: r.id.toString(),
+    sweepId: r.sweepId,
+    trialId: r.trialId,
+    state: r.state,
+    n: r.n,
+    at: r.at.toISOString(),
+  }));
+}
+
+/** The newest event id (0 when there is none): where a stream without Last-Event-ID starts. */
+export async function latestSweepEventId(db: Db): Promise<bigint> {
+  const row = await db.sweepEvent.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+  return row?.id ?? 0n;
+}
+
+/** Deletes events older than `olderThanMs`; returns how many. */
+export async function pruneSweepEvents(db: Db, olderThanMs: number): Promise<number> {
+  const out = await db.sweepEvent.deleteMany({
+    where: { at: { lt: new Date(Date.now() - olderThanMs) } },
+  });
+  return out.count;
+}
+
+function parseEvent(payload: string | undefined): SweepEventRow | null {
+  if (!payload || payload.length > 4000) return null;
+  try {
+    const e = JSON.parse(payload) as Partial<SweepEventRow>;
+    if (typeof e.id !== 'string' || !/^\d{1,19}$/.test(e.id) || typeof e.sweepId !== 'string')
+      return null;
+    return {
+      id: e.id,
+      sweepId: e.sweepId,
+      trialId: typeof e.trialId === 'string' ? e.trialId : null,
+      state: typeof e.state === 'string' ? e.state : null,
+      n: typeof e.n === 'number' ? e.n : 0,
+      at: new Date(String(e.at)).toISOString(),
+    };
+  } catch {
+    return null;
+  }
+}
+
+export interface SweepEventListener {
+  close(): Promise<void>;
+}
+
+/**
+ * LISTENs on its own connection and calls `onEvent` for each event; reconnects (after `retryMs`) when the
+ * connection drops, calling `onReconnect` so callers can replay from the table what they may have missed.
+ */
+export function listenSweepEvents(
+  databaseUrl: string,
+  handlers: {
+    onEvent: (e: SweepEventRow) => void;
+    onReconnect?: () => void;
+    onError?: (err: Error) => void;
+  },
+  retryMs = 1000,
+): SweepEventListener {
+  let client: pg.Client | null = null;
+  let closed = false;
+  let timer: NodeJS.Timeout | null = null;
+  let first = true;
+
+  const connect = async () => {
+    if (closed) return;
+    const c = new pg.Client({ connectionString: databaseUrl });
+    client = c;
+    c.on('notification', (msg) => {
+      const e = msg.channel === CHANNEL ? parseEvent(msg.payload) : null;
+      if (e) handlers.onEvent(e);
+    });
+    c.on('error', (err) => {
+      handlers.onError?.(err);
+      retry(c);
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${CHANNEL}`);
+      if (!first) handlers.onReconnect?.();
+      first = false;
+    } catch (err) {
+      handlers.onError?.(err as Error);
+      retry(c);
+    }
+  };
+  const retry = (c: pg.Client) => {
+    c.end().catch(() => {});
+    if (client !== c || closed || timer) return;
+    first = false;
+    timer = setTimeout(() => {
+      timer = null;
+      void connect();
+    }, retryMs);
+  };
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await client?.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The `mmdet` trainer: per trial, a derived config in the trial's directory, then MMDetection's own
+ * `tools/train.py` (one GPU) or `torch.distributed.run` (several), run through the command trainer's process
+ * handling; metrics from its output while it runs and from its JSON log when it exits.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import {
+  PermanentTrialError,
+  type Trainer,
+  type TrainerContext,
+  type TrainerResult,
+  type TrialRun,
+} from '@sweeps/core';
+import {
+  EpochReporter,
+  extractAll,
+  outputLogPath,
+  readBounded,
+  runTrainingProcess,
+} from '@sweeps/trainer-command';
+import { deriveConfigText } from './derived-config.ts';
+import {
+  LossDiverged,
+  diverged,
+  divergedLoss,
+  isOutOfMemoryLine,
+  metricMissing,
+  outOfMemory,
+} from './failures.ts';
+import { checkpointLocation, freePort, launchArgv, resumePoint, trialPaths } from './launch.ts';
+import { createMmdetExtractor } from './metrics/extractor.ts';
+import { type MmdetTrainerSpec, MmdetTrainerSpecSchema, mmdetSpecCheck } from './spec.ts';
+
+function invalid(message: string): PermanentTrialError {
+  return new PermanentTrialError(`${message} (worker node ${hostname()})`, 'invalid');
+}
+
+/** Parses the trainer section again on the worker (the API checked it; an old sweep may predate a field). */
+function parseSpec(trainer: TrialRun['trainer']): MmdetTrainerSpec {
+  const parsed = MmdetTrainerSpecSchema.safeParse(trainer);
+  if (parsed.success) return parsed.data;
+  throw new PermanentTrialError(
+    `trainer: ${parsed.error.issues.map((i) => `${['trainer', ...i.path].join('.')}: ${i.message}`).join('; ')}`,
+    'invalid',
+  );
+}
+
+/** Everything that must exist on this node before a GPU is spent; names the missing path. */
+function checkNode(spec: MmdetTrainerSpec, trial: TrialRun, ctx: TrainerContext) {
+  const root = path.resolve(spec.root);
+  if (!existsSync(path.join(root, 'tools', 'train.py')))
+    throw invalid(`MMDetection not found: ${path.join(root, 'tools', 'train.py')} does not exist`);
+  const baseConfig = path.resolve(root, spec.config);
+  if (!existsSync(baseConfig)) throw invalid(`config not found: ${baseConfig}`);
+  const ckpt = checkpointLocation(trial.checkpoint, root);
+  if (ckpt.local && ckpt.path && !existsSync(ckpt.path))
+    throw invalid(`checkpoint ${trial.checkpoint.name} not found: ${ckpt.path}`);
+  const gpus = (ctx.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter(Boolean);
+  if (gpus.length < spec.gpus_per_trial && !(gpus.length === 0 && spec.gpus_per_trial === 1))
+    throw invalid(`the trial needs ${spec.gpus_per_trial} GPUs and was given ${gpus.length}`);
+  return { root, baseConfig, checkpointPath: ckpt.path, gpus: gpus.join(',') };
+}
+
+/** The newest JSON log of the run: v2 `<work dir>/*.log.json`, v3 `<work dir>/<timestamp>/vis_data/scalars.json`. */
+async function newestJsonLog(version: 2 | 3, workDir: string): Promise<string | null> {
+  const names = await readdir(workDir).catch(() => [] as string[]);
+  const candidates =
+    version === 2
+      ? names.filter((n) => n.endsWith('.log.json')).map((n) => path.join(workDir, n))
+      : names.map((n) => path.join(workDir, n, 'vis_data', 'scalars.json'));
+  let newest: { file: string; mtime: number } | null = null;
+  for (const file of candidates) {
+    const s = await stat(file).catch(() => null);
+    if (s?.isFile() && (!newest || s.mtimeMs > newest.mtime)) newest = { file, mtime: s.mtimeMs };
+  }
+  return newest?.file ?? null;
+}
+
+export class MmdetTrainer implements Trainer {
+  readonly kind = 'mmdet';
+  readonly specCheck = mmdetSpecCheck;
+
+  async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
+    const spec = parseSpec(trial.trainer);
+    const node = checkNode(spec, trial, ctx);
+    const files = trialPaths(ctx.snapshotDir);
+    const resume = resumePoint(spec.version, files.workDir);
+    await mkdir(path.dirname(files.derivedConfig), { recursive: true });
+    await mkdir(files.workDir, { recursive: true });
+    await writeFile(
+      files.derivedConfig,
+      deriveConfigText({
+        spec,
+        trial,
+        baseConfig: node.baseConfig,
+        checkpointPath: node.checkpointPath,
+        resume: resume !== null,
+      }),
+    );
+    const argv = launchArgv({
+      spec,
+      derivedConfig: files.derivedConfig,
+      workDir: files.workDir,
+      seed: trial.seed,
+      resumeFrom: resume,
+      masterPort: spec.gpus_per_trial > 1 ? await freePort() : 0,
+    });
+    ctx.log(`mmdet: ${argv.join(' ')}`);
+
+    const stop = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, stop.signal]);
+    const reporter = new EpochReporter(ctx);
+    let oom = false;
+    const run = await runTrainingProcess(
+      {
+        argv,
+        cwd: node.root,
+        env: { ...ctx.env, SWEEPS_TRIAL_ID: trial.trialId }, // the worker's explicit environment
+        ctx: { ...ctx, signal },
+        extractor: createMmdetExtractor(spec.version),
+        metricStreams: 'both',
+        logFile: outputLogPath(ctx.snapshotDir),
+        onLine: (line) => {
+          oom ||= isOutOfMemoryLine(line);
+        },
+        onEpoch: (e) => {
+          const loss = divergedLoss(e.metrics);
+          if (loss && !stop.signal.aborted)
+            stop.abort(new LossDiverged(`${loss} at epoch ${e.epoch}`));
+        },
+      },
+      reporter,
+    );
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const tail = run.tail.text();
+    if (stop.signal.aborted) throw diverged((stop.signal.reason as Error).message, tail);
+    if (run.code !== 0) {
+      if (oom) throw outOfMemory(node.gpus, tail);
+      const how = run.signal ? `was killed by ${run.signal}` : `exited with code ${run.code}`;
+      if (run.signal) throw new Error(`tools/train.py ${how}\n${tail}`); // may not repeat: retried
+      throw new PermanentTrialError(`tools/train.py ${how}\n${tail}`, 'failed');
+    }
+    const jsonLog = await newestJsonLog(spec.version, files.workDir);
+    const text = jsonLog ? await readBounded(jsonLog) : null;
+    if (text) reporter.report(extractAll(createMmdetExtractor(spec.version), text));
+    await reporter.settled();
+    const final = reporter.latest[trial.metricName];
+    if (final === undefined) throw metricMissing(trial.metricName, tail);
+    if (!Number.isFinite(final)) throw diverged(`${trial.metricName} = ${final}`, tail);
+    return {
+      metrics: reporter.latest,
+      backend: `mmdetection-${spec.version}`,
+      device: node.gpus ? `cuda:${node.gpus}` : 'cpu',
+    };
+  }
+}

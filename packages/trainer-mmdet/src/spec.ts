@@ -1,0 +1,91 @@
+/**
+ * `trainer: { kind: mmdet, ... }` of a sweep file, checked at submission by {@link mmdetSpecCheck}: every unknown
+ * or bad field is refused with its path, and `fixed` keys the trainer would not use are named too (a typo there
+ * would silently change nothing in the config).
+ */
+import type { ErrorIssue, SweepSpec, TrainerSpecCheck } from '@sweeps/core';
+import { z } from 'zod';
+
+/** A dotted config key (`train_dataloader.batch_size`): identifiers only, so it can never carry code. */
+const CONFIG_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,99}(?:\.[A-Za-z0-9_]{1,100}){0,15}$/;
+/** A `--cfg-options` string value: no blanks, quotes, brackets or commas (MMDetection would read those as syntax). */
+const SAFE_TEXT = /^[A-Za-z0-9_./:+@-]{0,500}$/;
+/** A path: anything printable but quotes, backslashes and newlines (it is written into the config as a string). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const PATH = /^[^\0-\x1f"'\\]{1,2000}$/;
+
+export const MmdetTrainerSpecSchema = z.strictObject({
+  kind: z.literal('mmdet'),
+  /** MMDetection's major version: 2 (mmcv 1.x) or 3 (mmengine). */
+  version: z.union([z.literal(2), z.literal(3)]),
+  /** The base config, relative to `root` or absolute, e.g. `configs/faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py`. */
+  config: z.string().regex(PATH, 'a path without quotes, backslashes or newlines').endsWith('.py'),
+  /** The MMDetection checkout on every worker node (where `tools/train.py` is). */
+  root: z.string().regex(PATH, 'a path without quotes, backslashes or newlines'),
+  /** The Python interpreter of MMDetection's environment. Default `python3`. */
+  python: z.string().regex(PATH).default('python3'),
+  /** GPUs per trial, all on one worker node; several run `torch.distributed.run`. Default 1. */
+  gpus_per_trial: z.number().int().min(1).max(8).default(1),
+  /** Extra `--cfg-options key=value` for every trial (numbers, booleans, plain words and paths). */
+  cfg_options: z
+    .record(
+      z.string().regex(CONFIG_KEY, 'a dotted config key such as train_dataloader.batch_size'),
+      z.union([
+        z.number().finite(),
+        z.boolean(),
+        z.string().regex(SAFE_TEXT, 'letters, digits and ./:+@_- only'),
+      ]),
+    )
+    .default({}),
+  /** Wall-clock limit per trial in seconds. */
+  timeout_s: z
+    .number()
+    .int()
+    .positive()
+    .max(30 * 24 * 3600)
+    .optional(),
+});
+export type MmdetTrainerSpec = z.output<typeof MmdetTrainerSpecSchema>;
+
+/** `fixed` keys this trainer writes into the derived config (others would be ignored: refused instead). */
+export const MMDET_FIXED_KEYS = [
+  'norm_decay_mult',
+  'bias_decay_mult',
+  'max_epochs',
+  'epochs',
+  'batch_size',
+] as const;
+
+function fixedIssues(spec: SweepSpec): ErrorIssue[] {
+  const issues: ErrorIssue[] = [];
+  for (const [key, value] of Object.entries(spec.fixed)) {
+    if (!(MMDET_FIXED_KEYS as readonly string[]).includes(key)) {
+      issues.push({
+        path: `fixed.${key}`,
+        message: `the mmdet trainer does not use "${key}"; it maps ${MMDET_FIXED_KEYS.join(', ')} (use trainer.cfg_options for other config keys)`,
+        value,
+      });
+    } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      issues.push({ path: `fixed.${key}`, message: 'must be a number >= 0', value });
+    } else if (key !== 'norm_decay_mult' && key !== 'bias_decay_mult' && !Number.isInteger(value)) {
+      issues.push({ path: `fixed.${key}`, message: 'must be a whole number', value });
+    }
+  }
+  return issues;
+}
+
+/** The submission-time check of `kind: mmdet`. */
+export const mmdetSpecCheck: TrainerSpecCheck = {
+  kind: 'mmdet',
+  check(trainer, spec) {
+    const parsed = MmdetTrainerSpecSchema.safeParse(trainer);
+    const issues: ErrorIssue[] = parsed.success
+      ? []
+      : parsed.error.issues.map((i) => ({
+          path: ['trainer', ...i.path].join('.'),
+          message:
+            i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+        }));
+    return [...issues, ...fixedIssues(spec)];
+  },
+};
