@@ -189,7 +189,8 @@ describe('resilience', () => {
     ).toContain('| 100 | failed |');
     const ok = (await trialsOf(sweepId)).find((t) => t.state === 'succeeded')!;
     const r = await stack.call('POST', `/api/v1/sweeps/${sweepId}/retry-failed`);
-    expect(r.json.requeued).toBe(1);
+    expect(r.json.retried).toBe(1);
+    expect(r.json.requeued).toBe(1); // the deprecated name still answers
     const again = await stack.waitForPhase(sweepId, 'finished');
     expect(again.counts).toMatchObject({ succeeded: 1, failed: 1 });
     const okAfter = (await trialsOf(sweepId)).find((t) => t.id === ok.id)!;

@@ -1,4 +1,5 @@
 /** Plain-text tables and numbers for the terminal. */
+import { TRIAL_STATES, type TrialState } from '@sweeps/core';
 
 export function table(
   header: string[],
@@ -24,8 +25,7 @@ export function metric(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4);
 }
 
-export function counts(c: Record<string, number>): string {
-  return ['queued', 'running', 'succeeded', 'failed', 'cancelled']
-    .map((s) => `${s} ${c[s] ?? 0}`)
-    .join(' · ');
+/** Trials by state, in core's order of states. */
+export function counts(c: Partial<Record<TrialState, number>>): string {
+  return TRIAL_STATES.map((s) => `${s} ${c[s] ?? 0}`).join(' · ');
 }

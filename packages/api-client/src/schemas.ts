@@ -2,15 +2,14 @@
  * The API's response bodies as zod schemas: the routes declare them (so OpenAPI at /docs shows every body and
  * fastify checks what it sends), and the CLI and the dashboard take their types from here, never re-typing them.
  */
+import { GRID_CELL_STATES } from '@sweeps/core/grid-status';
+import { GoalSchema } from '@sweeps/core/spec';
+import { SWEEP_PHASES, SWEEP_STATUSES, TRIAL_STATES, type TrialState } from '@sweeps/core/states';
 import { z } from 'zod';
 
-export const TRIAL_STATE_VALUES = [
-  'queued',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const;
+/** Core's trial states (the browser-safe entry of `@sweeps/core`: no node modules). */
+export const TRIAL_STATE_VALUES = TRIAL_STATES;
+export { GoalSchema };
 
 export const ErrorIssueSchema = z.object({
   path: z.string(),
@@ -43,10 +42,14 @@ export const CountsSchema = z.object({
   total: z.number().int(),
 });
 export type Counts = z.infer<typeof CountsSchema>;
+// a trial state added in core and not counted here fails the type check
+CountsSchema.shape satisfies Record<TrialState, unknown>;
 
-export const GoalSchema = z.enum(['maximize', 'minimize']);
-export const PhaseSchema = z.enum(['queued', 'running', 'finished', 'cancelled']);
+/** A sweep's derived phase (core's `sweepPhase`), never stored. */
+export const PhaseSchema = z.enum(SWEEP_PHASES);
 export type Phase = z.infer<typeof PhaseSchema>;
+/** What the user asked of a sweep (stored): active or cancelled. */
+export const SweepStatusSchema = z.enum(SWEEP_STATUSES);
 
 export const PreviewSchema = z.object({
   name: z.string(),
@@ -72,8 +75,10 @@ export type SubmitResult = z.infer<typeof SubmitResultSchema>;
 export const SweepSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
-  status: z.string(),
-  phase: PhaseSchema,
+  status: SweepStatusSchema.describe('what the user asked: active, or cancelled'),
+  phase: PhaseSchema.describe(
+    'derived from the status and the trials: queued, running, finished, cancelled',
+  ),
   metricName: z.string(),
   metricGoal: GoalSchema,
   trainerKind: z.string(),
@@ -94,8 +99,10 @@ export type SweepList = z.infer<typeof SweepListSchema>;
 export const SweepSchema = z.object({
   id: z.string(),
   name: z.string(),
-  status: z.string(),
-  phase: PhaseSchema,
+  status: SweepStatusSchema.describe('what the user asked: active, or cancelled'),
+  phase: PhaseSchema.describe(
+    'derived from the status and the trials: queued, running, finished, cancelled',
+  ),
   metric: z.object({ name: z.string(), goal: GoalSchema }),
   trainer: z.string(),
   createdAt: IsoDate,
@@ -150,15 +157,7 @@ export const CellResultSchema = z.object({
 });
 export type CellResult = z.infer<typeof CellResultSchema>;
 
-export const GRID_CELL_STATES = [
-  'succeeded',
-  'running',
-  'queued',
-  'diverged',
-  'failed',
-  'cancelled',
-  'empty',
-] as const;
+export { GRID_CELL_STATES };
 
 /** Where every trial of one grid cell stands, and why it has no value when it has none. */
 export const GridCellStatusSchema = z.object({
@@ -175,6 +174,8 @@ export const GridCellStatusSchema = z.object({
   reason: z.string().nullable(),
 });
 export type GridCellStatus = z.infer<typeof GridCellStatusSchema>;
+// a trial state added in core and not counted per grid cell fails the type check
+GridCellStatusSchema.shape satisfies Record<TrialState, unknown>;
 
 export const GridValueSchema = z.enum(['final', 'best_epoch']);
 export type GridValue = z.infer<typeof GridValueSchema>;
@@ -226,6 +227,9 @@ export const CancelResultSchema = z.object({
 /** `enqueued: false`: Redis did not take the trials in time; they are queued in PostgreSQL and reconcile enqueues them. */
 export const RetryResultSchema = z.object({
   id: z.string(),
+  /** Failed trials queued again. */
+  retried: z.number().int(),
+  /** Deprecated: the old name of `retried`, the same number. */
   requeued: z.number().int(),
   enqueued: z.boolean().optional(),
 });

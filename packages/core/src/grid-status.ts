@@ -3,40 +3,37 @@
  * succeeded, otherwise what its trials are doing or why they have no value (the dashboard says it on hover).
  */
 import type { GridMatrix } from './aggregate.ts';
+import type { TrialState } from './trial-state.ts';
 
-/** Trials of one (checkpoint, optimizer, lr, weight decay) grid cell, by state. */
-export interface GridCellCounts {
+/**
+ * Trials of one grid cell, by state. A grid cell is one lr x weight-decay position of a checkpoint x optimizer
+ * matrix; it may hold several cells (points of the search space, e.g. one per momentum).
+ */
+export interface GridCellCounts extends Record<TrialState, number> {
   checkpoint: string;
   optimizer: string;
   lr: number;
   weightDecay: number;
-  queued: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
   /** Failed trials whose error says they diverged (counted in `failed` too). */
   diverged: number;
   /** One failed trial's error. */
   reason: string | null;
 }
 
-export type GridCellState =
-  | 'succeeded'
-  | 'running'
-  | 'queued'
-  | 'diverged'
-  | 'failed'
-  | 'cancelled'
-  | 'empty';
+/** The one state a grid cell is drawn with: a trial state, or `diverged`, or `empty` (no trials). */
+export const GRID_CELL_STATES = [
+  'succeeded',
+  'running',
+  'queued',
+  'diverged',
+  'failed',
+  'cancelled',
+  'empty',
+] as const satisfies ReadonlyArray<TrialState | 'diverged' | 'empty'>;
+export type GridCellState = (typeof GRID_CELL_STATES)[number];
 
-export interface GridCellStatus {
+export interface GridCellStatus extends Record<TrialState, number> {
   state: GridCellState;
-  queued: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
   diverged: number;
   total: number;
   reason: string | null;
@@ -46,7 +43,10 @@ export interface GridCellStatus {
  * A cell with a value is `succeeded` (its counts still say how many seeds are pending); without one, running
  * beats queued beats diverged beats failed beats cancelled, and a cell without trials is `empty`.
  */
-export function gridCellState(c: Omit<GridCellStatus, 'state' | 'total'>, hasValue: boolean) {
+export function gridCellState(
+  c: Omit<GridCellStatus, 'state' | 'total'>,
+  hasValue: boolean,
+): GridCellState {
   if (hasValue) return 'succeeded';
   if (c.running > 0) return 'running';
   if (c.queued > 0) return 'queued';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from './errors.ts';
-import { assertMove, canMove, isFinished } from './trial-state.ts';
+import { assertMove, canMove, isFinished, isPhaseSettled, sweepPhase } from './trial-state.ts';
 import { trialIdOf } from './ids.ts';
 
 describe('trial states', () => {
@@ -9,6 +9,22 @@ describe('trial states', () => {
     expect(canMove('running', 'succeeded')).toBe(true);
     expect(canMove('running', 'queued')).toBe(true);
     expect(canMove('failed', 'queued')).toBe(true);
+    // a worker claims a trial whose worker was lost (the job stalled in Redis; PostgreSQL still says running)
+    expect(canMove('running', 'running')).toBe(true);
+    expect(canMove('queued', 'succeeded')).toBe(false);
+  });
+  it("derives a sweep's phase from its status and trial counts", () => {
+    const c = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+    expect(sweepPhase('active', { ...c, queued: 4, total: 4 })).toBe('queued');
+    expect(sweepPhase('active', { ...c, queued: 3, succeeded: 1, total: 4 })).toBe('running');
+    expect(sweepPhase('active', { ...c, running: 1, queued: 3, total: 4 })).toBe('running');
+    expect(sweepPhase('active', { ...c, succeeded: 2, failed: 1, cancelled: 1, total: 4 })).toBe(
+      'finished',
+    );
+    expect(sweepPhase('active', { ...c, total: 0 })).toBe('queued');
+    expect(sweepPhase('cancelled', { ...c, running: 1, total: 1 })).toBe('cancelled');
+    expect(['queued', 'running'].map((p) => isPhaseSettled(p as 'queued'))).toEqual([false, false]);
+    expect(isPhaseSettled('finished') && isPhaseSettled('cancelled')).toBe(true);
   });
   it('refuses moves out of final states', () => {
     expect(canMove('succeeded', 'queued')).toBe(false);

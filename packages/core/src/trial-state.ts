@@ -1,22 +1,51 @@
-/** The life of a trial. PostgreSQL holds the state; these rules say which moves are legal. */
+/**
+ * The life of a trial and of a sweep: the one place that says which trial states exist, which moves between them
+ * are legal, and what a sweep's phase is. PostgreSQL holds the state; the stores in `@sweeps/db` take the source
+ * and target states of every write from {@link TRIAL_MOVES}, and the API and CLI list states from here.
+ */
 import { DomainError } from './errors.ts';
 
 export const TRIAL_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type TrialState = (typeof TRIAL_STATES)[number];
 
-const MOVES: Record<TrialState, readonly TrialState[]> = {
-  // queued: waiting in Redis (or about to be re-enqueued by reconcile)
-  queued: ['running', 'cancelled'],
-  // running -> queued: a transient failure before the last attempt, or a worker handing it back on shutdown
-  running: ['succeeded', 'failed', 'cancelled', 'queued'],
-  // failed -> queued: "retry failed trials"
-  failed: ['queued'],
-  succeeded: [],
-  cancelled: [],
-};
+/** One write of a trial's state: the states it may start from and the state it leaves. */
+export interface TrialMove {
+  from: readonly TrialState[];
+  to: TrialState;
+}
 
+/**
+ * Every state change the system makes, by name. A store's SQL condition is `state = ANY(from)` of its move, so a
+ * move that is not listed here cannot be written.
+ */
+export const TRIAL_MOVES = {
+  /**
+   * A worker takes a trial. From `running` too: when a worker dies, BullMQ hands its stalled job to another worker
+   * while PostgreSQL still says running, and that worker claims it again (a new attempt).
+   */
+  claim: { from: ['queued', 'running'], to: 'running' },
+  /** A claim that finds every attempt used (each worker running it was lost): the trial fails instead of running. */
+  exhaust: { from: ['queued', 'running'], to: 'failed' },
+  /** The holding worker records the result. */
+  complete: { from: ['running'], to: 'succeeded' },
+  /** The holding worker records a failure that would repeat, or the last attempt's failure. */
+  fail: { from: ['running'], to: 'failed' },
+  /** The holding worker records a transient failure before the last attempt: the trial waits for a retry. */
+  requeue: { from: ['running'], to: 'queued' },
+  /** A worker shutting down hands its trial back (the attempt does not count). */
+  handBack: { from: ['running'], to: 'queued' },
+  /** Reconcile finds a trial running on a worker whose heartbeat stopped, with Redis empty. */
+  recoverLost: { from: ['running'], to: 'queued' },
+  /** The user cancels the sweep. */
+  cancel: { from: ['queued', 'running'], to: 'cancelled' },
+  /** The user asks to retry the sweep's failed trials. */
+  retryFailed: { from: ['failed'], to: 'queued' },
+} as const satisfies Record<string, TrialMove>;
+export type TrialMoveName = keyof typeof TRIAL_MOVES;
+
+/** Whether any move takes a trial from `from` to `to`. */
 export function canMove(from: TrialState, to: TrialState): boolean {
-  return MOVES[from].includes(to);
+  return Object.values(TRIAL_MOVES).some((m: TrialMove) => m.to === to && m.from.includes(from));
 }
 
 /** Throws INVALID_TRANSITION when the move is not allowed. */
@@ -26,12 +55,55 @@ export function assertMove(from: TrialState, to: TrialState): void {
   }
 }
 
-/** States a trial can be in when the user cancels its sweep (the rest are final). */
-export const CANCELLABLE_STATES: readonly TrialState[] = ['queued', 'running'];
+/** Per state: whether a trial in it is finished (no move takes it to running any more without a user asking). */
+const FINISHED: Record<TrialState, boolean> = {
+  queued: false,
+  running: false,
+  succeeded: true,
+  failed: true,
+  cancelled: true,
+};
 
 /** States that count as finished for progress. */
-export const FINISHED_STATES: readonly TrialState[] = ['succeeded', 'failed', 'cancelled'];
+export const FINISHED_STATES: readonly TrialState[] = TRIAL_STATES.filter((s) => FINISHED[s]);
 
 export function isFinished(state: TrialState): boolean {
-  return FINISHED_STATES.includes(state);
+  return FINISHED[state];
+}
+
+/** States a trial can be in when the user cancels its sweep (the rest are final). */
+export const CANCELLABLE_STATES: readonly TrialState[] = TRIAL_MOVES.cancel.from;
+
+/** Trials of a sweep by state, and their total. */
+export type TrialCounts = Record<TrialState, number> & { total: number };
+
+export function emptyTrialCounts(): TrialCounts {
+  return {
+    ...(Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>),
+    total: 0,
+  };
+}
+
+/** What the user asked of a sweep (stored): keep running it, or stop it. */
+export const SWEEP_STATUSES = ['active', 'cancelled'] as const;
+export type SweepStatus = (typeof SWEEP_STATUSES)[number];
+
+/**
+ * Where a sweep stands, derived from its status and its trials (never stored): `queued` (nothing started),
+ * `running`, `finished` (every trial is in a finished state) or `cancelled`.
+ */
+export const SWEEP_PHASES = ['queued', 'running', 'finished', 'cancelled'] as const;
+export type SweepPhase = (typeof SWEEP_PHASES)[number];
+
+/** The phase of a sweep with this status and these trial counts. */
+export function sweepPhase(status: SweepStatus, counts: Partial<TrialCounts>): SweepPhase {
+  if (status === 'cancelled') return 'cancelled';
+  const done = FINISHED_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0);
+  if ((counts.total ?? 0) > 0 && done === counts.total) return 'finished';
+  return (counts.running ?? 0) > 0 || done > 0 ? 'running' : 'queued';
+}
+
+/** Whether a sweep in this phase may still change (a watcher keeps watching). */
+export function isPhaseSettled(phase: SweepPhase): boolean {
+  return phase === 'finished' || phase === 'cancelled';
 }

@@ -1,5 +1,5 @@
 /** Reads behind the dashboard's grid: where each grid cell's trials stand, and the best-epoch view of results. */
-import type { CellResult, GridCellCounts } from '@sweeps/core';
+import type { CellResult, Goal, GridCellCounts } from '@sweeps/core';
 import type { Db } from './client.ts';
 
 /**
@@ -42,7 +42,7 @@ export async function bestEpochCellResults(
   db: Db,
   sweepId: string,
   metric: string,
-  goal: 'maximize' | 'minimize',
+  goal: Goal,
 ): Promise<CellResult[]> {
   const [out] = await db.$queryRaw<Array<{ rows: CellResult[] }>>`
     SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (

@@ -8,3 +8,4 @@ export * from './worker-store.ts';
 export * from './api-key-store.ts';
 export * from './grid-reads.ts';
 export * from './sweep-events.ts';
+export * from './trial-moves.ts';

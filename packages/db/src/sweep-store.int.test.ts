@@ -11,7 +11,7 @@ import {
   createSweep,
   extendSweep,
   getSweep,
-  requeueFailedTrials,
+  retryFailedTrials,
 } from './sweep-store.ts';
 import {
   claimTrial,
@@ -108,7 +108,7 @@ describe('sweep store on PostgreSQL', () => {
     const b = await claimTrial(db, trialIds[1]!, w);
     if (b?.kind !== 'claimed') throw new Error('not claimed');
     await completeTrial(db, b.lease, { finalMetric: 0.3, metrics: { bbox_mAP: 0.3 } });
-    expect(await requeueFailedTrials(db, sweepId)).toEqual([trialIds[0]]);
+    expect(await retryFailedTrials(db, sweepId)).toEqual([trialIds[0]]);
 
     const spec = study();
     spec.space.optimizer.AdamW.lr.push(4e-4);
@@ -122,7 +122,7 @@ describe('sweep store on PostgreSQL', () => {
       27,
     );
     expect(await claimTrial(db, trialIds[2]!, w)).toBeNull();
-    await expect(requeueFailedTrials(db, sweepId)).rejects.toMatchObject({
+    await expect(retryFailedTrials(db, sweepId)).rejects.toMatchObject({
       code: 'SWEEP_CANCELLED',
     });
   });

@@ -3,12 +3,17 @@ import {
   checkpointIdOf,
   DomainError,
   trialIdOf,
+  emptyTrialCounts,
   type CheckpointSpec,
   type Goal,
+  type SweepStatus,
+  type TrialCounts,
+  type TrialState,
   type SweepPlan,
   type SweepSpec,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
+import { inSourceStates, targetState } from './trial-moves.ts';
 
 /** A trial row as the queue needs it. */
 export interface TrialRef {
@@ -23,7 +28,7 @@ export interface StoredSweep {
   metricName: string;
   metricGoal: Goal;
   trainerKind: string;
-  status: 'active' | 'cancelled';
+  status: SweepStatus;
   idempotencyKey: string | null;
   createdAt: Date;
   checkpoints: Array<{
@@ -201,18 +206,19 @@ export async function cancelSweep(
   return db.$transaction(async (tx) => {
     await tx.sweep.update({ where: { id: sweepId }, data: { status: 'cancelled' } });
     const rows = await tx.$queryRaw<Array<{ id: string; was: string }>>`
-      UPDATE trials t SET state = 'cancelled', finished_at = now(), error = 'cancelled by the user'
-      FROM (SELECT id, state::text AS was FROM trials WHERE sweep_id = ${sweepId} AND state IN ('queued', 'running') FOR UPDATE) old
+      UPDATE trials t SET state = ${targetState('cancel')}, finished_at = now(), error = 'cancelled by the user'
+      FROM (SELECT id, state::text AS was FROM trials WHERE sweep_id = ${sweepId} AND ${inSourceStates('cancel')} FOR UPDATE) old
       WHERE t.id = old.id RETURNING t.id, old.was`;
+    // a trial that was running has a process to stop; any other (queued) only a job to remove
     return {
-      queued: rows.filter((r) => r.was === 'queued').map((r) => r.id),
+      queued: rows.filter((r) => r.was !== 'running').map((r) => r.id),
       running: rows.filter((r) => r.was === 'running').map((r) => r.id),
     };
   });
 }
 
-/** Puts the sweep's failed trials back in the queued state with fresh attempts; returns their ids. */
-export async function requeueFailedTrials(db: Db, sweepId: string): Promise<string[]> {
+/** Retries the sweep's failed trials: queued again with fresh attempts; returns their ids. */
+export async function retryFailedTrials(db: Db, sweepId: string): Promise<string[]> {
   const sweep = await getSweep(db, sweepId);
   if (sweep.status === 'cancelled')
     throw new DomainError(
@@ -220,21 +226,21 @@ export async function requeueFailedTrials(db: Db, sweepId: string): Promise<stri
       `Sweep "${sweepId}" was cancelled; its trials cannot be retried.`,
     );
   const rows = await db.$queryRaw<Array<{ id: string }>>`
-    UPDATE trials SET state = 'queued', attempts = 0, error = NULL, output_tail = NULL, worker_id = NULL,
+    UPDATE trials SET state = ${targetState('retryFailed')}, attempts = 0, error = NULL, output_tail = NULL, worker_id = NULL,
       started_at = NULL, finished_at = NULL, final_metric = NULL, final_metrics = NULL
-    WHERE sweep_id = ${sweepId} AND state = 'failed' RETURNING id`;
+    WHERE sweep_id = ${sweepId} AND ${inSourceStates('retryFailed')} RETURNING id`;
   return rows.map((r) => r.id);
 }
 
 export interface SweepSummary {
   id: string;
   name: string;
-  status: string;
+  status: SweepStatus;
   metricName: string;
-  metricGoal: 'maximize' | 'minimize';
+  metricGoal: Goal;
   trainerKind: string;
   createdAt: Date;
-  counts: Record<string, number>;
+  counts: TrialCounts;
 }
 
 /** Sweeps, newest first, with trial counts by state. */
@@ -259,27 +265,21 @@ export async function listSweeps(db: Db, limit: number, before?: Date): Promise<
   );
   return sweeps.map((s) => ({
     ...s,
-    metricGoal: s.metricGoal as SweepSummary['metricGoal'],
-    counts: counts.get(s.id) ?? emptyCounts(),
+    status: s.status as SweepStatus,
+    metricGoal: s.metricGoal as Goal,
+    counts: counts.get(s.id) ?? emptyTrialCounts(),
   }));
 }
 
-export function emptyCounts(): Record<string, number> {
-  return { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, total: 0 };
-}
-
 /** Trial counts by state for each sweep, in one query. */
-export async function countsBySweep(
-  db: Db,
-  sweepIds: string[],
-): Promise<Map<string, Record<string, number>>> {
-  const rows = await db.$queryRaw<Array<{ sweep_id: string; state: string; n: number }>>`
+export async function countsBySweep(db: Db, sweepIds: string[]): Promise<Map<string, TrialCounts>> {
+  const rows = await db.$queryRaw<Array<{ sweep_id: string; state: TrialState; n: number }>>`
     SELECT sweep_id, state::text AS state, count(*)::int AS n FROM trials WHERE sweep_id = ANY(${sweepIds}::text[]) GROUP BY 1, 2`;
-  const out = new Map<string, Record<string, number>>();
+  const out = new Map<string, TrialCounts>();
   for (const r of rows) {
-    const c = out.get(r.sweep_id) ?? emptyCounts();
+    const c = out.get(r.sweep_id) ?? emptyTrialCounts();
     c[r.state] = r.n;
-    c.total = (c.total ?? 0) + r.n;
+    c.total += r.n;
     out.set(r.sweep_id, c);
   }
   return out;

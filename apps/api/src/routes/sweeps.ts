@@ -29,7 +29,7 @@ import {
   cancelSweepEverywhere,
   extendExistingSweep,
   previewSweep,
-  retryFailedTrials,
+  retryFailedEverywhere,
   submitSweep,
 } from '../services/sweep-service.ts';
 import {
@@ -219,7 +219,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: RetryResultSchema, ...errors },
         },
       },
-      async (req) => retryFailedTrials(deps, req.params.id),
+      async (req) => retryFailedEverywhere(deps, req.params.id),
     );
 
     app.post(

@@ -1,4 +1,5 @@
 /** Health and Prometheus metrics. */
+import { TRIAL_STATES } from '@sweeps/core';
 import { trialDurationStats, trialsByState } from '@sweeps/db';
 import { queueDepth } from '@sweeps/queue';
 import { withDeadline } from './deadline.ts';
@@ -46,7 +47,7 @@ export async function prometheusText(deps: ApiDeps): Promise<string> {
   for (const [state, n] of Object.entries(depth))
     lines.push(`sweeps_queue_jobs{state="${state}"} ${n}`);
   lines.push('# HELP sweeps_trials Trials in PostgreSQL by state.', '# TYPE sweeps_trials gauge');
-  for (const state of ['queued', 'running', 'succeeded', 'failed', 'cancelled'])
+  for (const state of TRIAL_STATES)
     lines.push(`sweeps_trials{state="${state}"} ${states[state] ?? 0}`);
   lines.push(
     '# HELP sweeps_trial_duration_seconds Wall time of finished trials.',

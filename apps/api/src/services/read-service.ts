@@ -7,10 +7,12 @@ import {
   gridToCsv,
   gridCellStatuses,
   gridToMarkdown,
+  emptyTrialCounts,
   OPTIMIZERS,
+  sweepPhase,
   type SweepSpec,
 } from '@sweeps/core';
-import type { Counts, GridValue, Phase } from '@sweeps/api-client';
+import type { GridValue } from '@sweeps/api-client';
 import {
   bestCellResults,
   bestEpochCellResults,
@@ -18,7 +20,6 @@ import {
   countsBySweep,
   gridCellCounts,
   gridCellResults,
-  emptyCounts,
   getSweep,
   getTrial,
   listSweeps,
@@ -28,17 +29,9 @@ import {
 } from '@sweeps/db';
 import type { ApiDeps } from './deps.ts';
 
-/** queued: nothing started; running; finished: every trial has a final state; cancelled. */
-export function sweepPhase(status: string, counts: Record<string, number>): Phase {
-  if (status === 'cancelled') return 'cancelled';
-  const done = (counts.succeeded ?? 0) + (counts.failed ?? 0) + (counts.cancelled ?? 0);
-  if ((counts.total ?? 0) > 0 && done === counts.total) return 'finished';
-  return (counts.running ?? 0) > 0 || done > 0 ? 'running' : 'queued';
-}
-
 export async function sweepView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
-  const counts = (await countsBySweep(deps.db, [sweepId])).get(sweepId) ?? emptyCounts();
+  const counts = (await countsBySweep(deps.db, [sweepId])).get(sweepId) ?? emptyTrialCounts();
   return {
     id: sweep.id,
     name: sweep.name,
@@ -47,7 +40,7 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
     metric: { name: sweep.metricName, goal: sweep.metricGoal },
     trainer: sweep.trainerKind,
     createdAt: sweep.createdAt.toISOString(),
-    counts: counts as Counts,
+    counts,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
     spec: sweep.spec as unknown as Record<string, unknown>,
   };
@@ -59,7 +52,7 @@ export async function sweepsView(deps: ApiDeps, limit: number, before?: string) 
   return {
     sweeps: rows.map((s) => ({
       ...s,
-      counts: s.counts as Counts,
+      counts: s.counts,
       createdAt: s.createdAt.toISOString(),
       phase: sweepPhase(s.status, s.counts),
       best: best.get(s.id) ?? null,

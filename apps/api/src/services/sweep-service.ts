@@ -7,7 +7,7 @@ import {
   deleteSweep,
   extendSweep,
   getSweep,
-  requeueFailedTrials,
+  retryFailedTrials,
 } from '@sweeps/db';
 import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
 import { withDeadline } from './deadline.ts';
@@ -124,13 +124,15 @@ export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string) {
   };
 }
 
-export async function retryFailedTrials(deps: ApiDeps, sweepId: string) {
-  const ids = await requeueFailedTrials(deps.db, sweepId);
+/** Retries the sweep's failed trials: stored as queued again, then enqueued. */
+export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string) {
+  const ids = await retryFailedTrials(deps.db, sweepId);
   const enqueued = await enqueueOrDefer(
     deps,
     ids.map((trialId) => ({ trialId, sweepId })),
   );
-  return { id: sweepId, requeued: ids.length, enqueued };
+  // `requeued` is the old name of `retried`, kept for clients that read it
+  return { id: sweepId, retried: ids.length, requeued: ids.length, enqueued };
 }
 
 /** Adds checkpoints, grid values or seeds; cells that already exist are not run again. */

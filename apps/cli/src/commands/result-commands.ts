@@ -1,4 +1,5 @@
 /** grid, best, export, trials, trial, workers. */
+import { TRIAL_STATES } from '@sweeps/core';
 import { writeFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import { metric, table } from '../format.ts';
@@ -154,7 +155,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
   program
     .command('trials <sweep>')
     .description('trials of a sweep')
-    .option('--state <state>', 'queued, running, succeeded, failed or cancelled')
+    .option('--state <state>', TRIAL_STATES.join(', '))
     .option('--checkpoint <name>', 'only this checkpoint')
     .option('--limit <n>', 'page size', '100')
     .option('--cursor <id>', 'next page')

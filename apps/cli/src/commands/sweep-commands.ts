@@ -1,4 +1,5 @@
 /** submit, preview, list, status (--watch), cancel, retry-failed, extend. */
+import { isPhaseSettled, type SweepPhase } from '@sweeps/core';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { counts, table } from '../format.ts';
@@ -17,7 +18,7 @@ interface Preview {
 export interface SweepView {
   id: string;
   name: string;
-  phase: string;
+  phase: SweepPhase;
   counts: Record<string, number>;
   metric: { name: string };
 }
@@ -137,13 +138,11 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
     .command('retry-failed <sweep>')
     .description('queue the failed trials of a sweep again')
     .action(async (id: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ requeued: number }>(
+      const r = await clientFor(cmd, env).request<{ retried: number }>(
         'POST',
         `/api/v1/sweeps/${encodeURIComponent(id)}/retry-failed`,
       );
-      out(
-        r.requeued ? `Queued ${r.requeued} failed trial(s) again.` : 'No failed trials to retry.',
-      );
+      out(r.retried ? `Queued ${r.retried} failed trial(s) again.` : 'No failed trials to retry.');
     });
 
   program
@@ -175,7 +174,7 @@ export async function watch(first: SweepView, get: () => Promise<SweepView>): Pr
   );
   bar.start(first.counts.total ?? 0, done(first.counts), { states: counts(first.counts) });
   let s = first;
-  while (s.phase === 'queued' || s.phase === 'running') {
+  while (!isPhaseSettled(s.phase)) {
     await new Promise((r) => setTimeout(r, 2000));
     s = await get();
     bar.setTotal(s.counts.total ?? 0);
