@@ -59,19 +59,17 @@ afterAll(async () => {
 });
 
 describe('a trial cannot kill its worker', () => {
-  it('an epoch beyond the integer column fails the trial with a readable reason', async () => {
+  it('an epoch beyond the integer column is never stored: the line is output, the trial and worker go on', async () => {
     const t = await runOne('huge-epoch');
-    expect(t).toMatchObject({ state: 'failed', attempts: 1 });
-    expect(t.error).toMatch(
-      /reported epoch 3000000000: epochs are whole numbers from 0 to 2147483647/,
-    );
+    expect(t).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(t.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
     expect(worker.child.exitCode).toBeNull();
   });
 
-  it('a NUL in a metric name fails the trial, the name shown escaped', async () => {
+  it('a metric name with a NUL is never stored, the rest of the epoch is', async () => {
     const t = await runOne('nul-name');
-    expect(t).toMatchObject({ state: 'failed', attempts: 1 });
-    expect(t.error).toContain('metric named "a\\u0000b"');
+    expect(t).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(Object.keys(t.epochs[0]).sort()).toEqual(['epoch', 'score']);
     expect(worker.child.exitCode).toBeNull();
   });
 
@@ -81,18 +79,19 @@ describe('a trial cannot kill its worker', () => {
     expect(t.error).toMatch(/more than 256 metric names/);
     await stack.db.$executeRaw`
       INSERT INTO trial_metrics (trial_id, epoch, name, value)
-      SELECT ${t.id}, 1, 'm' || i, i FROM generate_series(1, 20000) i`;
+      SELECT ${t.id}, 1000, 'x' || i, i FROM generate_series(1, 20000) i`;
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
       const read = await stack.call('GET', `/api/v1/sweeps/${t.sweepId}/trials/${t.id}`);
       times.push(performance.now() - started);
-      expect(Object.keys(read.json.epochs[0])).toHaveLength(20_001);
+      const big = read.json.epochs.find((e: { epoch: number }) => e.epoch === 1000);
+      expect(Object.keys(big)).toHaveLength(20_001);
     }
     console.log(
       `GET trial with 20,000 metric values: ${times.map((ms) => ms.toFixed(0)).join(', ')} ms`,
     );
-    expect(Math.min(...times)).toBeLessThan(750); // was 136-150 s before the read was made linear
+    expect(Math.min(...times)).toBeLessThan(1000); // was 136-150 s before the read was made linear
     expect((await fetch(`${stack.baseUrl}/healthz`)).status).toBe(200);
   });
 

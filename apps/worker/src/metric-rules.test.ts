@@ -9,8 +9,8 @@ import { MAX_METRIC_NAMES, MetricRules } from './metric-rules.ts';
 describe('metric rules', () => {
   it('accepts epochs that fit the column and names of the pattern', () => {
     const rules = new MetricRules();
-    expect(() => rules.check(1, { bbox_mAP: 0.3, 'coco/bbox_mAP_50': 0.5, loss: 1 })).not.toThrow();
-    expect(() => rules.check(2_147_483_647, { loss: 1 })).not.toThrow();
+    expect(() => rules.check(1, { bbox_mAP: 0.3, bbox_mAP_50: 0.5, 'val.acc': 1 })).not.toThrow();
+    expect(() => rules.check(1_000_000, { loss: 1 })).not.toThrow();
   });
 
   it('refuses epochs out of range, bad names and too many names, with a readable reason', () => {
@@ -28,7 +28,7 @@ describe('metric rules', () => {
     expect(reason(() => rules.check(-1, { loss: 1 }))).toMatch(/epoch -1/);
     expect(reason(() => rules.check(1, { 'a\u0000b': 1 }))).toContain('"a\\u0000b"');
     expect(reason(() => rules.check(1, { 'x\u202ey': 1 }))).toContain('x\\u202ey');
-    expect(reason(() => rules.check(1, { ['a'.repeat(129)]: 1 }))).toMatch(/1-128/);
+    expect(reason(() => rules.check(1, { ['a'.repeat(101)]: 1 }))).toMatch(/1-100/);
     const many = Object.fromEntries(
       Array.from({ length: MAX_METRIC_NAMES + 1 }, (_, i) => [`m${i}`, i]),
     );

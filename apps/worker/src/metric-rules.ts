@@ -1,16 +1,15 @@
 /**
- * What a trainer may report for an epoch before anything is stored: epochs that fit the integer column, metric
- * names of a bounded pattern and length, and a bounded number of names per trial. A trainer that breaks a rule
- * fails its trial with a reason the user can read (never the worker, never a database error).
+ * What any trainer may report for an epoch before the worker stores it, whatever parsed it: an epoch up to
+ * `MAX_EPOCH` (well inside the integer column), names of the one metric-name rule (trainer-command's
+ * `isMetricName`, the one the metric sources use), and a bounded number of names per trial. A trainer that breaks
+ * a rule fails its trial with a reason the user can read (never the worker, never a database error). The command
+ * trainer's metric sources already skip such lines as output; this guard holds for every trainer kind.
  */
 import { PermanentTrialError } from '@sweeps/core';
+import { isMetricName, MAX_EPOCH } from '@sweeps/trainer-command';
 
-/** The largest epoch the `trial_metrics.epoch` column holds (a 4-byte integer). */
-export const MAX_EPOCH = 2_147_483_647;
 /** Distinct metric names one trial may report over all its epochs. */
 export const MAX_METRIC_NAMES = 256;
-/** A metric name: a letter or `_`, then up to 127 letters, digits and `_ . / : -` (e.g. `coco/bbox_mAP_50`). */
-export const METRIC_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_./:-]{0,127}$/;
 
 /** Shows a name from a trainer safely in an error: escaped (control characters, NUL) and shortened. */
 export function quoteName(name: string): string {
@@ -34,9 +33,9 @@ export class MetricRules {
       );
     for (const name of Object.keys(metrics)) {
       if (this.names.has(name)) continue;
-      if (!METRIC_NAME_PATTERN.test(name))
+      if (!isMetricName(name))
         throw new PermanentTrialError(
-          `the trainer reported a metric named ${quoteName(name)} (epoch ${epoch}): metric names are 1-128 letters, digits, _ . / : or -, starting with a letter or _`,
+          `the trainer reported a metric named ${quoteName(name)} (epoch ${epoch}): metric names are 1-100 letters, digits, _ or ., starting with a letter or _`,
           'invalid',
         );
       if (this.names.size >= MAX_METRIC_NAMES)

@@ -61,6 +61,8 @@ export const PreviewSchema = z.object({
   seeds: z.array(z.number()),
   cells: z.array(z.object({ optimizer: z.string(), params: ParamsSchema, configHash: z.string() })),
   refused: z.array(z.object({ path: z.string(), value: ParamValueSchema, reason: z.string() })),
+  /** Said when no live worker would run the sweep's trainer (their published policies refuse it). */
+  warnings: z.array(z.string()).optional(),
 });
 export type Preview = z.infer<typeof PreviewSchema>;
 
@@ -69,6 +71,8 @@ export const SubmitResultSchema = z.object({
   created: z.boolean(),
   name: z.string(),
   totalTrials: z.number().int(),
+  /** As in the preview: no live worker would run the sweep's trainer. */
+  warnings: z.array(z.string()).optional(),
 });
 export type SubmitResult = z.infer<typeof SubmitResultSchema>;
 

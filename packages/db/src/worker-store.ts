@@ -57,3 +57,12 @@ export async function listWorkers(db: Db, withinMs: number, now = new Date()) {
   });
   return workers.map((w) => ({ ...w, running: running.filter((t) => t.workerId === w.id) }));
 }
+
+/** The published policy of every worker alive in the last `withinMs` (null for a worker that published none). */
+export async function liveWorkerPolicies(db: Db, withinMs: number, now = new Date()) {
+  return db.worker.findMany({
+    where: { stoppedAt: null, lastHeartbeatAt: { gt: new Date(now.getTime() - withinMs) } },
+    select: { id: true, policy: true },
+    orderBy: { id: 'asc' },
+  });
+}

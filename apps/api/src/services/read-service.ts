@@ -42,7 +42,7 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
     createdAt: sweep.createdAt.toISOString(),
     counts,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
-    spec: sweep.spec as unknown as Record<string, unknown>,
+    spec: redactTrainerEnv(sweep.spec as unknown as Record<string, unknown>),
   };
 }
 
@@ -192,4 +192,15 @@ export async function workersView(deps: ApiDeps) {
       })),
     })),
   };
+}
+
+/**
+ * A sweep's spec as reads show it: `trainer.env` values may hold credentials (a dataset token), so reads show the
+ * names only; the values are what the submitting write key sent and are not shown again.
+ */
+export function redactTrainerEnv(spec: Record<string, unknown>): Record<string, unknown> {
+  const trainer = spec.trainer as { env?: Record<string, string> } | undefined;
+  if (!trainer?.env) return spec;
+  const env = Object.fromEntries(Object.keys(trainer.env).map((k) => [k, '(redacted)']));
+  return { ...spec, trainer: { ...trainer, env } };
 }

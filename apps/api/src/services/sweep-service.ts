@@ -13,10 +13,11 @@ import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@s
 import { withDeadline } from './deadline.ts';
 import type { ApiDeps } from './deps.ts';
 import { mergeExtension } from './extend-spec.ts';
+import { workerWarnings } from './worker-check.ts';
 
-export function previewSweep(deps: ApiDeps, input: unknown) {
+export async function previewSweep(deps: ApiDeps, input: unknown) {
   const plan = planSweep(input, deps.maxTrials);
-  return describePlan(plan);
+  return { ...describePlan(plan), warnings: await workerWarnings(deps, plan.spec) };
 }
 
 export function describePlan(plan: SweepPlan) {
@@ -97,6 +98,7 @@ export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?
     created: result.created,
     name: plan.spec.name,
     totalTrials: plan.totalTrials,
+    warnings: await workerWarnings(deps, plan.spec).catch(() => []),
   };
 }
 

@@ -14,6 +14,7 @@ interface Preview {
   checkpoints: Array<{ name: string; baseline: boolean; trials: number }>;
   cells: Array<{ optimizer: string; params: Record<string, unknown>; configHash: string }>;
   refused: Array<{ path: string; reason: string }>;
+  warnings?: string[];
 }
 export interface SweepView {
   id: string;
@@ -60,6 +61,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
           ? `Refused:\n${p.refused.map((r) => `  ${r.path}: ${r.reason}`).join('\n')}`
           : 'Nothing refused.',
       );
+      for (const w of p.warnings ?? []) out(`Warning: ${w}`);
     });
 
   program
@@ -75,7 +77,9 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
         created: boolean;
         totalTrials: number;
         name: string;
+        warnings?: string[];
       }>('POST', '/api/v1/sweeps', await readSpecFile(file), headers);
+      for (const w of s.warnings ?? []) out(`Warning: ${w}`);
       out(
         `${s.created ? 'Created' : 'Already submitted:'} sweep ${s.name} with ${s.totalTrials} trials.`,
       );
