@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const suites: Array<[string, string[]]> = [
   ['sweep service (create, orchestration, reads)', ['npx', 'tsx', 'bench/sweep-service.bench.ts']],
+  [
+    'dashboard (10k-trial sweep page in Chromium, live result)',
+    ['npx', 'tsx', 'bench/dashboard.bench.ts'],
+  ],
   ['COCO evaluation (COCO-val-sized case)', ['npm', 'run', 'bench', '-w', '@sweeps/coco-eval']],
   [
     'TF.js trainer (reference ResNet, detector)',

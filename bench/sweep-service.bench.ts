@@ -6,49 +6,14 @@
  * Prints one JSON object per line, then a Markdown summary.
  */
 import { Redis } from 'ioredis';
-import { completeTrial } from '@sweeps/db';
 import { Stack, waitFor } from '../test/support/stack.ts';
+import { finishSweep, sweepSpec } from './support.ts';
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 };
 const median = (xs: number[]) => quantile(xs, 0.5);
-
-function sweepSpec(
-  name: string,
-  lrs: number,
-  wds: number,
-  checkpoints: number,
-  seeds: number,
-  trainer: object,
-) {
-  return {
-    name,
-    metric: { name: 'bbox_mAP', goal: 'maximize' },
-    trainer,
-    checkpoints: Array.from({ length: checkpoints }, (_, i) => ({
-      name: `ckpt-${i}`,
-      uri: 'scratch',
-      baseline: i === 0,
-    })),
-    space: {
-      optimizer: {
-        SGD: {
-          lr: Array.from({ length: lrs }, (_, i) => 0.001 * (i + 1)),
-          weight_decay: Array.from({ length: wds }, (_, i) => 1e-5 * (i + 1)),
-          momentum: [0.9],
-        },
-        AdamW: {
-          lr: Array.from({ length: lrs }, (_, i) => 1e-5 * (i + 1)),
-          weight_decay: Array.from({ length: wds }, (_, i) => 0.01 * (i + 1)),
-        },
-      },
-    },
-    fixed: { epochs: 0 },
-    seeds: Array.from({ length: seeds }, (_, i) => i),
-  };
-}
 
 async function benchCreate(stack: Stack, runs: number) {
   const spec = (i: number) => sweepSpec(`create-${i}`, 10, 10, 5, 10, { kind: 'noop' }); // 200 cells x 5 x 10 = 10,000
@@ -99,37 +64,6 @@ async function benchOrchestration(stack: Stack, trials: number) {
     ms_per_trial: (s * 1000) / trials,
     target_trials_per_s: 500,
   };
-}
-
-/**
- * Finishes every trial of a sweep through the worker's own completion (`completeTrial`, which also keeps the
- * per-cell statistics the reads use), 8 at a time, then adds 12 epochs x 4 metrics per trial in SQL.
- */
-async function finishSweep(stack: Stack, sweepId: string) {
-  await stack.db
-    .$executeRaw`UPDATE trials SET state = 'running', worker_id = 'bench', started_at = now() - interval '1 hour' WHERE sweep_id = ${sweepId}`;
-  const trials = await stack.db.trial.findMany({
-    where: { sweepId },
-    select: { id: true, lr: true, weightDecay: true, seed: true },
-  });
-  for (let i = 0; i < trials.length; i += 8) {
-    await Promise.all(
-      trials.slice(i, i + 8).map((t) =>
-        completeTrial(
-          stack.db,
-          { trialId: t.id, workerId: 'bench', lease: 0 },
-          {
-            finalMetric: 0.3 + 0.1 * Math.sin(t.lr * 1000 + t.weightDecay * 100 + t.seed),
-            metrics: {},
-          },
-        ),
-      ),
-    );
-  }
-  await stack.db.$executeRaw`
-    INSERT INTO trial_metrics (trial_id, epoch, name, value)
-    SELECT t.id, e, m, random() FROM trials t, generate_series(1, 12) e, unnest(ARRAY['bbox_mAP', 'loss', 'lr', 'bbox_mAP_50']) m
-    WHERE t.sweep_id = ${sweepId}`;
 }
 
 async function benchReads(stack: Stack, requests: number) {

@@ -120,7 +120,7 @@ describe('a sweep end to end', () => {
       ...trials.filter((t) => t.checkpoint === 'r50-base').map((t) => t.finalMetric!),
     );
     expect(md).toContain(
-      '| checkpoint | best optimizer | lr | wd | val_accuracy | gain vs r50-base | seeds |',
+      '| checkpoint | best optimizer | lr | wd | val_accuracy | gain vs r50-base [95% CI] | seeds | runner-up |',
     );
     expect(md).toContain(`| r50-base (baseline) |`);
     expect(md).toContain(base.toFixed(4));

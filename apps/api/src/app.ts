@@ -9,7 +9,13 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { createKeyResolver, FailureLimiter, installAuth, type KeyResolver } from './auth.ts';
+import {
+  createKeyResolver,
+  FailureLimiter,
+  installAuth,
+  KEY_CACHE_SIZE,
+  type KeyResolver,
+} from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { installJsonBodyParser } from './json-body.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -26,6 +32,8 @@ export interface AppOptions {
   rateLimitPerMin: number;
   /** Failed authentications per client address and minute before it gets 429 (default 30). */
   authFailuresPerMin?: number;
+  /** How long a key lookup is trusted (default KEY_CACHE_MS, 10 s): the delay before a revocation bites. */
+  keyCacheMs?: number;
   /** Where the event stream LISTENs; without it there is no /events route. */
   databaseUrl?: string;
   /** See env.ts: SWEEPS_SESSION_SECRET, SWEEPS_SESSION_TTL_S, SWEEPS_SSE_HEARTBEAT_MS. */
@@ -49,7 +57,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   // Authentication runs first (onRequest, before the body is read); the rate limit's own onRequest hook runs
   // after it (route-level hooks follow application-level ones), so it counts per verified key, or per address
   // for public routes. Failed authentications are limited per address by the auth hook itself.
-  const keys: KeyResolver = createKeyResolver(deps.db);
+  const keys: KeyResolver = createKeyResolver(deps.db, KEY_CACHE_SIZE, opts.keyCacheMs);
   installAuth(app, keys, new FailureLimiter(opts.authFailuresPerMin ?? 30));
   await app.register(rateLimit, {
     max: opts.rateLimitPerMin,

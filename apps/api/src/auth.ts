@@ -62,13 +62,17 @@ export interface KeyResolver {
 }
 
 /** Looks keys up in PostgreSQL, remembering known keys for KEY_CACHE_MS to keep reads fast. */
-export function createKeyResolver(db: Db, cacheSize = KEY_CACHE_SIZE): KeyResolver {
+export function createKeyResolver(
+  db: Db,
+  cacheSize = KEY_CACHE_SIZE,
+  cacheMs = KEY_CACHE_MS,
+): KeyResolver {
   const cache = new Lru<{ at: number; key: FoundKey }>(cacheSize);
   const resolve = async (token: string) => {
     if (!KEY_SHAPE.test(token)) return null;
     const hash = createHash('sha256').update(token).digest('hex');
     const hit = cache.get(hash);
-    if (hit && Date.now() - hit.at < KEY_CACHE_MS) return hit.key;
+    if (hit && Date.now() - hit.at < cacheMs) return hit.key;
     const key = await findApiKey(db, token);
     if (key) cache.set(hash, { at: Date.now(), key });
     return key;
@@ -152,4 +156,11 @@ export function installAuth(
     request.apiKeyId = key.id;
     request.apiKeyScope = key.scope;
   });
+}
+
+/** The verified key of a request on a route with a scope (set by the onRequest hook). */
+export function callerOf(request: FastifyRequest): { id: string; scope: KeyScope } {
+  if (!request.apiKeyId || !request.apiKeyScope)
+    throw new DomainError('UNAUTHORIZED', 'This request needs an API key.');
+  return { id: request.apiKeyId, scope: request.apiKeyScope };
 }

@@ -1,5 +1,6 @@
 /** Plain-text tables and numbers for the terminal. */
 import { TRIAL_STATES, type TrialState } from '@sweeps/core';
+import { printable } from './printable.ts';
 
 export function table(
   header: string[],
@@ -7,7 +8,7 @@ export function table(
 ): string {
   const cells = [
     header,
-    ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c)))),
+    ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : printable(String(c))))),
   ];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells

@@ -5,6 +5,7 @@ import { addKeyCommands } from './commands/key-commands.ts';
 import { addLogCommands } from './commands/log-commands.ts';
 import { addResultCommands } from './commands/result-commands.ts';
 import { addSweepCommands } from './commands/sweep-commands.ts';
+import { err as printError } from './commands/context.ts';
 import { readCliEnv } from './env.ts';
 
 const program = new Command('sweeps')
@@ -24,13 +25,13 @@ try {
   await program.parseAsync();
 } catch (err) {
   if (err instanceof ApiError) {
-    console.error(`Error: ${err.message}`);
+    printError(`Error: ${err.message}`);
     for (const i of err.issues)
-      console.error(
+      printError(
         `  ${i.path}: ${i.message}${i.value === undefined ? '' : ` (got ${JSON.stringify(i.value)})`}`,
       );
   } else {
-    console.error(`Error: ${(err as Error).message}`);
+    printError(`Error: ${(err as Error).message}`);
   }
   process.exitCode = err instanceof ApiError && err.status >= 400 && err.status < 500 ? 2 : 1;
 }

@@ -5,12 +5,17 @@ import { ApiError, SweepsClient } from '@sweeps/api-client/client';
 export const api = new SweepsClient({ baseUrl: '' });
 export { ApiError };
 
-/** null: not known yet; 'none': signed out; otherwise the key's scope. */
+/** null: not known yet; 'none': signed out; otherwise the key's scope (an admin key can do what a write key can). */
 export const scope = signal<null | 'none' | 'read' | 'write'>(null);
+
+/** The scope as the dashboard shows it: an admin key writes (and may steer every sweep). */
+export function shownScope(s: 'read' | 'write' | 'admin'): 'read' | 'write' {
+  return s === 'admin' ? 'write' : s;
+}
 
 export async function loadSession(): Promise<void> {
   try {
-    scope.value = (await api.session()).scope;
+    scope.value = shownScope((await api.session()).scope);
   } catch {
     scope.value = 'none';
   }

@@ -18,13 +18,15 @@ import {
   createTrialWorker,
   queueNames,
   reconcileQueue,
+  TrialLogShipper,
 } from '@sweeps/queue';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
 import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { runTrialJob } from './run-trial.ts';
-import { detectSlots, SlotPool } from './slots.ts';
+import { SlotLeases } from './slot-leases.ts';
+import { detectSlots } from './slots.ts';
 import { TrainerRegistry } from './trainers/registry.ts';
 
 export interface WorkerOptions {
@@ -80,7 +82,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     db,
     workerId: id,
     dataDir: env.SWEEPS_DATA_DIR,
-    slots: new SlotPool(devices),
+    slots: new SlotLeases(devices, `worker ${id} on ${hostname()}`),
+    openTrialLog: (trialId: string) => new TrialLogShipper(connection, names, trialId),
     trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR, policyGate(policy)),
     baseEnv: childEnvironment(process.env, passEnv),
     running,

@@ -32,14 +32,17 @@ import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
 import { setLongTimeout } from './long-timer.ts';
 import { MetricRules } from './metric-rules.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
-import { slotEnv, type SlotPool } from './slots.ts';
+import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
+import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
 export interface RunTrialDeps {
   db: Db;
   workerId: string;
   dataDir: string;
-  slots: SlotPool;
+  slots: SlotLeases;
+  /** Ships a trial's output lines to the live log view (Redis), if set. */
+  openTrialLog?: (trialId: string) => { push(line: string): void; close(): Promise<void> };
   trainers: TrainerRegistry;
   /** The environment every trial's process starts from (the worker policy's explicit environment). */
   baseEnv: Record<string, string>;
@@ -69,8 +72,9 @@ export async function runTrialJob(
     throw new UnrecoverableError(claim.error.split('\n')[0]);
   }
   const { lease, run } = claim;
-  const slot = deps.slots.take();
   const controller = new AbortController();
+  let devices: SlotDevice[] = [];
+  const live = deps.openTrialLog?.(trialId);
   deps.running.set(trialId, controller);
   const tail = new OutputTail();
   const timeoutS = Number(run.trainer.timeout_s ?? 0);
@@ -80,17 +84,21 @@ export async function runTrialJob(
       : undefined;
   try {
     const trainer = await deps.trainers.get(run.trainer.kind);
+    devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
     const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(
-      `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${slot.slot}, attempt ${claim.attempts}`,
+      `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
     const result = await trainer.run(run, {
       reportEpoch: epochReporter(deps, lease, controller),
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
-      env: { ...deps.baseEnv, ...slotEnv(slot) },
-      log: (line) => tail.push(line),
+      env: { ...deps.baseEnv, ...leaseEnv(devices) },
+      log: (line) => {
+        tail.push(line);
+        live?.push(line);
+      },
     });
     // A trainer that ignores an abort still must not record over it: the abort decides.
     controller.signal.throwIfAborted();
@@ -108,7 +116,8 @@ export async function runTrialJob(
   } finally {
     clearTimer?.();
     deps.running.delete(trialId);
-    deps.slots.give(slot);
+    deps.slots.give(devices);
+    await live?.close();
   }
 }
 

@@ -40,6 +40,8 @@ export interface ClientOptions {
   apiKey?: string;
   /** Says what to do when no key and no cookie could be sent (the CLI's hint). */
   missingKeyMessage?: string;
+  /** Added to the message when the API cannot be reached. */
+  unreachableHint?: string;
 }
 
 export interface TrialFilter {
@@ -62,7 +64,10 @@ function query(params: Record<string, string | number | undefined>): string {
 const sweepPath = (id: string) => `/api/v1/sweeps/${encodeURIComponent(id)}`;
 
 export class SweepsClient {
-  constructor(private readonly opts: ClientOptions) {}
+  private readonly opts: ClientOptions;
+  constructor(opts: ClientOptions) {
+    this.opts = { ...opts, baseUrl: opts.baseUrl.replace(/\/+$/, '') };
+  }
 
   /** The raw text of a response; throws ApiError for anything but 2xx. */
   async raw(
@@ -89,7 +94,9 @@ export class SweepsClient {
       const e = err as Error & { cause?: unknown };
       throw new ApiError(
         0,
-        `Cannot reach the sweeps API at ${this.opts.baseUrl || 'this address'} (${e.cause ?? e.message}).`,
+        `Cannot reach the sweeps API at ${this.opts.baseUrl || 'this address'} (${e.cause ?? e.message}).${
+          this.opts.unreachableHint ? ` ${this.opts.unreachableHint}` : ''
+        }`,
       );
     }
     const text = await res.text();

@@ -61,6 +61,17 @@ export const PreviewSchema = z.object({
   seeds: z.array(z.number()),
   cells: z.array(z.object({ optimizer: z.string(), params: ParamsSchema, configHash: z.string() })),
   refused: z.array(z.object({ path: z.string(), value: ParamValueSchema, reason: z.string() })),
+  strategy: z.looseObject({ kind: z.string() }),
+  /** Trial epochs: asha's rungs, the full grid's cost, and the most and fewest asha can cost. */
+  epochs: z
+    .object({
+      rungs: z.array(z.number().int()),
+      fullGrid: z.number().int(),
+      most: z.number().int(),
+      fewest: z.number().int(),
+      typical: z.number().int(),
+    })
+    .nullable(),
   /** Said when no live worker would run the sweep's trainer (their published policies refuse it). */
   warnings: z.array(z.string()).optional(),
 });
@@ -113,6 +124,8 @@ export const SweepSchema = z.object({
   counts: CountsSchema,
   checkpoints: z.array(z.object({ name: z.string(), uri: z.string(), baseline: z.boolean() })),
   spec: z.record(z.string(), z.unknown()),
+  /** Id of the API key that created the sweep (it, or an admin key, may cancel, retry, extend or delete it). */
+  createdByKeyId: z.string().nullable().optional(),
 });
 export type Sweep = z.infer<typeof SweepSchema>;
 
@@ -216,6 +229,13 @@ export const BestTableSchema = z.object({
       status: z.enum(['ok', 'nothing_succeeded']),
       best: CellResultSchema.nullable(),
       gain: z.number().nullable(),
+      /** 95 % Welch interval of the gain over the baseline's best cell; null with < 2 seeds a side. */
+      gain_ci95: z.tuple([z.number(), z.number()]).nullable(),
+      runner_up: CellResultSchema.nullable(),
+      /** Two-sided Welch t-test p-value of best vs runner-up. */
+      p_vs_runner_up: z.number().nullable(),
+      /** True when `gain_ci95` contains 0. */
+      within_noise: z.boolean().nullable(),
     }),
   ),
 });
@@ -244,6 +264,13 @@ export const ExtendResultSchema = z.object({
   totalTrials: z.number().int(),
   enqueued: z.boolean().optional(),
 });
+export const DeleteResultSchema = z.object({
+  id: z.string(),
+  deleted: z.literal(true),
+  /** Running trials that were told to stop (their workers discard what they were writing). */
+  stoppedRunning: z.number().int(),
+});
+export type DeleteResult = z.infer<typeof DeleteResultSchema>;
 export type CancelResult = z.infer<typeof CancelResultSchema>;
 export type RetryResult = z.infer<typeof RetryResultSchema>;
 export type ExtendResult = z.infer<typeof ExtendResultSchema>;
@@ -275,7 +302,7 @@ export const HealthSchema = z.object({
 });
 
 export const SessionSchema = z.object({
-  scope: z.enum(['read', 'write']),
+  scope: z.enum(['read', 'write', 'admin']),
   /** When the browser's session cookie runs out; null for a request authenticated by a bearer key. */
   expiresAt: IsoDate.nullable(),
 });

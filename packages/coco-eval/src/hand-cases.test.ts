@@ -79,7 +79,7 @@ describe('cases pycocotools cannot run', () => {
     images: [{ id: 1 }, { id: 2 }],
     categories: [{ id: 1, name: 'a' }],
     annotations: [
-      { id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], area: 1600, iscrowd: false },
+      { id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], area: 1600, iscrowd: 0 },
     ],
   };
 
@@ -138,7 +138,7 @@ describe('evaluate checks typed input too', () => {
     images: [{ id: 1 }],
     categories: [{ id: 1, name: 'a' }],
     annotations: [
-      { id: 7, image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], area: 1600, iscrowd: false },
+      { id: 7, image_id: 1, category_id: 1, bbox: [0, 0, 40, 40], area: 1600, iscrowd: 0 },
     ],
   };
 

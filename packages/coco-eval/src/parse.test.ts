@@ -48,7 +48,7 @@ describe('parseGroundTruth', () => {
       category_id: 1,
       bbox: [0, 0, 10, 10],
       area: 100,
-      iscrowd: true,
+      iscrowd: 1,
     });
   });
 

@@ -66,7 +66,7 @@ function entryAt(list: readonly unknown[], i: number, path: string): Entry {
   return entry;
 }
 
-function parseImages(list: unknown[]): CocoImage[] {
+function parseImages(list: unknown[]): Array<Pick<CocoImage, 'id'>> {
   return list.map((_, i) => {
     const path = `images[${i}]`;
     return { id: readNumber(entryAt(list, i, path), 'id', path, path) };
@@ -85,10 +85,11 @@ function parseCategories(list: unknown[]): CocoCategory[] {
   });
 }
 
-function readCrowd(entry: Entry, where: string, path: string): boolean {
+/** The format's 0 or 1; a boolean is read as pycocotools reads it (truthy). */
+function readCrowd(entry: Entry, where: string, path: string): 0 | 1 {
   const value = entry.iscrowd;
   if (value === 0 || value === 1 || typeof value === 'boolean')
-    return value === 1 || value === true;
+    return value === 1 || value === true ? 1 : 0;
   if (value === undefined) fail(where, `${path}.iscrowd`, 'iscrowd is missing');
   return fail(where, `${path}.iscrowd`, `iscrowd must be 0 or 1, got ${show(value)}`);
 }

@@ -1,31 +1,49 @@
-/** An image of the ground truth. Only `id` is used; other fields (file_name, width, ...) are ignored. */
+/**
+ * The COCO instances format (https://cocodataset.org/#format-data), the part detection uses: the one definition
+ * for every package (the trainer writes and reads these files, evaluation reads them).
+ */
+
+/** One image entry; `file_name` is relative to the split's images directory. Evaluation reads only `id`. */
 export interface CocoImage {
   id: number;
+  file_name: string;
+  width: number;
+  height: number;
 }
 
-/** A category of the ground truth. `name` defaults to the id as text when absent. */
+/** One category. Evaluation names it by its id as text when `name` is absent. */
 export interface CocoCategory {
   id: number;
   name: string;
+  supercategory?: string;
 }
 
 /**
- * A ground-truth annotation. `area` (not the box) decides the area range, as in pycocotools;
- * `iscrowd` marks a crowd region: detections matched to it are ignored.
+ * One ground-truth annotation. `area` (not the box) decides the area range, as in pycocotools; `iscrowd` is the
+ * format's integer flag, 0 or 1 (1: a crowd region, detections matched to it are ignored).
  */
 export interface CocoAnnotation {
   id: number;
   image_id: number;
   category_id: number;
-  /** [x, y, width, height], width and height > 0. */
+  /** [x, y, width, height] in pixels of the original image, width and height > 0. */
   bbox: [number, number, number, number];
   area: number;
-  iscrowd: boolean;
+  iscrowd: 0 | 1;
 }
 
-/** A ground-truth file (COCO instances format), reduced to what bbox evaluation needs. */
-export interface CocoGroundTruth {
+/** A whole `instances_<split>.json` file. */
+export interface CocoFile {
+  info?: Record<string, unknown>;
+  licenses?: unknown[];
   images: CocoImage[];
+  annotations: CocoAnnotation[];
+  categories: CocoCategory[];
+}
+
+/** A ground-truth file as bbox evaluation reads it: of each image only its id. */
+export interface CocoGroundTruth {
+  images: Array<Pick<CocoImage, 'id'>>;
   annotations: CocoAnnotation[];
   categories: CocoCategory[];
 }

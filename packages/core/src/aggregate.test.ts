@@ -51,6 +51,10 @@ describe('best-setting table', () => {
       status: 'nothing_succeeded',
       best: null,
       gain: null,
+      gain_ci95: null,
+      runner_up: null,
+      p_vs_runner_up: null,
+      within_noise: null,
     });
     expect(bestTableToMarkdown(table)).toContain('| r50-rsb | nothing succeeded yet |');
   });
@@ -98,16 +102,86 @@ describe('best-setting table', () => {
     );
     const lines = bestTableToCsv(table).trim().split('\n');
     expect(lines[0]).toBe(
-      'checkpoint,baseline,status,optimizer,lr,weight_decay,other_params,bbox_mAP_mean,bbox_mAP_std,seeds,gain,config_hash',
+      'checkpoint,baseline,status,optimizer,lr,weight_decay,other_params,bbox_mAP_mean,bbox_mAP_std,seeds,gain,config_hash,gain_ci95_lo,gain_ci95_hi,within_noise,runner_up_optimizer,runner_up_params,runner_up_bbox_mAP_mean,runner_up_seeds,p_vs_runner_up',
     );
-    expect(lines[1]).toBe('r50-base,true,ok,SGD,0.02,0.0001,,0.374,0.002,3,0,SGD-0.02-0.0001');
-    expect(lines[3]).toBe('r50-rsb,false,nothing_succeeded,,,,,,,,,');
+    expect(lines[1]).toBe(
+      'r50-base,true,ok,SGD,0.02,0.0001,,0.374,0.002,3,0,SGD-0.02-0.0001,,,,,,,,',
+    );
+    expect(lines[3]).toBe('r50-rsb,false,nothing_succeeded,,,,,,,,,,,,,,,,,');
     const md = bestTableToMarkdown(table);
     expect(md).toContain(
-      '| checkpoint | best optimizer | lr | wd | bbox_mAP | gain vs r50-base | seeds |',
+      '| checkpoint | best optimizer | lr | wd | bbox_mAP | gain vs r50-base [95% CI] | seeds | runner-up |',
     );
-    expect(md).toContain('| r50-base (baseline) | SGD | 0.02 | 0.0001 | 0.3740 ± 0.0020 |  | 3 |');
-    expect(md).toContain('| r50-tnr | AdamW | 0.0001 | 0.1 | 0.4020 | +0.0280 | 1 |');
+    expect(md).toContain(
+      '| r50-base (baseline) | SGD | 0.02 | 0.0001 | 0.3740 ± 0.0020 |  | 3 | - |',
+    );
+    expect(md).toContain('| r50-tnr | AdamW | 0.0001 | 0.1 | 0.4020 | +0.0280 | 1 | - |');
+  });
+});
+
+describe('best-setting table over seeds', () => {
+  // Per-seed values; summaries as cell_stats keeps them. Expected figures from scipy (fixtures/welch.json case
+  // [39.6, 40.1, 39.9] vs [37.4, 37.2, 37.9]).
+  const s = (values: number[]) => {
+    const mean = values.reduce((a, v) => a + v, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+    return { n: values.length, mean, std: sd };
+  };
+  const results = [
+    cell('r50-base', 'SGD', 0.02, 1e-4, 0, s([37.4, 37.2, 37.9])),
+    cell('r50-base', 'SGD', 0.04, 1e-4, 0, s([37.0, 37.3, 36.9])),
+    cell('r50-tnr', 'AdamW', 1e-4, 0.1, 0, s([39.6, 40.1, 39.9])),
+    cell('r50-tnr', 'AdamW', 2e-4, 0.1, 0, s([39.5, 39.7, 40.2])),
+  ];
+  const table = buildBestTable(checkpoints.slice(0, 2), results, 'bbox_mAP', 'maximize');
+
+  it('gives the gain interval, the runner-up and its p-value', () => {
+    const tnr = table.rows[1]!;
+    expect(tnr.gain).toBeCloseTo(2.3666666666666667, 10);
+    expect(tnr.gain_ci95![0]).toBeCloseTo(1.6275257228182125, 9);
+    expect(tnr.gain_ci95![1]).toBeCloseTo(3.1058076105151216, 9);
+    expect(tnr.within_noise).toBe(false);
+    expect(tnr.runner_up?.params.lr).toBe(2e-4);
+    expect(tnr.p_vs_runner_up).toBeGreaterThan(0.5);
+    expect(table.rows[0]!.gain_ci95).toBeNull();
+    expect(table.rows[0]!.runner_up?.params.lr).toBe(0.04);
+  });
+
+  it('prints them in the exports', () => {
+    const md = bestTableToMarkdown(table);
+    expect(md).toMatch(
+      /\| \+2\.3667 \[1\.6275, 3\.1058\] \| 3 \| AdamW lr 0\.0002 wd 0\.1: 39\.8000 \(p 0\.\d+\) \|/,
+    );
+    const row = bestTableToCsv(table).trim().split('\n')[2]!.split(',');
+    expect(Number(row[12])).toBeCloseTo(tnrLo(table), 12);
+    expect(row[14]).toBe('false');
+  });
+
+  const tnrLo = (t: typeof table) => t.rows[1]!.gain_ci95![0];
+
+  it('says within noise when the interval holds zero, and has no interval with one seed', () => {
+    const close = buildBestTable(
+      checkpoints.slice(0, 2),
+      [
+        cell('r50-base', 'SGD', 0.02, 1e-4, 0, s([37.4, 37.2, 37.9])),
+        cell('r50-tnr', 'SGD', 0.02, 1e-4, 0, s([37.5, 37.1, 38.1])),
+      ],
+      'bbox_mAP',
+      'maximize',
+    );
+    expect(close.rows[1]!.within_noise).toBe(true);
+    expect(bestTableToMarkdown(close)).toContain('within noise');
+    const single = buildBestTable(
+      checkpoints.slice(0, 2),
+      [cell('r50-base', 'SGD', 0.02, 1e-4, 0.37), cell('r50-tnr', 'SGD', 0.02, 1e-4, 0.38)],
+      'bbox_mAP',
+      'maximize',
+    );
+    expect(single.rows[1]).toMatchObject({
+      gain_ci95: null,
+      within_noise: null,
+      p_vs_runner_up: null,
+    });
   });
 });
 

@@ -2,6 +2,7 @@
  * Grid and best-setting tables from per-cell results. The SQL layer groups succeeded trials with a finite final
  * metric by (checkpoint, config hash) and hands over one row per cell; these functions only shape and rank them.
  */
+import { bestRowStatistics, type BestRowStatistics } from './best-statistics.ts';
 import type { ParamValue } from './grid.ts';
 import type { Goal } from './spec.ts';
 
@@ -23,7 +24,7 @@ export interface CheckpointInfo {
   baseline: boolean;
 }
 
-export interface BestRow {
+export interface BestRow extends BestRowStatistics {
   checkpoint: string;
   baseline: boolean;
   /** `nothing_succeeded`: no trial of this checkpoint has a usable result yet. */
@@ -48,13 +49,16 @@ export function ranksBefore(a: CellResult, b: CellResult, goal: Goal): boolean {
   return a.configHash < b.configHash;
 }
 
-function pickBest(results: CellResult[], goal: Goal): CellResult | null {
+/** The best and second-best finite cells. */
+function pickTop2(results: CellResult[], goal: Goal): [CellResult | null, CellResult | null] {
   let best: CellResult | null = null;
+  let second: CellResult | null = null;
   for (const r of results) {
     if (!Number.isFinite(r.mean)) continue;
-    if (best === null || ranksBefore(r, best, goal)) best = r;
+    if (best === null || ranksBefore(r, best, goal)) [best, second] = [r, best];
+    else if (second === null || ranksBefore(r, second, goal)) second = r;
   }
-  return best;
+  return [best, second];
 }
 
 /** The best setting per checkpoint, in the sweep's checkpoint order, with the gain over the baseline. */
@@ -71,9 +75,9 @@ export function buildBestTable(
     else byCheckpoint.set(r.checkpoint, [r]);
   }
   const baseline = checkpoints.find((c) => c.baseline)?.name ?? null;
-  const baselineBest = baseline ? pickBest(byCheckpoint.get(baseline) ?? [], goal) : null;
+  const baselineBest = baseline ? pickTop2(byCheckpoint.get(baseline) ?? [], goal)[0] : null;
   const rows = checkpoints.map((c): BestRow => {
-    const best = pickBest(byCheckpoint.get(c.name) ?? [], goal);
+    const [best, runnerUp] = pickTop2(byCheckpoint.get(c.name) ?? [], goal);
     const gain = best && baselineBest ? best.mean - baselineBest.mean : null;
     return {
       checkpoint: c.name,
@@ -81,6 +85,7 @@ export function buildBestTable(
       status: best ? 'ok' : 'nothing_succeeded',
       best,
       gain,
+      ...bestRowStatistics(best, runnerUp, baselineBest, c.baseline),
     };
   });
   return { metric, goal, baseline, rows };

@@ -1,5 +1,5 @@
 /** CSV and Markdown renderings of the best-setting table and the grid, for papers, issues and spreadsheets. */
-import type { BestTable, GridMatrix } from './aggregate.ts';
+import type { BestRow, BestTable, GridMatrix } from './aggregate.ts';
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -18,9 +18,29 @@ export function formatMetric(value: number | null | undefined, digits = 4): stri
     : value.toFixed(digits);
 }
 
-function formatSigned(value: number | null): string {
+function formatSigned(value: number | null, digits = 4): string {
   if (value === null) return '-';
-  return `${value >= 0 ? '+' : ''}${value.toFixed(4)}`;
+  return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+}
+
+/** A gain with its 95 % interval when there is one: `+1.2000 [0.4000, 2.0000]`, `within noise` when it holds 0. */
+export function formatGain(row: BestRow, digits = 4): string {
+  if (row.gain === null) return '-';
+  const gain = formatSigned(row.gain, digits);
+  if (!row.gain_ci95) return gain;
+  const [lo, hi] = row.gain_ci95;
+  return `${gain} [${lo.toFixed(digits)}, ${hi.toFixed(digits)}]${row.within_noise ? ' within noise' : ''}`;
+}
+
+/** The runner-up cell and the p-value of best vs runner-up: `AdamW lr 0.0002 wd 0.1: 0.3990 (p 0.21)`. */
+export function formatRunnerUp(row: BestRow): string {
+  const r = row.runner_up;
+  if (!r) return '-';
+  const extras = extraParams(r.params)
+    .map(([k, v]) => ` ${k} ${v}`)
+    .join('');
+  const p = row.p_vs_runner_up === null ? '' : ` (p ${row.p_vs_runner_up.toPrecision(2)})`;
+  return `${r.optimizer} lr ${r.params.lr} wd ${r.params.weight_decay}${extras}: ${formatMetric(r.mean)}${p}`;
 }
 
 const extraParams = (params: Record<string, unknown>) =>
@@ -40,6 +60,14 @@ export function bestTableToCsv(table: BestTable): string {
     'seeds',
     'gain',
     'config_hash',
+    'gain_ci95_lo',
+    'gain_ci95_hi',
+    'within_noise',
+    'runner_up_optimizer',
+    'runner_up_params',
+    `runner_up_${table.metric}_mean`,
+    'runner_up_seeds',
+    'p_vs_runner_up',
   ];
   const rows = table.rows.map((r) => [
     r.checkpoint,
@@ -58,6 +86,18 @@ export function bestTableToCsv(table: BestTable): string {
     r.best?.n,
     r.gain,
     r.best?.configHash,
+    r.gain_ci95?.[0],
+    r.gain_ci95?.[1],
+    r.within_noise,
+    r.runner_up?.optimizer,
+    r.runner_up
+      ? Object.entries(r.runner_up.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')
+      : '',
+    r.runner_up?.mean,
+    r.runner_up?.n,
+    r.p_vs_runner_up,
   ]);
   return csv([header, ...rows]);
 }
@@ -66,13 +106,13 @@ export function bestTableToCsv(table: BestTable): string {
 export function bestTableToMarkdown(table: BestTable): string {
   const gainHeader = table.baseline ? `gain vs ${table.baseline}` : 'gain';
   const lines = [
-    `| checkpoint | best optimizer | lr | wd | ${table.metric} | ${gainHeader} | seeds |`,
-    '|---|---|---|---|---|---|---|',
+    `| checkpoint | best optimizer | lr | wd | ${table.metric} | ${gainHeader} [95% CI] | seeds | runner-up |`,
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of table.rows) {
     const name = r.baseline ? `${r.checkpoint} (baseline)` : r.checkpoint;
     if (!r.best) {
-      lines.push(`| ${name} | nothing succeeded yet | | | | | 0 |`);
+      lines.push(`| ${name} | nothing succeeded yet | | | | | 0 | |`);
       continue;
     }
     const extras = extraParams(r.best.params)
@@ -83,7 +123,7 @@ export function bestTableToMarkdown(table: BestTable): string {
         ? formatMetric(r.best.mean)
         : `${formatMetric(r.best.mean)} ± ${formatMetric(r.best.std)}`;
     lines.push(
-      `| ${name} | ${r.best.optimizer}${extras ? ` (${extras})` : ''} | ${r.best.params.lr} | ${r.best.params.weight_decay} | ${metric} | ${r.baseline ? '' : formatSigned(r.gain)} | ${r.best.n} |`,
+      `| ${name} | ${r.best.optimizer}${extras ? ` (${extras})` : ''} | ${r.best.params.lr} | ${r.best.params.weight_decay} | ${metric} | ${r.baseline ? '' : formatGain(r)} | ${r.best.n} | ${formatRunnerUp(r)} |`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -12,3 +12,5 @@ export * from './trainer.ts';
 export * from './output-tail.ts';
 export * from './worker-policy.ts';
 export * from './grid-status.ts';
+export * from './strategy.ts';
+export * from './statistics.ts';

@@ -7,6 +7,7 @@ import { DomainError, formatPath, valueAt, type ErrorIssue } from './errors.ts';
 import { countCells, expandSpace, type Cell, type RefusedValue } from './grid.ts';
 import { DEPRECATED_SNAPSHOT_PLACEHOLDER, placeholdersIn } from './placeholders.ts';
 import { OPTIMIZERS, SweepSpecSchema, type SweepSpec } from './spec.ts';
+import { epochBudget, trialEpochs, type EpochBudget } from './strategy.ts';
 import type { TrainerSpecCheck } from './trainer.ts';
 
 /** Placeholders every trial has a value for, whatever the optimizer. */
@@ -33,6 +34,8 @@ export interface SweepPlan {
   trialsPerCheckpoint: number;
   totalTrials: number;
   refused: RefusedValue[];
+  /** Trial epochs of the sweep's own seeds (rungs; full grid, most, fewest); null without integer `fixed.epochs`. */
+  epochs: EpochBudget | null;
 }
 
 /** Converts zod issues into paths, messages and the offending values. */
@@ -161,5 +164,16 @@ export function planSweep(
     );
   }
   const { cells, refused } = expandSpace(spec.space);
-  return { spec, cells, trialsPerCheckpoint: perCheckpoint, totalTrials: total, refused };
+  const epochs = trialEpochs(spec.fixed);
+  return {
+    spec,
+    cells,
+    trialsPerCheckpoint: perCheckpoint,
+    totalTrials: total,
+    refused,
+    epochs:
+      epochs === null
+        ? null
+        : epochBudget(spec.strategy, epochs, perCheckpoint, spec.checkpoints.length),
+  };
 }

@@ -3,6 +3,7 @@
  * Everything unknown is refused, so a typo never silently changes a study.
  */
 import { z } from 'zod';
+import { ConfirmSchema, rungEpochs, StrategySchema, trialEpochs } from './strategy.ts';
 
 const positiveList = (what: string) =>
   z
@@ -158,7 +159,10 @@ export const SweepSpecSchema = z
       .min(1, 'list at least one seed')
       .max(1000)
       .default([0]),
-    strategy: z.strictObject({ kind: z.literal('grid') }).default({ kind: 'grid' }),
+    /** `grid` (default) or `asha` (successive halving per checkpoint; needs an integer `fixed.epochs`). */
+    strategy: StrategySchema.default({ kind: 'grid' }),
+    /** Optional confirm stage: each checkpoint's top cells run again with extra seeds. */
+    confirm: ConfirmSchema.optional(),
     /** Attempts per trial for transient failures (crashes, lost workers), with exponential backoff. */
     max_attempts: z.number().int().min(1).max(20).default(3),
   })
@@ -188,7 +192,47 @@ export const SweepSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `duplicate seed ${s}` });
       seeds.add(s);
     });
+    checkStrategy(spec, ctx);
   });
+
+type SpecDraft = {
+  strategy: z.output<typeof StrategySchema>;
+  fixed: Record<string, unknown>;
+  seeds: number[];
+  confirm?: z.output<typeof ConfirmSchema> | undefined;
+};
+
+function checkStrategy(spec: SpecDraft, ctx: z.RefinementCtx): void {
+  if (spec.strategy.kind === 'asha') {
+    const epochs = trialEpochs(spec.fixed);
+    if (epochs === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fixed', 'epochs'],
+        message: 'strategy asha needs fixed.epochs, a positive integer (the epochs of every trial)',
+      });
+    } else if (
+      spec.strategy.reduction_factor >= 2 &&
+      rungEpochs(spec.strategy, epochs).length === 0
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'min_epochs'],
+        message: `min_epochs must be below fixed.epochs (${epochs}), or no trial is ever compared`,
+      });
+    }
+  }
+  const seen = new Set<number>();
+  spec.confirm?.seeds.forEach((s, i) => {
+    if (spec.seeds.includes(s) || seen.has(s))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['confirm', 'seeds', i],
+        message: `seed ${s} is already ${seen.has(s) ? 'listed' : 'in seeds'}: confirm seeds are extra seeds`,
+      });
+    seen.add(s);
+  });
+}
 
 /** The sweep as written (before defaults). */
 export type SweepSpecInput = z.input<typeof SweepSpecSchema>;

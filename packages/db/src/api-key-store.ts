@@ -1,8 +1,14 @@
 /** API keys: only a SHA-256 of each key is stored; the key itself is shown once, at creation. */
 import { createHash, randomBytes } from 'node:crypto';
+import { DomainError } from '@sweeps/core';
 import type { Db } from './client.ts';
 
-export type KeyScope = 'read' | 'write';
+/** `read`: GET (and preview); `write`: also create sweeps and steer its own; `admin`: steer every sweep. */
+export type KeyScope = 'read' | 'write' | 'admin';
+export const KEY_SCOPES = ['read', 'write', 'admin'] as const;
+
+/** A key's name: what `keys list` shows, so people can tell keys apart. Printable text, at most 100 characters. */
+export const KEY_NAME_PATTERN = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,100}$/u;
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -13,21 +19,66 @@ export async function createApiKey(
   db: Db,
   scope: KeyScope,
   name: string,
-): Promise<{ id: string; key: string; scope: KeyScope }> {
+): Promise<{ id: string; key: string; scope: KeyScope; name: string }> {
+  if (!KEY_NAME_PATTERN.test(name))
+    throw new DomainError(
+      'INVALID_REQUEST',
+      'A key name is 1 to 100 printable characters (no control or formatting characters).',
+      [{ path: 'name', message: 'not a valid key name', value: name }],
+    );
   const key = `swk_${randomBytes(24).toString('base64url')}`;
   const id = `key_${randomBytes(6).toString('hex')}`;
   await db.apiKey.create({ data: { id, name, scope, keyHash: hashApiKey(key) } });
-  return { id, key, scope };
+  return { id, key, scope, name };
 }
 
-/** The key's id and scope, or null when unknown or revoked. */
+/** The key's id, scope and name, or null when unknown or revoked. */
 export async function findApiKey(
   db: Db,
   key: string,
-): Promise<{ id: string; scope: KeyScope } | null> {
+): Promise<{ id: string; scope: KeyScope; name: string } | null> {
   const row = await db.apiKey.findUnique({
     where: { keyHash: hashApiKey(key) },
-    select: { id: true, scope: true, revokedAt: true },
+    select: { id: true, scope: true, name: true, revokedAt: true },
   });
-  return row && !row.revokedAt ? { id: row.id, scope: row.scope } : null;
+  return row && !row.revokedAt ? { id: row.id, scope: row.scope, name: row.name } : null;
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  scope: KeyScope;
+  createdAt: Date;
+  revokedAt: Date | null;
+  /** Sweeps this key created. */
+  sweeps: number;
+}
+
+/** Every key (never the key itself: only its hash is stored), newest first; revoked ones only when asked. */
+export async function listApiKeys(db: Db, includeRevoked = false): Promise<ApiKeyInfo[]> {
+  const rows = await db.apiKey.findMany({
+    where: includeRevoked ? {} : { revokedAt: null },
+    orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+    select: {
+      id: true,
+      name: true,
+      scope: true,
+      createdAt: true,
+      revokedAt: true,
+      _count: { select: { sweeps: true } },
+    },
+  });
+  return rows.map(({ _count, ...r }) => ({ ...r, sweeps: _count.sweeps }));
+}
+
+/**
+ * Revokes a key by id. API processes remember keys for a few seconds (KEY_CACHE_MS in apps/api/src/auth.ts), so
+ * a revoked key stops working everywhere within that time. Returns false when no such key, or already revoked.
+ */
+export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
+  const n = await db.apiKey.updateMany({
+    where: { id, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  return n.count === 1;
 }

@@ -30,6 +30,8 @@ export interface StoredSweep {
   trainerKind: string;
   status: SweepStatus;
   idempotencyKey: string | null;
+  /** The API key that created it (null for older sweeps): see `mayControlSweep`. */
+  createdByKeyId: string | null;
   createdAt: Date;
   checkpoints: Array<{
     id: string;
@@ -112,17 +114,25 @@ function checkpointData(sweepId: string, checkpoints: CheckpointSpec[], offset: 
 }
 
 /**
- * Stores a planned sweep with all its trials in one transaction. With an idempotency key already used, returns
- * the sweep stored under it (and `created: false`) instead of creating another.
+ * Stores a planned sweep with all its trials in one transaction, recording the API key that created it. An
+ * Idempotency-Key belongs to its API key: with one that key already used, returns the sweep stored under it (and
+ * `created: false`) instead of creating another; another key's use of the same string is another sweep.
  */
 export async function createSweep(
   db: Db,
   sweepId: string,
   plan: SweepPlan,
   idempotencyKey?: string,
+  createdByKeyId?: string,
 ): Promise<{ sweepId: string; created: boolean; trialIds: string[] }> {
+  const owner = createdByKeyId ?? null;
+  const existingFor = (key: string) =>
+    db.sweep.findFirst({
+      where: { idempotencyKey: key, createdByKeyId: owner },
+      select: { id: true },
+    });
   if (idempotencyKey) {
-    const existing = await db.sweep.findUnique({ where: { idempotencyKey }, select: { id: true } });
+    const existing = await existingFor(idempotencyKey);
     if (existing) return { sweepId: existing.id, created: false, trialIds: [] };
   }
   try {
@@ -137,6 +147,7 @@ export async function createSweep(
             metricGoal: plan.spec.metric.goal,
             trainerKind: plan.spec.trainer.kind,
             idempotencyKey: idempotencyKey ?? null,
+            createdByKeyId: owner,
           },
         });
         await tx.checkpoint.createMany({ data: checkpointData(sweepId, plan.spec.checkpoints, 0) });
@@ -148,14 +159,23 @@ export async function createSweep(
   } catch (err) {
     // Two requests with one idempotency key at the same time: the loser returns the winner's sweep.
     if (idempotencyKey && (err as { code?: string }).code === 'P2002') {
-      const existing = await db.sweep.findUnique({
-        where: { idempotencyKey },
-        select: { id: true },
-      });
+      const existing = await existingFor(idempotencyKey);
       if (existing) return { sweepId: existing.id, created: false, trialIds: [] };
     }
     throw err;
   }
+}
+
+/**
+ * Who may change a sweep (cancel, retry, extend, delete): an `admin` key, or the `write` key that created it.
+ * Sweeps created before keys were recorded (no creator) are steered by admin keys only. Reads are open to every key.
+ */
+export function mayControlSweep(
+  sweep: Pick<StoredSweep, 'createdByKeyId'>,
+  key: { id: string; scope: string },
+): boolean {
+  if (key.scope === 'admin') return true;
+  return key.scope === 'write' && sweep.createdByKeyId !== null && sweep.createdByKeyId === key.id;
 }
 
 /** Deletes a sweep with its checkpoints, trials, metrics and statistics (cascade); false when it did not exist. */

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TRIAL_STATES } from '@sweeps/core';
 import type { ApiDeps } from '../services/deps.ts';
+import { derivedConfigPreview } from '../services/derived-config-service.ts';
 import { checkParser } from '../services/parser-service.ts';
 import { trialLogView } from '../services/trial-log-service.ts';
 import { TrialParams } from './schemas.ts';
@@ -45,6 +46,26 @@ const CheckResponse = z.object({
   message: z.string(),
 });
 
+const DerivedConfigBody = z.strictObject({
+  sweep: z.record(z.string(), z.unknown()).describe('the sweep file as JSON'),
+  cell: z.number().int().min(1).describe('the cell number, as `preview` lists them (from 1)'),
+  checkpoint: z.string().max(100).optional().describe('default: the first checkpoint'),
+  seed: z.number().int().min(0).optional().describe('default: the first seed'),
+});
+const DerivedConfigResponse = z.object({
+  cell: z.object({
+    index: z.number().int(),
+    optimizer: z.string(),
+    params: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])),
+    configHash: z.string(),
+  }),
+  checkpoint: z.string(),
+  seed: z.number().int(),
+  config: z.string().describe('the derived config the worker writes into the trial directory'),
+  argv: z.array(z.string()).describe('the command the worker runs, one argv entry each'),
+  cwd: z.string(),
+});
+
 export function logAndParserRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
@@ -75,6 +96,20 @@ export function logAndParserRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         },
       },
       async (req) => trialLogView(deps, req.params.trialId, req.query.tail),
+    );
+
+    app.post(
+      '/sweeps/preview/derived-config',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['sweeps'],
+          summary: 'The derived MMDetection config and command of one cell of an mmdet sweep',
+          body: DerivedConfigBody,
+          response: { 200: DerivedConfigResponse },
+        },
+      },
+      async (req) => derivedConfigPreview(deps, req.body),
     );
 
     app.post(

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
   BestTableSchema,
   CancelResultSchema,
+  DeleteResultSchema,
   ErrorBodySchema,
   ExtendResultSchema,
   GridSchema,
@@ -15,6 +16,7 @@ import {
   TrialPageSchema,
   TrialSchema,
 } from '@sweeps/api-client/schemas';
+import { callerOf } from '../auth.ts';
 import type { ApiDeps } from '../services/deps.ts';
 import {
   bestView,
@@ -27,6 +29,7 @@ import {
 } from '../services/read-service.ts';
 import {
   cancelSweepEverywhere,
+  deleteSweepEverywhere,
   extendExistingSweep,
   previewSweep,
   retryFailedEverywhere,
@@ -77,7 +80,12 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const out = await submitSweep(deps, req.body, req.headers['idempotency-key']);
+        const out = await submitSweep(
+          deps,
+          req.body,
+          req.headers['idempotency-key'],
+          callerOf(req),
+        );
         return reply
           .status(out.created ? 201 : 200)
           .header('location', `/api/v1/sweeps/${out.id}`)
@@ -200,12 +208,27 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         config: write,
         schema: {
           tags: ['sweeps'],
-          summary: 'Cancel queued trials and stop running ones',
+          summary: 'Cancel queued trials and stop running ones (its creator key or an admin key)',
           params: SweepParams,
           response: { 200: CancelResultSchema, ...errors },
         },
       },
-      async (req) => cancelSweepEverywhere(deps, req.params.id),
+      async (req) => cancelSweepEverywhere(deps, req.params.id, callerOf(req)),
+    );
+
+    app.delete(
+      '/sweeps/:id',
+      {
+        config: write,
+        schema: {
+          tags: ['sweeps'],
+          summary:
+            'Delete a sweep with its trials and metrics (its creator key or an admin key); running trials are stopped',
+          params: SweepParams,
+          response: { 200: DeleteResultSchema, ...errors },
+        },
+      },
+      async (req) => deleteSweepEverywhere(deps, req.params.id, callerOf(req)),
     );
 
     app.post(
@@ -214,12 +237,12 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         config: write,
         schema: {
           tags: ['sweeps'],
-          summary: 'Queue the failed trials again (only those)',
+          summary: 'Queue the failed trials again, only those (its creator key or an admin key)',
           params: SweepParams,
           response: { 200: RetryResultSchema, ...errors },
         },
       },
-      async (req) => retryFailedEverywhere(deps, req.params.id),
+      async (req) => retryFailedEverywhere(deps, req.params.id, callerOf(req)),
     );
 
     app.post(
@@ -234,7 +257,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: ExtendResultSchema, ...errors },
         },
       },
-      async (req) => extendExistingSweep(deps, req.params.id, req.body),
+      async (req) => extendExistingSweep(deps, req.params.id, req.body, callerOf(req)),
     );
   };
 }

@@ -43,6 +43,7 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
     counts,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
     spec: redactTrainerEnv(sweep.spec as unknown as Record<string, unknown>),
+    createdByKeyId: sweep.createdByKeyId,
   };
 }
 

@@ -1,22 +1,25 @@
 /** Sweep commands: preview, create, cancel, retry failed trials, extend. Routes call these and nothing else. */
 import { randomBytes } from 'node:crypto';
-import { canonicalJson, DomainError, newSweepId, planSweep, type SweepPlan } from '@sweeps/core';
+import { canonicalJson, DomainError, newSweepId, type SweepPlan } from '@sweeps/core';
 import {
   cancelSweep,
   createSweep,
   deleteSweep,
   extendSweep,
   getSweep,
+  type KeyScope,
+  mayControlSweep,
   retryFailedTrials,
 } from '@sweeps/db';
 import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
 import { withDeadline } from './deadline.ts';
 import type { ApiDeps } from './deps.ts';
+import { planChecked } from './trainer-checks.ts';
 import { mergeExtension } from './extend-spec.ts';
 import { workerWarnings } from './worker-check.ts';
 
 export async function previewSweep(deps: ApiDeps, input: unknown) {
-  const plan = planSweep(input, deps.maxTrials);
+  const plan = await planChecked(deps, input);
   return { ...describePlan(plan), warnings: await workerWarnings(deps, plan.spec) };
 }
 
@@ -37,7 +40,26 @@ export function describePlan(plan: SweepPlan) {
       configHash: c.configHash,
     })),
     refused: plan.refused,
+    strategy: plan.spec.strategy,
+    epochs: plan.epochs,
   };
+}
+
+/** The API key making a request (see auth.ts). */
+export interface Caller {
+  id: string;
+  scope: KeyScope;
+}
+
+/** Reads the sweep and checks that the caller may change it: its creator's key or an admin key. */
+async function controlledSweep(deps: ApiDeps, sweepId: string, caller: Caller, verb: string) {
+  const sweep = await getSweep(deps.db, sweepId);
+  if (!mayControlSweep(sweep, caller))
+    throw new DomainError(
+      'FORBIDDEN',
+      `Sweep "${sweepId}" was created by ${sweep.createdByKeyId ? 'another API key' : 'no recorded API key'}; only ${sweep.createdByKeyId ? 'that key or ' : ''}a key with scope "admin" may ${verb} it.`,
+    );
+  return sweep;
 }
 
 /** Bound on enqueueing one request's trials (10,000 trials take about 1 s on a healthy Redis). */
@@ -63,14 +85,20 @@ async function enqueueOrDefer(deps: ApiDeps, jobs: TrialJob[]): Promise<boolean>
  * (should that delete fail too, the sweep stays, active and queued, and reconcile enqueues it later).
  * Same Idempotency-Key, same sweep (a different body is refused).
  */
-export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?: string) {
-  const plan = planSweep(input, deps.maxTrials);
+export async function submitSweep(
+  deps: ApiDeps,
+  input: unknown,
+  idempotencyKey: string | undefined,
+  caller: Caller,
+) {
+  const plan = await planChecked(deps, input);
   await withDeadline('Redis', deps.redis.ping());
   const result = await createSweep(
     deps.db,
     newSweepId(randomBytes(8).toString('hex')),
     plan,
     idempotencyKey,
+    caller.id,
   );
   if (!result.created) {
     const existing = await getSweep(deps.db, result.sweepId);
@@ -103,7 +131,8 @@ export async function submitSweep(deps: ApiDeps, input: unknown, idempotencyKey?
 }
 
 /** Cancels a sweep: queued trials leave the queue, running ones are stopped on their workers. */
-export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string) {
+export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
+  await controlledSweep(deps, sweepId, caller, 'cancel');
   const { queued, running } = await cancelSweep(deps.db, sweepId);
   // PostgreSQL already says cancelled: a job left in Redis is skipped by its worker's claim. Telling running
   // trials to stop needs Redis; when it does not answer, say so (workers check their trial between epochs).
@@ -126,8 +155,9 @@ export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string) {
   };
 }
 
-/** Retries the sweep's failed trials: stored as queued again, then enqueued. */
-export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string) {
+/** Retries the sweep's failed trials (its creator key or an admin key): stored as queued again, then enqueued. */
+export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
+  await controlledSweep(deps, sweepId, caller, 'retry');
   const ids = await retryFailedTrials(deps.db, sweepId);
   const enqueued = await enqueueOrDefer(
     deps,
@@ -138,15 +168,20 @@ export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string) {
 }
 
 /** Adds checkpoints, grid values or seeds; cells that already exist are not run again. */
-export async function extendExistingSweep(deps: ApiDeps, sweepId: string, input: unknown) {
-  const sweep = await getSweep(deps.db, sweepId);
+export async function extendExistingSweep(
+  deps: ApiDeps,
+  sweepId: string,
+  input: unknown,
+  caller: Caller,
+) {
+  const sweep = await controlledSweep(deps, sweepId, caller, 'extend');
   if (sweep.status === 'cancelled')
     throw new DomainError(
       'SWEEP_CANCELLED',
       `Sweep "${sweepId}" was cancelled; it cannot be extended.`,
     );
   const { merged, newCheckpoints } = mergeExtension(sweep.spec, input);
-  const plan = planSweep(merged, deps.maxTrials);
+  const plan = await planChecked(deps, merged);
   const added = await extendSweep(
     deps.db,
     sweepId,
@@ -165,4 +200,16 @@ export async function extendExistingSweep(deps: ApiDeps, sweepId: string, input:
     totalTrials: plan.totalTrials,
     enqueued,
   };
+}
+
+/**
+ * Deletes a sweep with its trials, metrics and statistics. Unfinished trials are cancelled first and their workers
+ * told to stop; PostgreSQL then forgets the sweep (a worker still finishing a trial finds nothing to write to).
+ */
+export async function deleteSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
+  await controlledSweep(deps, sweepId, caller, 'delete');
+  const cancelled = await cancelSweepEverywhere(deps, sweepId, caller);
+  if (!(await deleteSweep(deps.db, sweepId)))
+    throw new DomainError('SWEEP_NOT_FOUND', `No sweep with id "${sweepId}".`);
+  return { id: sweepId, deleted: true as const, stoppedRunning: cancelled.stoppedRunning };
 }

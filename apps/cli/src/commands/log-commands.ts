@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { checkLog, PARSER_HELP } from '@sweeps/trainer-mmdet';
 import type { CliEnv } from '../env.ts';
 import { table } from '../format.ts';
-import { clientFor, out } from './context.ts';
+import { clientFor, err, out } from './context.ts';
 
 /** Largest sample read (the API takes at most 1 MiB; a local file may be bigger). */
 const MAX_SAMPLE_BYTES = 64 * 1024 * 1024;
@@ -31,7 +31,7 @@ export function addLogCommands(program: Command, env: CliEnv): void {
       );
       if (o.json) out(JSON.stringify(check.epochs, null, 2));
       else printCheck(check.epochs);
-      (check.found ? console.log : console.error)(check.message);
+      (check.found ? out : err)(check.message);
       if (!check.found) process.exitCode = 1;
     });
 

@@ -1,70 +1,12 @@
 /** grid, best, export, trials, trial, workers. */
 import { TRIAL_STATES } from '@sweeps/core';
 import { writeFile } from 'node:fs/promises';
+import { formatGain, formatRunnerUp } from '@sweeps/core';
 import { type Command, Option } from 'commander';
 import { metric, table } from '../format.ts';
 import type { CliEnv } from '../env.ts';
+import type { BestTable, Grid, Trial, TrialPage, WorkerList } from '@sweeps/api-client';
 import { clientFor, out } from './context.ts';
-
-interface Cell {
-  mean: number;
-  std: number | null;
-  n: number;
-}
-interface Grid {
-  metric: string;
-  matrices: Array<{
-    checkpoint: string;
-    optimizer: string;
-    lrs: number[];
-    weightDecays: number[];
-    values: Array<Array<Cell | null>>;
-    failed: number[][];
-  }>;
-}
-interface Best {
-  metric: string;
-  baseline: string | null;
-  rows: Array<{
-    checkpoint: string;
-    baseline: boolean;
-    status: string;
-    gain: number | null;
-    best: (Cell & { optimizer: string; params: Record<string, number> }) | null;
-  }>;
-}
-
-/** The fields of `GET .../trials` rows the CLI prints. */
-interface TrialRow {
-  id: string;
-  checkpoint: string;
-  optimizer: string;
-  params: Record<string, number | boolean>;
-  seed: number;
-  state: string;
-  finalMetric: number | null;
-  worker: string | null;
-  error: string | null;
-}
-
-/** The fields of `GET .../trials/:id` the CLI prints. */
-interface TrialDetail extends TrialRow {
-  attempts: number;
-  backend: string | null;
-  device: string | null;
-  outputTail: string | null;
-  epochs: Array<Record<string, number>>;
-}
-
-/** The fields of `GET /workers` rows the CLI prints. */
-interface WorkerRow {
-  id: string;
-  host: string;
-  slots: number;
-  status: string;
-  running: Array<{ trialId: string }>;
-  lastHeartbeatAt: string;
-}
 
 export function addResultCommands(program: Command, env: CliEnv): void {
   program
@@ -95,7 +37,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
     .command('best <sweep>')
     .description('best setting per checkpoint, with the gain over the baseline')
     .action(async (id: string, _o, cmd: Command) => {
-      const b = await clientFor(cmd, env).request<Best>(
+      const b = await clientFor(cmd, env).request<BestTable>(
         'GET',
         `/api/v1/sweeps/${encodeURIComponent(id)}/best`,
       );
@@ -108,24 +50,22 @@ export function addResultCommands(program: Command, env: CliEnv): void {
             'wd',
             b.metric,
             '± (seeds)',
-            b.baseline ? `gain vs ${b.baseline}` : 'gain',
+            b.baseline ? `gain vs ${b.baseline} [95% CI]` : 'gain',
+            'runner-up (p)',
           ],
           b.rows.map((r) =>
             r.best
               ? [
                   r.baseline ? `${r.checkpoint} (baseline)` : r.checkpoint,
                   r.best.optimizer,
-                  r.best.params.lr,
-                  r.best.params.weight_decay,
+                  Number(r.best.params.lr),
+                  Number(r.best.params.weight_decay),
                   metric(r.best.mean),
                   r.best.std === null ? `(${r.best.n})` : `${metric(r.best.std)} (${r.best.n})`,
-                  r.baseline
-                    ? ''
-                    : r.gain === null
-                      ? '-'
-                      : `${r.gain >= 0 ? '+' : ''}${r.gain.toFixed(4)}`,
+                  r.baseline ? '' : formatGain(r),
+                  formatRunnerUp(r),
                 ]
-              : [r.checkpoint, 'nothing succeeded yet', '', '', '', '', ''],
+              : [r.checkpoint, 'nothing succeeded yet', '', '', '', '', '', ''],
           ),
         ),
       );
@@ -171,10 +111,10 @@ export function addResultCommands(program: Command, env: CliEnv): void {
           ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
           ...(o.cursor ? { cursor: o.cursor } : {}),
         });
-        const r = await clientFor(cmd, env).request<{
-          trials: TrialRow[];
-          nextCursor: string | null;
-        }>('GET', `/api/v1/sweeps/${encodeURIComponent(id)}/trials?${q}`);
+        const r = await clientFor(cmd, env).request<TrialPage>(
+          'GET',
+          `/api/v1/sweeps/${encodeURIComponent(id)}/trials?${q}`,
+        );
         out(
           table(
             [
@@ -211,7 +151,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
     .command('trial <sweep> <trial>')
     .description('one trial with its per-epoch metrics')
     .action(async (id: string, trial: string, _o, cmd: Command) => {
-      const t = await clientFor(cmd, env).request<TrialDetail>(
+      const t = await clientFor(cmd, env).request<Trial>(
         'GET',
         `/api/v1/sweeps/${encodeURIComponent(id)}/trials/${encodeURIComponent(trial)}`,
       );
@@ -236,10 +176,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
     .command('workers')
     .description('workers, their slots and what they run')
     .action(async (_o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ workers: WorkerRow[] }>(
-        'GET',
-        '/api/v1/workers',
-      );
+      const r = await clientFor(cmd, env).request<WorkerList>('GET', '/api/v1/workers');
       out(
         r.workers.length
           ? table(

@@ -1,34 +1,60 @@
 /** submit, preview, list, status (--watch), cancel, retry-failed, extend. */
-import { isPhaseSettled, type SweepPhase } from '@sweeps/core';
+import { isPhaseSettled } from '@sweeps/core';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { counts, table } from '../format.ts';
 import { readSpecFile } from '../read-spec.ts';
 import type { CliEnv } from '../env.ts';
+import type {
+  CancelResult,
+  ExtendResult,
+  Preview,
+  RetryResult,
+  SubmitResult,
+  Sweep,
+  SweepList,
+} from '@sweeps/api-client';
 import { clientFor, out } from './context.ts';
 
-interface Preview {
-  name: string;
-  trialsPerCheckpoint: number;
-  totalTrials: number;
-  checkpoints: Array<{ name: string; baseline: boolean; trials: number }>;
-  cells: Array<{ optimizer: string; params: Record<string, unknown>; configHash: string }>;
-  refused: Array<{ path: string; reason: string }>;
-  warnings?: string[];
+/** What `status --watch` and the demo read of a sweep. */
+export type SweepView = Pick<Sweep, 'id' | 'name' | 'phase' | 'counts' | 'metric'>;
+
+interface DerivedConfigOptions {
+  cell?: string;
+  checkpoint?: string;
+  seed?: string;
 }
-export interface SweepView {
-  id: string;
-  name: string;
-  phase: SweepPhase;
-  counts: Record<string, number>;
-  metric: { name: string };
+
+/** `preview FILE --cell N`: the derived config a worker would write for that cell, and its command. */
+async function printDerivedConfig(
+  cmd: Command,
+  env: CliEnv,
+  file: string,
+  o: DerivedConfigOptions,
+) {
+  const d = await clientFor(cmd, env).request<{ config: string; argv: string[]; cwd: string }>(
+    'POST',
+    '/api/v1/sweeps/preview/derived-config',
+    {
+      sweep: await readSpecFile(file),
+      cell: Number(o.cell),
+      ...(o.checkpoint ? { checkpoint: o.checkpoint } : {}),
+      ...(o.seed !== undefined ? { seed: Number(o.seed) } : {}),
+    },
+  );
+  out(d.config);
+  out(`# command (in ${d.cwd}):\n# ${d.argv.join(' ')}`);
 }
 
 export function addSweepCommands(program: Command, env: CliEnv): void {
   program
     .command('preview <file>')
     .description('show the trials a sweep file would create, without creating them')
-    .action(async (file: string, _o, cmd: Command) => {
+    .option('--cell <n>', 'mmdet sweeps: print the derived config and command of cell N instead')
+    .option('--checkpoint <name>', 'with --cell: the checkpoint (default: the first)')
+    .option('--seed <n>', 'with --cell: the seed (default: the first)')
+    .action(async (file: string, o: DerivedConfigOptions, cmd: Command) => {
+      if (o.cell !== undefined) return printDerivedConfig(cmd, env, file, o);
       const p = await clientFor(cmd, env).request<Preview>(
         'POST',
         '/api/v1/sweeps/preview',
@@ -72,13 +98,12 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
       const headers: Record<string, string> = o.idempotencyKey
         ? { 'idempotency-key': o.idempotencyKey }
         : {};
-      const s = await clientFor(cmd, env).request<{
-        id: string;
-        created: boolean;
-        totalTrials: number;
-        name: string;
-        warnings?: string[];
-      }>('POST', '/api/v1/sweeps', await readSpecFile(file), headers);
+      const s = await clientFor(cmd, env).request<SubmitResult>(
+        'POST',
+        '/api/v1/sweeps',
+        await readSpecFile(file),
+        headers,
+      );
       for (const w of s.warnings ?? []) out(`Warning: ${w}`);
       out(
         `${s.created ? 'Created' : 'Already submitted:'} sweep ${s.name} with ${s.totalTrials} trials.`,
@@ -92,9 +117,10 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
     .description('recent sweeps')
     .option('--limit <n>', 'how many', '20')
     .action(async (o: { limit: string }, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{
-        sweeps: Array<SweepView & { createdAt: string }>;
-      }>('GET', `/api/v1/sweeps?limit=${encodeURIComponent(o.limit)}`);
+      const r = await clientFor(cmd, env).request<SweepList>(
+        'GET',
+        `/api/v1/sweeps?limit=${encodeURIComponent(o.limit)}`,
+      );
       out(
         r.sweeps.length
           ? table(
@@ -129,12 +155,31 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
     .command('cancel <sweep>')
     .description('cancel queued trials and stop running ones')
     .action(async (id: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{
-        cancelledQueued: number;
-        stoppedRunning: number;
-      }>('POST', `/api/v1/sweeps/${encodeURIComponent(id)}/cancel`);
+      const r = await clientFor(cmd, env).request<CancelResult>(
+        'POST',
+        `/api/v1/sweeps/${encodeURIComponent(id)}/cancel`,
+      );
       out(
         `Cancelled ${r.cancelledQueued} queued trial(s) and stopped ${r.stoppedRunning} running one(s).`,
+      );
+    });
+
+  program
+    .command('delete <sweep>')
+    .description('delete a sweep with its trials and metrics (its creator key or an admin key)')
+    .option('--yes', 'really delete: results cannot be recovered')
+    .action(async (id: string, o: { yes?: boolean }, cmd: Command) => {
+      if (!o.yes) {
+        process.exitCode = 2;
+        out(`This deletes sweep ${id} and every result in it. Run again with --yes to do it.`);
+        return;
+      }
+      const r = await clientFor(cmd, env).request<{ stoppedRunning: number }>(
+        'DELETE',
+        `/api/v1/sweeps/${encodeURIComponent(id)}`,
+      );
+      out(
+        `Deleted sweep ${id}${r.stoppedRunning ? ` (stopped ${r.stoppedRunning} running trial(s))` : ''}.`,
       );
     });
 
@@ -142,7 +187,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
     .command('retry-failed <sweep>')
     .description('queue the failed trials of a sweep again')
     .action(async (id: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ retried: number }>(
+      const r = await clientFor(cmd, env).request<RetryResult>(
         'POST',
         `/api/v1/sweeps/${encodeURIComponent(id)}/retry-failed`,
       );
@@ -155,7 +200,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
       'add checkpoints, grid values or seeds (a file with checkpoints/space/seeds); old cells are not re-run',
     )
     .action(async (id: string, file: string, _o, cmd: Command) => {
-      const r = await clientFor(cmd, env).request<{ addedTrials: number; totalTrials: number }>(
+      const r = await clientFor(cmd, env).request<ExtendResult>(
         'POST',
         `/api/v1/sweeps/${encodeURIComponent(id)}/extend`,
         await readSpecFile(file),

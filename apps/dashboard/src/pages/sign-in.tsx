@@ -1,6 +1,6 @@
 /** The key is sent once and exchanged for an HttpOnly session cookie; the page never keeps it. */
 import { useSignal } from '@preact/signals';
-import { api, ApiError, scope } from '../api.ts';
+import { api, ApiError, scope, shownScope } from '../api.ts';
 
 export function SignIn() {
   const key = useSignal('');
@@ -13,7 +13,7 @@ export function SignIn() {
     try {
       const s = await api.signIn(key.value.trim());
       key.value = '';
-      scope.value = s.scope;
+      scope.value = shownScope(s.scope);
     } catch (err) {
       error.value =
         err instanceof ApiError && err.status === 401

@@ -1,6 +1,7 @@
 /** Trainers by `trainer.kind`. The TF.js trainer is loaded only when a trial asks for it. */
 import { PermanentTrialError, type Trainer } from '@sweeps/core';
 import { type CommandGate, CommandTrainer } from '@sweeps/trainer-command';
+import { MmdetTrainer } from '@sweeps/trainer-mmdet';
 import { NoopTrainer } from './noop-trainer.ts';
 
 export class TrainerRegistry {
@@ -8,6 +9,7 @@ export class TrainerRegistry {
 
   constructor(workDir: string, gate?: CommandGate) {
     this.add(new CommandTrainer(workDir, gate ? { gate } : {}));
+    this.add(new MmdetTrainer());
     this.add(new NoopTrainer());
   }
 

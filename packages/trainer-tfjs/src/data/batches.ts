@@ -3,7 +3,7 @@
  * `flipProb` (seeded), normalises and pads each batch to a common multiple of 32. Pure data: typed arrays only,
  * the model side turns them into tensors.
  */
-import type { CocoImage } from './coco-types.ts';
+import type { CocoImage } from '@sweeps/coco-eval';
 import { readImage, type CocoDataset } from './load.ts';
 import { resizeBilinear } from './resize.ts';
 import { createRng, mixSeed, shuffle } from './rng.ts';

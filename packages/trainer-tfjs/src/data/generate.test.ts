@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CocoFile } from './coco-types.ts';
+import type { CocoFile } from '@sweeps/coco-eval';
 import { generateDetectionSet } from './generate.ts';
 import { decodeImage } from './image-io.ts';
 

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ALL_CLASSES, DEFAULT_CLASSES, DIGIT_CLASSES } from './classes.ts';
-import type { CocoAnnotation, CocoFile, CocoImage } from './coco-types.ts';
+import type { CocoAnnotation, CocoFile, CocoImage } from '@sweeps/coco-eval';
 import { encodePng } from './image-io.ts';
 import { createRng, mixSeed, randInt } from './rng.ts';
 import { composeScene } from './scene.ts';

@@ -8,5 +8,5 @@ export { loadCocoDataset, readImage, type CocoDataset, type LoadCocoOptions } fr
 export { iterateBatches, countBatches, type BatchOptions, type DetectionBatch } from './batches.ts';
 export { IMAGENET_MEAN, IMAGENET_STD, rescaleSize, padTo } from './transforms.ts';
 export { DatasetError, type DatasetErrorCode } from './errors.ts';
-export type { CocoAnnotation, CocoCategory, CocoFile, CocoImage } from './coco-types.ts';
+export type { CocoAnnotation, CocoCategory, CocoFile, CocoImage } from '@sweeps/coco-eval';
 export type { RgbImage } from './raster.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { iterateBatches, type DetectionBatch } from './batches.ts';
-import type { CocoFile } from './coco-types.ts';
+import type { CocoFile } from '@sweeps/coco-eval';
 import { generateDetectionSet } from './generate.ts';
 import { encodePng } from './image-io.ts';
 import { loadCocoDataset, readImage } from './load.ts';

@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CocoAnnotation, CocoCategory, CocoImage } from './coco-types.ts';
+import type { CocoAnnotation, CocoCategory, CocoImage } from '@sweeps/coco-eval';
 import { DatasetError } from './errors.ts';
 import { decodeImage, probeImage } from './image-io.ts';
 import type { RgbImage } from './raster.ts';

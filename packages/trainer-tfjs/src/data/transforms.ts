@@ -2,7 +2,7 @@
  * MMDetection's detection pipeline steps on plain typed arrays: keep-ratio resize, horizontal flip (image and
  * boxes), normalisation with ImageNet mean/std in 0-255 scale (RGB), and padding to a multiple of 32.
  */
-import type { CocoAnnotation } from './coco-types.ts';
+import type { CocoAnnotation } from '@sweeps/coco-eval';
 
 /** ImageNet mean, RGB, 0-255 scale (MMDetection's `mean`). */
 export const IMAGENET_MEAN = [123.675, 116.28, 103.53] as const;

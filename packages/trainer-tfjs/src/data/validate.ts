@@ -2,7 +2,7 @@
  * Hand validation of a COCO instances file: structure, types, unique ids, references and a non-empty split.
  * Errors name the file, the first offending entry (`annotations[12] (id 13)`) and what is wrong with it.
  */
-import type { CocoAnnotation, CocoCategory, CocoFile, CocoImage } from './coco-types.ts';
+import type { CocoAnnotation, CocoCategory, CocoFile, CocoImage } from '@sweeps/coco-eval';
 import { DatasetError, type DatasetErrorCode } from './errors.ts';
 
 type Json = Record<string, unknown>;

@@ -1,6 +1,6 @@
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { disposeInfos, reshapeInfo, runWasm } from './kernel-util.ts';
+import { disposeInfos, reshapeInfo, runWasm, wasmKernel } from './kernel-util.ts';
 import { channelSums, combine, read, vectorOf, wideOf, wideShape } from './channel-ops.ts';
 
 /**
@@ -78,14 +78,6 @@ function batchNormGrad(args: {
 
 /** The fused batch-norm kernels on wasm; `batchNormTrain` uses them when the active backend has them. */
 export const batchNormKernelConfigs: KernelConfig[] = [
-  {
-    kernelName: BatchNormTrainKernel,
-    backendName: 'wasm',
-    kernelFunc: batchNormTrain as unknown as KernelFunc,
-  },
-  {
-    kernelName: BatchNormGradKernel,
-    backendName: 'wasm',
-    kernelFunc: batchNormGrad as unknown as KernelFunc,
-  },
+  wasmKernel(BatchNormTrainKernel, batchNormTrain),
+  wasmKernel(BatchNormGradKernel, batchNormGrad),
 ];

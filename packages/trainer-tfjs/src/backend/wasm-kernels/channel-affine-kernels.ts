@@ -1,7 +1,7 @@
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { channelSums, combine, read, vectorOf, wideOf, wideShape } from './channel-ops.ts';
-import { disposeInfos, reshapeInfo, runWasm } from './kernel-util.ts';
+import { disposeInfos, reshapeInfo, runWasm, wasmKernel } from './kernel-util.ts';
 
 /** y = x * scale + shift per channel (last axis): inputs x, scale [C], shift [C]. */
 export const ChannelAffineKernel = 'SweepsChannelAffine';
@@ -46,14 +46,6 @@ function channelAffineGrad(args: {
 
 /** The fused per-channel affine kernels on wasm; `batchNormInference` uses them when present. */
 export const channelAffineKernelConfigs: KernelConfig[] = [
-  {
-    kernelName: ChannelAffineKernel,
-    backendName: 'wasm',
-    kernelFunc: channelAffine as unknown as KernelFunc,
-  },
-  {
-    kernelName: ChannelAffineGradKernel,
-    backendName: 'wasm',
-    kernelFunc: channelAffineGrad as unknown as KernelFunc,
-  },
+  wasmKernel(ChannelAffineKernel, channelAffine),
+  wasmKernel(ChannelAffineGradKernel, channelAffineGrad),
 ];

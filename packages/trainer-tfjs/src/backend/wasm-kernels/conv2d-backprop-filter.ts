@@ -1,5 +1,5 @@
 import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   assertNhwc,
@@ -11,6 +11,7 @@ import {
   runWasm,
   type ConvPad,
   type Pair,
+  wasmKernel,
 } from './kernel-util.ts';
 
 /** Attributes of Conv2DBackpropFilter; `dilations` is an extension (tfjs' own gradient never sets it). */
@@ -72,8 +73,7 @@ function conv2dBackpropFilter(args: {
 }
 
 /** Conv2DBackpropFilter for the wasm backend (which has none): the filter gradient of conv2d. */
-export const conv2dBackpropFilterConfig: KernelConfig = {
-  kernelName: Conv2DBackpropFilter,
-  backendName: 'wasm',
-  kernelFunc: conv2dBackpropFilter as unknown as KernelFunc,
-};
+export const conv2dBackpropFilterConfig: KernelConfig = wasmKernel(
+  Conv2DBackpropFilter,
+  conv2dBackpropFilter,
+);

@@ -1,5 +1,5 @@
 import { Conv2DBackpropInput } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   assertNhwc,
@@ -12,6 +12,7 @@ import {
   spreadSpatial,
   type ConvPad,
   type Pair,
+  wasmKernel,
 } from './kernel-util.ts';
 import { flippedSwappedTaps, range } from './filter-util.ts';
 import { inputGradByPhases } from './input-grad-phases.ts';
@@ -81,8 +82,7 @@ function conv2dBackpropInput(args: {
 }
 
 /** Conv2DBackpropInput for the wasm backend, replacing its slow stock kernel: the input gradient of conv2d. */
-export const conv2dBackpropInputConfig: KernelConfig = {
-  kernelName: Conv2DBackpropInput,
-  backendName: 'wasm',
-  kernelFunc: conv2dBackpropInput as unknown as KernelFunc,
-};
+export const conv2dBackpropInputConfig: KernelConfig = wasmKernel(
+  Conv2DBackpropInput,
+  conv2dBackpropInput,
+);

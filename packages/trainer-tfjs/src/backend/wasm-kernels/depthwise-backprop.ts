@@ -2,7 +2,7 @@ import {
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
 } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   convGeometry,
@@ -17,6 +17,7 @@ import {
   type ConvGeometry,
   type ConvPad,
   type Pair,
+  wasmKernel,
 } from './kernel-util.ts';
 
 /** Attributes shared by the two depthwise gradient kernels. */
@@ -193,15 +194,13 @@ function depthwiseBackpropFilter(args: {
 }
 
 /** DepthwiseConv2dNativeBackpropInput for the wasm backend (which has none). */
-export const depthwiseBackpropInputConfig: KernelConfig = {
-  kernelName: DepthwiseConv2dNativeBackpropInput,
-  backendName: 'wasm',
-  kernelFunc: depthwiseBackpropInput as unknown as KernelFunc,
-};
+export const depthwiseBackpropInputConfig: KernelConfig = wasmKernel(
+  DepthwiseConv2dNativeBackpropInput,
+  depthwiseBackpropInput,
+);
 
 /** DepthwiseConv2dNativeBackpropFilter for the wasm backend (which has none). */
-export const depthwiseBackpropFilterConfig: KernelConfig = {
-  kernelName: DepthwiseConv2dNativeBackpropFilter,
-  backendName: 'wasm',
-  kernelFunc: depthwiseBackpropFilter as unknown as KernelFunc,
-};
+export const depthwiseBackpropFilterConfig: KernelConfig = wasmKernel(
+  DepthwiseConv2dNativeBackpropFilter,
+  depthwiseBackpropFilter,
+);

@@ -1,6 +1,7 @@
 import { Identity } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmKernel } from './kernel-util.ts';
 
 /**
  * Identity that shares its input's data (one more reference), as the cpu backend's does. The stock
@@ -17,8 +18,4 @@ function identity(args: { inputs: { x: TensorInfo }; backend: BackendWasm }): Te
 }
 
 /** Identity for the wasm backend, replacing the stock copying one. */
-export const identityConfig: KernelConfig = {
-  kernelName: Identity,
-  backendName: 'wasm',
-  kernelFunc: identity as unknown as KernelFunc,
-};
+export const identityConfig: KernelConfig = wasmKernel(Identity, identity);

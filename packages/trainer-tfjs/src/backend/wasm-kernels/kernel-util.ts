@@ -270,6 +270,17 @@ export function explicitPad(rows: AxisFit, cols: AxisFit): backend_util.Explicit
   ];
 }
 
+/**
+ * A kernel registration for the wasm backend. The kernels here take their own typed `{inputs, backend, attrs}`;
+ * tfjs's registry holds a generic `KernelFunc`, hence the one cast, made here.
+ */
+export function wasmKernel<A>(
+  kernelName: string,
+  kernelFunc: (args: A) => TensorInfo | TensorInfo[],
+): KernelConfig {
+  return { kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as KernelFunc };
+}
+
 /** Where a replacement or wrapper kernel keeps the stock kernel it stands in front of. */
 const STOCK = Symbol('stock wasm kernel');
 

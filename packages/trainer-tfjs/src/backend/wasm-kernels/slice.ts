@@ -11,7 +11,7 @@ import { Slice, SplitV, backend_util, slice_util, util } from '@tensorflow/tfjs-
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-import { replacing, sliceOnHeap, stockWasmKernel } from './kernel-util.ts';
+import { replacing, sliceOnHeap, stockWasmKernel, wasmKernel } from './kernel-util.ts';
 
 const stockSlice = stockWasmKernel(Slice);
 const stockSplitV = stockWasmKernel(SplitV);
@@ -47,6 +47,6 @@ const splitV: KernelFunc = (args) => {
 
 /** Slice and SplitV on wasm, replacing the stock ones. */
 export const sliceKernelConfigs: KernelConfig[] = [
-  { kernelName: Slice, backendName: 'wasm', kernelFunc: replacing(slice, stockSlice) },
-  { kernelName: SplitV, backendName: 'wasm', kernelFunc: replacing(splitV, stockSplitV) },
+  wasmKernel(Slice, replacing(slice, stockSlice)),
+  wasmKernel(SplitV, replacing(splitV, stockSplitV)),
 ];

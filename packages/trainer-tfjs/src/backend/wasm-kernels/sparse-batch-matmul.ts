@@ -8,8 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { getKernel } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmKernel } from './kernel-util.ts';
 
 /** Inputs a `[k, m, n]` (or `[k, n, m]` with `transposeA`), b `[k, n, q]`; output `[k, m, q]`. */
 export const SparseBatchMatMulKernel = 'SweepsSparseBatchMatMul';
@@ -77,11 +78,10 @@ function sparseBatchMatMul(args: {
 }
 
 /** The kernel on wasm. */
-export const sparseBatchMatMulConfig: KernelConfig = {
-  kernelName: SparseBatchMatMulKernel,
-  backendName: 'wasm',
-  kernelFunc: sparseBatchMatMul as unknown as KernelFunc,
-};
+export const sparseBatchMatMulConfig: KernelConfig = wasmKernel(
+  SparseBatchMatMulKernel,
+  sparseBatchMatMul,
+);
 
 /**
  * `tf.matMul(a, b)` for `a` `[k, m, n]` with few non-zeros and `b` `[k, n, q]`, differentiable in `b` only

@@ -18,7 +18,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-import { disposeInfos, replacing, runWasm, stockWasmKernel } from './kernel-util.ts';
+import { disposeInfos, replacing, runWasm, stockWasmKernel, wasmKernel } from './kernel-util.ts';
 
 function batchSize(shape: readonly number[]): number {
   return util.sizeFromShape(shape.slice(0, -2));
@@ -57,11 +57,7 @@ function wrap(kernelName: string): KernelConfig {
       disposeInfos(backend, ...made);
     }
   };
-  const config: KernelConfig = {
-    kernelName,
-    backendName: 'wasm',
-    kernelFunc: replacing(kernelFunc, stock),
-  };
+  const config = wasmKernel(kernelName, replacing(kernelFunc, stock));
   // The stock setup (its cwrap of the C++ function) must still run when the backend initialises.
   if (stock.setupFunc !== undefined) config.setupFunc = stock.setupFunc;
   if (stock.disposeFunc !== undefined) config.disposeFunc = stock.disposeFunc;

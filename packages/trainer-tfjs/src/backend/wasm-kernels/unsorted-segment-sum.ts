@@ -1,6 +1,7 @@
 import { UnsortedSegmentSum, util } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { wasmKernel } from './kernel-util.ts';
 
 /**
  * out[segmentIds[i], ...] += x[i, ...], ids outside [0, numSegments) dropped (as TensorFlow does).
@@ -38,8 +39,7 @@ function unsortedSegmentSum(args: {
 }
 
 /** UnsortedSegmentSum for the wasm backend (which has none). */
-export const unsortedSegmentSumConfig: KernelConfig = {
-  kernelName: UnsortedSegmentSum,
-  backendName: 'wasm',
-  kernelFunc: unsortedSegmentSum as unknown as KernelFunc,
-};
+export const unsortedSegmentSumConfig: KernelConfig = wasmKernel(
+  UnsortedSegmentSum,
+  unsortedSegmentSum,
+);

@@ -1,0 +1,41 @@
+/**
+ * Submission-time checks of every trainer kind (each trainer package's own `TrainerSpecCheck`), and the GPU
+ * capacity check: a trial asking for more GPUs than any live worker has is refused here, with the largest
+ * worker named, instead of waiting in the queue forever.
+ */
+import { DomainError, planSweep, type SweepPlan, type SweepSpec } from '@sweeps/core';
+import { listWorkers } from '@sweeps/db';
+import { commandSpecCheck } from '@sweeps/trainer-command';
+import { mmdetSpecCheck } from '@sweeps/trainer-mmdet';
+import { tfjsSpecCheck } from '@sweeps/trainer-tfjs/spec-check';
+import type { ApiDeps } from './deps.ts';
+
+export const TRAINER_CHECKS = [commandSpecCheck, tfjsSpecCheck, mmdetSpecCheck];
+
+/** `planSweep` with every trainer kind's check. */
+export function planWithChecks(deps: ApiDeps, input: unknown): SweepPlan {
+  return planSweep(input, deps.maxTrials, TRAINER_CHECKS);
+}
+
+/** Refuses `gpus_per_trial` above the GPU count of every live worker (none live: the worker refuses it). */
+export async function checkGpuCapacity(deps: ApiDeps, spec: SweepSpec): Promise<void> {
+  const wanted = Number((spec.trainer as Record<string, unknown>).gpus_per_trial ?? 1);
+  if (!(wanted > 1)) return;
+  const workers = (await listWorkers(deps.db, deps.workerStaleMs)).filter((w) => !w.stoppedAt);
+  if (workers.length === 0) return;
+  const gpusOf = (w: (typeof workers)[number]) =>
+    (w.devices as Array<{ kind?: string }>).filter((d) => d.kind === 'gpu').length;
+  const largest = workers.reduce((a, b) => (gpusOf(b) > gpusOf(a) ? b : a));
+  if (wanted <= gpusOf(largest)) return;
+  const message = `asks for ${wanted} GPUs per trial, but the largest live worker (${largest.id} on ${largest.host}) has ${gpusOf(largest)}; trials of one sweep run on one node each`;
+  throw new DomainError('INVALID_SPEC', `trainer.gpus_per_trial ${message}`, [
+    { path: 'trainer.gpus_per_trial', message, value: wanted },
+  ]);
+}
+
+/** Both: what preview and submit call. */
+export async function planChecked(deps: ApiDeps, input: unknown): Promise<SweepPlan> {
+  const plan = planWithChecks(deps, input);
+  await checkGpuCapacity(deps, plan.spec);
+  return plan;
+}

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { planSweep } from './plan.ts';
+import {
+  AshaStrategySchema,
+  decidePromotion,
+  epochBudget,
+  isConfirmSeed,
+  rungEpochs,
+  type RungEntry,
+} from './strategy.ts';
+
+const asha = (min_epochs: number, reduction_factor: number) =>
+  AshaStrategySchema.parse({ kind: 'asha', min_epochs, reduction_factor });
+const entries = (...values: number[]): RungEntry[] =>
+  values.map((value, i) => ({ trialId: `t${i}`, value }));
+
+describe('rung placement', () => {
+  it('puts rungs at min_epochs x rf^k strictly below the epochs', () => {
+    expect(rungEpochs(asha(3, 3), 12)).toEqual([3, 9]);
+    expect(rungEpochs(asha(3, 3), 9)).toEqual([3]);
+    expect(rungEpochs(asha(1, 2), 12)).toEqual([1, 2, 4, 8]);
+    expect(rungEpochs(asha(1, 3), 27)).toEqual([1, 3, 9]);
+    expect(rungEpochs(asha(5, 3), 5)).toEqual([]);
+    expect(rungEpochs({ kind: 'grid' }, 12)).toEqual([]);
+  });
+});
+
+describe('promotion rule', () => {
+  it('always lets the first trial at a rung go on', () => {
+    const d = decidePromotion(0.01, [], 3, 'maximize', 3);
+    expect(d).toMatchObject({ promoted: true, rank: 1, of: 1, places: 1 });
+  });
+
+  it('keeps the top floor(n / rf) (at least one), n counting the new value', () => {
+    // 0.5 ranks 2 of 3: one place -> pruned; of 6 it ranks 2 with two places -> goes on
+    expect(decidePromotion(0.5, entries(0.6, 0.4), 3, 'maximize', 3).promoted).toBe(false);
+    expect(decidePromotion(0.5, entries(0.6, 0.4, 0.3, 0.2, 0.1), 3, 'maximize', 3)).toMatchObject({
+      promoted: true,
+      rank: 2,
+      of: 6,
+      places: 2,
+    });
+    const d = decidePromotion(
+      0.2,
+      entries(0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.1),
+      3,
+      'maximize',
+      3,
+    );
+    expect(d).toMatchObject({ promoted: false, rank: 8, of: 9, places: 3 });
+    expect(d.reason).toBe('rank 8 of 9 at epoch 3 (top 3 go on)');
+  });
+
+  it('follows the goal', () => {
+    expect(decidePromotion(0.1, entries(0.5, 0.6), 3, 'minimize', 1).promoted).toBe(true);
+    expect(decidePromotion(0.1, entries(0.5, 0.6), 3, 'maximize', 1).promoted).toBe(false);
+  });
+
+  it('gives a tie to the value recorded first', () => {
+    // 0.5 recorded earlier holds the one place of 3; the newcomer with the same value ranks 2
+    expect(decidePromotion(0.5, entries(0.5, 0.1), 3, 'maximize', 3)).toMatchObject({
+      promoted: false,
+      rank: 2,
+    });
+    expect(decidePromotion(0.5, entries(0.5, 0.1, 0.1, 0.1, 0.1), 3, 'maximize', 3)).toMatchObject({
+      promoted: true,
+      rank: 2,
+      places: 2,
+    });
+  });
+
+  it('never lets NaN go on, and ranks it below every number', () => {
+    expect(decidePromotion(Number.NaN, [], 3, 'maximize', 1).promoted).toBe(false);
+    expect(decidePromotion(0.0, entries(Number.NaN, Number.NaN), 2, 'maximize', 1).rank).toBe(1);
+  });
+});
+
+describe('epoch budget', () => {
+  it('gives the full grid, the fewest and a typical figure', () => {
+    // 12 trials, rungs 3 and 9 of 12: fewest 12x3 + (12-3); typical 12x3 + 4x6 + 1x3 = 63
+    const b = epochBudget(asha(3, 3), 12, 12, 2);
+    expect(b).toEqual({ rungs: [3, 9], fullGrid: 288, most: 288, fewest: 90, typical: 126 });
+    const g = epochBudget({ kind: 'grid' }, 12, 12, 2);
+    expect(g.fewest).toBe(288);
+  });
+});
+
+describe('strategy in the sweep spec', () => {
+  const base = {
+    name: 's',
+    metric: { name: 'bbox_mAP' },
+    trainer: { kind: 'noop' },
+    checkpoints: [{ name: 'a', uri: 'x' }],
+    space: { optimizer: { SGD: { lr: [0.01, 0.02], weight_decay: [0] } } },
+    fixed: { epochs: 12 },
+  };
+
+  it('defaults to grid and previews the epochs', () => {
+    const plan = planSweep(base);
+    expect(plan.spec.strategy).toEqual({ kind: 'grid' });
+    expect(plan.epochs).toMatchObject({ rungs: [], fullGrid: 24 });
+  });
+
+  it('takes asha with its defaults and gives rungs and the fewest epochs', () => {
+    const plan = planSweep({ ...base, strategy: { kind: 'asha', min_epochs: 3 } });
+    expect(plan.spec.strategy).toEqual({ kind: 'asha', min_epochs: 3, reduction_factor: 3 });
+    expect(plan.epochs).toMatchObject({ rungs: [3, 9], fullGrid: 24, fewest: 15 });
+  });
+
+  it('refuses asha without integer epochs, rungs, or with a bad reduction factor', () => {
+    const bad = (extra: object) => {
+      try {
+        planSweep({ ...base, ...extra });
+      } catch (e) {
+        return (e as { issues: Array<{ path: string }> }).issues.map((i) => i.path);
+      }
+      return [];
+    };
+    expect(bad({ strategy: { kind: 'asha' }, fixed: {} })).toEqual(['fixed.epochs']);
+    expect(bad({ strategy: { kind: 'asha', min_epochs: 12 } })).toEqual(['strategy.min_epochs']);
+    expect(bad({ strategy: { kind: 'asha', reduction_factor: 1 } })).toEqual([
+      'strategy.reduction_factor',
+    ]);
+    expect(bad({ strategy: { kind: 'hyperband' } })).toEqual(['strategy.kind']);
+  });
+
+  it('takes a confirm stage of extra seeds only', () => {
+    const plan = planSweep({ ...base, confirm: { top: 2, seeds: [1, 2] } });
+    expect(plan.spec.confirm).toEqual({ top: 2, seeds: [1, 2] });
+    expect(() => planSweep({ ...base, confirm: { top: 2, seeds: [0, 1] } })).toThrow(
+      /confirm.seeds\[0\]: seed 0 is already in seeds/,
+    );
+    expect(isConfirmSeed([0], plan.spec.confirm, 1)).toBe(true);
+    expect(isConfirmSeed([0], plan.spec.confirm, 0)).toBe(false);
+    expect(isConfirmSeed([0], undefined, 1)).toBe(false);
+  });
+});
