@@ -102,19 +102,24 @@ export function bestTableToCsv(table: BestTable): string {
   return csv([header, ...rows]);
 }
 
-/** The best-setting table in the shape of the study's summary table. */
-export function bestTableToMarkdown(table: BestTable): string {
+/**
+ * The best-setting table as a header and rows of text, in the shape of the study's summary table: the one
+ * rendering of it, written as Markdown by {@link bestTableToMarkdown} and as a terminal table by the CLI.
+ */
+export function bestTableCells(table: BestTable): { header: string[]; rows: string[][] } {
   const gainHeader = table.baseline ? `gain vs ${table.baseline}` : 'gain';
-  const lines = [
-    `| checkpoint | best optimizer | lr | wd | ${table.metric} | ${gainHeader} [95% CI] | seeds | runner-up |`,
-    '|---|---|---|---|---|---|---|---|',
+  const header = [
+    'checkpoint',
+    'best optimizer',
+    'lr',
+    'wd',
+    table.metric,
+    `${gainHeader} [95% CI]`,
   ];
-  for (const r of table.rows) {
+  header.push('seeds', 'runner-up');
+  const rows = table.rows.map((r) => {
     const name = r.baseline ? `${r.checkpoint} (baseline)` : r.checkpoint;
-    if (!r.best) {
-      lines.push(`| ${name} | nothing succeeded yet | | | | | 0 | |`);
-      continue;
-    }
+    if (!r.best) return [name, 'nothing succeeded yet', '', '', '', '', '0', ''];
     const extras = extraParams(r.best.params)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
@@ -122,11 +127,25 @@ export function bestTableToMarkdown(table: BestTable): string {
       r.best.std === null
         ? formatMetric(r.best.mean)
         : `${formatMetric(r.best.mean)} ± ${formatMetric(r.best.std)}`;
-    lines.push(
-      `| ${name} | ${r.best.optimizer}${extras ? ` (${extras})` : ''} | ${r.best.params.lr} | ${r.best.params.weight_decay} | ${metric} | ${r.baseline ? '' : formatGain(r)} | ${r.best.n} | ${formatRunnerUp(r)} |`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
+    return [
+      name,
+      `${r.best.optimizer}${extras ? ` (${extras})` : ''}`,
+      String(r.best.params.lr),
+      String(r.best.params.weight_decay),
+      metric,
+      r.baseline ? '' : formatGain(r),
+      String(r.best.n),
+      formatRunnerUp(r),
+    ];
+  });
+  return { header, rows };
+}
+
+/** The best-setting table as Markdown. */
+export function bestTableToMarkdown(table: BestTable): string {
+  const { header, rows } = bestTableCells(table);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return `${[line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n')}\n`;
 }
 
 export function gridToCsv(grid: GridMatrix[], metric: string): string {

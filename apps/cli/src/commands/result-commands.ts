@@ -1,7 +1,6 @@
 /** grid, best, export, trials, trial, workers. */
-import { TRIAL_STATES } from '@sweeps/core';
 import { writeFile } from 'node:fs/promises';
-import { formatGain, formatRunnerUp } from '@sweeps/core';
+import { bestTableCells, TRIAL_STATES } from '@sweeps/core';
 import { type Command, Option } from 'commander';
 import { metric, table } from '../format.ts';
 import type { CliEnv } from '../env.ts';
@@ -41,34 +40,8 @@ export function addResultCommands(program: Command, env: CliEnv): void {
         'GET',
         `/api/v1/sweeps/${encodeURIComponent(id)}/best`,
       );
-      out(
-        table(
-          [
-            'checkpoint',
-            'optimizer',
-            'lr',
-            'wd',
-            b.metric,
-            '± (seeds)',
-            b.baseline ? `gain vs ${b.baseline} [95% CI]` : 'gain',
-            'runner-up (p)',
-          ],
-          b.rows.map((r) =>
-            r.best
-              ? [
-                  r.baseline ? `${r.checkpoint} (baseline)` : r.checkpoint,
-                  r.best.optimizer,
-                  Number(r.best.params.lr),
-                  Number(r.best.params.weight_decay),
-                  metric(r.best.mean),
-                  r.best.std === null ? `(${r.best.n})` : `${metric(r.best.std)} (${r.best.n})`,
-                  r.baseline ? '' : formatGain(r),
-                  formatRunnerUp(r),
-                ]
-              : [r.checkpoint, 'nothing succeeded yet', '', '', '', '', '', ''],
-          ),
-        ),
-      );
+      const { header, rows } = bestTableCells(b);
+      out(table(header, rows));
     });
 
   program

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { maxRelError } from '../testing/rel-error.ts';
 
 import { deterministicInput, fillDeterministic } from './deterministic-weights.ts';
 import { createFpn, subsample2, upsampleNearest } from './fpn.ts';
@@ -19,18 +20,6 @@ interface FpnFixture {
 const f = JSON.parse(
   readFileSync(new URL('../../fixtures/model/fpn.json', import.meta.url), 'utf8'),
 ) as FpnFixture;
-
-function maxRelError(actual: tf.Tensor, spec: { values: number[]; stride?: number }): number {
-  const a = actual.dataSync();
-  const stride = spec.stride ?? 1;
-  let worst = 0;
-  let scale = 0;
-  spec.values.forEach((e, i) => {
-    worst = Math.max(worst, Math.abs((a[i * stride] as number) - e));
-    scale = Math.max(scale, Math.abs(e));
-  });
-  return worst / scale;
-}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

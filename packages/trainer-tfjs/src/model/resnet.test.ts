@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { maxRelError } from '../testing/rel-error.ts';
 
 import { deterministicInput, fillDeterministic } from './deterministic-weights.ts';
 import { createClassificationHead } from './head.ts';
@@ -49,20 +50,6 @@ function input(spec: { shape: number[]; seedName: string }): tf.Tensor4D {
   return nhwc;
 }
 
-/** max |a - e| over the (strided) values, relative to the largest |e|. */
-export function relError(actual: tf.Tensor, expected: Map4 | number[]): number {
-  const spec = Array.isArray(expected) ? { values: expected, stride: 1 } : expected;
-  const a = actual.dataSync();
-  const stride = spec.stride ?? 1;
-  let worst = 0;
-  let scale = 0;
-  spec.values.forEach((e, i) => {
-    worst = Math.max(worst, Math.abs((a[i * stride] as number) - e));
-    scale = Math.max(scale, Math.abs(e));
-  });
-  return worst / Math.max(scale, 1e-6);
-}
-
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -89,9 +76,9 @@ describe('ResNet against torchvision (fixtures/model, deterministic weights)', (
       const logits = head.forward(feats.c5);
       expect(feats.c5.shape).toEqual(f.c5.shape);
       for (const level of ['c2', 'c3', 'c4', 'c5'] as const) {
-        expect(relError(feats[level], f[level])).toBeLessThan(1e-4);
+        expect(maxRelError(feats[level], f[level])).toBeLessThan(1e-4);
       }
-      expect(relError(logits, f.logits)).toBeLessThan(1e-4);
+      expect(maxRelError(logits, f.logits)).toBeLessThan(1e-4);
       tf.dispose([x, logits, ...Object.values(feats)]);
       disposeStore(store);
     }, 20_000);
@@ -109,11 +96,11 @@ describe('training mode and frozen stages (mmdet semantics)', () => {
       const updates: BnUpdate[] = [];
       const x = input(f.input);
       const feats = model.forward(x, { training: true, bnUpdates: updates });
-      expect(relError(feats.c5, f.c5)).toBeLessThan(1e-4);
+      expect(maxRelError(feats.c5, f.c5)).toBeLessThan(1e-4);
       applyBnUpdates(model.params, updates);
       for (const [key, expected] of Object.entries(f.runningStats)) {
         const t = tf.tensor(tfToTorch(model.params.get(key)!));
-        expect(relError(t, expected)).toBeLessThan(1e-5);
+        expect(maxRelError(t, expected)).toBeLessThan(1e-5);
         t.dispose();
       }
       tf.dispose([x, ...Object.values(feats)]);
@@ -140,7 +127,7 @@ describe('training mode and frozen stages (mmdet semantics)', () => {
     const train = model.forward(x, { training: true, bnUpdates: updates }).c5;
     const test = model.forward(x).c5;
     expect(updates).toHaveLength(0);
-    expect(relError(train, Array.from(test.dataSync()))).toBe(0);
+    expect(maxRelError(train, Array.from(test.dataSync()))).toBe(0);
     tf.dispose([x, train, test]);
     disposeStore(model.params);
   });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { maxRelError } from '../testing/rel-error.ts';
 
 // tfjs-core's Node build registers no gradients; the backend module registers them (see its comment).
 import '../backend/tfjs-gradients.ts';
@@ -31,16 +32,6 @@ interface GradFixture {
 const f = JSON.parse(
   readFileSync(new URL('../../fixtures/model/resnet18_grad.json', import.meta.url), 'utf8'),
 ) as GradFixture;
-
-function relError(actual: ArrayLike<number>, expected: number[]): number {
-  let worst = 0;
-  let scale = 0;
-  expected.forEach((e, i) => {
-    worst = Math.max(worst, Math.abs((actual[i] as number) - e));
-    scale = Math.max(scale, Math.abs(e));
-  });
-  return worst / scale;
-}
 
 function build() {
   const backbone = createResNet({ depth: 18, width: 0.125, frozenStages: 1, normEval: false });
@@ -80,9 +71,9 @@ describe('a training step on the cpu backend against torch autograd (fixtures/mo
     for (const [key, expected] of Object.entries(f.grads)) {
       // 1e-3 of the largest gradient: batch-statistics BN over 2 images x a few pixels (layer4 sees 2 values
       // per channel) is ill-conditioned, so float32 rounding shows more than in eval mode (seen: 4e-4).
-      expect(relError(toTorchLayout(m.store.get(key)!.layout, byKey[key]!), expected)).toBeLessThan(
-        1e-3,
-      );
+      expect(
+        maxRelError(toTorchLayout(m.store.get(key)!.layout, byKey[key]!), expected),
+      ).toBeLessThan(1e-3);
     }
     const stemMean = tfToTorch(m.store.get('bn1.running_mean')!);
     const layer2Mean = tfToTorch(m.store.get('layer2.0.bn1.running_mean')!);
