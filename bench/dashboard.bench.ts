@@ -58,7 +58,12 @@ try {
   await page.getByTestId('sign-in').click();
   await page.getByTestId('sweeps-table').waitFor();
 
-  const loads: Array<{ interactive: number; domContentLoaded: number; jsGzipBytes: number }> = [];
+  const loads: Array<{
+    interactive: number;
+    domContentLoaded: number;
+    jsGzipBytes: number;
+    api: Record<string, number>;
+  }> = [];
   for (let i = 0; i < RUNS; i++) {
     await page.goto(`${stack.baseUrl}/sweeps/${id}`);
     await page.waitForFunction(
@@ -74,7 +79,13 @@ try {
         const js = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter(
           (e) => e.name.endsWith('.js'),
         );
+        const api: Record<string, number> = {};
+        for (const e of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
+          const m = /\/api\/v1\/(session|sweeps\/sw_[0-9a-f]+(?:\/(grid|best))?)$/.exec(e.name);
+          if (m) api[m[2] ?? (m[1] === 'session' ? 'session' : 'sweep')] = Math.round(e.duration);
+        }
         return {
+          api,
           interactive: performance.getEntriesByName('sweep-interactive')[0]!.startTime,
           domContentLoaded: nav.domContentLoadedEventEnd,
           jsGzipBytes: js.reduce((s, e) => s + e.encodedBodySize, 0),
@@ -109,6 +120,12 @@ try {
       interactive_ms_median: median(loads.map((l) => l.interactive)),
       interactive_ms_max: Math.max(...loads.map((l) => l.interactive)),
       dom_content_loaded_ms_median: median(loads.map((l) => l.domContentLoaded)),
+      api_ms_median: Object.fromEntries(
+        ['session', 'sweep', 'grid', 'best'].map((k) => [
+          k,
+          median(loads.map((l) => l.api[k] ?? NaN)),
+        ]),
+      ),
       cold_interactive_ms: coldInteractive,
       page_js_gzip_bytes: jsBytes.reduce((s, b) => s + b, 0),
       target_interactive_ms: 1000,

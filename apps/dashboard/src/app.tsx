@@ -61,7 +61,9 @@ export function App() {
           </nav>
         )}
       </header>
-      <main>{s === null ? <p>Loading…</p> : s === 'none' ? <SignIn /> : <Page />}</main>
+      {/* While the session is being checked the page already loads its data: a 401 from any read turns it
+          into the sign-in form (nothing is shown without a valid session), and it saves a round trip. */}
+      <main>{s === 'none' ? <SignIn /> : <Page />}</main>
     </>
   );
 }

@@ -7,6 +7,8 @@ import type { SweepEvent } from '@sweeps/api-client';
 export function followSweep(
   sweepId: string,
   refresh: () => Promise<void>,
+  /** On (re)connect: a cheap check whether anything changed since the page last read (true: refresh). */
+  changed: () => Promise<boolean>,
   onEvent: (e: SweepEvent) => void,
   onStatus: (s: 'live' | 'reconnecting' | 'closed') => void,
 ): () => void {
@@ -28,9 +30,9 @@ export function followSweep(
     }
   };
   const es = new EventSource(`/api/v1/sweeps/${encodeURIComponent(sweepId)}/events`);
-  es.addEventListener('ready', () => {
+  es.addEventListener('ready', async () => {
     onStatus('live');
-    void kick();
+    if (await changed().catch(() => true)) void kick();
   });
   es.addEventListener('resync', () => void kick());
   es.addEventListener('trial', (m) => {

@@ -31,6 +31,7 @@ import {
 import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
 import { setLongTimeout } from './long-timer.ts';
 import { MetricRules } from './metric-rules.ts';
+import { TrialPruned, withPruning } from './pruning.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
@@ -51,7 +52,7 @@ export interface RunTrialDeps {
   log: (line: string) => void;
 }
 
-export type TrialOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled';
+export type TrialOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
 
 export async function runTrialJob(
   deps: RunTrialDeps,
@@ -89,8 +90,15 @@ export async function runTrialJob(
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
+    const store = epochReporter(deps, lease, controller);
+    const pruned = await withPruning(
+      deps.db,
+      { trialId, workerId: deps.workerId },
+      controller,
+      store,
+    );
     const result = await trainer.run(run, {
-      reportEpoch: epochReporter(deps, lease, controller),
+      reportEpoch: neverRejects(pruned, controller),
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
@@ -100,8 +108,8 @@ export async function runTrialJob(
         live?.push(line);
       },
     });
-    // A trainer that ignores an abort still must not record over it: the abort decides.
-    controller.signal.throwIfAborted();
+    // A trainer that ignores an abort (pruned while finishing, say) must not record over it: the abort decides.
+    if (controller.signal.aborted) throw controller.signal.reason;
     return await recordSuccess(deps, lease, run.metricName, result, tail);
   } catch (err) {
     return await recordFailure(deps, {
@@ -150,6 +158,17 @@ function epochReporter(deps: RunTrialDeps, lease: TrialLease, controller: AbortC
     chain = chain.then(() => store(epoch, metrics));
     return chain;
   };
+}
+
+/** A report that fails (a rung decision the database could not take) aborts the trial instead of rejecting. */
+function neverRejects(
+  report: (epoch: number, metrics: Record<string, number>) => Promise<void>,
+  controller: AbortController,
+) {
+  return (epoch: number, metrics: Record<string, number>) =>
+    report(epoch, metrics).catch((err: unknown) => {
+      controller.abort(new EpochNotStored(`epoch ${epoch}: ${lastLine(err)}`, false));
+    });
 }
 
 async function recordSuccess(
@@ -210,6 +229,10 @@ async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialO
     if (f.token) await f.job.moveToWait(f.token);
     deps.log(`trial ${trialId} handed back to the queue`);
     throw new WaitingError();
+  }
+  if (f.reason instanceof TrialPruned) {
+    deps.log(`trial ${trialId} ${f.reason.message}`); // recorded with the decision: a success for the queue
+    return 'pruned';
   }
   if (f.reason instanceof TrialCancelled) {
     deps.log(`trial ${trialId} cancelled`);

@@ -39,6 +39,8 @@ export const CountsSchema = z.object({
   succeeded: z.number().int(),
   failed: z.number().int(),
   cancelled: z.number().int(),
+  /** asha: stopped at a rung (final, not a failure). */
+  pruned: z.number().int(),
   total: z.number().int(),
 });
 export type Counts = z.infer<typeof CountsSchema>;
@@ -123,6 +125,9 @@ export const SweepSchema = z.object({
   createdAt: IsoDate,
   counts: CountsSchema,
   checkpoints: z.array(z.object({ name: z.string(), uri: z.string(), baseline: z.boolean() })),
+  /** Trial epochs run so far, and what running every trial to the end costs (null without integer epochs). */
+  epochs_run: z.number().int(),
+  epochs_full_grid: z.number().int().nullable(),
   spec: z.record(z.string(), z.unknown()),
   /** Id of the API key that created the sweep (it, or an admin key, may cancel, retry, extend or delete it). */
   createdByKeyId: z.string().nullable().optional(),
@@ -184,11 +189,15 @@ export const GridCellStatusSchema = z.object({
   succeeded: z.number().int(),
   failed: z.number().int(),
   cancelled: z.number().int(),
+  pruned: z.number().int(),
   /** Failed trials whose error says they diverged (part of `failed`). */
   diverged: z.number().int(),
   total: z.number().int(),
-  /** One failed trial's error, for a cell that has failures. */
+  /** One failed trial's error, for a cell that has failures; for a pruned cell, why it was pruned. */
   reason: z.string().nullable(),
+  /** asha: the epoch a trial of the cell was pruned at ("pruned at epoch 3") and its value there. */
+  prunedEpoch: z.number().int().nullable(),
+  prunedValue: z.number().nullable(),
 });
 export type GridCellStatus = z.infer<typeof GridCellStatusSchema>;
 // a trial state added in core and not counted per grid cell fails the type check

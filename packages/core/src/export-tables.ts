@@ -1,5 +1,9 @@
 /** CSV and Markdown renderings of the best-setting table and the grid, for papers, issues and spreadsheets. */
 import type { BestRow, BestTable, GridMatrix } from './aggregate.ts';
+import { type GridCellStatus, gridCellLabel } from './grid-status.ts';
+
+/** A matrix as the API returns it: with each cell's status when known (pruned cells say where they stopped). */
+export type ExportMatrix = GridMatrix & { cells?: GridCellStatus[][] };
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -148,7 +152,7 @@ export function bestTableToMarkdown(table: BestTable): string {
   return `${[line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n')}\n`;
 }
 
-export function gridToCsv(grid: GridMatrix[], metric: string): string {
+export function gridToCsv(grid: ExportMatrix[], metric: string): string {
   const header = [
     'checkpoint',
     'optimizer',
@@ -159,12 +163,16 @@ export function gridToCsv(grid: GridMatrix[], metric: string): string {
     'seeds',
     'failed',
     'config_hash',
+    'pruned',
+    'pruned_at_epoch',
+    `pruned_${metric}`,
   ];
   const rows: unknown[][] = [];
   for (const m of grid) {
     m.lrs.forEach((lr, i) => {
       m.weightDecays.forEach((wd, j) => {
         const v = m.values[i]![j]!;
+        const c = m.cells?.[i]?.[j];
         rows.push([
           m.checkpoint,
           m.optimizer,
@@ -175,6 +183,9 @@ export function gridToCsv(grid: GridMatrix[], metric: string): string {
           v?.n ?? 0,
           m.failed[i]![j]!,
           v?.configHash,
+          c?.pruned ?? 0,
+          c?.prunedEpoch,
+          c?.prunedValue,
         ]);
       });
     });
@@ -182,13 +193,17 @@ export function gridToCsv(grid: GridMatrix[], metric: string): string {
   return csv([header, ...rows]);
 }
 
-/** One lr (rows) x weight decay (columns) table per checkpoint and optimizer; `failed` where every trial failed. */
-export function gridToMarkdown(grid: GridMatrix[], metric: string): string {
+/**
+ * One lr (rows) x weight decay (columns) table per checkpoint and optimizer; `failed` where every trial failed,
+ * `pruned@3 (0.2100)` where asha stopped the cell's trials at epoch 3 with that value.
+ */
+export function gridToMarkdown(grid: ExportMatrix[], metric: string): string {
   const blocks = grid.map((m) => {
     const head = `### ${m.checkpoint} · ${m.optimizer} · ${metric}\n\n| lr \\ wd | ${m.weightDecays.join(' | ')} |\n|---|${m.weightDecays.map(() => '---').join('|')}|`;
     const cell = (i: number, j: number) => {
       const v = m.values[i]![j]!;
-      return v ? formatMetric(v.mean) : m.failed[i]![j]! > 0 ? 'failed' : '-';
+      if (v) return formatMetric(v.mean);
+      return gridCellLabel(m.cells?.[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-');
     };
     const body = m.lrs.map(
       (lr, i) => `| ${lr} | ${m.weightDecays.map((_, j) => cell(i, j)).join(' | ')} |`,

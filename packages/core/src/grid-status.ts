@@ -16,8 +16,11 @@ export interface GridCellCounts extends Record<TrialState, number> {
   weightDecay: number;
   /** Failed trials whose error says they diverged (counted in `failed` too). */
   diverged: number;
-  /** One failed trial's error. */
+  /** One failed trial's error, or for a pruned cell why it was pruned. */
   reason: string | null;
+  /** asha: the latest rung epoch a trial of this grid cell was pruned at, and its value there; null if none. */
+  prunedEpoch: number | null;
+  prunedValue: number | null;
 }
 
 /** The one state a grid cell is drawn with: a trial state, or `diverged`, or `empty` (no trials). */
@@ -25,6 +28,7 @@ export const GRID_CELL_STATES = [
   'succeeded',
   'running',
   'queued',
+  'pruned',
   'diverged',
   'failed',
   'cancelled',
@@ -37,11 +41,14 @@ export interface GridCellStatus extends Record<TrialState, number> {
   diverged: number;
   total: number;
   reason: string | null;
+  /** asha: `pruned at epoch N` and the value it had there, drawn apart from cells that ran to the end. */
+  prunedEpoch: number | null;
+  prunedValue: number | null;
 }
 
 /**
  * A cell with a value is `succeeded` (its counts still say how many seeds are pending); without one, running
- * beats queued beats diverged beats failed beats cancelled, and a cell without trials is `empty`.
+ * beats queued beats pruned beats diverged beats failed beats cancelled, and a cell without trials is `empty`.
  */
 export function gridCellState(
   c: Omit<GridCellStatus, 'state' | 'total'>,
@@ -50,6 +57,7 @@ export function gridCellState(
   if (hasValue) return 'succeeded';
   if (c.running > 0) return 'running';
   if (c.queued > 0) return 'queued';
+  if (c.pruned > 0) return 'pruned';
   if (c.diverged > 0) return 'diverged';
   if (c.failed > 0) return 'failed';
   if (c.cancelled > 0) return 'cancelled';
@@ -76,12 +84,26 @@ export function gridCellStatuses(
           succeeded: c?.succeeded ?? 0,
           failed: c?.failed ?? 0,
           cancelled: c?.cancelled ?? 0,
+          pruned: c?.pruned ?? 0,
           diverged: c?.diverged ?? 0,
           reason: c?.reason ?? null,
+          prunedEpoch: c?.prunedEpoch ?? null,
+          prunedValue: c?.prunedValue ?? null,
         };
-        const total = base.queued + base.running + base.succeeded + base.failed + base.cancelled;
+        const total =
+          base.queued + base.running + base.succeeded + base.failed + base.cancelled + base.pruned;
         return { state: gridCellState(base, m.values[i]![j] != null), total, ...base };
       }),
     ),
   );
+}
+
+/**
+ * How a grid cell without a value is written in text tables: `pruned@3 (0.2100)` for a cell pruned at epoch 3
+ * with that value there; null for any other cell (the caller writes its own words).
+ */
+export function gridCellLabel(c: GridCellStatus | undefined): string | null {
+  if (c?.state !== 'pruned') return null;
+  const value = c.prunedValue === null ? '' : ` (${c.prunedValue.toFixed(4)})`;
+  return c.prunedEpoch === null ? 'pruned' : `pruned@${c.prunedEpoch}${value}`;
 }

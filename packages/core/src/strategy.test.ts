@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { buildGrid } from './aggregate.ts';
+import { gridToCsv, gridToMarkdown } from './export-tables.ts';
+import { gridCellStatuses } from './grid-status.ts';
 import { planSweep } from './plan.ts';
 import {
   AshaStrategySchema,
@@ -133,5 +136,42 @@ describe('strategy in the sweep spec', () => {
     expect(isConfirmSeed([0], plan.spec.confirm, 1)).toBe(true);
     expect(isConfirmSeed([0], plan.spec.confirm, 0)).toBe(false);
     expect(isConfirmSeed([0], undefined, 1)).toBe(false);
+  });
+});
+
+const zero = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, diverged: 0 };
+
+describe('pruned grid cells', () => {
+  it('are drawn apart from cells that ran to the end, with the epoch and the value', () => {
+    const matrices = buildGrid(
+      [{ name: 'a', baseline: false }],
+      [{ optimizer: 'SGD', lrs: [0.1, 0.2], weightDecays: [0] }],
+      [
+        {
+          checkpoint: 'a',
+          optimizer: 'SGD',
+          configHash: 'h1',
+          params: { lr: 0.1, weight_decay: 0 },
+          n: 1,
+          mean: 0.4,
+          std: null,
+        },
+      ],
+      'maximize',
+    );
+    const counts = [
+      { checkpoint: 'a', optimizer: 'SGD', lr: 0.2, weightDecay: 0, ...zero, pruned: 1 },
+    ].map((c) => ({ ...c, prunedEpoch: 3, prunedValue: 0.21, reason: 'rank 2 of 2 at epoch 3' }));
+    const cells = gridCellStatuses(matrices, counts);
+    expect(cells[0]![1]![0]).toMatchObject({
+      state: 'pruned',
+      pruned: 1,
+      total: 1,
+      prunedEpoch: 3,
+    });
+    expect(cells[0]![0]![0]!.state).toBe('succeeded');
+    const withCells = matrices.map((m, k) => ({ ...m, cells: cells[k]! }));
+    expect(gridToMarkdown(withCells, 'm')).toContain('| 0.2 | pruned@3 (0.2100) |');
+    expect(gridToCsv(withCells, 'm').split('\n')[2]).toBe('a,SGD,0.2,0,,,0,0,,1,3,0.21');
   });
 });

@@ -5,7 +5,18 @@
  */
 import { DomainError } from './errors.ts';
 
-export const TRIAL_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+/**
+ * `pruned` (strategy asha): stopped at a rung because its value was below its checkpoint's top fraction; final,
+ * a success for the queue (never retried), counted apart from `failed`, and never ranked in the best table.
+ */
+export const TRIAL_STATES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'pruned',
+] as const;
 export type TrialState = (typeof TRIAL_STATES)[number];
 
 /** One write of a trial's state: the states it may start from and the state it leaves. */
@@ -38,8 +49,10 @@ export const TRIAL_MOVES = {
   recoverLost: { from: ['running'], to: 'queued' },
   /** The user cancels the sweep. */
   cancel: { from: ['queued', 'running'], to: 'cancelled' },
-  /** The user asks to retry the sweep's failed trials. */
+  /** The user asks to retry the sweep's failed trials (pruned ones stay pruned). */
   retryFailed: { from: ['failed'], to: 'queued' },
+  /** asha: the holding worker's trial ranked below its checkpoint's top fraction at a rung. */
+  prune: { from: ['running'], to: 'pruned' },
 } as const satisfies Record<string, TrialMove>;
 export type TrialMoveName = keyof typeof TRIAL_MOVES;
 
@@ -62,6 +75,7 @@ const FINISHED: Record<TrialState, boolean> = {
   succeeded: true,
   failed: true,
   cancelled: true,
+  pruned: true,
 };
 
 /** States that count as finished for progress. */

@@ -4,30 +4,37 @@ import type { Db } from './client.ts';
 
 /**
  * Trials per (checkpoint, optimizer, lr, weight decay) by state. Succeeded trials are counted from `cell_stats`
- * (one row per cell) and only unfinished, failed and cancelled trials are read from `trials` (through the
- * (sweep_id, state) index), so a finished sweep of 10,000 trials costs one row per cell.
+ * (one row per cell) and only unfinished, failed, cancelled and pruned trials are read from `trials` (through
+ * the (sweep_id, state) index), so a finished sweep of 10,000 trials costs one row per cell. A pruned grid cell
+ * carries the latest epoch one of its trials was pruned at, the value it had there and why.
  */
 export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellCounts[]> {
   const [out] = await db.$queryRaw<Array<{ rows: GridCellCounts[] }>>`
     SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (
       SELECT checkpoint, optimizer, lr, "weightDecay",
              sum(queued)::int AS queued, sum(running)::int AS running, sum(succeeded)::int AS succeeded,
-             sum(failed)::int AS failed, sum(cancelled)::int AS cancelled, sum(diverged)::int AS diverged,
-             min(reason) AS reason
+             sum(failed)::int AS failed, sum(cancelled)::int AS cancelled, sum(pruned)::int AS pruned,
+             sum(diverged)::int AS diverged, min(reason) AS reason,
+             max(pruned_epoch)::int AS "prunedEpoch",
+             (array_agg(pruned_value ORDER BY pruned_epoch DESC NULLS LAST))[1] AS "prunedValue"
       FROM (
         SELECT k.name AS checkpoint, s.optimizer, s.lr, s.weight_decay AS "weightDecay",
-               0 AS queued, 0 AS running, s.n AS succeeded, 0 AS failed, 0 AS cancelled, 0 AS diverged,
-               NULL::text AS reason
+               0 AS queued, 0 AS running, s.n AS succeeded, 0 AS failed, 0 AS cancelled, 0 AS pruned,
+               0 AS diverged, NULL::text AS reason, NULL::int AS pruned_epoch, NULL::float8 AS pruned_value
         FROM cell_stats s JOIN checkpoints k ON k.id = s.checkpoint_id
         WHERE s.sweep_id = ${sweepId}
         UNION ALL
         SELECT k.name, t.optimizer, t.lr, t.weight_decay,
                count(*) FILTER (WHERE t.state = 'queued'), count(*) FILTER (WHERE t.state = 'running'), 0,
                count(*) FILTER (WHERE t.state = 'failed'), count(*) FILTER (WHERE t.state = 'cancelled'),
+               count(*) FILTER (WHERE t.state = 'pruned'),
                count(*) FILTER (WHERE t.state = 'failed' AND t.error ILIKE '%diverged%'),
-               min(left(t.error, 500)) FILTER (WHERE t.state = 'failed')
+               coalesce(min(left(t.error, 500)) FILTER (WHERE t.state = 'failed'),
+                        min(left(t.error, 500)) FILTER (WHERE t.state = 'pruned')),
+               max(r.epoch), (array_agg(r.value ORDER BY r.epoch DESC) FILTER (WHERE r.epoch IS NOT NULL))[1]
         FROM trials t JOIN checkpoints k ON k.id = t.checkpoint_id
-        WHERE t.sweep_id = ${sweepId} AND t.state IN ('queued', 'running', 'failed', 'cancelled')
+        LEFT JOIN trial_rungs r ON r.trial_id = t.id AND NOT r.promoted AND t.state = 'pruned'
+        WHERE t.sweep_id = ${sweepId} AND t.state IN ('queued', 'running', 'failed', 'cancelled', 'pruned')
         GROUP BY k.name, t.optimizer, t.lr, t.weight_decay
       ) u
       GROUP BY checkpoint, optimizer, lr, "weightDecay") r`;

@@ -9,3 +9,4 @@ export * from './api-key-store.ts';
 export * from './grid-reads.ts';
 export * from './sweep-events.ts';
 export * from './trial-moves.ts';
+export * from './rung-store.ts';

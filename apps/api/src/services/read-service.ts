@@ -18,6 +18,7 @@ import {
   bestEpochCellResults,
   bestMeanBySweep,
   countsBySweep,
+  sweepEpochs,
   gridCellCounts,
   gridCellResults,
   getSweep,
@@ -32,6 +33,7 @@ import type { ApiDeps } from './deps.ts';
 export async function sweepView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
   const counts = (await countsBySweep(deps.db, [sweepId])).get(sweepId) ?? emptyTrialCounts();
+  const epochs = await sweepEpochs(deps.db, sweepId, sweep.spec);
   return {
     id: sweep.id,
     name: sweep.name,
@@ -42,6 +44,7 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
     createdAt: sweep.createdAt.toISOString(),
     counts,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
+    ...epochs,
     spec: redactTrainerEnv(sweep.spec as unknown as Record<string, unknown>),
     createdByKeyId: sweep.createdByKeyId,
   };

@@ -1,6 +1,6 @@
 /** grid, best, export, trials, trial, workers. */
 import { writeFile } from 'node:fs/promises';
-import { bestTableCells, TRIAL_STATES } from '@sweeps/core';
+import { bestTableCells, gridCellLabel, TRIAL_STATES } from '@sweeps/core';
 import { type Command, Option } from 'commander';
 import { metric, table } from '../format.ts';
 import type { CliEnv } from '../env.ts';
@@ -24,7 +24,9 @@ export function addResultCommands(program: Command, env: CliEnv): void {
             m.lrs.map((lr, i) => [
               lr,
               ...m.values[i]!.map((v, j) =>
-                v ? metric(v.mean) : m.failed[i]![j]! > 0 ? 'failed' : '-',
+                v
+                  ? metric(v.mean)
+                  : (gridCellLabel(m.cells[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-')),
               ),
             ]),
           ),

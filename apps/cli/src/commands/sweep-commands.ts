@@ -1,5 +1,5 @@
 /** submit, preview, list, status (--watch), cancel, retry-failed, extend. */
-import { isPhaseSettled } from '@sweeps/core';
+import { FINISHED_STATES, isPhaseSettled } from '@sweeps/core';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { counts, table } from '../format.ts';
@@ -210,8 +210,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
 }
 
 export async function watch(first: SweepView, get: () => Promise<SweepView>): Promise<void> {
-  const done = (c: Record<string, number>) =>
-    (c.succeeded ?? 0) + (c.failed ?? 0) + (c.cancelled ?? 0);
+  const done = (c: Record<string, number>) => FINISHED_STATES.reduce((n, s) => n + (c[s] ?? 0), 0);
   const bar = new SingleBar(
     {
       format: `${first.name} [{bar}] {value}/{total} trials · {states}`,

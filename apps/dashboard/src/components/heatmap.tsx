@@ -143,7 +143,6 @@ export function Heatmap(props: {
                   style={col ? { background: col.bg, color: col.fg } : undefined}
                   tabIndex={focus[0] === i && focus[1] === j ? 0 : -1}
                   title={why}
-                  aria-label={why}
                   aria-selected={sel}
                   onClick={() => {
                     setFocus([i, j]);

@@ -90,10 +90,21 @@ export function SweepPage({ id }: { id: string }) {
 
   useEffect(() => {
     sweep.value = grid.value = best.value = null;
-    void refresh();
+    const first = refresh();
+    // Events between the first read and the stream's start would be lost: on `ready`, compare the counts.
+    const changed = async () => {
+      await first;
+      const before = sweep.value;
+      if (!before) return true;
+      const now = await api.sweep(id);
+      return (
+        JSON.stringify(now.counts) !== JSON.stringify(before.counts) || now.phase !== before.phase
+      );
+    };
     return followSweep(
       id,
       refresh,
+      changed,
       (e) => {
         if (selected.value) panelVersion.value++;
         void e;

@@ -1,0 +1,555 @@
+/**
+ * The hostile-request table: requests an attacker or a broken client sends to a real API process (bad keys, other
+ * people's sweeps, unstorable text, deep and huge bodies, wrong types and media types, prototype keys, forged ids
+ * and cursors, wrong methods, a burst of guessed keys). Each must be refused with its documented 4xx in the
+ * documented error shape, none may be a 5xx, and nothing may be written: the rows of every table are counted
+ * before and after. The table is printed (markdown) for the README.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../packages/db/src/index.ts';
+import { studySweep } from './fixtures/study-mnist.ts';
+import { Stack } from './support/stack.ts';
+
+const stack = new Stack();
+let sweepId = '';
+let otherWriteKey = '';
+const IDEMPOTENCY = 'hostile-setup';
+
+beforeAll(async () => {
+  await stack.start({
+    workers: 0,
+    apiEnv: { SWEEPS_MAX_TRIALS: '100', SWEEPS_AUTH_FAILURES_PER_MIN: '10' },
+  });
+  const created = await stack.call('POST', '/api/v1/sweeps', studySweep(), {
+    headers: { 'idempotency-key': IDEMPOTENCY },
+  });
+  expect(created.status).toBe(201);
+  sweepId = created.json.id;
+  otherWriteKey = (await createApiKey(stack.db, 'write', 'someone-else')).key;
+}, 120_000);
+afterAll(async () => {
+  await stack.stop();
+});
+
+interface Case {
+  what: string;
+  method?: string;
+  path: string | (() => string);
+  body?: () => unknown;
+  raw?: () => string;
+  headers?: Record<string, string>;
+  /** 'write' (default), 'read', 'other' (another write key), null (none), or a literal Authorization value. */
+  key?: 'write' | 'read' | 'other' | null | { authorization: string };
+  status: number;
+  code?: string;
+  /** Sends this many requests and reports the last one (bursts). */
+  repeat?: number;
+}
+
+const spec = (m: (s: any) => void) => () => {
+  const s = studySweep();
+  m(s);
+  return s;
+};
+const guessed = () => `swk_${randomBytes(24).toString('base64url')}`;
+const S = () => `/api/v1/sweeps/${sweepId}`;
+
+const cases: Case[] = [
+  // authentication and ownership
+  {
+    what: 'no key, unparseable body',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => '{x',
+    key: null,
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    what: 'no key, 2 MB body',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => 'x'.repeat(2_000_000),
+    key: null,
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    what: 'no key on a read route',
+    path: '/api/v1/sweeps',
+    key: null,
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    what: 'a guessed key of the right shape',
+    path: '/api/v1/sweeps',
+    key: { authorization: `Bearer ${guessed()}` },
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    what: 'a key of the wrong shape',
+    path: '/api/v1/sweeps',
+    key: { authorization: 'Bearer x' },
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    what: 'Basic authentication',
+    path: '/api/v1/sweeps',
+    key: { authorization: 'Basic dXNlcjpwYXNz' },
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    what: 'read key creates a sweep',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: () => studySweep(),
+    key: 'read',
+    status: 403,
+    code: 'FORBIDDEN',
+  },
+  {
+    what: 'read key deletes a sweep',
+    path: S,
+    method: 'DELETE',
+    key: 'read',
+    status: 403,
+    code: 'FORBIDDEN',
+  },
+  {
+    what: "another write key cancels someone's sweep",
+    path: () => `${S()}/cancel`,
+    method: 'POST',
+    key: 'other',
+    status: 403,
+    code: 'FORBIDDEN',
+  },
+  {
+    what: "another write key deletes someone's sweep",
+    path: S,
+    method: 'DELETE',
+    key: 'other',
+    status: 403,
+    code: 'FORBIDDEN',
+  },
+  {
+    what: "another write key extends someone's sweep",
+    path: () => `${S()}/extend`,
+    method: 'POST',
+    body: () => ({ seeds: [7] }),
+    key: 'other',
+    status: 403,
+    code: 'FORBIDDEN',
+  },
+  {
+    what: "another write key retries someone's sweep",
+    path: () => `${S()}/retry-failed`,
+    method: 'POST',
+    key: 'other',
+    status: 403,
+    code: 'FORBIDDEN',
+  },
+  // unstorable text and hostile JSON
+  {
+    what: 'NUL in the sweep name',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: spec((s) => {
+      s.name = 'a\u0000b';
+    }),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'lone surrogate in a checkpoint name',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => JSON.stringify(studySweep()).replace('"r50-tnr"', '"r50-\\ud800"'),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'NUL in an object key',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: spec((s) => {
+      s.fixed['a\u0000'] = 1;
+    }),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'NUL in a preview (read key)',
+    path: '/api/v1/sweeps/preview',
+    method: 'POST',
+    body: spec((s) => {
+      s.description = '\u0000';
+    }),
+    key: 'read',
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'NUL in an extension',
+    path: () => `${S()}/extend`,
+    method: 'POST',
+    body: () => ({ checkpoints: [{ name: 'x\u0000', uri: 'scratch' }] }),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'JSON nested 100,000 deep',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'JSON nested 65 deep inside a spec',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () =>
+      JSON.stringify(studySweep()).replace(
+        '"norm_decay_mult":0',
+        `"deep":${'{"a":'.repeat(65)}1${'}'.repeat(65)}`,
+      ),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: '__proto__ key (prototype pollution)',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () =>
+      JSON.stringify(studySweep()).replace('"fixed":{', '"fixed":{"__proto__":{"admin":true},'),
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'constructor.prototype keys',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => '{"constructor":{"prototype":{"x":1}}}',
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'malformed JSON',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => '{"name": "x",',
+    status: 400,
+    code: 'MALFORMED_JSON',
+  },
+  { what: 'empty JSON body', path: '/api/v1/sweeps', method: 'POST', raw: () => '', status: 400 },
+  {
+    what: 'a JSON array',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => '[1,2]',
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'JSON null',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => 'null',
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'a body over 1 MiB',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: spec((s) => {
+      s.description = 'x'.repeat(1_100_000);
+    }),
+    status: 413,
+    code: 'BODY_TOO_LARGE',
+  },
+  {
+    what: '50,000 unknown fields',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: spec((s) => {
+      for (let i = 0; i < 50_000; i++) s[`f${i}`] = 0;
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+  },
+  // media types
+  {
+    what: 'text/plain body',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => 'name: x',
+    headers: { 'content-type': 'text/plain' },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    what: 'form-encoded body',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => 'name=x',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    what: 'multipart body',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => '--b\r\n\r\nx\r\n--b--',
+    headers: { 'content-type': 'multipart/form-data; boundary=b' },
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  // numbers and types in the spec
+  {
+    what: 'lr 1e309 (Infinity)',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    raw: () => JSON.stringify(studySweep()).replace('"lr":[0.01,', '"lr":[1e309,'),
+    status: 400,
+    code: 'INVALID_SPEC',
+  },
+  {
+    what: 'lr as a string',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: spec((s) => {
+      s.space.optimizer.SGD.lr = ['0.1'];
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+  },
+  {
+    what: 'a seed of 1e20',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: spec((s) => {
+      s.seeds = [1e20];
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+  },
+  {
+    what: '100,000 seeds',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: spec((s) => {
+      s.seeds = Array.from({ length: 100_000 }, (_, i) => i);
+    }),
+    status: 400,
+  },
+  {
+    what: 'trainer kind that does not exist',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: spec((s) => {
+      s.trainer.kind = 'shell';
+    }),
+    status: 400,
+    code: 'INVALID_SPEC',
+  },
+  {
+    what: 'Idempotency-Key reused with another body',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: () => studySweep({ name: 'other' }),
+    headers: { 'idempotency-key': IDEMPOTENCY },
+    status: 409,
+    code: 'IDEMPOTENCY_CONFLICT',
+  },
+  {
+    what: 'Idempotency-Key of 300 characters',
+    path: '/api/v1/sweeps',
+    method: 'POST',
+    body: () => studySweep(),
+    headers: { 'idempotency-key': 'k'.repeat(300) },
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  // ids, queries and cursors
+  {
+    what: 'path traversal as a sweep id',
+    path: '/api/v1/sweeps/..%2F..%2Fetc%2Fpasswd',
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'sweep id of 33 hex digits',
+    path: `/api/v1/sweeps/sw_${'a'.repeat(33)}`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'SQL in a sweep id',
+    path: `/api/v1/sweeps/sw_1'%20OR%201=1--`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'unknown sweep',
+    path: '/api/v1/sweeps/sw_0000000000000000/grid',
+    status: 404,
+    code: 'SWEEP_NOT_FOUND',
+  },
+  {
+    what: 'cancel an unknown sweep',
+    path: '/api/v1/sweeps/sw_0000000000000000/cancel',
+    method: 'POST',
+    status: 404,
+    code: 'SWEEP_NOT_FOUND',
+  },
+  {
+    what: 'delete an unknown sweep',
+    path: '/api/v1/sweeps/sw_0000000000000000',
+    method: 'DELETE',
+    status: 404,
+    code: 'SWEEP_NOT_FOUND',
+  },
+  {
+    what: 'malformed trial id',
+    path: () => `${S()}/trials/tr_<script>`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'forged cursor',
+    path: () => `${S()}/trials?cursor=tr_x%27%3B--`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'limit=1e9',
+    path: '/api/v1/sweeps?limit=1000000000',
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  { what: 'limit=-1', path: () => `${S()}/trials?limit=-1`, status: 400, code: 'INVALID_REQUEST' },
+  { what: 'limit=abc', path: '/api/v1/sweeps?limit=abc', status: 400, code: 'INVALID_REQUEST' },
+  {
+    what: 'state that does not exist',
+    path: () => `${S()}/trials?state=exploded`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: '__proto__ in the query string',
+    path: '/api/v1/sweeps?__proto__[admin]=1',
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'export as xls',
+    path: () => `${S()}/export?format=xls`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  // methods
+  {
+    what: 'PUT on the sweeps list',
+    path: '/api/v1/sweeps',
+    method: 'PUT',
+    body: () => studySweep(),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    what: 'PATCH on a sweep',
+    path: S,
+    method: 'PATCH',
+    body: () => ({ status: 'active' }),
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  {
+    what: 'DELETE on the sweeps list',
+    path: '/api/v1/sweeps',
+    method: 'DELETE',
+    status: 404,
+    code: 'NOT_FOUND',
+  },
+  // a burst of guessed keys from one address (the limit is 10 failures a minute here; 2 were spent above)
+  {
+    what: '12 more guessed keys from one address (the last)',
+    path: '/api/v1/sweeps',
+    key: { authorization: '' },
+    repeat: 12,
+    status: 429,
+    code: 'RATE_LIMITED',
+  },
+];
+
+async function counts() {
+  const rows = await stack.db.$queryRaw<Array<{ t: string; n: number }>>`
+    SELECT 'sweeps' AS t, count(*)::int AS n FROM sweeps UNION ALL SELECT 'trials', count(*)::int FROM trials
+    UNION ALL SELECT 'checkpoints', count(*)::int FROM checkpoints UNION ALL SELECT 'trial_metrics', count(*)::int FROM trial_metrics
+    UNION ALL SELECT 'api_keys', count(*)::int FROM api_keys UNION ALL SELECT 'cancelled', count(*)::int FROM trials WHERE state <> 'queued'
+    UNION ALL SELECT 'active sweeps', count(*)::int FROM sweeps WHERE status = 'active'`;
+  return Object.fromEntries(rows.map((r) => [r.t, r.n]));
+}
+
+describe('hostile requests', () => {
+  it(`refuses all ${cases.length} with their documented status and writes nothing`, async () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+    const before = await counts();
+    const results: Array<{ c: Case; status: number; code: string; ms: number }> = [];
+    for (const c of cases) {
+      const t = Date.now();
+      let r!: Awaited<ReturnType<typeof stack.call>>;
+      for (let i = 0; i < (c.repeat ?? 1); i++) {
+        const key =
+          c.key === undefined || c.key === 'write'
+            ? stack.writeKey
+            : c.key === 'read'
+              ? stack.readKey
+              : c.key === 'other'
+                ? otherWriteKey
+                : null;
+        const auth: Record<string, string> =
+          c.key && typeof c.key === 'object'
+            ? { authorization: c.key.authorization || `Bearer ${guessed()}` }
+            : {};
+        r = await stack.call(
+          c.method ?? 'GET',
+          typeof c.path === 'string' ? c.path : c.path(),
+          c.body?.(),
+          {
+            key,
+            headers: { ...auth, ...c.headers },
+            ...(c.raw ? { rawBody: c.raw() } : {}),
+          },
+        );
+      }
+      results.push({ c, status: r.status, code: r.json?.error?.code ?? '-', ms: Date.now() - t });
+    }
+    const after = await counts();
+    const table = [
+      '| # | request | status | code |',
+      '|---|---|---|---|',
+      ...results.map(
+        (x, i) => `| ${i + 1} | ${x.c.method ?? 'GET'} ${x.c.what} | ${x.status} | ${x.code} |`,
+      ),
+    ];
+    const refused = results.filter((x) => x.status >= 400 && x.status < 500).length;
+    console.log(
+      `${table.join('\n')}\n\nHostile requests refused with a 4xx: ${refused} of ${results.length}; 5xx: ${results.filter((x) => x.status >= 500).length}; rows changed: ${JSON.stringify(before) === JSON.stringify(after) ? 'none' : 'SOME'}`,
+    );
+    for (const x of results) {
+      expect({ what: x.c.what, status: x.status }).toEqual({ what: x.c.what, status: x.c.status });
+      if (x.c.code)
+        expect({ what: x.c.what, code: x.code }).toEqual({ what: x.c.what, code: x.c.code });
+    }
+    expect(after).toEqual(before);
+    expect(refused).toBe(results.length);
+  });
+});
