@@ -8,8 +8,11 @@ const zero = {
   succeeded: 0,
   failed: 0,
   cancelled: 0,
+  pruned: 0,
   diverged: 0,
   reason: null,
+  prunedEpoch: null,
+  prunedValue: null,
 };
 
 describe('grid cell states', () => {
