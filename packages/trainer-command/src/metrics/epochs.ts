@@ -35,16 +35,20 @@ export function validMetrics(entries: Iterable<[string, number]>): Record<string
 
 /**
  * Holds the epoch being read. Training lines of an epoch overwrite each other (the last value of a loss in an
- * epoch is the one kept) and are emitted when the next epoch starts or at the end; evaluation results are
- * emitted at once, with the epoch's training values.
+ * epoch is the one kept) and are emitted when the next epoch starts or at the end; evaluation results (and
+ * non-finite values) are emitted at once, with the epoch's training values.
  */
 export class EpochCollector {
   private epoch: number | null = null;
   private metrics: Record<string, number> = {};
   private dirty = false;
 
-  /** Adds metrics of `epoch`; `now` emits the epoch at once (evaluation results). */
+  /**
+   * Adds metrics of `epoch`; `now` emits the epoch at once (evaluation results). A NaN or infinite value is
+   * emitted at once too, so a diverging run can be stopped without waiting for the end of its epoch.
+   */
   add(epoch: number, metrics: Record<string, number>, now = false): EpochLine[] {
+    const urgent = now || Object.values(metrics).some((v) => !Number.isFinite(v));
     const out: EpochLine[] = [];
     if (this.epoch !== null && this.epoch !== epoch) out.push(...this.flush());
     if (this.epoch !== epoch) this.metrics = {};
@@ -55,7 +59,7 @@ export class EpochCollector {
       this.metrics[k] = v;
       this.dirty = true;
     }
-    if (now) out.push(...this.flush());
+    if (urgent) out.push(...this.flush());
     return out;
   }
 

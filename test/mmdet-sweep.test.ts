@@ -1,0 +1,150 @@
+/**
+ * MMDetection driven end to end through the API and a worker, with a stand-in `tools/train.py` (python3, no
+ * torch: packages/trainer-mmdet/src/testing/fake_mmdet) that loads the derived config, prints mmengine-format
+ * logs and writes scalars.json, or crashes, hangs, runs out of memory, diverges or never evaluates, as the
+ * trial's checkpoint file name says. A fake `nvidia-smi` on PATH gives the worker four GPUs.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, Stack } from './support/stack.ts';
+
+const FAKE = path.join(REPO_ROOT, 'packages/trainer-mmdet/src/testing/fake_mmdet');
+const tmp = mkdtempSync(path.join(tmpdir(), 'mmdet-e2e-'));
+const stack = new Stack();
+const BEHAVIOURS = ['ok', 'crash', 'hang', 'oom', 'nometric', 'nan'] as const;
+
+/** A `nvidia-smi` that lists four GPUs, in a directory put first on the worker's PATH. */
+function fakeNvidiaSmi(): string {
+  const bin = path.join(tmp, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const file = path.join(bin, 'nvidia-smi');
+  writeFileSync(
+    file,
+    '#!/bin/sh\nfor i in 0 1 2 3; do echo "$i, NVIDIA H100 80GB HBM3, 81559 MiB"; done\n',
+  );
+  chmodSync(file, 0o755);
+  return bin;
+}
+
+function sweepFile(name: string, behaviours: readonly string[], extra: Record<string, unknown>) {
+  for (const b of behaviours) writeFileSync(path.join(tmp, `${b}.pth`), 'weights');
+  return {
+    name,
+    metric: { name: 'bbox_mAP' },
+    trainer: {
+      kind: 'mmdet',
+      version: 3,
+      root: FAKE,
+      config: 'configs/v3/faster-rcnn_r50_fpn_1x_coco.py',
+      python: path.join(FAKE, 'fake-python'),
+      timeout_s: 25,
+      ...extra,
+    },
+    checkpoints: behaviours.map((b, i) => ({
+      name: b,
+      uri: `file://${tmp}/${b}.pth`,
+      ...(b === 'ok' ? { prefix: 'backbone.' } : {}),
+      baseline: i === 0,
+    })),
+    space: { optimizer: { SGD: { lr: [0.02], weight_decay: [1e-4] } } },
+    fixed: { max_epochs: 2, norm_decay_mult: 0 },
+    max_attempts: 1,
+  };
+}
+
+const trialDir = (trialId: string) =>
+  path.join(REPO_ROOT, `.data/${stack.prefix}/trials/${trialId}`);
+const processOf = (trialId: string) =>
+  JSON.parse(readFileSync(path.join(trialDir(trialId), 'work_dir', 'process.json'), 'utf8'));
+
+/** Alive and not a zombie. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function runSweep(body: unknown) {
+  const submitted = await stack.call('POST', '/api/v1/sweeps', body);
+  expect(submitted.status, submitted.text).toBe(201);
+  await stack.waitForPhase(submitted.json.id, 'finished', 90_000);
+  const trials = (await stack.call('GET', `/api/v1/sweeps/${submitted.json.id}/trials`)).json
+    .trials;
+  // biome-ignore lint/suspicious/noExplicitAny: the suite reads response fields directly and asserts each one
+  return { id: submitted.json.id as string, trials: trials as Array<Record<string, any>> };
+}
+
+beforeAll(async () => {
+  await stack.start({ workers: 0 });
+  await stack.startWorker(`gpu-${stack.prefix}`, 1, 30, {
+    env: { PATH: `${fakeNvidiaSmi()}:${process.env.PATH}` },
+  });
+}, 120_000);
+afterAll(async () => {
+  await stack.stop();
+});
+
+describe('mmdet sweeps end to end', () => {
+  it('records each outcome as named, leaves no process behind and gives 2-GPU trials two GPUs', async () => {
+    const [single, double] = await Promise.all([
+      runSweep(sweepFile('mmdet-outcomes', BEHAVIOURS, {})),
+      runSweep({
+        ...sweepFile('mmdet-2gpu', ['ok'], { gpus_per_trial: 2 }),
+        space: { optimizer: { SGD: { lr: [0.02, 0.04], weight_decay: [1e-4] } } },
+      }),
+    ]).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${stack.logs()}`);
+    });
+    const by = Object.fromEntries(single.trials.map((t) => [t.checkpoint, t]));
+    const trial = async (name: string) =>
+      (await stack.call('GET', `/api/v1/sweeps/${single.id}/trials/${by[name]!.id}`)).json;
+
+    // ok: the numbers the stand-in printed for each epoch, the sweep's metric final
+    const ok = await trial('ok');
+    expect(ok.state).toBe('succeeded');
+    expect(ok.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+    expect(ok.epochs[0]).toMatchObject({ bbox_mAP: 0.27, bbox_mAP_50: 0.47, loss: 1.5 });
+    expect(ok.finalMetric).toBe(0.32);
+    expect(processOf(ok.id)).toMatchObject({ seed: 0, gpus: expect.stringMatching(/^\d$/) });
+
+    const errors = Object.fromEntries(
+      await Promise.all(
+        BEHAVIOURS.slice(1).map(async (b) => [b, (await trial(b)).error as string]),
+      ),
+    );
+    for (const b of BEHAVIOURS.slice(1)) expect(by[b]!.state, b).toBe('failed');
+    expect(errors.crash).toMatch(/tools\/train.py exited with code 1[\s\S]*KeyError/);
+    expect(errors.hang).toMatch(/timed out after 25 s/);
+    expect(errors.oom).toMatch(/^oom: CUDA out of memory on GPU\(s\) \d/);
+    expect(errors.nometric).toMatch(/^metric bbox_mAP never appeared/);
+    expect(errors.nan).toMatch(/^diverged: loss = NaN at epoch 1/);
+
+    // nothing left running: every stand-in process and the hanging one's helper are gone
+    for (const t of single.trials) expect(isAlive(processOf(t.id).pid), t.checkpoint).toBe(false);
+    const helper = Number(
+      readFileSync(path.join(trialDir(by.hang!.id), 'work_dir', 'helper.pid'), 'utf8'),
+    );
+    expect(isAlive(helper)).toBe(false);
+
+    // 2-GPU trials: two distinct GPUs each, launched through torch.distributed
+    for (const t of double.trials) {
+      expect(t.state).toBe('succeeded');
+      const p = processOf(t.id);
+      expect(p).toMatchObject({ world_size: '2', launcher: 'pytorch' });
+      const gpus = p.gpus.split(',');
+      expect(new Set(gpus).size).toBe(2);
+    }
+
+    // the trial's output is kept in its directory and served by the log route
+    expect(readFileSync(path.join(trialDir(ok.id), 'logs', 'output.log'), 'utf8')).toContain(
+      'coco/bbox_mAP: 0.3200',
+    );
+    const log = await stack.call('GET', `/api/v1/trials/${ok.id}/log?tail=50`);
+    expect(log.json.lines.some((l: string) => l.includes('Epoch(val) [2]'))).toBe(true);
+  });
+});
