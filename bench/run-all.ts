@@ -16,6 +16,7 @@ const suites: Array<[string, string[]]> = [
     'dashboard (10k-trial sweep page in Chromium, live result)',
     ['npx', 'tsx', 'bench/dashboard.bench.ts'],
   ],
+  ['asha vs full grid (synthetic crossing curves)', ['npx', 'tsx', 'bench/asha.bench.ts']],
   ['COCO evaluation (COCO-val-sized case)', ['npm', 'run', 'bench', '-w', '@sweeps/coco-eval']],
   [
     'TF.js trainer (reference ResNet, detector)',

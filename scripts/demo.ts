@@ -7,10 +7,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ApiClient } from '../apps/cli/src/api-client.ts';
-import { watch, type SweepView } from '../apps/cli/src/commands/sweep-commands.ts';
-import { readSpecFile } from '../apps/cli/src/read-spec.ts';
-import { applyMigrations, createApiKey, createDb, readDbEnv } from '../packages/db/src/index.ts';
+import { ApiClient, readSpecFile, watch, type SweepView } from '@sweeps/cli';
+import { applyMigrations, createApiKey, createDb, readDbEnv } from '@sweeps/db';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const exitWhenDone = process.argv.includes('--exit');

@@ -1,6 +1,7 @@
 /** `npm run api`: the REST API, plus the reconcile loop that keeps Redis in line with PostgreSQL. */
 import { createDb } from '@sweeps/db';
-import { createRedis, createTrialQueue, queueNames, startReconcileLoop } from '@sweeps/queue';
+import { startReconcileLoop } from '@sweeps/orchestrate';
+import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
 import { buildApp } from './app.ts';
 import { type ApiEnv, readApiEnv } from './env.ts';
 

@@ -17,14 +17,15 @@ import {
   createTrialQueue,
   createTrialWorker,
   queueNames,
-  reconcileQueue,
   TrialLogShipper,
 } from '@sweeps/queue';
+import { reconcileQueue } from '@sweeps/orchestrate';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
 import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { runTrialJob } from './run-trial.ts';
+import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { SlotLeases } from './slot-leases.ts';
 import { detectSlots } from './slots.ts';
 import { TrainerRegistry } from './trainers/registry.ts';
@@ -104,6 +105,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     for (const trialId of msg.data.trialIds) running.get(trialId)?.abort(new TrialCancelled());
   });
 
+  const stopRetention = startTrialDirRetention(
+    db,
+    env.SWEEPS_DATA_DIR,
+    env.SWEEPS_TRIAL_DIR_RETENTION_H * 3_600_000,
+    log,
+  );
   const heartbeat = setInterval(() => {
     heartbeatWorker(db, id).catch(() =>
       registerWorker(db, registration).catch((err) => log(`heartbeat failed: ${lastLine(err)}`)),
@@ -131,6 +138,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       }
       await closing;
       clearInterval(heartbeat);
+      stopRetention();
       await stopWorker(db, id).catch(() => {});
       await queue.close();
       subscriber.disconnect();

@@ -25,6 +25,8 @@ export const WorkerEnvSchema = z.object({
   SWEEPS_WORKER_CWD_ROOTS: z.string().default(''),
   /** More of the worker's own variables to pass to trial processes (beyond PATH, HOME, locale, GPU stacks). */
   SWEEPS_WORKER_PASS_ENV: z.string().default(''),
+  /** Hours a finished trial's directory is kept before the worker removes it; 0 keeps everything (trial-dir-retention.ts). */
+  SWEEPS_TRIAL_DIR_RETENTION_H: z.coerce.number().min(0).default(0),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 

@@ -127,14 +127,16 @@ describe('strategy in the sweep spec', () => {
     expect(bad({ strategy: { kind: 'hyperband' } })).toEqual(['strategy.kind']);
   });
 
-  it('takes a confirm stage of extra seeds only', () => {
-    const plan = planSweep({ ...base, confirm: { top: 2, seeds: [1, 2] } });
-    expect(plan.spec.confirm).toEqual({ top: 2, seeds: [1, 2] });
+  it('refuses a confirm stage (not run yet) and confirm seeds that are not extra seeds', () => {
+    expect(() => planSweep({ ...base, confirm: { top: 2, seeds: [1, 2] } })).toThrow(
+      /confirm: the confirm stage is not available yet/,
+    );
     expect(() => planSweep({ ...base, confirm: { top: 2, seeds: [0, 1] } })).toThrow(
       /confirm.seeds\[0\]: seed 0 is already in seeds/,
     );
-    expect(isConfirmSeed([0], plan.spec.confirm, 1)).toBe(true);
-    expect(isConfirmSeed([0], plan.spec.confirm, 0)).toBe(false);
+    const confirm = { top: 2, seeds: [1, 2] };
+    expect(isConfirmSeed([0], confirm, 1)).toBe(true);
+    expect(isConfirmSeed([0], confirm, 0)).toBe(false);
     expect(isConfirmSeed([0], undefined, 1)).toBe(false);
   });
 });

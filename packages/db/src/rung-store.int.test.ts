@@ -154,7 +154,7 @@ describe('asha rungs on PostgreSQL', () => {
         value: 0.45,
       }),
     ).toMatchObject({ promoted: false, rank: 2, of: 4 });
-    const confirmed = planSweep(spec([0.1], { confirm: { top: 1, seeds: [5] } })).spec;
+    const confirmed = { ...planSweep(spec([0.1])).spec, confirm: { top: 1, seeds: [5] } };
     expect(pruningPlanOf(confirmed, 5)).toBeNull();
     expect(pruningPlanOf(confirmed, 0)).toEqual({ rungs: [1], metric: 'bbox_mAP' });
   });

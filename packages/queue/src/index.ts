@@ -2,7 +2,6 @@ export * from './names.ts';
 export * from './payload.ts';
 export * from './connection.ts';
 export * from './producer.ts';
-export * from './reconcile.ts';
 export * from './consumer.ts';
 export {
   DelayedError,

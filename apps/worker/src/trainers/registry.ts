@@ -1,4 +1,7 @@
-/** Trainers by `trainer.kind`. The TF.js trainer is loaded only when a trial asks for it. */
+/**
+ * Trainers by `trainer.kind`. The TF.js trainer (a dependency of the worker like the others) is imported only when
+ * a trial asks for it: loading TensorFlow.js costs time and memory a worker running commands never needs.
+ */
 import { PermanentTrialError, type Trainer } from '@sweeps/core';
 import { type CommandGate, CommandTrainer } from '@sweeps/trainer-command';
 import { MmdetTrainer } from '@sweeps/trainer-mmdet';
@@ -28,18 +31,15 @@ export class TrainerRegistry {
   }
 
   private async loadTfjs(): Promise<Trainer> {
-    let mod: { createTfjsTrainer?: () => Trainer };
+    let mod: typeof import('@sweeps/trainer-tfjs');
     try {
-      const specifier = '@sweeps/trainer-tfjs'; // resolved at run time: GPU-less builds may leave it out
-      mod = (await import(specifier)) as typeof mod;
+      mod = await import('@sweeps/trainer-tfjs');
     } catch (err) {
       throw new PermanentTrialError(
         `the TF.js trainer could not be loaded: ${(err as Error).message}`,
         'invalid',
       );
     }
-    if (!mod.createTfjsTrainer)
-      throw new PermanentTrialError('the TF.js trainer is not available in this build', 'invalid');
     const trainer = mod.createTfjsTrainer();
     this.add(trainer);
     return trainer;

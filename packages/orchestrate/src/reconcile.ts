@@ -2,10 +2,8 @@
  * PostgreSQL is the truth: every queued trial of an active sweep must have a job in Redis. Re-adding is harmless
  * (job id = trial id), so reconcile simply enqueues them all; trials of dead workers are put back first.
  */
-import type { Queue } from 'bullmq';
 import { trialsToReconcile, type Db } from '@sweeps/db';
-import { enqueueTrials } from './producer.ts';
-import type { TrialJob } from './payload.ts';
+import { enqueueTrials, type Queue, type TrialJob } from '@sweeps/queue';
 
 export async function reconcileQueue(
   db: Db,
