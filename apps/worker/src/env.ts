@@ -1,17 +1,14 @@
 /** The worker's settings; nothing else in the worker reads process.env. */
 import { fileURLToPath } from 'node:url';
+import { DbEnvSchema } from '@sweeps/db';
+import { QueueEnvSchema } from '@sweeps/queue';
 import { z } from 'zod';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const WorkerEnvSchema = z.object({
-  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/sweeps'),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  /** Keeps several deployments (or test runs) apart on one Redis. */
-  SWEEPS_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .default('sweeps'),
+  ...DbEnvSchema.shape,
+  ...QueueEnvSchema.shape,
   /** Where trials write checkpoints (`<dir>/trials/<trial id>`). */
   SWEEPS_DATA_DIR: z.string().default(`${repoRoot}.data`),
   /** Directory that relative commands and `cwd` of command trainers resolve against. */
