@@ -154,7 +154,11 @@ try {
       obs.observe(el, { childList: true, characterData: true, subtree: true });
     }, want);
     const t0 = Date.now();
-    await completeTrial(stack.db, t.id, 'bench', { finalMetric: 0.5, metrics: {} });
+    await completeTrial(
+      stack.db,
+      { trialId: t.id, workerId: 'bench', lease: 0 },
+      { finalMetric: 0.5, metrics: {} },
+    );
     await page.waitForFunction(
       () => (window as unknown as { seenAt?: number }).seenAt !== undefined,
       undefined,

@@ -54,10 +54,14 @@ export async function finishSweep(stack: Stack, sweepId: string, leaveRunning = 
   for (let i = 0; i < finish.length; i += 8) {
     await Promise.all(
       finish.slice(i, i + 8).map((t) =>
-        completeTrial(stack.db, t.id, 'bench', {
-          finalMetric: 0.3 + 0.1 * Math.sin(t.lr * 1000 + t.weightDecay * 100 + t.seed),
-          metrics: {},
-        }),
+        completeTrial(
+          stack.db,
+          { trialId: t.id, workerId: 'bench', lease: 0 },
+          {
+            finalMetric: 0.3 + 0.1 * Math.sin(t.lr * 1000 + t.weightDecay * 100 + t.seed),
+            metrics: {},
+          },
+        ),
       ),
     );
   }

@@ -73,7 +73,8 @@ async function main(): Promise<void> {
   say(`Starting the API on ${apiUrl} and a worker with 2 slots`);
   startProcess('api', ['apps/api/src/main.ts']);
   await waitForApi();
-  startProcess('worker', ['apps/worker/src/main.ts', '--slots', '2']);
+  // The demo sweep's trainer is `node examples/...`: the worker's policy allows node and nothing else.
+  startProcess('worker', ['apps/worker/src/main.ts', '--slots', '2', '--allow-commands', 'node']);
   const client = new ApiClient({ baseUrl: apiUrl, apiKey: key });
   say('Submitting examples/mnist-sweep.yaml');
   const sweep = await client.request<{ id: string; totalTrials: number }>(

@@ -82,7 +82,7 @@ async function runSweep(body: unknown) {
 beforeAll(async () => {
   await stack.start({ workers: 0 });
   await stack.startWorker(`gpu-${stack.prefix}`, 1, 30, {
-    PATH: `${fakeNvidiaSmi()}:${process.env.PATH}`,
+    env: { PATH: `${fakeNvidiaSmi()}:${process.env.PATH}` },
   });
 }, 120_000);
 afterAll(async () => {

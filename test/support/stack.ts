@@ -128,12 +128,22 @@ export class Stack {
     id: string,
     slots = 1,
     grace = 30,
-    env: NodeJS.ProcessEnv = {},
+    opts: { env?: NodeJS.ProcessEnv; args?: string[] } = {},
   ): Promise<StartedProcess> {
     const w = startProcess(
       id,
-      ['apps/worker/src/main.ts', '--slots', String(slots), '--id', id, '--grace', String(grace)],
-      this.env({ SWEEPS_HEARTBEAT_MS: '1000', ...env }),
+      [
+        'apps/worker/src/main.ts',
+        '--slots',
+        String(slots),
+        '--id',
+        id,
+        '--grace',
+        String(grace),
+        ...(opts.args ?? []),
+      ],
+      // The policy the suites need: their trainers are Node scripts of this repository.
+      this.env({ SWEEPS_HEARTBEAT_MS: '1000', SWEEPS_WORKER_ALLOW_COMMANDS: 'node', ...opts.env }),
     );
     this.workers.push(w);
     await waitFor(

@@ -84,10 +84,17 @@ async function get(url: string, headers: Record<string, string> = {}) {
   return app.inject({ url, headers: { authorization: `Bearer ${readKey}`, ...headers } });
 }
 
+/** Claims a trial as the test worker; returns the claim's lease (what every write of the attempt names). */
+async function claim(trialId: string) {
+  const c = await claimTrial(db, trialId, 'w-test');
+  if (c?.kind !== 'claimed') throw new Error(`trial ${trialId} could not be claimed`);
+  return c.lease;
+}
+
 async function finish(trialId: string, epochs: number[]) {
-  await claimTrial(db, trialId, 'w-test');
-  for (const [i, v] of epochs.entries()) await recordEpoch(db, trialId, i + 1, { acc: v });
-  await completeTrial(db, trialId, 'w-test', { finalMetric: epochs.at(-1)!, metrics: {} });
+  const lease = await claim(trialId);
+  for (const [i, v] of epochs.entries()) await recordEpoch(db, lease, i + 1, { acc: v });
+  await completeTrial(db, lease, { finalMetric: epochs.at(-1)!, metrics: {} });
 }
 
 /** Reads an SSE stream until `until` matches the text so far (or the stream ends). */
@@ -125,14 +132,12 @@ describe('grid for the dashboard', () => {
     await finish(a0!, [0.5, 0.7, 0.6]);
     await finish(a1!, [0.4, 0.5]);
     const [b0, b1] = of(1, 0);
-    await claimTrial(db, b0!, 'w-test');
-    await failTrial(db, b0!, 'w-test', {
+    await failTrial(db, await claim(b0!), {
       error: 'loss diverged at epoch 1 (lr too high?)',
       outputTail: '',
       final: true,
     });
-    await claimTrial(db, b1!, 'w-test');
-    await failTrial(db, b1!, 'w-test', { error: 'exit 1', outputTail: '', final: true });
+    await failTrial(db, await claim(b1!), { error: 'exit 1', outputTail: '', final: true });
     await claimTrial(db, of(1, 0.1)[0]!, 'w-test');
 
     const grid = (await get(`/api/v1/sweeps/${sweepId}/grid`)).json() as Grid;
@@ -242,8 +247,7 @@ describe('the event stream', () => {
     const readyId = /id: (\d+)\nevent: ready/.exec(first.text)![1]!;
     const queued = (await get(`/api/v1/sweeps/${sweepId}/trials?state=queued`)).json().trials;
     const target = queued[0].id as string;
-    await claimTrial(db, target, 'w-test');
-    await completeTrial(db, target, 'w-test', { finalMetric: 0.3, metrics: {} });
+    await completeTrial(db, await claim(target), { finalMetric: 0.3, metrics: {} });
     const more = await readStream(res, (t) =>
       t.includes(`"trialId":"${target}","state":"succeeded"`),
     );

@@ -1,14 +1,12 @@
 /** The API server's settings; nothing else in the API reads process.env. */
 import { z } from 'zod';
 import { DEFAULT_MAX_TRIALS } from '@sweeps/core';
+import { DbEnvSchema } from '@sweeps/db';
+import { QueueEnvSchema } from '@sweeps/queue';
 
 export const ApiEnvSchema = z.object({
-  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/sweeps'),
-  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  SWEEPS_QUEUE_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/)
-    .default('sweeps'),
+  ...DbEnvSchema.shape,
+  ...QueueEnvSchema.shape,
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Most trials one sweep may create (cells x checkpoints x seeds). */

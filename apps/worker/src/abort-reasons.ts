@@ -17,3 +17,20 @@ export class WorkerShuttingDown extends Error {
     this.name = 'WorkerShuttingDown';
   }
 }
+/** The attempt's lease was taken over (another claim, or the worker's restart): it must not write anything. */
+export class TrialSuperseded extends Error {
+  constructor() {
+    super('this attempt was superseded (the trial was claimed again); stopped without writing');
+    this.name = 'TrialSuperseded';
+  }
+}
+/** An epoch could not be stored; `permanent` when the trainer broke a rule (it would repeat). */
+export class EpochNotStored extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = 'EpochNotStored';
+  }
+}

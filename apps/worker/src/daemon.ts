@@ -4,7 +4,13 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createDb, heartbeatWorker, registerWorker, stopWorker } from '@sweeps/db';
+import {
+  createDb,
+  heartbeatWorker,
+  registerWorker,
+  settleTrialsOfPreviousLife,
+  stopWorker,
+} from '@sweeps/db';
 import {
   CancelMessageSchema,
   createRedis,
@@ -16,6 +22,8 @@ import {
 import { reconcileQueue } from '@sweeps/orchestrate';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
 import type { WorkerEnv } from './env.ts';
+import { lastLine } from './db-retry.ts';
+import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { runTrialJob } from './run-trial.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { SlotLeases } from './slot-leases.ts';
@@ -40,16 +48,29 @@ export interface RunningWorker {
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const { env, log } = opts;
   const id = opts.id ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+  const { policy, passEnv } = readPolicy({
+    allowCommands: env.SWEEPS_WORKER_ALLOW_COMMANDS,
+    allowEnv: env.SWEEPS_WORKER_ALLOW_ENV,
+    cwdRoots: env.SWEEPS_WORKER_CWD_ROOTS,
+    passEnv: env.SWEEPS_WORKER_PASS_ENV,
+    workDir: env.SWEEPS_WORK_DIR,
+  });
   const devices = await detectSlots(opts.slots);
   // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.
   const db = createDb(env.DATABASE_URL, Math.min(devices.length + 2, 16));
-  await registerWorker(db, {
+  // An earlier life under this id died with trials running: they are not running any more, whatever its (fresh)
+  // heartbeat would say, so they go back to the queue before this life registers.
+  const settled = await settleTrialsOfPreviousLife(db, id);
+  if (settled > 0) log(`settled ${settled} trial(s) left running by this worker's previous run`);
+  const registration = {
     id,
     host: hostname(),
     slots: devices.length,
     devices,
     pid: process.pid,
-  });
+    policy,
+  };
+  await registerWorker(db, registration);
   const names = queueNames(env.SWEEPS_QUEUE_PREFIX);
   const connection = createRedis(env.REDIS_URL);
   const subscriber = createRedis(env.REDIS_URL);
@@ -64,7 +85,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     dataDir: env.SWEEPS_DATA_DIR,
     slots: new SlotLeases(devices, `worker ${id} on ${hostname()}`),
     openTrialLog: (trialId: string) => new TrialLogShipper(connection, names, trialId),
-    trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR),
+    trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR, policyGate(policy)),
+    baseEnv: childEnvironment(process.env, passEnv),
     running,
     log,
   };
@@ -91,15 +113,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   );
   const heartbeat = setInterval(() => {
     heartbeatWorker(db, id).catch(() =>
-      registerWorker(db, {
-        id,
-        host: hostname(),
-        slots: devices.length,
-        devices,
-        pid: process.pid,
-      }).catch((err) => log(`heartbeat failed: ${(err as Error).message}`)),
+      registerWorker(db, registration).catch((err) => log(`heartbeat failed: ${lastLine(err)}`)),
     );
   }, env.SWEEPS_HEARTBEAT_MS);
+  log(
+    `policy: commands ${policy.commands.join(', ') || 'none'}; sweep environment ${policy.env.join(', ') || 'none'}; directories ${policy.cwdRoots.join(', ')}`,
+  );
   log(
     `worker ${id} ready with ${devices.length} slot(s): ${devices.map((d) => (d.kind === 'gpu' ? `GPU ${d.index} ${d.name ?? ''}`.trim() : `cpu ${d.slot}`)).join(', ')}`,
   );

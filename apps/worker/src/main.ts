@@ -1,7 +1,8 @@
 /** `npm run worker -- --slots N`: a worker daemon on this machine. SIGTERM stops it gracefully. */
 import { Command, InvalidArgumentError } from 'commander';
+import { installCrashPolicy } from './crash-policy.ts';
 import { startWorker } from './daemon.ts';
-import { readWorkerEnv } from './env.ts';
+import { readWorkerEnv, type WorkerEnv } from './env.ts';
 import { createLineLogger } from './line-logger.ts';
 
 const positiveInt = (what: string) => (value: string) => {
@@ -20,18 +21,50 @@ const program = new Command('sweeps-worker')
   )
   .option('--id <id>', 'worker id (default: host-pid-random)')
   .option(
+    '--allow-commands <list>',
+    'executables `command` trials may start: comma-separated names or absolute path globs (SWEEPS_WORKER_ALLOW_COMMANDS; default: none)',
+  )
+  .option(
+    '--allow-env <list>',
+    'environment variables a sweep may set, comma-separated names or globs (SWEEPS_WORKER_ALLOW_ENV; default: none)',
+  )
+  .option(
+    '--cwd-roots <list>',
+    'directories a trial may run in (SWEEPS_WORKER_CWD_ROOTS; default: SWEEPS_WORK_DIR)',
+  )
+  .option(
+    '--pass-env <list>',
+    "more of this worker's own variables to pass to trial processes (SWEEPS_WORKER_PASS_ENV)",
+  )
+  .option(
     '--grace <seconds>',
     'on SIGTERM, how long running trials may finish before going back to the queue',
     positiveInt('--grace'),
     30,
   )
   .parse();
-const opts = program.opts<{ slots?: number; id?: string; grace: number }>();
+const opts = program.opts<{
+  slots?: number;
+  id?: string;
+  grace: number;
+  allowCommands?: string;
+  allowEnv?: string;
+  cwdRoots?: string;
+  passEnv?: string;
+}>();
 
 const log = createLineLogger();
-let env: ReturnType<typeof readWorkerEnv>;
+let env: WorkerEnv;
 try {
-  env = readWorkerEnv();
+  env = readWorkerEnv({
+    ...process.env,
+    ...(opts.allowCommands !== undefined
+      ? { SWEEPS_WORKER_ALLOW_COMMANDS: opts.allowCommands }
+      : {}),
+    ...(opts.allowEnv !== undefined ? { SWEEPS_WORKER_ALLOW_ENV: opts.allowEnv } : {}),
+    ...(opts.cwdRoots !== undefined ? { SWEEPS_WORKER_CWD_ROOTS: opts.cwdRoots } : {}),
+    ...(opts.passEnv !== undefined ? { SWEEPS_WORKER_PASS_ENV: opts.passEnv } : {}),
+  });
 } catch (err) {
   console.error(`Invalid worker settings: ${(err as Error).message}`);
   process.exit(2);
@@ -46,6 +79,14 @@ const worker = await startWorker({
     `The worker could not start: ${err.message}\nIs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) running, and was \`npm run db:migrate\` run?`,
   );
   process.exit(1);
+});
+
+installCrashPolicy({
+  log: (line) => {
+    log(line);
+    log.flush();
+  },
+  handBack: () => worker.stop(0),
 });
 
 let stopping = false;

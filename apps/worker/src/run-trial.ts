@@ -1,6 +1,8 @@
 /**
  * Runs one trial for a job: claim it in PostgreSQL, run its trainer on a slot, store every epoch and the result.
- * The outcome is always recorded; BullMQ only learns whether to retry.
+ * The outcome is always recorded; BullMQ only learns whether to retry. Nothing a trial does (a bad epoch, a
+ * database outage, a trainer that throws) escapes this function except as that trial's failure or retry; every
+ * write names the claim's lease, so an attempt that was superseded writes nothing.
  */
 import { OutputTail, PermanentTrialError, type TrainerResult } from '@sweeps/core';
 import {
@@ -10,6 +12,7 @@ import {
   handBackTrial,
   recordEpoch,
   type Db,
+  type TrialLease,
 } from '@sweeps/db';
 import {
   claimOrPostpone,
@@ -18,7 +21,16 @@ import {
   WaitingError,
   type Job,
 } from '@sweeps/queue';
-import { TrialCancelled, TrialTimedOut, WorkerShuttingDown } from './abort-reasons.ts';
+import {
+  EpochNotStored,
+  TrialCancelled,
+  TrialSuperseded,
+  TrialTimedOut,
+  WorkerShuttingDown,
+} from './abort-reasons.ts';
+import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
+import { setLongTimeout } from './long-timer.ts';
+import { MetricRules } from './metric-rules.ts';
 import { TrialPruned, withPruning } from './pruning.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
@@ -33,6 +45,8 @@ export interface RunTrialDeps {
   /** Ships a trial's output lines to the live log view (Redis), if set. */
   openTrialLog?: (trialId: string) => { push(line: string): void; close(): Promise<void> };
   trainers: TrainerRegistry;
+  /** The environment every trial's process starts from (the worker policy's explicit environment). */
+  baseEnv: Record<string, string>;
   /** Running trials by id, so cancellations and shutdown can reach them. */
   running: Map<string, AbortController>;
   log: (line: string) => void;
@@ -49,49 +63,57 @@ export async function runTrialJob(
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
   const { trialId } = parsed.data;
+  // An unreachable PostgreSQL postpones the job by about a second (not a counted BullMQ attempt).
   const claim = await claimOrPostpone(job, token, () =>
     claimTrial(deps.db, trialId, deps.workerId),
   );
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
+  if (claim.kind === 'exhausted') {
+    deps.log(`trial ${trialId} failed: ${claim.error.split('\n')[0]}`);
+    throw new UnrecoverableError(claim.error.split('\n')[0]);
+  }
+  const { lease, run } = claim;
   const controller = new AbortController();
-  let lease: SlotDevice[] = [];
+  let devices: SlotDevice[] = [];
   const live = deps.openTrialLog?.(trialId);
   deps.running.set(trialId, controller);
   const tail = new OutputTail();
-  const timeoutS = Number(claim.run.trainer.timeout_s ?? 0);
-  const timer =
+  const timeoutS = Number(run.trainer.timeout_s ?? 0);
+  const clearTimer =
     timeoutS > 0
-      ? setTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000)
+      ? setLongTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000)
       : undefined;
   try {
-    const trainer = await deps.trainers.get(claim.run.trainer.kind);
-    lease = await deps.slots.take(slotsWanted(claim.run.trainer), controller.signal);
+    const trainer = await deps.trainers.get(run.trainer.kind);
+    devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
     const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.attempts <= 1);
     deps.log(
-      `trial ${trialId} (${claim.run.checkpoint.name} ${claim.run.optimizer} ${JSON.stringify(claim.run.params)} seed ${claim.run.seed}) on slot ${lease.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
+      `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
-    const reportEpoch = await withPruning(
+    const store = epochReporter(deps, lease, controller);
+    const pruned = await withPruning(
       deps.db,
       { trialId, workerId: deps.workerId },
       controller,
-      (epoch, metrics) => recordEpoch(deps.db, trialId, epoch, metrics),
+      store,
     );
-    const result = await trainer.run(claim.run, {
-      reportEpoch,
+    const result = await trainer.run(run, {
+      reportEpoch: neverRejects(pruned, controller),
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
-      env: leaseEnv(lease),
+      env: { ...deps.baseEnv, ...leaseEnv(devices) },
       log: (line) => {
         tail.push(line);
         live?.push(line);
       },
     });
-    if (controller.signal.aborted) throw controller.signal.reason; // e.g. pruned while finishing
-    return await recordSuccess(deps, trialId, claim.run.metricName, result, tail);
+    // A trainer that ignores an abort (pruned while finishing, say) must not record over it: the abort decides.
+    if (controller.signal.aborted) throw controller.signal.reason;
+    return await recordSuccess(deps, lease, run.metricName, result, tail);
   } catch (err) {
     return await recordFailure(deps, {
-      trialId,
+      lease,
       job,
       token,
       err,
@@ -100,44 +122,98 @@ export async function runTrialJob(
       lastAttempt: claim.attempts >= claim.maxAttempts,
     });
   } finally {
-    clearTimeout(timer);
+    clearTimer?.();
     deps.running.delete(trialId);
-    deps.slots.give(lease);
+    deps.slots.give(devices);
     await live?.close();
   }
 }
 
+/**
+ * The trainer's `reportEpoch`: validates, stores (waiting out a short database outage), and never rejects; a
+ * problem aborts the trial with the reason instead, so no trainer can turn it into an unhandled rejection.
+ */
+function epochReporter(deps: RunTrialDeps, lease: TrialLease, controller: AbortController) {
+  const rules = new MetricRules();
+  let chain = Promise.resolve();
+  const store = async (epoch: number, metrics: Record<string, number>) => {
+    if (controller.signal.aborted) return;
+    try {
+      rules.check(epoch, metrics);
+      const stored = await retryOnConnectionLoss(
+        () => recordEpoch(deps.db, lease, epoch, metrics),
+        { forMs: 30_000, log: deps.log, what: `epoch ${epoch} of ${lease.trialId}` },
+      );
+      if (!stored) controller.abort(new TrialSuperseded());
+    } catch (err) {
+      const permanent = err instanceof PermanentTrialError;
+      const message = permanent
+        ? err.message
+        : `epoch ${epoch} could not be stored: ${lastLine(err)}`;
+      controller.abort(new EpochNotStored(message, permanent));
+    }
+  };
+  // One epoch at a time, in the order reported: a later epoch never overtakes an earlier one.
+  return (epoch: number, metrics: Record<string, number>): Promise<void> => {
+    chain = chain.then(() => store(epoch, metrics));
+    return chain;
+  };
+}
+
+/** A report that fails (a rung decision the database could not take) aborts the trial instead of rejecting. */
+function neverRejects(
+  report: (epoch: number, metrics: Record<string, number>) => Promise<void>,
+  controller: AbortController,
+) {
+  return (epoch: number, metrics: Record<string, number>) =>
+    report(epoch, metrics).catch((err: unknown) => {
+      controller.abort(new EpochNotStored(`epoch ${epoch}: ${lastLine(err)}`, false));
+    });
+}
+
 async function recordSuccess(
   deps: RunTrialDeps,
-  trialId: string,
+  lease: TrialLease,
   metricName: string,
   result: TrainerResult,
   tail: OutputTail,
 ): Promise<TrialOutcome> {
   const final = result.metrics[metricName];
   if (typeof final !== 'number' || !Number.isFinite(final)) {
-    await failTrial(deps.db, trialId, deps.workerId, {
-      error: `diverged: the trainer finished with ${metricName} = ${final} (not a finite number)`,
-      outputTail: tail.text(),
-      final: true,
-    });
+    await write(deps, lease, () =>
+      failTrial(deps.db, lease, {
+        error: `diverged: the trainer finished with ${metricName} = ${final} (not a finite number)`,
+        outputTail: tail.text(),
+        final: true,
+      }),
+    );
     return 'failed';
   }
   const metrics = Object.fromEntries(
     Object.entries(result.metrics).filter(([, v]) => Number.isFinite(v)),
   );
-  await completeTrial(deps.db, trialId, deps.workerId, {
-    finalMetric: final,
-    metrics,
-    ...(result.backend ? { backend: result.backend } : {}),
-    ...(result.device ? { device: result.device } : {}),
-  });
-  deps.log(`trial ${trialId} succeeded: ${metricName} = ${final}`);
+  const done = await write(deps, lease, () =>
+    completeTrial(deps.db, lease, {
+      finalMetric: final,
+      metrics,
+      ...(result.backend ? { backend: result.backend } : {}),
+      ...(result.device ? { device: result.device } : {}),
+    }),
+  );
+  if (!done) return 'skipped';
+  deps.log(`trial ${lease.trialId} succeeded: ${metricName} = ${final}`);
   return 'succeeded';
 }
 
+/** A fenced write of the attempt's outcome; false (and a log line) when the lease was taken over meanwhile. */
+async function write(deps: RunTrialDeps, lease: TrialLease, fn: () => Promise<boolean>) {
+  const ok = await retryOnConnectionLoss(fn, { log: deps.log, what: `result of ${lease.trialId}` });
+  if (!ok) deps.log(`trial ${lease.trialId}: ${new TrialSuperseded().message}`);
+  return ok;
+}
+
 interface FailureInfo {
-  trialId: string;
+  lease: TrialLease;
   job: Job;
   token: string | undefined;
   err: unknown;
@@ -147,33 +223,40 @@ interface FailureInfo {
 }
 
 async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialOutcome> {
+  const trialId = f.lease.trialId;
   if (f.reason instanceof WorkerShuttingDown) {
-    await handBackTrial(deps.db, f.trialId, deps.workerId);
+    await retryOnConnectionLoss(() => handBackTrial(deps.db, f.lease), { forMs: 10_000 });
     if (f.token) await f.job.moveToWait(f.token);
-    deps.log(`trial ${f.trialId} handed back to the queue`);
+    deps.log(`trial ${trialId} handed back to the queue`);
     throw new WaitingError();
   }
   if (f.reason instanceof TrialPruned) {
-    deps.log(`trial ${f.trialId} ${f.reason.message}`); // recorded with the decision: a success for the queue
+    deps.log(`trial ${trialId} ${f.reason.message}`); // recorded with the decision: a success for the queue
     return 'pruned';
   }
   if (f.reason instanceof TrialCancelled) {
-    deps.log(`trial ${f.trialId} cancelled`);
+    deps.log(`trial ${trialId} cancelled`);
     return 'cancelled';
   }
-  const message =
-    f.reason instanceof TrialTimedOut
-      ? f.reason.message
-      : ((f.err as Error)?.message ?? String(f.err));
+  if (f.reason instanceof TrialSuperseded) {
+    deps.log(`trial ${trialId}: ${f.reason.message}`);
+    return 'skipped';
+  }
+  const known = f.reason instanceof TrialTimedOut || f.reason instanceof EpochNotStored;
+  const message = known
+    ? (f.reason as Error).message
+    : ((f.err as Error)?.message ?? String(f.err));
   const permanent =
-    f.err instanceof PermanentTrialError || f.reason instanceof TrialTimedOut || f.lastAttempt;
-  await failTrial(deps.db, f.trialId, deps.workerId, {
-    error: message,
-    outputTail: f.tail.text(),
-    final: permanent,
-  });
+    f.err instanceof PermanentTrialError ||
+    f.reason instanceof TrialTimedOut ||
+    (f.reason instanceof EpochNotStored && f.reason.permanent) ||
+    f.lastAttempt;
+  const recorded = await write(deps, f.lease, () =>
+    failTrial(deps.db, f.lease, { error: message, outputTail: f.tail.text(), final: permanent }),
+  );
+  if (!recorded) return 'skipped';
   deps.log(
-    `trial ${f.trialId} ${permanent ? 'failed' : 'failed, will be retried'}: ${message.split('\n')[0]}`,
+    `trial ${trialId} ${permanent ? 'failed' : 'failed, will be retried'}: ${message.split('\n')[0]}`,
   );
   if (permanent) throw new UnrecoverableError(message.split('\n')[0]);
   throw f.err instanceof Error ? f.err : new Error(message);

@@ -74,6 +74,8 @@ export const PreviewSchema = z.object({
       typical: z.number().int(),
     })
     .nullable(),
+  /** Said when no live worker would run the sweep's trainer (their published policies refuse it). */
+  warnings: z.array(z.string()).optional(),
 });
 export type Preview = z.infer<typeof PreviewSchema>;
 
@@ -82,6 +84,8 @@ export const SubmitResultSchema = z.object({
   created: z.boolean(),
   name: z.string(),
   totalTrials: z.number().int(),
+  /** As in the preview: no live worker would run the sweep's trainer. */
+  warnings: z.array(z.string()).optional(),
 });
 export type SubmitResult = z.infer<typeof SubmitResultSchema>;
 

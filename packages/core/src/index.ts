@@ -10,6 +10,7 @@ export * from './aggregate.ts';
 export * from './export-tables.ts';
 export * from './trainer.ts';
 export * from './output-tail.ts';
+export * from './worker-policy.ts';
 export * from './grid-status.ts';
 export * from './strategy.ts';
 export * from './statistics.ts';

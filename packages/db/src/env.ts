@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** Connection settings of the database layer. Default: the local PostgreSQL's `sweeps` database. */
+/**
+ * Connection settings of the database layer (the API and the worker extend this schema). Default: the local
+ * PostgreSQL's `sweeps` database.
+ */
 export const DbEnvSchema = z.object({
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/sweeps'),
 });

@@ -39,10 +39,14 @@ async function finishedSweep(
     await db.trial.update({ where: { id: t.id }, data: { state: 'running', workerId: 'w1' } });
     // Through the worker's own completion, which keeps the cell statistics the reads use.
     expect(
-      await completeTrial(db, t.id, 'w1', {
-        finalMetric: score(t.optimizer, p.lr!, p.momentum ?? 0, t.seed, t.checkpoint.name),
-        metrics: {},
-      }),
+      await completeTrial(
+        db,
+        { trialId: t.id, workerId: 'w1', lease: 0 },
+        {
+          finalMetric: score(t.optimizer, p.lr!, p.momentum ?? 0, t.seed, t.checkpoint.name),
+          metrics: {},
+        },
+      ),
     ).toBe(true);
   }
   return id;
@@ -98,7 +102,13 @@ describe('cell statistics kept by completeTrial', () => {
         lr,
     );
     const [first] = await db.trial.findMany({ where: { sweepId: id }, take: 1 });
-    expect(await completeTrial(db, first!.id, 'w1', { finalMetric: 99, metrics: {} })).toBe(false); // already succeeded
+    expect(
+      await completeTrial(
+        db,
+        { trialId: first!.id, workerId: 'w1', lease: 0 },
+        { finalMetric: 99, metrics: {} },
+      ),
+    ).toBe(false); // already succeeded
     const kept = await db.$queryRaw<
       Array<{ k: string; n: number; mean: number; std: number | null }>
     >`

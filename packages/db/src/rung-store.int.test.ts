@@ -5,7 +5,14 @@ import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
 import { pruningPlanOf, recordRungValue, sweepEpochs, trialRungs } from './rung-store.ts';
 import { countsBySweep, createSweep, extendSweep, retryFailedTrials } from './sweep-store.ts';
-import { claimTrial, failTrial, getTrial, listTrials, recordEpoch } from './trial-store.ts';
+import {
+  claimTrial,
+  failTrial,
+  getTrial,
+  listTrials,
+  recordEpoch,
+  type TrialLease,
+} from './trial-store.ts';
 import { registerWorker } from './worker-store.ts';
 
 // Two pools: two workers' connections, so the race below really runs two transactions at once.
@@ -39,8 +46,17 @@ async function asha(lrs: number[], extra: object = {}) {
     await registerWorker(db, { id, host: 'test', slots: 4, devices: [], pid: 1 });
   const list = await listTrials(db, { sweepId, checkpoint: 'a', limit: 100 });
   const trials = list.trials.sort((x, y) => x.lr - y.lr);
-  for (const [i, t] of trials.entries()) await claimTrial(db, t.id, workers[i % 2]!);
-  return { sweepId, workers, trials: trials.map((t, i) => ({ id: t.id, w: workers[i % 2]! })) };
+  const leases: TrialLease[] = [];
+  for (const [i, t] of trials.entries()) {
+    const c = await claimTrial(db, t.id, workers[i % 2]!);
+    if (c?.kind !== 'claimed') throw new Error(`trial ${t.id} could not be claimed`);
+    leases.push(c.lease);
+  }
+  return {
+    sweepId,
+    workers,
+    trials: trials.map((t, i) => ({ id: t.id, w: workers[i % 2]!, lease: leases[i]! })),
+  };
 }
 
 describe('asha rungs on PostgreSQL', () => {
@@ -78,7 +94,7 @@ describe('asha rungs on PostgreSQL', () => {
     const [a, b] = [trials[0]!, trials[1]!];
     const first = await recordRungValue(db, { trialId: a.id, workerId: a.w, epoch: 1, value: 0.5 });
     expect(first).toMatchObject({ promoted: true, rank: 1, of: 1 });
-    await recordEpoch(db, b.id, 1, { bbox_mAP: 0.2 });
+    await recordEpoch(db, b.lease, 1, { bbox_mAP: 0.2 });
     const pruned = await recordRungValue(db, {
       trialId: b.id,
       workerId: b.w,
@@ -94,7 +110,7 @@ describe('asha rungs on PostgreSQL', () => {
     expect(await claimTrial(db, b.id, a.w)).toBeNull();
     // a failed trial is retried, the pruned one stays pruned
     const c = trials[2]!;
-    await failTrial(db, c.id, c.w, { error: 'boom', outputTail: '', final: true });
+    await failTrial(db, c.lease, { error: 'boom', outputTail: '', final: true });
     expect(await retryFailedTrials(db, sweepId)).toEqual([c.id]);
     expect((await getTrial(db, sweepId, b.id)).state).toBe('pruned');
     const counts = (await countsBySweep(db, [sweepId])).get(sweepId);

@@ -52,28 +52,31 @@ describe('sweep store on PostgreSQL', () => {
     const { sweepId, trialIds } = await createSweep(db, freshId(), planSweep(study()));
     await registerWorker(db, { id: `w-${sweepId}`, host: 'test', slots: 1, devices: [], pid: 1 });
     const claim = await claimTrial(db, trialIds[0]!, `w-${sweepId}`);
-    expect(claim?.run).toMatchObject({
+    if (claim?.kind !== 'claimed') throw new Error('not claimed');
+    const lease = claim.lease;
+    expect(claim.run).toMatchObject({
       optimizer: 'SGD',
       params: { lr: 0.01 },
       checkpoint: { name: 'r50-base' },
       metricName: 'bbox_mAP',
     });
-    await recordEpoch(db, trialIds[0]!, 1, { bbox_mAP: 0.1, loss: 2 });
-    await recordEpoch(db, trialIds[0]!, 1, { bbox_mAP: 0.2, loss: Number.NaN });
+    await recordEpoch(db, lease, 1, { bbox_mAP: 0.1, loss: 2 });
+    await recordEpoch(db, lease, 1, { bbox_mAP: 0.2, loss: Number.NaN });
     expect(
-      await completeTrial(db, trialIds[0]!, `w-${sweepId}`, {
+      await completeTrial(db, lease, {
         finalMetric: 0.2,
         metrics: { bbox_mAP: 0.2 },
       }),
     ).toBe(true);
     expect(
-      await completeTrial(db, trialIds[0]!, 'someone-else', { finalMetric: 0.9, metrics: {} }),
+      await completeTrial(
+        db,
+        { ...lease, workerId: 'someone-else' },
+        { finalMetric: 0.9, metrics: {} },
+      ),
     ).toBe(false);
     const trial = await getTrial(db, sweepId, trialIds[0]!);
-    expect(trial.metrics.map((m) => [m.epoch, m.name, m.value])).toEqual([
-      [1, 'bbox_mAP', 0.2],
-      [1, 'loss', 2],
-    ]);
+    expect(trial.epochs).toEqual([{ epoch: 1, bbox_mAP: 0.2, loss: 2 }]);
     expect(trial.finalMetric).toBe(0.2);
     const sweep = await getSweep(db, sweepId);
     const best = buildBestTable(
@@ -99,10 +102,12 @@ describe('sweep store on PostgreSQL', () => {
     const { sweepId, trialIds } = await createSweep(db, freshId(), planSweep(study()));
     const w = `w-${sweepId}`;
     await registerWorker(db, { id: w, host: 'test', slots: 1, devices: [], pid: 1 });
-    await claimTrial(db, trialIds[0]!, w);
-    await failTrial(db, trialIds[0]!, w, { error: 'boom', outputTail: 'last line', final: true });
-    await claimTrial(db, trialIds[1]!, w);
-    await completeTrial(db, trialIds[1]!, w, { finalMetric: 0.3, metrics: { bbox_mAP: 0.3 } });
+    const a = await claimTrial(db, trialIds[0]!, w);
+    if (a?.kind !== 'claimed') throw new Error('not claimed');
+    await failTrial(db, a.lease, { error: 'boom', outputTail: 'last line', final: true });
+    const b = await claimTrial(db, trialIds[1]!, w);
+    if (b?.kind !== 'claimed') throw new Error('not claimed');
+    await completeTrial(db, b.lease, { finalMetric: 0.3, metrics: { bbox_mAP: 0.3 } });
     expect(await retryFailedTrials(db, sweepId)).toEqual([trialIds[0]]);
 
     const spec = study();

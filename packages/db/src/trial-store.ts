@@ -33,36 +33,73 @@ export async function listTrials(db: Db, f: TrialListFilter) {
   return { trials: page, nextCursor: rows.length > f.limit ? page[page.length - 1]!.id : null };
 }
 
-/** One trial with every epoch's metrics; throws TRIAL_NOT_FOUND. */
+/** At most this many epochs of metrics in one trial view: a bound on the work of one read. */
+export const TRIAL_VIEW_MAX_EPOCHS = 10_000;
+
+/** One epoch's metrics, as {@link getTrial} returns them: `{ epoch: 3, bbox_mAP: 0.31, loss: 0.8 }`. */
+export type TrialEpoch = { epoch: number } & Record<string, number>;
+
+/**
+ * One trial with its per-epoch metrics; throws TRIAL_NOT_FOUND. PostgreSQL merges each epoch's values into one
+ * JSON object and sends the whole list as one text value (parsing it is linear and fast, where building 20,000-key
+ * objects row by row was quadratic), at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs; `epochsTruncated` says when
+ * there were more.
+ */
 export async function getTrial(db: Db, sweepId: string, trialId: string) {
   const trial = await db.trial.findFirst({
     where: { id: trialId, sweepId },
-    include: {
-      checkpoint: { select: { name: true, uri: true } },
-      metrics: { orderBy: [{ epoch: 'asc' }, { name: 'asc' }] },
-    },
+    include: { checkpoint: { select: { name: true, uri: true } } },
   });
   if (!trial)
     throw new DomainError('TRIAL_NOT_FOUND', `No trial "${trialId}" in sweep "${sweepId}".`);
-  return trial;
+  // json_object_agg writes `{ "a" : 1, ... }`: the epoch goes in front of its first key.
+  const [row] = await db.$queryRaw<Array<{ epochs: string }>>`
+    SELECT '[' || coalesce(string_agg('{"epoch":' || e.epoch || ',' || substr(e.values, 2), ',' ORDER BY e.epoch), '') || ']' AS epochs
+    FROM (SELECT epoch, json_object_agg(name, value)::text AS values FROM trial_metrics WHERE trial_id = ${trialId}
+          GROUP BY epoch ORDER BY epoch LIMIT ${TRIAL_VIEW_MAX_EPOCHS + 1}) e`;
+  const epochs = JSON.parse(row?.epochs ?? '[]') as TrialEpoch[];
+  const epochsTruncated = epochs.length > TRIAL_VIEW_MAX_EPOCHS;
+  return { ...trial, epochs: epochs.slice(0, TRIAL_VIEW_MAX_EPOCHS), epochsTruncated };
 }
 
 /**
- * Claims a trial for a worker: queued (or running on a worker that lost it) becomes running here.
- * Returns null when the trial is finished, cancelled or its sweep was cancelled: the job is then a no-op.
+ * The right to write one attempt of a trial: the worker that claimed it and the claim's lease number. Every write
+ * of the attempt names it, so an attempt that was superseded (its worker stopped, lost the job, or was restarted)
+ * cannot write epochs or a result any more.
+ */
+export interface TrialLease {
+  trialId: string;
+  workerId: string;
+  lease: number;
+}
+
+/** What a claim gives a worker. */
+export type TrialClaim =
+  | { kind: 'claimed'; lease: TrialLease; run: TrialRun; attempts: number; maxAttempts: number }
+  /** The trial had used all its attempts (its workers died during each one): it is now failed. */
+  | { kind: 'exhausted'; attempts: number; error: string };
+
+/**
+ * Claims a trial for a worker: queued (or running on a worker that lost it) becomes running here, with a new
+ * lease. A trial that has used `max_attempts` already (each of its workers died while running it) is failed
+ * instead, so a poison trial cannot take down worker after worker. Returns null when the trial is finished,
+ * cancelled or its sweep was cancelled: the job is then a no-op.
  */
 export async function claimTrial(
   db: Db,
   trialId: string,
   workerId: string,
-): Promise<{ run: TrialRun; attempts: number; maxAttempts: number } | null> {
+): Promise<TrialClaim | null> {
   const rows = await db.$queryRaw<
     Array<{
       id: string;
       sweep_id: string;
+      state: string;
       config: { optimizer: string; params: Record<string, number> };
       seed: number;
       attempts: number;
+      lease: number;
+      error: string | null;
       spec: SweepSpec;
       ck_name: string;
       ck_uri: string;
@@ -70,14 +107,31 @@ export async function claimTrial(
       ck_prefix: string | null;
     }>
   >`
-    UPDATE trials t SET state = 'running', worker_id = ${workerId}, attempts = t.attempts + 1, started_at = now(), finished_at = NULL
-    FROM sweeps s, checkpoints c
-    WHERE t.id = ${trialId} AND s.id = t.sweep_id AND c.id = t.checkpoint_id AND s.status = 'active' AND t.state IN ('queued', 'running')
-    RETURNING t.id, t.sweep_id, t.config, t.seed, t.attempts, s.spec, c.name AS ck_name, c.uri AS ck_uri, c.format AS ck_format, c.prefix AS ck_prefix`;
+    WITH cur AS (
+      SELECT t.id, t.attempts >= coalesce((s.spec->>'max_attempts')::int, 3) AS spent
+      FROM trials t JOIN sweeps s ON s.id = t.sweep_id
+      WHERE t.id = ${trialId} AND s.status = 'active' AND t.state IN ('queued', 'running')
+      FOR UPDATE OF t)
+    UPDATE trials t SET
+      state = CASE WHEN cur.spent THEN 'failed'::"TrialState" ELSE 'running'::"TrialState" END,
+      worker_id = CASE WHEN cur.spent THEN t.worker_id ELSE ${workerId} END,
+      attempts = CASE WHEN cur.spent THEN t.attempts ELSE t.attempts + 1 END,
+      lease = t.lease + 1,
+      started_at = CASE WHEN cur.spent THEN t.started_at ELSE now() END,
+      finished_at = CASE WHEN cur.spent THEN now() ELSE NULL END,
+      error = CASE WHEN cur.spent THEN left('gave up after ' || t.attempts || ' attempts (the worker running it was lost each time); the last error: ' || coalesce(t.error, 'none recorded'), 4000) ELSE t.error END
+    FROM cur, sweeps s, checkpoints c
+    WHERE t.id = cur.id AND s.id = t.sweep_id AND c.id = t.checkpoint_id
+    RETURNING t.id, t.sweep_id, t.state::text AS state, t.config, t.seed, t.attempts, t.lease, t.error, s.spec,
+      c.name AS ck_name, c.uri AS ck_uri, c.format AS ck_format, c.prefix AS ck_prefix`;
   const row = rows[0];
   if (!row) return null;
+  if (row.state === 'failed')
+    return { kind: 'exhausted', attempts: row.attempts, error: row.error ?? '' };
   const spec = row.spec;
   return {
+    kind: 'claimed',
+    lease: { trialId: row.id, workerId, lease: row.lease },
     attempts: row.attempts,
     maxAttempts: spec.max_attempts ?? 3,
     run: {
@@ -99,28 +153,44 @@ export async function claimTrial(
   };
 }
 
-/** Upserts one epoch's metrics (idempotent: a repeated epoch overwrites its values). Non-finite values are skipped. */
+/**
+ * Upserts one epoch's metrics (idempotent: a repeated epoch overwrites its values). Non-finite values are skipped.
+ * Callers validate epochs and names first (the worker's metric rules). Returns false when the lease is no longer
+ * the trial's (nothing was written).
+ */
 export async function recordEpoch(
   db: Db,
-  trialId: string,
+  lease: TrialLease,
   epoch: number,
   metrics: Record<string, number>,
-): Promise<void> {
+): Promise<boolean> {
   const entries = Object.entries(metrics).filter(
     ([, v]) => typeof v === 'number' && Number.isFinite(v),
   );
-  if (entries.length === 0) return;
-  await db.$executeRaw`
+  if (entries.length === 0) return isLeaseHeld(db, lease);
+  // The trial's row is locked FOR SHARE: a claim committing meanwhile makes this insert see the new lease.
+  const n = await db.$executeRaw`
     INSERT INTO trial_metrics (trial_id, epoch, name, value)
-    SELECT ${trialId}, ${epoch}, n, v FROM unnest(${entries.map((e) => e[0])}::text[], ${entries.map((e) => e[1])}::float8[]) AS m(n, v)
+    SELECT t.id, ${epoch}, m.n, m.v
+    FROM (SELECT id FROM trials WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId}
+          AND lease = ${lease.lease} AND state = 'running' FOR SHARE) t,
+         unnest(${entries.map((e) => e[0])}::text[], ${entries.map((e) => e[1])}::float8[]) AS m(n, v)
     ON CONFLICT (trial_id, epoch, name) DO UPDATE SET value = EXCLUDED.value`;
+  return n > 0;
 }
 
-/** Records success; only the worker holding the trial can finish it, so a trial has exactly one result. */
+/** Whether the lease is still the trial's (running, same worker, same claim). */
+export async function isLeaseHeld(db: Db, lease: TrialLease): Promise<boolean> {
+  const n = await db.trial.count({
+    where: { id: lease.trialId, workerId: lease.workerId, lease: lease.lease, state: 'running' },
+  });
+  return n === 1;
+}
+
+/** Records success; only the lease holder can finish it, so a trial has exactly one result. */
 export async function completeTrial(
   db: Db,
-  trialId: string,
-  workerId: string,
+  lease: TrialLease,
   r: { finalMetric: number; metrics: Record<string, number>; backend?: string; device?: string },
 ): Promise<boolean> {
   // One statement: the trial's row, and its cell's running statistics (Welford) when the metric is finite, so
@@ -129,7 +199,7 @@ export async function completeTrial(
     WITH done AS (
       UPDATE trials SET state = 'succeeded', final_metric = ${r.finalMetric}, final_metrics = ${JSON.stringify(r.metrics)}::jsonb,
         backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, finished_at = now()
-      WHERE id = ${trialId} AND worker_id = ${workerId} AND state = 'running'
+      WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND state = 'running'
       RETURNING sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, final_metric),
     stats AS (
       INSERT INTO cell_stats AS c (sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, n, mean, m2)
@@ -146,12 +216,11 @@ export async function completeTrial(
 /** Records a failure: final (state failed) or transient (back to queued, awaiting a retry). */
 export async function failTrial(
   db: Db,
-  trialId: string,
-  workerId: string,
+  lease: TrialLease,
   f: { error: string; outputTail: string; final: boolean },
 ): Promise<boolean> {
   const n = await db.trial.updateMany({
-    where: { id: trialId, workerId, state: 'running' },
+    where: { id: lease.trialId, workerId: lease.workerId, lease: lease.lease, state: 'running' },
     data: {
       state: f.final ? 'failed' : 'queued',
       error: f.error.slice(0, 4000),
@@ -163,24 +232,22 @@ export async function failTrial(
 }
 
 /** Hands a running trial back to the queue (worker shutting down): the attempt does not count. */
-export async function handBackTrial(db: Db, trialId: string, workerId: string): Promise<boolean> {
+export async function handBackTrial(db: Db, lease: TrialLease): Promise<boolean> {
   const n = await db.$executeRaw`
     UPDATE trials SET state = 'queued', worker_id = NULL, attempts = GREATEST(attempts - 1, 0), started_at = NULL
-    WHERE id = ${trialId} AND worker_id = ${workerId} AND state = 'running'`;
+    WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND state = 'running'`;
   return n === 1;
 }
 
-/** Whether the trial may still run (not cancelled or finished by someone else). */
-export async function isTrialStillMine(
-  db: Db,
-  trialId: string,
-  workerId: string,
-): Promise<boolean> {
-  const t = await db.trial.findUnique({
-    where: { id: trialId },
-    select: { state: true, workerId: true },
-  });
-  return t?.state === 'running' && t.workerId === workerId;
+/**
+ * A worker starting under an id settles what an earlier life under the same id left running (it died without
+ * handing its trials back): they go back to queued, the lost attempt counting, their leases revoked. Returns how
+ * many trials it put back.
+ */
+export async function settleTrialsOfPreviousLife(db: Db, workerId: string): Promise<number> {
+  return db.$executeRaw`
+    UPDATE trials SET state = 'queued', worker_id = NULL, lease = lease + 1
+    WHERE worker_id = ${workerId} AND state = 'running'`;
 }
 
 /**
@@ -192,7 +259,7 @@ export async function trialsToReconcile(
   staleAfterMs: number,
 ): Promise<Array<{ id: string; sweep_id: string }>> {
   await db.$executeRaw`
-    UPDATE trials t SET state = 'queued', worker_id = NULL
+    UPDATE trials t SET state = 'queued', worker_id = NULL, lease = t.lease + 1
     FROM sweeps s
     WHERE t.state = 'running' AND s.id = t.sweep_id AND s.status = 'active'
       AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = t.worker_id AND w.stopped_at IS NULL

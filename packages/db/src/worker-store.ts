@@ -1,5 +1,6 @@
 /** Worker daemons: registration, heartbeats and what each one runs. */
 import type { Db } from './client.ts';
+import { Prisma } from './generated/client.ts';
 
 export interface WorkerRegistration {
   id: string;
@@ -13,17 +14,20 @@ export interface WorkerRegistration {
     memoryMb?: number;
   }>;
   pid: number;
+  /** What the worker accepts (core's WorkerPolicy), for the API's check before a submission. */
+  policy?: Prisma.InputJsonObject;
 }
 
 export async function registerWorker(db: Db, w: WorkerRegistration): Promise<void> {
   await db.worker.upsert({
     where: { id: w.id },
-    create: { ...w, devices: w.devices },
+    create: { ...w, devices: w.devices, policy: w.policy ?? Prisma.DbNull },
     update: {
       host: w.host,
       slots: w.slots,
       devices: w.devices,
       pid: w.pid,
+      policy: w.policy ?? Prisma.DbNull,
       lastHeartbeatAt: new Date(),
       stoppedAt: null,
     },
@@ -52,4 +56,13 @@ export async function listWorkers(db: Db, withinMs: number, now = new Date()) {
     select: { id: true, sweepId: true, workerId: true, startedAt: true },
   });
   return workers.map((w) => ({ ...w, running: running.filter((t) => t.workerId === w.id) }));
+}
+
+/** The published policy of every worker alive in the last `withinMs` (null for a worker that published none). */
+export async function liveWorkerPolicies(db: Db, withinMs: number, now = new Date()) {
+  return db.worker.findMany({
+    where: { stoppedAt: null, lastHeartbeatAt: { gt: new Date(now.getTime() - withinMs) } },
+    select: { id: true, policy: true },
+    orderBy: { id: 'asc' },
+  });
 }

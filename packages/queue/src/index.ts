@@ -12,3 +12,4 @@ export {
   type Worker,
 } from 'bullmq';
 export * from './trial-log.ts';
+export * from './env.ts';

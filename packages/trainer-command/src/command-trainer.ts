@@ -1,9 +1,10 @@
 /**
  * The `command` trainer: runs any training command (a script of yours, MMDetection's tools/train.py, ...) as a
  * child process in its own process group, never through a shell, and reads per-epoch metrics from its output
- * or a file it writes (see metric-source.ts).
+ * or a file it writes (see metric-source.ts). The worker's policy (which executables, environment names and
+ * directories it allows) is checked before anything starts; the process gets the worker's explicit environment.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   PermanentTrialError,
@@ -18,6 +19,7 @@ import { createMetricSource, type MetricSourceSpec } from './metric-source.ts';
 import { MetricPatternError } from './metrics/regex-source.ts';
 import { watchMetricFile } from './metrics/file-source.ts';
 import { outputLogPath } from './output-log.ts';
+import { DIVERGED_EXIT_CODE } from './process-runner.ts';
 import { EpochReporter, runTrainingProcess } from './run-process.ts';
 
 interface CommandSpec {
@@ -27,8 +29,19 @@ interface CommandSpec {
   metrics?: MetricSourceSpec;
 }
 
-/** The exit code by which a command marks its trial as diverged (loss NaN, blown up): recorded, not retried. */
-export const DIVERGED_EXIT_CODE = 3;
+/** What a worker allows a `command` trial to do; checked before the command starts. */
+export interface CommandGate {
+  /** A reason to refuse the trial, or null to run it. `cwd` is absolute, `env` holds the sweep's variables. */
+  check(run: { executable: string; cwd: string; env: Record<string, string> }): string | null;
+}
+
+/** Options of {@link CommandTrainer}. */
+export interface CommandTrainerOptions {
+  /** The worker's policy; without one, everything is allowed (tests, direct use). */
+  gate?: CommandGate;
+  /** Milliseconds between SIGTERM and SIGKILL when a trial is stopped. */
+  killGraceMs?: number;
+}
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   return signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -37,7 +50,10 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 export class CommandTrainer implements Trainer {
   readonly kind = 'command';
 
-  constructor(private readonly baseDir: string = process.cwd()) {}
+  constructor(
+    private readonly baseDir: string = process.cwd(),
+    private readonly options: CommandTrainerOptions = {},
+  ) {}
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = trial.trainer as unknown as CommandSpec;
@@ -55,9 +71,13 @@ export class CommandTrainer implements Trainer {
         throw new PermanentTrialError(`trainer.metrics.pattern: ${err.message}`, 'invalid');
       throw new PermanentTrialError((err as Error).message, 'invalid');
     }
+    const refused = this.options.gate?.check({ executable: argv[0]!, cwd, env: extraEnv });
+    if (refused)
+      throw new PermanentTrialError(`refused by this worker's policy: ${refused}`, 'invalid');
+    if (!(await stat(cwd).catch(() => null))?.isDirectory())
+      throw new PermanentTrialError(`the working directory ${cwd} does not exist`, 'invalid');
     await mkdir(ctx.snapshotDir, { recursive: true }); // the command may write there ({snapshot_dir})
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
+    const env: Record<string, string> = {
       ...ctx.env,
       ...extraEnv,
       SWEEPS_TRIAL_ID: trial.trialId,
@@ -80,6 +100,7 @@ export class CommandTrainer implements Trainer {
         extractor: source.extractor,
         metricStreams: source.streams,
         logFile: outputLogPath(ctx.snapshotDir),
+        ...(this.options.killGraceMs ? { killGraceMs: this.options.killGraceMs } : {}),
       },
       reporter,
     ).finally(() => watcher?.stop());

@@ -1,10 +1,10 @@
 /**
- * Runs one training process for a trainer: spawned without a shell in its own process group, stopped with its
- * group when the trial is aborted, its output bounded into lines, each line written to the trial's output log,
+ * Runs one training process for a trainer: spawned without a shell by the trial-process runner (its own process
+ * group, stopped with its group when the trial is aborted, or when the worker dies; see process-runner.ts), its
+ * output bounded into lines, each line written to the trial's output log,
  * fed to a metric source and (if not a metric line) kept in the output tail. Epochs are reported as the source
  * emits them. Used by the `command` trainer and by trainers built on it (`mmdet`).
  */
-import { spawn } from 'node:child_process';
 import {
   OutputTail,
   PermanentTrialError,
@@ -12,17 +12,14 @@ import {
   type TrainerContext,
 } from '@sweeps/core';
 import type { EpochLine, MetricExtractor } from './metrics/epochs.ts';
-import { LineSplitter } from './metrics/lines.ts';
 import { OutputLog } from './output-log.ts';
-import { stopGroupOnAbort } from './process-group.ts';
-
-/** Milliseconds between SIGTERM and SIGKILL when a trial is stopped. */
-export const KILL_GRACE_MS = 5_000;
+import { runDetached } from './process-runner.ts';
 
 export interface TrainingProcessOptions {
   argv: string[];
   cwd: string;
-  env: NodeJS.ProcessEnv;
+  /** The whole environment of the process (the worker's explicit one; nothing of its own is added). */
+  env: Record<string, string>;
   ctx: TrainerContext;
   /** Reads metrics from the output lines. */
   extractor: MetricExtractor;
@@ -34,6 +31,8 @@ export interface TrainingProcessOptions {
   onEpoch?: (line: EpochLine) => void;
   /** Called with every output line (e.g. to notice an out-of-memory error anywhere in the output). */
   onLine?: (line: string) => void;
+  /** Milliseconds between SIGTERM and SIGKILL when the trial is stopped (default: the runner's). */
+  killGraceMs?: number;
 }
 
 /** How the process ended and what it reported. */
@@ -47,26 +46,35 @@ export interface TrainingProcessResult {
   tail: OutputTail;
 }
 
-/** Reports epochs to the context and keeps the newest values; `pending` holds the stores still running. */
+/**
+ * Reports epochs to the context, one at a time in the order reported, and keeps the newest values. A report that
+ * fails does not become an unhandled rejection: the first failure is kept and `settled` rejects with it.
+ */
 export class EpochReporter {
   readonly latest: EpochMetrics = {};
   readonly epochs = new Map<number, EpochMetrics>();
-  private readonly pending: Promise<void>[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private failure: { err: unknown } | undefined;
   constructor(private readonly ctx: TrainerContext) {}
   report(lines: EpochLine[]): void {
     for (const l of lines) {
       Object.assign(this.latest, l.metrics);
       this.epochs.set(l.epoch, { ...this.epochs.get(l.epoch), ...l.metrics });
-      this.pending.push(this.ctx.reportEpoch(l.epoch, l.metrics));
+      this.chain = this.chain
+        .then(() => (this.failure ? undefined : this.ctx.reportEpoch(l.epoch, l.metrics)))
+        .catch((err: unknown) => {
+          this.failure ??= { err };
+        });
     }
   }
-  settled(): Promise<unknown> {
-    return Promise.all(this.pending);
+  async settled(): Promise<void> {
+    await this.chain;
+    if (this.failure) throw this.failure.err;
   }
 }
 
 /** Spawns the process and resolves when it has exited and every epoch it reported is stored. */
-export function runTrainingProcess(
+export async function runTrainingProcess(
   opts: TrainingProcessOptions,
   reporter = new EpochReporter(opts.ctx),
 ): Promise<TrainingProcessResult> {
@@ -74,13 +82,6 @@ export function runTrainingProcess(
   ctx.signal.throwIfAborted();
   const tail = new OutputTail();
   const log = opts.logFile ? new OutputLog(opts.logFile) : undefined;
-  const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: opts.cwd,
-    env: opts.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const stopWatching = stopGroupOnAbort(child, ctx.signal, KILL_GRACE_MS);
   const onLine = (line: string, metricStream: boolean) => {
     log?.write(line);
     opts.onLine?.(line);
@@ -92,39 +93,34 @@ export function runTrainingProcess(
       ctx.log(line);
     }
   };
-  const stdout = new LineSplitter();
-  const stderr = new LineSplitter();
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-    for (const l of stdout.push(c)) onLine(l, true);
+  const exit = await runDetached({
+    argv,
+    cwd: opts.cwd,
+    env: opts.env,
+    signal: ctx.signal,
+    ...(opts.killGraceMs ? { killGraceMs: opts.killGraceMs } : {}),
+    onStdout: (l) => onLine(l, true),
+    onStderr: (l) => onLine(l, opts.metricStreams === 'both'),
   });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-    for (const l of stderr.push(c)) onLine(l, opts.metricStreams === 'both');
-  });
-
-  return new Promise<TrainingProcessResult>((resolve, reject) => {
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      stopWatching();
-      log?.flush();
-      const msg =
-        err.code === 'ENOENT'
-          ? `command not found: ${argv[0]} (cwd ${opts.cwd})`
-          : `could not start ${argv[0]}: ${err.message}`;
-      reject(new PermanentTrialError(msg, 'invalid'));
-    });
-    child.on('close', (code, signal) => {
-      stopWatching();
-      for (const l of stdout.end()) onLine(l, true);
-      for (const l of stderr.end()) onLine(l, opts.metricStreams === 'both');
-      const last = opts.extractor.end();
-      for (const f of last) opts.onEpoch?.(f);
-      reporter.report(last);
-      log?.flush();
-      reporter
-        .settled()
-        .then(
-          () => resolve({ code, signal, latest: reporter.latest, epochs: reporter.epochs, tail }),
-          reject,
-        );
-    });
-  });
+  log?.flush();
+  if (exit.startError) {
+    const msg =
+      exit.startError.code === 'ENOENT'
+        ? `command not found: ${argv[0]} (cwd ${opts.cwd})`
+        : `could not start ${argv[0]}: ${exit.startError.message}`;
+    throw new PermanentTrialError(msg, 'invalid');
+  }
+  if (exit.droppedChars > 0)
+    tail.push(`(${exit.droppedChars} characters of over-long output lines were not kept)`);
+  const last = opts.extractor.end();
+  for (const f of last) opts.onEpoch?.(f);
+  reporter.report(last);
+  await reporter.settled();
+  return {
+    code: exit.code,
+    signal: exit.signal,
+    latest: reporter.latest,
+    epochs: reporter.epochs,
+    tail,
+  };
 }

@@ -118,7 +118,7 @@ export class MmdetTrainer implements Trainer {
       {
         argv,
         cwd: node.root,
-        env: { ...process.env, ...ctx.env, SWEEPS_TRIAL_ID: trial.trialId },
+        env: { ...ctx.env, SWEEPS_TRIAL_ID: trial.trialId }, // the worker's explicit environment
         ctx: { ...ctx, signal },
         extractor: createMmdetExtractor(spec.version),
         metricStreams: 'both',

@@ -45,7 +45,7 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
     counts,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
     ...epochs,
-    spec: sweep.spec as unknown as Record<string, unknown>,
+    spec: redactTrainerEnv(sweep.spec as unknown as Record<string, unknown>),
     createdByKeyId: sweep.createdByKeyId,
   };
 }
@@ -98,18 +98,14 @@ export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
 }
 
 export async function trialView(deps: ApiDeps, sweepId: string, trialId: string) {
-  const t = await getTrial(deps.db, sweepId, trialId);
-  const epochs = new Map<number, Record<string, number>>();
-  for (const m of t.metrics)
-    epochs.set(m.epoch, { ...(epochs.get(m.epoch) ?? {}), [m.name]: m.value });
+  const t = await getTrial(deps.db, sweepId, trialId); // epochs merged by PostgreSQL, at most 10,000
   return {
     ...trialSummary(t),
     checkpointUri: t.checkpoint.uri,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
-    epochs: [...epochs.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([epoch, values]): Record<string, number> => ({ epoch, ...values })),
+    epochs: t.epochs,
+    ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
   };
 }
 
@@ -200,4 +196,15 @@ export async function workersView(deps: ApiDeps) {
       })),
     })),
   };
+}
+
+/**
+ * A sweep's spec as reads show it: `trainer.env` values may hold credentials (a dataset token), so reads show the
+ * names only; the values are what the submitting write key sent and are not shown again.
+ */
+export function redactTrainerEnv(spec: Record<string, unknown>): Record<string, unknown> {
+  const trainer = spec.trainer as { env?: Record<string, string> } | undefined;
+  if (!trainer?.env) return spec;
+  const env = Object.fromEntries(Object.keys(trainer.env).map((k) => [k, '(redacted)']));
+  return { ...spec, trainer: { ...trainer, env } };
 }

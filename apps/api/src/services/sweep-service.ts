@@ -16,10 +16,11 @@ import { withDeadline } from './deadline.ts';
 import type { ApiDeps } from './deps.ts';
 import { planChecked } from './trainer-checks.ts';
 import { mergeExtension } from './extend-spec.ts';
+import { workerWarnings } from './worker-check.ts';
 
 export async function previewSweep(deps: ApiDeps, input: unknown) {
   const plan = await planChecked(deps, input);
-  return describePlan(plan);
+  return { ...describePlan(plan), warnings: await workerWarnings(deps, plan.spec) };
 }
 
 export function describePlan(plan: SweepPlan) {
@@ -125,6 +126,7 @@ export async function submitSweep(
     created: result.created,
     name: plan.spec.name,
     totalTrials: plan.totalTrials,
+    warnings: await workerWarnings(deps, plan.spec).catch(() => []),
   };
 }
 

@@ -87,6 +87,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
           ? `Refused:\n${p.refused.map((r) => `  ${r.path}: ${r.reason}`).join('\n')}`
           : 'Nothing refused.',
       );
+      for (const w of p.warnings ?? []) out(`Warning: ${w}`);
     });
 
   program
@@ -103,6 +104,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
         await readSpecFile(file),
         headers,
       );
+      for (const w of s.warnings ?? []) out(`Warning: ${w}`);
       out(
         `${s.created ? 'Created' : 'Already submitted:'} sweep ${s.name} with ${s.totalTrials} trials.`,
       );

@@ -3,15 +3,15 @@
  * a trial asks for it: loading TensorFlow.js costs time and memory a worker running commands never needs.
  */
 import { PermanentTrialError, type Trainer } from '@sweeps/core';
-import { CommandTrainer } from '@sweeps/trainer-command';
+import { type CommandGate, CommandTrainer } from '@sweeps/trainer-command';
 import { MmdetTrainer } from '@sweeps/trainer-mmdet';
 import { NoopTrainer } from './noop-trainer.ts';
 
 export class TrainerRegistry {
   private readonly trainers = new Map<string, Trainer>();
 
-  constructor(workDir: string) {
-    this.add(new CommandTrainer(workDir));
+  constructor(workDir: string, gate?: CommandGate) {
+    this.add(new CommandTrainer(workDir, gate ? { gate } : {}));
     this.add(new MmdetTrainer());
     this.add(new NoopTrainer());
   }

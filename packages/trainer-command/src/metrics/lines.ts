@@ -20,6 +20,8 @@ export class LineSplitter {
   private partial = '';
   /** True while the rest of an over-long line is being skipped. */
   private skipping = false;
+  /** Characters dropped from over-long lines so far (they count as output that was not kept). */
+  dropped = 0;
 
   /** Feeds a chunk; returns the lines it completed. */
   push(chunk: string): string[] {
@@ -47,11 +49,16 @@ export class LineSplitter {
   }
 
   private take(piece: string): void {
-    if (this.skipping || piece === '') return;
+    if (piece === '') return;
+    if (this.skipping) {
+      this.dropped += piece.length;
+      return;
+    }
     const room = MAX_LINE_CHARS - this.partial.length;
     if (piece.length <= room) this.partial += piece;
     else {
       this.partial += piece.slice(0, room);
+      this.dropped += piece.length - room;
       this.skipping = true; // keep the head of the line, drop the rest up to its end
     }
   }

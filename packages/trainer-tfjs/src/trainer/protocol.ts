@@ -5,10 +5,16 @@
  * `{"error": {"reason": ..., "message": ...}}`. Any other line is log output.
  */
 
-import { parseJsonObjectLine, toMetricNumber } from '@sweeps/trainer-command';
+import { DIVERGED_EXIT_CODE, parseJsonObjectLine, toMetricNumber } from '@sweeps/trainer-command';
 
 /** Exit codes of the trial process; the trainer maps them back to failure kinds. */
-export const EXIT = { ok: 0, transient: 1, invalid: 2, diverged: 3, failed: 4 } as const;
+export const EXIT = {
+  ok: 0,
+  transient: 1,
+  invalid: 2,
+  diverged: DIVERGED_EXIT_CODE,
+  failed: 4,
+} as const;
 
 /** A parsed protocol line. */
 export type ChildMessage =

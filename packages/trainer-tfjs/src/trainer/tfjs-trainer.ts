@@ -3,9 +3,7 @@
  * process group with the slot's environment (CUDA_VISIBLE_DEVICES), the trial JSON on stdin, per-epoch JSON
  * lines on stdout forwarded to `ctx.reportEpoch`. Abort kills the whole group (SIGTERM, then SIGKILL).
  */
-import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import {
@@ -16,14 +14,11 @@ import {
   type TrainerResult,
   type TrialRun,
 } from '@sweeps/core';
-import { stopGroupOnAbort } from '@sweeps/trainer-command';
+import { KILL_GRACE_MS, runDetached } from '@sweeps/trainer-command';
 
 import { resolvePlan } from './options.ts';
 import { EXIT, parseChildLine, type ChildMessage } from './protocol.ts';
 import type { TfjsChildJob } from './tfjs-child.ts';
-
-/** Milliseconds between SIGTERM and SIGKILL when a trial is stopped. */
-const KILL_GRACE_MS = 5_000;
 
 /** The child entry point and the tsx loader it runs under (absolute: the worker's cwd may be anywhere). */
 export const CHILD_ENTRY = fileURLToPath(new URL('../bin/train-child.ts', import.meta.url));
@@ -31,7 +26,7 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 
 /** Options of {@link createTfjsTrainer}. */
 export interface TfjsTrainerOptions {
-  /** Milliseconds between SIGTERM and SIGKILL on abort. Default 5000. */
+  /** Milliseconds between SIGTERM and SIGKILL on abort. Default: the runner's `KILL_GRACE_MS` (5000). */
   killGraceMs?: number;
 }
 
@@ -62,38 +57,38 @@ async function runInChild(
     snapshotDir: ctx.snapshotDir,
     ...(ctx.resumeFrom ? { resumeFrom: ctx.resumeFrom } : {}),
   };
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, CHILD_ENTRY], {
-    env: { ...process.env, ...ctx.env, SWEEPS_TRIAL_ID: trial.trialId },
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  child.stdin!.on('error', () => {}); // a child that dies early closes stdin; its exit tells why
-  child.stdin!.end(JSON.stringify(job));
   const watch: Watch = { tail: new OutputTail(), pending: [] };
-  createInterface({ input: child.stdout! }).on('line', (line) => onLine(line, watch, ctx));
-  createInterface({ input: child.stderr! }).on(
-    'line',
-    (line) => (watch.tail.push(line), ctx.log(line)),
-  );
-  const stopWatching = stopGroupOnAbort(child, ctx.signal, graceMs);
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-    (resolve, reject) => {
-      child.on('error', (err) =>
-        reject(
-          new PermanentTrialError(`could not start the trial process: ${err.message}`, 'failed'),
-        ),
-      );
-      child.on('close', (code, signal) => resolve({ code, signal }));
+  const exit = await runDetached({
+    argv: [process.execPath, '--import', TSX_LOADER, CHILD_ENTRY],
+    cwd: process.cwd(),
+    env: { ...ctx.env, SWEEPS_TRIAL_ID: trial.trialId },
+    stdin: JSON.stringify(job),
+    signal: ctx.signal,
+    killGraceMs: graceMs,
+    onStdout: (line) => onLine(line, watch, ctx),
+    onStderr: (line) => {
+      watch.tail.push(line);
+      ctx.log(line);
     },
-  ).finally(stopWatching);
+  });
+  if (exit.startError)
+    throw new PermanentTrialError(
+      `could not start the trial process: ${exit.startError.message}`,
+      'failed',
+    );
   await Promise.all(watch.pending);
   return outcome(exit, watch, ctx);
 }
 
 function onLine(line: string, watch: Watch, ctx: TrainerContext): void {
   const message = parseChildLine(line);
-  if (message === null) return void (watch.tail.push(line), ctx.log(line));
-  if (message.type === 'epoch') watch.pending.push(ctx.reportEpoch(message.epoch, message.metrics));
+  if (message === null) {
+    watch.tail.push(line);
+    ctx.log(line);
+    return;
+  }
+  if (message.type === 'epoch')
+    watch.pending.push(ctx.reportEpoch(message.epoch, message.metrics).catch(() => {}));
   else if (message.type === 'final') watch.final = message;
   else watch.error = message;
 }

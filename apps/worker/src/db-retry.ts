@@ -1,0 +1,63 @@
+/**
+ * PostgreSQL may be unreachable for a moment (a restart, a failover, a cut connection). A worker's writes wait for
+ * it, with backoff, for a bounded time instead of failing the trial or the worker; other errors go through at once.
+ */
+
+/** Whether an error says the database could not be reached (rather than that it refused the statement). */
+export function isConnectionError(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const x = e as { code?: unknown; message?: unknown; cause?: unknown };
+    const code = typeof x.code === 'string' ? x.code : '';
+    if (
+      /^(ECONN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P0|08|P1001|P1002|P1017|P2024)/.test(
+        code,
+      )
+    )
+      return true;
+    const message = typeof x.message === 'string' ? x.message : '';
+    // Prisma wraps driver errors ("Server has closed the connection.", "Connection terminated unexpectedly").
+    if (/connection|ECONN|EPIPE|ETIMEDOUT|can't reach database|terminating/i.test(message))
+      return true;
+    e = x.cause;
+  }
+  return false;
+}
+
+export interface RetryOptions {
+  /** Give up after this long (default 60 s). */
+  forMs?: number;
+  /** First wait (default 250 ms); it doubles up to 2 s. */
+  firstDelayMs?: number;
+  log?: (line: string) => void;
+  what?: string;
+}
+
+/** Runs `fn`, again while it fails with a connection error, until `forMs` has passed; then throws the last error. */
+export async function retryOnConnectionLoss<T>(
+  fn: () => Promise<T>,
+  opts: RetryOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.forMs ?? 60_000);
+  let delay = opts.firstDelayMs ?? 250;
+  let warned = false;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isConnectionError(err) || Date.now() + delay > deadline) throw err;
+      if (!warned && opts.log)
+        opts.log(
+          `${opts.what ?? 'database write'}: PostgreSQL unreachable (${lastLine(err)}); retrying`,
+        );
+      warned = true;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}
+
+/** The last non-empty line of an error's message (Prisma puts the cause last, after the call site). */
+export function lastLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.trim().split('\n').filter(Boolean).pop() ?? text;
+}

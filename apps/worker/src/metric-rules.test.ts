@@ -1,0 +1,85 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { PermanentTrialError } from '@sweeps/core';
+import { CRASH_EXIT_CODE, installCrashPolicy } from './crash-policy.ts';
+import { isConnectionError } from './db-retry.ts';
+import { setLongTimeout } from './long-timer.ts';
+import { MAX_METRIC_NAMES, MetricRules } from './metric-rules.ts';
+
+describe('metric rules', () => {
+  it('accepts epochs that fit the column and names of the pattern', () => {
+    const rules = new MetricRules();
+    expect(() => rules.check(1, { bbox_mAP: 0.3, bbox_mAP_50: 0.5, 'val.acc': 1 })).not.toThrow();
+    expect(() => rules.check(1_000_000, { loss: 1 })).not.toThrow();
+  });
+
+  it('refuses epochs out of range, bad names and too many names, with a readable reason', () => {
+    const rules = new MetricRules();
+    const reason = (f: () => void) => {
+      try {
+        f();
+      } catch (err) {
+        expect(err).toBeInstanceOf(PermanentTrialError);
+        return (err as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    expect(reason(() => rules.check(3_000_000_000, { loss: 1 }))).toMatch(/epoch 3000000000/);
+    expect(reason(() => rules.check(-1, { loss: 1 }))).toMatch(/epoch -1/);
+    expect(reason(() => rules.check(1, { 'a\u0000b': 1 }))).toContain('"a\\u0000b"');
+    expect(reason(() => rules.check(1, { 'x\u202ey': 1 }))).toContain('x\\u202ey');
+    expect(reason(() => rules.check(1, { ['a'.repeat(101)]: 1 }))).toMatch(/1-100/);
+    const many = Object.fromEntries(
+      Array.from({ length: MAX_METRIC_NAMES + 1 }, (_, i) => [`m${i}`, i]),
+    );
+    expect(reason(() => new MetricRules().check(1, many))).toMatch(/more than 256 metric names/);
+  });
+});
+
+describe('worker safety nets', () => {
+  it('tells an unreachable database from a refused statement', () => {
+    expect(isConnectionError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isConnectionError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' })).toBe(true);
+    expect(
+      isConnectionError(
+        new Error(
+          '\nInvalid `db.worker.upsert()` invocation:\n\nServer has closed the connection.',
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      isConnectionError(new Error('value "3000000000" is out of range for type integer')),
+    ).toBe(false);
+  });
+
+  it('waits out delays beyond the 2^31-1 ms of setTimeout in chunks', async () => {
+    let fired = false;
+    const cancel = setLongTimeout(() => (fired = true), 3_000_000_000 * 1000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fired).toBe(false); // a plain setTimeout would have fired at once
+    cancel();
+    const soon = await new Promise<boolean>((resolve) => setLongTimeout(() => resolve(true), 10));
+    expect(soon).toBe(true);
+  });
+
+  it('hands running trials back and exits with 70 on an unhandled rejection', async () => {
+    const proc = new EventEmitter();
+    const lines: string[] = [];
+    let handedBack = 0;
+    const exited = new Promise<number>((resolve) =>
+      installCrashPolicy({
+        log: (l) => lines.push(l),
+        handBack: async () => void handedBack++,
+        exit: resolve,
+        proc,
+      }),
+    );
+    proc.emit('unhandledRejection', new Error('boom'));
+    proc.emit('uncaughtException', new Error('again'));
+    expect(await exited).toBe(CRASH_EXIT_CODE);
+    expect(handedBack).toBe(1);
+    expect(lines.join('\n')).toMatch(
+      /fatal: unhandled rejection: Error: boom[\s\S]*handing running trials back/,
+    );
+  });
+});

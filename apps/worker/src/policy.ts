@@ -1,0 +1,118 @@
+/**
+ * The worker's policy, from its settings (flags win over environment variables), and what trial processes start
+ * from: an explicit environment made of a short list of the worker's variables (never its secrets), and a gate
+ * the `command` trainer asks before it starts anything.
+ */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import {
+  matchesAny,
+  NEVER_SETTABLE_ENV,
+  refuseCwd,
+  refuseEnv,
+  refuseExecutable,
+  type WorkerPolicy,
+} from '@sweeps/core';
+import type { CommandGate } from '@sweeps/trainer-command';
+
+/** Worker variables a trial process gets by default: locale, home, PATH, and what GPU and Vulkan stacks read. */
+export const DEFAULT_PASS_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LANGUAGE',
+  'LC_*',
+  'TZ',
+  'TMPDIR',
+  'TERM',
+  'LD_LIBRARY_PATH',
+  'CUDA_HOME',
+  'CUDA_PATH',
+  'NVIDIA_*',
+  'VK_*',
+  'MESA_*',
+  'XDG_*',
+  'TF_*',
+  'CONDA_*',
+  'VIRTUAL_ENV',
+  'PYTHONPATH',
+];
+
+/** Never passed to a trial process, whatever the worker's owner lists: the worker's own credentials. */
+const SECRETS = ['DATABASE_URL', 'REDIS_URL', 'SWEEPS_*'];
+
+export interface PolicySettings {
+  allowCommands: string;
+  allowEnv: string;
+  cwdRoots: string;
+  passEnv: string;
+  workDir: string;
+}
+
+const split = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** The policy from comma-separated settings; throws on a setting that could never be honoured. */
+export function readPolicy(s: PolicySettings): { policy: WorkerPolicy; passEnv: string[] } {
+  const env = split(s.allowEnv);
+  for (const name of env) {
+    const never = NEVER_SETTABLE_ENV.find((g) => matchesAny(name, [g]) || name === g);
+    if (never)
+      throw new Error(`allowed environment: ${name} may never be set by a sweep (${never})`);
+  }
+  const passEnv = [...DEFAULT_PASS_ENV, ...split(s.passEnv)];
+  const secret = passEnv.find((n) => matchesAny(n, SECRETS));
+  if (secret) throw new Error(`passed environment: ${secret} holds the worker's own settings`);
+  const workDir = path.resolve(s.workDir);
+  const roots = split(s.cwdRoots).map((r) => path.resolve(workDir, r));
+  return {
+    policy: {
+      commands: split(s.allowCommands),
+      env,
+      cwdRoots: roots.length ? roots : [workDir],
+      workDir,
+    },
+    passEnv,
+  };
+}
+
+/** The environment every trial process starts from: only the listed variables of the worker's own. */
+export function childEnvironment(
+  source: NodeJS.ProcessEnv,
+  passEnv: readonly string[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (value !== undefined && matchesAny(name, passEnv) && !matchesAny(name, SECRETS))
+      out[name] = value;
+  }
+  return out;
+}
+
+/** The `command` trainer's gate: symlinks are resolved, so a link cannot lead out of the allowed directories. */
+export function policyGate(policy: WorkerPolicy): CommandGate {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  return {
+    check({ executable, cwd, env }) {
+      const dir = real(cwd);
+      const exe = executable.includes('/') ? real(path.resolve(dir, executable)) : executable;
+      return (
+        refuseEnv(policy, Object.keys(env)) ??
+        refuseCwd(policy, dir) ??
+        refuseExecutable(policy, exe, dir)
+      );
+    },
+  };
+}

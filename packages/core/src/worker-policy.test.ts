@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { refuseTrainer, resolvePosix, WorkerPolicySchema } from './worker-policy.ts';
+
+const policy = WorkerPolicySchema.parse({
+  commands: ['node', 'python3', '/opt/mmdet/tools/*.sh'],
+  env: ['MMDET_*', 'OMP_NUM_THREADS'],
+  cwdRoots: ['/srv/work'],
+  workDir: '/srv/work',
+});
+
+describe('worker policy', () => {
+  it('runs only allowed executables, from allowed directories', () => {
+    expect(refuseTrainer(policy, { kind: 'command', command: ['node', 'x.mjs'] })).toBeNull();
+    expect(
+      refuseTrainer(policy, { kind: 'command', command: ['/opt/mmdet/tools/train.sh'] }),
+    ).toBeNull();
+    expect(refuseTrainer(policy, { kind: 'command', command: ['bash', '-c', 'x'] })).toMatch(
+      /"bash" is not allowed on this worker \(allowed: node, python3/,
+    );
+    expect(
+      refuseTrainer(policy, { kind: 'command', command: ['/opt/mmdet/tools/../../../bin/sh'] }),
+    ).toMatch(/not allowed/);
+    expect(refuseTrainer(policy, { kind: 'command', command: ['./node'] })).toMatch(/not allowed/);
+    expect(refuseTrainer(policy, { kind: 'command', command: ['node'], cwd: '../../etc' })).toMatch(
+      /working directory \/etc is outside/,
+    );
+    expect(refuseTrainer(policy, { kind: 'tfjs' })).toBeNull();
+    expect(
+      refuseTrainer(WorkerPolicySchema.parse({ cwdRoots: ['/'] }), { kind: 'command', command: ['node'] }),
+    ).toMatch(/this worker runs no commands/);
+  });
+
+  it('lets a sweep set only allowed variables, and never loaders, PATH, interpreters or the GPU pin', () => {
+    const withEnv = (env: Record<string, string>) =>
+      refuseTrainer(policy, { kind: 'command', command: ['node'], env });
+    expect(withEnv({ MMDET_DATA: '/d', OMP_NUM_THREADS: '4' })).toBeNull();
+    expect(withEnv({ HOME: '/x' })).toMatch(/HOME is not allowed/);
+    for (const name of [
+      'LD_PRELOAD',
+      'PATH',
+      'NODE_OPTIONS',
+      'PYTHONPATH',
+      'CUDA_VISIBLE_DEVICES',
+      'SWEEPS_TRIAL_ID',
+    ])
+      expect(
+        refuseTrainer(
+          { ...policy, env: ['*'] },
+          { kind: 'command', command: ['node'], env: { [name]: 'x' } },
+        ),
+      ).toMatch(new RegExp(`may never set ${name}`));
+  });
+
+  it('resolves paths as POSIX', () => {
+    expect(resolvePosix('/a/b', '../c/./d')).toBe('/a/c/d');
+    expect(resolvePosix('/a', '/x//y/')).toBe('/x/y');
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * A worker's policy: what its owner lets sweeps run on it. A `command` trial runs only an allowed executable, in
+ * an allowed directory, setting only allowed environment variables (and never the ones below, which would change
+ * what runs or on which GPU). Workers publish their policy when they register, so the API can say before a
+ * submission that no live worker would accept a sweep's trainer. Pure: paths are compared as written (POSIX).
+ */
+import { z } from 'zod';
+
+/** Variables no sweep may set, whatever a policy allows: loaders, interpreters, the slot's GPU, the worker's own. */
+export const NEVER_SETTABLE_ENV = [
+  'LD_*',
+  'DYLD_*',
+  'PATH',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'PYTHON*',
+  'CUDA_VISIBLE_DEVICES',
+  'SWEEPS_*',
+  'DATABASE_URL',
+  'REDIS_URL',
+] as const;
+
+export const WorkerPolicySchema = z.object({
+  /** Executables a `command` trainer may start: bare names (looked up on PATH) or absolute path globs. */
+  commands: z.array(z.string()).default([]),
+  /** Names (or globs such as `MMDET_*`) of environment variables a sweep may set. */
+  env: z.array(z.string()).default([]),
+  /** Directories a trial's `cwd` must lie in. */
+  cwdRoots: z.array(z.string()).default([]),
+  /** The directory relative commands and `cwd` resolve against. */
+  workDir: z.string().default('/'),
+});
+export type WorkerPolicy = z.infer<typeof WorkerPolicySchema>;
+
+/** `*` any characters but `/`, `**` any characters, `?` one character but `/`. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+export function matchesAny(value: string, globs: readonly string[]): boolean {
+  return globs.some((g) => globToRegExp(g).test(value));
+}
+
+/** `p` made absolute against `base` and normalised (`.`, `..`, repeated `/`), as POSIX paths. */
+export function resolvePosix(base: string, p: string): string {
+  const parts: string[] = [];
+  for (const part of (p.startsWith('/') ? p : `${base}/${p}`).split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : 'none');
+
+/**
+ * Why the policy refuses to start `executable` (as written in the command, after placeholders) from `cwd`, or
+ * null. A bare name must be allowed by a bare pattern; a path is resolved against `cwd` and must match a path glob.
+ */
+export function refuseExecutable(
+  policy: WorkerPolicy,
+  executable: string,
+  cwd: string,
+): string | null {
+  const bare = !executable.includes('/');
+  const allowed = bare
+    ? policy.commands.some((g) => !g.includes('/') && globToRegExp(g).test(executable))
+    : matchesAny(
+        resolvePosix(cwd, executable),
+        policy.commands.filter((g) => g.includes('/')),
+      );
+  if (allowed) return null;
+  return policy.commands.length === 0
+    ? `this worker runs no commands (its owner allows them with --allow-commands or SWEEPS_WORKER_ALLOW_COMMANDS), so "${executable}" is not run`
+    : `the executable "${executable}" is not allowed on this worker (allowed: ${list(policy.commands)})`;
+}
+
+/** Why the policy refuses a sweep's environment variable names, or null. */
+export function refuseEnv(policy: WorkerPolicy, names: readonly string[]): string | null {
+  for (const name of names) {
+    if (matchesAny(name, NEVER_SETTABLE_ENV))
+      return `a sweep may never set ${name} (never settable: ${NEVER_SETTABLE_ENV.join(', ')})`;
+    if (!matchesAny(name, policy.env))
+      return `the environment variable ${name} is not allowed on this worker (allowed: ${list(policy.env)})`;
+  }
+  return null;
+}
+
+/** Why the policy refuses `cwd` (absolute, already resolved), or null. */
+export function refuseCwd(policy: WorkerPolicy, cwd: string): string | null {
+  const inside = policy.cwdRoots.some((root) => {
+    const r = resolvePosix('/', root);
+    return cwd === r || cwd.startsWith(r === '/' ? '/' : `${r}/`);
+  });
+  return inside
+    ? null
+    : `the working directory ${cwd} is outside this worker's directories (${list(policy.cwdRoots)})`;
+}
+
+/**
+ * Whether a worker with `policy` would run a sweep's trainer: the reason it would refuse, or null. Parts that
+ * depend on the trial (an executable or directory made of placeholders) are left to the worker.
+ */
+export function refuseTrainer(
+  policy: WorkerPolicy,
+  trainer: { kind: string; command?: string[]; cwd?: string; env?: Record<string, string> },
+): string | null {
+  if (trainer.kind !== 'command') return null;
+  const cwd = resolvePosix(policy.workDir, trainer.cwd ?? '.');
+  const executable = trainer.command?.[0] ?? '';
+  return (
+    refuseEnv(policy, Object.keys(trainer.env ?? {})) ??
+    (trainer.cwd?.includes('{') ? null : refuseCwd(policy, cwd)) ??
+    (executable.includes('{') || trainer.cwd?.includes('{')
+      ? null
+      : refuseExecutable(policy, executable, cwd))
+  );
+}

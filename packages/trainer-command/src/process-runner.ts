@@ -1,0 +1,153 @@
+/**
+ * The one runner of trial processes, used by the `command` trainer and the `tfjs` trainer: a command runs under a
+ * small supervisor (`supervisor.mjs`), both detached in process groups of their own, with an explicit environment.
+ * - An abort stops the command's whole group: SIGTERM, then SIGKILL after the grace, even after the command
+ *   itself has exited (descendants that hold its stdout are signalled too).
+ * - When the command exits, whatever it left running in its group is stopped before the trial ends.
+ * - The worker sends the supervisor a heartbeat: if the worker dies (even SIGKILL) or freezes (SIGSTOP), the
+ *   supervisor stops the command, so it never trains on beside the trial's next attempt.
+ * - Output lines are bounded (`LineSplitter`, 64 KiB): the rest of a longer line is counted, never held.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { LineSplitter } from './metrics/lines.ts';
+
+/** Milliseconds between SIGTERM and SIGKILL when a trial's process group is stopped. */
+export const KILL_GRACE_MS = 5_000;
+/** How long the supervisor waits for a heartbeat before it takes the worker for dead or frozen. */
+export const WATCHDOG_MS = 5_000;
+/** The exit code by which a trial process marks its trial as diverged (loss NaN, blown up): recorded, not retried. */
+export const DIVERGED_EXIT_CODE = 3;
+
+const SUPERVISOR = fileURLToPath(new URL('./supervisor.mjs', import.meta.url));
+
+export interface DetachedRunOptions {
+  argv: string[];
+  cwd: string;
+  /** The whole environment of the process (nothing of the worker's own is added). */
+  env: Record<string, string>;
+  /** Written to the process's stdin, which is then closed; stdin is empty when absent. */
+  stdin?: string;
+  signal: AbortSignal;
+  onStdout(line: string): void;
+  onStderr(line: string): void;
+  killGraceMs?: number;
+  watchdogMs?: number;
+}
+
+export interface DetachedExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the command could not be started (e.g. `ENOENT`: no such executable). */
+  startError?: { code: string | null; message: string };
+  /** Characters dropped from over-long output lines. */
+  droppedChars: number;
+}
+
+/** Runs `argv` to its end (or until `signal` aborts and its group is stopped); never rejects for the command's sake. */
+export function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
+  const grace = opts.killGraceMs ?? KILL_GRACE_MS;
+  const watchdog = opts.watchdogMs ?? WATCHDOG_MS;
+  const sup = spawn(
+    process.execPath,
+    [SUPERVISOR, String(grace), String(watchdog), '--', ...opts.argv],
+    {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
+    },
+  );
+  if (opts.stdin !== undefined) {
+    sup.stdin!.on('error', () => {}); // a process that exits early closes stdin; its exit tells why
+    sup.stdin!.end(opts.stdin);
+  }
+  const control = sup.stdio[3] as unknown as import('node:net').Socket;
+  control.on('error', () => {});
+  const splitters = [follow(sup.stdout!, opts.onStdout), follow(sup.stderr!, opts.onStderr)];
+  let reported: Partial<DetachedExit> & { pid?: number } = {};
+  let buffered = '';
+  control.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      try {
+        const msg = JSON.parse(line) as {
+          pid?: number;
+          startError?: DetachedExit['startError'];
+          exit?: { code: number | null; signal: NodeJS.Signals | null };
+        };
+        if (msg.pid) reported.pid = msg.pid;
+        if (msg.startError) reported.startError = msg.startError;
+        if (msg.exit) reported = { ...reported, ...msg.exit };
+      } catch {
+        /* not from our supervisor: ignore */
+      }
+    }
+  });
+  const beat = setInterval(() => control.write('beat\n'), Math.max(watchdog / 5, 50));
+  beat.unref();
+  let lastResort: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    control.write('stop\n');
+    // A supervisor that does not end its group in time (it was stopped itself): kill both groups.
+    lastResort = setTimeout(() => {
+      for (const pid of [reported.pid, sup.pid]) {
+        try {
+          if (pid) process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }, grace + 3000);
+    lastResort.unref();
+  };
+  if (opts.signal.aborted) onAbort();
+  else opts.signal.addEventListener('abort', onAbort, { once: true });
+
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (supCode: number | null, supSignal: NodeJS.Signals | null) => {
+      if (done) return;
+      done = true;
+      clearInterval(beat);
+      clearTimeout(lastResort);
+      opts.signal.removeEventListener('abort', onAbort);
+      for (const s of splitters) s.end();
+      const droppedChars = splitters.reduce((n, s) => n + s.dropped, 0);
+      if (reported.startError)
+        return resolve({ code: null, signal: null, startError: reported.startError, droppedChars });
+      if ('code' in reported || 'signal' in reported)
+        return resolve({
+          code: reported.code ?? null,
+          signal: reported.signal ?? null,
+          droppedChars,
+        });
+      // The supervisor ended without a report: it was killed (or node could not start it).
+      resolve({ code: supCode, signal: supSignal ?? 'SIGKILL', droppedChars });
+    };
+    sup.on('error', (err: NodeJS.ErrnoException) => {
+      reported.startError = { code: err.code ?? null, message: err.message };
+      if (sup.pid === undefined) finish(null, null); // never started (e.g. its cwd does not exist)
+    });
+    sup.on('close', finish);
+  });
+}
+
+function follow(stream: Readable, onLine: (line: string) => void) {
+  const splitter = new LineSplitter();
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    for (const line of splitter.push(chunk)) onLine(line);
+  });
+  return {
+    end: () => {
+      for (const line of splitter.end()) onLine(line);
+    },
+    get dropped() {
+      return splitter.dropped;
+    },
+  };
+}

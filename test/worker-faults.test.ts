@@ -1,0 +1,144 @@
+/**
+ * A trial can never kill its worker: each case that once did (an epoch that overflows the column, a NUL in a
+ * metric name, PostgreSQL unreachable for a moment) now ends as that trial's failure or is waited out, and the
+ * worker process lives on.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL } from './support/services.ts';
+import { Stack, type StartedProcess, waitFor } from './support/stack.ts';
+import { TcpProxy } from './support/tcp-proxy.ts';
+
+const POISON = 'test/fixtures/poison-trainer.mjs';
+const journalDir = mkdtempSync(path.join(tmpdir(), 'worker-faults-'));
+const stack = new Stack();
+let proxy: TcpProxy;
+let worker: StartedProcess;
+
+/** A one-trial sweep of the poison trainer in `mode`. */
+function poisonSweep(mode: string, epochs = 2, epochMs = 100) {
+  return {
+    name: `poison-${mode}`,
+    metric: { name: 'score' },
+    trainer: {
+      kind: 'command',
+      command: ['node', POISON, mode, '{trial.id}', journalDir, String(epochs), String(epochMs)],
+    },
+    checkpoints: [{ name: 'a', uri: 'file:///a' }],
+    space: { optimizer: { AdamW: { lr: [1e-3], weight_decay: [0] } } },
+  };
+}
+
+async function runOne(mode: string, epochs = 2, epochMs = 100) {
+  const created = await stack.call('POST', '/api/v1/sweeps', poisonSweep(mode, epochs, epochMs));
+  expect(created.status).toBe(201);
+  const sweepId = created.json.id as string;
+  await stack.waitForPhase(sweepId, 'finished', 60_000).catch((e) => {
+    throw new Error(`${e.message}\n${stack.logs()}`);
+  });
+  const list = await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials`);
+  const trialId = list.json.trials[0].id as string;
+  const detail = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${trialId}`)).json;
+  return { ...detail, sweepId };
+}
+
+beforeAll(async () => {
+  await stack.start({ workers: 0 });
+  const pg = new URL(TEST_DATABASE_URL);
+  proxy = await TcpProxy.start(pg.hostname, Number(pg.port || 5432));
+  worker = await stack.startWorker(`faults-${stack.prefix}`, 1, 30, {
+    env: { DATABASE_URL: proxy.through(stack.databaseUrl) },
+  });
+}, 120_000);
+afterAll(async () => {
+  await stack.stop();
+  await proxy.close();
+});
+
+describe('a trial cannot kill its worker', () => {
+  it('an epoch beyond the integer column is never stored: the line is output, the trial and worker go on', async () => {
+    const t = await runOne('huge-epoch');
+    expect(t).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(t.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+    expect(worker.child.exitCode).toBeNull();
+  });
+
+  it('a metric name with a NUL is never stored, the rest of the epoch is', async () => {
+    const t = await runOne('nul-name');
+    expect(t).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(Object.keys(t.epochs[0]).sort()).toEqual(['epoch', 'score']);
+    expect(worker.child.exitCode).toBeNull();
+  });
+
+  it('20,000 metric names fail the trial; a trial holding 20,000 values reads in well under a second', async () => {
+    const t = await runOne('many-names');
+    expect(t.state).toBe('failed');
+    expect(t.error).toMatch(/more than 256 metric names/);
+    await stack.db.$executeRaw`
+      INSERT INTO trial_metrics (trial_id, epoch, name, value)
+      SELECT ${t.id}, 1000, 'x' || i, i FROM generate_series(1, 20000) i`;
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const read = await stack.call('GET', `/api/v1/sweeps/${t.sweepId}/trials/${t.id}`);
+      times.push(performance.now() - started);
+      const big = read.json.epochs.find((e: { epoch: number }) => e.epoch === 1000);
+      expect(Object.keys(big)).toHaveLength(20_001);
+    }
+    console.log(
+      `GET trial with 20,000 metric values: ${times.map((ms) => ms.toFixed(0)).join(', ')} ms`,
+    );
+    expect(Math.min(...times)).toBeLessThan(1000); // was 136-150 s before the read was made linear
+    expect((await fetch(`${stack.baseUrl}/healthz`)).status).toBe(200);
+  });
+
+  it('PostgreSQL unreachable for 3 s mid-trial is waited out: the trial succeeds once, the worker lives', async () => {
+    const created = await stack.call('POST', '/api/v1/sweeps', poisonSweep('ok', 5, 800));
+    const sweepId = created.json.id as string;
+    await waitFor('epoch 1 stored', async () => {
+      const n = await stack.db.trialMetric.count({ where: { trial: { sweepId } } });
+      return n >= 1;
+    });
+    proxy.cut();
+    await new Promise((r) => setTimeout(r, 3000));
+    proxy.restore();
+    const done = await stack.waitForPhase(sweepId, 'finished', 60_000).catch((e) => {
+      throw new Error(`${e.message}\n${stack.logs()}`);
+    });
+    expect(done.counts).toMatchObject({ succeeded: 1, total: 1 });
+    const trial = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials`)).json.trials[0];
+    expect(trial.attempts, worker.output.slice(-30).join('\n')).toBe(1);
+    const detail = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${trial.id}`)).json;
+    expect(detail.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3, 4, 5]);
+    expect(worker.child.exitCode).toBeNull();
+    expect(worker.output.join('\n')).toMatch(/PostgreSQL unreachable/);
+    const journal = readFileSync(path.join(journalDir, 'journal.log'), 'utf8');
+    expect(journal).not.toMatch(/DUPLICATE/);
+  });
+
+  it('a worker restarted under the same id while Redis is empty settles the trial its previous life left running', async () => {
+    const created = await stack.call('POST', '/api/v1/sweeps', poisonSweep('ok', 4, 600));
+    const sweepId = created.json.id as string;
+    await waitFor('the trial to run', async () => {
+      const t = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials`)).json.trials[0];
+      return t.state === 'running';
+    });
+    process.kill(-worker.child.pid!, 'SIGKILL'); // the worker and its trial
+    const redis = new Redis(stack.redisUrl);
+    const keys = await redis.keys(`${stack.prefix}:*`);
+    if (keys.length) await redis.del(...keys); // Redis forgets the job too
+    redis.disconnect();
+    worker = await stack.startWorker(worker.name, 1, 30, {
+      env: { DATABASE_URL: proxy.through(stack.databaseUrl) },
+    });
+    // The worker settles it at start (unless the API's reconcile saw the old heartbeat go stale first).
+    expect(worker.output.join('\n')).toMatch(/settled 1 trial\(s\) left running|reconcile: \d/);
+    const done = await stack.waitForPhase(sweepId, 'finished', 60_000).catch((e) => {
+      throw new Error(`${e.message}\n${stack.logs()}`);
+    });
+    expect(done.counts).toMatchObject({ succeeded: 1, total: 1 });
+  });
+});
