@@ -19,9 +19,11 @@ describe('docker-compose.yml', () => {
   it('points the API and worker at the compose services, with the passwords from .env', () => {
     for (const s of ['api', 'worker']) {
       expect(compose.services[s].environment.DATABASE_URL).toBe(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a compose interpolation, compared as text
         'postgresql://postgres:${POSTGRES_PASSWORD}@postgres:5432/sweeps',
       );
       expect(compose.services[s].environment.REDIS_URL).toBe(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a compose interpolation, compared as text
         'redis://:${REDIS_PASSWORD}@redis:6379',
       );
       expect(compose.services[s].depends_on.migrate.condition).toBe(
@@ -61,6 +63,7 @@ describe('docker-compose.yml defaults are safe', () => {
     );
     const redis = compose.services.redis.command as string[];
     expect(redis[redis.indexOf('--requirepass') + 1]).toMatch(/^\$\{REDIS_PASSWORD:\?/);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a compose interpolation, compared as text
     expect(compose.services.redis.environment.REDISCLI_AUTH).toBe('${REDIS_PASSWORD}');
     expect(compose.services.api.environment.SWEEPS_SESSION_SECRET).toMatch(
       /^\$\{SWEEPS_SESSION_SECRET:\?/,

@@ -47,6 +47,7 @@ interface Case {
   repeat?: number;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: the mutators write deliberately ill-typed values into the sweep
 const spec = (m: (s: any) => void) => () => {
   const s = studySweep();
   m(s);

@@ -32,7 +32,6 @@ let base = '';
 let readKey = '';
 let writeKey = '';
 let sweepId = '';
-let trialIds: string[] = [];
 
 const spec = {
   name: 'dashboard-api',
@@ -65,11 +64,6 @@ beforeAll(async () => {
   });
   expect(created.statusCode, created.body).toBe(201);
   sweepId = created.json().id;
-  const page = await app.inject({
-    url: `/api/v1/sweeps/${sweepId}/trials`,
-    headers: { authorization: `Bearer ${writeKey}` },
-  });
-  trialIds = page.json().trials.map((t: { id: string }) => t.id);
 });
 afterAll(async () => {
   await app.close();

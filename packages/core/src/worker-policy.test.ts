@@ -26,7 +26,10 @@ describe('worker policy', () => {
     );
     expect(refuseTrainer(policy, { kind: 'tfjs' })).toBeNull();
     expect(
-      refuseTrainer(WorkerPolicySchema.parse({ cwdRoots: ['/'] }), { kind: 'command', command: ['node'] }),
+      refuseTrainer(WorkerPolicySchema.parse({ cwdRoots: ['/'] }), {
+        kind: 'command',
+        command: ['node'],
+      }),
     ).toMatch(/this worker runs no commands/);
   });
 
