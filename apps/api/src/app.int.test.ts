@@ -122,6 +122,24 @@ describe('authentication comes first', () => {
     expect(other.statusCode).toBe(401);
   });
 
+  it('counts sign-in guesses on the session route against the same per-address budget', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const key = `swk_${randomBytes(24).toString('base64url')}`;
+      statuses.push(
+        (
+          await app.inject({
+            method: 'POST',
+            url: '/api/v1/session',
+            payload: { key },
+            remoteAddress: '10.9.8.5',
+          })
+        ).statusCode,
+      );
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+  });
+
   it('keeps a bounded cache of keys', async () => {
     const resolve = createKeyResolver(db, 3);
     for (let i = 0; i < 5; i++)

@@ -58,7 +58,8 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   // after it (route-level hooks follow application-level ones), so it counts per verified key, or per address
   // for public routes. Failed authentications are limited per address by the auth hook itself.
   const keys: KeyResolver = createKeyResolver(deps.db, KEY_CACHE_SIZE, opts.keyCacheMs);
-  installAuth(app, keys, new FailureLimiter(opts.authFailuresPerMin ?? 30));
+  const authFailures = new FailureLimiter(opts.authFailuresPerMin ?? 30);
+  installAuth(app, keys, authFailures);
   await app.register(rateLimit, {
     max: opts.rateLimitPerMin,
     timeWindow: 60_000,
@@ -86,7 +87,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   await app.register(workerRoutes(deps), { prefix: '/api/v1' });
   await app.register(logAndParserRoutes(deps), { prefix: '/api/v1' });
   await app.register(opsRoutes(deps, keys));
-  await app.register(sessionRoutes(deps.db, session, sealer), { prefix: '/api/v1' });
+  await app.register(sessionRoutes(deps.db, session, sealer, authFailures), { prefix: '/api/v1' });
   if (opts.databaseUrl) {
     const hub = new EventHub(deps.db, opts.databaseUrl, app.log);
     app.addHook('preClose', async () => hub.close());

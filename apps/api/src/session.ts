@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ErrorBodySchema, SessionSchema, SignInBodySchema } from '@sweeps/api-client/schemas';
 import { DomainError } from '@sweeps/core';
 import { findApiKey, type Db } from '@sweeps/db';
+import type { FailureLimiter } from './auth.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -109,6 +110,7 @@ export function sessionRoutes(
   db: Db,
   opts: SessionOptions,
   sealer: ReturnType<typeof sessionSealer>,
+  failures: FailureLimiter,
 ): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
@@ -123,8 +125,20 @@ export function sessionRoutes(
         },
       },
       async (req, reply) => {
+        // Sign-in guesses count against the same per-address budget as failed bearer keys.
+        const wait = failures.blockedFor(req.ip);
+        if (wait > 0) {
+          reply.header('retry-after', String(wait));
+          throw new DomainError(
+            'RATE_LIMITED',
+            `Too many failed sign-ins from this address; retry in ${wait} s.`,
+          );
+        }
         const key = await findApiKey(db, req.body.key);
-        if (!key) throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');
+        if (!key) {
+          failures.fail(req.ip);
+          throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');
+        }
         const expiresAt = new Date(Date.now() + opts.ttlSeconds * 1000);
         setCookie(reply, req, sealer.seal(req.body.key, expiresAt), opts.ttlSeconds);
         return { scope: key.scope, expiresAt: expiresAt.toISOString() };
