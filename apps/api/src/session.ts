@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { ErrorBodySchema, SessionSchema, SignInBodySchema } from '@sweeps/api-client/schemas';
 import { DomainError } from '@sweeps/core';
 import { findApiKey, type Db } from '@sweeps/db';
-import type { FailureLimiter } from './auth.ts';
+import { callerOf, type FailureLimiter } from './auth.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -155,10 +155,9 @@ export function sessionRoutes(
         },
       },
       async (req) => {
-        const token = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-        const key = await findApiKey(db, token);
-        if (!key) throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');
-        return { scope: key.scope, expiresAt: req.sessionExpiresAt?.toISOString() ?? null };
+        // The onRequest hook has already verified the key (bearer or cookie): no second lookup.
+        const { scope } = callerOf(req);
+        return { scope, expiresAt: req.sessionExpiresAt?.toISOString() ?? null };
       },
     );
     app.delete(
