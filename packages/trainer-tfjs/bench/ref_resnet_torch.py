@@ -7,6 +7,7 @@ global average pool, linear head to 10 logits; batch 16, Adam 1e-3, BCE with log
 multi-label targets. Prints one JSON line per image size, like `npm run bench:trainer -- --json`.
 
     python3 bench/ref_resnet_torch.py --json --sizes 64,128      # Debian: apt-get install python3-torch
+    python3 bench/ref_resnet_torch.py --profile --sizes 64       # CPU time per operator of a training step
 """
 import argparse
 import json
@@ -46,19 +47,20 @@ def ref_resnet(classes=10, widths=(16, 32, 64, 128)):
     return nn.Sequential(*layers)
 
 
-def median_step_seconds(step, warmup, steps):
+def step_seconds(step, warmup, steps):
+    """Median wall-clock seconds of one step, and mean CPU seconds of this process per step."""
     for _ in range(warmup):
         step()
     times = []
+    cpu_start = time.process_time()
     for _ in range(steps):
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times), (time.process_time() - cpu_start) / steps
 
 
-def bench(size, batch=16, warmup=3):
-    steps = max(6, round(24 * (64 / size) ** 2))
+def make_train_step(size, batch=16):
     model = ref_resnet()
     images = torch.randn(batch, 3, size, size)
     targets = (torch.rand(batch, 10) > 0.5).float()
@@ -70,20 +72,41 @@ def bench(size, batch=16, warmup=3):
         loss_fn(model(images), targets).backward()
         optimizer.step()
 
+    return model, images, train_step
+
+
+def profile(size, steps=5):
+    """Prints the CPU time per operator of `steps` training steps (the table of bench/profile-step.ts)."""
+    model, _, train_step = make_train_step(size)
+    model.train()
+    for _ in range(3):
+        train_step()
+    with torch.autograd.profiler.profile() as prof:
+        for _ in range(steps):
+            train_step()
+    print(f"ref-resnet-{size}: CPU time of {steps} training steps, by operator (self time)")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
+
+
+def bench(size, batch=16, warmup=3):
+    steps = max(6, round(24 * (64 / size) ** 2))
+    model, images, train_step = make_train_step(size, batch)
     def inference_step():
         with torch.no_grad():
             model(images)
 
     model.train()
-    train = median_step_seconds(train_step, warmup, steps)
+    train, train_cpu = step_seconds(train_step, warmup, steps)
     model.eval()
-    inference = median_step_seconds(inference_step, warmup, steps * 2)
+    inference, inference_cpu = step_seconds(inference_step, warmup, steps * 2)
     return {
         "name": f"ref-resnet-{size}",
         "backend": "pytorch-cpu-1-thread",
         "train_images_per_s": round(batch / train, 1),
         "inference_images_per_s": round(batch / inference, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "train_images_per_cpu_s": round(batch / train_cpu, 1),
+        "inference_images_per_cpu_s": round(batch / inference_cpu, 1),
         "torch": torch.__version__,
     }
 
@@ -92,9 +115,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--sizes", default="64,128")
+    parser.add_argument("--profile", action="store_true", help="CPU time per operator instead")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
+    if args.profile:
+        for size in (int(s) for s in args.sizes.split(",")):
+            profile(size)
+        return
     for size in (int(s) for s in args.sizes.split(",")):
         line = bench(size)
         print(json.dumps(line) if args.json else f"{line['name']}: train {line['train_images_per_s']} img/s, inference {line['inference_images_per_s']} img/s", flush=True)

@@ -9,8 +9,16 @@ import { loadBackboneWeights } from '../checkpoint/load.ts';
 import { readSafetensors } from '../checkpoint/safetensors.ts';
 import { disposeStore, tfToTorch } from '../model/params.ts';
 import { createResNet } from '../model/resnet.ts';
+import { sha256File } from './committed-backbone.ts';
 import { renderCropSet } from './crops.ts';
 import { runPretrain } from './pretrain.ts';
+
+/**
+ * The bytes the tiny run below writes. Training is deterministic on wasm (the same bytes on every machine), so
+ * this changes only when the recipe or a kernel's arithmetic (its summation order) changes: then the committed
+ * backbones differ from what their commands write, and must be made again (backbones/manifest.json).
+ */
+const TINY_RUN_SHA256 = '3e65ede35bc96ed39a1d9450d26b711c903fb3740ed572658120c06fa516855d';
 
 let dir: string;
 beforeAll(async () => {
@@ -54,6 +62,7 @@ describe('runPretrain', () => {
     expect(result.metrics['top1']).toBeGreaterThanOrEqual(0);
     const file = await readSafetensors(out);
     expect(file.metadata['recipe']).toContain('base');
+    expect(await sha256File(out)).toBe(TINY_RUN_SHA256);
     expect(file.tensors.get('layer1.0.conv1.weight')?.shape).toEqual([8, 8, 3, 3]);
     expect([...file.tensors.keys()].some((k) => k.startsWith('fc.'))).toBe(false);
     const fresh = createResNet({ depth: 18, width: 0.125 });
