@@ -215,7 +215,14 @@ export const GridMatrixSchema = z.object({
   /** `values[i][j]` is for lrs[i] and weightDecays[j]: mean ± std over n seeds, null without a result. */
   values: z.array(z.array(CellResultSchema.nullable())),
   failed: z.array(z.array(z.number().int())),
-  cells: z.array(z.array(GridCellStatusSchema)),
+  gridCells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe(
+      'Per grid cell (lrs[i] x weightDecays[j]): its trials by state and the one state it is drawn with',
+    ),
+  cells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe('Deprecated: the same as gridCells (its first name); still sent, will be removed'),
 });
 export type GridMatrix = z.infer<typeof GridMatrixSchema>;
 
