@@ -128,6 +128,7 @@ export const SweepSchema = z.object({
   /** Trial epochs run so far, and what running every trial to the end costs (null without integer epochs). */
   epochs_run: z.number().int(),
   epochs_full_grid: z.number().int().nullable(),
+  /** The submitted spec; for a read-only key, `trainer.env` values read `(redacted)` (write keys see them). */
   spec: z.record(z.string(), z.unknown()),
   /** Id of the API key that created the sweep (it, or an admin key, may cancel, retry, extend or delete it). */
   createdByKeyId: z.string().nullable().optional(),

@@ -11,3 +11,4 @@ export * from './sweep-events.ts';
 export * from './trial-moves.ts';
 export * from './rung-store.ts';
 export * from './trial-metrics.ts';
+export * from './confirm-store.ts';

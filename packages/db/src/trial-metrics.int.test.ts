@@ -45,7 +45,10 @@ describe('metrics per attempt', () => {
     for (const [e, v] of [0.1, 0.9, 0.3, 0.2].entries())
       expect(await recordEpoch(db, first, e + 1, { bbox_mAP: v, loss: 1 })).toBe(true);
     await recordEpoch(db, first, 4, { bbox_mAP: 0.25 }); // a repeated epoch overwrites, counts once
-    expect(await sweepEpochs(db, sweepId, plan.spec)).toEqual({ epochs_run: 4, epochs_full_grid: 4 });
+    expect(await sweepEpochs(db, sweepId, plan.spec)).toEqual({
+      epochs_run: 4,
+      epochs_full_grid: 4,
+    });
     await failTrial(db, first, { error: 'diverged', outputTail: '', final: true });
     // until the new attempt records an epoch, reads keep showing the failed one's
     expect(await retryFailedTrials(db, sweepId)).toEqual([trialId]);
@@ -55,7 +58,10 @@ describe('metrics per attempt', () => {
     expect(await recordEpoch(db, second, 1, { bbox_mAP: 0.4 })).toBe(true);
     expect(await recordEpoch(db, second, 2, { bbox_mAP: 0.5 })).toBe(true);
     expect(await recordEpoch(db, first, 3, { bbox_mAP: 0.99 })).toBe(false); // fenced
-    expect(await sweepEpochs(db, sweepId, plan.spec)).toEqual({ epochs_run: 2, epochs_full_grid: 4 });
+    expect(await sweepEpochs(db, sweepId, plan.spec)).toEqual({
+      epochs_run: 2,
+      epochs_full_grid: 4,
+    });
     expect(await completeTrial(db, second, { finalMetric: 0.5, metrics: {} })).toBe(true);
 
     const t = await getTrial(db, sweepId, trialId);
@@ -97,7 +103,10 @@ describe('metrics per attempt', () => {
       [3, 0.35],
       [4, 0.45],
     ]);
-    expect(await sweepEpochs(db, sweepId, plan.spec)).toEqual({ epochs_run: 4, epochs_full_grid: 4 });
+    expect(await sweepEpochs(db, sweepId, plan.spec)).toEqual({
+      epochs_run: 4,
+      epochs_full_grid: 4,
+    });
     // the lost attempt keeps its own three epochs
     expect(curve(await getTrial(db, sweepId, trialId, first.lease))).toEqual([
       [1, 0.1],
@@ -107,6 +116,9 @@ describe('metrics per attempt', () => {
     const third = await claim(trialId, 'w3');
     expect(await recordEpoch(db, third, 2, { bbox_mAP: 0.7 })).toBe(true);
     expect(curve(await getTrial(db, sweepId, trialId))).toEqual([[2, 0.7]]);
-    expect(await sweepEpochs(db, sweepId, plan.spec)).toEqual({ epochs_run: 1, epochs_full_grid: 4 });
+    expect(await sweepEpochs(db, sweepId, plan.spec)).toEqual({
+      epochs_run: 1,
+      epochs_full_grid: 4,
+    });
   });
 });

@@ -4,6 +4,7 @@
  * `metrics_lease`, the latest attempt that recorded an epoch; the trial's `epochs_run` counts that attempt's epochs.
  */
 import type { Db } from './client.ts';
+import { inSourceStates, sourceStates } from './trial-moves.ts';
 import type { TrialLease } from './trial-store.ts';
 
 /** At most this many epochs of metrics in one trial view: a bound on the work of one read. */
@@ -48,7 +49,7 @@ export async function recordEpoch(
              EXISTS (SELECT 1 FROM trial_metrics x WHERE x.trial_id = trials.id AND x.lease = ${lease.lease}
                      AND x.epoch = ${epoch}) AS seen
       FROM trials WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease}
-        AND state = 'running' FOR NO KEY UPDATE),
+        AND ${inSourceStates('complete')} FOR NO KEY UPDATE),
     carried AS (
       INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
       SELECT m.trial_id, ${lease.lease}, m.epoch, m.name, m.value FROM t JOIN trial_metrics m
@@ -74,7 +75,12 @@ export async function recordEpoch(
 /** Whether the lease is still the trial's (running, same worker, same claim). */
 export async function isLeaseHeld(db: Db, lease: TrialLease): Promise<boolean> {
   const n = await db.trial.count({
-    where: { id: lease.trialId, workerId: lease.workerId, lease: lease.lease, state: 'running' },
+    where: {
+      id: lease.trialId,
+      workerId: lease.workerId,
+      lease: lease.lease,
+      state: { in: sourceStates('complete') },
+    },
   });
   return n === 1;
 }

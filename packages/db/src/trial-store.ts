@@ -1,11 +1,18 @@
 /** Trials: what the API lists and what a worker claims, reports and finishes. */
-import { DomainError, type SweepSpec, type TrialRun } from '@sweeps/core';
+import {
+  DomainError,
+  type SweepSpec,
+  TRIAL_MOVES,
+  type TrialRun,
+  type TrialState,
+} from '@sweeps/core';
 import type { Db } from './client.ts';
 import { metricAttempts, readAttemptEpochs } from './trial-metrics.ts';
+import { inSourceStates, sourceStates, targetState } from './trial-moves.ts';
 
 export interface TrialListFilter {
   sweepId: string;
-  state?: string;
+  state?: TrialState;
   checkpoint?: string;
   optimizer?: string;
   lr?: number;
@@ -19,7 +26,7 @@ export async function listTrials(db: Db, f: TrialListFilter) {
   const rows = await db.trial.findMany({
     where: {
       sweepId: f.sweepId,
-      ...(f.state ? { state: f.state as 'queued' } : {}),
+      ...(f.state ? { state: f.state } : {}),
       ...(f.checkpoint ? { checkpoint: { name: f.checkpoint } } : {}),
       ...(f.optimizer ? { optimizer: f.optimizer } : {}),
       ...(f.lr !== undefined ? { lr: f.lr } : {}),
@@ -113,10 +120,11 @@ export async function claimTrial(
     WITH cur AS (
       SELECT t.id, t.attempts >= coalesce((s.spec->>'max_attempts')::int, 3) AS spent
       FROM trials t JOIN sweeps s ON s.id = t.sweep_id
-      WHERE t.id = ${trialId} AND s.status = 'active' AND t.state IN ('queued', 'running')
+      WHERE t.id = ${trialId} AND s.status = 'active' AND ${inSourceStates('claim', 't.state')}
+        AND ${inSourceStates('exhaust', 't.state')}
       FOR UPDATE OF t)
     UPDATE trials t SET
-      state = CASE WHEN cur.spent THEN 'failed'::"TrialState" ELSE 'running'::"TrialState" END,
+      state = CASE WHEN cur.spent THEN ${targetState('exhaust')} ELSE ${targetState('claim')} END,
       worker_id = CASE WHEN cur.spent THEN t.worker_id ELSE ${workerId} END,
       attempts = CASE WHEN cur.spent THEN t.attempts ELSE t.attempts + 1 END,
       lease = t.lease + 1,
@@ -129,7 +137,7 @@ export async function claimTrial(
       c.name AS ck_name, c.uri AS ck_uri, c.format AS ck_format, c.prefix AS ck_prefix`;
   const row = rows[0];
   if (!row) return null;
-  if (row.state === 'failed')
+  if (row.state === TRIAL_MOVES.exhaust.to)
     return { kind: 'exhausted', attempts: row.attempts, error: row.error ?? '' };
   const spec = row.spec;
   return {
@@ -166,9 +174,9 @@ export async function completeTrial(
   // the grid and best-setting reads stay O(cells). NaN and infinite results count as failed cells, not means.
   const [row] = await db.$queryRaw<Array<{ n: number }>>`
     WITH done AS (
-      UPDATE trials SET state = 'succeeded', final_metric = ${r.finalMetric}, final_metrics = ${JSON.stringify(r.metrics)}::jsonb,
+      UPDATE trials SET state = ${targetState('complete')}, final_metric = ${r.finalMetric}, final_metrics = ${JSON.stringify(r.metrics)}::jsonb,
         backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, finished_at = now()
-      WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND state = 'running'
+      WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND ${inSourceStates('complete')}
       RETURNING sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, final_metric),
     stats AS (
       INSERT INTO cell_stats AS c (sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, n, mean, m2)
@@ -188,10 +196,16 @@ export async function failTrial(
   lease: TrialLease,
   f: { error: string; outputTail: string; final: boolean },
 ): Promise<boolean> {
+  const move = f.final ? 'fail' : 'requeue';
   const n = await db.trial.updateMany({
-    where: { id: lease.trialId, workerId: lease.workerId, lease: lease.lease, state: 'running' },
+    where: {
+      id: lease.trialId,
+      workerId: lease.workerId,
+      lease: lease.lease,
+      state: { in: sourceStates(move) },
+    },
     data: {
-      state: f.final ? 'failed' : 'queued',
+      state: TRIAL_MOVES[move].to,
       error: f.error.slice(0, 4000),
       outputTail: f.outputTail.slice(-16_000),
       finishedAt: f.final ? new Date() : null,
@@ -203,8 +217,8 @@ export async function failTrial(
 /** Hands a running trial back to the queue (worker shutting down): the attempt does not count. */
 export async function handBackTrial(db: Db, lease: TrialLease): Promise<boolean> {
   const n = await db.$executeRaw`
-    UPDATE trials SET state = 'queued', worker_id = NULL, attempts = GREATEST(attempts - 1, 0), started_at = NULL
-    WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND state = 'running'`;
+    UPDATE trials SET state = ${targetState('handBack')}, worker_id = NULL, attempts = GREATEST(attempts - 1, 0), started_at = NULL
+    WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND ${inSourceStates('handBack')}`;
   return n === 1;
 }
 
@@ -215,8 +229,8 @@ export async function handBackTrial(db: Db, lease: TrialLease): Promise<boolean>
  */
 export async function settleTrialsOfPreviousLife(db: Db, workerId: string): Promise<number> {
   return db.$executeRaw`
-    UPDATE trials SET state = 'queued', worker_id = NULL, lease = lease + 1
-    WHERE worker_id = ${workerId} AND state = 'running'`;
+    UPDATE trials SET state = ${targetState('recoverLost')}, worker_id = NULL, lease = lease + 1
+    WHERE worker_id = ${workerId} AND ${inSourceStates('recoverLost')}`;
 }
 
 /**
@@ -228,9 +242,9 @@ export async function trialsToReconcile(
   staleAfterMs: number,
 ): Promise<Array<{ id: string; sweep_id: string }>> {
   await db.$executeRaw`
-    UPDATE trials t SET state = 'queued', worker_id = NULL, lease = t.lease + 1
+    UPDATE trials t SET state = ${targetState('recoverLost')}, worker_id = NULL, lease = t.lease + 1
     FROM sweeps s
-    WHERE t.state = 'running' AND s.id = t.sweep_id AND s.status = 'active'
+    WHERE ${inSourceStates('recoverLost', 't.state')} AND s.id = t.sweep_id AND s.status = 'active'
       AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = t.worker_id AND w.stopped_at IS NULL
                       AND w.last_heartbeat_at > now() - make_interval(secs => ${staleAfterMs / 1000}::float8))`;
   return db.$queryRaw`

@@ -119,7 +119,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: SweepSchema, ...errors },
         },
       },
-      async (req) => sweepView(deps, req.params.id),
+      async (req) => sweepView(deps, req.params.id, callerOf(req)),
     );
 
     app.get(
