@@ -21,6 +21,7 @@ import {
 } from '@sweeps/queue';
 import { reconcileQueue } from '@sweeps/orchestrate';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
+import { startDueConfirmTrials } from './confirm-stage.ts';
 import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
@@ -94,7 +95,14 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     names,
     createRedis(env.REDIS_URL),
     devices.length,
-    (job, token) => runTrialJob(deps, job, token),
+    async (job, token) => {
+      try {
+        return await runTrialJob(deps, job, token);
+      } finally {
+        const trialId = (job.data as { trialId?: unknown }).trialId;
+        if (typeof trialId === 'string') await startDueConfirmTrials(db, queue, trialId, log);
+      }
+    },
   );
   worker.on('error', (err) => log(`queue error: ${err.message}`));
 

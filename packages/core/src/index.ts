@@ -13,4 +13,5 @@ export * from './output-tail.ts';
 export * from './worker-policy.ts';
 export * from './grid-status.ts';
 export * from './strategy.ts';
+export * from './confirm.ts';
 export * from './statistics.ts';

@@ -222,14 +222,6 @@ function checkStrategy(spec: SpecDraft, ctx: z.RefinementCtx): void {
       });
     }
   }
-  if (spec.confirm !== undefined) {
-    // Validated below, but nothing runs it yet: refuse it rather than accept a stage that silently never runs.
-    ctx.addIssue({
-      code: 'custom',
-      path: ['confirm'],
-      message: 'the confirm stage is not available yet; list the extra seeds in seeds instead',
-    });
-  }
   const seen = new Set<number>();
   spec.confirm?.seeds.forEach((s, i) => {
     if (spec.seeds.includes(s) || seen.has(s))

@@ -127,10 +127,11 @@ describe('strategy in the sweep spec', () => {
     expect(bad({ strategy: { kind: 'hyperband' } })).toEqual(['strategy.kind']);
   });
 
-  it('refuses a confirm stage (not run yet) and confirm seeds that are not extra seeds', () => {
-    expect(() => planSweep({ ...base, confirm: { top: 2, seeds: [1, 2] } })).toThrow(
-      /confirm: the confirm stage is not available yet/,
-    );
+  it('accepts a confirm stage with extra seeds and refuses confirm seeds that are not extra seeds', () => {
+    expect(planSweep({ ...base, confirm: { top: 2, seeds: [1, 2] } }).spec.confirm).toEqual({
+      top: 2,
+      seeds: [1, 2],
+    });
     expect(() => planSweep({ ...base, confirm: { top: 2, seeds: [0, 1] } })).toThrow(
       /confirm.seeds\[0\]: seed 0 is already in seeds/,
     );

@@ -26,14 +26,20 @@ import {
   listSweeps,
   listTrials,
   listWorkers,
+  type KeyScope,
   type TrialListFilter,
 } from '@sweeps/db';
+import { scopeAllows } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
 
-export async function sweepView(deps: ApiDeps, sweepId: string) {
+/**
+ * A sweep as `caller` may see it: `trainer.env` values only for a key that may write (read-only keys, such as a
+ * dashboard's, see the names with values redacted).
+ */
+export async function sweepView(deps: ApiDeps, sweepId: string, caller: { scope: KeyScope }) {
   const sweep = await getSweep(deps.db, sweepId);
   const counts = (await countsBySweep(deps.db, [sweepId])).get(sweepId) ?? emptyTrialCounts();
-  const epochs = await sweepEpochs(deps.db, sweepId, sweep.spec);
+  const epochs = await sweepEpochs(deps.db, sweepId, sweep.spec); // a sum kept by the epoch writes
   return {
     id: sweep.id,
     name: sweep.name,
@@ -45,7 +51,9 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
     counts,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
     ...epochs,
-    spec: redactTrainerEnv(sweep.spec as unknown as Record<string, unknown>),
+    spec: scopeAllows(caller.scope, 'write')
+      ? (sweep.spec as unknown as Record<string, unknown>)
+      : redactTrainerEnv(sweep.spec as unknown as Record<string, unknown>),
     createdByKeyId: sweep.createdByKeyId,
   };
 }
@@ -97,13 +105,21 @@ export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
   return { trials: page.trials.map(trialSummary), nextCursor: page.nextCursor };
 }
 
-export async function trialView(deps: ApiDeps, sweepId: string, trialId: string) {
-  const t = await getTrial(deps.db, sweepId, trialId); // epochs merged by PostgreSQL, at most 10,000
+export async function trialView(deps: ApiDeps, sweepId: string, trialId: string, attempt?: number) {
+  const t = await getTrial(deps.db, sweepId, trialId, attempt); // epochs merged by PostgreSQL, at most 10,000
   return {
     ...trialSummary(t),
     checkpointUri: t.checkpoint.uri,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
+    epochsAttempt: t.metricsAttempt,
+    metricAttempts: t.metricAttempts.map((a) => ({
+      attempt: a.attempt,
+      epochs: a.epochs,
+      firstAt: a.firstAt.toISOString(),
+      lastAt: a.lastAt.toISOString(),
+      current: a.attempt === t.metricsLease,
+    })),
     epochs: t.epochs,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
   };
@@ -199,8 +215,8 @@ export async function workersView(deps: ApiDeps) {
 }
 
 /**
- * A sweep's spec as reads show it: `trainer.env` values may hold credentials (a dataset token), so reads show the
- * names only; the values are what the submitting write key sent and are not shown again.
+ * A sweep's spec as read-only keys see it: `trainer.env` values may hold credentials (a dataset token), so they
+ * see the names only; write keys, which could submit such values themselves, see them.
  */
 export function redactTrainerEnv(spec: Record<string, unknown>): Record<string, unknown> {
   const trainer = spec.trainer as { env?: Record<string, string> } | undefined;
