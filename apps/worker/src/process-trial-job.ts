@@ -95,7 +95,8 @@ export async function processTrialJob(
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
-    const store = epochReporter(deps, lease, controller);
+    // a resumed attempt's curve starts with the epochs of the attempt whose snapshot it continues
+    const store = epochReporter(deps, lease, controller, latest !== undefined);
     const pruned = await withPruning(
       deps.db,
       { trialId, workerId: deps.workerId },
@@ -138,7 +139,12 @@ export async function processTrialJob(
  * The trainer's `reportEpoch`: validates, stores (waiting out a short database outage), and never rejects; a
  * problem aborts the trial with the reason instead, so no trainer can turn it into an unhandled rejection.
  */
-function epochReporter(deps: TrialJobDeps, lease: TrialLease, controller: AbortController) {
+function epochReporter(
+  deps: TrialJobDeps,
+  lease: TrialLease,
+  controller: AbortController,
+  resumed: boolean,
+) {
   const rules = new MetricRules();
   let chain = Promise.resolve();
   const store = async (epoch: number, metrics: Record<string, number>) => {
@@ -146,7 +152,7 @@ function epochReporter(deps: TrialJobDeps, lease: TrialLease, controller: AbortC
     try {
       rules.check(epoch, metrics);
       const stored = await retryOnConnectionLoss(
-        () => recordEpoch(deps.db, lease, epoch, metrics),
+        () => recordEpoch(deps.db, lease, epoch, metrics, { resumed }),
         { forMs: 30_000, log: deps.log, what: `epoch ${epoch} of ${lease.trialId}` },
       );
       if (!stored) controller.abort(new TrialSuperseded());

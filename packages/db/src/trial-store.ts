@@ -7,6 +7,7 @@ import {
   type TrialState,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
+import { metricAttempts, readAttemptEpochs } from './trial-metrics.ts';
 import { inSourceStates, sourceStates, targetState } from './trial-moves.ts';
 
 export interface TrialListFilter {
@@ -40,33 +41,35 @@ export async function listTrials(db: Db, f: TrialListFilter) {
   return { trials: page, nextCursor: rows.length > f.limit ? page[page.length - 1]!.id : null };
 }
 
-/** At most this many epochs of metrics in one trial view: a bound on the work of one read. */
-export const TRIAL_VIEW_MAX_EPOCHS = 10_000;
-
-/** One epoch's metrics, as {@link getTrial} returns them: `{ epoch: 3, bbox_mAP: 0.31, loss: 0.8 }`. */
-export type TrialEpoch = { epoch: number } & Record<string, number>;
-
 /**
- * One trial with its per-epoch metrics; throws TRIAL_NOT_FOUND. PostgreSQL merges each epoch's values into one
- * JSON object and sends the whole list as one text value (parsing it is linear and fast, where building 20,000-key
- * objects row by row was quadratic), at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs; `epochsTruncated` says when
- * there were more.
+ * One trial with the per-epoch metrics of one attempt: `attempt` (a claim's lease, as `metricAttempts` lists
+ * them), by default the trial's latest attempt that recorded an epoch; throws TRIAL_NOT_FOUND, and
+ * ATTEMPT_NOT_FOUND for an attempt that recorded nothing. At most `TRIAL_VIEW_MAX_EPOCHS` epochs;
+ * `epochsTruncated` says when there were more.
  */
-export async function getTrial(db: Db, sweepId: string, trialId: string) {
+export async function getTrial(db: Db, sweepId: string, trialId: string, attempt?: number) {
   const trial = await db.trial.findFirst({
     where: { id: trialId, sweepId },
     include: { checkpoint: { select: { name: true, uri: true } } },
   });
   if (!trial)
     throw new DomainError('TRIAL_NOT_FOUND', `No trial "${trialId}" in sweep "${sweepId}".`);
-  // json_object_agg writes `{ "a" : 1, ... }`: the epoch goes in front of its first key.
-  const [row] = await db.$queryRaw<Array<{ epochs: string }>>`
-    SELECT '[' || coalesce(string_agg('{"epoch":' || e.epoch || ',' || substr(e.values, 2), ',' ORDER BY e.epoch), '') || ']' AS epochs
-    FROM (SELECT epoch, json_object_agg(name, value)::text AS values FROM trial_metrics WHERE trial_id = ${trialId}
-          GROUP BY epoch ORDER BY epoch LIMIT ${TRIAL_VIEW_MAX_EPOCHS + 1}) e`;
-  const epochs = JSON.parse(row?.epochs ?? '[]') as TrialEpoch[];
-  const epochsTruncated = epochs.length > TRIAL_VIEW_MAX_EPOCHS;
-  return { ...trial, epochs: epochs.slice(0, TRIAL_VIEW_MAX_EPOCHS), epochsTruncated };
+  const attempts = await metricAttempts(db, trialId);
+  const shown = attempt ?? trial.metricsLease;
+  if (attempt !== undefined && !attempts.some((a) => a.attempt === attempt))
+    throw new DomainError(
+      'ATTEMPT_NOT_FOUND',
+      `Trial "${trialId}" has no metrics from an attempt ${attempt}; its attempts with metrics are: ${attempts.map((a) => a.attempt).join(', ') || 'none'}.`,
+    );
+  const { epochs, truncated } =
+    shown === null ? { epochs: [], truncated: false } : await readAttemptEpochs(db, trialId, shown);
+  return {
+    ...trial,
+    metricsAttempt: shown,
+    metricAttempts: attempts,
+    epochs,
+    epochsTruncated: truncated,
+  };
 }
 
 /**
@@ -159,45 +162,6 @@ export async function claimTrial(
       },
     },
   };
-}
-
-/**
- * Upserts one epoch's metrics (idempotent: a repeated epoch overwrites its values). Non-finite values are skipped.
- * Callers validate epochs and names first (the worker's metric rules). Returns false when the lease is no longer
- * the trial's (nothing was written).
- */
-export async function recordEpoch(
-  db: Db,
-  lease: TrialLease,
-  epoch: number,
-  metrics: Record<string, number>,
-): Promise<boolean> {
-  const entries = Object.entries(metrics).filter(
-    ([, v]) => typeof v === 'number' && Number.isFinite(v),
-  );
-  if (entries.length === 0) return isLeaseHeld(db, lease);
-  // The trial's row is locked FOR SHARE: a claim committing meanwhile makes this insert see the new lease.
-  const n = await db.$executeRaw`
-    INSERT INTO trial_metrics (trial_id, epoch, name, value)
-    SELECT t.id, ${epoch}, m.n, m.v
-    FROM (SELECT id FROM trials WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId}
-          AND lease = ${lease.lease} AND state = 'running' FOR SHARE) t,
-         unnest(${entries.map((e) => e[0])}::text[], ${entries.map((e) => e[1])}::float8[]) AS m(n, v)
-    ON CONFLICT (trial_id, epoch, name) DO UPDATE SET value = EXCLUDED.value`;
-  return n > 0;
-}
-
-/** Whether the lease is still the trial's (running, same worker, same claim). */
-export async function isLeaseHeld(db: Db, lease: TrialLease): Promise<boolean> {
-  const n = await db.trial.count({
-    where: {
-      id: lease.trialId,
-      workerId: lease.workerId,
-      lease: lease.lease,
-      state: { in: sourceStates('complete') },
-    },
-  });
-  return n === 1;
 }
 
 /** Records success; only the lease holder can finish it, so a trial has exactly one result. */
