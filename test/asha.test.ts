@@ -93,8 +93,8 @@ describe('an asha sweep end to end', () => {
       .json;
     expect(pruned.trials[0].error).toMatch(/^pruned at epoch \d+: rank \d+ of \d+ at epoch \d+/);
     const grid = (await stack.call('GET', `/api/v1/sweeps/${id}/grid`)).json;
-    const cells = grid.matrices.flatMap((m: { cells: Array<Array<{ state: string }>> }) =>
-      m.cells.flat(),
+    const cells = grid.matrices.flatMap((m: { gridCells: Array<Array<{ state: string }>> }) =>
+      m.gridCells.flat(),
     );
     expect(
       cells.some(

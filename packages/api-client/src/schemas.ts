@@ -164,7 +164,23 @@ export const TrialSchema = TrialSummarySchema.extend({
   checkpointUri: z.string(),
   finalMetrics: z.record(z.string(), z.unknown()).nullable(),
   outputTail: z.string().nullable(),
-  /** One entry per epoch: `epoch` and every metric reported for it. */
+  /**
+   * The attempt `epochs` belong to: by default the latest attempt that recorded an epoch (null before any), or the
+   * one asked for with `?attempt=`. An attempt's number is its claim's: every start of the trial, retries
+   * included, gets a higher one.
+   */
+  epochsAttempt: z.number().int().nullable(),
+  /** Every attempt that recorded metrics, oldest first; `current` marks the one reads use (grid, best, curves). */
+  metricAttempts: z.array(
+    z.object({
+      attempt: z.number().int(),
+      epochs: z.number().int(),
+      firstAt: IsoDate,
+      lastAt: IsoDate,
+      current: z.boolean(),
+    }),
+  ),
+  /** One entry per epoch of that attempt: `epoch` and every metric reported for it. */
   epochs: z.array(z.record(z.string(), z.number())),
 });
 export type Trial = z.infer<typeof TrialSchema>;
@@ -215,7 +231,14 @@ export const GridMatrixSchema = z.object({
   /** `values[i][j]` is for lrs[i] and weightDecays[j]: mean ± std over n seeds, null without a result. */
   values: z.array(z.array(CellResultSchema.nullable())),
   failed: z.array(z.array(z.number().int())),
-  cells: z.array(z.array(GridCellStatusSchema)),
+  gridCells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe(
+      'Per grid cell (lrs[i] x weightDecays[j]): its trials by state and the one state it is drawn with',
+    ),
+  cells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe('Deprecated: the same as gridCells (its first name); still sent, will be removed'),
 });
 export type GridMatrix = z.infer<typeof GridMatrixSchema>;
 

@@ -208,7 +208,7 @@ describe('pruned grid cells', () => {
       prunedEpoch: 3,
     });
     expect(cells[0]![0]![0]!.state).toBe('succeeded');
-    const withCells = matrices.map((m, k) => ({ ...m, cells: cells[k]! }));
+    const withCells = matrices.map((m, k) => ({ ...m, gridCells: cells[k]! }));
     expect(gridToMarkdown(withCells, 'm')).toContain('| 0.2 | pruned@3 (0.2100) |');
     expect(gridToCsv(withCells, 'm').split('\n')[2]).toBe('a,SGD,0.2,0,,,0,0,,1,3,0.21');
   });

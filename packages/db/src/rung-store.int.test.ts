@@ -5,14 +5,8 @@ import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
 import { pruningPlanOf, recordRungValue, sweepEpochs, trialRungs } from './rung-store.ts';
 import { countsBySweep, createSweep, extendSweep, retryFailedTrials } from './sweep-store.ts';
-import {
-  claimTrial,
-  failTrial,
-  getTrial,
-  listTrials,
-  recordEpoch,
-  type TrialLease,
-} from './trial-store.ts';
+import { claimTrial, failTrial, getTrial, listTrials, type TrialLease } from './trial-store.ts';
+import { recordEpoch } from './trial-metrics.ts';
 import { registerWorker } from './worker-store.ts';
 
 // Two pools: two workers' connections, so the race below really runs two transactions at once.

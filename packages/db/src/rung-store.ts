@@ -14,6 +14,7 @@ import {
   trialEpochs,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
+import { sweepEpochsRun } from './trial-metrics.ts';
 import { inSourceStates, targetState } from './trial-moves.ts';
 
 /** What a worker needs to know, once per trial, to report rungs; null when the trial is never pruned. */
@@ -155,21 +156,15 @@ export async function trialRungs(db: Db, trialId: string): Promise<RungDecision[
 }
 
 /**
- * Epochs the sweep's trials have run (one per (trial, epoch) with a stored metric) and what the full grid of its
- * trials costs (trials x `fixed.epochs`; null without integer epochs).
+ * Epochs the sweep's trials have run (each trial's current attempt, as the epoch writes count them) and what the
+ * full grid of its trials costs (trials x `fixed.epochs`; null without integer epochs).
  */
 export async function sweepEpochs(
   db: Db,
   sweepId: string,
   spec: SweepSpec,
 ): Promise<{ epochs_run: number; epochs_full_grid: number | null }> {
-  const [row] = await db.$queryRaw<Array<{ run: number; trials: number }>>`
-    SELECT (SELECT count(*)::int FROM (SELECT DISTINCT m.trial_id, m.epoch FROM trial_metrics m
-              JOIN trials t ON t.id = m.trial_id WHERE t.sweep_id = ${sweepId}) e) AS run,
-           (SELECT count(*)::int FROM trials WHERE sweep_id = ${sweepId}) AS trials`;
+  const { run, trials } = await sweepEpochsRun(db, sweepId);
   const epochs = trialEpochs(spec.fixed);
-  return {
-    epochs_run: row?.run ?? 0,
-    epochs_full_grid: epochs === null ? null : (row?.trials ?? 0) * epochs,
-  };
+  return { epochs_run: run, epochs_full_grid: epochs === null ? null : trials * epochs };
 }
