@@ -217,7 +217,8 @@ function checkStrategy(spec: SpecDraft, ctx: z.RefinementCtx): void {
     ) {
       ctx.addIssue({
         code: 'custom',
-        path: spec.strategy.min_epochs === undefined ? ['fixed', 'epochs'] : ['strategy', 'min_epochs'],
+        path:
+          spec.strategy.min_epochs === undefined ? ['fixed', 'epochs'] : ['strategy', 'min_epochs'],
         message:
           spec.strategy.min_epochs === undefined
             ? `strategy asha needs at least 2 epochs to compare trials before the end (fixed.epochs is ${epochs})`
