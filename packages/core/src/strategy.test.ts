@@ -6,7 +6,6 @@ import { planSweep } from './plan.ts';
 import {
   AshaStrategySchema,
   decidePromotion,
-  epochBudget,
   isConfirmSeed,
   rungEpochs,
   rungPlaces,
@@ -106,19 +105,6 @@ describe('promotion rule', () => {
   it('never lets NaN go on, and ranks it below every number', () => {
     expect(decidePromotion(Number.NaN, [], 3, 'maximize', 1).promoted).toBe(false);
     expect(decidePromotion(0.0, entries(Number.NaN, Number.NaN), 2, 'maximize', 1).rank).toBe(1);
-  });
-});
-
-describe('epoch budget', () => {
-  it('gives the full grid, the fewest and a typical figure', () => {
-    // 12 trials, rungs 3 and 9 of 12: fewest 12x3 + 4x6 (the first rung's places) + 1x3 = 63 per checkpoint,
-    // as synchronous halving costs; rf 2 over 16 epochs: typical 12x2 + 6x2 + 3x4 + 1x8 = 56, fewest 12x2 + 6x2
-    // + 1x4 + 1x8 = 48
-    const b = epochBudget(asha(3, 3), 12, 12, 2);
-    expect(b).toEqual({ rungs: [3, 9], fullGrid: 288, most: 288, fewest: 126, typical: 126 });
-    expect(epochBudget(asha(2, 2), 16, 12, 1)).toMatchObject({ fewest: 48, typical: 56 });
-    const g = epochBudget({ kind: 'grid' }, 12, 12, 2);
-    expect(g.fewest).toBe(288);
   });
 });
 

@@ -144,63 +144,6 @@ export function decidePromotion(
   };
 }
 
-/** What an asha sweep can cost, in trial epochs, next to the full grid. */
-export interface EpochBudget {
-  rungs: number[];
-  /** Every trial to the end: what the full grid costs. */
-  fullGrid: number;
-  /** The most asha can cost: values arriving in improving order promote everyone. */
-  most: number;
-  /**
-   * The fewest: best values first, so the first rung's places (max(1, floor(n / rf))) pass it and one trial per
-   * checkpoint passes each later rung.
-   */
-  fewest: number;
-  /** Synchronous successive halving's cost (floor(n / rf^k) per rung), a typical figure between the two. */
-  typical: number;
-}
-
-/**
- * Epoch figures for `trialsPerCheckpoint` trials on each of `checkpoints` checkpoints, each of `epochs` epochs.
- * The fewest follows from the promotion rule ({@link rungPlaces}): with values arriving best first, the first
- * rung's places go on from it, and at a later rung the i-th trial ranks i and goes on only if
- * i <= max(1, floor(i / rf)), i.e. only the first.
- */
-export function epochBudget(
-  strategy: Strategy,
-  epochs: number,
-  trialsPerCheckpoint: number,
-  checkpoints: number,
-): EpochBudget {
-  const rungs = rungEpochs(strategy, epochs);
-  const fullGrid = trialsPerCheckpoint * checkpoints * epochs;
-  if (rungs.length === 0 || strategy.kind !== 'asha' || trialsPerCheckpoint === 0) {
-    return { rungs, fullGrid, most: fullGrid, fewest: fullGrid, typical: fullGrid };
-  }
-  const stops = [...rungs, epochs];
-  let fewest = 0;
-  let passing = trialsPerCheckpoint;
-  for (const [i, stop] of stops.entries()) {
-    fewest += passing * (stop - (i === 0 ? 0 : stops[i - 1]!));
-    passing = i === 0 ? rungPlaces(trialsPerCheckpoint, strategy.reduction_factor) : 1;
-  }
-  let typical = 0;
-  let alive = trialsPerCheckpoint;
-  let prev = 0;
-  for (const stop of stops) {
-    typical += alive * (stop - prev);
-    prev = stop;
-    alive = Math.max(1, Math.floor(alive / strategy.reduction_factor));
-  }
-  return {
-    rungs,
-    fullGrid,
-    most: fullGrid,
-    fewest: fewest * checkpoints,
-    typical: typical * checkpoints,
-  };
-}
-
 /**
  * The order in which a sweep's new trials are enqueued, so the order they start in. asha: by trial id. The
  * asynchronous rule compares each trial with those that reached its rung before it, which assumes the order is

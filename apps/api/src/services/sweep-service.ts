@@ -42,6 +42,7 @@ export function describePlan(plan: SweepPlan) {
     refused: plan.refused,
     strategy: plan.spec.strategy,
     epochs: plan.epochs,
+    confirm: plan.spec.confirm ?? null,
   };
 }
 
