@@ -78,8 +78,9 @@ describe('a trial cannot kill its worker', () => {
     expect(t.state).toBe('failed');
     expect(t.error).toMatch(/more than 256 metric names/);
     await stack.db.$executeRaw`
-      INSERT INTO trial_metrics (trial_id, epoch, name, value)
-      SELECT ${t.id}, 1000, 'x' || i, i FROM generate_series(1, 20000) i`;
+      INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
+      SELECT id, lease, 1000, 'x' || i, i FROM trials, generate_series(1, 20000) i WHERE id = ${t.id}`;
+    await stack.db.$executeRaw`UPDATE trials SET metrics_lease = lease WHERE id = ${t.id}`;
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = performance.now();

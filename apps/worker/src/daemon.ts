@@ -22,11 +22,12 @@ import {
 } from '@sweeps/queue';
 import { reconcileQueue } from '@sweeps/orchestrate';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
+import { startDueConfirmTrials } from './confirm-stage.ts';
 import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
+import { processTrialJob } from './process-trial-job.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
-import { runTrialJob } from './run-trial.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { SlotLeases } from './slot-leases.ts';
 import { detectSlots } from './slots.ts';
@@ -96,7 +97,14 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     names,
     createRedis(env.REDIS_URL),
     devices.length,
-    (job, token) => runTrialJob(deps, job, token),
+    async (job, token) => {
+      try {
+        return await processTrialJob(deps, job, token);
+      } finally {
+        const trialId = (job.data as { trialId?: unknown }).trialId;
+        if (typeof trialId === 'string') await startDueConfirmTrials(db, queue, trialId, log);
+      }
+    },
   );
   worker.on('error', (err) => log(`queue error: ${err.message}`));
   // Trials run only while this worker holds their job locks (a lock that runs out hands the trial to another).

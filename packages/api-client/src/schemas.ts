@@ -64,16 +64,23 @@ export const PreviewSchema = z.object({
   cells: z.array(z.object({ optimizer: z.string(), params: ParamsSchema, configHash: z.string() })),
   refused: z.array(z.object({ path: z.string(), value: ParamValueSchema, reason: z.string() })),
   strategy: z.looseObject({ kind: z.string() }),
-  /** Trial epochs: asha's rungs, the full grid's cost, and the most and fewest asha can cost. */
+  /**
+   * Trial epochs: asha's rungs, each trial's epochs, the full grid's cost, the most and fewest asha can cost, the
+   * synchronous-halving ideal (`typical`) and the expected cost in a random start order (`expected`).
+   */
   epochs: z
     .object({
       rungs: z.array(z.number().int()),
+      trialEpochs: z.number().int(),
       fullGrid: z.number().int(),
       most: z.number().int(),
       fewest: z.number().int(),
       typical: z.number().int(),
+      expected: z.number().int(),
     })
     .nullable(),
+  /** The confirm stage: each checkpoint's `top` cells run again with the extra `seeds`; null without one. */
+  confirm: z.object({ top: z.number().int(), seeds: z.array(z.number().int()) }).nullable(),
   /** Said when no live worker would run the sweep's trainer (their published policies refuse it). */
   warnings: z.array(z.string()).optional(),
 });
@@ -164,7 +171,23 @@ export const TrialSchema = TrialSummarySchema.extend({
   checkpointUri: z.string(),
   finalMetrics: z.record(z.string(), z.unknown()).nullable(),
   outputTail: z.string().nullable(),
-  /** One entry per epoch: `epoch` and every metric reported for it. */
+  /**
+   * The attempt `epochs` belong to: by default the latest attempt that recorded an epoch (null before any), or the
+   * one asked for with `?attempt=`. An attempt's number is its claim's: every start of the trial, retries
+   * included, gets a higher one.
+   */
+  epochsAttempt: z.number().int().nullable(),
+  /** Every attempt that recorded metrics, oldest first; `current` marks the one reads use (grid, best, curves). */
+  metricAttempts: z.array(
+    z.object({
+      attempt: z.number().int(),
+      epochs: z.number().int(),
+      firstAt: IsoDate,
+      lastAt: IsoDate,
+      current: z.boolean(),
+    }),
+  ),
+  /** One entry per epoch of that attempt: `epoch` and every metric reported for it. */
   epochs: z.array(z.record(z.string(), z.number())),
 });
 export type Trial = z.infer<typeof TrialSchema>;
@@ -215,7 +238,14 @@ export const GridMatrixSchema = z.object({
   /** `values[i][j]` is for lrs[i] and weightDecays[j]: mean ± std over n seeds, null without a result. */
   values: z.array(z.array(CellResultSchema.nullable())),
   failed: z.array(z.array(z.number().int())),
-  cells: z.array(z.array(GridCellStatusSchema)),
+  gridCells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe(
+      'Per grid cell (lrs[i] x weightDecays[j]): its trials by state and the one state it is drawn with',
+    ),
+  cells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe('Deprecated: the same as gridCells (its first name); still sent, will be removed'),
 });
 export type GridMatrix = z.infer<typeof GridMatrixSchema>;
 

@@ -45,7 +45,10 @@ export const TRIAL_MOVES = {
   requeue: { from: ['running'], to: 'queued' },
   /** A worker shutting down hands its trial back (the attempt does not count). */
   handBack: { from: ['running'], to: 'queued' },
-  /** Reconcile finds a trial running on a worker whose heartbeat stopped, with Redis empty. */
+  /**
+   * Reconcile finds a trial running on a worker whose heartbeat stopped, with Redis empty; or a worker restarting
+   * under the same id finds what its earlier life left running.
+   */
   recoverLost: { from: ['running'], to: 'queued' },
   /** The user cancels the sweep. */
   cancel: { from: ['queued', 'running'], to: 'cancelled' },

@@ -43,7 +43,8 @@ export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellC
 
 /**
  * Per (checkpoint, cell): mean, spread and count over seeds of each succeeded trial's best epoch of `metric`
- * (highest for maximize, lowest for minimize). Every cell is returned; core ranks them.
+ * (highest for maximize, lowest for minimize), over the epochs of its current attempt. Every cell is returned; core
+ * ranks them.
  */
 export async function bestEpochCellResults(
   db: Db,
@@ -59,7 +60,8 @@ export async function bestEpochCellResults(
       FROM (
         SELECT t.checkpoint_id, t.config_hash, t.optimizer, t.lr, t.weight_decay,
                CASE WHEN ${goal}::text = 'maximize' THEN max(m.value) ELSE min(m.value) END AS v
-        FROM trials t JOIN trial_metrics m ON m.trial_id = t.id AND m.name = ${metric}
+        FROM trials t JOIN trial_metrics m
+          ON m.trial_id = t.id AND m.lease = t.metrics_lease AND m.name = ${metric}
         WHERE t.sweep_id = ${sweepId} AND t.state = 'succeeded'
         GROUP BY t.id
       ) p JOIN checkpoints k ON k.id = p.checkpoint_id

@@ -19,9 +19,9 @@ import {
   failTrial,
   getTrial,
   listTrials,
-  recordEpoch,
   trialsToReconcile,
 } from './trial-store.ts';
+import { recordEpoch } from './trial-metrics.ts';
 import { bestCellResults, gridCellResults } from './results.ts';
 import { registerWorker } from './worker-store.ts';
 

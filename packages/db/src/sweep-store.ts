@@ -43,7 +43,8 @@ export interface StoredSweep {
   }>;
 }
 
-interface TrialRows {
+/** New trials as columns, for one `INSERT ... FROM unnest(...)`. */
+export interface TrialRows {
   id: string[];
   checkpointId: string[];
   configHash: string[];
@@ -84,7 +85,7 @@ function trialRows(sweepId: string, plan: SweepPlan, checkpoints: CheckpointSpec
 }
 
 /** Inserts trials that do not exist yet (identity: sweep, checkpoint, config hash, seed); returns the new ids. */
-async function insertTrials(
+export async function insertTrials(
   db: Pick<Db, '$queryRaw'>,
   sweepId: string,
   rows: TrialRows,

@@ -44,6 +44,7 @@ import {
   ListTrialsQuery,
   SweepParams,
   TrialParams,
+  TrialQuery,
 } from './schemas.ts';
 
 const read = { scope: 'read' as const };
@@ -142,12 +143,14 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         config: read,
         schema: {
           tags: ['trials'],
-          summary: 'A trial with its per-epoch metrics',
+          summary:
+            'A trial with the per-epoch metrics of its latest attempt (or of the attempt asked for)',
           params: TrialParams,
+          querystring: TrialQuery,
           response: { 200: TrialSchema, ...errors },
         },
       },
-      async (req) => trialView(deps, req.params.id, req.params.trialId),
+      async (req) => trialView(deps, req.params.id, req.params.trialId, req.query.attempt),
     );
 
     app.get(

@@ -39,7 +39,7 @@ import type { ApiDeps } from './deps.ts';
 export async function sweepView(deps: ApiDeps, sweepId: string, caller: { scope: KeyScope }) {
   const sweep = await getSweep(deps.db, sweepId);
   const counts = (await countsBySweep(deps.db, [sweepId])).get(sweepId) ?? emptyTrialCounts();
-  const epochs = await sweepEpochs(deps.db, sweepId, sweep.spec);
+  const epochs = await sweepEpochs(deps.db, sweepId, sweep.spec); // a sum kept by the epoch writes
   return {
     id: sweep.id,
     name: sweep.name,
@@ -105,13 +105,21 @@ export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
   return { trials: page.trials.map(trialSummary), nextCursor: page.nextCursor };
 }
 
-export async function trialView(deps: ApiDeps, sweepId: string, trialId: string) {
-  const t = await getTrial(deps.db, sweepId, trialId); // epochs merged by PostgreSQL, at most 10,000
+export async function trialView(deps: ApiDeps, sweepId: string, trialId: string, attempt?: number) {
+  const t = await getTrial(deps.db, sweepId, trialId, attempt); // epochs merged by PostgreSQL, at most 10,000
   return {
     ...trialSummary(t),
     checkpointUri: t.checkpoint.uri,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
+    epochsAttempt: t.metricsAttempt,
+    metricAttempts: t.metricAttempts.map((a) => ({
+      attempt: a.attempt,
+      epochs: a.epochs,
+      firstAt: a.firstAt.toISOString(),
+      lastAt: a.lastAt.toISOString(),
+      current: a.attempt === t.metricsLease,
+    })),
     epochs: t.epochs,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
   };
@@ -149,7 +157,8 @@ export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue 
     metric: sweep.metricName,
     goal: sweep.metricGoal,
     value,
-    matrices: matrices.map((m, k) => ({ ...m, cells: statuses[k]! })),
+    // `cells` is the deprecated first name of `gridCells`, sent as well until clients have moved.
+    matrices: matrices.map((m, k) => ({ ...m, gridCells: statuses[k]!, cells: statuses[k]! })),
   };
 }
 

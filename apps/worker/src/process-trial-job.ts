@@ -38,7 +38,7 @@ import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
-export interface RunTrialDeps {
+export interface TrialJobDeps {
   db: Db;
   workerId: string;
   dataDir: string;
@@ -53,13 +53,18 @@ export interface RunTrialDeps {
   log: (line: string) => void;
 }
 
-export type TrialOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
+/**
+ * How the worker's processing of one BullMQ trial job ended (the daemon's return value; BullMQ only tells a return
+ * from a throw): `skipped` when there was nothing to run or record (finished, cancelled, superseded), otherwise the
+ * state this attempt left the trial in. A failure that should reach BullMQ (to retry or not) is thrown instead.
+ */
+export type TrialJobOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
 
-export async function runTrialJob(
-  deps: RunTrialDeps,
+export async function processTrialJob(
+  deps: TrialJobDeps,
   job: Job,
   token: string | undefined,
-): Promise<TrialOutcome> {
+): Promise<TrialJobOutcome> {
   const parsed = TrialJobSchema.safeParse(job.data);
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
@@ -91,7 +96,8 @@ export async function runTrialJob(
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
-    const store = epochReporter(deps, lease, controller);
+    // a resumed attempt's curve starts with the epochs of the attempt whose snapshot it continues
+    const store = epochReporter(deps, lease, controller, latest !== undefined);
     const pruned = await withPruning(
       deps.db,
       { trialId, workerId: deps.workerId },
@@ -140,7 +146,12 @@ export async function runTrialJob(
  * The trainer's `reportEpoch`: validates, stores (waiting out a short database outage), and never rejects; a
  * problem aborts the trial with the reason instead, so no trainer can turn it into an unhandled rejection.
  */
-function epochReporter(deps: RunTrialDeps, lease: TrialLease, controller: AbortController) {
+function epochReporter(
+  deps: TrialJobDeps,
+  lease: TrialLease,
+  controller: AbortController,
+  resumed: boolean,
+) {
   const rules = new MetricRules();
   let chain = Promise.resolve();
   const store = async (epoch: number, metrics: Record<string, number>) => {
@@ -148,7 +159,7 @@ function epochReporter(deps: RunTrialDeps, lease: TrialLease, controller: AbortC
     try {
       rules.check(epoch, metrics);
       const stored = await retryOnConnectionLoss(
-        () => recordEpoch(deps.db, lease, epoch, metrics),
+        () => recordEpoch(deps.db, lease, epoch, metrics, { resumed }),
         { forMs: 30_000, log: deps.log, what: `epoch ${epoch} of ${lease.trialId}` },
       );
       if (!stored) controller.abort(new TrialSuperseded());
@@ -179,12 +190,12 @@ function neverRejects(
 }
 
 async function recordSuccess(
-  deps: RunTrialDeps,
+  deps: TrialJobDeps,
   lease: TrialLease,
   metricName: string,
   result: TrainerResult,
   tail: OutputTail,
-): Promise<TrialOutcome> {
+): Promise<TrialJobOutcome> {
   const final = result.metrics[metricName];
   if (typeof final !== 'number' || !Number.isFinite(final)) {
     await write(deps, lease, () =>
@@ -213,7 +224,7 @@ async function recordSuccess(
 }
 
 /** A fenced write of the attempt's outcome; false (and a log line) when the lease was taken over meanwhile. */
-async function write(deps: RunTrialDeps, lease: TrialLease, fn: () => Promise<boolean>) {
+async function write(deps: TrialJobDeps, lease: TrialLease, fn: () => Promise<boolean>) {
   const ok = await retryOnConnectionLoss(fn, { log: deps.log, what: `result of ${lease.trialId}` });
   if (!ok) deps.log(`trial ${lease.trialId}: ${new TrialSuperseded().message}`);
   return ok;
@@ -229,7 +240,7 @@ interface FailureInfo {
   lastAttempt: boolean;
 }
 
-async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialOutcome> {
+async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJobOutcome> {
   const trialId = f.lease.trialId;
   if (f.reason instanceof WorkerShuttingDown || f.reason instanceof QueueLockLost) {
     await retryOnConnectionLoss(() => handBackTrial(deps.db, f.lease), { forMs: 10_000 });

@@ -1,0 +1,137 @@
+/**
+ * Per-epoch metrics, kept per attempt: every row names the attempt that wrote it (its claim's lease), so a retried
+ * trial's earlier attempts stay readable and never mix with the current one's. Reads show the trial's
+ * `metrics_lease`, the latest attempt that recorded an epoch; the trial's `epochs_run` counts that attempt's epochs.
+ */
+import type { Db } from './client.ts';
+import { inSourceStates, sourceStates } from './trial-moves.ts';
+import type { TrialLease } from './trial-store.ts';
+
+/** At most this many epochs of metrics in one trial view: a bound on the work of one read. */
+export const TRIAL_VIEW_MAX_EPOCHS = 10_000;
+
+/** One epoch's metrics, as the trial view returns them: `{ epoch: 3, bbox_mAP: 0.31, loss: 0.8 }`. */
+export type TrialEpoch = { epoch: number } & Record<string, number>;
+
+/** How an attempt's first epoch is written. */
+export interface EpochWriteOptions {
+  /**
+   * The attempt resumed from a snapshot an earlier attempt left: its first epoch takes over the epochs before it
+   * from the attempt reads showed until then (the one it continues), so its curve starts at epoch 1. Default false:
+   * a fresh attempt starts with no epochs.
+   */
+  resumed?: boolean;
+}
+
+/**
+ * Upserts one epoch's metrics for the lease's attempt (idempotent: a repeated epoch overwrites its values) and
+ * makes that attempt the one reads show, keeping the trial's `epochs_run`. Non-finite values are skipped. Callers
+ * validate epochs and names first (the worker's metric rules). Returns false when the lease is no longer the
+ * trial's (nothing was written).
+ */
+export async function recordEpoch(
+  db: Db,
+  lease: TrialLease,
+  epoch: number,
+  metrics: Record<string, number>,
+  options: EpochWriteOptions = {},
+): Promise<boolean> {
+  const entries = Object.entries(metrics).filter(
+    ([, v]) => typeof v === 'number' && Number.isFinite(v),
+  );
+  if (entries.length === 0) return isLeaseHeld(db, lease);
+  // One statement, fenced by the lease: the trial's row is locked first (FOR NO KEY UPDATE, which the foreign key
+  // checks of the inserts do not wait for), so a claim committing meanwhile makes this write see the new lease.
+  // Every part reads the snapshot from before the statement: `seen` is whether this attempt had the epoch already.
+  const [row] = await db.$queryRaw<Array<{ n: number }>>`
+    WITH t AS (
+      SELECT id, metrics_lease, epochs_run,
+             EXISTS (SELECT 1 FROM trial_metrics x WHERE x.trial_id = trials.id AND x.lease = ${lease.lease}
+                     AND x.epoch = ${epoch}) AS seen
+      FROM trials WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease}
+        AND ${inSourceStates('complete')} FOR NO KEY UPDATE),
+    carried AS (
+      INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
+      SELECT m.trial_id, ${lease.lease}, m.epoch, m.name, m.value FROM t JOIN trial_metrics m
+        ON m.trial_id = t.id AND m.lease = t.metrics_lease AND m.epoch < ${epoch}
+      WHERE ${options.resumed === true}::boolean AND t.metrics_lease <> ${lease.lease}
+      RETURNING epoch),
+    written AS (
+      INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
+      SELECT t.id, ${lease.lease}, ${epoch}, m.n, m.v
+      FROM t, unnest(${entries.map((e) => e[0])}::text[], ${entries.map((e) => e[1])}::float8[]) AS m(n, v)
+      ON CONFLICT (trial_id, lease, epoch, name) DO UPDATE SET value = EXCLUDED.value
+      RETURNING 1),
+    counted AS (
+      UPDATE trials SET metrics_lease = ${lease.lease},
+        epochs_run = CASE WHEN t.metrics_lease = ${lease.lease} THEN t.epochs_run
+                          ELSE (SELECT count(DISTINCT epoch) FROM carried)::int END
+                     + CASE WHEN t.seen THEN 0 ELSE 1 END
+      FROM t WHERE trials.id = t.id)
+    SELECT count(*)::int AS n FROM written`;
+  return (row?.n ?? 0) > 0;
+}
+
+/** Whether the lease is still the trial's (running, same worker, same claim). */
+export async function isLeaseHeld(db: Db, lease: TrialLease): Promise<boolean> {
+  const n = await db.trial.count({
+    where: {
+      id: lease.trialId,
+      workerId: lease.workerId,
+      lease: lease.lease,
+      state: { in: sourceStates('complete') },
+    },
+  });
+  return n === 1;
+}
+
+/**
+ * One attempt's epochs, in epoch order. PostgreSQL merges each epoch's values into one JSON object and sends the
+ * whole list as one text value (parsing it is linear and fast, where building 20,000-key objects row by row was
+ * quadratic), at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs; `truncated` says when there were more.
+ */
+export async function readAttemptEpochs(
+  db: Db,
+  trialId: string,
+  lease: number,
+): Promise<{ epochs: TrialEpoch[]; truncated: boolean }> {
+  // json_object_agg writes `{ "a" : 1, ... }`: the epoch goes in front of its first key.
+  const [row] = await db.$queryRaw<Array<{ epochs: string }>>`
+    SELECT '[' || coalesce(string_agg('{"epoch":' || e.epoch || ',' || substr(e.values, 2), ',' ORDER BY e.epoch), '') || ']' AS epochs
+    FROM (SELECT epoch, json_object_agg(name, value)::text AS values FROM trial_metrics
+          WHERE trial_id = ${trialId} AND lease = ${lease}
+          GROUP BY epoch ORDER BY epoch LIMIT ${TRIAL_VIEW_MAX_EPOCHS + 1}) e`;
+  const epochs = JSON.parse(row?.epochs ?? '[]') as TrialEpoch[];
+  const truncated = epochs.length > TRIAL_VIEW_MAX_EPOCHS;
+  return { epochs: epochs.slice(0, TRIAL_VIEW_MAX_EPOCHS), truncated };
+}
+
+/** One attempt that recorded metrics: its number (the claim's lease), epochs, and when it wrote first and last. */
+export interface MetricAttempt {
+  attempt: number;
+  epochs: number;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+/** The trial's attempts that recorded metrics, oldest first. */
+export async function metricAttempts(db: Db, trialId: string): Promise<MetricAttempt[]> {
+  return db.$queryRaw<MetricAttempt[]>`
+    SELECT lease AS attempt, count(DISTINCT epoch)::int AS epochs, min(created_at) AS "firstAt",
+           max(created_at) AS "lastAt"
+    FROM trial_metrics WHERE trial_id = ${trialId} GROUP BY lease ORDER BY lease`;
+}
+
+/**
+ * Epochs the sweep's trials have run (each trial's current attempt; kept by the epoch writes, so this reads one
+ * row per trial, never the metrics) and the trial count.
+ */
+export async function sweepEpochsRun(
+  db: Db,
+  sweepId: string,
+): Promise<{ run: number; trials: number }> {
+  const [row] = await db.$queryRaw<Array<{ run: number; trials: number }>>`
+    SELECT coalesce(sum(epochs_run), 0)::int AS run, count(*)::int AS trials
+    FROM trials WHERE sweep_id = ${sweepId}`;
+  return { run: row?.run ?? 0, trials: row?.trials ?? 0 };
+}
