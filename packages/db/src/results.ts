@@ -1,5 +1,5 @@
 /** Grid and best-setting inputs, aggregated in SQL: one row per (checkpoint, cell), never one per trial. */
-import type { CellResult, FailedCell, Goal } from '@sweeps/core';
+import type { CellResult, FailedGridCell, Goal } from '@sweeps/core';
 import type { Db } from './client.ts';
 import { Prisma } from './generated/client.ts';
 
@@ -84,7 +84,7 @@ export async function gridCellResults(db: Db, sweepId: string, goal: Goal): Prom
 }
 
 /** Failed trials per (checkpoint, optimizer, lr, weight decay), to mark grid cells that have no result. */
-export async function failedGridCells(db: Db, sweepId: string): Promise<FailedCell[]> {
+export async function failedGridCells(db: Db, sweepId: string): Promise<FailedGridCell[]> {
   const rows = await db.$queryRaw<
     Array<{ checkpoint: string; optimizer: string; lr: number; weight_decay: number; n: number }>
   >`

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The trainer benchmark's reference ResNet in PyTorch on one CPU thread, for comparison.
+"""The trainer benchmark's reference ResNet in PyTorch (one CPU thread, or a CUDA GPU), for comparison.
 
 Same net as bench/ref-resnet-model.ts: stem 3x3/16 stride 2 + BN + ReLU, four stages of two
 BasicBlocks (16/32/64/128, stride 2 from the second stage, 1x1 conv + BN projection shortcuts),
@@ -7,6 +7,9 @@ global average pool, linear head to 10 logits; batch 16, Adam 1e-3, BCE with log
 multi-label targets. Prints one JSON line per image size, like `npm run bench:trainer -- --json`.
 
     python3 bench/ref_resnet_torch.py --json --sizes 64,128      # Debian: apt-get install python3-torch
+    python3 bench/ref_resnet_torch.py --json --device cuda       # beside the WebGPU backend on a GPU node
+
+On CUDA each timed step ends with torch.cuda.synchronize(), so a step's time includes its GPU work.
 """
 import argparse
 import json
@@ -46,22 +49,25 @@ def ref_resnet(classes=10, widths=(16, 32, 64, 128)):
     return nn.Sequential(*layers)
 
 
-def median_step_seconds(step, warmup, steps):
+def median_step_seconds(step, warmup, steps, sync):
     for _ in range(warmup):
         step()
+    sync()
     times = []
     for _ in range(steps):
         start = time.perf_counter()
         step()
+        sync()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
-def bench(size, batch=16, warmup=3):
+def bench(size, device, batch=16, warmup=3):
     steps = max(6, round(24 * (64 / size) ** 2))
-    model = ref_resnet()
-    images = torch.randn(batch, 3, size, size)
-    targets = (torch.rand(batch, 10) > 0.5).float()
+    model = ref_resnet().to(device)
+    images = torch.randn(batch, 3, size, size).to(device)
+    targets = (torch.rand(batch, 10) > 0.5).float().to(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.BCEWithLogitsLoss()
 
@@ -75,12 +81,14 @@ def bench(size, batch=16, warmup=3):
             model(images)
 
     model.train()
-    train = median_step_seconds(train_step, warmup, steps)
+    train = median_step_seconds(train_step, warmup, steps, sync)
     model.eval()
-    inference = median_step_seconds(inference_step, warmup, steps * 2)
+    inference = median_step_seconds(inference_step, warmup, steps * 2, sync)
+    cuda = device.type == "cuda"
     return {
         "name": f"ref-resnet-{size}",
-        "backend": "pytorch-cpu-1-thread",
+        "backend": "pytorch-cuda" if cuda else "pytorch-cpu-1-thread",
+        "device": torch.cuda.get_device_name(device) if cuda else "cpu",
         "train_images_per_s": round(batch / train, 1),
         "inference_images_per_s": round(batch / inference, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -92,11 +100,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--sizes", default="64,128")
+    parser.add_argument("--device", default="cpu", help="cpu (one thread) or cuda")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    device = torch.device(args.device)
+    if device.type == "cpu":
+        torch.set_num_threads(1)
     torch.manual_seed(0)
     for size in (int(s) for s in args.sizes.split(",")):
-        line = bench(size)
+        line = bench(size, device)
         print(json.dumps(line) if args.json else f"{line['name']}: train {line['train_images_per_s']} img/s, inference {line['inference_images_per_s']} img/s", flush=True)
 
 

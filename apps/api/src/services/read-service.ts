@@ -160,7 +160,8 @@ export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue 
     metric: sweep.metricName,
     goal: sweep.metricGoal,
     value,
-    matrices: matrices.map((m, k) => ({ ...m, cells: statuses[k]! })),
+    // `cells` is the deprecated first name of `gridCells`, sent as well until clients have moved.
+    matrices: matrices.map((m, k) => ({ ...m, gridCells: statuses[k]!, cells: statuses[k]! })),
   };
 }
 
