@@ -74,5 +74,5 @@ describe('runPretrain', () => {
       new Float32Array(8).fill(1),
     );
     disposeStore(fresh.params);
-  });
+  }, 60_000); // ~5 s alone, more on a busy machine
 });
