@@ -25,7 +25,7 @@ import { startDueConfirmTrials } from './confirm-stage.ts';
 import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
-import { runTrialJob } from './run-trial.ts';
+import { processTrialJob } from './process-trial-job.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { SlotLeases } from './slot-leases.ts';
 import { detectSlots } from './slots.ts';
@@ -97,7 +97,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     devices.length,
     async (job, token) => {
       try {
-        return await runTrialJob(deps, job, token);
+        return await processTrialJob(deps, job, token);
       } finally {
         const trialId = (job.data as { trialId?: unknown }).trialId;
         if (typeof trialId === 'string') await startDueConfirmTrials(db, queue, trialId, log);

@@ -64,16 +64,23 @@ export const PreviewSchema = z.object({
   cells: z.array(z.object({ optimizer: z.string(), params: ParamsSchema, configHash: z.string() })),
   refused: z.array(z.object({ path: z.string(), value: ParamValueSchema, reason: z.string() })),
   strategy: z.looseObject({ kind: z.string() }),
-  /** Trial epochs: asha's rungs, the full grid's cost, and the most and fewest asha can cost. */
+  /**
+   * Trial epochs: asha's rungs, each trial's epochs, the full grid's cost, the most and fewest asha can cost, the
+   * synchronous-halving ideal (`typical`) and the expected cost in a random start order (`expected`).
+   */
   epochs: z
     .object({
       rungs: z.array(z.number().int()),
+      trialEpochs: z.number().int(),
       fullGrid: z.number().int(),
       most: z.number().int(),
       fewest: z.number().int(),
       typical: z.number().int(),
+      expected: z.number().int(),
     })
     .nullable(),
+  /** The confirm stage: each checkpoint's `top` cells run again with the extra `seeds`; null without one. */
+  confirm: z.object({ top: z.number().int(), seeds: z.array(z.number().int()) }).nullable(),
   /** Said when no live worker would run the sweep's trainer (their published policies refuse it). */
   warnings: z.array(z.string()).optional(),
 });
@@ -231,7 +238,14 @@ export const GridMatrixSchema = z.object({
   /** `values[i][j]` is for lrs[i] and weightDecays[j]: mean ± std over n seeds, null without a result. */
   values: z.array(z.array(CellResultSchema.nullable())),
   failed: z.array(z.array(z.number().int())),
-  cells: z.array(z.array(GridCellStatusSchema)),
+  gridCells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe(
+      'Per grid cell (lrs[i] x weightDecays[j]): its trials by state and the one state it is drawn with',
+    ),
+  cells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe('Deprecated: the same as gridCells (its first name); still sent, will be removed'),
 });
 export type GridMatrix = z.infer<typeof GridMatrixSchema>;
 

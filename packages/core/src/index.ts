@@ -14,4 +14,5 @@ export * from './worker-policy.ts';
 export * from './grid-status.ts';
 export * from './strategy.ts';
 export * from './confirm.ts';
+export * from './epoch-budget.ts';
 export * from './statistics.ts';

@@ -57,14 +57,26 @@ describe('asha rungs on PostgreSQL', () => {
   it('lets only one of two workers racing for the last place at a rung take it', async () => {
     for (let round = 0; round < 4; round++) {
       const { trials } = await asha([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
-      // five values recorded: 0.9 holds the one place; at n = 6 there are two places, at n = 7 still two
+      // epoch 1 is the first rung: all 7 trials of checkpoint a report there, so it has 2 places from the start;
+      // five values recorded: 0.9 and the first 0.1 hold them, the later 0.1s rank below them (a tie goes to the
+      // value recorded first) and are pruned
+      const early = [];
       for (const [i, v] of [0.9, 0.1, 0.1, 0.1, 0.1].entries())
-        await recordRungValue(db, {
-          trialId: trials[i]!.id,
-          workerId: trials[i]!.w,
-          epoch: 1,
-          value: v,
-        });
+        early.push(
+          await recordRungValue(db, {
+            trialId: trials[i]!.id,
+            workerId: trials[i]!.w,
+            epoch: 1,
+            value: v,
+          }),
+        );
+      expect(early.map((d) => `${d!.promoted} ${d!.rank}/${d!.places}`)).toEqual([
+        'true 1/2',
+        'true 2/2',
+        'false 3/2',
+        'false 4/2',
+        'false 5/2',
+      ]);
       const [x, y] = [trials[5]!, trials[6]!];
       const decisions = await Promise.all([
         recordRungValue(db, { trialId: x.id, workerId: x.w, epoch: 1, value: 0.8 }),

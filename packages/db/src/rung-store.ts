@@ -75,7 +75,21 @@ export async function recordRungValue(
       WHERE sweep_id = ${t.sweep_id} AND checkpoint_id = ${t.checkpoint_id} AND epoch = ${r.epoch}
       ORDER BY seq`;
       const goal: Goal = t.spec.metric.goal ?? 'maximize';
-      const d = decidePromotion(r.value, earlier, strategy.reduction_factor, goal, r.epoch);
+      const population = await firstRungPopulation(
+        tx,
+        t.spec,
+        t.sweep_id,
+        t.checkpoint_id,
+        r.epoch,
+      );
+      const d = decidePromotion(
+        r.value,
+        earlier,
+        strategy.reduction_factor,
+        goal,
+        r.epoch,
+        population,
+      );
       await tx.$executeRaw`
       INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, reason)
       VALUES (${r.trialId}, ${t.sweep_id}, ${t.checkpoint_id}, ${r.epoch}, ${r.value}::float8, ${d.rank}, ${d.of},
@@ -90,6 +104,25 @@ export async function recordRungValue(
     },
     { maxWait: 10_000, timeout: 20_000 },
   );
+}
+
+/**
+ * At the sweep's first rung, how many trials report there: the checkpoint's trials with the sweep's own seeds
+ * (confirm seeds are never judged). Undefined at later rungs, whose population depends on earlier decisions.
+ */
+async function firstRungPopulation(
+  tx: Pick<Db, '$queryRaw'>,
+  spec: SweepSpec,
+  sweepId: string,
+  checkpointId: string,
+  epoch: number,
+): Promise<number | undefined> {
+  const epochs = trialEpochs(spec.fixed);
+  if (epochs === null || rungEpochs(spec.strategy, epochs)[0] !== epoch) return undefined;
+  const [row] = await tx.$queryRaw<Array<{ n: number }>>`
+    SELECT count(*)::int AS n FROM trials
+    WHERE sweep_id = ${sweepId} AND checkpoint_id = ${checkpointId} AND seed = ANY(${spec.seeds}::int[])`;
+  return row?.n;
 }
 
 interface RungRow {

@@ -37,7 +37,7 @@ import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
-export interface RunTrialDeps {
+export interface TrialJobDeps {
   db: Db;
   workerId: string;
   dataDir: string;
@@ -52,13 +52,18 @@ export interface RunTrialDeps {
   log: (line: string) => void;
 }
 
-export type TrialOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
+/**
+ * How the worker's processing of one BullMQ trial job ended (the daemon's return value; BullMQ only tells a return
+ * from a throw): `skipped` when there was nothing to run or record (finished, cancelled, superseded), otherwise the
+ * state this attempt left the trial in. A failure that should reach BullMQ (to retry or not) is thrown instead.
+ */
+export type TrialJobOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
 
-export async function runTrialJob(
-  deps: RunTrialDeps,
+export async function processTrialJob(
+  deps: TrialJobDeps,
   job: Job,
   token: string | undefined,
-): Promise<TrialOutcome> {
+): Promise<TrialJobOutcome> {
   const parsed = TrialJobSchema.safeParse(job.data);
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
@@ -135,7 +140,7 @@ export async function runTrialJob(
  * problem aborts the trial with the reason instead, so no trainer can turn it into an unhandled rejection.
  */
 function epochReporter(
-  deps: RunTrialDeps,
+  deps: TrialJobDeps,
   lease: TrialLease,
   controller: AbortController,
   resumed: boolean,
@@ -178,12 +183,12 @@ function neverRejects(
 }
 
 async function recordSuccess(
-  deps: RunTrialDeps,
+  deps: TrialJobDeps,
   lease: TrialLease,
   metricName: string,
   result: TrainerResult,
   tail: OutputTail,
-): Promise<TrialOutcome> {
+): Promise<TrialJobOutcome> {
   const final = result.metrics[metricName];
   if (typeof final !== 'number' || !Number.isFinite(final)) {
     await write(deps, lease, () =>
@@ -212,7 +217,7 @@ async function recordSuccess(
 }
 
 /** A fenced write of the attempt's outcome; false (and a log line) when the lease was taken over meanwhile. */
-async function write(deps: RunTrialDeps, lease: TrialLease, fn: () => Promise<boolean>) {
+async function write(deps: TrialJobDeps, lease: TrialLease, fn: () => Promise<boolean>) {
   const ok = await retryOnConnectionLoss(fn, { log: deps.log, what: `result of ${lease.trialId}` });
   if (!ok) deps.log(`trial ${lease.trialId}: ${new TrialSuperseded().message}`);
   return ok;
@@ -228,7 +233,7 @@ interface FailureInfo {
   lastAttempt: boolean;
 }
 
-async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialOutcome> {
+async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJobOutcome> {
   const trialId = f.lease.trialId;
   if (f.reason instanceof WorkerShuttingDown) {
     await retryOnConnectionLoss(() => handBackTrial(deps.db, f.lease), { forMs: 10_000 });
