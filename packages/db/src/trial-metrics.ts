@@ -85,41 +85,60 @@ export async function isLeaseHeld(db: Db, lease: TrialLease): Promise<boolean> {
   return n === 1;
 }
 
-/**
- * One attempt's epochs, in epoch order. PostgreSQL merges each epoch's values into one JSON object and sends the
- * whole list as one text value (parsing it is linear and fast, where building 20,000-key objects row by row was
- * quadratic), at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs; `truncated` says when there were more.
- */
-export async function readAttemptEpochs(
-  db: Db,
-  trialId: string,
-  lease: number,
-): Promise<{ epochs: TrialEpoch[]; truncated: boolean }> {
-  // json_object_agg writes `{ "a" : 1, ... }`: the epoch goes in front of its first key.
-  const [row] = await db.$queryRaw<Array<{ epochs: string }>>`
-    SELECT '[' || coalesce(string_agg('{"epoch":' || e.epoch || ',' || substr(e.values, 2), ',' ORDER BY e.epoch), '') || ']' AS epochs
-    FROM (SELECT epoch, json_object_agg(name, value)::text AS values FROM trial_metrics
-          WHERE trial_id = ${trialId} AND lease = ${lease}
-          GROUP BY epoch ORDER BY epoch LIMIT ${TRIAL_VIEW_MAX_EPOCHS + 1}) e`;
-  const epochs = JSON.parse(row?.epochs ?? '[]') as TrialEpoch[];
-  const truncated = epochs.length > TRIAL_VIEW_MAX_EPOCHS;
-  return { epochs: epochs.slice(0, TRIAL_VIEW_MAX_EPOCHS), truncated };
-}
-
-/** One attempt that recorded metrics: its number (the claim's lease), epochs, and when it wrote first and last. */
+/** One attempt that recorded metrics: its number (the claim's lease), epochs, first and last write (ISO 8601). */
 export interface MetricAttempt {
   attempt: number;
   epochs: number;
-  firstAt: Date;
-  lastAt: Date;
+  firstAt: string;
+  lastAt: string;
 }
 
-/** The trial's attempts that recorded metrics, oldest first. */
-export async function metricAttempts(db: Db, trialId: string): Promise<MetricAttempt[]> {
-  return db.$queryRaw<MetricAttempt[]>`
-    SELECT lease AS attempt, count(DISTINCT epoch)::int AS epochs, min(created_at) AS "firstAt",
-           max(created_at) AS "lastAt"
-    FROM trial_metrics WHERE trial_id = ${trialId} GROUP BY lease ORDER BY lease`;
+/** What a trial view shows of the trial's metrics. */
+export interface TrialMetricsView {
+  /** The attempt `epochs` belong to: the one asked for, else the latest that recorded an epoch (null: none). */
+  attempt: number | null;
+  /** Every attempt that recorded metrics, oldest first. */
+  attempts: MetricAttempt[];
+  /** That attempt's epochs in epoch order, at most {@link TRIAL_VIEW_MAX_EPOCHS}. */
+  epochs: TrialEpoch[];
+  /** There were more epochs than that. */
+  truncated: boolean;
+}
+
+/**
+ * A trial's metrics in one query: its attempts that recorded metrics, and one attempt's epochs (`attempt`, by
+ * default the trial's `metrics_lease`). PostgreSQL merges each epoch's values into one JSON object and sends the
+ * whole list as one text value (parsing it is linear and fast, where building 20,000-key objects row by row was
+ * quadratic), at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs.
+ */
+export async function readTrialMetrics(
+  db: Db,
+  trialId: string,
+  attempt?: number,
+): Promise<TrialMetricsView> {
+  // json_object_agg writes `{ "a" : 1, ... }`: the epoch goes in front of its first key.
+  const [row] = await db.$queryRaw<
+    Array<{ lease: number | null; attempts: string; epochs: string }>
+  >`
+    WITH shown AS (
+      SELECT coalesce(${attempt ?? null}::int, (SELECT metrics_lease FROM trials WHERE id = ${trialId})) AS lease)
+    SELECT (SELECT lease FROM shown) AS lease,
+      (SELECT coalesce(json_agg(a ORDER BY a.attempt), '[]')::text FROM (
+         SELECT lease AS attempt, count(DISTINCT epoch)::int AS epochs,
+                to_char(min(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "firstAt",
+                to_char(max(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastAt"
+         FROM trial_metrics WHERE trial_id = ${trialId} GROUP BY lease) a) AS attempts,
+      (SELECT '[' || coalesce(string_agg('{"epoch":' || e.epoch || ',' || substr(e.values, 2), ',' ORDER BY e.epoch), '') || ']'
+       FROM (SELECT epoch, json_object_agg(name, value)::text AS values FROM trial_metrics
+             WHERE trial_id = ${trialId} AND lease = (SELECT lease FROM shown)
+             GROUP BY epoch ORDER BY epoch LIMIT ${TRIAL_VIEW_MAX_EPOCHS + 1}) e) AS epochs`;
+  const epochs = JSON.parse(row?.epochs ?? '[]') as TrialEpoch[];
+  return {
+    attempt: row?.lease ?? null,
+    attempts: JSON.parse(row?.attempts ?? '[]') as MetricAttempt[],
+    epochs: epochs.slice(0, TRIAL_VIEW_MAX_EPOCHS),
+    truncated: epochs.length > TRIAL_VIEW_MAX_EPOCHS,
+  };
 }
 
 /**

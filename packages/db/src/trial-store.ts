@@ -8,7 +8,7 @@ import {
   type TrialState,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
-import { metricAttempts, readAttemptEpochs } from './trial-metrics.ts';
+import { readTrialMetrics } from './trial-metrics.ts';
 import { inSourceStates, sourceStates, targetState } from './trial-moves.ts';
 
 export interface TrialListFilter {
@@ -49,27 +49,26 @@ export async function listTrials(db: Db, f: TrialListFilter) {
  * `epochsTruncated` says when there were more.
  */
 export async function getTrial(db: Db, sweepId: string, trialId: string, attempt?: number) {
-  const trial = await db.trial.findFirst({
-    where: { id: trialId, sweepId },
-    include: { checkpoint: { select: { name: true, uri: true } } },
-  });
+  const [trial, metrics] = await Promise.all([
+    db.trial.findFirst({
+      where: { id: trialId, sweepId },
+      include: { checkpoint: { select: { name: true, uri: true } } },
+    }),
+    readTrialMetrics(db, trialId, attempt),
+  ]);
   if (!trial)
     throw new DomainError('TRIAL_NOT_FOUND', `No trial "${trialId}" in sweep "${sweepId}".`);
-  const attempts = await metricAttempts(db, trialId);
-  const shown = attempt ?? trial.metricsLease;
-  if (attempt !== undefined && !attempts.some((a) => a.attempt === attempt))
+  if (attempt !== undefined && !metrics.attempts.some((a) => a.attempt === attempt))
     throw new DomainError(
       'ATTEMPT_NOT_FOUND',
-      `Trial "${trialId}" has no metrics from an attempt ${attempt}; its attempts with metrics are: ${attempts.map((a) => a.attempt).join(', ') || 'none'}.`,
+      `Trial "${trialId}" has no metrics from an attempt ${attempt}; its attempts with metrics are: ${metrics.attempts.map((a) => a.attempt).join(', ') || 'none'}.`,
     );
-  const { epochs, truncated } =
-    shown === null ? { epochs: [], truncated: false } : await readAttemptEpochs(db, trialId, shown);
   return {
     ...trial,
-    metricsAttempt: shown,
-    metricAttempts: attempts,
-    epochs,
-    epochsTruncated: truncated,
+    metricsAttempt: metrics.attempt,
+    metricAttempts: metrics.attempts,
+    epochs: metrics.epochs,
+    epochsTruncated: metrics.truncated,
   };
 }
 

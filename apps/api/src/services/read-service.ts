@@ -13,7 +13,7 @@ import {
   sweepPhase,
   type SweepSpec,
 } from '@sweeps/core';
-import type { GridValue } from '@sweeps/api-client';
+import { BestTableSchema, type GridValue, GridSchema } from '@sweeps/api-client';
 import {
   bestCellResults,
   bestEpochCellResults,
@@ -32,6 +32,15 @@ import {
 } from '@sweeps/db';
 import { scopeAllows } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
+import { SharedReads } from './shared-reads.ts';
+
+/** One set of shared reads per API (per deps), so tests that build several apps never share bodies. */
+const sharedReads = new WeakMap<ApiDeps, SharedReads>();
+function shared(deps: ApiDeps): SharedReads {
+  let s = sharedReads.get(deps);
+  if (!s) sharedReads.set(deps, (s = new SharedReads()));
+  return s;
+}
 
 /**
  * A sweep as `caller` may see it: `trainer.env` values only for a key that may write (read-only keys, such as a
@@ -115,13 +124,7 @@ export async function trialView(deps: ApiDeps, sweepId: string, trialId: string,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
     epochsAttempt: t.metricsAttempt,
-    metricAttempts: t.metricAttempts.map((a) => ({
-      attempt: a.attempt,
-      epochs: a.epochs,
-      firstAt: a.firstAt.toISOString(),
-      lastAt: a.lastAt.toISOString(),
-      current: a.attempt === t.metricsLease,
-    })),
+    metricAttempts: t.metricAttempts.map((a) => ({ ...a, current: a.attempt === t.metricsLease })),
     epochs: t.epochs,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
   };
@@ -162,6 +165,18 @@ export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue 
     // `cells` is the deprecated first name of `gridCells`, sent as well until clients have moved.
     matrices: matrices.map((m, k) => ({ ...m, gridCells: statuses[k]!, cells: statuses[k]! })),
   };
+}
+
+/** {@link gridView} as JSON text, computed once for all identical requests in flight (see SharedReads). */
+export function gridJson(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
+  return shared(deps).json(`grid/${sweepId}/${value}`, GridSchema, () =>
+    gridView(deps, sweepId, value),
+  );
+}
+
+/** {@link bestView} as JSON text, computed once for all identical requests in flight (see SharedReads). */
+export function bestJson(deps: ApiDeps, sweepId: string) {
+  return shared(deps).json(`best/${sweepId}`, BestTableSchema, () => bestView(deps, sweepId));
 }
 
 export async function bestView(deps: ApiDeps, sweepId: string) {
