@@ -28,6 +28,7 @@ import {
 } from '@sweeps/queue';
 import {
   EpochNotStored,
+  QueueLockLost,
   TrialCancelled,
   TrialSuperseded,
   TrialTimedOut,
@@ -113,7 +114,13 @@ export async function processTrialJob(
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
-      env: { ...deps.baseEnv, ...leaseEnv(devices) },
+      // The attempt's number and lease (unique to this execution) let a trainer key what it writes per attempt.
+      env: {
+        ...deps.baseEnv,
+        ...leaseEnv(devices),
+        SWEEPS_ATTEMPT: String(claim.attempts),
+        SWEEPS_LEASE: String(lease.lease),
+      },
       log: (line) => {
         tail.push(line);
         live?.push(line);
@@ -241,9 +248,10 @@ interface FailureInfo {
 
 async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJobOutcome> {
   const trialId = f.lease.trialId;
-  if (f.reason instanceof WorkerShuttingDown) {
+  if (f.reason instanceof WorkerShuttingDown || f.reason instanceof QueueLockLost) {
     await retryOnConnectionLoss(() => handBackTrial(deps.db, f.lease), { forMs: 10_000 });
-    if (f.token) await f.job.moveToWait(f.token);
+    // A lost lock cannot move the job (the queue's stalled check does); an unreachable Redis is not waited for.
+    if (f.token) await Promise.race([f.job.moveToWait(f.token).catch(() => {}), sleepMs(5_000)]);
     deps.log(`trial ${trialId} handed back to the queue`);
     throw new WaitingError();
   }
@@ -291,3 +299,5 @@ function failureReason(err: unknown, reason: unknown): FailureReason {
   if (err instanceof PermanentTrialError) return err.reason;
   return 'failed';
 }
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
