@@ -17,6 +17,7 @@ import {
   createTrialQueue,
   createTrialWorker,
   queueNames,
+  readJobLock,
   TrialLogShipper,
 } from '@sweeps/queue';
 import { reconcileQueue } from '@sweeps/orchestrate';
@@ -26,6 +27,7 @@ import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { processTrialJob } from './process-trial-job.ts';
+import { QueueLockWatch } from './queue-lock-watch.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { SlotLeases } from './slot-leases.ts';
 import { detectSlots } from './slots.ts';
@@ -105,6 +107,18 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     },
   );
   worker.on('error', (err) => log(`queue error: ${err.message}`));
+  // Trials run only while this worker holds their job locks (a lock that runs out hands the trial to another).
+  const lockReader = createRedis(env.REDIS_URL, { failFast: true });
+  lockReader.on('error', () => {}); // unreachable: the watch trusts a lock until it could have run out
+  const locks = new QueueLockWatch({
+    read: (jobId) => readJobLock(lockReader, names, jobId),
+    running,
+    log,
+  });
+  worker.on('active', (job) => {
+    if (job.id && job.token) locks.track(job.id, job.token);
+  });
+  const stopLockWatch = locks.start();
 
   await subscriber.subscribe(names.cancelChannel);
   subscriber.on('message', (_channel, text) => {
@@ -146,11 +160,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       }
       await closing;
       clearInterval(heartbeat);
+      stopLockWatch();
       stopRetention();
       await stopWorker(db, id).catch(() => {});
       await queue.close();
       subscriber.disconnect();
       connection.disconnect();
+      lockReader.disconnect();
       await db.$disconnect();
     },
   };

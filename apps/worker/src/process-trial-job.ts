@@ -23,6 +23,7 @@ import {
 } from '@sweeps/queue';
 import {
   EpochNotStored,
+  QueueLockLost,
   TrialCancelled,
   TrialSuperseded,
   TrialTimedOut,
@@ -108,7 +109,13 @@ export async function processTrialJob(
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
-      env: { ...deps.baseEnv, ...leaseEnv(devices) },
+      // The attempt's number and lease (unique to this execution) let a trainer key what it writes per attempt.
+      env: {
+        ...deps.baseEnv,
+        ...leaseEnv(devices),
+        SWEEPS_ATTEMPT: String(claim.attempts),
+        SWEEPS_LEASE: String(lease.lease),
+      },
       log: (line) => {
         tail.push(line);
         live?.push(line);
@@ -235,9 +242,10 @@ interface FailureInfo {
 
 async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJobOutcome> {
   const trialId = f.lease.trialId;
-  if (f.reason instanceof WorkerShuttingDown) {
+  if (f.reason instanceof WorkerShuttingDown || f.reason instanceof QueueLockLost) {
     await retryOnConnectionLoss(() => handBackTrial(deps.db, f.lease), { forMs: 10_000 });
-    if (f.token) await f.job.moveToWait(f.token);
+    // A lost lock cannot move the job (the queue's stalled check does); an unreachable Redis is not waited for.
+    if (f.token) await Promise.race([f.job.moveToWait(f.token).catch(() => {}), sleepMs(5_000)]);
     deps.log(`trial ${trialId} handed back to the queue`);
     throw new WaitingError();
   }
@@ -272,3 +280,5 @@ async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJ
   if (permanent) throw new UnrecoverableError(message.split('\n')[0]);
   throw f.err instanceof Error ? f.err : new Error(message);
 }
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
