@@ -135,6 +135,16 @@ describe('mmdet sweeps end to end', () => {
     expect(errors.oom).toMatch(/^oom: CUDA out of memory on GPU\(s\) \d/);
     expect(errors.nometric).toMatch(/^metric bbox_mAP never appeared/);
     expect(errors.nan).toMatch(/^diverged: loss = NaN at epoch 1/);
+    const reasons = Object.fromEntries(
+      await Promise.all(BEHAVIOURS.slice(1).map(async (b) => [b, (await trial(b)).reason])),
+    );
+    expect(reasons).toEqual({
+      crash: 'failed',
+      hang: 'timeout',
+      oom: 'oom',
+      nometric: 'failed',
+      nan: 'diverged',
+    });
 
     // nothing left running: every stand-in process and the hanging one's helper are gone
     for (const t of single.trials) expect(isAlive(processOf(t.id).pid), t.checkpoint).toBe(false);

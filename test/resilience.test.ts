@@ -165,6 +165,7 @@ describe('resilience', () => {
     const t = (await trialsOf(sweepId))[0]!;
     const detail = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${t.id}`)).json;
     expect(detail.error).toBe('timed out after 2 s');
+    expect(detail.reason).toBe('timeout');
     expect(detail.attempts).toBe(1);
   });
 
@@ -182,6 +183,9 @@ describe('resilience', () => {
     const failed = (await trialsOf(sweepId)).find((t) => t.state === 'failed')!;
     const detail = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${failed.id}`)).json;
     expect(detail.error).toMatch(/diverged/);
+    // the training command exited with code 3: stored as diverged, in the trial list as in its view
+    expect(detail.reason).toBe('diverged');
+    expect(failed).toMatchObject({ reason: 'diverged' });
     const grid = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/grid`)).json.matrices[0];
     expect(grid.failed).toEqual([[0], [1]]);
     expect(

@@ -99,6 +99,7 @@ describe('a tfjs sweep end to end', () => {
       )
     ).json;
     expect(bad.error).toMatch(/diverged/);
+    expect(bad.reason).toBe('diverged');
     expect(bad.attempts).toBe(1);
   }, 300_000);
 });

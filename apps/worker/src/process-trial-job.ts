@@ -4,7 +4,12 @@
  * database outage, a trainer that throws) escapes this function except as that trial's failure or retry; every
  * write names the claim's lease, so an attempt that was superseded writes nothing.
  */
-import { OutputTail, PermanentTrialError, type TrainerResult } from '@sweeps/core';
+import {
+  type FailureReason,
+  OutputTail,
+  PermanentTrialError,
+  type TrainerResult,
+} from '@sweeps/core';
 import {
   claimTrial,
   completeTrial,
@@ -201,6 +206,7 @@ async function recordSuccess(
     await write(deps, lease, () =>
       failTrial(deps.db, lease, {
         error: `diverged: the trainer finished with ${metricName} = ${final} (not a finite number)`,
+        reason: 'diverged',
         outputTail: tail.text(),
         final: true,
       }),
@@ -271,7 +277,12 @@ async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJ
     (f.reason instanceof EpochNotStored && f.reason.permanent) ||
     f.lastAttempt;
   const recorded = await write(deps, f.lease, () =>
-    failTrial(deps.db, f.lease, { error: message, outputTail: f.tail.text(), final: permanent }),
+    failTrial(deps.db, f.lease, {
+      error: message,
+      reason: failureReason(f.err, f.reason),
+      outputTail: f.tail.text(),
+      final: permanent,
+    }),
   );
   if (!recorded) return 'skipped';
   deps.log(
@@ -279,6 +290,14 @@ async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJ
   );
   if (permanent) throw new UnrecoverableError(message.split('\n')[0]);
   throw f.err instanceof Error ? f.err : new Error(message);
+}
+
+/** The one word stored with a failure: why the trial was stopped, else what the trainer said, else `failed`. */
+function failureReason(err: unknown, reason: unknown): FailureReason {
+  if (reason instanceof TrialTimedOut) return 'timeout';
+  if (reason instanceof EpochNotStored) return reason.permanent ? 'invalid' : 'failed';
+  if (err instanceof PermanentTrialError) return err.reason;
+  return 'failed';
 }
 
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

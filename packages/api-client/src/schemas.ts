@@ -4,7 +4,13 @@
  */
 import { GRID_CELL_STATES } from '@sweeps/core/grid-status';
 import { GoalSchema } from '@sweeps/core/spec';
-import { SWEEP_PHASES, SWEEP_STATUSES, TRIAL_STATES, type TrialState } from '@sweeps/core/states';
+import {
+  FAILURE_REASONS,
+  SWEEP_PHASES,
+  SWEEP_STATUSES,
+  TRIAL_STATES,
+  type TrialState,
+} from '@sweeps/core/states';
 import { z } from 'zod';
 
 /** Core's trial states (the browser-safe entry of `@sweeps/core`: no node modules). */
@@ -154,6 +160,12 @@ export const TrialSummarySchema = z.object({
   worker: z.string().nullable(),
   finalMetric: z.number().nullable(),
   error: z.string().nullable(),
+  reason: z
+    .enum(FAILURE_REASONS)
+    .nullable()
+    .describe(
+      'Why the trial failed, in one word: diverged, oom, invalid, timeout, lost or failed (null unless it failed)',
+    ),
   backend: z.string().nullable(),
   device: z.string().nullable(),
   startedAt: IsoDate.nullable(),
@@ -214,7 +226,7 @@ export const GridCellStatusSchema = z.object({
   failed: z.number().int(),
   cancelled: z.number().int(),
   pruned: z.number().int(),
-  /** Failed trials whose error says they diverged (part of `failed`). */
+  /** Failed trials whose reason is `diverged` (part of `failed`). */
   diverged: z.number().int(),
   total: z.number().int(),
   /** One failed trial's error, for a cell that has failures; for a pruned cell, why it was pruned. */

@@ -58,7 +58,7 @@ describe('confirm stage on PostgreSQL', () => {
     for (const [i, t] of a.slice(0, 3).entries()) await succeed(await claim(t.id), values[i]!);
     expect(await addConfirmTrials(db, a[0]!.id)).toEqual([]); // lr 0.4 is still queued
     const last = await claim(a[3]!.id);
-    await failTrial(db, last, { error: 'boom', outputTail: '', final: false }); // back to queued
+    await failTrial(db, last, { error: 'boom', reason: 'failed', outputTail: '', final: false }); // back to queued
     expect(await addConfirmTrials(db, a[0]!.id)).toEqual([]);
     await succeed(await claim(a[3]!.id), values[3]!);
     // two workers ask at once: each confirm trial is added exactly once

@@ -28,7 +28,7 @@ export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellC
                count(*) FILTER (WHERE t.state = 'queued'), count(*) FILTER (WHERE t.state = 'running'), 0,
                count(*) FILTER (WHERE t.state = 'failed'), count(*) FILTER (WHERE t.state = 'cancelled'),
                count(*) FILTER (WHERE t.state = 'pruned'),
-               count(*) FILTER (WHERE t.state = 'failed' AND t.error ILIKE '%diverged%'),
+               count(*) FILTER (WHERE t.state = 'failed' AND t.reason = 'diverged'),
                coalesce(min(left(t.error, 500)) FILTER (WHERE t.state = 'failed'),
                         min(left(t.error, 500)) FILTER (WHERE t.state = 'pruned')),
                max(r.epoch), (array_agg(r.value ORDER BY r.epoch DESC) FILTER (WHERE r.epoch IS NOT NULL))[1]

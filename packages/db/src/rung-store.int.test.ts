@@ -116,7 +116,7 @@ describe('asha rungs on PostgreSQL', () => {
     expect(await claimTrial(db, b.id, a.w)).toBeNull();
     // a failed trial is retried, the pruned one stays pruned
     const c = trials[2]!;
-    await failTrial(db, c.lease, { error: 'boom', outputTail: '', final: true });
+    await failTrial(db, c.lease, { error: 'boom', reason: 'failed', outputTail: '', final: true });
     expect(await retryFailedTrials(db, sweepId)).toEqual([c.id]);
     expect((await getTrial(db, sweepId, b.id)).state).toBe('pruned');
     const counts = (await countsBySweep(db, [sweepId])).get(sweepId);

@@ -227,7 +227,7 @@ export async function cancelSweep(
   return db.$transaction(async (tx) => {
     await tx.sweep.update({ where: { id: sweepId }, data: { status: 'cancelled' } });
     const rows = await tx.$queryRaw<Array<{ id: string; was: string }>>`
-      UPDATE trials t SET state = ${targetState('cancel')}, finished_at = now(), error = 'cancelled by the user'
+      UPDATE trials t SET state = ${targetState('cancel')}, finished_at = now(), error = 'cancelled by the user', reason = NULL
       FROM (SELECT id, state::text AS was FROM trials WHERE sweep_id = ${sweepId} AND ${inSourceStates('cancel')} FOR UPDATE) old
       WHERE t.id = old.id RETURNING t.id, old.was`;
     // a trial that was running has a process to stop; any other (queued) only a job to remove
@@ -247,7 +247,7 @@ export async function retryFailedTrials(db: Db, sweepId: string): Promise<string
       `Sweep "${sweepId}" was cancelled; its trials cannot be retried.`,
     );
   const rows = await db.$queryRaw<Array<{ id: string }>>`
-    UPDATE trials SET state = ${targetState('retryFailed')}, attempts = 0, error = NULL, output_tail = NULL, worker_id = NULL,
+    UPDATE trials SET state = ${targetState('retryFailed')}, attempts = 0, error = NULL, reason = NULL, output_tail = NULL, worker_id = NULL,
       started_at = NULL, finished_at = NULL, final_metric = NULL, final_metrics = NULL
     WHERE sweep_id = ${sweepId} AND ${inSourceStates('retryFailed')} RETURNING id`;
   return rows.map((r) => r.id);

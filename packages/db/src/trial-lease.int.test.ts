@@ -62,7 +62,9 @@ describe('trial claims and leases', () => {
     expect(await recordEpoch(db, stale, 2, { bbox_mAP: 0.9 })).toBe(false);
     expect(await recordEpoch(db, stale, 3, {})).toBe(false);
     expect(await completeTrial(db, stale, { finalMetric: 0.9, metrics: {} })).toBe(false);
-    expect(await failTrial(db, stale, { error: 'x', outputTail: '', final: true })).toBe(false);
+    expect(
+      await failTrial(db, stale, { error: 'x', reason: 'failed', outputTail: '', final: true }),
+    ).toBe(false);
     expect(await handBackTrial(db, stale)).toBe(false);
     expect(await recordEpoch(db, fresh, 2, { bbox_mAP: 0.2 })).toBe(true);
     expect(await completeTrial(db, fresh, { finalMetric: 0.2, metrics: {} })).toBe(true);

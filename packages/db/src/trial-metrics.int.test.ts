@@ -49,7 +49,12 @@ describe('metrics per attempt', () => {
       epochs_run: 4,
       epochs_full_grid: 4,
     });
-    await failTrial(db, first, { error: 'diverged', outputTail: '', final: true });
+    await failTrial(db, first, {
+      error: 'diverged',
+      reason: 'diverged',
+      outputTail: '',
+      final: true,
+    });
     // until the new attempt records an epoch, reads keep showing the failed one's
     expect(await retryFailedTrials(db, sweepId)).toEqual([trialId]);
     expect(curve(await getTrial(db, sweepId, trialId))).toHaveLength(4);

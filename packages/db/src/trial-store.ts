@@ -1,6 +1,7 @@
 /** Trials: what the API lists and what a worker claims, reports and finishes. */
 import {
   DomainError,
+  type FailureReason,
   type SweepSpec,
   TRIAL_MOVES,
   type TrialRun,
@@ -130,6 +131,7 @@ export async function claimTrial(
       lease = t.lease + 1,
       started_at = CASE WHEN cur.spent THEN t.started_at ELSE now() END,
       finished_at = CASE WHEN cur.spent THEN now() ELSE NULL END,
+      reason = CASE WHEN cur.spent THEN ${'lost' satisfies FailureReason} ELSE t.reason END,
       error = CASE WHEN cur.spent THEN left('gave up after ' || t.attempts || ' attempts (the worker running it was lost each time); the last error: ' || coalesce(t.error, 'none recorded'), 4000) ELSE t.error END
     FROM cur, sweeps s, checkpoints c
     WHERE t.id = cur.id AND s.id = t.sweep_id AND c.id = t.checkpoint_id
@@ -175,7 +177,7 @@ export async function completeTrial(
   const [row] = await db.$queryRaw<Array<{ n: number }>>`
     WITH done AS (
       UPDATE trials SET state = ${targetState('complete')}, final_metric = ${r.finalMetric}, final_metrics = ${JSON.stringify(r.metrics)}::jsonb,
-        backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, finished_at = now()
+        backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, reason = NULL, finished_at = now()
       WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND ${inSourceStates('complete')}
       RETURNING sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, final_metric),
     stats AS (
@@ -190,11 +192,14 @@ export async function completeTrial(
   return row?.n === 1;
 }
 
-/** Records a failure: final (state failed) or transient (back to queued, awaiting a retry). */
+/**
+ * Records a failure, with its error text and its one-word reason: final (state failed) or transient (back to
+ * queued, awaiting a retry).
+ */
 export async function failTrial(
   db: Db,
   lease: TrialLease,
-  f: { error: string; outputTail: string; final: boolean },
+  f: { error: string; reason: FailureReason; outputTail: string; final: boolean },
 ): Promise<boolean> {
   const move = f.final ? 'fail' : 'requeue';
   const n = await db.trial.updateMany({
@@ -207,6 +212,7 @@ export async function failTrial(
     data: {
       state: TRIAL_MOVES[move].to,
       error: f.error.slice(0, 4000),
+      reason: f.reason,
       outputTail: f.outputTail.slice(-16_000),
       finishedAt: f.final ? new Date() : null,
     },
