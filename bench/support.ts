@@ -70,6 +70,7 @@ export async function finishSweep(stack: Stack, sweepId: string, leaveRunning = 
     SELECT t.id, t.lease, e, m, random() FROM trials t, generate_series(1, 12) e, unnest(ARRAY['bbox_mAP', 'loss', 'lr', 'bbox_mAP_50']) m
     WHERE t.sweep_id = ${sweepId}`;
   await stack.db.$executeRaw`
-    UPDATE trials SET metrics_lease = lease, epochs_run = 12 WHERE sweep_id = ${sweepId}`;
+    INSERT INTO trial_progress (trial_id, sweep_id, metrics_lease, epochs_run)
+    SELECT id, sweep_id, lease, 12 FROM trials WHERE sweep_id = ${sweepId}`;
   return trials.slice(trials.length - leaveRunning);
 }

@@ -80,7 +80,10 @@ describe('a trial cannot kill its worker', () => {
     await stack.db.$executeRaw`
       INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
       SELECT id, lease, 1000, 'x' || i, i FROM trials, generate_series(1, 20000) i WHERE id = ${t.id}`;
-    await stack.db.$executeRaw`UPDATE trials SET metrics_lease = lease WHERE id = ${t.id}`;
+    await stack.db.$executeRaw`
+      INSERT INTO trial_progress (trial_id, sweep_id, metrics_lease, epochs_run)
+      SELECT id, sweep_id, lease, 1 FROM trials WHERE id = ${t.id}
+      ON CONFLICT (trial_id) DO UPDATE SET metrics_lease = EXCLUDED.metrics_lease, epochs_run = 1`;
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = performance.now();

@@ -38,20 +38,17 @@ const ParamValueSchema = z.union([z.number(), z.boolean()]);
 const ParamsSchema = z.record(z.string(), ParamValueSchema);
 const IsoDate = z.string().describe('ISO 8601 time');
 
-/** Trials by state, and their total. */
+const Count = z.number().int();
+
+/**
+ * Trials by state (one count per state of core's list, so a state added there is counted here too; `pruned`:
+ * asha stopped the trial at a rung, final, not a failure), and their total.
+ */
 export const CountsSchema = z.object({
-  queued: z.number().int(),
-  running: z.number().int(),
-  succeeded: z.number().int(),
-  failed: z.number().int(),
-  cancelled: z.number().int(),
-  /** asha: stopped at a rung (final, not a failure). */
-  pruned: z.number().int(),
-  total: z.number().int(),
+  ...(Object.fromEntries(TRIAL_STATES.map((s) => [s, Count])) as Record<TrialState, typeof Count>),
+  total: Count,
 });
 export type Counts = z.infer<typeof CountsSchema>;
-// a trial state added in core and not counted here fails the type check
-CountsSchema.shape satisfies Record<TrialState, unknown>;
 
 /** A sweep's derived phase (core's `sweepPhase`), never stored. */
 export const PhaseSchema = z.enum(SWEEP_PHASES);
@@ -102,18 +99,22 @@ export const SubmitResultSchema = z.object({
 });
 export type SubmitResult = z.infer<typeof SubmitResultSchema>;
 
-export const SweepSummarySchema = z.object({
+/** What the sweeps list and a sweep's own view both say of a sweep. */
+const SweepBaseSchema = z.object({
   id: z.string(),
   name: z.string(),
   status: SweepStatusSchema.describe('what the user asked: active, or cancelled'),
   phase: PhaseSchema.describe(
     'derived from the status and the trials: queued, running, finished, cancelled',
   ),
+  createdAt: IsoDate,
+  counts: CountsSchema,
+});
+
+export const SweepSummarySchema = SweepBaseSchema.extend({
   metricName: z.string(),
   metricGoal: GoalSchema,
   trainerKind: z.string(),
-  createdAt: IsoDate,
-  counts: CountsSchema,
   /** The best cell mean so far (final metric), null before any trial succeeded. */
   best: z.number().nullable(),
 });
@@ -126,17 +127,9 @@ export const SweepListSchema = z.object({
 });
 export type SweepList = z.infer<typeof SweepListSchema>;
 
-export const SweepSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  status: SweepStatusSchema.describe('what the user asked: active, or cancelled'),
-  phase: PhaseSchema.describe(
-    'derived from the status and the trials: queued, running, finished, cancelled',
-  ),
+export const SweepSchema = SweepBaseSchema.extend({
   metric: z.object({ name: z.string(), goal: GoalSchema }),
   trainer: z.string(),
-  createdAt: IsoDate,
-  counts: CountsSchema,
   checkpoints: z.array(z.object({ name: z.string(), uri: z.string(), baseline: z.boolean() })),
   /** Trial epochs run so far, and what running every trial to the end costs (null without integer epochs). */
   epochs_run: z.number().int(),
@@ -218,17 +211,10 @@ export type CellResult = z.infer<typeof CellResultSchema>;
 export { GRID_CELL_STATES };
 
 /** Where every trial of one grid cell stands, and why it has no value when it has none. */
-export const GridCellStatusSchema = z.object({
+export const GridCellStatusSchema = CountsSchema.extend({
   state: z.enum(GRID_CELL_STATES),
-  queued: z.number().int(),
-  running: z.number().int(),
-  succeeded: z.number().int(),
-  failed: z.number().int(),
-  cancelled: z.number().int(),
-  pruned: z.number().int(),
   /** Failed trials whose reason is `diverged` (part of `failed`). */
-  diverged: z.number().int(),
-  total: z.number().int(),
+  diverged: Count,
   /** One failed trial's error, for a cell that has failures; for a pruned cell, why it was pruned. */
   reason: z.string().nullable(),
   /** asha: the epoch a trial of the cell was pruned at ("pruned at epoch 3") and its value there. */
@@ -236,8 +222,6 @@ export const GridCellStatusSchema = z.object({
   prunedValue: z.number().nullable(),
 });
 export type GridCellStatus = z.infer<typeof GridCellStatusSchema>;
-// a trial state added in core and not counted per grid cell fails the type check
-GridCellStatusSchema.shape satisfies Record<TrialState, unknown>;
 
 export const GridValueSchema = z.enum(['final', 'best_epoch']);
 export type GridValue = z.infer<typeof GridValueSchema>;

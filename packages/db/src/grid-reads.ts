@@ -60,8 +60,8 @@ export async function bestEpochCellResults(
       FROM (
         SELECT t.checkpoint_id, t.config_hash, t.optimizer, t.lr, t.weight_decay,
                CASE WHEN ${goal}::text = 'maximize' THEN max(m.value) ELSE min(m.value) END AS v
-        FROM trials t JOIN trial_metrics m
-          ON m.trial_id = t.id AND m.lease = t.metrics_lease AND m.name = ${metric}
+        FROM trials t JOIN trial_progress g ON g.trial_id = t.id
+          JOIN trial_metrics m ON m.trial_id = t.id AND m.lease = g.metrics_lease AND m.name = ${metric}
         WHERE t.sweep_id = ${sweepId} AND t.state = 'succeeded'
         GROUP BY t.id
       ) p JOIN checkpoints k ON k.id = p.checkpoint_id

@@ -98,7 +98,9 @@ describe('trial claims and leases', () => {
       SELECT ${trialId}, 0, 1, 'm' || i, i FROM generate_series(1, 20000) i`;
     await db.$executeRaw`
       INSERT INTO trial_metrics (trial_id, lease, epoch, name, value) VALUES (${trialId}, 0, 2, 'loss', 0.5)`;
-    await db.$executeRaw`UPDATE trials SET metrics_lease = 0 WHERE id = ${trialId}`;
+    await db.$executeRaw`
+      INSERT INTO trial_progress (trial_id, sweep_id, metrics_lease, epochs_run)
+      VALUES (${trialId}, ${sweepId}, 0, 2)`;
     const started = performance.now();
     const t = await getTrial(db, sweepId, trialId);
     const ms = performance.now() - started;

@@ -1,7 +1,8 @@
 /**
  * Per-epoch metrics, kept per attempt: every row names the attempt that wrote it (its claim's lease), so a retried
- * trial's earlier attempts stay readable and never mix with the current one's. Reads show the trial's
- * `metrics_lease`, the latest attempt that recorded an epoch; the trial's `epochs_run` counts that attempt's epochs.
+ * trial's earlier attempts stay readable and never mix with the current one's. Reads show the attempt named by the
+ * trial's `trial_progress` row (`metrics_lease`: the latest attempt that recorded an epoch), whose `epochs_run`
+ * counts that attempt's epochs.
  */
 import type { Db } from './client.ts';
 import { inSourceStates, sourceStates } from './trial-moves.ts';
@@ -25,7 +26,8 @@ export interface EpochWriteOptions {
 
 /**
  * Upserts one epoch's metrics for the lease's attempt (idempotent: a repeated epoch overwrites its values) and
- * makes that attempt the one reads show, keeping the trial's `epochs_run`. Non-finite values are skipped. Callers
+ * makes that attempt the one reads show, keeping its `epochs_run` (in `trial_progress`: an epoch changes no trial
+ * state, so the trial's own row is only locked, never rewritten). Non-finite values are skipped. Callers
  * validate epochs and names first (the worker's metric rules). Returns false when the lease is no longer the
  * trial's (nothing was written).
  */
@@ -40,16 +42,17 @@ export async function recordEpoch(
     ([, v]) => typeof v === 'number' && Number.isFinite(v),
   );
   if (entries.length === 0) return isLeaseHeld(db, lease);
-  // One statement, fenced by the lease: the trial's row is locked first (FOR NO KEY UPDATE, which the foreign key
-  // checks of the inserts do not wait for), so a claim committing meanwhile makes this write see the new lease.
-  // Every part reads the snapshot from before the statement: `seen` is whether this attempt had the epoch already.
+  // One statement, fenced by the lease: the trial's row is locked FOR SHARE, so a claim committing meanwhile makes
+  // this write see the new lease. Every part reads the snapshot from before the statement: `seen` is whether this
+  // attempt had the epoch already. One attempt's epochs are written one after another (the worker chains them).
   const [row] = await db.$queryRaw<Array<{ n: number }>>`
     WITH t AS (
-      SELECT id, metrics_lease, epochs_run,
-             EXISTS (SELECT 1 FROM trial_metrics x WHERE x.trial_id = trials.id AND x.lease = ${lease.lease}
+      SELECT tr.id, tr.sweep_id, p.metrics_lease, coalesce(p.epochs_run, 0) AS epochs_run,
+             EXISTS (SELECT 1 FROM trial_metrics x WHERE x.trial_id = tr.id AND x.lease = ${lease.lease}
                      AND x.epoch = ${epoch}) AS seen
-      FROM trials WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease}
-        AND ${inSourceStates('complete')} FOR NO KEY UPDATE),
+      FROM trials tr LEFT JOIN trial_progress p ON p.trial_id = tr.id
+      WHERE tr.id = ${lease.trialId} AND tr.worker_id = ${lease.workerId} AND tr.lease = ${lease.lease}
+        AND ${inSourceStates('complete', 'tr.state')} FOR SHARE OF tr),
     carried AS (
       INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
       SELECT m.trial_id, ${lease.lease}, m.epoch, m.name, m.value FROM t JOIN trial_metrics m
@@ -63,11 +66,13 @@ export async function recordEpoch(
       ON CONFLICT (trial_id, lease, epoch, name) DO UPDATE SET value = EXCLUDED.value
       RETURNING 1),
     counted AS (
-      UPDATE trials SET metrics_lease = ${lease.lease},
-        epochs_run = CASE WHEN t.metrics_lease = ${lease.lease} THEN t.epochs_run
-                          ELSE (SELECT count(DISTINCT epoch) FROM carried)::int END
-                     + CASE WHEN t.seen THEN 0 ELSE 1 END
-      FROM t WHERE trials.id = t.id)
+      INSERT INTO trial_progress AS p (trial_id, sweep_id, metrics_lease, epochs_run)
+      SELECT t.id, t.sweep_id, ${lease.lease},
+             CASE WHEN t.metrics_lease = ${lease.lease} THEN t.epochs_run
+                  ELSE (SELECT count(DISTINCT epoch) FROM carried)::int END
+             + CASE WHEN t.seen THEN 0 ELSE 1 END
+      FROM t
+      ON CONFLICT (trial_id) DO UPDATE SET metrics_lease = EXCLUDED.metrics_lease, epochs_run = EXCLUDED.epochs_run)
     SELECT count(*)::int AS n FROM written`;
   return (row?.n ?? 0) > 0;
 }
@@ -95,6 +100,8 @@ export interface MetricAttempt {
 
 /** What a trial view shows of the trial's metrics. */
 export interface TrialMetricsView {
+  /** The attempt reads use (the latest that recorded an epoch; null: none). */
+  current: number | null;
   /** The attempt `epochs` belong to: the one asked for, else the latest that recorded an epoch (null: none). */
   attempt: number | null;
   /** Every attempt that recorded metrics, oldest first. */
@@ -107,7 +114,7 @@ export interface TrialMetricsView {
 
 /**
  * A trial's metrics in one query: its attempts that recorded metrics, and one attempt's epochs (`attempt`, by
- * default the trial's `metrics_lease`). PostgreSQL merges each epoch's values into one JSON object and sends the
+ * default the current one, `trial_progress.metrics_lease`). PostgreSQL merges each epoch's values into one JSON object and sends the
  * whole list as one text value (parsing it is linear and fast, where building 20,000-key objects row by row was
  * quadratic), at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs.
  */
@@ -118,11 +125,11 @@ export async function readTrialMetrics(
 ): Promise<TrialMetricsView> {
   // json_object_agg writes `{ "a" : 1, ... }`: the epoch goes in front of its first key.
   const [row] = await db.$queryRaw<
-    Array<{ lease: number | null; attempts: string; epochs: string }>
+    Array<{ current: number | null; lease: number | null; attempts: string; epochs: string }>
   >`
-    WITH shown AS (
-      SELECT coalesce(${attempt ?? null}::int, (SELECT metrics_lease FROM trials WHERE id = ${trialId})) AS lease)
-    SELECT (SELECT lease FROM shown) AS lease,
+    WITH cur AS (SELECT (SELECT metrics_lease FROM trial_progress WHERE trial_id = ${trialId}) AS lease),
+    shown AS (SELECT coalesce(${attempt ?? null}::int, (SELECT lease FROM cur)) AS lease)
+    SELECT (SELECT lease FROM cur) AS current, (SELECT lease FROM shown) AS lease,
       (SELECT coalesce(json_agg(a ORDER BY a.attempt), '[]')::text FROM (
          SELECT lease AS attempt, count(DISTINCT epoch)::int AS epochs,
                 to_char(min(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "firstAt",
@@ -134,6 +141,7 @@ export async function readTrialMetrics(
              GROUP BY epoch ORDER BY epoch LIMIT ${TRIAL_VIEW_MAX_EPOCHS + 1}) e) AS epochs`;
   const epochs = JSON.parse(row?.epochs ?? '[]') as TrialEpoch[];
   return {
+    current: row?.current ?? null,
     attempt: row?.lease ?? null,
     attempts: JSON.parse(row?.attempts ?? '[]') as MetricAttempt[],
     epochs: epochs.slice(0, TRIAL_VIEW_MAX_EPOCHS),
@@ -150,7 +158,7 @@ export async function sweepEpochsRun(
   sweepId: string,
 ): Promise<{ run: number; trials: number }> {
   const [row] = await db.$queryRaw<Array<{ run: number; trials: number }>>`
-    SELECT coalesce(sum(epochs_run), 0)::int AS run, count(*)::int AS trials
-    FROM trials WHERE sweep_id = ${sweepId}`;
+    SELECT (SELECT coalesce(sum(epochs_run), 0) FROM trial_progress WHERE sweep_id = ${sweepId})::int AS run,
+           (SELECT count(*) FROM trials WHERE sweep_id = ${sweepId})::int AS trials`;
   return { run: row?.run ?? 0, trials: row?.trials ?? 0 };
 }

@@ -66,6 +66,7 @@ export async function getTrial(db: Db, sweepId: string, trialId: string, attempt
   return {
     ...trial,
     metricsAttempt: metrics.attempt,
+    metricsCurrent: metrics.current,
     metricAttempts: metrics.attempts,
     epochs: metrics.epochs,
     epochsTruncated: metrics.truncated,

@@ -124,7 +124,10 @@ export async function trialView(deps: ApiDeps, sweepId: string, trialId: string,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
     epochsAttempt: t.metricsAttempt,
-    metricAttempts: t.metricAttempts.map((a) => ({ ...a, current: a.attempt === t.metricsLease })),
+    metricAttempts: t.metricAttempts.map((a) => ({
+      ...a,
+      current: a.attempt === t.metricsCurrent,
+    })),
     epochs: t.epochs,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
   };
