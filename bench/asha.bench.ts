@@ -1,49 +1,64 @@
 /**
- * Full grid vs asha on the synthetic trainer's crossing curves (examples/asha-synthetic/curve.mjs): `workers`
- * slots take trials in grid order, one epoch per time unit, and at every rung ask core's `decidePromotion` with
- * the values recorded so far at that rung by trials of the same checkpoint (as the database does). Prints, per grid
- * size, the epochs each costs and whether the best cell per checkpoint is the same. No services: it measures the
- * rule on an asynchronous schedule, not the orchestration.
+ * Full grid vs asha on the synthetic trainer's crossing curves (examples/asha-synthetic/curve.mjs). `workers`
+ * slots take trials in the order the API enqueues them (core's `startOrder`: trial id order for asha, which
+ * depends on the sweep id, so each of `sweeps` sweep ids is one start order), one epoch per time unit, and at every
+ * rung ask core's `decidePromotion` with the values recorded so far at that rung by trials of the same checkpoint
+ * and, at the first rung, the checkpoint's trial count (as the database does). For comparison it also runs the
+ * earlier variants: grid start order, and the rule without the first rung's population (places growing with the
+ * values recorded). No services: it measures the rule on an asynchronous schedule, not the orchestration.
+ *
+ * npx tsx bench/asha.bench.ts [sweeps=10] [workers=8]
  */
-import { AshaStrategySchema, decidePromotion, rungEpochs, type RungEntry } from '@sweeps/core';
+import {
+  AshaStrategySchema,
+  decidePromotion,
+  planSweep,
+  type RungEntry,
+  rungEpochs,
+  startOrder,
+  trialIdOf,
+} from '@sweeps/core';
 // @ts-expect-error: a plain ES module without types, shared with the synthetic trainer
 import { syntheticValue } from '../examples/asha-synthetic/curve.mjs';
 
 interface Trial {
-  id: string;
+  trialId: string;
   checkpoint: string;
   lr: number;
   wd: number;
 }
 
+const EPOCHS = 12;
+const CHECKPOINTS = ['base', 'tnr'];
 const value = (t: Trial, epoch: number): number =>
   syntheticValue({ lr: t.lr, weightDecay: t.wd, seed: 0, epoch, checkpoint: t.checkpoint });
 
-function grid(lrs: number[], wds: number[]): Trial[] {
-  return ['base', 'tnr'].flatMap((checkpoint) =>
-    lrs.flatMap((lr) => wds.map((wd) => ({ id: `${checkpoint}-${lr}-${wd}`, checkpoint, lr, wd }))),
+/** The sweep's trials in grid order (checkpoint, then cell), with the ids the API gives them. */
+function trialsOf(sweepId: string, lrs: number[], wds: number[]): Trial[] {
+  const plan = planSweep({
+    name: 'bench',
+    metric: { name: 'bbox_mAP' },
+    trainer: { kind: 'noop' },
+    checkpoints: CHECKPOINTS.map((name) => ({ name, uri: name })),
+    space: { optimizer: { SGD: { lr: lrs, weight_decay: wds } } },
+    fixed: { epochs: EPOCHS },
+  });
+  return CHECKPOINTS.flatMap((checkpoint) =>
+    plan.cells.map((c) => ({
+      trialId: trialIdOf(sweepId, checkpoint, c.configHash, 0),
+      checkpoint,
+      lr: Number(c.params.lr),
+      wd: Number(c.params.weight_decay),
+    })),
   );
 }
 
-/** A fixed permutation (LCG-driven Fisher-Yates), so every run of the benchmark is the same. */
-function shuffled<T>(items: T[], seed = 12345): T[] {
-  const out = [...items];
-  let x = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
-    const j = x % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+type Rule = 'population' | 'growing';
 
-function simulate(trials: Trial[], epochs: number, workers: number, minEpochs: number) {
-  const strategy = AshaStrategySchema.parse({
-    kind: 'asha',
-    min_epochs: minEpochs,
-    reduction_factor: 3,
-  });
-  const rungs = rungEpochs(strategy, epochs);
+function simulate(trials: Trial[], workers: number, minEpochs: number | undefined, rule: Rule) {
+  const strategy = AshaStrategySchema.parse({ kind: 'asha', min_epochs: minEpochs });
+  const rungs = rungEpochs(strategy, EPOCHS);
+  const perCheckpoint = trials.length / CHECKPOINTS.length;
   const recorded = new Map<string, RungEntry[]>();
   const queue = [...trials];
   const finished = new Map<string, number>();
@@ -60,14 +75,23 @@ function simulate(trials: Trial[], epochs: number, workers: number, minEpochs: n
       s.epoch++;
       epochsRun++;
       const v = value(s.t, s.epoch);
-      if (s.epoch === epochs) {
-        finished.set(s.t.id, v);
+      if (s.epoch === EPOCHS) {
+        finished.set(s.t.trialId, v);
         slots[i] = null;
       } else if (rungs.includes(s.epoch)) {
         const key = `${s.t.checkpoint}/${s.epoch}`;
         const earlier = recorded.get(key) ?? [];
-        const d = decidePromotion(v, earlier, strategy.reduction_factor, 'maximize', s.epoch);
-        recorded.set(key, [...earlier, { trialId: s.t.id, value: v }]);
+        const population =
+          rule === 'population' && s.epoch === rungs[0] ? perCheckpoint : undefined;
+        const d = decidePromotion(
+          v,
+          earlier,
+          strategy.reduction_factor,
+          'maximize',
+          s.epoch,
+          population,
+        );
+        recorded.set(key, [...earlier, { trialId: s.t.trialId, value: v }]);
         if (!d.promoted) slots[i] = null;
       }
     }
@@ -76,12 +100,15 @@ function simulate(trials: Trial[], epochs: number, workers: number, minEpochs: n
 }
 
 function bestPerCheckpoint(trials: Trial[], final: (t: Trial) => number | undefined) {
-  const best = new Map<string, { id: string; v: number }>();
+  const best = new Map<string, string>();
+  const values = new Map<string, number>();
   for (const t of trials) {
     const v = final(t);
     if (v === undefined) continue;
-    const cur = best.get(t.checkpoint);
-    if (!cur || v > cur.v) best.set(t.checkpoint, { id: t.id, v });
+    if (!best.has(t.checkpoint) || v > values.get(t.checkpoint)!) {
+      best.set(t.checkpoint, `${t.lr}/${t.wd}`);
+      values.set(t.checkpoint, v);
+    }
   }
   return best;
 }
@@ -91,6 +118,11 @@ const cases: Array<[string, number[], number[]]> = [
     '12 cells per checkpoint (6 lrs x 2 wds)',
     [0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
     [1e-5, 1e-4],
+  ],
+  [
+    '12 cells per checkpoint, demo-shaped lrs (3 lrs a factor 2 apart x 4 wds)',
+    [0.005, 0.01, 0.02],
+    [0, 1e-5, 1e-4, 1e-3],
   ],
   [
     '48 cells per checkpoint (12 lrs x 4 wds)',
@@ -103,34 +135,49 @@ const cases: Array<[string, number[], number[]]> = [
     [0, 1e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3],
   ],
 ];
-const epochs = 12;
+const sweeps = Number(process.argv[2] ?? 10);
+const workers = Number(process.argv[3] ?? 8);
+const variants: Array<[string, Rule, boolean]> = [
+  ['id order, first rung by population (now)', 'population', true],
+  ['id order, places growing with the values', 'growing', true],
+  ['grid order, places growing with the values (before)', 'growing', false],
+];
 for (const [name, lrs, wds] of cases) {
-  const trials = grid(lrs, wds);
-  for (const [order, workers, minEpochs] of [
-    ['grid', 8, 1],
-    ['shuffled', 8, 1],
-    ['grid', 8, 3],
-    ['shuffled', 8, 3],
-  ] as const) {
-    const full = bestPerCheckpoint(trials, (t) => value(t, epochs));
-    const sim = simulate(order === 'grid' ? trials : shuffled(trials), epochs, workers, minEpochs);
-    const asha = bestPerCheckpoint(trials, (t) => sim.finished.get(t.id));
-    const same = [...full].every(([ck, b]) => asha.get(ck)?.id === b.id);
-    const fullEpochs = trials.length * epochs;
-    console.log(
-      JSON.stringify({
-        bench: 'asha-vs-grid',
-        case: name,
-        order,
-        workers,
-        min_epochs: minEpochs,
-        rungs: sim.rungs,
-        epochs_full_grid: fullEpochs,
-        epochs_asha: sim.epochsRun,
-        fraction: Number((sim.epochsRun / fullEpochs).toFixed(3)),
-        same_best_cells: same,
-        best: Object.fromEntries([...asha].map(([ck, b]) => [ck, b.id])),
-      }),
-    );
+  for (const minEpochs of [1, undefined]) {
+    for (const [variant, rule, idOrder] of variants) {
+      const fractions: number[] = [];
+      let same = 0;
+      let rungs: number[] = [];
+      for (let k = 0; k < sweeps; k++) {
+        const trials = trialsOf(`sw_bench${String(k).padStart(8, '0')}`, lrs, wds);
+        const full = bestPerCheckpoint(trials, (t) => value(t, EPOCHS));
+        const order = idOrder
+          ? startOrder(AshaStrategySchema.parse({ kind: 'asha' }), trials)
+          : trials;
+        const sim = simulate(order, workers, minEpochs, rule);
+        rungs = sim.rungs;
+        const asha = bestPerCheckpoint(trials, (t) => sim.finished.get(t.trialId));
+        if ([...full].every(([ck, b]) => asha.get(ck) === b)) same++;
+        fractions.push(sim.epochsRun / (trials.length * EPOCHS));
+        if (!idOrder) break; // grid order is the same for every sweep id
+      }
+      const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
+      console.log(
+        JSON.stringify({
+          bench: 'asha-vs-grid',
+          case: name,
+          variant,
+          min_epochs: minEpochs ?? 'default',
+          rungs,
+          workers,
+          sweeps: fractions.length,
+          epochs_full_grid: lrs.length * wds.length * CHECKPOINTS.length * EPOCHS,
+          fraction_mean: Number(mean.toFixed(3)),
+          fraction_min: Number(Math.min(...fractions).toFixed(3)),
+          fraction_max: Number(Math.max(...fractions).toFixed(3)),
+          same_best_cells: `${same}/${fractions.length}`,
+        }),
+      );
+    }
   }
 }

@@ -66,8 +66,11 @@ export async function finishSweep(stack: Stack, sweepId: string, leaveRunning = 
     );
   }
   await stack.db.$executeRaw`
-    INSERT INTO trial_metrics (trial_id, epoch, name, value)
-    SELECT t.id, e, m, random() FROM trials t, generate_series(1, 12) e, unnest(ARRAY['bbox_mAP', 'loss', 'lr', 'bbox_mAP_50']) m
+    INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
+    SELECT t.id, t.lease, e, m, random() FROM trials t, generate_series(1, 12) e, unnest(ARRAY['bbox_mAP', 'loss', 'lr', 'bbox_mAP_50']) m
     WHERE t.sweep_id = ${sweepId}`;
+  await stack.db.$executeRaw`
+    INSERT INTO trial_progress (trial_id, sweep_id, metrics_lease, epochs_run)
+    SELECT id, sweep_id, lease, 12 FROM trials WHERE sweep_id = ${sweepId}`;
   return trials.slice(trials.length - leaveRunning);
 }

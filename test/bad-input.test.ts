@@ -1,6 +1,7 @@
 /**
  * Bad input, through a real API process: each request gets a 4xx whose body names every bad path (and value),
- * never a 5xx, and nothing is written.
+ * never a 5xx, and nothing is written. Every test stands alone (its own sweep, counts compared with its own
+ * start), so the suite passes in any order: `vitest run --sequence.shuffle.tests test/bad-input.test.ts`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack } from './support/stack.ts';
@@ -21,6 +22,18 @@ const spec = (m: Mutation) => {
   m(s);
   return s;
 };
+
+/** Sweeps and trials stored now. */
+async function stored(): Promise<{ sweeps: number; trials: number }> {
+  return { sweeps: await stack.db.sweep.count(), trials: await stack.db.trial.count() };
+}
+
+/** Creates a valid sweep (24 trials) of this test's own and returns its id. */
+async function createSweep(name: string): Promise<string> {
+  const r = await stack.call('POST', '/api/v1/sweeps', studySweep({ name }));
+  expect(r.status, r.text).toBe(201);
+  return r.json.id;
+}
 
 const cases: Array<{
   what: string;
@@ -157,7 +170,7 @@ const cases: Array<{
 describe('bad sweep files are refused with the paths at fault', () => {
   for (const c of cases) {
     it(c.what, async () => {
-      const before = await stack.db.sweep.count();
+      const before = await stored();
       const r = await stack.call('POST', '/api/v1/sweeps', c.body, {
         ...(c.raw !== undefined ? { rawBody: c.raw } : {}),
         ...(c.headers ? { headers: c.headers } : {}),
@@ -171,8 +184,7 @@ describe('bad sweep files are refused with the paths at fault', () => {
         expect(issue, `${p} in ${JSON.stringify(issues)}`).toBeDefined();
         if (c.values?.[i] !== undefined) expect(issue!.value).toEqual(c.values[i]);
       }
-      expect(await stack.db.sweep.count()).toBe(before);
-      expect(await stack.db.trial.count()).toBe(0);
+      expect(await stored()).toEqual(before);
     });
   }
 });
@@ -209,6 +221,7 @@ describe('authentication, scopes and other requests', () => {
 
   it('Idempotency-Key returns the same sweep, and refuses a different body under the same key', async () => {
     const headers = { 'idempotency-key': `key-${stack.prefix}` };
+    const before = await stored();
     const a = await stack.call('POST', '/api/v1/sweeps', studySweep(), { headers });
     const b = await stack.call('POST', '/api/v1/sweeps', studySweep(), { headers });
     expect(a.status).toBe(201);
@@ -219,26 +232,30 @@ describe('authentication, scopes and other requests', () => {
     });
     expect(c.status).toBe(409);
     expect(c.json.error.code).toBe('IDEMPOTENCY_CONFLICT');
-    expect(await stack.db.sweep.count()).toBe(1);
-    expect(await stack.db.trial.count()).toBe(24);
+    expect(await stored()).toEqual({ sweeps: before.sweeps + 1, trials: before.trials + 24 });
   });
 
   it('extend with bad lists names them and changes nothing', async () => {
-    const id = (await stack.db.sweep.findFirstOrThrow()).id;
+    const id = await createSweep('extend-bad-lists');
+    const before = await stored();
     const r = await stack.call('POST', `/api/v1/sweeps/${id}/extend`, {
       space: { optimizer: { SGD: { lr: [0], weight_decay: [0] } } },
     });
     expect(r.status).toBe(400);
     expect(r.json.error.issues[0].path).toBe('space.optimizer.SGD.lr[0]');
-    expect(await stack.db.trial.count()).toBe(24);
+    expect(await stored()).toEqual(before);
   });
 
   it('health and metrics answer without a key', async () => {
     expect((await stack.call('GET', '/healthz', undefined, { key: null })).json).toMatchObject({
       ok: true,
     });
+    await createSweep('metrics-count');
+    // No workers run in this suite: every trial stays queued, its job waiting.
+    const queued = await stack.db.trial.count({ where: { state: 'queued' } });
+    expect(queued).toBeGreaterThanOrEqual(24);
     const m = await stack.call('GET', '/metrics', undefined, { key: null });
-    expect(m.text).toMatch(/sweeps_trials\{state="queued"\} 24/);
-    expect(m.text).toMatch(/sweeps_queue_jobs\{state="waiting"\} 24/);
+    expect(m.text).toContain(`sweeps_trials{state="queued"} ${queued}\n`);
+    expect(m.text).toContain(`sweeps_queue_jobs{state="waiting"} ${queued}\n`);
   });
 });

@@ -103,7 +103,7 @@ function apiCells(grid: Grid) {
     m.lrs.flatMap((lr, i) =>
       m.weightDecays.map((wd, j) => ({
         key: `${m.checkpoint}|${m.optimizer}|${lr}|${wd}`,
-        state: m.cells[i]![j]!.state,
+        state: m.gridCells[i]![j]!.state,
         value: m.values[i]![j]?.mean ?? null,
       })),
     ),

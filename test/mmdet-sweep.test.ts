@@ -4,13 +4,21 @@
  * logs and writes scalars.json, or crashes, hangs, runs out of memory, diverges or never evaluates, as the
  * trial's checkpoint file name says. A fake `nvidia-smi` on PATH gives the worker four GPUs.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, Stack } from './support/stack.ts';
 
 const FAKE = path.join(REPO_ROOT, 'packages/trainer-mmdet/src/testing/fake_mmdet');
+const FAKE_PYTHON = path.join(FAKE, 'fake-python');
 const tmp = mkdtempSync(path.join(tmpdir(), 'mmdet-e2e-'));
 const stack = new Stack();
 const BEHAVIOURS = ['ok', 'crash', 'hang', 'oom', 'nometric', 'nan'] as const;
@@ -38,7 +46,7 @@ function sweepFile(name: string, behaviours: readonly string[], extra: Record<st
       version: 3,
       root: FAKE,
       config: 'configs/v3/faster-rcnn_r50_fpn_1x_coco.py',
-      python: path.join(FAKE, 'fake-python'),
+      python: FAKE_PYTHON,
       timeout_s: 25,
       ...extra,
     },
@@ -82,7 +90,11 @@ async function runSweep(body: unknown) {
 beforeAll(async () => {
   await stack.start({ workers: 0 });
   await stack.startWorker(`gpu-${stack.prefix}`, 1, 30, {
-    env: { PATH: `${fakeNvidiaSmi()}:${process.env.PATH}` },
+    env: {
+      PATH: `${fakeNvidiaSmi()}:${process.env.PATH}`,
+      // The policy this suite needs: the stand-in interpreter (the worker's owner allows MMDetection's python).
+      SWEEPS_WORKER_ALLOW_COMMANDS: `node,${FAKE_PYTHON}`,
+    },
   });
 }, 120_000);
 afterAll(async () => {
@@ -123,6 +135,16 @@ describe('mmdet sweeps end to end', () => {
     expect(errors.oom).toMatch(/^oom: CUDA out of memory on GPU\(s\) \d/);
     expect(errors.nometric).toMatch(/^metric bbox_mAP never appeared/);
     expect(errors.nan).toMatch(/^diverged: loss = NaN at epoch 1/);
+    const reasons = Object.fromEntries(
+      await Promise.all(BEHAVIOURS.slice(1).map(async (b) => [b, (await trial(b)).reason])),
+    );
+    expect(reasons).toEqual({
+      crash: 'failed',
+      hang: 'timeout',
+      oom: 'oom',
+      nometric: 'failed',
+      nan: 'diverged',
+    });
 
     // nothing left running: every stand-in process and the hanging one's helper are gone
     for (const t of single.trials) expect(isAlive(processOf(t.id).pid), t.checkpoint).toBe(false);
@@ -146,5 +168,23 @@ describe('mmdet sweeps end to end', () => {
     );
     const log = await stack.call('GET', `/api/v1/trials/${ok.id}/log?tail=50`);
     expect(log.json.lines.some((l: string) => l.includes('Epoch(val) [2]'))).toBe(true);
+  });
+
+  it("refuses an interpreter the worker's policy does not allow, at submission and on the worker", async () => {
+    const body = sweepFile('mmdet-refused', ['ok'], { python: '/usr/bin/python3' });
+    const submitted = await stack.call('POST', '/api/v1/sweeps', body);
+    expect(submitted.status, submitted.text).toBe(201);
+    expect(submitted.json.warnings.join('\n')).toMatch(
+      /no live worker would run this trainer .*trainer.python: the executable "\/usr\/bin\/python3" is not allowed/,
+    );
+    await stack.waitForPhase(submitted.json.id, 'finished', 60_000);
+    const [t] = (await stack.call('GET', `/api/v1/sweeps/${submitted.json.id}/trials`)).json.trials;
+    const detail = (await stack.call('GET', `/api/v1/sweeps/${submitted.json.id}/trials/${t.id}`))
+      .json;
+    expect(detail).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(detail.error).toMatch(
+      /^refused by this worker's policy: the executable .* is not allowed/,
+    );
+    expect(existsSync(path.join(trialDir(t.id), 'mmdet', 'derived_config.py'))).toBe(false);
   });
 });

@@ -79,8 +79,10 @@ describe('a sweep end to end', () => {
               x.params.weight_decay === wd,
           )!;
           expect(m.values[i][j].mean).toBe(t.finalMetric);
+          expect(m.gridCells[i][j]).toMatchObject({ state: 'succeeded', succeeded: 1, total: 1 });
         });
       });
+      expect(m.cells, 'the deprecated alias of gridCells').toEqual(m.gridCells);
     }
   });
 
@@ -160,6 +162,33 @@ describe('a sweep end to end', () => {
     const best = await run(['best', sweepId]);
     expect(best.stdout).toMatch(/r50-base \(baseline\)/);
     expect(best.stdout).toMatch(/gain vs r50-base/);
+    const grid = await run(['grid', sweepId]);
+    const now = await allTrials(sweepId); // the extended sweep's 28
+    const blocks = grid.stdout.trim().split(/\n\s*\n/);
+    expect(blocks).toHaveLength(4); // 2 checkpoints x 2 optimizers
+    let shown = 0;
+    for (const block of blocks) {
+      const [title, head, , ...rows] = block.split('\n');
+      const [ck, opt, metricName] = title!.split(' · ');
+      expect(metricName).toMatch(/^val_accuracy /);
+      const wds = head!.split(/\s+/).slice(3).map(Number); // after "lr \ wd"
+      for (const row of rows) {
+        const [lr, ...values] = row.split(/\s+/);
+        expect(values).toHaveLength(wds.length);
+        values.forEach((v, j) => {
+          const t = now.find(
+            (x) =>
+              x.checkpoint === ck &&
+              x.optimizer === opt &&
+              x.params.lr === Number(lr) &&
+              x.params.weight_decay === wds[j],
+          );
+          expect(v, `${ck} ${opt} lr ${lr} wd ${wds[j]}`).toBe(t?.finalMetric?.toFixed(4));
+          shown++;
+        });
+      }
+    }
+    expect(shown).toBe(28);
     const status = await run(['status', sweepId]);
     expect(status.stdout).toContain('finished');
     const err = await run(['cancel', sweepId]).catch((e) => e);

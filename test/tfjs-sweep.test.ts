@@ -2,14 +2,44 @@
  * A sweep with the built-in TF.js trainer (`kind: tfjs`) through the API and a worker process: each trial fine-tunes
  * the Faster R-CNN detector on a generated COCO set in its own process and reports COCO bbox mAP per epoch.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDetectionSet } from '../packages/trainer-tfjs/src/data/index.ts';
 import { Stack } from './support/stack.ts';
 
 const stack = new Stack();
+
+/**
+ * The backend selectBackend's automatic order picks on this machine (the first of tfjs-node-gpu, WebGPU on a
+ * hardware adapter, tfjs-node, wasm that works; never plain cpu), asked of a fresh process as a trial process
+ * asks it: wasm on a machine without a GPU, WebGPU where Vulkan finds one.
+ */
+async function automaticBackend(): Promise<{ name: string; device: string }> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'packages/trainer-tfjs/src/backend/backend-check.ts', 'auto'],
+    { timeout: 90_000 },
+  );
+  return JSON.parse(
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .pop() ?? 'null',
+  );
+}
+
+/** How each backend names its device in the trial record. */
+const DEVICE_WORDS: Record<string, RegExp> = {
+  tensorflow: /^libtensorflow CUDA/,
+  webgpu: /^WebGPU \(Dawn\/Vulkan\)/,
+  'tensorflow-cpu': /^libtensorflow CPU/,
+  wasm: /^wasm/,
+};
+
 const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-tfjs-e2e-'));
 beforeAll(async () => {
   generateDetectionSet({
@@ -54,8 +84,10 @@ describe('a tfjs sweep end to end', () => {
     const detail = (await stack.call('GET', `/api/v1/sweeps/${created.json.id}/trials/${ok.id}`))
       .json;
     expect(detail.params.lr).toBe(1e-4);
-    expect(detail.backend).toBe('wasm');
-    expect(detail.device).toMatch(/wasm/);
+    const auto = await automaticBackend();
+    expect(Object.keys(DEVICE_WORDS)).toContain(auto.name);
+    expect(detail.backend).toBe(auto.name);
+    expect(detail.device).toMatch(DEVICE_WORDS[auto.name]!);
     expect(detail.epochs).toHaveLength(1);
     for (const k of ['bbox_mAP', 'bbox_mAP_50', 'loss_rpn_cls', 'loss_cls', 'lr', 'elapsed_s'])
       expect(detail.epochs[0]).toHaveProperty(k);
@@ -67,6 +99,7 @@ describe('a tfjs sweep end to end', () => {
       )
     ).json;
     expect(bad.error).toMatch(/diverged/);
+    expect(bad.reason).toBe('diverged');
     expect(bad.attempts).toBe(1);
   }, 300_000);
 });

@@ -78,8 +78,12 @@ describe('a trial cannot kill its worker', () => {
     expect(t.state).toBe('failed');
     expect(t.error).toMatch(/more than 256 metric names/);
     await stack.db.$executeRaw`
-      INSERT INTO trial_metrics (trial_id, epoch, name, value)
-      SELECT ${t.id}, 1000, 'x' || i, i FROM generate_series(1, 20000) i`;
+      INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
+      SELECT id, lease, 1000, 'x' || i, i FROM trials, generate_series(1, 20000) i WHERE id = ${t.id}`;
+    await stack.db.$executeRaw`
+      INSERT INTO trial_progress (trial_id, sweep_id, metrics_lease, epochs_run)
+      SELECT id, sweep_id, lease, 1 FROM trials WHERE id = ${t.id}
+      ON CONFLICT (trial_id) DO UPDATE SET metrics_lease = EXCLUDED.metrics_lease, epochs_run = 1`;
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = performance.now();

@@ -128,10 +128,16 @@ describe('grid for the dashboard', () => {
     const [b0, b1] = of(1, 0);
     await failTrial(db, await claim(b0!), {
       error: 'loss diverged at epoch 1 (lr too high?)',
+      reason: 'diverged',
       outputTail: '',
       final: true,
     });
-    await failTrial(db, await claim(b1!), { error: 'exit 1', outputTail: '', final: true });
+    await failTrial(db, await claim(b1!), {
+      error: 'exit 1',
+      reason: 'failed',
+      outputTail: '',
+      final: true,
+    });
     await claimTrial(db, of(1, 0.1)[0]!, 'w-test');
 
     const grid = (await get(`/api/v1/sweeps/${sweepId}/grid`)).json() as Grid;

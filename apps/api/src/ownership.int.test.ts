@@ -83,6 +83,26 @@ describe('sweep ownership', () => {
     expect((await call('alice', 'DELETE', `/api/v1/sweeps/${id}`)).statusCode).toBe(404);
   });
 
+  it('shows trainer.env values to write keys and redacts them for read-only keys', async () => {
+    const spec = {
+      ...studySweep({ name: 'env-values' }),
+      trainer: {
+        kind: 'command',
+        command: ['node', 'train.mjs'],
+        env: { DATASET_TOKEN: 's3cret' },
+      },
+    };
+    const created = await call('alice', 'POST', '/api/v1/sweeps', spec);
+    expect(created.statusCode, created.body).toBe(201);
+    const url = `/api/v1/sweeps/${created.json().id}`;
+    const envSeenBy = async (who: keyof typeof k) =>
+      (await call(who, 'GET', url)).json().spec.trainer.env;
+    expect(await envSeenBy('reader')).toEqual({ DATASET_TOKEN: '(redacted)' });
+    expect(await envSeenBy('alice')).toEqual({ DATASET_TOKEN: 's3cret' });
+    expect(await envSeenBy('bob')).toEqual({ DATASET_TOKEN: 's3cret' });
+    expect(await envSeenBy('admin')).toEqual({ DATASET_TOKEN: 's3cret' });
+  });
+
   it('scopes Idempotency-Keys per API key', async () => {
     const h = { 'idempotency-key': `same-${randomBytes(3).toString('hex')}` };
     const a1 = await call('alice', 'POST', '/api/v1/sweeps', studySweep({ name: 'idem' }), h);

@@ -34,3 +34,10 @@ export class EpochNotStored extends Error {
     this.name = 'EpochNotStored';
   }
 }
+/** The worker no longer holds (or cannot confirm) the trial's job lock: the trial goes back to the queue. */
+export class QueueLockLost extends Error {
+  constructor(why: string) {
+    super(`stopped: ${why}; the trial goes back to the queue`);
+    this.name = 'QueueLockLost';
+  }
+}

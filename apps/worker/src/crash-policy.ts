@@ -1,7 +1,8 @@
 /**
- * What a worker does on an error nothing handled (a bug: every trial's own errors are handled in run-trial): it
- * says so loudly, hands its running trials back to the queue, and exits with code 70 so that its supervisor
- * (systemd, compose's `restart:`) starts it again, rather than dying silently with its trials left running.
+ * What a worker does on an error nothing handled (a bug: every trial's own errors are handled in
+ * process-trial-job.ts): it says so loudly, hands its running trials back to the queue, and exits with code 70 so
+ * that its supervisor (systemd, compose's `restart:`) starts it again, rather than dying silently with its trials
+ * left running.
  */
 export const CRASH_EXIT_CODE = 70;
 

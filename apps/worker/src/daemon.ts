@@ -17,14 +17,17 @@ import {
   createTrialQueue,
   createTrialWorker,
   queueNames,
+  readJobLock,
   TrialLogShipper,
 } from '@sweeps/queue';
 import { reconcileQueue } from '@sweeps/orchestrate';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
+import { startDueConfirmTrials } from './confirm-stage.ts';
 import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
-import { runTrialJob } from './run-trial.ts';
+import { processTrialJob } from './process-trial-job.ts';
+import { QueueLockWatch } from './queue-lock-watch.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { SlotLeases } from './slot-leases.ts';
 import { detectSlots } from './slots.ts';
@@ -94,9 +97,28 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     names,
     createRedis(env.REDIS_URL),
     devices.length,
-    (job, token) => runTrialJob(deps, job, token),
+    async (job, token) => {
+      try {
+        return await processTrialJob(deps, job, token);
+      } finally {
+        const trialId = (job.data as { trialId?: unknown }).trialId;
+        if (typeof trialId === 'string') await startDueConfirmTrials(db, queue, trialId, log);
+      }
+    },
   );
   worker.on('error', (err) => log(`queue error: ${err.message}`));
+  // Trials run only while this worker holds their job locks (a lock that runs out hands the trial to another).
+  const lockReader = createRedis(env.REDIS_URL, { failFast: true });
+  lockReader.on('error', () => {}); // unreachable: the watch trusts a lock until it could have run out
+  const locks = new QueueLockWatch({
+    read: (jobId) => readJobLock(lockReader, names, jobId),
+    running,
+    log,
+  });
+  worker.on('active', (job) => {
+    if (job.id && job.token) locks.track(job.id, job.token);
+  });
+  const stopLockWatch = locks.start();
 
   await subscriber.subscribe(names.cancelChannel);
   subscriber.on('message', (_channel, text) => {
@@ -138,11 +160,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       }
       await closing;
       clearInterval(heartbeat);
+      stopLockWatch();
       stopRetention();
       await stopWorker(db, id).catch(() => {});
       await queue.close();
       subscriber.disconnect();
       connection.disconnect();
+      lockReader.disconnect();
       await db.$disconnect();
     },
   };

@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { childEnvironment, readPolicy } from './policy.ts';
+import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 
 const settings = {
   allowCommands: 'node, python3',
@@ -40,5 +43,25 @@ describe('worker policy settings', () => {
       passEnv,
     );
     expect(env).toEqual({ PATH: '/usr/bin', HOME: '/root', LC_ALL: 'C', HF_HOME: '/cache' });
+  });
+
+  it('resolves links of globbed executables, and allows an executable named exactly as named', () => {
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'gate-')));
+    mkdirSync(path.join(dir, 'tools'));
+    mkdirSync(path.join(dir, 'venv/bin'), { recursive: true });
+    writeFileSync(path.join(dir, 'python3.11'), '');
+    symlinkSync(path.join(dir, 'python3.11'), path.join(dir, 'venv/bin/python'));
+    symlinkSync('/bin/sh', path.join(dir, 'tools/train.sh'));
+    const { policy } = readPolicy({
+      ...settings,
+      allowCommands: `${dir}/tools/*.sh,${dir}/venv/bin/python`,
+      workDir: dir,
+    });
+    const gate = policyGate(policy);
+    const check = (executable: string) => gate.check({ executable, cwd: dir, env: {} });
+    expect(check('venv/bin/python')).toBeNull();
+    expect(check(`${dir}/venv/bin/python`)).toBeNull();
+    expect(check('tools/train.sh')).toMatch(/the executable "\/.*sh" is not allowed/);
+    expect(check(`${dir}/python3.11`)).toMatch(/is not allowed/);
   });
 });

@@ -95,7 +95,11 @@ export function childEnvironment(
   return out;
 }
 
-/** The `command` trainer's gate: symlinks are resolved, so a link cannot lead out of the allowed directories. */
+/**
+ * The gate of the `command` and `mmdet` trainers: symlinks are resolved, so a link cannot lead out of the allowed
+ * directories. One exception: an executable the policy names exactly (no glob), such as a virtualenv's
+ * `/opt/venv/bin/python` (itself a link to the system interpreter), is allowed as named.
+ */
 export function policyGate(policy: WorkerPolicy): CommandGate {
   const real = (p: string) => {
     try {
@@ -107,11 +111,14 @@ export function policyGate(policy: WorkerPolicy): CommandGate {
   return {
     check({ executable, cwd, env }) {
       const dir = real(cwd);
-      const exe = executable.includes('/') ? real(path.resolve(dir, executable)) : executable;
+      const named = executable.includes('/') ? path.resolve(dir, executable) : executable;
+      const namedExactly = named.includes('/') && policy.commands.includes(named);
       return (
         refuseEnv(policy, Object.keys(env)) ??
         refuseCwd(policy, dir) ??
-        refuseExecutable(policy, exe, dir)
+        (namedExactly
+          ? null
+          : refuseExecutable(policy, named.includes('/') ? real(named) : named, dir))
       );
     },
   };

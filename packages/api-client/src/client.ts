@@ -145,8 +145,9 @@ export class SweepsClient {
   trials(id: string, f: TrialFilter = {}) {
     return this.request<TrialPage>('GET', `${sweepPath(id)}/trials${query({ ...f })}`);
   }
-  trial(id: string, trialId: string) {
-    return this.request<Trial>('GET', `${sweepPath(id)}/trials/${encodeURIComponent(trialId)}`);
+  trial(id: string, trialId: string, attempt?: number) {
+    const path = `${sweepPath(id)}/trials/${encodeURIComponent(trialId)}${query({ attempt })}`;
+    return this.request<Trial>('GET', path);
   }
   exportText(id: string, format: 'csv' | 'md', table: 'best' | 'grid') {
     return this.raw('GET', `${sweepPath(id)}/export${query({ format, table })}`);

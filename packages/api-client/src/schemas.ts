@@ -4,7 +4,13 @@
  */
 import { GRID_CELL_STATES } from '@sweeps/core/grid-status';
 import { GoalSchema } from '@sweeps/core/spec';
-import { SWEEP_PHASES, SWEEP_STATUSES, TRIAL_STATES, type TrialState } from '@sweeps/core/states';
+import {
+  FAILURE_REASONS,
+  SWEEP_PHASES,
+  SWEEP_STATUSES,
+  TRIAL_STATES,
+  type TrialState,
+} from '@sweeps/core/states';
 import { z } from 'zod';
 
 /** Core's trial states (the browser-safe entry of `@sweeps/core`: no node modules). */
@@ -32,20 +38,17 @@ const ParamValueSchema = z.union([z.number(), z.boolean()]);
 const ParamsSchema = z.record(z.string(), ParamValueSchema);
 const IsoDate = z.string().describe('ISO 8601 time');
 
-/** Trials by state, and their total. */
+const Count = z.number().int();
+
+/**
+ * Trials by state (one count per state of core's list, so a state added there is counted here too; `pruned`:
+ * asha stopped the trial at a rung, final, not a failure), and their total.
+ */
 export const CountsSchema = z.object({
-  queued: z.number().int(),
-  running: z.number().int(),
-  succeeded: z.number().int(),
-  failed: z.number().int(),
-  cancelled: z.number().int(),
-  /** asha: stopped at a rung (final, not a failure). */
-  pruned: z.number().int(),
-  total: z.number().int(),
+  ...(Object.fromEntries(TRIAL_STATES.map((s) => [s, Count])) as Record<TrialState, typeof Count>),
+  total: Count,
 });
 export type Counts = z.infer<typeof CountsSchema>;
-// a trial state added in core and not counted here fails the type check
-CountsSchema.shape satisfies Record<TrialState, unknown>;
 
 /** A sweep's derived phase (core's `sweepPhase`), never stored. */
 export const PhaseSchema = z.enum(SWEEP_PHASES);
@@ -64,16 +67,23 @@ export const PreviewSchema = z.object({
   cells: z.array(z.object({ optimizer: z.string(), params: ParamsSchema, configHash: z.string() })),
   refused: z.array(z.object({ path: z.string(), value: ParamValueSchema, reason: z.string() })),
   strategy: z.looseObject({ kind: z.string() }),
-  /** Trial epochs: asha's rungs, the full grid's cost, and the most and fewest asha can cost. */
+  /**
+   * Trial epochs: asha's rungs, each trial's epochs, the full grid's cost, the most and fewest asha can cost, the
+   * synchronous-halving ideal (`typical`) and the expected cost in a random start order (`expected`).
+   */
   epochs: z
     .object({
       rungs: z.array(z.number().int()),
+      trialEpochs: z.number().int(),
       fullGrid: z.number().int(),
       most: z.number().int(),
       fewest: z.number().int(),
       typical: z.number().int(),
+      expected: z.number().int(),
     })
     .nullable(),
+  /** The confirm stage: each checkpoint's `top` cells run again with the extra `seeds`; null without one. */
+  confirm: z.object({ top: z.number().int(), seeds: z.array(z.number().int()) }).nullable(),
   /** Said when no live worker would run the sweep's trainer (their published policies refuse it). */
   warnings: z.array(z.string()).optional(),
 });
@@ -89,18 +99,22 @@ export const SubmitResultSchema = z.object({
 });
 export type SubmitResult = z.infer<typeof SubmitResultSchema>;
 
-export const SweepSummarySchema = z.object({
+/** What the sweeps list and a sweep's own view both say of a sweep. */
+const SweepBaseSchema = z.object({
   id: z.string(),
   name: z.string(),
   status: SweepStatusSchema.describe('what the user asked: active, or cancelled'),
   phase: PhaseSchema.describe(
     'derived from the status and the trials: queued, running, finished, cancelled',
   ),
+  createdAt: IsoDate,
+  counts: CountsSchema,
+});
+
+export const SweepSummarySchema = SweepBaseSchema.extend({
   metricName: z.string(),
   metricGoal: GoalSchema,
   trainerKind: z.string(),
-  createdAt: IsoDate,
-  counts: CountsSchema,
   /** The best cell mean so far (final metric), null before any trial succeeded. */
   best: z.number().nullable(),
 });
@@ -113,21 +127,14 @@ export const SweepListSchema = z.object({
 });
 export type SweepList = z.infer<typeof SweepListSchema>;
 
-export const SweepSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  status: SweepStatusSchema.describe('what the user asked: active, or cancelled'),
-  phase: PhaseSchema.describe(
-    'derived from the status and the trials: queued, running, finished, cancelled',
-  ),
+export const SweepSchema = SweepBaseSchema.extend({
   metric: z.object({ name: z.string(), goal: GoalSchema }),
   trainer: z.string(),
-  createdAt: IsoDate,
-  counts: CountsSchema,
   checkpoints: z.array(z.object({ name: z.string(), uri: z.string(), baseline: z.boolean() })),
   /** Trial epochs run so far, and what running every trial to the end costs (null without integer epochs). */
   epochs_run: z.number().int(),
   epochs_full_grid: z.number().int().nullable(),
+  /** The submitted spec; for a read-only key, `trainer.env` values read `(redacted)` (write keys see them). */
   spec: z.record(z.string(), z.unknown()),
   /** Id of the API key that created the sweep (it, or an admin key, may cancel, retry, extend or delete it). */
   createdByKeyId: z.string().nullable().optional(),
@@ -146,6 +153,12 @@ export const TrialSummarySchema = z.object({
   worker: z.string().nullable(),
   finalMetric: z.number().nullable(),
   error: z.string().nullable(),
+  reason: z
+    .enum(FAILURE_REASONS)
+    .nullable()
+    .describe(
+      'Why the trial failed, in one word: diverged, oom, invalid, timeout, lost or failed (null unless it failed)',
+    ),
   backend: z.string().nullable(),
   device: z.string().nullable(),
   startedAt: IsoDate.nullable(),
@@ -163,7 +176,23 @@ export const TrialSchema = TrialSummarySchema.extend({
   checkpointUri: z.string(),
   finalMetrics: z.record(z.string(), z.unknown()).nullable(),
   outputTail: z.string().nullable(),
-  /** One entry per epoch: `epoch` and every metric reported for it. */
+  /**
+   * The attempt `epochs` belong to: by default the latest attempt that recorded an epoch (null before any), or the
+   * one asked for with `?attempt=`. An attempt's number is its claim's: every start of the trial, retries
+   * included, gets a higher one.
+   */
+  epochsAttempt: z.number().int().nullable(),
+  /** Every attempt that recorded metrics, oldest first; `current` marks the one reads use (grid, best, curves). */
+  metricAttempts: z.array(
+    z.object({
+      attempt: z.number().int(),
+      epochs: z.number().int(),
+      firstAt: IsoDate,
+      lastAt: IsoDate,
+      current: z.boolean(),
+    }),
+  ),
+  /** One entry per epoch of that attempt: `epoch` and every metric reported for it. */
   epochs: z.array(z.record(z.string(), z.number())),
 });
 export type Trial = z.infer<typeof TrialSchema>;
@@ -182,17 +211,10 @@ export type CellResult = z.infer<typeof CellResultSchema>;
 export { GRID_CELL_STATES };
 
 /** Where every trial of one grid cell stands, and why it has no value when it has none. */
-export const GridCellStatusSchema = z.object({
+export const GridCellStatusSchema = CountsSchema.extend({
   state: z.enum(GRID_CELL_STATES),
-  queued: z.number().int(),
-  running: z.number().int(),
-  succeeded: z.number().int(),
-  failed: z.number().int(),
-  cancelled: z.number().int(),
-  pruned: z.number().int(),
-  /** Failed trials whose error says they diverged (part of `failed`). */
-  diverged: z.number().int(),
-  total: z.number().int(),
+  /** Failed trials whose reason is `diverged` (part of `failed`). */
+  diverged: Count,
   /** One failed trial's error, for a cell that has failures; for a pruned cell, why it was pruned. */
   reason: z.string().nullable(),
   /** asha: the epoch a trial of the cell was pruned at ("pruned at epoch 3") and its value there. */
@@ -200,8 +222,6 @@ export const GridCellStatusSchema = z.object({
   prunedValue: z.number().nullable(),
 });
 export type GridCellStatus = z.infer<typeof GridCellStatusSchema>;
-// a trial state added in core and not counted per grid cell fails the type check
-GridCellStatusSchema.shape satisfies Record<TrialState, unknown>;
 
 export const GridValueSchema = z.enum(['final', 'best_epoch']);
 export type GridValue = z.infer<typeof GridValueSchema>;
@@ -214,7 +234,14 @@ export const GridMatrixSchema = z.object({
   /** `values[i][j]` is for lrs[i] and weightDecays[j]: mean ± std over n seeds, null without a result. */
   values: z.array(z.array(CellResultSchema.nullable())),
   failed: z.array(z.array(z.number().int())),
-  cells: z.array(z.array(GridCellStatusSchema)),
+  gridCells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe(
+      'Per grid cell (lrs[i] x weightDecays[j]): its trials by state and the one state it is drawn with',
+    ),
+  cells: z
+    .array(z.array(GridCellStatusSchema))
+    .describe('Deprecated: the same as gridCells (its first name); still sent, will be removed'),
 });
 export type GridMatrix = z.infer<typeof GridMatrixSchema>;
 

@@ -97,13 +97,14 @@ export interface GridMatrix {
   optimizer: string;
   lrs: number[];
   weightDecays: number[];
+  /** Per grid cell: its best cell's result over seeds (the best momentum, say), null without one. */
   values: Array<Array<CellResult | null>>;
-  /** Failed trials per cell (e.g. diverged), so an empty cell can say why it is empty. */
+  /** Failed trials per grid cell (e.g. diverged), so an empty grid cell can say why it is empty. */
   failed: number[][];
 }
 
-/** Failed trials of one (checkpoint, optimizer, lr, weight decay) cell. */
-export interface FailedCell {
+/** Failed trials of one grid cell: a (checkpoint, optimizer, lr, weight decay) position. */
+export interface FailedGridCell {
   checkpoint: string;
   optimizer: string;
   lr: number;
@@ -117,14 +118,14 @@ function sortedUnique(values: number[]): number[] {
 
 /**
  * Builds one matrix per (checkpoint, optimizer). Axes list every lr and weight decay of the optimizer's grid;
- * where other hyperparameters (e.g. momentum) vary too, a matrix cell holds the best of those cells.
+ * where other hyperparameters (e.g. momentum) vary too, a grid cell holds the best of those cells.
  */
 export function buildGrid(
   checkpoints: CheckpointInfo[],
   axes: Array<{ optimizer: string; lrs: number[]; weightDecays: number[] }>,
   results: CellResult[],
   goal: Goal,
-  failures: FailedCell[] = [],
+  failures: FailedGridCell[] = [],
 ): GridMatrix[] {
   const matrices: GridMatrix[] = [];
   for (const c of checkpoints) {

@@ -4,6 +4,8 @@ export type DomainErrorCode =
   | 'TOO_MANY_TRIALS'
   | 'SWEEP_NOT_FOUND'
   | 'TRIAL_NOT_FOUND'
+  /** A trial attempt asked for by number that recorded no metrics. */
+  | 'ATTEMPT_NOT_FOUND'
   | 'SWEEP_CANCELLED'
   | 'INVALID_TRANSITION'
   | 'IDEMPOTENCY_CONFLICT'

@@ -2,8 +2,8 @@
 import type { BestRow, BestTable, GridMatrix } from './aggregate.ts';
 import { type GridCellStatus, gridCellLabel } from './grid-status.ts';
 
-/** A matrix as the API returns it: with each cell's status when known (pruned cells say where they stopped). */
-export type ExportMatrix = GridMatrix & { cells?: GridCellStatus[][] };
+/** A matrix as the API returns it: with each grid cell's status when known (pruned ones say where they stopped). */
+export type ExportMatrix = GridMatrix & { gridCells?: GridCellStatus[][] };
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -172,7 +172,7 @@ export function gridToCsv(grid: ExportMatrix[], metric: string): string {
     m.lrs.forEach((lr, i) => {
       m.weightDecays.forEach((wd, j) => {
         const v = m.values[i]![j]!;
-        const c = m.cells?.[i]?.[j];
+        const c = m.gridCells?.[i]?.[j];
         rows.push([
           m.checkpoint,
           m.optimizer,
@@ -203,7 +203,7 @@ export function gridToMarkdown(grid: ExportMatrix[], metric: string): string {
     const cell = (i: number, j: number) => {
       const v = m.values[i]![j]!;
       if (v) return formatMetric(v.mean);
-      return gridCellLabel(m.cells?.[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-');
+      return gridCellLabel(m.gridCells?.[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-');
     };
     const body = m.lrs.map(
       (lr, i) => `| ${lr} | ${m.weightDecays.map((_, j) => cell(i, j)).join(' | ')} |`,

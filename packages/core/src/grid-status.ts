@@ -14,7 +14,7 @@ export interface GridCellCounts extends Record<TrialState, number> {
   optimizer: string;
   lr: number;
   weightDecay: number;
-  /** Failed trials whose error says they diverged (counted in `failed` too). */
+  /** Failed trials whose reason is `diverged` (counted in `failed` too). */
   diverged: number;
   /** One failed trial's error, or for a pruned cell why it was pruned. */
   reason: string | null;

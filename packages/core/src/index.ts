@@ -13,4 +13,6 @@ export * from './output-tail.ts';
 export * from './worker-policy.ts';
 export * from './grid-status.ts';
 export * from './strategy.ts';
+export * from './confirm.ts';
+export * from './epoch-budget.ts';
 export * from './statistics.ts';

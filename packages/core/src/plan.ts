@@ -7,7 +7,8 @@ import { DomainError, formatPath, valueAt, type ErrorIssue } from './errors.ts';
 import { countCells, expandSpace, type Cell, type RefusedValue } from './grid.ts';
 import { DEPRECATED_SNAPSHOT_PLACEHOLDER, placeholdersIn } from './placeholders.ts';
 import { OPTIMIZERS, SweepSpecSchema, type SweepSpec } from './spec.ts';
-import { epochBudget, trialEpochs, type EpochBudget } from './strategy.ts';
+import { epochBudget, type EpochBudget } from './epoch-budget.ts';
+import { trialEpochs } from './strategy.ts';
 import type { TrainerSpecCheck } from './trainer.ts';
 
 /** Placeholders every trial has a value for, whatever the optimizer. */

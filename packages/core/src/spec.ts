@@ -217,18 +217,14 @@ function checkStrategy(spec: SpecDraft, ctx: z.RefinementCtx): void {
     ) {
       ctx.addIssue({
         code: 'custom',
-        path: ['strategy', 'min_epochs'],
-        message: `min_epochs must be below fixed.epochs (${epochs}), or no trial is ever compared`,
+        path:
+          spec.strategy.min_epochs === undefined ? ['fixed', 'epochs'] : ['strategy', 'min_epochs'],
+        message:
+          spec.strategy.min_epochs === undefined
+            ? `strategy asha needs at least 2 epochs to compare trials before the end (fixed.epochs is ${epochs})`
+            : `min_epochs must be below fixed.epochs (${epochs}), or no trial is ever compared`,
       });
     }
-  }
-  if (spec.confirm !== undefined) {
-    // Validated below, but nothing runs it yet: refuse it rather than accept a stage that silently never runs.
-    ctx.addIssue({
-      code: 'custom',
-      path: ['confirm'],
-      message: 'the confirm stage is not available yet; list the extra seeds in seeds instead',
-    });
   }
   const seen = new Set<number>();
   spec.confirm?.seeds.forEach((s, i) => {

@@ -6,10 +6,11 @@ import { planSweep } from './plan.ts';
 import {
   AshaStrategySchema,
   decidePromotion,
-  epochBudget,
   isConfirmSeed,
   rungEpochs,
+  rungPlaces,
   type RungEntry,
+  startOrder,
 } from './strategy.ts';
 
 const asha = (min_epochs: number, reduction_factor: number) =>
@@ -25,6 +26,16 @@ describe('rung placement', () => {
     expect(rungEpochs(asha(1, 3), 27)).toEqual([1, 3, 9]);
     expect(rungEpochs(asha(5, 3), 5)).toEqual([]);
     expect(rungEpochs({ kind: 'grid' }, 12)).toEqual([]);
+  });
+
+  it('starts at a quarter of the epochs, rounded up, when min_epochs is not given', () => {
+    const rf3 = AshaStrategySchema.parse({ kind: 'asha' });
+    expect(rf3).toEqual({ kind: 'asha', reduction_factor: 3 });
+    expect(rungEpochs(rf3, 12)).toEqual([3, 9]);
+    expect(rungEpochs(rf3, 6)).toEqual([2]);
+    expect(rungEpochs(rf3, 40)).toEqual([10, 30]);
+    expect(rungEpochs(rf3, 2)).toEqual([1]);
+    expect(rungEpochs(rf3, 1)).toEqual([]);
   });
 });
 
@@ -54,6 +65,25 @@ describe('promotion rule', () => {
     expect(d.reason).toBe('rank 8 of 9 at epoch 3 (top 3 go on)');
   });
 
+  it('gives the first rung the places of its whole population, from the first value on', () => {
+    // 12 trials of the checkpoint reach the first rung: 4 places whatever the order; 0.5 ranks 3 of 3 and goes on
+    expect(decidePromotion(0.5, entries(0.9, 0.8), 3, 'maximize', 3, 12)).toMatchObject({
+      promoted: true,
+      rank: 3,
+      of: 3,
+      places: 4,
+    });
+    // four values already beat it: synchronous halving would prune it too
+    expect(decidePromotion(0.5, entries(0.9, 0.8, 0.7, 0.6), 3, 'maximize', 3, 12)).toMatchObject({
+      promoted: false,
+      rank: 5,
+      places: 4,
+    });
+    // a population below the values recorded (trials added since) counts the values
+    expect(rungPlaces(9, 3, 2)).toBe(3);
+    expect(rungPlaces(2, 3, 2)).toBe(1);
+  });
+
   it('follows the goal', () => {
     expect(decidePromotion(0.1, entries(0.5, 0.6), 3, 'minimize', 1).promoted).toBe(true);
     expect(decidePromotion(0.1, entries(0.5, 0.6), 3, 'maximize', 1).promoted).toBe(false);
@@ -75,16 +105,6 @@ describe('promotion rule', () => {
   it('never lets NaN go on, and ranks it below every number', () => {
     expect(decidePromotion(Number.NaN, [], 3, 'maximize', 1).promoted).toBe(false);
     expect(decidePromotion(0.0, entries(Number.NaN, Number.NaN), 2, 'maximize', 1).rank).toBe(1);
-  });
-});
-
-describe('epoch budget', () => {
-  it('gives the full grid, the fewest and a typical figure', () => {
-    // 12 trials, rungs 3 and 9 of 12: fewest 12x3 + (12-3); typical 12x3 + 4x6 + 1x3 = 63
-    const b = epochBudget(asha(3, 3), 12, 12, 2);
-    expect(b).toEqual({ rungs: [3, 9], fullGrid: 288, most: 288, fewest: 90, typical: 126 });
-    const g = epochBudget({ kind: 'grid' }, 12, 12, 2);
-    expect(g.fewest).toBe(288);
   });
 });
 
@@ -120,6 +140,7 @@ describe('strategy in the sweep spec', () => {
       return [];
     };
     expect(bad({ strategy: { kind: 'asha' }, fixed: {} })).toEqual(['fixed.epochs']);
+    expect(bad({ strategy: { kind: 'asha' }, fixed: { epochs: 1 } })).toEqual(['fixed.epochs']);
     expect(bad({ strategy: { kind: 'asha', min_epochs: 12 } })).toEqual(['strategy.min_epochs']);
     expect(bad({ strategy: { kind: 'asha', reduction_factor: 1 } })).toEqual([
       'strategy.reduction_factor',
@@ -127,10 +148,11 @@ describe('strategy in the sweep spec', () => {
     expect(bad({ strategy: { kind: 'hyperband' } })).toEqual(['strategy.kind']);
   });
 
-  it('refuses a confirm stage (not run yet) and confirm seeds that are not extra seeds', () => {
-    expect(() => planSweep({ ...base, confirm: { top: 2, seeds: [1, 2] } })).toThrow(
-      /confirm: the confirm stage is not available yet/,
-    );
+  it('accepts a confirm stage with extra seeds and refuses confirm seeds that are not extra seeds', () => {
+    expect(planSweep({ ...base, confirm: { top: 2, seeds: [1, 2] } }).spec.confirm).toEqual({
+      top: 2,
+      seeds: [1, 2],
+    });
     expect(() => planSweep({ ...base, confirm: { top: 2, seeds: [0, 1] } })).toThrow(
       /confirm.seeds\[0\]: seed 0 is already in seeds/,
     );
@@ -172,8 +194,16 @@ describe('pruned grid cells', () => {
       prunedEpoch: 3,
     });
     expect(cells[0]![0]![0]!.state).toBe('succeeded');
-    const withCells = matrices.map((m, k) => ({ ...m, cells: cells[k]! }));
+    const withCells = matrices.map((m, k) => ({ ...m, gridCells: cells[k]! }));
     expect(gridToMarkdown(withCells, 'm')).toContain('| 0.2 | pruned@3 (0.2100) |');
     expect(gridToCsv(withCells, 'm').split('\n')[2]).toBe('a,SGD,0.2,0,,,0,0,,1,3,0.21');
+  });
+});
+
+describe('start order', () => {
+  it('starts an asha sweep in trial id order and a grid sweep in grid order', () => {
+    const jobs = ['tr_c', 'tr_a', 'tr_b'].map((trialId) => ({ trialId, sweepId: 's' }));
+    expect(startOrder(asha(1, 3), jobs).map((j) => j.trialId)).toEqual(['tr_a', 'tr_b', 'tr_c']);
+    expect(startOrder({ kind: 'grid' }, jobs)).toBe(jobs);
   });
 });

@@ -10,10 +10,13 @@ import type { Goal } from './spec.ts';
 /** `grid` (default): every trial runs all its epochs. */
 export const GridStrategySchema = z.strictObject({ kind: z.literal('grid') });
 
-/** `asha`: rungs at `min_epochs x reduction_factor^k` below the trial's epochs. Defaults: 1 and 3. */
+/**
+ * `asha`: rungs at `min_epochs x reduction_factor^k` below the trial's epochs. Defaults: `min_epochs` a quarter of
+ * the trial's epochs rounded up ({@link defaultMinEpochs}), `reduction_factor` 3.
+ */
 export const AshaStrategySchema = z.strictObject({
   kind: z.literal('asha'),
-  min_epochs: z.number().int().min(1).max(10_000).default(1),
+  min_epochs: z.number().int().min(1).max(10_000).optional(),
   reduction_factor: z.number().int().min(2, 'reduction_factor must be >= 2').max(100).default(3),
 });
 export type AshaStrategy = z.output<typeof AshaStrategySchema>;
@@ -49,13 +52,24 @@ export function trialEpochs(fixed: Record<string, unknown>): number | null {
   return typeof e === 'number' && Number.isInteger(e) && e > 0 ? e : null;
 }
 
+/**
+ * The first rung when `min_epochs` is not given: a quarter of the trial's epochs, rounded up (3 of 12: rungs 3 and
+ * 9 with factor 3). The first rung judges trials on their least-trained values; where curves cross (a higher lr
+ * leads early and ends lower) a rung at epoch 1 ranks learning speed, not the final result, and prunes the
+ * eventual best cell (BENCHMARKS.md), so the default scales with the length of training instead.
+ */
+export function defaultMinEpochs(epochs: number): number {
+  return Math.max(1, Math.ceil(epochs / 4));
+}
+
 /** Rung epochs `min_epochs x reduction_factor^k` strictly below `epochs`, ascending. */
 export function rungEpochs(strategy: Strategy, epochs: number): number[] {
   if (strategy.kind !== 'asha') return [];
+  const first = strategy.min_epochs ?? defaultMinEpochs(epochs);
   // zod still runs refinements over values that failed a check: never loop on a factor below 2
-  if (!(strategy.reduction_factor >= 2 && strategy.min_epochs >= 1)) return [];
+  if (!(strategy.reduction_factor >= 2 && first >= 1)) return [];
   const rungs: number[] = [];
-  for (let r = strategy.min_epochs; r < epochs; r *= strategy.reduction_factor) rungs.push(r);
+  for (let r = first; r < epochs; r *= strategy.reduction_factor) rungs.push(r);
   return rungs;
 }
 
@@ -71,7 +85,7 @@ export interface PromotionDecision {
   rank: number;
   /** Values at the rung, this trial's included. */
   of: number;
-  /** How many of them go on: max(1, floor(of / reduction_factor)). */
+  /** How many of them go on ({@link rungPlaces}). */
   places: number;
   /** Why, for people: `rank 7 of 9 at epoch 3 (top 3 go on)`. */
   reason: string;
@@ -85,11 +99,25 @@ function better(a: number, b: number, goal: Goal): boolean {
 }
 
 /**
+ * How many values at a rung go on. At the first rung the population is known: every trial of the checkpoint (with
+ * the sweep's own seeds) reports there, so its places are those of the whole rung, max(1, floor(population / rf)),
+ * from the first report on: a trial is pruned there only once that many values already beat it, i.e. only when
+ * synchronous successive halving would prune it too, whatever order the trials start in. At later rungs the
+ * population depends on earlier decisions, so the places grow with the values recorded so far:
+ * max(1, floor(n / rf)), n counting the new value (asynchronous successive halving as published).
+ */
+export function rungPlaces(of: number, reductionFactor: number, population?: number): number {
+  const n = population === undefined ? of : Math.max(population, of);
+  return Math.max(1, Math.floor(n / reductionFactor));
+}
+
+/**
  * Whether a trial reporting `value` at rung `epoch` goes on. `earlier` are the values recorded before it at the
- * same rung by trials of the same checkpoint. The trial's rank is 1 + the earlier values better than it + the
- * earlier values equal to it (a tie goes to the value recorded first, which already held its place). It goes on
- * when rank <= max(1, floor(n / reduction_factor)), n counting itself: the first trial at a rung always goes on,
- * as with Optuna's successive-halving pruner (a trial cannot be paused, so the first one is never held back).
+ * same rung by trials of the same checkpoint; `population` is the number of trials that report at this rung when
+ * it is the first one (see {@link rungPlaces}), undefined at later rungs. The trial's rank is 1 + the earlier
+ * values better than it + the earlier values equal to it (a tie goes to the value recorded first, which already
+ * held its place). It goes on when rank <= the rung's places: the first trial at a rung always goes on, as with
+ * Optuna's successive-halving pruner (a trial cannot be paused, so the first one is never held back).
  */
 export function decidePromotion(
   value: number,
@@ -97,6 +125,7 @@ export function decidePromotion(
   reductionFactor: number,
   goal: Goal,
   epoch: number,
+  population?: number,
 ): PromotionDecision {
   let ahead = 0;
   for (const e of earlier) {
@@ -104,7 +133,7 @@ export function decidePromotion(
   }
   const rank = ahead + 1;
   const of = earlier.length + 1;
-  const places = Math.max(1, Math.floor(of / reductionFactor));
+  const places = rungPlaces(of, reductionFactor, population);
   const promoted = rank <= places && !Number.isNaN(value);
   return {
     promoted,
@@ -115,53 +144,17 @@ export function decidePromotion(
   };
 }
 
-/** What an asha sweep can cost, in trial epochs, next to the full grid. */
-export interface EpochBudget {
-  rungs: number[];
-  /** Every trial to the end: what the full grid costs. */
-  fullGrid: number;
-  /** The most asha can cost: values arriving in improving order promote everyone. */
-  most: number;
-  /** The fewest: best values first, so only one trial per checkpoint passes each rung. */
-  fewest: number;
-  /** Synchronous successive halving's cost (floor(n / rf^k) per rung), a typical figure between the two. */
-  typical: number;
-}
-
 /**
- * Epoch figures for `trialsPerCheckpoint` trials on each of `checkpoints` checkpoints, each of `epochs` epochs.
- * The fewest follows from the promotion rule: with values arriving best first, the i-th trial at a rung ranks i
- * and goes on only if i <= max(1, floor(i / rf)), i.e. only the first.
+ * The order in which a sweep's new trials are enqueued, so the order they start in. asha: by trial id. The
+ * asynchronous rule compares each trial with those that reached its rung before it, which assumes the order is
+ * unrelated to quality; grid order is not (lrs ascending: on curves where a higher lr leads early, every new trial
+ * leads its rung and nothing is pruned). Trial ids are hashes of the trials' identities, so id order is
+ * pseudo-random, unrelated to lr, the same on every enqueue (reconcile enqueues in id order too), and interleaves
+ * checkpoints. grid: the order given (the grid's own order).
  */
-export function epochBudget(
-  strategy: Strategy,
-  epochs: number,
-  trialsPerCheckpoint: number,
-  checkpoints: number,
-): EpochBudget {
-  const rungs = rungEpochs(strategy, epochs);
-  const fullGrid = trialsPerCheckpoint * checkpoints * epochs;
-  if (rungs.length === 0 || strategy.kind !== 'asha' || trialsPerCheckpoint === 0) {
-    return { rungs, fullGrid, most: fullGrid, fewest: fullGrid, typical: fullGrid };
-  }
-  const stops = [...rungs, epochs];
-  let fewest = trialsPerCheckpoint * rungs[0]!;
-  fewest += stops[stops.length - 1]! - rungs[0]!; // one trial goes through every rung to the end
-  let typical = 0;
-  let alive = trialsPerCheckpoint;
-  let prev = 0;
-  for (const stop of stops) {
-    typical += alive * (stop - prev);
-    prev = stop;
-    alive = Math.max(1, Math.floor(alive / strategy.reduction_factor));
-  }
-  return {
-    rungs,
-    fullGrid,
-    most: fullGrid,
-    fewest: fewest * checkpoints,
-    typical: typical * checkpoints,
-  };
+export function startOrder<T extends { trialId: string }>(strategy: Strategy, jobs: T[]): T[] {
+  if (strategy.kind !== 'asha') return jobs;
+  return [...jobs].sort((a, b) => (a.trialId < b.trialId ? -1 : a.trialId > b.trialId ? 1 : 0));
 }
 
 /** True for a confirm-stage seed (listed in `confirm.seeds`, not in the sweep's own seeds): never pruned. */

@@ -1,5 +1,6 @@
 import type { ErrorIssue } from './errors.ts';
 import type { SweepSpec } from './spec.ts';
+import type { FailureReason } from './trial-state.ts';
 
 /**
  * The one interface every trainer implements (`command`, `tfjs`, and in benchmarks `noop`).
@@ -88,13 +89,13 @@ export interface Trainer {
 }
 
 /**
- * A failure that would repeat on retry (bad config, missing data, diverged loss): the worker records it and does
- * not retry. Any other thrown error counts as transient and is retried with backoff.
+ * A failure that would repeat on retry (bad config, missing data, diverged loss): the worker records it, with its
+ * reason, and does not retry. Any other thrown error counts as transient and is retried with backoff.
  */
 export class PermanentTrialError extends Error {
   constructor(
     message: string,
-    readonly reason: 'invalid' | 'diverged' | 'failed' = 'failed',
+    readonly reason: Exclude<FailureReason, 'timeout' | 'lost'> = 'failed',
   ) {
     super(message);
     this.name = 'PermanentTrialError';

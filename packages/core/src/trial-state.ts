@@ -45,7 +45,10 @@ export const TRIAL_MOVES = {
   requeue: { from: ['running'], to: 'queued' },
   /** A worker shutting down hands its trial back (the attempt does not count). */
   handBack: { from: ['running'], to: 'queued' },
-  /** Reconcile finds a trial running on a worker whose heartbeat stopped, with Redis empty. */
+  /**
+   * Reconcile finds a trial running on a worker whose heartbeat stopped, with Redis empty; or a worker restarting
+   * under the same id finds what its earlier life left running.
+   */
   recoverLost: { from: ['running'], to: 'queued' },
   /** The user cancels the sweep. */
   cancel: { from: ['queued', 'running'], to: 'cancelled' },
@@ -87,6 +90,28 @@ export function isFinished(state: TrialState): boolean {
 
 /** States a trial can be in when the user cancels its sweep (the rest are final). */
 export const CANCELLABLE_STATES: readonly TrialState[] = TRIAL_MOVES.cancel.from;
+
+/**
+ * Why a trial failed, in one word stored with it (the trial's `reason`, beside its error text), so that reads can
+ * count and filter failures without matching text:
+ * - `diverged`: the loss or the final metric was NaN or infinite, or the final metric was missing;
+ * - `oom`: the trainer ran out of (GPU) memory;
+ * - `invalid`: the trial cannot work as specified (bad options or data, refused by the worker's policy, metrics
+ *   that break the rules);
+ * - `timeout`: it ran past `trainer.timeout_s`;
+ * - `lost`: the worker running it was lost in every one of its `max_attempts`;
+ * - `failed`: anything else (a crash, a non-zero exit).
+ */
+export const FAILURE_REASONS = ['diverged', 'oom', 'invalid', 'timeout', 'lost', 'failed'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+/** A stored reason as core's word; text that is not one (never written by this code) reads as `failed`. */
+export function failureReasonOf(stored: string | null): FailureReason | null {
+  if (stored === null) return null;
+  return (FAILURE_REASONS as readonly string[]).includes(stored)
+    ? (stored as FailureReason)
+    : 'failed';
+}
 
 /** Trials of a sweep by state, and their total. */
 export type TrialCounts = Record<TrialState, number> & { total: number };

@@ -54,6 +54,33 @@ describe('worker policy', () => {
       ).toMatch(new RegExp(`may never set ${name}`));
   });
 
+  it("runs an mmdet trial only with an allowed interpreter, from a root in the worker's directories", () => {
+    const mmdet = (fields: Record<string, unknown>) =>
+      refuseTrainer(policy, { kind: 'mmdet', version: 3, config: 'c.py', ...fields } as never);
+    expect(mmdet({ root: '/srv/work/mmdetection' })).toBeNull(); // python3 by default
+    expect(mmdet({ root: 'mmdetection', python: 'python3' })).toBeNull();
+    expect(mmdet({ root: '/srv/work/mmdetection', python: 'python' })).toMatch(
+      /^trainer.python: the executable "python" is not allowed on this worker \(allowed: node, python3/,
+    );
+    expect(mmdet({ root: '/srv/work/mmdetection', python: '/usr/bin/python3' })).toMatch(
+      /^trainer.python: .*"\/usr\/bin\/python3" is not allowed/,
+    );
+    expect(mmdet({ root: '/opt/mmdetection' })).toMatch(
+      /^trainer.root: the working directory \/opt\/mmdetection is outside/,
+    );
+    const venv = { ...policy, commands: ['/srv/work/venv/bin/python'] };
+    expect(
+      refuseTrainer(venv, {
+        kind: 'mmdet',
+        root: '/srv/work/mmdetection',
+        python: '../venv/bin/python',
+      } as never),
+    ).toBeNull();
+    expect(
+      refuseTrainer(WorkerPolicySchema.parse({ cwdRoots: ['/'] }), { kind: 'mmdet' } as never),
+    ).toMatch(/this worker runs no commands/);
+  });
+
   it('resolves paths as POSIX', () => {
     expect(resolvePosix('/a/b', '../c/./d')).toBe('/a/c/d');
     expect(resolvePosix('/a', '/x//y/')).toBe('/x/y');

@@ -1,8 +1,9 @@
 /**
  * A worker's policy: what its owner lets sweeps run on it. A `command` trial runs only an allowed executable, in
  * an allowed directory, setting only allowed environment variables (and never the ones below, which would change
- * what runs or on which GPU). Workers publish their policy when they register, so the API can say before a
- * submission that no live worker would accept a sweep's trainer. Pure: paths are compared as written (POSIX).
+ * what runs or on which GPU); an `mmdet` trial's interpreter is such an executable too, run from its `root`.
+ * Workers publish their policy when they register, so the API can say before a submission that no live worker
+ * would accept a sweep's trainer. Pure: paths are compared as written (POSIX).
  */
 import { z } from 'zod';
 
@@ -109,6 +110,21 @@ export function refuseCwd(policy: WorkerPolicy, cwd: string): string | null {
 }
 
 /**
+ * Why the policy refuses an `mmdet` trainer, or null: MMDetection's interpreter (`python`, default `python3`) is
+ * an executable like a command's, run from `root`, which must lie in the worker's directories.
+ */
+export function refuseMmdet(
+  policy: WorkerPolicy,
+  trainer: { root?: string; python?: string },
+): string | null {
+  const root = resolvePosix(policy.workDir, trainer.root ?? '.');
+  const rootRefused = refuseCwd(policy, root);
+  if (rootRefused) return `trainer.root: ${rootRefused}`;
+  const pythonRefused = refuseExecutable(policy, trainer.python ?? 'python3', root);
+  return pythonRefused ? `trainer.python: ${pythonRefused}` : null;
+}
+
+/**
  * Whether a worker with `policy` would run a sweep's trainer: the reason it would refuse, or null. Parts that
  * depend on the trial (an executable or directory made of placeholders) are left to the worker.
  */
@@ -116,6 +132,14 @@ export function refuseTrainer(
   policy: WorkerPolicy,
   trainer: { kind: string; command?: string[]; cwd?: string; env?: Record<string, string> },
 ): string | null {
+  if (trainer.kind === 'mmdet') {
+    // Checked by the mmdet trainer's own schema at submission; here only what the policy reads, if well formed.
+    const { root, python } = trainer as { root?: unknown; python?: unknown };
+    return refuseMmdet(policy, {
+      ...(typeof root === 'string' ? { root } : {}),
+      ...(typeof python === 'string' ? { python } : {}),
+    });
+  }
   if (trainer.kind !== 'command') return null;
   const cwd = resolvePosix(policy.workDir, trainer.cwd ?? '.');
   const executable = trainer.command?.[0] ?? '';

@@ -28,7 +28,7 @@ export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellC
                count(*) FILTER (WHERE t.state = 'queued'), count(*) FILTER (WHERE t.state = 'running'), 0,
                count(*) FILTER (WHERE t.state = 'failed'), count(*) FILTER (WHERE t.state = 'cancelled'),
                count(*) FILTER (WHERE t.state = 'pruned'),
-               count(*) FILTER (WHERE t.state = 'failed' AND t.error ILIKE '%diverged%'),
+               count(*) FILTER (WHERE t.state = 'failed' AND t.reason = 'diverged'),
                coalesce(min(left(t.error, 500)) FILTER (WHERE t.state = 'failed'),
                         min(left(t.error, 500)) FILTER (WHERE t.state = 'pruned')),
                max(r.epoch), (array_agg(r.value ORDER BY r.epoch DESC) FILTER (WHERE r.epoch IS NOT NULL))[1]
@@ -43,7 +43,8 @@ export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellC
 
 /**
  * Per (checkpoint, cell): mean, spread and count over seeds of each succeeded trial's best epoch of `metric`
- * (highest for maximize, lowest for minimize). Every cell is returned; core ranks them.
+ * (highest for maximize, lowest for minimize), over the epochs of its current attempt. Every cell is returned; core
+ * ranks them.
  */
 export async function bestEpochCellResults(
   db: Db,
@@ -59,7 +60,8 @@ export async function bestEpochCellResults(
       FROM (
         SELECT t.checkpoint_id, t.config_hash, t.optimizer, t.lr, t.weight_decay,
                CASE WHEN ${goal}::text = 'maximize' THEN max(m.value) ELSE min(m.value) END AS v
-        FROM trials t JOIN trial_metrics m ON m.trial_id = t.id AND m.name = ${metric}
+        FROM trials t JOIN trial_progress g ON g.trial_id = t.id
+          JOIN trial_metrics m ON m.trial_id = t.id AND m.lease = g.metrics_lease AND m.name = ${metric}
         WHERE t.sweep_id = ${sweepId} AND t.state = 'succeeded'
         GROUP BY t.id
       ) p JOIN checkpoints k ON k.id = p.checkpoint_id

@@ -10,3 +10,5 @@ export * from './grid-reads.ts';
 export * from './sweep-events.ts';
 export * from './trial-moves.ts';
 export * from './rung-store.ts';
+export * from './trial-metrics.ts';
+export * from './confirm-store.ts';

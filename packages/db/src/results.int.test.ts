@@ -78,6 +78,11 @@ describe('grid and best ranking in SQL', () => {
     expect(best.rows[1]!.gain).toBeCloseTo(1, 12);
     const worst = await bestCellResults(db, id, 'minimize');
     expect(worst.find((r) => r.checkpoint === 'a')!.optimizer).toBe('AdamW');
+    // each checkpoint's best, then its runner-up (the best table's p-value needs both)
+    expect(best.rows[0]!.runner_up).toMatchObject({ optimizer: 'SGD', n: 2 });
+    expect(best.rows[0]!.runner_up!.mean).toBeCloseTo(0.1 + 0.9 + 0.005, 12); // ties lr 0.2 momentum 0.8
+    expect(best.rows[0]!.p_vs_runner_up).not.toBeNull();
+    expect(worst.filter((r) => r.checkpoint === 'a')).toHaveLength(2);
   });
 
   it('breaks ties exactly as core does, and leaves failed and NaN results out', async () => {

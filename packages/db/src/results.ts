@@ -1,13 +1,13 @@
 /** Grid and best-setting inputs, aggregated in SQL: one row per (checkpoint, cell), never one per trial. */
-import type { CellResult, FailedCell, Goal } from '@sweeps/core';
+import { type CellResult, type FailedGridCell, type Goal, ranksBefore } from '@sweeps/core';
 import type { Db } from './client.ts';
 import { Prisma } from './generated/client.ts';
 
 /**
  * Per (checkpoint, cell): mean, spread and count over seeds of succeeded trials with a finite final metric (kept
  * up to date in `cell_stats` by `completeTrial`, so this reads one row per cell, never the trials), ranked
- * within `partition` (best first, ties by more seeds, optimizer, config hash, as core's `ranksBefore`); only the
- * first of each partition is returned.
+ * within `partition` (best first, ties by more seeds, optimizer, config hash, as core's `ranksBefore`); the first
+ * of each grid cell, or the first two of each checkpoint (the best table's best and runner-up) are returned.
  */
 async function rankedCells(
   db: Db,
@@ -24,6 +24,16 @@ async function rankedCells(
   const params = byGridCell
     ? Prisma.sql`NULL::jsonb`
     : Prisma.sql`(SELECT t.config->'params' FROM trials t WHERE t.sweep_id = ${sweepId} AND t.checkpoint_id = d.checkpoint_id AND t.config_hash = d.config_hash LIMIT 1)`;
+  const columns = Prisma.sql`s.checkpoint_id, k.name AS checkpoint, s.optimizer, s.config_hash, s.lr, s.weight_decay,
+    s.n, s.mean, CASE WHEN s.n > 1 THEN sqrt(greatest(s.m2, 0) / (s.n - 1)) END AS std`;
+  const cells = Prisma.sql`cell_stats s JOIN checkpoints k ON k.id = s.checkpoint_id
+    WHERE s.sweep_id = ${sweepId} AND s.mean NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)`;
+  const order = Prisma.sql`s.mean * ${sign}, s.n DESC, s.optimizer COLLATE "C", s.config_hash COLLATE "C"`;
+  // The grid: the first of each grid cell. The best table: the first two of each checkpoint (best and runner-up).
+  const firstOf = Prisma.sql`SELECT DISTINCT ON (${key}) ${columns} FROM ${cells} ORDER BY ${key}, ${order}`;
+  const topTwoOf = Prisma.sql`SELECT * FROM (
+      SELECT ${columns}, row_number() OVER (PARTITION BY ${key} ORDER BY ${order}) AS place FROM ${cells}) c
+    WHERE c.place <= 2`;
   // One JSON value for all rows: far cheaper to decode than a thousand driver rows.
   const [out] = await db.$queryRaw<
     Array<{
@@ -42,20 +52,17 @@ async function rankedCells(
   >`
     SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (
       SELECT d.*, ${params} AS params
-      FROM (
-        SELECT DISTINCT ON (${key})
-               s.checkpoint_id, k.name AS checkpoint, s.optimizer, s.config_hash, s.lr, s.weight_decay, s.n, s.mean,
-               CASE WHEN s.n > 1 THEN sqrt(greatest(s.m2, 0) / (s.n - 1)) END AS std
-        FROM cell_stats s JOIN checkpoints k ON k.id = s.checkpoint_id
-        WHERE s.sweep_id = ${sweepId} AND s.mean NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
-        ORDER BY ${key}, s.mean * ${sign}, s.n DESC, s.optimizer COLLATE "C", s.config_hash COLLATE "C") d) r`;
+      FROM (${byGridCell ? firstOf : topTwoOf}) d) r`;
   return out?.rows ?? [];
 }
 
-/** The best cell of each checkpoint (at most one row per checkpoint). */
+/**
+ * The best and second-best cells of each checkpoint (at most two rows per checkpoint), each checkpoint's best
+ * before its runner-up.
+ */
 export async function bestCellResults(db: Db, sweepId: string, goal: Goal): Promise<CellResult[]> {
   const rows = await rankedCells(db, sweepId, goal, 'checkpoint');
-  return rows.map((r) => ({
+  const results: CellResult[] = rows.map((r) => ({
     checkpoint: r.checkpoint,
     optimizer: r.optimizer,
     configHash: r.config_hash,
@@ -64,6 +71,15 @@ export async function bestCellResults(db: Db, sweepId: string, goal: Goal): Prom
     mean: r.mean,
     std: r.std,
   }));
+  return results.sort((a, b) =>
+    a.checkpoint !== b.checkpoint
+      ? a.checkpoint < b.checkpoint
+        ? -1
+        : 1
+      : ranksBefore(a, b, goal)
+        ? -1
+        : 1,
+  );
 }
 
 /**
@@ -84,7 +100,7 @@ export async function gridCellResults(db: Db, sweepId: string, goal: Goal): Prom
 }
 
 /** Failed trials per (checkpoint, optimizer, lr, weight decay), to mark grid cells that have no result. */
-export async function failedGridCells(db: Db, sweepId: string): Promise<FailedCell[]> {
+export async function failedGridCells(db: Db, sweepId: string): Promise<FailedGridCell[]> {
   const rows = await db.$queryRaw<
     Array<{ checkpoint: string; optimizer: string; lr: number; weight_decay: number; n: number }>
   >`

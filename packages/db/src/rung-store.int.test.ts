@@ -5,14 +5,8 @@ import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
 import { pruningPlanOf, recordRungValue, sweepEpochs, trialRungs } from './rung-store.ts';
 import { countsBySweep, createSweep, extendSweep, retryFailedTrials } from './sweep-store.ts';
-import {
-  claimTrial,
-  failTrial,
-  getTrial,
-  listTrials,
-  recordEpoch,
-  type TrialLease,
-} from './trial-store.ts';
+import { claimTrial, failTrial, getTrial, listTrials, type TrialLease } from './trial-store.ts';
+import { recordEpoch } from './trial-metrics.ts';
 import { registerWorker } from './worker-store.ts';
 
 // Two pools: two workers' connections, so the race below really runs two transactions at once.
@@ -63,14 +57,26 @@ describe('asha rungs on PostgreSQL', () => {
   it('lets only one of two workers racing for the last place at a rung take it', async () => {
     for (let round = 0; round < 4; round++) {
       const { trials } = await asha([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
-      // five values recorded: 0.9 holds the one place; at n = 6 there are two places, at n = 7 still two
+      // epoch 1 is the first rung: all 7 trials of checkpoint a report there, so it has 2 places from the start;
+      // five values recorded: 0.9 and the first 0.1 hold them, the later 0.1s rank below them (a tie goes to the
+      // value recorded first) and are pruned
+      const early = [];
       for (const [i, v] of [0.9, 0.1, 0.1, 0.1, 0.1].entries())
-        await recordRungValue(db, {
-          trialId: trials[i]!.id,
-          workerId: trials[i]!.w,
-          epoch: 1,
-          value: v,
-        });
+        early.push(
+          await recordRungValue(db, {
+            trialId: trials[i]!.id,
+            workerId: trials[i]!.w,
+            epoch: 1,
+            value: v,
+          }),
+        );
+      expect(early.map((d) => `${d!.promoted} ${d!.rank}/${d!.places}`)).toEqual([
+        'true 1/2',
+        'true 2/2',
+        'false 3/2',
+        'false 4/2',
+        'false 5/2',
+      ]);
       const [x, y] = [trials[5]!, trials[6]!];
       const decisions = await Promise.all([
         recordRungValue(db, { trialId: x.id, workerId: x.w, epoch: 1, value: 0.8 }),
@@ -110,7 +116,7 @@ describe('asha rungs on PostgreSQL', () => {
     expect(await claimTrial(db, b.id, a.w)).toBeNull();
     // a failed trial is retried, the pruned one stays pruned
     const c = trials[2]!;
-    await failTrial(db, c.lease, { error: 'boom', outputTail: '', final: true });
+    await failTrial(db, c.lease, { error: 'boom', reason: 'failed', outputTail: '', final: true });
     expect(await retryFailedTrials(db, sweepId)).toEqual([c.id]);
     expect((await getTrial(db, sweepId, b.id)).state).toBe('pruned');
     const counts = (await countsBySweep(db, [sweepId])).get(sweepId);

@@ -14,6 +14,7 @@ import {
   trialEpochs,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
+import { sweepEpochsRun } from './trial-metrics.ts';
 import { inSourceStates, targetState } from './trial-moves.ts';
 
 /** What a worker needs to know, once per trial, to report rungs; null when the trial is never pruned. */
@@ -74,7 +75,21 @@ export async function recordRungValue(
       WHERE sweep_id = ${t.sweep_id} AND checkpoint_id = ${t.checkpoint_id} AND epoch = ${r.epoch}
       ORDER BY seq`;
       const goal: Goal = t.spec.metric.goal ?? 'maximize';
-      const d = decidePromotion(r.value, earlier, strategy.reduction_factor, goal, r.epoch);
+      const population = await firstRungPopulation(
+        tx,
+        t.spec,
+        t.sweep_id,
+        t.checkpoint_id,
+        r.epoch,
+      );
+      const d = decidePromotion(
+        r.value,
+        earlier,
+        strategy.reduction_factor,
+        goal,
+        r.epoch,
+        population,
+      );
       await tx.$executeRaw`
       INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, reason)
       VALUES (${r.trialId}, ${t.sweep_id}, ${t.checkpoint_id}, ${r.epoch}, ${r.value}::float8, ${d.rank}, ${d.of},
@@ -89,6 +104,25 @@ export async function recordRungValue(
     },
     { maxWait: 10_000, timeout: 20_000 },
   );
+}
+
+/**
+ * At the sweep's first rung, how many trials report there: the checkpoint's trials with the sweep's own seeds
+ * (confirm seeds are never judged). Undefined at later rungs, whose population depends on earlier decisions.
+ */
+async function firstRungPopulation(
+  tx: Pick<Db, '$queryRaw'>,
+  spec: SweepSpec,
+  sweepId: string,
+  checkpointId: string,
+  epoch: number,
+): Promise<number | undefined> {
+  const epochs = trialEpochs(spec.fixed);
+  if (epochs === null || rungEpochs(spec.strategy, epochs)[0] !== epoch) return undefined;
+  const [row] = await tx.$queryRaw<Array<{ n: number }>>`
+    SELECT count(*)::int AS n FROM trials
+    WHERE sweep_id = ${sweepId} AND checkpoint_id = ${checkpointId} AND seed = ANY(${spec.seeds}::int[])`;
+  return row?.n;
 }
 
 interface RungRow {
@@ -122,21 +156,15 @@ export async function trialRungs(db: Db, trialId: string): Promise<RungDecision[
 }
 
 /**
- * Epochs the sweep's trials have run (one per (trial, epoch) with a stored metric) and what the full grid of its
- * trials costs (trials x `fixed.epochs`; null without integer epochs).
+ * Epochs the sweep's trials have run (each trial's current attempt, as the epoch writes count them) and what the
+ * full grid of its trials costs (trials x `fixed.epochs`; null without integer epochs).
  */
 export async function sweepEpochs(
   db: Db,
   sweepId: string,
   spec: SweepSpec,
 ): Promise<{ epochs_run: number; epochs_full_grid: number | null }> {
-  const [row] = await db.$queryRaw<Array<{ run: number; trials: number }>>`
-    SELECT (SELECT count(*)::int FROM (SELECT DISTINCT m.trial_id, m.epoch FROM trial_metrics m
-              JOIN trials t ON t.id = m.trial_id WHERE t.sweep_id = ${sweepId}) e) AS run,
-           (SELECT count(*)::int FROM trials WHERE sweep_id = ${sweepId}) AS trials`;
+  const { run, trials } = await sweepEpochsRun(db, sweepId);
   const epochs = trialEpochs(spec.fixed);
-  return {
-    epochs_run: row?.run ?? 0,
-    epochs_full_grid: epochs === null ? null : (row?.trials ?? 0) * epochs,
-  };
+  return { epochs_run: run, epochs_full_grid: epochs === null ? null : trials * epochs };
 }

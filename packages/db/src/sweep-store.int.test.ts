@@ -19,9 +19,9 @@ import {
   failTrial,
   getTrial,
   listTrials,
-  recordEpoch,
   trialsToReconcile,
 } from './trial-store.ts';
+import { recordEpoch } from './trial-metrics.ts';
 import { bestCellResults, gridCellResults } from './results.ts';
 import { registerWorker } from './worker-store.ts';
 
@@ -104,7 +104,12 @@ describe('sweep store on PostgreSQL', () => {
     await registerWorker(db, { id: w, host: 'test', slots: 1, devices: [], pid: 1 });
     const a = await claimTrial(db, trialIds[0]!, w);
     if (a?.kind !== 'claimed') throw new Error('not claimed');
-    await failTrial(db, a.lease, { error: 'boom', outputTail: 'last line', final: true });
+    await failTrial(db, a.lease, {
+      error: 'boom',
+      reason: 'failed',
+      outputTail: 'last line',
+      final: true,
+    });
     const b = await claimTrial(db, trialIds[1]!, w);
     if (b?.kind !== 'claimed') throw new Error('not claimed');
     await completeTrial(db, b.lease, { finalMetric: 0.3, metrics: { bbox_mAP: 0.3 } });

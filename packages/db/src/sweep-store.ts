@@ -43,7 +43,8 @@ export interface StoredSweep {
   }>;
 }
 
-interface TrialRows {
+/** New trials as columns, for one `INSERT ... FROM unnest(...)`. */
+export interface TrialRows {
   id: string[];
   checkpointId: string[];
   configHash: string[];
@@ -84,7 +85,7 @@ function trialRows(sweepId: string, plan: SweepPlan, checkpoints: CheckpointSpec
 }
 
 /** Inserts trials that do not exist yet (identity: sweep, checkpoint, config hash, seed); returns the new ids. */
-async function insertTrials(
+export async function insertTrials(
   db: Pick<Db, '$queryRaw'>,
   sweepId: string,
   rows: TrialRows,
@@ -226,7 +227,7 @@ export async function cancelSweep(
   return db.$transaction(async (tx) => {
     await tx.sweep.update({ where: { id: sweepId }, data: { status: 'cancelled' } });
     const rows = await tx.$queryRaw<Array<{ id: string; was: string }>>`
-      UPDATE trials t SET state = ${targetState('cancel')}, finished_at = now(), error = 'cancelled by the user'
+      UPDATE trials t SET state = ${targetState('cancel')}, finished_at = now(), error = 'cancelled by the user', reason = NULL
       FROM (SELECT id, state::text AS was FROM trials WHERE sweep_id = ${sweepId} AND ${inSourceStates('cancel')} FOR UPDATE) old
       WHERE t.id = old.id RETURNING t.id, old.was`;
     // a trial that was running has a process to stop; any other (queued) only a job to remove
@@ -246,7 +247,7 @@ export async function retryFailedTrials(db: Db, sweepId: string): Promise<string
       `Sweep "${sweepId}" was cancelled; its trials cannot be retried.`,
     );
   const rows = await db.$queryRaw<Array<{ id: string }>>`
-    UPDATE trials SET state = ${targetState('retryFailed')}, attempts = 0, error = NULL, output_tail = NULL, worker_id = NULL,
+    UPDATE trials SET state = ${targetState('retryFailed')}, attempts = 0, error = NULL, reason = NULL, output_tail = NULL, worker_id = NULL,
       started_at = NULL, finished_at = NULL, final_metric = NULL, final_metrics = NULL
     WHERE sweep_id = ${sweepId} AND ${inSourceStates('retryFailed')} RETURNING id`;
   return rows.map((r) => r.id);

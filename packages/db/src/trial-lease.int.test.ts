@@ -11,10 +11,10 @@ import {
   failTrial,
   getTrial,
   handBackTrial,
-  recordEpoch,
   settleTrialsOfPreviousLife,
   type TrialClaim,
 } from './trial-store.ts';
+import { recordEpoch } from './trial-metrics.ts';
 
 const db = createDb(TEST_DATABASE_URL);
 afterAll(() => db.$disconnect());
@@ -62,15 +62,22 @@ describe('trial claims and leases', () => {
     expect(await recordEpoch(db, stale, 2, { bbox_mAP: 0.9 })).toBe(false);
     expect(await recordEpoch(db, stale, 3, {})).toBe(false);
     expect(await completeTrial(db, stale, { finalMetric: 0.9, metrics: {} })).toBe(false);
-    expect(await failTrial(db, stale, { error: 'x', outputTail: '', final: true })).toBe(false);
+    expect(
+      await failTrial(db, stale, { error: 'x', reason: 'failed', outputTail: '', final: true }),
+    ).toBe(false);
     expect(await handBackTrial(db, stale)).toBe(false);
     expect(await recordEpoch(db, fresh, 2, { bbox_mAP: 0.2 })).toBe(true);
     expect(await completeTrial(db, fresh, { finalMetric: 0.2, metrics: {} })).toBe(true);
     const t = await getTrial(db, sweepId, trialId);
     expect(t).toMatchObject({ state: 'succeeded', finalMetric: 0.2, attempts: 2 });
-    expect(t.epochs).toEqual([
+    // each attempt keeps its own epochs: the view shows the fresh one's, the stale one's stay readable
+    expect(t.epochs).toEqual([{ epoch: 2, bbox_mAP: 0.2 }]);
+    expect(t.metricAttempts.map((a) => [a.attempt, a.epochs])).toEqual([
+      [stale.lease, 1],
+      [fresh.lease, 1],
+    ]);
+    expect((await getTrial(db, sweepId, trialId, stale.lease)).epochs).toEqual([
       { epoch: 1, bbox_mAP: 0.1 },
-      { epoch: 2, bbox_mAP: 0.2 },
     ]);
   });
 
@@ -87,10 +94,13 @@ describe('trial claims and leases', () => {
   it('reads a trial with 20,000 metric values in one epoch in well under a second', async () => {
     const { sweepId, trialId } = await oneTrial();
     await db.$executeRaw`
-      INSERT INTO trial_metrics (trial_id, epoch, name, value)
-      SELECT ${trialId}, 1, 'm' || i, i FROM generate_series(1, 20000) i`;
+      INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
+      SELECT ${trialId}, 0, 1, 'm' || i, i FROM generate_series(1, 20000) i`;
     await db.$executeRaw`
-      INSERT INTO trial_metrics (trial_id, epoch, name, value) VALUES (${trialId}, 2, 'loss', 0.5)`;
+      INSERT INTO trial_metrics (trial_id, lease, epoch, name, value) VALUES (${trialId}, 0, 2, 'loss', 0.5)`;
+    await db.$executeRaw`
+      INSERT INTO trial_progress (trial_id, sweep_id, metrics_lease, epochs_run)
+      VALUES (${trialId}, ${sweepId}, 0, 2)`;
     const started = performance.now();
     const t = await getTrial(db, sweepId, trialId);
     const ms = performance.now() - started;

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isFinished, TRIAL_MOVES, TRIAL_STATES, type TrialState } from '@sweeps/core';
 import { describe, expect, it } from 'vitest';
 import { TrialState as PrismaTrialState } from './generated/enums.ts';
@@ -28,5 +31,23 @@ describe("the stores' trial states are core's", () => {
     expect(claim.values).toEqual([['queued', 'running']]);
     expect(targetState('retryFailed').values).toEqual(['queued']);
     expect(sourceStates('cancel')).toEqual([...TRIAL_MOVES.cancel.from]);
+  });
+});
+
+describe('the stores write no trial state of their own', () => {
+  it("no store writes a state literal: every write names one of core's moves", () => {
+    const dir = fileURLToPath(new URL('.', import.meta.url));
+    const state = `'(?:${TRIAL_STATES.join('|')})'`;
+    // SQL `SET state = 'x'` or `THEN 'x'::"TrialState"`, and Prisma `data: { ..., state: 'x' }`.
+    const writes = new RegExp(
+      `SET\\s+state\\s*=\\s*${state}|THEN\\s+${state}|data:\\s*\\{[^}]*\\bstate:\\s*${state}`,
+      'gi',
+    );
+    const offending = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+      .flatMap((f) =>
+        [...readFileSync(join(dir, f), 'utf8').matchAll(writes)].map((m) => `${f}: ${m[0]}`),
+      );
+    expect(offending).toEqual([]);
   });
 });

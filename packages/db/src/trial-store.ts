@@ -1,10 +1,19 @@
 /** Trials: what the API lists and what a worker claims, reports and finishes. */
-import { DomainError, type SweepSpec, type TrialRun } from '@sweeps/core';
+import {
+  DomainError,
+  type FailureReason,
+  type SweepSpec,
+  TRIAL_MOVES,
+  type TrialRun,
+  type TrialState,
+} from '@sweeps/core';
 import type { Db } from './client.ts';
+import { readTrialMetrics } from './trial-metrics.ts';
+import { inSourceStates, sourceStates, targetState } from './trial-moves.ts';
 
 export interface TrialListFilter {
   sweepId: string;
-  state?: string;
+  state?: TrialState;
   checkpoint?: string;
   optimizer?: string;
   lr?: number;
@@ -18,7 +27,7 @@ export async function listTrials(db: Db, f: TrialListFilter) {
   const rows = await db.trial.findMany({
     where: {
       sweepId: f.sweepId,
-      ...(f.state ? { state: f.state as 'queued' } : {}),
+      ...(f.state ? { state: f.state } : {}),
       ...(f.checkpoint ? { checkpoint: { name: f.checkpoint } } : {}),
       ...(f.optimizer ? { optimizer: f.optimizer } : {}),
       ...(f.lr !== undefined ? { lr: f.lr } : {}),
@@ -33,33 +42,35 @@ export async function listTrials(db: Db, f: TrialListFilter) {
   return { trials: page, nextCursor: rows.length > f.limit ? page[page.length - 1]!.id : null };
 }
 
-/** At most this many epochs of metrics in one trial view: a bound on the work of one read. */
-export const TRIAL_VIEW_MAX_EPOCHS = 10_000;
-
-/** One epoch's metrics, as {@link getTrial} returns them: `{ epoch: 3, bbox_mAP: 0.31, loss: 0.8 }`. */
-export type TrialEpoch = { epoch: number } & Record<string, number>;
-
 /**
- * One trial with its per-epoch metrics; throws TRIAL_NOT_FOUND. PostgreSQL merges each epoch's values into one
- * JSON object and sends the whole list as one text value (parsing it is linear and fast, where building 20,000-key
- * objects row by row was quadratic), at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs; `epochsTruncated` says when
- * there were more.
+ * One trial with the per-epoch metrics of one attempt: `attempt` (a claim's lease, as `metricAttempts` lists
+ * them), by default the trial's latest attempt that recorded an epoch; throws TRIAL_NOT_FOUND, and
+ * ATTEMPT_NOT_FOUND for an attempt that recorded nothing. At most `TRIAL_VIEW_MAX_EPOCHS` epochs;
+ * `epochsTruncated` says when there were more.
  */
-export async function getTrial(db: Db, sweepId: string, trialId: string) {
-  const trial = await db.trial.findFirst({
-    where: { id: trialId, sweepId },
-    include: { checkpoint: { select: { name: true, uri: true } } },
-  });
+export async function getTrial(db: Db, sweepId: string, trialId: string, attempt?: number) {
+  const [trial, metrics] = await Promise.all([
+    db.trial.findFirst({
+      where: { id: trialId, sweepId },
+      include: { checkpoint: { select: { name: true, uri: true } } },
+    }),
+    readTrialMetrics(db, trialId, attempt),
+  ]);
   if (!trial)
     throw new DomainError('TRIAL_NOT_FOUND', `No trial "${trialId}" in sweep "${sweepId}".`);
-  // json_object_agg writes `{ "a" : 1, ... }`: the epoch goes in front of its first key.
-  const [row] = await db.$queryRaw<Array<{ epochs: string }>>`
-    SELECT '[' || coalesce(string_agg('{"epoch":' || e.epoch || ',' || substr(e.values, 2), ',' ORDER BY e.epoch), '') || ']' AS epochs
-    FROM (SELECT epoch, json_object_agg(name, value)::text AS values FROM trial_metrics WHERE trial_id = ${trialId}
-          GROUP BY epoch ORDER BY epoch LIMIT ${TRIAL_VIEW_MAX_EPOCHS + 1}) e`;
-  const epochs = JSON.parse(row?.epochs ?? '[]') as TrialEpoch[];
-  const epochsTruncated = epochs.length > TRIAL_VIEW_MAX_EPOCHS;
-  return { ...trial, epochs: epochs.slice(0, TRIAL_VIEW_MAX_EPOCHS), epochsTruncated };
+  if (attempt !== undefined && !metrics.attempts.some((a) => a.attempt === attempt))
+    throw new DomainError(
+      'ATTEMPT_NOT_FOUND',
+      `Trial "${trialId}" has no metrics from an attempt ${attempt}; its attempts with metrics are: ${metrics.attempts.map((a) => a.attempt).join(', ') || 'none'}.`,
+    );
+  return {
+    ...trial,
+    metricsAttempt: metrics.attempt,
+    metricsCurrent: metrics.current,
+    metricAttempts: metrics.attempts,
+    epochs: metrics.epochs,
+    epochsTruncated: metrics.truncated,
+  };
 }
 
 /**
@@ -110,15 +121,17 @@ export async function claimTrial(
     WITH cur AS (
       SELECT t.id, t.attempts >= coalesce((s.spec->>'max_attempts')::int, 3) AS spent
       FROM trials t JOIN sweeps s ON s.id = t.sweep_id
-      WHERE t.id = ${trialId} AND s.status = 'active' AND t.state IN ('queued', 'running')
+      WHERE t.id = ${trialId} AND s.status = 'active' AND ${inSourceStates('claim', 't.state')}
+        AND ${inSourceStates('exhaust', 't.state')}
       FOR UPDATE OF t)
     UPDATE trials t SET
-      state = CASE WHEN cur.spent THEN 'failed'::"TrialState" ELSE 'running'::"TrialState" END,
+      state = CASE WHEN cur.spent THEN ${targetState('exhaust')} ELSE ${targetState('claim')} END,
       worker_id = CASE WHEN cur.spent THEN t.worker_id ELSE ${workerId} END,
       attempts = CASE WHEN cur.spent THEN t.attempts ELSE t.attempts + 1 END,
       lease = t.lease + 1,
       started_at = CASE WHEN cur.spent THEN t.started_at ELSE now() END,
       finished_at = CASE WHEN cur.spent THEN now() ELSE NULL END,
+      reason = CASE WHEN cur.spent THEN ${'lost' satisfies FailureReason} ELSE t.reason END,
       error = CASE WHEN cur.spent THEN left('gave up after ' || t.attempts || ' attempts (the worker running it was lost each time); the last error: ' || coalesce(t.error, 'none recorded'), 4000) ELSE t.error END
     FROM cur, sweeps s, checkpoints c
     WHERE t.id = cur.id AND s.id = t.sweep_id AND c.id = t.checkpoint_id
@@ -126,7 +139,7 @@ export async function claimTrial(
       c.name AS ck_name, c.uri AS ck_uri, c.format AS ck_format, c.prefix AS ck_prefix`;
   const row = rows[0];
   if (!row) return null;
-  if (row.state === 'failed')
+  if (row.state === TRIAL_MOVES.exhaust.to)
     return { kind: 'exhausted', attempts: row.attempts, error: row.error ?? '' };
   const spec = row.spec;
   return {
@@ -153,40 +166,6 @@ export async function claimTrial(
   };
 }
 
-/**
- * Upserts one epoch's metrics (idempotent: a repeated epoch overwrites its values). Non-finite values are skipped.
- * Callers validate epochs and names first (the worker's metric rules). Returns false when the lease is no longer
- * the trial's (nothing was written).
- */
-export async function recordEpoch(
-  db: Db,
-  lease: TrialLease,
-  epoch: number,
-  metrics: Record<string, number>,
-): Promise<boolean> {
-  const entries = Object.entries(metrics).filter(
-    ([, v]) => typeof v === 'number' && Number.isFinite(v),
-  );
-  if (entries.length === 0) return isLeaseHeld(db, lease);
-  // The trial's row is locked FOR SHARE: a claim committing meanwhile makes this insert see the new lease.
-  const n = await db.$executeRaw`
-    INSERT INTO trial_metrics (trial_id, epoch, name, value)
-    SELECT t.id, ${epoch}, m.n, m.v
-    FROM (SELECT id FROM trials WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId}
-          AND lease = ${lease.lease} AND state = 'running' FOR SHARE) t,
-         unnest(${entries.map((e) => e[0])}::text[], ${entries.map((e) => e[1])}::float8[]) AS m(n, v)
-    ON CONFLICT (trial_id, epoch, name) DO UPDATE SET value = EXCLUDED.value`;
-  return n > 0;
-}
-
-/** Whether the lease is still the trial's (running, same worker, same claim). */
-export async function isLeaseHeld(db: Db, lease: TrialLease): Promise<boolean> {
-  const n = await db.trial.count({
-    where: { id: lease.trialId, workerId: lease.workerId, lease: lease.lease, state: 'running' },
-  });
-  return n === 1;
-}
-
 /** Records success; only the lease holder can finish it, so a trial has exactly one result. */
 export async function completeTrial(
   db: Db,
@@ -197,9 +176,9 @@ export async function completeTrial(
   // the grid and best-setting reads stay O(cells). NaN and infinite results count as failed cells, not means.
   const [row] = await db.$queryRaw<Array<{ n: number }>>`
     WITH done AS (
-      UPDATE trials SET state = 'succeeded', final_metric = ${r.finalMetric}, final_metrics = ${JSON.stringify(r.metrics)}::jsonb,
-        backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, finished_at = now()
-      WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND state = 'running'
+      UPDATE trials SET state = ${targetState('complete')}, final_metric = ${r.finalMetric}, final_metrics = ${JSON.stringify(r.metrics)}::jsonb,
+        backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, reason = NULL, finished_at = now()
+      WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND ${inSourceStates('complete')}
       RETURNING sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, final_metric),
     stats AS (
       INSERT INTO cell_stats AS c (sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, n, mean, m2)
@@ -213,17 +192,27 @@ export async function completeTrial(
   return row?.n === 1;
 }
 
-/** Records a failure: final (state failed) or transient (back to queued, awaiting a retry). */
+/**
+ * Records a failure, with its error text and its one-word reason: final (state failed) or transient (back to
+ * queued, awaiting a retry).
+ */
 export async function failTrial(
   db: Db,
   lease: TrialLease,
-  f: { error: string; outputTail: string; final: boolean },
+  f: { error: string; reason: FailureReason; outputTail: string; final: boolean },
 ): Promise<boolean> {
+  const move = f.final ? 'fail' : 'requeue';
   const n = await db.trial.updateMany({
-    where: { id: lease.trialId, workerId: lease.workerId, lease: lease.lease, state: 'running' },
+    where: {
+      id: lease.trialId,
+      workerId: lease.workerId,
+      lease: lease.lease,
+      state: { in: sourceStates(move) },
+    },
     data: {
-      state: f.final ? 'failed' : 'queued',
+      state: TRIAL_MOVES[move].to,
       error: f.error.slice(0, 4000),
+      reason: f.reason,
       outputTail: f.outputTail.slice(-16_000),
       finishedAt: f.final ? new Date() : null,
     },
@@ -234,8 +223,8 @@ export async function failTrial(
 /** Hands a running trial back to the queue (worker shutting down): the attempt does not count. */
 export async function handBackTrial(db: Db, lease: TrialLease): Promise<boolean> {
   const n = await db.$executeRaw`
-    UPDATE trials SET state = 'queued', worker_id = NULL, attempts = GREATEST(attempts - 1, 0), started_at = NULL
-    WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND state = 'running'`;
+    UPDATE trials SET state = ${targetState('handBack')}, worker_id = NULL, attempts = GREATEST(attempts - 1, 0), started_at = NULL
+    WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND ${inSourceStates('handBack')}`;
   return n === 1;
 }
 
@@ -246,8 +235,8 @@ export async function handBackTrial(db: Db, lease: TrialLease): Promise<boolean>
  */
 export async function settleTrialsOfPreviousLife(db: Db, workerId: string): Promise<number> {
   return db.$executeRaw`
-    UPDATE trials SET state = 'queued', worker_id = NULL, lease = lease + 1
-    WHERE worker_id = ${workerId} AND state = 'running'`;
+    UPDATE trials SET state = ${targetState('recoverLost')}, worker_id = NULL, lease = lease + 1
+    WHERE worker_id = ${workerId} AND ${inSourceStates('recoverLost')}`;
 }
 
 /**
@@ -259,9 +248,9 @@ export async function trialsToReconcile(
   staleAfterMs: number,
 ): Promise<Array<{ id: string; sweep_id: string }>> {
   await db.$executeRaw`
-    UPDATE trials t SET state = 'queued', worker_id = NULL, lease = t.lease + 1
+    UPDATE trials t SET state = ${targetState('recoverLost')}, worker_id = NULL, lease = t.lease + 1
     FROM sweeps s
-    WHERE t.state = 'running' AND s.id = t.sweep_id AND s.status = 'active'
+    WHERE ${inSourceStates('recoverLost', 't.state')} AND s.id = t.sweep_id AND s.status = 'active'
       AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = t.worker_id AND w.stopped_at IS NULL
                       AND w.last_heartbeat_at > now() - make_interval(secs => ${staleAfterMs / 1000}::float8))`;
   return db.$queryRaw`

@@ -1,8 +1,9 @@
 /**
  * PostgreSQL is the truth: every queued trial of an active sweep must have a job in Redis. Re-adding is harmless
- * (job id = trial id), so reconcile simply enqueues them all; trials of dead workers are put back first.
+ * (job id = trial id), so reconcile simply enqueues them all; trials of dead workers are put back first, and the
+ * confirm trials a checkpoint is due (its worker died before adding them) are added first.
  */
-import { trialsToReconcile, type Db } from '@sweeps/db';
+import { addDueConfirmTrials, trialsToReconcile, type Db } from '@sweeps/db';
 import { enqueueTrials, type Queue, type TrialJob } from '@sweeps/queue';
 
 export async function reconcileQueue(
@@ -10,6 +11,7 @@ export async function reconcileQueue(
   queue: Queue<TrialJob>,
   staleAfterMs = 30_000,
 ): Promise<number> {
+  await addDueConfirmTrials(db);
   const rows = await trialsToReconcile(db, staleAfterMs);
   await enqueueTrials(
     queue,

@@ -3,6 +3,7 @@ export * from './payload.ts';
 export * from './connection.ts';
 export * from './producer.ts';
 export * from './consumer.ts';
+export * from './job-lock.ts';
 export {
   DelayedError,
   UnrecoverableError,

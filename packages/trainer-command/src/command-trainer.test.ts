@@ -113,7 +113,7 @@ console.log(JSON.stringify({ epoch: 1, bbox_mAP: 0.5 }));`,
     expect(err.message).toMatch(/exited with code 4[\s\S]*CUDA out of memory/);
   });
 
-  it('reads exit code 3 as divergence (recorded as diverged, not retried)', async () => {
+  it('reads exit code 3 as divergence (a permanent failure with reason diverged, which the worker stores)', async () => {
     const diverging = script(
       'diverge.mjs',
       `console.log(JSON.stringify({ epoch: 1, loss: null })); console.error('loss is NaN at iteration 12'); process.exit(3);`,

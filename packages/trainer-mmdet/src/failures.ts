@@ -25,7 +25,7 @@ export class LossDiverged extends Error {}
 export function outOfMemory(gpus: string, tail: string): PermanentTrialError {
   return new PermanentTrialError(
     `oom: CUDA out of memory on GPU(s) ${gpus || '(none visible)'}: lower fixed.batch_size or use more GPUs per trial\n${tail}`,
-    'failed',
+    'oom',
   );
 }
 

@@ -4,7 +4,7 @@ export { MmdetJsonExtractor } from './metrics/json-log.ts';
 export { MmdetTextExtractor } from './metrics/text-log.ts';
 export { mmdetMetricName, parseSummaryLine } from './metrics/names.ts';
 export { checkLog, extractorFor, PARSER_HELP, type LogCheck } from './check-log.ts';
-export { MmdetTrainer } from './mmdet-trainer.ts';
+export { MmdetTrainer, type MmdetTrainerOptions } from './mmdet-trainer.ts';
 export {
   mmdetSpecCheck,
   MmdetTrainerSpecSchema,

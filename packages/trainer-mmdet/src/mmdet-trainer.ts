@@ -15,6 +15,7 @@ import {
   type TrialRun,
 } from '@sweeps/core';
 import {
+  type CommandGate,
   EpochReporter,
   extractAll,
   outputLogPath,
@@ -79,12 +80,27 @@ async function newestJsonLog(version: 2 | 3, workDir: string): Promise<string | 
   return newest?.file ?? null;
 }
 
+/** Options of {@link MmdetTrainer}. */
+export interface MmdetTrainerOptions {
+  /** The worker's policy, asked about `python` (run from `root`); without one, everything is allowed (tests). */
+  gate?: CommandGate;
+}
+
 export class MmdetTrainer implements Trainer {
   readonly kind = 'mmdet';
   readonly specCheck = mmdetSpecCheck;
 
+  constructor(private readonly options: MmdetTrainerOptions = {}) {}
+
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = parseSpec(trial.trainer);
+    const refused = this.options.gate?.check({
+      executable: spec.python,
+      cwd: path.resolve(spec.root),
+      env: {},
+    });
+    if (refused)
+      throw new PermanentTrialError(`refused by this worker's policy: ${refused}`, 'invalid');
     const node = checkNode(spec, trial, ctx);
     const files = trialPaths(ctx.snapshotDir);
     const resume = resumePoint(spec.version, files.workDir);

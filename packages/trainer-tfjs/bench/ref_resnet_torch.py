@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The trainer benchmark's reference ResNet in PyTorch on one CPU thread, for comparison.
+"""The trainer benchmark's reference ResNet in PyTorch (one CPU thread, or a CUDA GPU), for comparison.
 
 Same net as bench/ref-resnet-model.ts: stem 3x3/16 stride 2 + BN + ReLU, four stages of two
 BasicBlocks (16/32/64/128, stride 2 from the second stage, 1x1 conv + BN projection shortcuts),
@@ -7,7 +7,10 @@ global average pool, linear head to 10 logits; batch 16, Adam 1e-3, BCE with log
 multi-label targets. Prints one JSON line per image size, like `npm run bench:trainer -- --json`.
 
     python3 bench/ref_resnet_torch.py --json --sizes 64,128      # Debian: apt-get install python3-torch
+    python3 bench/ref_resnet_torch.py --json --device cuda       # beside the WebGPU backend on a GPU node
     python3 bench/ref_resnet_torch.py --profile --sizes 64       # CPU time per operator of a training step
+
+On CUDA each timed step ends with torch.cuda.synchronize(), so a step's time includes its GPU work.
 """
 import argparse
 import json
@@ -47,23 +50,27 @@ def ref_resnet(classes=10, widths=(16, 32, 64, 128)):
     return nn.Sequential(*layers)
 
 
-def step_seconds(step, warmup, steps):
+def step_seconds(step, warmup, steps, sync):
     """Median wall-clock seconds of one step, and mean CPU seconds of this process per step."""
     for _ in range(warmup):
         step()
+    sync()
     times = []
     cpu_start = time.process_time()
     for _ in range(steps):
         start = time.perf_counter()
         step()
+        sync()
         times.append(time.perf_counter() - start)
     return statistics.median(times), (time.process_time() - cpu_start) / steps
 
 
-def make_train_step(size, batch=16):
-    model = ref_resnet()
-    images = torch.randn(batch, 3, size, size)
-    targets = (torch.rand(batch, 10) > 0.5).float()
+def make_steps(size, device, batch=16):
+    """The model and its training and inference steps on `device`."""
+    model = ref_resnet().to(device)
+    images = torch.randn(batch, 3, size, size).to(device)
+    targets = (torch.rand(batch, 10) > 0.5).float().to(device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.BCEWithLogitsLoss()
 
@@ -72,36 +79,40 @@ def make_train_step(size, batch=16):
         loss_fn(model(images), targets).backward()
         optimizer.step()
 
-    return model, images, train_step
-
-
-def profile(size, steps=5):
-    """Prints the CPU time per operator of `steps` training steps (the table of bench/profile-step.ts)."""
-    model, _, train_step = make_train_step(size)
-    model.train()
-    for _ in range(3):
-        train_step()
-    with torch.autograd.profiler.profile() as prof:
-        for _ in range(steps):
-            train_step()
-    print(f"ref-resnet-{size}: CPU time of {steps} training steps, by operator (self time)")
-    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
-
-
-def bench(size, batch=16, warmup=3):
-    steps = max(6, round(24 * (64 / size) ** 2))
-    model, images, train_step = make_train_step(size, batch)
     def inference_step():
         with torch.no_grad():
             model(images)
 
+    return model, train_step, inference_step, sync
+
+
+def profile(size, device, steps=5):
+    """Prints the CPU time per operator of `steps` training steps (beside bench/profile-step.ts)."""
+    model, train_step, _, sync = make_steps(size, device)
     model.train()
-    train, train_cpu = step_seconds(train_step, warmup, steps)
+    for _ in range(3):
+        train_step()
+    sync()
+    with torch.autograd.profiler.profile() as prof:
+        for _ in range(steps):
+            train_step()
+        sync()
+    print(f"ref-resnet-{size}: CPU time of {steps} training steps, by operator (self time)")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
+
+
+def bench(size, device, batch=16, warmup=3):
+    steps = max(6, round(24 * (64 / size) ** 2))
+    model, train_step, inference_step, sync = make_steps(size, device, batch)
+    model.train()
+    train, train_cpu = step_seconds(train_step, warmup, steps, sync)
     model.eval()
-    inference, inference_cpu = step_seconds(inference_step, warmup, steps * 2)
+    inference, inference_cpu = step_seconds(inference_step, warmup, steps * 2, sync)
+    cuda = device.type == "cuda"
     return {
         "name": f"ref-resnet-{size}",
-        "backend": "pytorch-cpu-1-thread",
+        "backend": "pytorch-cuda" if cuda else "pytorch-cpu-1-thread",
+        "device": torch.cuda.get_device_name(device) if cuda else "cpu",
         "train_images_per_s": round(batch / train, 1),
         "inference_images_per_s": round(batch / inference, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -115,16 +126,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--sizes", default="64,128")
+    parser.add_argument("--device", default="cpu", help="cpu (one thread) or cuda")
     parser.add_argument("--profile", action="store_true", help="CPU time per operator instead")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    device = torch.device(args.device)
+    if device.type == "cpu":
+        torch.set_num_threads(1)
     torch.manual_seed(0)
     if args.profile:
         for size in (int(s) for s in args.sizes.split(",")):
-            profile(size)
+            profile(size, device)
         return
     for size in (int(s) for s in args.sizes.split(",")):
-        line = bench(size)
+        line = bench(size, device)
         print(json.dumps(line) if args.json else f"{line['name']}: train {line['train_images_per_s']} img/s, inference {line['inference_images_per_s']} img/s", flush=True)
 
 

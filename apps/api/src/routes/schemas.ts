@@ -39,6 +39,18 @@ export const ListTrialsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+export const TrialQuery = z.strictObject({
+  attempt: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(2_147_483_647)
+    .optional()
+    .describe(
+      "Show this attempt's epochs (a number from the trial's metricAttempts) instead of the latest attempt's",
+    ),
+});
+
 export const ExportQuery = z.strictObject({
   format: z.enum(['csv', 'md']),
   table: z.enum(['best', 'grid']).default('best'),

@@ -19,9 +19,9 @@ import {
 import { callerOf } from '../auth.ts';
 import type { ApiDeps } from '../services/deps.ts';
 import {
-  bestView,
+  bestJson,
   exportView,
-  gridView,
+  gridJson,
   sweepsView,
   sweepView,
   trialsView,
@@ -44,9 +44,16 @@ import {
   ListTrialsQuery,
   SweepParams,
   TrialParams,
+  TrialQuery,
 } from './schemas.ts';
 
 const read = { scope: 'read' as const };
+const JSON_TYPE = 'application/json; charset=utf-8';
+/**
+ * A body serialized (and checked against the route's response schema) by the service already: fastify sends a
+ * string with a JSON content type as it is. The cast only tells the typed reply so.
+ */
+const jsonText = (text: string) => text as never;
 const write = { scope: 'write' as const };
 /** Every refusal has the same body (see error-handler.ts). */
 const errors = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema };
@@ -118,7 +125,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: SweepSchema, ...errors },
         },
       },
-      async (req) => sweepView(deps, req.params.id),
+      async (req) => sweepView(deps, req.params.id, callerOf(req)),
     );
 
     app.get(
@@ -142,12 +149,14 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         config: read,
         schema: {
           tags: ['trials'],
-          summary: 'A trial with its per-epoch metrics',
+          summary:
+            'A trial with the per-epoch metrics of its latest attempt (or of the attempt asked for)',
           params: TrialParams,
+          querystring: TrialQuery,
           response: { 200: TrialSchema, ...errors },
         },
       },
-      async (req) => trialView(deps, req.params.id, req.params.trialId),
+      async (req) => trialView(deps, req.params.id, req.params.trialId, req.query.attempt),
     );
 
     app.get(
@@ -163,7 +172,9 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: GridSchema, ...errors },
         },
       },
-      async (req) => gridView(deps, req.params.id, req.query.value),
+      // the body is JSON text already (shared by identical requests in flight): sent as it is
+      async (req, reply) =>
+        reply.type(JSON_TYPE).send(jsonText(await gridJson(deps, req.params.id, req.query.value))),
     );
 
     app.get(
@@ -177,7 +188,8 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: BestTableSchema, ...errors },
         },
       },
-      async (req) => bestView(deps, req.params.id),
+      async (req, reply) =>
+        reply.type(JSON_TYPE).send(jsonText(await bestJson(deps, req.params.id))),
     );
 
     app.get(

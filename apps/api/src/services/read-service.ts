@@ -8,11 +8,12 @@ import {
   gridCellStatuses,
   gridToMarkdown,
   emptyTrialCounts,
+  failureReasonOf,
   OPTIMIZERS,
   sweepPhase,
   type SweepSpec,
 } from '@sweeps/core';
-import type { GridValue } from '@sweeps/api-client';
+import { BestTableSchema, type GridValue, GridSchema } from '@sweeps/api-client';
 import {
   bestCellResults,
   bestEpochCellResults,
@@ -26,14 +27,29 @@ import {
   listSweeps,
   listTrials,
   listWorkers,
+  type KeyScope,
   type TrialListFilter,
 } from '@sweeps/db';
+import { scopeAllows } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
+import { SharedReads } from './shared-reads.ts';
 
-export async function sweepView(deps: ApiDeps, sweepId: string) {
+/** One set of shared reads per API (per deps), so tests that build several apps never share bodies. */
+const sharedReads = new WeakMap<ApiDeps, SharedReads>();
+function shared(deps: ApiDeps): SharedReads {
+  let s = sharedReads.get(deps);
+  if (!s) sharedReads.set(deps, (s = new SharedReads()));
+  return s;
+}
+
+/**
+ * A sweep as `caller` may see it: `trainer.env` values only for a key that may write (read-only keys, such as a
+ * dashboard's, see the names with values redacted).
+ */
+export async function sweepView(deps: ApiDeps, sweepId: string, caller: { scope: KeyScope }) {
   const sweep = await getSweep(deps.db, sweepId);
   const counts = (await countsBySweep(deps.db, [sweepId])).get(sweepId) ?? emptyTrialCounts();
-  const epochs = await sweepEpochs(deps.db, sweepId, sweep.spec);
+  const epochs = await sweepEpochs(deps.db, sweepId, sweep.spec); // a sum kept by the epoch writes
   return {
     id: sweep.id,
     name: sweep.name,
@@ -45,7 +61,9 @@ export async function sweepView(deps: ApiDeps, sweepId: string) {
     counts,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
     ...epochs,
-    spec: redactTrainerEnv(sweep.spec as unknown as Record<string, unknown>),
+    spec: scopeAllows(caller.scope, 'write')
+      ? (sweep.spec as unknown as Record<string, unknown>)
+      : redactTrainerEnv(sweep.spec as unknown as Record<string, unknown>),
     createdByKeyId: sweep.createdByKeyId,
   };
 }
@@ -84,6 +102,7 @@ function trialSummary(t: TrialRow) {
     worker: t.workerId,
     finalMetric: finiteOrNull(t.finalMetric),
     error: t.error,
+    reason: failureReasonOf(t.reason),
     backend: t.backend,
     device: t.device,
     startedAt: t.startedAt?.toISOString() ?? null,
@@ -97,13 +116,18 @@ export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
   return { trials: page.trials.map(trialSummary), nextCursor: page.nextCursor };
 }
 
-export async function trialView(deps: ApiDeps, sweepId: string, trialId: string) {
-  const t = await getTrial(deps.db, sweepId, trialId); // epochs merged by PostgreSQL, at most 10,000
+export async function trialView(deps: ApiDeps, sweepId: string, trialId: string, attempt?: number) {
+  const t = await getTrial(deps.db, sweepId, trialId, attempt); // epochs merged by PostgreSQL, at most 10,000
   return {
     ...trialSummary(t),
     checkpointUri: t.checkpoint.uri,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
+    epochsAttempt: t.metricsAttempt,
+    metricAttempts: t.metricAttempts.map((a) => ({
+      ...a,
+      current: a.attempt === t.metricsCurrent,
+    })),
     epochs: t.epochs,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
   };
@@ -141,8 +165,21 @@ export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue 
     metric: sweep.metricName,
     goal: sweep.metricGoal,
     value,
-    matrices: matrices.map((m, k) => ({ ...m, cells: statuses[k]! })),
+    // `cells` is the deprecated first name of `gridCells`, sent as well until clients have moved.
+    matrices: matrices.map((m, k) => ({ ...m, gridCells: statuses[k]!, cells: statuses[k]! })),
   };
+}
+
+/** {@link gridView} as JSON text, computed once for all identical requests in flight (see SharedReads). */
+export function gridJson(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
+  return shared(deps).json(`grid/${sweepId}/${value}`, GridSchema, () =>
+    gridView(deps, sweepId, value),
+  );
+}
+
+/** {@link bestView} as JSON text, computed once for all identical requests in flight (see SharedReads). */
+export function bestJson(deps: ApiDeps, sweepId: string) {
+  return shared(deps).json(`best/${sweepId}`, BestTableSchema, () => bestView(deps, sweepId));
 }
 
 export async function bestView(deps: ApiDeps, sweepId: string) {
@@ -199,8 +236,8 @@ export async function workersView(deps: ApiDeps) {
 }
 
 /**
- * A sweep's spec as reads show it: `trainer.env` values may hold credentials (a dataset token), so reads show the
- * names only; the values are what the submitting write key sent and are not shown again.
+ * A sweep's spec as read-only keys see it: `trainer.env` values may hold credentials (a dataset token), so they
+ * see the names only; write keys, which could submit such values themselves, see them.
  */
 export function redactTrainerEnv(spec: Record<string, unknown>): Record<string, unknown> {
   const trainer = spec.trainer as { env?: Record<string, string> } | undefined;

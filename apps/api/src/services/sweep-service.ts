@@ -1,6 +1,6 @@
 /** Sweep commands: preview, create, cancel, retry failed trials, extend. Routes call these and nothing else. */
 import { randomBytes } from 'node:crypto';
-import { canonicalJson, DomainError, newSweepId, type SweepPlan } from '@sweeps/core';
+import { canonicalJson, DomainError, newSweepId, startOrder, type SweepPlan } from '@sweeps/core';
 import {
   cancelSweep,
   createSweep,
@@ -42,6 +42,7 @@ export function describePlan(plan: SweepPlan) {
     refused: plan.refused,
     strategy: plan.spec.strategy,
     epochs: plan.epochs,
+    confirm: plan.spec.confirm ?? null,
   };
 }
 
@@ -109,7 +110,10 @@ export async function submitSweep(
       );
     }
   }
-  const jobs = result.trialIds.map((trialId) => ({ trialId, sweepId: result.sweepId }));
+  const jobs = startOrder(
+    plan.spec.strategy,
+    result.trialIds.map((trialId) => ({ trialId, sweepId: result.sweepId })),
+  );
   if (!(await enqueueOrDefer(deps, jobs))) {
     const removed = result.created
       ? await deleteSweep(deps.db, result.sweepId).catch(() => false)
@@ -191,7 +195,10 @@ export async function extendExistingSweep(
   );
   const enqueued = await enqueueOrDefer(
     deps,
-    added.map((trialId) => ({ trialId, sweepId })),
+    startOrder(
+      plan.spec.strategy,
+      added.map((trialId) => ({ trialId, sweepId })),
+    ),
   );
   return {
     id: sweepId,

@@ -26,7 +26,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
               ...m.values[i]!.map((v, j) =>
                 v
                   ? metric(v.mean)
-                  : (gridCellLabel(m.cells[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-')),
+                  : (gridCellLabel(m.gridCells[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-')),
               ),
             ]),
           ),

@@ -2,6 +2,7 @@
 import { FINISHED_STATES, isPhaseSettled } from '@sweeps/core';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
+import { epochPlanLines } from '../epoch-plan.ts';
 import { counts, table } from '../format.ts';
 import { readSpecFile } from '../read-spec.ts';
 import type { CliEnv } from '../env.ts';
@@ -63,6 +64,7 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
       out(
         `${p.name}: ${p.cells.length} cells x ${p.checkpoints.length} checkpoints = ${p.totalTrials} trials (${p.trialsPerCheckpoint} per checkpoint)`,
       );
+      for (const line of epochPlanLines(p)) out(line);
       out(
         table(
           ['checkpoint', 'trials'],

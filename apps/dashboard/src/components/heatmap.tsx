@@ -107,7 +107,7 @@ export function Heatmap(props: {
             <th scope="row">{param(lr)}</th>
             {m.weightDecays.map((wd, j) => {
               const v = m.values[i]![j] ?? null;
-              const c = m.cells[i]![j]!;
+              const c = m.gridCells[i]![j]!;
               const isBest = best !== null && best[0] === i && best[1] === j;
               const col = v && scale ? colorOf(scale, v.mean) : null;
               const label = v

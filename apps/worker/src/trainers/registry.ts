@@ -12,7 +12,7 @@ export class TrainerRegistry {
 
   constructor(workDir: string, gate?: CommandGate) {
     this.add(new CommandTrainer(workDir, gate ? { gate } : {}));
-    this.add(new MmdetTrainer());
+    this.add(new MmdetTrainer(gate ? { gate } : {}));
     this.add(new NoopTrainer());
   }
 

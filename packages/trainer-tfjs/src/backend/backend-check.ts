@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { pathToFileURL } from 'node:url';
+import { ADAMW_UPDATE_KERNEL, hasFusedUpdate } from '../optim/fused-update.ts';
+import { createOptimizer } from '../optim/optimizer.ts';
+import type { OptimizerConfig } from '../optim/types.ts';
 import { batchNormTrain } from './wasm-kernels/batch-norm.ts';
 import { seededValues } from './seeded-values.ts';
 import {
@@ -13,6 +16,8 @@ import {
 export interface BackendCheck {
   backend: SelectedBackend;
   maxRelDiff: Record<string, number>;
+  /** Whether the checked backend ran the optimizer cases through its fused update kernels. */
+  fusedOptimizer: boolean;
 }
 
 function input(shape: number[], seed: number): tf.Tensor {
@@ -26,6 +31,28 @@ function input(shape: number[], seed: number): tf.Tensor {
 }
 
 type Case = () => tf.Tensor[];
+
+/** Three steps of the project's optimizer on a small linear layer; returns the parameters after them. */
+function optimizerSteps(config: OptimizerConfig): tf.Tensor[] {
+  const w = tf.variable(input([5, 7], 12));
+  const b = tf.variable(input([7], 13));
+  const optimizer = createOptimizer(config, { 'head.weight': w, 'head.bias': b });
+  for (let i = 0; i < 3; i++) {
+    const { grads } = tf.variableGrads(
+      () =>
+        tf.mean(
+          tf.square(tf.sub(tf.relu(tf.add(tf.matMul(input([6, 5], 14 + i), w), b)), 0.1)),
+        ) as tf.Scalar,
+      [w, b],
+    );
+    optimizer.step({ 'head.weight': grads[w.name]!, 'head.bias': grads[b.name]! }, config.lr);
+    tf.dispose(Object.values(grads));
+  }
+  const out = [tf.clone(w), tf.clone(b)];
+  optimizer.dispose();
+  tf.dispose([w, b]);
+  return out;
+}
 
 /** Small computations that exercise the kernels training uses, forward and backward. */
 const cases: Record<string, Case> = {
@@ -65,6 +92,11 @@ const cases: Record<string, Case> = {
     w.dispose();
     return [out];
   },
+  adamwSteps: () => optimizerSteps({ name: 'AdamW', lr: 0.01, weight_decay: 0.05 }),
+  sgdNesterovSteps: () =>
+    optimizerSteps({ name: 'SGD', lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 1e-4 }),
+  sgdDampeningSteps: () =>
+    optimizerSteps({ name: 'SGD', lr: 0.05, momentum: 0.9, dampening: 0.1, weight_decay: 1e-4 }),
 };
 
 function maxRelDiff(actual: Float32Array[], expected: Float32Array[]): number {
@@ -96,12 +128,13 @@ async function runAll(): Promise<Record<string, Float32Array[]>> {
  */
 export async function checkBackendAgainstCpu(backend: BackendName): Promise<BackendCheck> {
   const selected = await selectBackend({ force: backend });
+  const fusedOptimizer = hasFusedUpdate(ADAMW_UPDATE_KERNEL);
   const results = await runAll();
   await selectBackend({ force: 'cpu' });
   const reference = await runAll();
   const diffs: Record<string, number> = {};
   for (const name of Object.keys(cases)) diffs[name] = maxRelDiff(results[name]!, reference[name]!);
-  return { backend: selected, maxRelDiff: diffs };
+  return { backend: selected, maxRelDiff: diffs, fusedOptimizer };
 }
 
 /** CLI: `tsx src/backend/backend-check.ts <backend>` compares with cpu; `... auto` only selects. */

@@ -35,7 +35,7 @@ async function runCheck(which: string): Promise<unknown> {
 }
 
 describe.skipIf(!lavapipe.ok)('WebGPU backend over Dawn, on Mesa lavapipe', () => {
-  it('runs convolutions, gradients and Adam steps like the cpu backend (to 1e-5)', async () => {
+  it('runs convolutions, gradients, Adam and the fused AdamW/SGD updates like the cpu backend (to 1e-5)', async () => {
     const result = (await runCheck('webgpu')) as BackendCheck;
     expect(result.backend).toMatchObject({
       name: 'webgpu',
@@ -45,7 +45,12 @@ describe.skipIf(!lavapipe.ok)('WebGPU backend over Dawn, on Mesa lavapipe', () =
     expect(result.backend.device).toContain('llvmpipe');
     for (const [name, diff] of Object.entries(result.maxRelDiff))
       expect(diff, name).toBeLessThanOrEqual(1e-5);
-    expect(Object.keys(result.maxRelDiff)).toContain('adamSteps');
+    expect(Object.keys(result.maxRelDiff)).toEqual(
+      expect.arrayContaining(['adamSteps', 'adamwSteps', 'sgdNesterovSteps', 'sgdDampeningSteps']),
+    );
+    // The project's optimizer went through the fused WebGPU update kernels, checked above against the
+    // tf-op path on the cpu backend.
+    expect(result.fusedOptimizer).toBe(true);
   }, 90_000);
 
   it('is passed by in automatic selection when the adapter is a software one', async () => {

@@ -83,5 +83,7 @@ export async function setupWebGpu(options: WebGpuOptions = {}): Promise<WebGpuAd
   // On failure setBackend resolves false while getBackend() may still say 'webgpu'.
   if (!(await tf.setBackend('webgpu')))
     throw new Error('tfjs could not initialise its WebGPU backend on this adapter');
+  const { registerWebGpuOptimizerKernels } = await import('./webgpu-kernels/optimizer-kernels.ts');
+  registerWebGpuOptimizerKernels();
   return info;
 }

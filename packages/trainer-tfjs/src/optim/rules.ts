@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 
+import {
+  ADAMW_UPDATE_KERNEL,
+  SGD_UPDATE_KERNEL,
+  hasFusedUpdate,
+  runFusedUpdate,
+} from './fused-update.ts';
+
 /** One parameter's update: new value and new state tensors (the caller keeps them and frees the old ones). */
 export type UpdateResult = {
   param: tf.Tensor;
@@ -26,6 +33,15 @@ export function sgdUpdate(
   state: Record<string, tf.Tensor>,
   r: SgdRule,
 ): UpdateResult {
+  if (r.momentum !== 0 && hasFusedUpdate(SGD_UPDATE_KERNEL)) {
+    const prev = state.momentum_buffer;
+    const [param, buf] = runFusedUpdate(
+      SGD_UPDATE_KERNEL,
+      { p, g, b: prev ?? g },
+      { ...r, firstStep: prev === undefined },
+    ) as [tf.Tensor, tf.Tensor];
+    return { param, state: { momentum_buffer: buf } };
+  }
   let d = r.weightDecay !== 0 ? tf.add(g, tf.mul(p, r.weightDecay)) : g;
   const next: Record<string, tf.Tensor> = {};
   if (r.momentum !== 0) {
@@ -54,7 +70,8 @@ export interface AdamWRule {
  * parameter's step count including this one: p *= 1 - lr * wd; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g²;
  * denom = sqrt(v) / sqrt(1 - b2^step) + eps; p += (-lr / (1 - b1^step)) * m / denom.
  * The operand order follows torch's kernels (addcmul: (value * g) * g, addcdiv: (value * m) / denom) so that
- * float32 results agree to the last bits where possible. Call inside `tf.tidy`.
+ * float32 results agree to the last bits where possible. Where the backend has the fused kernel (WebGPU) the
+ * same arithmetic runs as one kernel call (fused-update.ts). Call inside `tf.tidy`.
  */
 export function adamwUpdate(
   p: tf.Tensor,
@@ -63,6 +80,21 @@ export function adamwUpdate(
   r: AdamWRule,
   step: number,
 ): UpdateResult {
+  if (hasFusedUpdate(ADAMW_UPDATE_KERNEL)) {
+    const [param, m, v] = runFusedUpdate(
+      ADAMW_UPDATE_KERNEL,
+      { p, g, m: state.exp_avg ?? tf.zerosLike(p), v: state.exp_avg_sq ?? tf.zerosLike(p) },
+      {
+        decay: r.weightDecay !== 0 ? 1 - r.lr * r.weightDecay : 1,
+        beta1: r.beta1,
+        beta2: r.beta2,
+        stepSize: r.lr / (1 - r.beta1 ** step),
+        bc2Sqrt: Math.sqrt(1 - r.beta2 ** step),
+        eps: r.eps,
+      },
+    ) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    return { param, state: { exp_avg: m, exp_avg_sq: v } };
+  }
   const decayed = r.weightDecay !== 0 ? tf.mul(p, 1 - r.lr * r.weightDecay) : p;
   const m0 = state.exp_avg ?? tf.zerosLike(p);
   const v0 = state.exp_avg_sq ?? tf.zerosLike(p);

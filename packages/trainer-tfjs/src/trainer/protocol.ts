@@ -5,22 +5,31 @@
  * `{"error": {"reason": ..., "message": ...}}`. Any other line is log output.
  */
 
+import type { PermanentTrialError } from '@sweeps/core';
 import { DIVERGED_EXIT_CODE, parseJsonObjectLine, toMetricNumber } from '@sweeps/trainer-command';
 
-/** Exit codes of the trial process; the trainer maps them back to failure kinds. */
+/** How a trial process failed: a permanent failure's reason (core's), or `transient` (worth a retry). */
+export type ChildFailure = PermanentTrialError['reason'] | 'transient';
+
+/** Exit codes of the trial process, one per failure kind (the error line says which, too). */
 export const EXIT = {
   ok: 0,
   transient: 1,
   invalid: 2,
   diverged: DIVERGED_EXIT_CODE,
   failed: 4,
-} as const;
+  oom: 5,
+} as const satisfies Record<ChildFailure | 'ok', number>;
+
+function isPermanentReason(reason: unknown): reason is PermanentTrialError['reason'] {
+  return typeof reason === 'string' && reason in EXIT && reason !== 'ok' && reason !== 'transient';
+}
 
 /** A parsed protocol line. */
 export type ChildMessage =
   | { type: 'epoch'; epoch: number; metrics: Record<string, number> }
   | { type: 'final'; metrics: Record<string, number>; backend: string; device: string }
-  | { type: 'error'; reason: 'invalid' | 'diverged' | 'failed' | 'transient'; message: string };
+  | { type: 'error'; reason: ChildFailure; message: string };
 
 /** JSON has no NaN or Infinity: encode them as strings so a diverged metric stays visible. */
 function encodeNumbers(metrics: Record<string, number>): Record<string, number | string> {
@@ -55,10 +64,7 @@ export function finalLine(
 }
 
 /** The stdout line of a failed trial. */
-export function errorLine(
-  reason: 'invalid' | 'diverged' | 'failed' | 'transient',
-  message: string,
-): string {
+export function errorLine(reason: ChildFailure, message: string): string {
   return JSON.stringify({ error: { reason, message } });
 }
 
@@ -80,9 +86,7 @@ export function parseChildLine(line: string): ChildMessage | null {
   }
   const error = obj['error'] as { reason?: unknown; message?: unknown } | undefined;
   if (error && typeof error === 'object') {
-    const reason = ['invalid', 'diverged', 'failed'].includes(String(error.reason))
-      ? (error.reason as 'invalid')
-      : 'transient';
+    const reason = isPermanentReason(error.reason) ? error.reason : 'transient';
     return { type: 'error', reason, message: String(error.message ?? '') };
   }
   return null;

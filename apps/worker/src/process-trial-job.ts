@@ -4,7 +4,12 @@
  * database outage, a trainer that throws) escapes this function except as that trial's failure or retry; every
  * write names the claim's lease, so an attempt that was superseded writes nothing.
  */
-import { OutputTail, PermanentTrialError, type TrainerResult } from '@sweeps/core';
+import {
+  type FailureReason,
+  OutputTail,
+  PermanentTrialError,
+  type TrainerResult,
+} from '@sweeps/core';
 import {
   claimTrial,
   completeTrial,
@@ -23,6 +28,7 @@ import {
 } from '@sweeps/queue';
 import {
   EpochNotStored,
+  QueueLockLost,
   TrialCancelled,
   TrialSuperseded,
   TrialTimedOut,
@@ -37,7 +43,7 @@ import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
-export interface RunTrialDeps {
+export interface TrialJobDeps {
   db: Db;
   workerId: string;
   dataDir: string;
@@ -52,13 +58,18 @@ export interface RunTrialDeps {
   log: (line: string) => void;
 }
 
-export type TrialOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
+/**
+ * How the worker's processing of one BullMQ trial job ended (the daemon's return value; BullMQ only tells a return
+ * from a throw): `skipped` when there was nothing to run or record (finished, cancelled, superseded), otherwise the
+ * state this attempt left the trial in. A failure that should reach BullMQ (to retry or not) is thrown instead.
+ */
+export type TrialJobOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
 
-export async function runTrialJob(
-  deps: RunTrialDeps,
+export async function processTrialJob(
+  deps: TrialJobDeps,
   job: Job,
   token: string | undefined,
-): Promise<TrialOutcome> {
+): Promise<TrialJobOutcome> {
   const parsed = TrialJobSchema.safeParse(job.data);
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
@@ -90,7 +101,8 @@ export async function runTrialJob(
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
-    const store = epochReporter(deps, lease, controller);
+    // a resumed attempt's curve starts with the epochs of the attempt whose snapshot it continues
+    const store = epochReporter(deps, lease, controller, latest !== undefined);
     const pruned = await withPruning(
       deps.db,
       { trialId, workerId: deps.workerId },
@@ -102,7 +114,13 @@ export async function runTrialJob(
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
-      env: { ...deps.baseEnv, ...leaseEnv(devices) },
+      // The attempt's number and lease (unique to this execution) let a trainer key what it writes per attempt.
+      env: {
+        ...deps.baseEnv,
+        ...leaseEnv(devices),
+        SWEEPS_ATTEMPT: String(claim.attempts),
+        SWEEPS_LEASE: String(lease.lease),
+      },
       log: (line) => {
         tail.push(line);
         live?.push(line);
@@ -133,7 +151,12 @@ export async function runTrialJob(
  * The trainer's `reportEpoch`: validates, stores (waiting out a short database outage), and never rejects; a
  * problem aborts the trial with the reason instead, so no trainer can turn it into an unhandled rejection.
  */
-function epochReporter(deps: RunTrialDeps, lease: TrialLease, controller: AbortController) {
+function epochReporter(
+  deps: TrialJobDeps,
+  lease: TrialLease,
+  controller: AbortController,
+  resumed: boolean,
+) {
   const rules = new MetricRules();
   let chain = Promise.resolve();
   const store = async (epoch: number, metrics: Record<string, number>) => {
@@ -141,7 +164,7 @@ function epochReporter(deps: RunTrialDeps, lease: TrialLease, controller: AbortC
     try {
       rules.check(epoch, metrics);
       const stored = await retryOnConnectionLoss(
-        () => recordEpoch(deps.db, lease, epoch, metrics),
+        () => recordEpoch(deps.db, lease, epoch, metrics, { resumed }),
         { forMs: 30_000, log: deps.log, what: `epoch ${epoch} of ${lease.trialId}` },
       );
       if (!stored) controller.abort(new TrialSuperseded());
@@ -172,17 +195,18 @@ function neverRejects(
 }
 
 async function recordSuccess(
-  deps: RunTrialDeps,
+  deps: TrialJobDeps,
   lease: TrialLease,
   metricName: string,
   result: TrainerResult,
   tail: OutputTail,
-): Promise<TrialOutcome> {
+): Promise<TrialJobOutcome> {
   const final = result.metrics[metricName];
   if (typeof final !== 'number' || !Number.isFinite(final)) {
     await write(deps, lease, () =>
       failTrial(deps.db, lease, {
         error: `diverged: the trainer finished with ${metricName} = ${final} (not a finite number)`,
+        reason: 'diverged',
         outputTail: tail.text(),
         final: true,
       }),
@@ -206,7 +230,7 @@ async function recordSuccess(
 }
 
 /** A fenced write of the attempt's outcome; false (and a log line) when the lease was taken over meanwhile. */
-async function write(deps: RunTrialDeps, lease: TrialLease, fn: () => Promise<boolean>) {
+async function write(deps: TrialJobDeps, lease: TrialLease, fn: () => Promise<boolean>) {
   const ok = await retryOnConnectionLoss(fn, { log: deps.log, what: `result of ${lease.trialId}` });
   if (!ok) deps.log(`trial ${lease.trialId}: ${new TrialSuperseded().message}`);
   return ok;
@@ -222,11 +246,12 @@ interface FailureInfo {
   lastAttempt: boolean;
 }
 
-async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialOutcome> {
+async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJobOutcome> {
   const trialId = f.lease.trialId;
-  if (f.reason instanceof WorkerShuttingDown) {
+  if (f.reason instanceof WorkerShuttingDown || f.reason instanceof QueueLockLost) {
     await retryOnConnectionLoss(() => handBackTrial(deps.db, f.lease), { forMs: 10_000 });
-    if (f.token) await f.job.moveToWait(f.token);
+    // A lost lock cannot move the job (the queue's stalled check does); an unreachable Redis is not waited for.
+    if (f.token) await Promise.race([f.job.moveToWait(f.token).catch(() => {}), sleepMs(5_000)]);
     deps.log(`trial ${trialId} handed back to the queue`);
     throw new WaitingError();
   }
@@ -252,7 +277,12 @@ async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialO
     (f.reason instanceof EpochNotStored && f.reason.permanent) ||
     f.lastAttempt;
   const recorded = await write(deps, f.lease, () =>
-    failTrial(deps.db, f.lease, { error: message, outputTail: f.tail.text(), final: permanent }),
+    failTrial(deps.db, f.lease, {
+      error: message,
+      reason: failureReason(f.err, f.reason),
+      outputTail: f.tail.text(),
+      final: permanent,
+    }),
   );
   if (!recorded) return 'skipped';
   deps.log(
@@ -261,3 +291,13 @@ async function recordFailure(deps: RunTrialDeps, f: FailureInfo): Promise<TrialO
   if (permanent) throw new UnrecoverableError(message.split('\n')[0]);
   throw f.err instanceof Error ? f.err : new Error(message);
 }
+
+/** The one word stored with a failure: why the trial was stopped, else what the trainer said, else `failed`. */
+function failureReason(err: unknown, reason: unknown): FailureReason {
+  if (reason instanceof TrialTimedOut) return 'timeout';
+  if (reason instanceof EpochNotStored) return reason.permanent ? 'invalid' : 'failed';
+  if (err instanceof PermanentTrialError) return err.reason;
+  return 'failed';
+}
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -1,0 +1,164 @@
+/**
+ * Per-epoch metrics, kept per attempt: every row names the attempt that wrote it (its claim's lease), so a retried
+ * trial's earlier attempts stay readable and never mix with the current one's. Reads show the attempt named by the
+ * trial's `trial_progress` row (`metrics_lease`: the latest attempt that recorded an epoch), whose `epochs_run`
+ * counts that attempt's epochs.
+ */
+import type { Db } from './client.ts';
+import { inSourceStates, sourceStates } from './trial-moves.ts';
+import type { TrialLease } from './trial-store.ts';
+
+/** At most this many epochs of metrics in one trial view: a bound on the work of one read. */
+export const TRIAL_VIEW_MAX_EPOCHS = 10_000;
+
+/** One epoch's metrics, as the trial view returns them: `{ epoch: 3, bbox_mAP: 0.31, loss: 0.8 }`. */
+export type TrialEpoch = { epoch: number } & Record<string, number>;
+
+/** How an attempt's first epoch is written. */
+export interface EpochWriteOptions {
+  /**
+   * The attempt resumed from a snapshot an earlier attempt left: its first epoch takes over the epochs before it
+   * from the attempt reads showed until then (the one it continues), so its curve starts at epoch 1. Default false:
+   * a fresh attempt starts with no epochs.
+   */
+  resumed?: boolean;
+}
+
+/**
+ * Upserts one epoch's metrics for the lease's attempt (idempotent: a repeated epoch overwrites its values) and
+ * makes that attempt the one reads show, keeping its `epochs_run` (in `trial_progress`: an epoch changes no trial
+ * state, so the trial's own row is only locked, never rewritten). Non-finite values are skipped. Callers
+ * validate epochs and names first (the worker's metric rules). Returns false when the lease is no longer the
+ * trial's (nothing was written).
+ */
+export async function recordEpoch(
+  db: Db,
+  lease: TrialLease,
+  epoch: number,
+  metrics: Record<string, number>,
+  options: EpochWriteOptions = {},
+): Promise<boolean> {
+  const entries = Object.entries(metrics).filter(
+    ([, v]) => typeof v === 'number' && Number.isFinite(v),
+  );
+  if (entries.length === 0) return isLeaseHeld(db, lease);
+  // One statement, fenced by the lease: the trial's row is locked FOR SHARE, so a claim committing meanwhile makes
+  // this write see the new lease. Every part reads the snapshot from before the statement: `seen` is whether this
+  // attempt had the epoch already. One attempt's epochs are written one after another (the worker chains them).
+  const [row] = await db.$queryRaw<Array<{ n: number }>>`
+    WITH t AS (
+      SELECT tr.id, tr.sweep_id, p.metrics_lease, coalesce(p.epochs_run, 0) AS epochs_run,
+             EXISTS (SELECT 1 FROM trial_metrics x WHERE x.trial_id = tr.id AND x.lease = ${lease.lease}
+                     AND x.epoch = ${epoch}) AS seen
+      FROM trials tr LEFT JOIN trial_progress p ON p.trial_id = tr.id
+      WHERE tr.id = ${lease.trialId} AND tr.worker_id = ${lease.workerId} AND tr.lease = ${lease.lease}
+        AND ${inSourceStates('complete', 'tr.state')} FOR SHARE OF tr),
+    carried AS (
+      INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
+      SELECT m.trial_id, ${lease.lease}, m.epoch, m.name, m.value FROM t JOIN trial_metrics m
+        ON m.trial_id = t.id AND m.lease = t.metrics_lease AND m.epoch < ${epoch}
+      WHERE ${options.resumed === true}::boolean AND t.metrics_lease <> ${lease.lease}
+      RETURNING epoch),
+    written AS (
+      INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
+      SELECT t.id, ${lease.lease}, ${epoch}, m.n, m.v
+      FROM t, unnest(${entries.map((e) => e[0])}::text[], ${entries.map((e) => e[1])}::float8[]) AS m(n, v)
+      ON CONFLICT (trial_id, lease, epoch, name) DO UPDATE SET value = EXCLUDED.value
+      RETURNING 1),
+    counted AS (
+      INSERT INTO trial_progress AS p (trial_id, sweep_id, metrics_lease, epochs_run)
+      SELECT t.id, t.sweep_id, ${lease.lease},
+             CASE WHEN t.metrics_lease = ${lease.lease} THEN t.epochs_run
+                  ELSE (SELECT count(DISTINCT epoch) FROM carried)::int END
+             + CASE WHEN t.seen THEN 0 ELSE 1 END
+      FROM t
+      ON CONFLICT (trial_id) DO UPDATE SET metrics_lease = EXCLUDED.metrics_lease, epochs_run = EXCLUDED.epochs_run)
+    SELECT count(*)::int AS n FROM written`;
+  return (row?.n ?? 0) > 0;
+}
+
+/** Whether the lease is still the trial's (running, same worker, same claim). */
+export async function isLeaseHeld(db: Db, lease: TrialLease): Promise<boolean> {
+  const n = await db.trial.count({
+    where: {
+      id: lease.trialId,
+      workerId: lease.workerId,
+      lease: lease.lease,
+      state: { in: sourceStates('complete') },
+    },
+  });
+  return n === 1;
+}
+
+/** One attempt that recorded metrics: its number (the claim's lease), epochs, first and last write (ISO 8601). */
+export interface MetricAttempt {
+  attempt: number;
+  epochs: number;
+  firstAt: string;
+  lastAt: string;
+}
+
+/** What a trial view shows of the trial's metrics. */
+export interface TrialMetricsView {
+  /** The attempt reads use (the latest that recorded an epoch; null: none). */
+  current: number | null;
+  /** The attempt `epochs` belong to: the one asked for, else the latest that recorded an epoch (null: none). */
+  attempt: number | null;
+  /** Every attempt that recorded metrics, oldest first. */
+  attempts: MetricAttempt[];
+  /** That attempt's epochs in epoch order, at most {@link TRIAL_VIEW_MAX_EPOCHS}. */
+  epochs: TrialEpoch[];
+  /** There were more epochs than that. */
+  truncated: boolean;
+}
+
+/**
+ * A trial's metrics in one query: its attempts that recorded metrics, and one attempt's epochs (`attempt`, by
+ * default the current one, `trial_progress.metrics_lease`). PostgreSQL merges each epoch's values into one JSON object and sends the
+ * whole list as one text value (parsing it is linear and fast, where building 20,000-key objects row by row was
+ * quadratic), at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs.
+ */
+export async function readTrialMetrics(
+  db: Db,
+  trialId: string,
+  attempt?: number,
+): Promise<TrialMetricsView> {
+  // json_object_agg writes `{ "a" : 1, ... }`: the epoch goes in front of its first key.
+  const [row] = await db.$queryRaw<
+    Array<{ current: number | null; lease: number | null; attempts: string; epochs: string }>
+  >`
+    WITH cur AS (SELECT (SELECT metrics_lease FROM trial_progress WHERE trial_id = ${trialId}) AS lease),
+    shown AS (SELECT coalesce(${attempt ?? null}::int, (SELECT lease FROM cur)) AS lease)
+    SELECT (SELECT lease FROM cur) AS current, (SELECT lease FROM shown) AS lease,
+      (SELECT coalesce(json_agg(a ORDER BY a.attempt), '[]')::text FROM (
+         SELECT lease AS attempt, count(DISTINCT epoch)::int AS epochs,
+                to_char(min(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "firstAt",
+                to_char(max(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastAt"
+         FROM trial_metrics WHERE trial_id = ${trialId} GROUP BY lease) a) AS attempts,
+      (SELECT '[' || coalesce(string_agg('{"epoch":' || e.epoch || ',' || substr(e.values, 2), ',' ORDER BY e.epoch), '') || ']'
+       FROM (SELECT epoch, json_object_agg(name, value)::text AS values FROM trial_metrics
+             WHERE trial_id = ${trialId} AND lease = (SELECT lease FROM shown)
+             GROUP BY epoch ORDER BY epoch LIMIT ${TRIAL_VIEW_MAX_EPOCHS + 1}) e) AS epochs`;
+  const epochs = JSON.parse(row?.epochs ?? '[]') as TrialEpoch[];
+  return {
+    current: row?.current ?? null,
+    attempt: row?.lease ?? null,
+    attempts: JSON.parse(row?.attempts ?? '[]') as MetricAttempt[],
+    epochs: epochs.slice(0, TRIAL_VIEW_MAX_EPOCHS),
+    truncated: epochs.length > TRIAL_VIEW_MAX_EPOCHS,
+  };
+}
+
+/**
+ * Epochs the sweep's trials have run (each trial's current attempt; kept by the epoch writes, so this reads one
+ * row per trial, never the metrics) and the trial count.
+ */
+export async function sweepEpochsRun(
+  db: Db,
+  sweepId: string,
+): Promise<{ run: number; trials: number }> {
+  const [row] = await db.$queryRaw<Array<{ run: number; trials: number }>>`
+    SELECT (SELECT coalesce(sum(epochs_run), 0) FROM trial_progress WHERE sweep_id = ${sweepId})::int AS run,
+           (SELECT count(*) FROM trials WHERE sweep_id = ${sweepId})::int AS trials`;
+  return { run: row?.run ?? 0, trials: row?.trials ?? 0 };
+}

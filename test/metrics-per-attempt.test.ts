@@ -1,0 +1,91 @@
+/**
+ * Metrics are kept per attempt, through the real API and a real worker: a trial whose first run fails after four
+ * epochs (one of them the best value of the sweep) is retried with retry-failed, succeeds after two epochs, and
+ * every read (trial view, grid, best-epoch grid, sweep epochs) shows the second attempt only, while the first
+ * stays readable with `?attempt=`.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Stack } from './support/stack.ts';
+
+const markers = mkdtempSync(path.join(tmpdir(), 'metrics-per-attempt-'));
+const stack = new Stack();
+beforeAll(async () => {
+  await stack.start({ workers: 1 });
+}, 120_000);
+afterAll(() => stack.stop());
+
+const flakySweep = {
+  name: 'flaky',
+  metric: { name: 'score' },
+  trainer: {
+    kind: 'command',
+    command: ['node', 'test/fixtures/flaky-trainer.mjs', '{trial.id}', markers],
+  },
+  checkpoints: [{ name: 'a', uri: 'file:///a' }],
+  space: { optimizer: { AdamW: { lr: [1e-3], weight_decay: [0] } } },
+  fixed: { epochs: 4 },
+};
+
+const scores = (t: { epochs: Array<{ epoch: number; score: number }> }) =>
+  t.epochs.map((e) => [e.epoch, e.score]);
+
+describe('metrics per attempt', () => {
+  it('retry-failed: reads show the new attempt, the failed one stays readable', async () => {
+    const created = await stack.call('POST', '/api/v1/sweeps', flakySweep);
+    expect(created.status).toBe(201);
+    const sweepId = created.json.id as string;
+    const failed = await stack.waitForPhase(sweepId, 'finished', 60_000);
+    expect(failed).toMatchObject({ counts: { failed: 1 }, epochs_run: 4 });
+    const trialId = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials`)).json.trials[0]
+      .id as string;
+    const trialPath = `/api/v1/sweeps/${sweepId}/trials/${trialId}`;
+    const before = (await stack.call('GET', trialPath)).json;
+    expect(scores(before)).toEqual([
+      [1, 0.1],
+      [2, 0.9],
+      [3, 0.2],
+      [4, 0.2],
+    ]);
+    const firstAttempt = before.epochsAttempt as number;
+
+    expect((await stack.call('POST', `/api/v1/sweeps/${sweepId}/retry-failed`)).json.retried).toBe(
+      1,
+    );
+    await stack.waitForPhase(sweepId, 'finished', 60_000);
+    const sweep = (await stack.call('GET', `/api/v1/sweeps/${sweepId}`)).json;
+    expect(sweep).toMatchObject({ counts: { succeeded: 1, failed: 0 }, epochs_run: 2 });
+
+    const after = (await stack.call('GET', trialPath)).json;
+    expect(after).toMatchObject({ state: 'succeeded', finalMetric: 0.4 });
+    expect(scores(after)).toEqual([
+      [1, 0.3],
+      [2, 0.4],
+    ]);
+    expect(after.epochsAttempt).toBeGreaterThan(firstAttempt);
+    expect(
+      after.metricAttempts.map((a: { attempt: number; epochs: number; current: boolean }) => [
+        a.attempt,
+        a.epochs,
+        a.current,
+      ]),
+    ).toEqual([
+      [firstAttempt, 4, false],
+      [after.epochsAttempt, 2, true],
+    ]);
+    const earlier = (await stack.call('GET', `${trialPath}?attempt=${firstAttempt}`)).json;
+    expect(scores(earlier)).toEqual(scores(before));
+    expect(earlier.epochsAttempt).toBe(firstAttempt);
+    const missing = await stack.call('GET', `${trialPath}?attempt=${after.epochsAttempt + 7}`);
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe('ATTEMPT_NOT_FOUND');
+
+    // the best epoch is the retry's 0.4, not the failed attempt's 0.9; the final grid agrees
+    for (const value of ['best_epoch', 'final']) {
+      const grid = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/grid?value=${value}`)).json;
+      expect(grid.matrices[0].values[0][0]).toMatchObject({ mean: 0.4, n: 1 });
+    }
+  });
+});
