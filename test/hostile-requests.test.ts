@@ -53,29 +53,34 @@ const spec = (m: (s: any) => void) => () => {
   m(s);
   return s;
 };
+/** A case that POSTs to the sweeps list (where most of the hostile bodies go). */
+const submit = (c: Omit<Case, 'path' | 'method'>): Case => ({
+  path: '/api/v1/sweeps',
+  method: 'POST',
+  ...c,
+});
+/** A sweep file made invalid by `mutate`: refused as INVALID_SPEC (400). */
+const badSpec = (what: string, mutate: Parameters<typeof spec>[0]): Case =>
+  submit({ what, body: spec(mutate), status: 400, code: 'INVALID_SPEC' });
 const guessed = () => `swk_${randomBytes(24).toString('base64url')}`;
 const S = () => `/api/v1/sweeps/${sweepId}`;
 
 const cases: Case[] = [
   // authentication and ownership
-  {
+  submit({
     what: 'no key, unparseable body',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => '{x',
     key: null,
     status: 401,
     code: 'UNAUTHORIZED',
-  },
-  {
+  }),
+  submit({
     what: 'no key, 2 MB body',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => 'x'.repeat(2_000_000),
     key: null,
     status: 401,
     code: 'UNAUTHORIZED',
-  },
+  }),
   {
     what: 'no key on a read route',
     path: '/api/v1/sweeps',
@@ -104,15 +109,13 @@ const cases: Case[] = [
     status: 401,
     code: 'UNAUTHORIZED',
   },
-  {
+  submit({
     what: 'read key creates a sweep',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     body: () => studySweep(),
     key: 'read',
     status: 403,
     code: 'FORBIDDEN',
-  },
+  }),
   {
     what: 'read key deletes a sweep',
     path: S,
@@ -155,34 +158,28 @@ const cases: Case[] = [
     code: 'FORBIDDEN',
   },
   // unstorable text and hostile JSON
-  {
+  submit({
     what: 'NUL in the sweep name',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     body: spec((s) => {
       s.name = 'a\u0000b';
     }),
     status: 400,
     code: 'INVALID_REQUEST',
-  },
-  {
+  }),
+  submit({
     what: 'lone surrogate in a checkpoint name',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => JSON.stringify(studySweep()).replace('"r50-tnr"', '"r50-\\ud800"'),
     status: 400,
     code: 'INVALID_REQUEST',
-  },
-  {
+  }),
+  submit({
     what: 'NUL in an object key',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     body: spec((s) => {
       s.fixed['a\u0000'] = 1;
     }),
     status: 400,
     code: 'INVALID_REQUEST',
-  },
+  }),
   {
     what: 'NUL in a preview (read key)',
     path: '/api/v1/sweeps/preview',
@@ -202,18 +199,14 @@ const cases: Case[] = [
     status: 400,
     code: 'INVALID_REQUEST',
   },
-  {
+  submit({
     what: 'JSON nested 100,000 deep',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
     status: 400,
     code: 'INVALID_REQUEST',
-  },
-  {
+  }),
+  submit({
     what: 'JSON nested 65 deep inside a spec',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () =>
       JSON.stringify(studySweep()).replace(
         '"norm_decay_mult":0',
@@ -221,163 +214,109 @@ const cases: Case[] = [
       ),
     status: 400,
     code: 'INVALID_REQUEST',
-  },
-  {
+  }),
+  submit({
     what: '__proto__ key (prototype pollution)',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () =>
       JSON.stringify(studySweep()).replace('"fixed":{', '"fixed":{"__proto__":{"admin":true},'),
     status: 400,
     code: 'INVALID_REQUEST',
-  },
-  {
+  }),
+  submit({
     what: 'constructor.prototype keys',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => '{"constructor":{"prototype":{"x":1}}}',
     status: 400,
     code: 'INVALID_REQUEST',
-  },
-  {
+  }),
+  submit({
     what: 'malformed JSON',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => '{"name": "x",',
     status: 400,
     code: 'MALFORMED_JSON',
-  },
+  }),
   { what: 'empty JSON body', path: '/api/v1/sweeps', method: 'POST', raw: () => '', status: 400 },
-  {
+  submit({
     what: 'a JSON array',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => '[1,2]',
     status: 400,
     code: 'INVALID_REQUEST',
-  },
-  {
+  }),
+  submit({
     what: 'JSON null',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => 'null',
     status: 400,
     code: 'INVALID_REQUEST',
-  },
-  {
+  }),
+  submit({
     what: 'a body over 1 MiB',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     body: spec((s) => {
       s.description = 'x'.repeat(1_100_000);
     }),
     status: 413,
     code: 'BODY_TOO_LARGE',
-  },
-  {
-    what: '50,000 unknown fields',
-    path: '/api/v1/sweeps',
-    method: 'POST',
-    body: spec((s) => {
-      for (let i = 0; i < 50_000; i++) s[`f${i}`] = 0;
-    }),
-    status: 400,
-    code: 'INVALID_SPEC',
-  },
+  }),
+  badSpec('50,000 unknown fields', (s) => {
+    for (let i = 0; i < 50_000; i++) s[`f${i}`] = 0;
+  }),
   // media types
-  {
+  submit({
     what: 'text/plain body',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => 'name: x',
     headers: { 'content-type': 'text/plain' },
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
-  },
-  {
+  }),
+  submit({
     what: 'form-encoded body',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => 'name=x',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
-  },
-  {
+  }),
+  submit({
     what: 'multipart body',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => '--b\r\n\r\nx\r\n--b--',
     headers: { 'content-type': 'multipart/form-data; boundary=b' },
     status: 415,
     code: 'UNSUPPORTED_MEDIA_TYPE',
-  },
+  }),
   // numbers and types in the spec
-  {
+  submit({
     what: 'lr 1e309 (Infinity)',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     raw: () => JSON.stringify(studySweep()).replace('"lr":[0.01,', '"lr":[1e309,'),
     status: 400,
     code: 'INVALID_SPEC',
-  },
-  {
-    what: 'lr as a string',
-    path: '/api/v1/sweeps',
-    method: 'POST',
-    body: spec((s) => {
-      s.space.optimizer.SGD.lr = ['0.1'];
-    }),
-    status: 400,
-    code: 'INVALID_SPEC',
-  },
-  {
-    what: 'a seed of 1e20',
-    path: '/api/v1/sweeps',
-    method: 'POST',
-    body: spec((s) => {
-      s.seeds = [1e20];
-    }),
-    status: 400,
-    code: 'INVALID_SPEC',
-  },
-  {
+  }),
+  badSpec('lr as a string', (s) => {
+    s.space.optimizer.SGD.lr = ['0.1'];
+  }),
+  badSpec('a seed of 1e20', (s) => {
+    s.seeds = [1e20];
+  }),
+  submit({
     what: '100,000 seeds',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     body: spec((s) => {
       s.seeds = Array.from({ length: 100_000 }, (_, i) => i);
     }),
     status: 400,
-  },
-  {
-    what: 'trainer kind that does not exist',
-    path: '/api/v1/sweeps',
-    method: 'POST',
-    body: spec((s) => {
-      s.trainer.kind = 'shell';
-    }),
-    status: 400,
-    code: 'INVALID_SPEC',
-  },
-  {
+  }),
+  badSpec('trainer kind that does not exist', (s) => {
+    s.trainer.kind = 'shell';
+  }),
+  submit({
     what: 'Idempotency-Key reused with another body',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     body: () => studySweep({ name: 'other' }),
     headers: { 'idempotency-key': IDEMPOTENCY },
     status: 409,
     code: 'IDEMPOTENCY_CONFLICT',
-  },
-  {
+  }),
+  submit({
     what: 'Idempotency-Key of 300 characters',
-    path: '/api/v1/sweeps',
-    method: 'POST',
     body: () => studySweep(),
     headers: { 'idempotency-key': 'k'.repeat(300) },
     status: 400,
     code: 'INVALID_REQUEST',
-  },
+  }),
   // ids, queries and cursors
   {
     what: 'path traversal as a sweep id',

@@ -29,6 +29,16 @@ const V2_VAL_2 = {
   bbox_mAP_m: 0.292,
   bbox_mAP_l: 0.338,
 };
+/** Epoch 2 as the 2.x text log and stdout print it: the validation line, then the epoch's last training line. */
+const V2_TEXT_EPOCH_2 = {
+  ...V2_VAL_2,
+  lr: 0.02,
+  loss_rpn_cls: 0.069,
+  loss_rpn_bbox: 0.0793,
+  loss_cls: 0.3402,
+  loss_bbox: 0.2947,
+  loss: 0.7832,
+};
 
 describe('MMDetection 2.x', () => {
   it('reads the .log.json: val lines per epoch, the last training losses of each epoch, NaN kept', () => {
@@ -60,15 +70,7 @@ describe('MMDetection 2.x', () => {
       loss_bbox: 0.2432,
       loss: 1.0478,
     });
-    expect(epochs[1]!.metrics).toEqual({
-      ...V2_VAL_2,
-      lr: 0.02,
-      loss_rpn_cls: 0.069,
-      loss_rpn_bbox: 0.0793,
-      loss_cls: 0.3402,
-      loss_bbox: 0.2947,
-      loss: 0.7832,
-    });
+    expect(epochs[1]!.metrics).toEqual(V2_TEXT_EPOCH_2);
   });
 
   it('reads stdout: a progress bar glued to a line, the pycocotools table, gaps, no final newline', () => {
@@ -76,15 +78,7 @@ describe('MMDetection 2.x', () => {
     expect(epochs.map((e) => e.epoch)).toEqual([1, 2]);
     expect(epochs[0]!.metrics).toMatchObject({ ...V2_VAL_1, loss: 1.0478 });
     // Epoch 2 has only the table (the output stops before its Epoch(val) line): the table is the result.
-    expect(epochs[1]!.metrics).toEqual({
-      ...V2_VAL_2,
-      lr: 0.02,
-      loss_rpn_cls: 0.069,
-      loss_rpn_bbox: 0.0793,
-      loss_cls: 0.3402,
-      loss_bbox: 0.2947,
-      loss: 0.7832,
-    });
+    expect(epochs[1]!.metrics).toEqual(V2_TEXT_EPOCH_2);
   });
 });
 
