@@ -79,9 +79,11 @@ describe('resilience', () => {
     expect(t.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
     expect(t.finalMetric).toBe(t.epochs[2].val_accuracy);
     // Metrics are kept per attempt: the attempt that finished has one row per epoch.
-    const { metricsLease } = await stack.db.trial.findUniqueOrThrow({ where: { id: first.id } });
+    const { metricsLease } = await stack.db.trialProgress.findUniqueOrThrow({
+      where: { trialId: first.id },
+    });
     const rows = await stack.db.trialMetric.count({
-      where: { trialId: first.id, name: 'val_accuracy', lease: metricsLease ?? -1 },
+      where: { trialId: first.id, name: 'val_accuracy', lease: metricsLease },
     });
     expect(rows).toBe(3);
   });
@@ -106,8 +108,10 @@ describe('resilience', () => {
     expect(done.counts).toMatchObject({ succeeded: 6, total: 6 });
     for (const t of await trialsOf(sweepId)) {
       // Workers stop trials whose job locks vanished and run them again: count the finishing attempt's rows.
-      const { metricsLease } = await stack.db.trial.findUniqueOrThrow({ where: { id: t.id } });
-      const where = { trialId: t.id, name: 'val_accuracy', lease: metricsLease ?? -1 };
+      const { metricsLease } = await stack.db.trialProgress.findUniqueOrThrow({
+        where: { trialId: t.id },
+      });
+      const where = { trialId: t.id, name: 'val_accuracy', lease: metricsLease };
       expect(await stack.db.trialMetric.count({ where })).toBe(2);
     }
   });
