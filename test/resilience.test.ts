@@ -78,12 +78,10 @@ describe('resilience', () => {
     expect(t.attempts).toBe(2);
     expect(t.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
     expect(t.finalMetric).toBe(t.epochs[2].val_accuracy);
-    // Metrics are kept per attempt: the attempt that finished has one row per epoch.
-    const { metricsLease } = await stack.db.trialProgress.findUniqueOrThrow({
-      where: { trialId: first.id },
-    });
+    // Metrics are kept per attempt (lease): the attempt that finished has one row per epoch.
+    const { lease } = await stack.db.trial.findUniqueOrThrow({ where: { id: first.id } });
     const rows = await stack.db.trialMetric.count({
-      where: { trialId: first.id, name: 'val_accuracy', lease: metricsLease },
+      where: { trialId: first.id, name: 'val_accuracy', lease },
     });
     expect(rows).toBe(3);
   });
@@ -108,10 +106,8 @@ describe('resilience', () => {
     expect(done.counts).toMatchObject({ succeeded: 6, total: 6 });
     for (const t of await trialsOf(sweepId)) {
       // Workers stop trials whose job locks vanished and run them again: count the finishing attempt's rows.
-      const { metricsLease } = await stack.db.trialProgress.findUniqueOrThrow({
-        where: { trialId: t.id },
-      });
-      const where = { trialId: t.id, name: 'val_accuracy', lease: metricsLease };
+      const { lease } = await stack.db.trial.findUniqueOrThrow({ where: { id: t.id } });
+      const where = { trialId: t.id, name: 'val_accuracy', lease };
       expect(await stack.db.trialMetric.count({ where })).toBe(2);
     }
   });
