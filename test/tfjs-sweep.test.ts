@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDetectionSet } from '../packages/trainer-tfjs/src/data/index.ts';
+import {
+  generateTinyDetectionSet,
+  tinyDetectorOptions,
+} from '../packages/trainer-tfjs/src/testing/tiny-detection.ts';
 import { Stack } from './support/stack.ts';
 
 const stack = new Stack();
@@ -41,15 +44,9 @@ const DEVICE_WORDS: Record<string, RegExp> = {
 };
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-tfjs-e2e-'));
+let dataDir = '';
 beforeAll(async () => {
-  generateDetectionSet({
-    seed: 0,
-    outDir: path.join(dir, 'set'),
-    trainImages: 8,
-    valImages: 4,
-    minSize: 64,
-    maxSize: 96,
-  });
+  dataDir = generateTinyDetectionSet(dir); // the detection tests' tiny set and detector
   await stack.start({ workers: 1 });
 }, 120_000);
 afterAll(async () => {
@@ -64,7 +61,7 @@ describe('a tfjs sweep end to end', () => {
       metric: { name: 'bbox_mAP', goal: 'maximize' },
       trainer: {
         kind: 'tfjs',
-        options: { data_dir: path.join(dir, 'set'), width: 0.125, scale: 64, batch_size: 4 },
+        options: tinyDetectorOptions(dataDir),
         timeout_s: 600,
       },
       checkpoints: [{ name: 'random', uri: 'scratch', baseline: true }],

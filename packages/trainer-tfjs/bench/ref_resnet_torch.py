@@ -8,6 +8,7 @@ multi-label targets. Prints one JSON line per image size, like `npm run bench:tr
 
     python3 bench/ref_resnet_torch.py --json --sizes 64,128      # Debian: apt-get install python3-torch
     python3 bench/ref_resnet_torch.py --json --device cuda       # beside the WebGPU backend on a GPU node
+    python3 bench/ref_resnet_torch.py --profile --sizes 64       # CPU time per operator of a training step
 
 On CUDA each timed step ends with torch.cuda.synchronize(), so a step's time includes its GPU work.
 """
@@ -49,21 +50,23 @@ def ref_resnet(classes=10, widths=(16, 32, 64, 128)):
     return nn.Sequential(*layers)
 
 
-def median_step_seconds(step, warmup, steps, sync):
+def step_seconds(step, warmup, steps, sync):
+    """Median wall-clock seconds of one step, and mean CPU seconds of this process per step."""
     for _ in range(warmup):
         step()
     sync()
     times = []
+    cpu_start = time.process_time()
     for _ in range(steps):
         start = time.perf_counter()
         step()
         sync()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times), (time.process_time() - cpu_start) / steps
 
 
-def bench(size, device, batch=16, warmup=3):
-    steps = max(6, round(24 * (64 / size) ** 2))
+def make_steps(size, device, batch=16):
+    """The model and its training and inference steps on `device`."""
     model = ref_resnet().to(device)
     images = torch.randn(batch, 3, size, size).to(device)
     targets = (torch.rand(batch, 10) > 0.5).float().to(device)
@@ -80,10 +83,31 @@ def bench(size, device, batch=16, warmup=3):
         with torch.no_grad():
             model(images)
 
+    return model, train_step, inference_step, sync
+
+
+def profile(size, device, steps=5):
+    """Prints the CPU time per operator of `steps` training steps (beside bench/profile-step.ts)."""
+    model, train_step, _, sync = make_steps(size, device)
     model.train()
-    train = median_step_seconds(train_step, warmup, steps, sync)
+    for _ in range(3):
+        train_step()
+    sync()
+    with torch.autograd.profiler.profile() as prof:
+        for _ in range(steps):
+            train_step()
+        sync()
+    print(f"ref-resnet-{size}: CPU time of {steps} training steps, by operator (self time)")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
+
+
+def bench(size, device, batch=16, warmup=3):
+    steps = max(6, round(24 * (64 / size) ** 2))
+    model, train_step, inference_step, sync = make_steps(size, device, batch)
+    model.train()
+    train, train_cpu = step_seconds(train_step, warmup, steps, sync)
     model.eval()
-    inference = median_step_seconds(inference_step, warmup, steps * 2, sync)
+    inference, inference_cpu = step_seconds(inference_step, warmup, steps * 2, sync)
     cuda = device.type == "cuda"
     return {
         "name": f"ref-resnet-{size}",
@@ -92,6 +116,8 @@ def bench(size, device, batch=16, warmup=3):
         "train_images_per_s": round(batch / train, 1),
         "inference_images_per_s": round(batch / inference, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "train_images_per_cpu_s": round(batch / train_cpu, 1),
+        "inference_images_per_cpu_s": round(batch / inference_cpu, 1),
         "torch": torch.__version__,
     }
 
@@ -101,11 +127,16 @@ def main():
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--sizes", default="64,128")
     parser.add_argument("--device", default="cpu", help="cpu (one thread) or cuda")
+    parser.add_argument("--profile", action="store_true", help="CPU time per operator instead")
     args = parser.parse_args()
     device = torch.device(args.device)
     if device.type == "cpu":
         torch.set_num_threads(1)
     torch.manual_seed(0)
+    if args.profile:
+        for size in (int(s) for s in args.sizes.split(",")):
+            profile(size, device)
+        return
     for size in (int(s) for s in args.sizes.split(",")):
         line = bench(size, device)
         print(json.dumps(line) if args.json else f"{line['name']}: train {line['train_images_per_s']} img/s, inference {line['inference_images_per_s']} img/s", flush=True)

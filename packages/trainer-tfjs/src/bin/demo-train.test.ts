@@ -4,12 +4,16 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { epochLine } from '../trainer/protocol.ts';
+import { findCommittedBackbone, sha256File } from '../pretrain/committed-backbone.ts';
 import {
   DEMO,
+  DEMO_BACKBONE,
   demoDataDir,
   demoSteps,
   demoTrial,
   parseDemoArgs,
+  prepareDemo,
+  pretrainProgress,
   runDemo,
   type DemoSettings,
 } from './demo-train.ts';
@@ -90,5 +94,25 @@ describe('demo:train', () => {
     expect(demoSteps(settings)).toEqual([3, 5]);
     expect(settings.pretrainEpochs).toBe(8);
     expect(demoTrial(settings, 'data', 'base.safetensors').trainer.options.steps).toEqual([3, 5]);
+  });
+
+  it('takes the committed base backbone on a first run instead of pretraining one', async () => {
+    const logs: string[] = [];
+    const cacheDir = dir; // the set the first test generated
+    const { base } = await prepareDemo(
+      { ...tiny, scratch: false },
+      { cacheDir, log: (l) => void logs.push(l) },
+    );
+    const committed = findCommittedBackbone({ ...DEMO_BACKBONE, epochs: DEMO.pretrainEpochs });
+    expect(await sha256File(base)).toBe(committed?.sha256);
+    expect(logs.some((l) => l.startsWith('using the committed base backbone'))).toBe(true);
+    expect(logs.some((l) => l.startsWith('pretraining'))).toBe(false);
+    expect(await sha256File(path.join(cacheDir, 'base.safetensors'))).toBe(committed?.sha256);
+  });
+
+  it('reports pretraining progress with the time left at the pace so far', () => {
+    expect(pretrainProgress(3, 36, { top1: 0.39066, elapsed_s: 120.4 })).toBe(
+      'pretrain epoch 3/36, top-1 0.391, 120 s so far, about 1324 s left',
+    );
   });
 });

@@ -1,16 +1,17 @@
 /**
  * `npm run demo:train [-- --epochs 7 --steps 6 --lr 0.002 --optimizer AdamW --batch-size 4 --scratch]`: the built-in trainer
- * on its demo, from the repository root. Generates the demo detection set and pretrains a base-recipe backbone
- * when they are not cached in `.data/demo/` yet (progress on stderr), then fine-tunes the demo detector from that
- * backbone and prints one JSON line per epoch on stdout (`elapsed_s` counted from the start of fine-tuning); the
- * last line is the final result.
+ * on its demo, from the repository root. Generates the demo detection set when it is not cached in `.data/demo/`
+ * yet, takes the committed base-recipe backbone (`backbones/`; another pretraining length is pretrained here,
+ * progress on stderr), then fine-tunes the demo detector from that backbone and prints one JSON line per epoch on
+ * stdout (`elapsed_s` counted from the start of fine-tuning); the last line is the final result.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateDetectionSet } from '../data/index.ts';
+import { findCommittedBackbone, verifiedBackbonePath } from '../pretrain/committed-backbone.ts';
 import { runPretrain } from '../pretrain/pretrain.ts';
 import { selectBackend } from '../backend/select-backend.ts';
 import type { DetectorOptions } from '../trainer/options.ts';
@@ -79,6 +80,9 @@ export const DEMO: DemoSettings = {
   scratch: false,
 };
 
+/** The demo's backbone size (`runPretrain`'s defaults). */
+export const DEMO_BACKBONE = { depth: 18, width: 0.25 } as const;
+
 /** Hooks and cache of {@link runDemo}. */
 export interface DemoIo {
   /** Where the set and the base checkpoint are cached. */
@@ -139,26 +143,52 @@ export async function prepareDemo(
   const base = path.join(io.cacheDir, `base-r18x0.25-${s.pretrainEpochs}ep.safetensors`);
   await mkdir(io.cacheDir, { recursive: true });
   if (!existsSync(path.join(dataDir, 'annotations', 'instances_val.json'))) {
+    const started = performance.now();
     io.log(`generating the demo detection set in ${dataDir} ...`);
     generateDetectionSet({ seed: 0, outDir: dataDir, ...s.data });
+    io.log(`generated ${s.data.trainImages} + ${s.data.valImages} images in ${seconds(started)} s`);
   }
-  if (!s.scratch && !existsSync(base)) {
-    const selected = await selectBackend({}); // as a trial picks it (runPretrain uses the active backend)
-    io.log(`pretraining on ${selected.name}: ${selected.device}`);
-    io.log(
-      `pretraining the base backbone (${s.pretrainEpochs} epochs, base recipe) into ${base} ...`,
-    );
-    await runPretrain({
-      out: base,
-      epochs: s.pretrainEpochs,
-      onEpoch: (e, m) => io.log(`pretrain epoch ${e}: ${JSON.stringify(m)}`),
-      log: io.log,
-    });
-  }
+  if (!s.scratch && !existsSync(base)) await makeBase(s, io, base);
   // Stable names for sweep files (examples/detector-sweep.yaml): the latest demo set and base backbone.
   await relink(path.resolve(dataDir), path.join(io.cacheDir, 'shapes-coco'));
   if (!s.scratch) await relink(path.resolve(base), path.join(io.cacheDir, 'base.safetensors'));
   return { dataDir, base };
+}
+
+/** The base backbone: the committed one of this length when there is one, else pretrained here. */
+async function makeBase(s: DemoSettings, io: Omit<DemoIo, 'onEpoch'>, base: string): Promise<void> {
+  const committed = findCommittedBackbone({ ...DEMO_BACKBONE, epochs: s.pretrainEpochs });
+  if (committed) {
+    await copyFile(await verifiedBackbonePath(committed), base);
+    io.log(
+      `using the committed base backbone (${committed.epochs} epochs, top-1 ${committed.top1}; ` +
+        `made by: ${committed.command})`,
+    );
+    return;
+  }
+  const selected = await selectBackend({}); // as a trial picks it (runPretrain uses the active backend)
+  io.log(`pretraining on ${selected.name}: ${selected.device}`);
+  io.log(
+    `pretraining the base backbone (${s.pretrainEpochs} epochs, base recipe) into ${base} ...`,
+  );
+  await runPretrain({
+    out: base,
+    epochs: s.pretrainEpochs,
+    onEpoch: (e, m) => io.log(pretrainProgress(e, s.pretrainEpochs, m)),
+    log: io.log,
+  });
+}
+
+/** One line of pretraining progress: epoch, top-1 and the time left at the pace so far. */
+export function pretrainProgress(epoch: number, epochs: number, m: Record<string, number>): string {
+  const elapsed = m['elapsed_s'] ?? 0;
+  const left = Math.round((elapsed / epoch) * (epochs - epoch));
+  const top1 = m['top1'] === undefined ? '' : `, top-1 ${m['top1'].toFixed(3)}`;
+  return `pretrain epoch ${epoch}/${epochs}${top1}, ${Math.round(elapsed)} s so far, about ${left} s left`;
+}
+
+function seconds(since: number): string {
+  return ((performance.now() - since) / 1000).toFixed(1);
 }
 
 async function relink(target: string, link: string): Promise<void> {

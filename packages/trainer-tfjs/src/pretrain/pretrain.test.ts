@@ -9,8 +9,16 @@ import { loadBackboneWeights } from '../checkpoint/load.ts';
 import { readSafetensors } from '../checkpoint/safetensors.ts';
 import { disposeStore, tfToTorch } from '../model/params.ts';
 import { createResNet } from '../model/resnet.ts';
+import { sha256File } from './committed-backbone.ts';
 import { renderCropSet } from './crops.ts';
 import { runPretrain } from './pretrain.ts';
+
+/**
+ * The bytes the tiny run below writes. Training is deterministic on wasm (the same bytes on every machine), so
+ * this changes only when the recipe or a kernel's arithmetic (its summation order) changes: then the committed
+ * backbones differ from what their commands write, and must be made again (backbones/manifest.json).
+ */
+const TINY_RUN_SHA256 = '13e1d41f61ff0265f3453e4d1dee4696946ce8b62f91c8c13108e6a0b6f8577e';
 
 let dir: string;
 beforeAll(async () => {
@@ -64,6 +72,7 @@ describe('runPretrain', () => {
     expect(result.metrics['top1']).toBeGreaterThan(1 / 15); // above chance on held-out crops (5 of 30 here)
     const file = await readSafetensors(out);
     expect(file.metadata['recipe']).toContain('base');
+    expect(await sha256File(out)).toBe(TINY_RUN_SHA256);
     expect(file.tensors.get('layer1.0.conv1.weight')?.shape).toEqual([8, 8, 3, 3]);
     expect([...file.tensors.keys()].some((k) => k.startsWith('fc.'))).toBe(false);
     const fresh = createResNet({ depth: 18, width: 0.125 });

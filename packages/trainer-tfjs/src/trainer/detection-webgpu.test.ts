@@ -5,11 +5,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import type { TrialRun } from '@sweeps/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { lavapipeEnv } from '../backend/lavapipe.ts';
-import { generateDetectionSet } from '../data/generate.ts';
+import {
+  expectDetectionEpoch,
+  generateTinyDetectionSet,
+  tinyDetectionTrial,
+  tinyDetectorOptions,
+} from '../testing/tiny-detection.ts';
 import { parseChildLine } from './protocol.ts';
 
 const lavapipe = lavapipeEnv();
@@ -17,20 +21,14 @@ if (!lavapipe.ok) console.warn(`WebGPU training trial test skipped: ${lavapipe.r
 
 const trainChild = fileURLToPath(new URL('../bin/train-child.ts', import.meta.url));
 
-// The tiny detection trial of detection-task.test.ts (8 + 4 generated images of 64-96 px, width 0.125, scale 64,
+// The tiny detection trial (testing/tiny-detection.ts: 8 + 4 generated images of 64-96 px, width 0.125, scale 64,
 // batch 4, one epoch), forced on WebGPU in a child process that sees Mesa's lavapipe as its Vulkan driver: the
 // loop, evaluation and checkpoint writes must read every tensor asynchronously.
 let dir: string;
+let dataDir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'sweeps-detection-webgpu-'));
-  generateDetectionSet({
-    seed: 0,
-    outDir: path.join(dir, 'set'),
-    trainImages: 8,
-    valImages: 4,
-    minSize: 64,
-    maxSize: 96,
-  });
+  dataDir = generateTinyDetectionSet(dir);
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -41,20 +39,7 @@ describe.skipIf(!lavapipe.ok)(
   () => {
     it('trains an epoch with finite losses, reports bbox mAP and writes a checkpoint', async () => {
       if (!lavapipe.ok) throw new Error(lavapipe.reason);
-      const trial: TrialRun = {
-        trialId: 'det-webgpu',
-        sweepId: 's',
-        seed: 0,
-        metricName: 'bbox_mAP',
-        checkpoint: { name: 'random', uri: 'scratch' },
-        optimizer: 'AdamW',
-        params: { lr: 1e-4, weight_decay: 0.05 },
-        fixed: { epochs: 1, norm_decay_mult: 0 },
-        trainer: {
-          kind: 'tfjs',
-          options: { data_dir: path.join(dir, 'set'), width: 0.125, scale: 64, batch_size: 4 },
-        },
-      };
+      const trial = tinyDetectionTrial('det-webgpu', tinyDetectorOptions(dataDir));
       const config = path.join(dir, 'job.json');
       const checkpoints = path.join(dir, 'ckpt');
       await writeFile(config, JSON.stringify({ trial }));
@@ -91,28 +76,7 @@ describe.skipIf(!lavapipe.ok)(
       expect(final, stderr.slice(-4000)).toBeDefined();
       expect(final?.type === 'final' ? final.backend : '').toBe('webgpu');
       expect(epochs).toHaveLength(1);
-      for (const k of [
-        'loss',
-        'loss_rpn_cls',
-        'loss_rpn_bbox',
-        'loss_cls',
-        'loss_bbox',
-        'lr',
-        'elapsed_s',
-      ]) {
-        expect(Number.isFinite(epochs[0]![k]), k).toBe(true);
-      }
-      for (const k of [
-        'bbox_mAP',
-        'bbox_mAP_50',
-        'bbox_mAP_75',
-        'bbox_mAP_s',
-        'bbox_mAP_m',
-        'bbox_mAP_l',
-      ]) {
-        expect(epochs[0]![k], k).toBeGreaterThanOrEqual(-1);
-        expect(epochs[0]![k], k).toBeLessThanOrEqual(1);
-      }
+      expectDetectionEpoch(epochs[0]!);
       expect((await readdir(checkpoints)).sort()).toEqual([
         'epoch-0001.json',
         'epoch-0001.optim.safetensors',
