@@ -107,7 +107,7 @@ describe('resilience', () => {
     });
     expect(done.counts).toMatchObject({ succeeded: 6, total: 6 });
     for (const t of await trialsOf(sweepId)) {
-      // Workers stop trials whose job locks vanished and run them again: count the finishing attempt's rows.
+      // Metrics are kept per attempt (lease): count the finishing attempt's rows.
       const { lease } = await stack.db.trial.findUniqueOrThrow({ where: { id: t.id } });
       const where = { trialId: t.id, name: 'val_accuracy', lease };
       expect(await stack.db.trialMetric.count({ where })).toBe(2);
