@@ -2,6 +2,8 @@
  * Failures the system must survive: a worker killed with SIGKILL mid-trial, Redis losing every job, a worker
  * stopped with SIGTERM, and a user cancelling a running trial.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Stack, waitFor } from './support/stack.ts';
@@ -105,7 +107,7 @@ describe('resilience', () => {
     });
     expect(done.counts).toMatchObject({ succeeded: 6, total: 6 });
     for (const t of await trialsOf(sweepId)) {
-      // Workers stop trials whose job locks vanished and run them again: count the finishing attempt's rows.
+      // Metrics are kept per attempt (lease): count the finishing attempt's rows.
       const { lease } = await stack.db.trial.findUniqueOrThrow({ where: { id: t.id } });
       const where = { trialId: t.id, name: 'val_accuracy', lease };
       expect(await stack.db.trialMetric.count({ where })).toBe(2);
@@ -190,6 +192,12 @@ describe('resilience', () => {
     // the training command exited with code 3: stored as diverged, in the trial list as in its view
     expect(detail.reason).toBe('diverged');
     expect(failed).toMatchObject({ reason: 'diverged' });
+    const cli = await promisify(execFile)(
+      process.execPath,
+      ['apps/cli/bin/sweeps.mjs', 'trials', sweepId, '--state', 'failed'],
+      { env: { ...process.env, SWEEPS_API_URL: stack.baseUrl, SWEEPS_API_KEY: stack.readKey } },
+    );
+    expect(cli.stdout).toContain('failed (diverged)');
     const grid = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/grid`)).json.matrices[0];
     expect(grid.failed).toEqual([[0], [1]]);
     expect(

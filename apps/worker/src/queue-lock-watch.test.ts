@@ -3,7 +3,8 @@ import { QueueLockLost } from './abort-reasons.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
 
 /** A watch over one running trial `t1` whose lock reads come from `answer`, on a clock the test moves. */
-function watchOne(answer: () => { token: string | null; ttlMs: number } | 'unreachable') {
+type Answer = { token: string | null; ttlMs: number; jobExists?: boolean };
+function watchOne(answer: () => Answer | 'unreachable') {
   let now = 1_000_000;
   const controller = new AbortController();
   const logged: string[] = [];
@@ -11,7 +12,7 @@ function watchOne(answer: () => { token: string | null; ttlMs: number } | 'unrea
     read: async () => {
       const a = answer();
       if (a === 'unreachable') throw new Error('Connection is closed.');
-      return a;
+      return { jobExists: true, ...a };
     },
     running: new Map([['t1', controller]]),
     log: (l) => logged.push(l),
@@ -43,6 +44,12 @@ describe('queue lock watch', () => {
     const taken = watchOne(() => ({ token: 'other', ttlMs: 9_000 }));
     await taken.at(1_000);
     expect((taken.controller.signal.reason as Error).message).toMatch(/taken/);
+  });
+
+  it('lets a trial go on when Redis lost its job altogether (no one else can be given it)', async () => {
+    const w = watchOne(() => ({ token: null, ttlMs: 0, jobExists: false }));
+    for (let ms = 0; ms <= 30_000; ms += 1_000) await w.at(ms);
+    expect(w.controller.signal.aborted).toBe(false);
   });
 
   it('with Redis unreachable, stops the trial the margin before the last lock seen could run out', async () => {

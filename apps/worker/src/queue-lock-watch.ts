@@ -4,13 +4,16 @@
  * two executions of one trial would train side by side until this one's next write was refused. So every running
  * trial's lock is read each second; a lock seen held until T is trusted until T less a margin (the time to stop
  * the trial's process group), and a trial whose lock is gone, someone else's, or unconfirmed past that point is
- * stopped with {@link QueueLockLost}: it goes back to the queue without counting as an attempt.
+ * stopped with {@link QueueLockLost}: it goes back to the queue without counting as an attempt. A job Redis lost
+ * altogether (it restarted empty) cannot be given to anyone: that trial goes on (PostgreSQL is the truth).
  */
 import { LOCK_SETTINGS } from '@sweeps/queue';
 import { QueueLockLost } from './abort-reasons.ts';
 
-/** What a lock read says: its holder's token (null: no lock) and its milliseconds left. */
-export type LockReader = (jobId: string) => Promise<{ token: string | null; ttlMs: number }>;
+/** What a lock read says: its holder's token (null: no lock), its milliseconds left, whether the job exists. */
+export type LockReader = (
+  jobId: string,
+) => Promise<{ token: string | null; ttlMs: number; jobExists: boolean }>;
 
 export interface QueueLockWatchOptions {
   read: LockReader;
@@ -65,9 +68,11 @@ export class QueueLockWatch {
     let lost: string | null = null;
     try {
       const lock = await this.opts.read(jobId);
-      if (lock.token !== h.token)
-        lost = lock.token === null ? 'its job lock ran out' : 'its job lock was taken';
-      else h.until = Math.max(h.until, sent + lock.ttlMs);
+      if (lock.token === h.token) h.until = Math.max(h.until, sent + lock.ttlMs);
+      else if (!lock.jobExists && lock.token === null)
+        // Redis lost the job itself (restarted empty): no worker can be given it, so the trial goes on.
+        h.until = Math.max(h.until, sent + LOCK_SETTINGS.lockDuration);
+      else lost = lock.token === null ? 'its job lock ran out' : 'its job lock was taken';
     } catch {
       // Redis did not answer: the lock is trusted until the last time it was seen to last.
     }

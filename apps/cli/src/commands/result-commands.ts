@@ -111,7 +111,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
                 .map(([k, v]) => `${k}=${v}`)
                 .join(' '),
               t.seed,
-              t.state,
+              t.reason ? `${t.state} (${t.reason})` : t.state,
               metric(t.finalMetric),
               t.worker,
               (t.error ?? '').split('\n')[0]!.slice(0, 60),
@@ -131,7 +131,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
         `/api/v1/sweeps/${encodeURIComponent(id)}/trials/${encodeURIComponent(trial)}`,
       );
       out(
-        `${t.id}: ${t.state} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
+        `${t.id}: ${t.state}${t.reason ? ` (${t.reason})` : ''} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
       );
       const names = [
         ...new Set(t.epochs.flatMap((e) => Object.keys(e).filter((k) => k !== 'epoch'))),

@@ -38,6 +38,11 @@ function chartsOf(metric: string, details: Trial[]) {
   }));
 }
 
+/** Said under a trial's attempts when earlier attempts reported epochs too (their metrics never mix). */
+function earlierAttemptsText(earlier: number): string {
+  return `curves: the latest attempt; ${earlier} earlier attempt${earlier === 1 ? '' : 's'} kept apart`;
+}
+
 export function TrialPanel(props: {
   sweepId: string;
   metric: string;
@@ -138,7 +143,14 @@ export function TrialPanel(props: {
                       <span class={`state ${t.state}`}>{t.state}</span>
                     </td>
                     <td>{fmt(t.finalMetric)}</td>
-                    <td>{t.attempts}</td>
+                    <td>
+                      {t.attempts}
+                      {d && d.metricAttempts.length > 1 && (
+                        <div class="muted small" data-testid="metric-attempts">
+                          {earlierAttemptsText(d.metricAttempts.length - 1)}
+                        </div>
+                      )}
+                    </td>
                     <td class="mono small">{t.worker ?? '–'}</td>
                     <td>{t.device ?? '–'}</td>
                     <td>{t.backend ?? '–'}</td>
