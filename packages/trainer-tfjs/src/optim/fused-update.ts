@@ -3,7 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * Fused optimizer updates: one kernel call per parameter instead of a dozen tf ops, used where the active
  * backend registers them (the WebGPU backend: src/backend/webgpu-kernels/optimizer-kernels.ts), where a
- * training step is bound by the per-dispatch cost. Elsewhere `rules.ts` composes tf ops as before.
+ * training step is bound by the per-dispatch cost. Elsewhere `rules.ts` composes tf ops as before (on wasm a
+ * fused JavaScript loop over the heap, float32-rounded per op, was tried: 27 ms a demo step against 22 ms for
+ * XNNPACK's ops, so it was not kept).
  */
 export const ADAMW_UPDATE_KERNEL = 'SweepsAdamWUpdate';
 export const SGD_UPDATE_KERNEL = 'SweepsSgdUpdate';

@@ -6,7 +6,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../backend/select-backend.ts';
 import { maxElementwiseRelError } from '../testing/rel-error.ts';
 
-import { ADAMW_UPDATE_KERNEL, SGD_UPDATE_KERNEL, hasFusedUpdate } from './fused-update.ts';
 import { createOptimizer } from './optimizer.ts';
 import type { OptimizerConfig, ParamRole } from './types.ts';
 
@@ -86,21 +85,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** The parameters after every step of a fixture, as plain arrays. */
-function finalParams(name: string): Record<string, number[]> {
-  const f = loadFixture(name);
-  const { params, roles } = setup(f);
-  const opt = createOptimizer(f.config, params, { roles });
-  runSteps(f, opt, params, [0, f.lrs.length]);
-  const out = Object.fromEntries(
-    Object.entries(params).map(([n, v]) => [n, Array.from(v.dataSync())]),
-  );
-  opt.dispose();
-  tf.dispose(Object.values(params));
-  return out;
-}
-
-// On wasm the AdamW and SGD-momentum steps run as the fused kernels (backend/wasm-kernels/optimizer-update.ts).
 for (const backend of ['cpu', 'wasm'] as const)
   describe(`createOptimizer against torch 1.13 (fixtures/optim) on ${backend}`, () => {
     beforeAll(async () => {
@@ -140,50 +124,6 @@ for (const backend of ['cpu', 'wasm'] as const)
       });
     }
   });
-
-describe('fused optimizer updates (wasm)', () => {
-  beforeAll(async () => {
-    await selectBackend({ force: 'wasm' });
-  });
-
-  it('give the same bits as the tf-op composition they replace', () => {
-    expect(hasFusedUpdate(ADAMW_UPDATE_KERNEL) && hasFusedUpdate(SGD_UPDATE_KERNEL)).toBe(true);
-    for (const name of ['sgd_momentum', 'sgd_nesterov', 'sgd_dampening', 'adamw', 'adamw_betas']) {
-      const fused = finalParams(name);
-      const kernels = [ADAMW_UPDATE_KERNEL, SGD_UPDATE_KERNEL].map((k) => tf.getKernel(k, 'wasm')!);
-      for (const k of kernels) tf.unregisterKernel(k.kernelName, 'wasm');
-      try {
-        expect(hasFusedUpdate(ADAMW_UPDATE_KERNEL)).toBe(false);
-        expect(fused, name).toEqual(finalParams(name));
-      } finally {
-        for (const k of kernels) tf.registerKernel(k);
-      }
-    }
-  });
-
-  it('run one kernel per parameter', async () => {
-    const params = {
-      'a.weight': tf.variable(tf.ones([3, 4])),
-      'a.bias': tf.variable(tf.ones([4])),
-    };
-    const grads = { 'a.weight': tf.fill([3, 4], 0.5), 'a.bias': tf.fill([4], -0.5) };
-    for (const config of [
-      { name: 'AdamW', lr: 0.1 },
-      { name: 'SGD', lr: 0.1, momentum: 0.9 },
-    ] as const) {
-      const opt = createOptimizer(config, params);
-      opt.step(grads, 0.1);
-      const profile = await tf.profile(() => {
-        opt.step(grads, 0.1);
-      });
-      expect(profile.kernels.map((k) => k.name)).toEqual(
-        Array(2).fill(config.name === 'AdamW' ? ADAMW_UPDATE_KERNEL : SGD_UPDATE_KERNEL),
-      );
-      opt.dispose();
-    }
-    tf.dispose([...Object.values(params), ...Object.values(grads)]);
-  });
-});
 
 describe('createOptimizer checks', () => {
   it('refuses Nesterov without momentum or with dampening, as torch does', () => {

@@ -13,7 +13,6 @@ import { identityConfig } from './identity.ts';
 import { transposedMatMulConfigs } from './transposed-matmul.ts';
 import { sliceKernelConfigs } from './slice.ts';
 import { sparseBatchMatMulConfig } from './sparse-batch-matmul.ts';
-import { optimizerUpdateConfigs } from './optimizer-update.ts';
 
 export { sparseLeftBatchMatMul } from './sparse-batch-matmul.ts';
 export { batchNormInference, batchNormTrain, type BatchNormTrainResult } from './batch-norm.ts';
@@ -31,7 +30,6 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   ...transposedMatMulConfigs,
   ...sliceKernelConfigs,
   sparseBatchMatMulConfig,
-  ...optimizerUpdateConfigs,
 ];
 
 /**
