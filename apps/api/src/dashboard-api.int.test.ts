@@ -164,6 +164,30 @@ describe('grid for the dashboard', () => {
     expect(row).toMatchObject({ best: 0.55, metricGoal: 'maximize', phase: 'running' });
   });
 
+  it('keeps a finished grid and best table while the sweep is unchanged, and recomputes after a change', async () => {
+    const grid = async () => (await get(`/api/v1/sweeps/${sweepId}/grid`)).body;
+    const best = async () => (await get(`/api/v1/sweeps/${sweepId}/best`)).body;
+    const [grid1, best1] = [await grid(), await best()];
+    // A write that no trial change announces (a test-only edit of the per-cell statistics) is not seen: the
+    // bodies come from the read cache.
+    await db.$executeRaw`UPDATE cell_stats SET n = n + 10 WHERE sweep_id = ${sweepId}`;
+    try {
+      expect(await grid()).toBe(grid1);
+      expect(await best()).toBe(best1);
+      // Any trial change is: claiming the queued trial of lr 1, weight decay 0.1 recomputes both.
+      type Row = { id: string; params: { lr: number; weight_decay: number } };
+      const queued = (await get(`/api/v1/sweeps/${sweepId}/trials?state=queued`)).json()
+        .trials as Row[];
+      await claim(queued.find((t) => t.params.lr === 1 && t.params.weight_decay === 0.1)!.id);
+      const grid2 = JSON.parse(await grid()) as Grid;
+      expect(grid2.matrices[0]!.values[0]![0]).toMatchObject({ n: 12 });
+      expect(grid2.matrices[0]!.gridCells[1]![1]).toMatchObject({ running: 2, queued: 0 });
+      expect(await best()).not.toBe(best1);
+    } finally {
+      await db.$executeRaw`UPDATE cell_stats SET n = n - 10 WHERE sweep_id = ${sweepId}`;
+    }
+  });
+
   it('documents a response body for every API route', async () => {
     const doc = (await app.inject({ url: '/docs/json' })).json();
     for (const [path, ops] of Object.entries(doc.paths as Record<string, object>)) {

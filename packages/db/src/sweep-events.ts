@@ -134,3 +134,19 @@ export function listenSweepEvents(
     },
   };
 }
+
+/**
+ * What a finished read of a sweep's grid or best table depends on, as one text: the sweep row's `updated_at`
+ * and its newest event id. Every change of a trial's state (and with it the per-cell statistics, a failure's
+ * reason, a pruned trial's rung) and every inserted trial writes an event, so equal texts mean those reads
+ * would give the same body. Read it before the body: a change in between then only makes the next read
+ * recompute. Null when the sweep does not exist.
+ */
+export async function sweepReadVersion(db: Db, sweepId: string): Promise<string | null> {
+  const rows = await db.$queryRaw<Array<{ updated: Date; event: bigint | null }>>`
+    SELECT s.updated_at AS updated,
+           (SELECT max(e.id) FROM sweep_events e WHERE e.sweep_id = s.id) AS event
+    FROM sweeps s WHERE s.id = ${sweepId}`;
+  const row = rows[0];
+  return row ? `${row.updated.getTime()}:${row.event ?? 0}` : null;
+}

@@ -27,11 +27,13 @@ import {
   listSweeps,
   listTrials,
   listWorkers,
+  sweepReadVersion,
   type KeyScope,
   type TrialListFilter,
 } from '@sweeps/db';
 import { scopeAllows } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
+import { ReadCache } from './read-cache.ts';
 import { SharedReads } from './shared-reads.ts';
 
 /** One set of shared reads per API (per deps), so tests that build several apps never share bodies. */
@@ -170,16 +172,49 @@ export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue 
   };
 }
 
-/** {@link gridView} as JSON text, computed once for all identical requests in flight (see SharedReads). */
-export function gridJson(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
-  return shared(deps).json(`grid/${sweepId}/${value}`, GridSchema, () =>
-    gridView(deps, sweepId, value),
-  );
+const readCaches = new WeakMap<ApiDeps, ReadCache>();
+function readCache(deps: ApiDeps): ReadCache {
+  let c = readCaches.get(deps);
+  if (!c) readCaches.set(deps, (c = new ReadCache()));
+  return c;
 }
 
-/** {@link bestView} as JSON text, computed once for all identical requests in flight (see SharedReads). */
+/**
+ * `compute()`'s text, served from the read cache while the sweep's version is unchanged. The version is read
+ * first, so a change that lands during the computation only makes the next request recompute. A missing sweep
+ * is left to `compute()` (it answers 404).
+ */
+async function versioned(
+  deps: ApiDeps,
+  sweepId: string,
+  key: string,
+  compute: () => Promise<string>,
+): Promise<string> {
+  const version = await sweepReadVersion(deps.db, sweepId);
+  if (version === null) return compute();
+  const kept = readCache(deps).get(key, version);
+  if (kept !== undefined) return kept;
+  const text = await compute();
+  readCache(deps).set(key, version, text);
+  return text;
+}
+
+/**
+ * {@link gridView} as JSON text: computed once for all identical requests in flight (see SharedReads) and, for
+ * final values, kept while the sweep does not change (see ReadCache). Best-epoch values follow every epoch write,
+ * which changes no version, so they are always computed.
+ */
+export function gridJson(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
+  const compute = () =>
+    shared(deps).json(`grid/${sweepId}/${value}`, GridSchema, () => gridView(deps, sweepId, value));
+  return value === 'final' ? versioned(deps, sweepId, `grid/${sweepId}`, compute) : compute();
+}
+
+/** {@link bestView} as JSON text, shared by identical requests in flight and kept while the sweep is unchanged. */
 export function bestJson(deps: ApiDeps, sweepId: string) {
-  return shared(deps).json(`best/${sweepId}`, BestTableSchema, () => bestView(deps, sweepId));
+  return versioned(deps, sweepId, `best/${sweepId}`, () =>
+    shared(deps).json(`best/${sweepId}`, BestTableSchema, () => bestView(deps, sweepId)),
+  );
 }
 
 export async function bestView(deps: ApiDeps, sweepId: string) {
