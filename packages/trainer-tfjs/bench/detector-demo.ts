@@ -48,14 +48,8 @@ function demoBatches(dir: string): DetectionBatch[] {
   ].filter((b) => b.shape[0] === DEMO.batchSize);
 }
 
-/** Times demo training steps (forward, backward, AdamW) and inference (predictAsync) at the demo's batch size. */
-export async function benchDetectorDemo(
-  backend: string,
-  options: BenchOptions = {},
-): Promise<BenchLine> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-bench-detector-'));
-  const batches = demoBatches(dir);
-  rmSync(dir, { recursive: true, force: true });
+/** The demo detector (the one `npm run demo:train` fine-tunes) and its AdamW optimizer, as a trial sets them up. */
+export function createDemoTraining() {
   const detector = createDetector(
     {
       ...detectorOverrides(DEMO.detector),
@@ -69,6 +63,18 @@ export async function benchDetectorDemo(
     detector.variables,
     { roles: detector.roles },
   );
+  return { detector, optimizer };
+}
+
+/** Times demo training steps (forward, backward, AdamW) and inference (predictAsync) at the demo's batch size. */
+export async function benchDetectorDemo(
+  backend: string,
+  options: BenchOptions = {},
+): Promise<BenchLine> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-bench-detector-'));
+  const batches = demoBatches(dir);
+  rmSync(dir, { recursive: true, force: true });
+  const { detector, optimizer } = createDemoTraining();
   const rng = createRng(0);
   let next = 0;
   const batch = () => batches[next++ % batches.length]!;

@@ -8,27 +8,13 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseBackendName, selectBackend } from '../src/backend/select-backend.ts';
 import { DEMO } from '../src/bin/demo-train.ts';
-import { createDetector } from '../src/detector/index.ts';
-import { createOptimizer } from '../src/optim/optimizer.ts';
-import { detectorOverrides } from '../src/trainer/detection-task.ts';
+import { createDemoTraining } from './detector-demo.ts';
 
 const { values } = parseArgs({ options: { backend: { type: 'string' } } });
 const backend = await selectBackend(
   values.backend === undefined ? {} : { force: parseBackendName(values.backend) },
 );
-const detector = createDetector(
-  {
-    ...detectorOverrides(DEMO.detector),
-    numClasses: DEMO.data.classes.length,
-    imageScale: DEMO.scale,
-  },
-  'demo',
-);
-const optimizer = createOptimizer(
-  { name: 'AdamW', lr: DEMO.lr, weight_decay: DEMO.weightDecay },
-  detector.variables,
-  { roles: detector.roles },
-);
+const { detector, optimizer } = createDemoTraining();
 const variables = Object.entries(detector.variables);
 const grads = Object.fromEntries(variables.map(([name, v]) => [name, tf.onesLike(v)]));
 optimizer.step(grads, DEMO.lr); // first step: state created, shaders compiled

@@ -10,7 +10,7 @@
  * module only after `@tensorflow/tfjs-backend-webgpu` has loaded (it reads navigator.gpu when it loads).
  */
 import { registerKernel, util } from '@tensorflow/tfjs-core';
-import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import {
   webgpu_util,
   type WebGPUBackend,
@@ -63,34 +63,52 @@ function flat(t: TensorInfo): TensorInfo {
   return { dataId: t.dataId, dtype: t.dtype, shape: [util.sizeFromShape(t.shape)] };
 }
 
-function asShaped(out: TensorInfo, like: TensorInfo): TensorInfo {
-  return { dataId: out.dataId, dtype: out.dtype, shape: like.shape };
-}
-
-function checkFloat32(
+/**
+ * Checks a fused update's inputs (all present, float32, one size) and returns how to run one of its programs:
+ * `run(shaderKey, reads, body)` dispatches `body` over the inputs named in `reads` (each program declares only
+ * the inputs it reads: the pipeline's bind group layout leaves unread ones out) and returns its output shaped as
+ * the parameter `p`.
+ */
+function elementwiseRunner(
   kernel: string,
-  inputs: Record<string, TensorInfo | undefined>,
-): TensorInfo[] {
-  const list = Object.entries(inputs).map(([name, t]) => {
+  backend: unknown,
+  inputs: NamedTensorInfoMap,
+  names: readonly string[],
+  uniforms: { declaration: string; values: number[] },
+) {
+  const named = new Map<string, TensorInfo>();
+  for (const name of names) {
+    const t = inputs[name];
     if (t === undefined) throw new Error(`${kernel}: input '${name}' is missing`);
     if (t.dtype !== 'float32')
       throw new Error(`${kernel}: input '${name}' is ${t.dtype}, not float32`);
-    return t;
-  });
-  const size = util.sizeFromShape(list[0]!.shape);
-  for (const t of list) {
-    if (util.sizeFromShape(t.shape) !== size)
-      throw new Error(`${kernel}: inputs differ in size (${list.map((x) => x.shape).join(' / ')})`);
+    named.set(name, t);
   }
-  return list;
+  const p = named.get('p')!;
+  const length = util.sizeFromShape(p.shape);
+  for (const t of named.values()) {
+    if (util.sizeFromShape(t.shape) !== length)
+      throw new Error(
+        `${kernel}: inputs differ in size (${[...named.values()].map((x) => x.shape).join(' / ')})`,
+      );
+  }
+  const gpu = backend as WebGPUBackend;
+  const values = uniforms.values.map((v) => ({ type: 'float32', data: [v] }));
+  return (shaderKey: string, reads: string[], body: string): TensorInfo => {
+    const program = new ElementwiseProgram(shaderKey, reads, uniforms.declaration, body, length);
+    const out = gpu.runWebGPUProgram(
+      program,
+      reads.map((n) => flat(named.get(n)!)),
+      'float32',
+      values,
+    );
+    return { dataId: out.dataId, dtype: out.dtype, shape: p.shape };
+  };
 }
-
-const f32 = (values: number[]) => values.map((v) => ({ type: 'float32', data: [v] }));
 
 const ADAMW_UNIFORMS =
   'decay : f32, beta1 : f32, oneMinusBeta1 : f32, beta2 : f32, oneMinusBeta2 : f32, negStepSize : f32, bc2Sqrt : f32, eps : f32,';
-// Each program declares only the inputs it reads (the pipeline's bind group layout leaves unread ones
-// out), and local names must not shadow the input buffers.
+// Local names must not shadow the input buffers (p, g, m, v): the shader would not compile.
 const ADAMW_M =
   'getMByOutputIndex(index) * uniforms.beta1 + getGByOutputIndex(index) * uniforms.oneMinusBeta1';
 const ADAMW_V =
@@ -100,36 +118,11 @@ const adamwUpdateConfig: KernelConfig = {
   kernelName: ADAMW_UPDATE_KERNEL,
   backendName: 'webgpu',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const [p, g, m, v] = checkFloat32(ADAMW_UPDATE_KERNEL, {
-      p: inputs.p,
-      g: inputs.g,
-      m: inputs.m,
-      v: inputs.v,
-    }) as [TensorInfo, TensorInfo, TensorInfo, TensorInfo];
-    const a = attrs as unknown as AdamWKernelAttrs & NamedAttrMap;
-    const uniforms = f32([
-      a.decay,
-      a.beta1,
-      1 - a.beta1,
-      a.beta2,
-      1 - a.beta2,
-      -a.stepSize,
-      a.bc2Sqrt,
-      a.eps,
-    ]);
-    const named: Record<string, TensorInfo> = { p, g, m, v };
-    const gpu = backend as WebGPUBackend;
-    const length = util.sizeFromShape(p.shape);
-    const run = (key: string, names: string[], body: string) =>
-      asShaped(
-        gpu.runWebGPUProgram(
-          new ElementwiseProgram(key, names, ADAMW_UNIFORMS, body, length),
-          names.map((n) => flat(named[n]!)),
-          'float32',
-          uniforms,
-        ),
-        p,
-      );
+    const a = attrs as unknown as AdamWKernelAttrs;
+    const run = elementwiseRunner(ADAMW_UPDATE_KERNEL, backend, inputs, ['p', 'g', 'm', 'v'], {
+      declaration: ADAMW_UNIFORMS,
+      values: [a.decay, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, -a.stepSize, a.bc2Sqrt, a.eps],
+    });
     return [
       run(
         'sweeps_adamw_param',
@@ -158,36 +151,22 @@ const sgdUpdateConfig: KernelConfig = {
   kernelName: SGD_UPDATE_KERNEL,
   backendName: 'webgpu',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const [p, g, b] = checkFloat32(SGD_UPDATE_KERNEL, {
-      p: inputs.p,
-      g: inputs.g,
-      b: inputs.b,
-    }) as [TensorInfo, TensorInfo, TensorInfo];
-    const a = attrs as unknown as SgdKernelAttrs & NamedAttrMap;
-    const uniforms = f32([
-      a.weightDecay,
-      a.momentum,
-      1 - a.dampening,
-      a.lr,
-      a.nesterov ? 1 : 0,
-      a.firstStep ? 1 : 0,
-    ]);
-    const gpu = backend as WebGPUBackend;
-    const length = util.sizeFromShape(p.shape);
-    const flatInputs = [p, g, b].map(flat);
-    const run = (key: string, body: string) =>
-      asShaped(
-        gpu.runWebGPUProgram(
-          new ElementwiseProgram(key, ['p', 'g', 'b'], SGD_UNIFORMS, body, length),
-          flatInputs,
-          'float32',
-          uniforms,
-        ),
-        p,
-      );
+    const a = attrs as unknown as SgdKernelAttrs;
+    const run = elementwiseRunner(SGD_UPDATE_KERNEL, backend, inputs, ['p', 'g', 'b'], {
+      declaration: SGD_UNIFORMS,
+      values: [
+        a.weightDecay,
+        a.momentum,
+        1 - a.dampening,
+        a.lr,
+        a.nesterov ? 1 : 0,
+        a.firstStep ? 1 : 0,
+      ],
+    });
     return [
       run(
         'sweeps_sgd_param',
+        ['p', 'g', 'b'],
         `${SGD_BUFFER}
           var step = buf;
           if (uniforms.nesterov != 0.0) {
@@ -195,7 +174,11 @@ const sgdUpdateConfig: KernelConfig = {
           }
           setOutputAtIndex(index, getPByOutputIndex(index) - step * uniforms.lr);`,
       ),
-      run('sweeps_sgd_buffer', `${SGD_BUFFER}\n          setOutputAtIndex(index, buf);`),
+      run(
+        'sweeps_sgd_buffer',
+        ['p', 'g', 'b'],
+        `${SGD_BUFFER}\n          setOutputAtIndex(index, buf);`,
+      ),
     ];
   },
 };
