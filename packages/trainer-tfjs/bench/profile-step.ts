@@ -6,11 +6,10 @@
  * time. PyTorch's side: `python3 bench/ref_resnet_torch.py --profile --sizes 64`.
  */
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
 import { getKernelsForBackend, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/backend/select-backend.ts';
-import { buildRefResNet } from './ref-resnet-model.ts';
+import { refResNetTraining } from './ref-resnet.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -53,19 +52,7 @@ for (const config of getKernelsForBackend(backend.name)) {
   unregisterKernel(config.kernelName, backend.name);
   registerKernel(timed(config, values['by-shape'] === true));
 }
-const model = buildRefResNet();
-const images = tf.randomNormal([16, size, size, 3]) as tf.Tensor4D;
-const targets = tf.cast(tf.greater(tf.randomUniform([16, 10]), 0.5), 'float32');
-const optimizer = tf.train.adam(1e-3);
-const step = async (): Promise<void> => {
-  const loss = optimizer.minimize(
-    () => tf.losses.sigmoidCrossEntropy(targets, model.apply(images, true)) as tf.Scalar,
-    true,
-    model.variables,
-  );
-  await loss?.data();
-  loss?.dispose();
-};
+const { trainStep: step } = refResNetTraining(size, 16);
 for (let i = 0; i < 3; i++) await step();
 recording = true;
 const start = process.cpuUsage();

@@ -66,20 +66,10 @@ export async function timeSteps(
 }
 
 /**
- * Trains the reference ResNet (Adam 1e-3, sigmoid BCE on random 10-way multi-label targets) on random
- * `size` x `size` images on the current backend, then times inference; reports images/s (from the
- * median step time; the mean-based figure too) and the achieved convolution+matmul GFLOP/s (training
- * counted as 3x the forward FLOPs).
+ * The reference ResNet, a random batch of `batch` images at `size` px with multi-label targets, Adam 1e-3, and one
+ * training step (forward, BCE with logits, backward, update) that waits for the loss to be read.
  */
-export async function benchRefResNet(
-  size: number,
-  backend: string,
-  options: BenchOptions = {},
-): Promise<BenchLine> {
-  const batch = options.batch ?? 16;
-  const trainSteps = options.trainSteps ?? Math.max(6, Math.round(24 * (64 / size) ** 2));
-  const inferenceSteps = options.inferenceSteps ?? trainSteps * 2;
-  const warmup = options.warmupSteps ?? 3;
+export function refResNetTraining(size: number, batch: number) {
   const model = buildRefResNet();
   const images = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
   const targets = tf.cast(tf.greater(tf.randomUniform([batch, 10]), 0.5), 'float32');
@@ -94,6 +84,25 @@ export async function benchRefResNet(
     await loss?.data();
     loss?.dispose();
   };
+  return { model, images, targets, optimizer, trainStep };
+}
+
+/**
+ * Trains the reference ResNet (Adam 1e-3, sigmoid BCE on random 10-way multi-label targets) on random
+ * `size` x `size` images on the current backend, then times inference; reports images/s (from the
+ * median step time; the mean-based figure too) and the achieved convolution+matmul GFLOP/s (training
+ * counted as 3x the forward FLOPs).
+ */
+export async function benchRefResNet(
+  size: number,
+  backend: string,
+  options: BenchOptions = {},
+): Promise<BenchLine> {
+  const batch = options.batch ?? 16;
+  const trainSteps = options.trainSteps ?? Math.max(6, Math.round(24 * (64 / size) ** 2));
+  const inferenceSteps = options.inferenceSteps ?? trainSteps * 2;
+  const warmup = options.warmupSteps ?? 3;
+  const { model, images, targets, optimizer, trainStep } = refResNetTraining(size, batch);
   const inferStep = async (): Promise<void> => {
     const logits = tf.tidy(() => model.apply(images, false));
     await logits.data();
