@@ -4,9 +4,11 @@
  * every read (trial view, grid, best-epoch grid, sweep epochs) shows the second attempt only, while the first
  * stays readable with `?attempt=`.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack } from './support/stack.ts';
 
@@ -78,6 +80,21 @@ describe('metrics per attempt', () => {
     const earlier = (await stack.call('GET', `${trialPath}?attempt=${firstAttempt}`)).json;
     expect(scores(earlier)).toEqual(scores(before));
     expect(earlier.epochsAttempt).toBe(firstAttempt);
+    // the CLI shows the attempts and, with --attempt, the failed one's epochs
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['apps/cli/bin/sweeps.mjs', ...args], {
+        env: { ...process.env, SWEEPS_API_URL: stack.baseUrl, SWEEPS_API_KEY: stack.readKey },
+      });
+    const shown = await cli('trial', sweepId, trialId, '--attempt', String(firstAttempt));
+    expect(shown.stdout).toContain(`metrics of attempt ${firstAttempt}`);
+    expect(shown.stdout).toContain(`${after.epochsAttempt}: 2 epochs, current`);
+    expect(shown.stdout).toMatch(/^4\s.*\s0\.2000$/m); // epoch 4 exists only in the failed attempt
+    const latest = await cli('trial', sweepId, trialId);
+    expect(latest.stdout).toContain(`metrics of attempt ${after.epochsAttempt}`);
+    expect(latest.stdout).not.toMatch(/^4\s.*\s0\.2000$/m);
+    await expect(cli('trial', sweepId, trialId, '--attempt', 'two')).rejects.toMatchObject({
+      stderr: expect.stringContaining('--attempt must be a positive whole number'),
+    });
     const missing = await stack.call('GET', `${trialPath}?attempt=${after.epochsAttempt + 7}`);
     expect(missing.status).toBe(404);
     expect(missing.json.error.code).toBe('ATTEMPT_NOT_FOUND');

@@ -4,7 +4,7 @@ import { bestTableCells, gridCellLabel, TRIAL_STATES } from '@sweeps/core';
 import { type Command, Option } from 'commander';
 import { metric, table } from '../format.ts';
 import type { CliEnv } from '../env.ts';
-import type { BestTable, Grid, Trial, TrialPage, WorkerList } from '@sweeps/api-client';
+import type { BestTable, Grid, TrialPage, WorkerList } from '@sweeps/api-client';
 import { clientFor, out } from './context.ts';
 
 export function addResultCommands(program: Command, env: CliEnv): void {
@@ -124,15 +124,25 @@ export function addResultCommands(program: Command, env: CliEnv): void {
 
   program
     .command('trial <sweep> <trial>')
-    .description('one trial with its per-epoch metrics')
-    .action(async (id: string, trial: string, _o, cmd: Command) => {
-      const t = await clientFor(cmd, env).request<Trial>(
-        'GET',
-        `/api/v1/sweeps/${encodeURIComponent(id)}/trials/${encodeURIComponent(trial)}`,
-      );
+    .description('one trial with its per-epoch metrics (of its latest attempt, or of --attempt N)')
+    .option(
+      '--attempt <n>',
+      'show the epochs of this attempt (the numbers are listed under "metrics of")',
+    )
+    .action(async (id: string, trial: string, o: { attempt?: string }, cmd: Command) => {
+      const attempt = o.attempt === undefined ? undefined : Number(o.attempt);
+      if (attempt !== undefined && !(Number.isInteger(attempt) && attempt > 0))
+        throw new Error(`--attempt must be a positive whole number, got '${o.attempt}'`);
+      const t = await clientFor(cmd, env).trial(id, trial, attempt);
       out(
         `${t.id}: ${t.state}${t.reason ? ` (${t.reason})` : ''} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
       );
+      if (t.metricAttempts.length > 1 || attempt !== undefined)
+        out(
+          `metrics of attempt ${t.epochsAttempt ?? '-'} (attempts with metrics: ${t.metricAttempts
+            .map((a) => `${a.attempt}: ${a.epochs} epochs${a.current ? ', current' : ''}`)
+            .join('; ')})`,
+        );
       const names = [
         ...new Set(t.epochs.flatMap((e) => Object.keys(e).filter((k) => k !== 'epoch'))),
       ];
