@@ -29,6 +29,7 @@ import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { processTrialJob } from './process-trial-job.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
+import { sleep } from './long-timer.ts';
 import { SlotLeases } from './slot-leases.ts';
 import { detectSlots } from './slots.ts';
 import { TrainerRegistry } from './trainers/registry.ts';
@@ -179,5 +180,3 @@ function safeJson(text: string): unknown {
     return null;
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -15,3 +15,6 @@ export function setLongTimeout(fn: () => void, ms: number): () => void {
   arm();
   return () => clearTimeout(timer);
 }
+
+/** Resolves after `ms`; the timer does not keep the process alive. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

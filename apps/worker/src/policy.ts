@@ -62,7 +62,7 @@ const split = (s: string) =>
 export function readPolicy(s: PolicySettings): { policy: WorkerPolicy; passEnv: string[] } {
   const env = split(s.allowEnv);
   for (const name of env) {
-    const never = NEVER_SETTABLE_ENV.find((g) => matchesAny(name, [g]) || name === g);
+    const never = NEVER_SETTABLE_ENV.find((g) => matchesAny(name, [g]));
     if (never)
       throw new Error(`allowed environment: ${name} may never be set by a sweep (${never})`);
   }

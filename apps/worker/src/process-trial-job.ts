@@ -35,7 +35,7 @@ import {
   WorkerShuttingDown,
 } from './abort-reasons.ts';
 import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
-import { setLongTimeout } from './long-timer.ts';
+import { setLongTimeout, sleep } from './long-timer.ts';
 import { MetricRules } from './metric-rules.ts';
 import { TrialPruned, withPruning } from './pruning.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
@@ -251,7 +251,7 @@ async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJ
   if (f.reason instanceof WorkerShuttingDown || f.reason instanceof QueueLockLost) {
     await retryOnConnectionLoss(() => handBackTrial(deps.db, f.lease), { forMs: 10_000 });
     // A lost lock cannot move the job (the queue's stalled check does); an unreachable Redis is not waited for.
-    if (f.token) await Promise.race([f.job.moveToWait(f.token).catch(() => {}), sleepMs(5_000)]);
+    if (f.token) await Promise.race([f.job.moveToWait(f.token).catch(() => {}), sleep(5_000)]);
     deps.log(`trial ${trialId} handed back to the queue`);
     throw new WaitingError();
   }
@@ -299,5 +299,3 @@ function failureReason(err: unknown, reason: unknown): FailureReason {
   if (err instanceof PermanentTrialError) return err.reason;
   return 'failed';
 }
-
-const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -4,8 +4,8 @@ import { DomainError } from '@sweeps/core';
 import type { Db } from './client.ts';
 
 /** `read`: GET (and preview); `write`: also create sweeps and steer its own; `admin`: steer every sweep. */
-export type KeyScope = 'read' | 'write' | 'admin';
 export const KEY_SCOPES = ['read', 'write', 'admin'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
 
 /** A key's name: what `keys list` shows, so people can tell keys apart. Printable text, at most 100 characters. */
 export const KEY_NAME_PATTERN = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]{1,100}$/u;

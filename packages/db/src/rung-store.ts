@@ -10,6 +10,7 @@ import {
   isConfirmSeed,
   type PromotionDecision,
   rungEpochs,
+  rungPlaces,
   type SweepSpec,
   trialEpochs,
 } from '@sweeps/core';
@@ -140,7 +141,7 @@ function fromRow(row: RungRow, reductionFactor: number): RungDecision {
     value: row.value,
     rank: row.rank,
     of: row.out_of,
-    places: Math.max(1, Math.floor(row.out_of / reductionFactor)),
+    places: rungPlaces(row.out_of, reductionFactor),
     promoted: row.promoted,
     reason: row.reason,
   };

@@ -137,6 +137,11 @@ export async function submitSweep(
 /** Cancels a sweep: queued trials leave the queue, running ones are stopped on their workers. */
 export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
   await controlledSweep(deps, sweepId, caller, 'cancel');
+  return cancelControlledSweep(deps, sweepId);
+}
+
+/** {@link cancelSweepEverywhere} once the caller's control of the sweep has been checked. */
+async function cancelControlledSweep(deps: ApiDeps, sweepId: string) {
   const { queued, running } = await cancelSweep(deps.db, sweepId);
   // PostgreSQL already says cancelled: a job left in Redis is skipped by its worker's claim. Telling running
   // trials to stop needs Redis; when it does not answer, say so (workers check their trial between epochs).
@@ -215,7 +220,7 @@ export async function extendExistingSweep(
  */
 export async function deleteSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
   await controlledSweep(deps, sweepId, caller, 'delete');
-  const cancelled = await cancelSweepEverywhere(deps, sweepId, caller);
+  const cancelled = await cancelControlledSweep(deps, sweepId);
   if (!(await deleteSweep(deps.db, sweepId)))
     throw new DomainError('SWEEP_NOT_FOUND', `No sweep with id "${sweepId}".`);
   return { id: sweepId, deleted: true as const, stoppedRunning: cancelled.stoppedRunning };
