@@ -5,12 +5,7 @@
  * Usage: npx tsx bench/load.bench.ts [seconds=20] [readers=50]
  */
 import { Stack, waitFor } from '../test/support/stack.ts';
-import { sweepSpec } from './support.ts';
-
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-};
+import { quantile, sweepSpec } from './support.ts';
 
 const seconds = Number(process.argv[2] ?? 20);
 const readers = Number(process.argv[3] ?? 50);

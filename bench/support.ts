@@ -74,3 +74,9 @@ export async function finishSweep(stack: Stack, sweepId: string, leaveRunning = 
     SELECT id, sweep_id, lease, 12 FROM trials WHERE sweep_id = ${sweepId}`;
   return trials.slice(trials.length - leaveRunning);
 }
+
+/** The `q` quantile of `xs` (nearest rank, NaN when there is none). */
+export function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+}

@@ -7,12 +7,8 @@
  */
 import { Redis } from 'ioredis';
 import { Stack, waitFor } from '../test/support/stack.ts';
-import { finishSweep, sweepSpec } from './support.ts';
+import { finishSweep, quantile, sweepSpec } from './support.ts';
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
 const median = (xs: number[]) => quantile(xs, 0.5);
 
 async function benchCreate(stack: Stack, runs: number) {

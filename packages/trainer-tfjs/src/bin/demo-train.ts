@@ -140,7 +140,10 @@ export async function prepareDemo(
   io: Omit<DemoIo, 'onEpoch'>,
 ): Promise<{ dataDir: string; base: string }> {
   const dataDir = demoDataDir(io.cacheDir, s.data);
-  const base = path.join(io.cacheDir, `base-r18x0.25-${s.pretrainEpochs}ep.safetensors`);
+  const base = path.join(
+    io.cacheDir,
+    `base-r${DEMO_BACKBONE.depth}x${DEMO_BACKBONE.width}-${s.pretrainEpochs}ep.safetensors`,
+  );
   await mkdir(io.cacheDir, { recursive: true });
   if (!existsSync(path.join(dataDir, 'annotations', 'instances_val.json'))) {
     const started = performance.now();
@@ -172,6 +175,7 @@ async function makeBase(s: DemoSettings, io: Omit<DemoIo, 'onEpoch'>, base: stri
     `pretraining the base backbone (${s.pretrainEpochs} epochs, base recipe) into ${base} ...`,
   );
   await runPretrain({
+    ...DEMO_BACKBONE,
     out: base,
     epochs: s.pretrainEpochs,
     onEpoch: (e, m) => io.log(pretrainProgress(e, s.pretrainEpochs, m)),

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { SgdRule } from './rules.ts';
 
 /**
  * Fused optimizer updates: one kernel call per parameter instead of a dozen tf ops, used where the active
@@ -23,16 +24,11 @@ export interface AdamWKernelAttrs {
   eps: number;
 }
 
-/** SGD-with-momentum's scalars for one parameter (see `sgdUpdate` in rules.ts). */
-export interface SgdKernelAttrs {
-  lr: number;
-  weightDecay: number;
-  momentum: number;
-  dampening: number;
-  nesterov: boolean;
+/** SGD-with-momentum's scalars for one parameter: its rule (see `sgdUpdate` in rules.ts) and whether it is its first step. */
+export type SgdKernelAttrs = SgdRule & {
   /** True on the parameter's first step: the momentum buffer starts as a copy of the gradient. */
   firstStep: boolean;
-}
+};
 
 /** True when the active backend has a fused kernel `name`. */
 export function hasFusedUpdate(name: string): boolean {

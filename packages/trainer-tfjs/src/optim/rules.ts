@@ -80,28 +80,22 @@ export function adamwUpdate(
   r: AdamWRule,
   step: number,
 ): UpdateResult {
+  const decay = r.weightDecay !== 0 ? 1 - r.lr * r.weightDecay : 1;
+  const m0 = state.exp_avg ?? tf.zerosLike(p);
+  const v0 = state.exp_avg_sq ?? tf.zerosLike(p);
+  const stepSize = r.lr / (1 - r.beta1 ** step);
+  const bc2Sqrt = Math.sqrt(1 - r.beta2 ** step);
   if (hasFusedUpdate(ADAMW_UPDATE_KERNEL)) {
     const [param, m, v] = runFusedUpdate(
       ADAMW_UPDATE_KERNEL,
-      { p, g, m: state.exp_avg ?? tf.zerosLike(p), v: state.exp_avg_sq ?? tf.zerosLike(p) },
-      {
-        decay: r.weightDecay !== 0 ? 1 - r.lr * r.weightDecay : 1,
-        beta1: r.beta1,
-        beta2: r.beta2,
-        stepSize: r.lr / (1 - r.beta1 ** step),
-        bc2Sqrt: Math.sqrt(1 - r.beta2 ** step),
-        eps: r.eps,
-      },
+      { p, g, m: m0, v: v0 },
+      { decay, beta1: r.beta1, beta2: r.beta2, stepSize, bc2Sqrt, eps: r.eps },
     ) as [tf.Tensor, tf.Tensor, tf.Tensor];
     return { param, state: { exp_avg: m, exp_avg_sq: v } };
   }
-  const decayed = r.weightDecay !== 0 ? tf.mul(p, 1 - r.lr * r.weightDecay) : p;
-  const m0 = state.exp_avg ?? tf.zerosLike(p);
-  const v0 = state.exp_avg_sq ?? tf.zerosLike(p);
+  const decayed = r.weightDecay !== 0 ? tf.mul(p, decay) : p;
   const m = tf.add(tf.mul(m0, r.beta1), tf.mul(g, 1 - r.beta1));
   const v = tf.add(tf.mul(v0, r.beta2), tf.mul(tf.mul(g, 1 - r.beta2), g));
-  const stepSize = r.lr / (1 - r.beta1 ** step);
-  const bc2Sqrt = Math.sqrt(1 - r.beta2 ** step);
   const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), r.eps);
   const param = tf.add(decayed, tf.div(tf.mul(m, -stepSize), denom));
   return { param, state: { exp_avg: m, exp_avg_sq: v } };
