@@ -21,8 +21,14 @@ export const EXIT = {
   oom: 5,
 } as const satisfies Record<ChildFailure | 'ok', number>;
 
+/** Own keys only: `in` would also accept names inherited from Object's prototype (`toString`, ...). */
 function isPermanentReason(reason: unknown): reason is PermanentTrialError['reason'] {
-  return typeof reason === 'string' && reason in EXIT && reason !== 'ok' && reason !== 'transient';
+  return (
+    typeof reason === 'string' &&
+    Object.hasOwn(EXIT, reason) &&
+    reason !== 'ok' &&
+    reason !== 'transient'
+  );
 }
 
 /** A parsed protocol line. */
