@@ -116,8 +116,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send(errorBody('BAD_REQUEST', error.message));
     }
-    const database = isDatabaseUnreachable(error);
-    if (database || isRedisUnreachable(error)) {
+    // Redis's errors first: a refused Redis connection also reads as a socket error to the database's test.
+    const redis = isRedisUnreachable(error);
+    if (redis || isDatabaseUnreachable(error)) {
       request.log.warn({ err: error }, 'a service did not answer');
       return reply
         .status(503)
@@ -125,7 +126,7 @@ export function installErrorHandler(app: FastifyInstance): void {
         .send(
           errorBody(
             'UNAVAILABLE',
-            `${database ? 'PostgreSQL' : 'Redis'} did not answer; retry in ${RETRY_AFTER_S} s. A sweep is created whole or not at all.`,
+            `${redis ? 'Redis' : 'PostgreSQL'} did not answer; retry in ${RETRY_AFTER_S} s. A sweep is created whole or not at all.`,
           ),
         );
     }

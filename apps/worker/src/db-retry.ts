@@ -1,27 +1,9 @@
 /**
  * PostgreSQL may be unreachable for a moment (a restart, a failover, a cut connection). A worker's writes wait for
  * it, with backoff, for a bounded time instead of failing the trial or the worker; other errors go through at once.
+ * Which errors are an unreachable database is @sweeps/db's one rule (`isDatabaseUnreachable`).
  */
-
-/** Whether an error says the database could not be reached (rather than that it refused the statement). */
-export function isConnectionError(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
-    const x = e as { code?: unknown; message?: unknown; cause?: unknown };
-    const code = typeof x.code === 'string' ? x.code : '';
-    if (
-      /^(ECONN|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P0|08|P1001|P1002|P1017|P2024)/.test(
-        code,
-      )
-    )
-      return true;
-    const message = typeof x.message === 'string' ? x.message : '';
-    // Prisma wraps driver errors ("Server has closed the connection.", "Connection terminated unexpectedly").
-    if (/connection|ECONN|EPIPE|ETIMEDOUT|can't reach database|terminating/i.test(message))
-      return true;
-    e = x.cause;
-  }
-  return false;
-}
+import { isDatabaseUnreachable } from '@sweeps/db';
 
 export interface RetryOptions {
   /** Give up after this long (default 60 s). */
@@ -44,7 +26,7 @@ export async function retryOnConnectionLoss<T>(
     try {
       return await fn();
     } catch (err) {
-      if (!isConnectionError(err) || Date.now() + delay > deadline) throw err;
+      if (!isDatabaseUnreachable(err) || Date.now() + delay > deadline) throw err;
       if (!warned && opts.log)
         opts.log(
           `${opts.what ?? 'database write'}: PostgreSQL unreachable (${lastLine(err)}); retrying`,

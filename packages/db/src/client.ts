@@ -16,29 +16,3 @@ export function createDb(url: string, poolSize = 10): Db {
   });
   return new PrismaClient({ adapter });
 }
-
-const UNREACHABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
-const UNREACHABLE_KINDS = new Set([
-  'DatabaseNotReachable',
-  'ConnectionClosed',
-  'SocketTimeout',
-  'TooManyConnections',
-  'TlsConnectionError',
-]);
-
-/** Whether an error means PostgreSQL could not be reached (or dropped the connection), not that a query was wrong. */
-export function isDatabaseUnreachable(err: unknown): boolean {
-  const e = err as {
-    code?: string;
-    message?: string;
-    meta?: { driverAdapterError?: { cause?: { kind?: string } } };
-    cause?: { kind?: string };
-  } | null;
-  if (!e || typeof e !== 'object') return false;
-  if (e.code && UNREACHABLE_CODES.has(e.code)) return true;
-  const kind = e.meta?.driverAdapterError?.cause?.kind ?? e.cause?.kind;
-  if (kind && UNREACHABLE_KINDS.has(kind)) return true;
-  return /Can't reach database server|Connection terminated|timeout exceeded when trying to connect/.test(
-    e.message ?? '',
-  );
-}

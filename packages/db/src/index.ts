@@ -12,3 +12,4 @@ export * from './trial-moves.ts';
 export * from './rung-store.ts';
 export * from './trial-metrics.ts';
 export * from './confirm-store.ts';
+export * from './unreachable.ts';
