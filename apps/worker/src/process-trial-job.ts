@@ -15,7 +15,6 @@ import {
   completeTrial,
   failTrial,
   handBackTrial,
-  recordEpoch,
   type Db,
   type TrialLease,
 } from '@sweeps/db';
@@ -34,10 +33,10 @@ import {
   TrialTimedOut,
   WorkerShuttingDown,
 } from './abort-reasons.ts';
-import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
+import { retryOnConnectionLoss } from './db-retry.ts';
+import { epochStore, trialEpochReports } from './epoch-reports.ts';
 import { setLongTimeout, sleep } from './long-timer.ts';
-import { MetricRules } from './metric-rules.ts';
-import { TrialPruned, withPruning } from './pruning.ts';
+import { TrialPruned } from './pruning.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
@@ -101,16 +100,14 @@ export async function processTrialJob(
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
-    // a resumed attempt's curve starts with the epochs of the attempt whose snapshot it continues
-    const store = epochReporter(deps, lease, controller, latest !== undefined);
-    const pruned = await withPruning(
+    const reportEpoch = await trialEpochReports(
       deps.db,
       { trialId, workerId: deps.workerId },
       controller,
-      store,
+      epochStore(deps, lease, controller, latest !== undefined),
     );
     const result = await trainer.run(run, {
-      reportEpoch: neverRejects(pruned, controller),
+      reportEpoch,
       snapshotDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
@@ -145,53 +142,6 @@ export async function processTrialJob(
     deps.slots.give(devices);
     await live?.close();
   }
-}
-
-/**
- * The trainer's `reportEpoch`: validates, stores (waiting out a short database outage), and never rejects; a
- * problem aborts the trial with the reason instead, so no trainer can turn it into an unhandled rejection.
- */
-function epochReporter(
-  deps: TrialJobDeps,
-  lease: TrialLease,
-  controller: AbortController,
-  resumed: boolean,
-) {
-  const rules = new MetricRules();
-  let chain = Promise.resolve();
-  const store = async (epoch: number, metrics: Record<string, number>) => {
-    if (controller.signal.aborted) return;
-    try {
-      rules.check(epoch, metrics);
-      const stored = await retryOnConnectionLoss(
-        () => recordEpoch(deps.db, lease, epoch, metrics, { resumed }),
-        { forMs: 30_000, log: deps.log, what: `epoch ${epoch} of ${lease.trialId}` },
-      );
-      if (!stored) controller.abort(new TrialSuperseded());
-    } catch (err) {
-      const permanent = err instanceof PermanentTrialError;
-      const message = permanent
-        ? err.message
-        : `epoch ${epoch} could not be stored: ${lastLine(err)}`;
-      controller.abort(new EpochNotStored(message, permanent));
-    }
-  };
-  // One epoch at a time, in the order reported: a later epoch never overtakes an earlier one.
-  return (epoch: number, metrics: Record<string, number>): Promise<void> => {
-    chain = chain.then(() => store(epoch, metrics));
-    return chain;
-  };
-}
-
-/** A report that fails (a rung decision the database could not take) aborts the trial instead of rejecting. */
-function neverRejects(
-  report: (epoch: number, metrics: Record<string, number>) => Promise<void>,
-  controller: AbortController,
-) {
-  return (epoch: number, metrics: Record<string, number>) =>
-    report(epoch, metrics).catch((err: unknown) => {
-      controller.abort(new EpochNotStored(`epoch ${epoch}: ${lastLine(err)}`, false));
-    });
 }
 
 async function recordSuccess(
