@@ -22,7 +22,7 @@ import {
 } from '@sweeps/queue';
 import { reconcileQueue } from '@sweeps/orchestrate';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
-import { startDueConfirmTrials } from './confirm-stage.ts';
+import { askConfirmStageAfter, startDueConfirmTrials } from './confirm-stage.ts';
 import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
@@ -98,14 +98,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     names,
     createRedis(env.REDIS_URL),
     devices.length,
-    async (job, token) => {
-      try {
-        return await processTrialJob(deps, job, token);
-      } finally {
-        const trialId = (job.data as { trialId?: unknown }).trialId;
-        if (typeof trialId === 'string') await startDueConfirmTrials(db, queue, trialId, log);
-      }
-    },
+    askConfirmStageAfter(
+      (job, token) => processTrialJob(deps, job, token),
+      (trialId) => startDueConfirmTrials(db, queue, trialId, log),
+    ),
   );
   worker.on('error', (err) => log(`queue error: ${err.message}`));
   // Trials run only while this worker holds their job locks (a lock that runs out hands the trial to another).
