@@ -131,9 +131,21 @@ export const SweepSchema = SweepBaseSchema.extend({
   metric: z.object({ name: z.string(), goal: GoalSchema }),
   trainer: z.string(),
   checkpoints: z.array(z.object({ name: z.string(), uri: z.string(), baseline: z.boolean() })),
-  /** Trial epochs run so far, and what running every trial to the end costs (null without integer epochs). */
-  epochs_run: z.number().int(),
-  epochs_full_grid: z.number().int().nullable(),
+  /** Trial epochs run so far: each trial's current attempt, confirm-stage trials included. */
+  epochs_run: z
+    .number()
+    .int()
+    .describe(
+      "trial epochs run so far: the sum over the sweep's trials (confirm-stage trials included) of the epochs their current attempt has recorded",
+    ),
+  /** The grid's cost: cells x checkpoints x the sweep's own seeds x `fixed.epochs` (no confirm-stage trials). */
+  epochs_full_grid: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      "what running the whole grid to the end costs, in trial epochs: cells x checkpoints x the sweep's own seeds x fixed.epochs, the preview's full grid; confirm-stage trials are extra and not counted; null when fixed.epochs is not an integer",
+    ),
   /** The submitted spec; for a read-only key, `trainer.env` values read `(redacted)` (write keys see them). */
   spec: z.record(z.string(), z.unknown()),
   /** Id of the API key that created the sweep (it, or an admin key, may cancel, retry, extend or delete it). */

@@ -149,7 +149,7 @@ export function planSweep(
       trainerIssues,
     );
   }
-  const perCheckpoint = countCells(spec.space) * spec.seeds.length;
+  const perCheckpoint = gridTrialsPerCheckpoint(spec);
   const total = perCheckpoint * spec.checkpoints.length;
   if (total > maxTrials) {
     throw new DomainError(
@@ -177,4 +177,19 @@ export function planSweep(
         ? null
         : epochBudget(spec.strategy, epochs, perCheckpoint, spec.checkpoints.length),
   };
+}
+
+/** The grid's trials per checkpoint: its cells x the sweep's own seeds (confirm-stage trials come on top). */
+export function gridTrialsPerCheckpoint(spec: SweepSpec): number {
+  return countCells(spec.space) * spec.seeds.length;
+}
+
+/**
+ * What running the sweep's grid to the end costs in trial epochs: cells x checkpoints x the sweep's own seeds x
+ * `fixed.epochs`, the `fullGrid` of {@link planSweep}'s epoch budget. Confirm-stage trials are not part of the
+ * grid (they are extra, and their number depends on results). Null without integer `fixed.epochs`.
+ */
+export function fullGridEpochs(spec: SweepSpec): number | null {
+  const epochs = trialEpochs(spec.fixed);
+  return epochs === null ? null : gridTrialsPerCheckpoint(spec) * spec.checkpoints.length * epochs;
 }

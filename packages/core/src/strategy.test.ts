@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGrid } from './aggregate.ts';
 import { gridToCsv, gridToMarkdown } from './export-tables.ts';
 import { gridCellStatuses } from './grid-status.ts';
-import { planSweep } from './plan.ts';
+import { fullGridEpochs, planSweep } from './plan.ts';
 import {
   AshaStrategySchema,
   decidePromotion,
@@ -122,6 +122,22 @@ describe('strategy in the sweep spec', () => {
     const plan = planSweep(base);
     expect(plan.spec.strategy).toEqual({ kind: 'grid' });
     expect(plan.epochs).toMatchObject({ rungs: [], fullGrid: 24 });
+  });
+
+  it('counts the full grid from the spec: cells x checkpoints x own seeds x epochs, confirm trials aside', () => {
+    const spec = planSweep({
+      ...base,
+      checkpoints: [
+        { name: 'a', uri: 'x' },
+        { name: 'b', uri: 'y' },
+      ],
+      space: { optimizer: { SGD: { lr: [0.01, 0.02, 0.01], weight_decay: [0] } } }, // 0.01 runs once
+      seeds: [0, 1],
+      confirm: { top: 1, seeds: [5, 6, 7] },
+    }).spec;
+    expect(fullGridEpochs(spec)).toBe(2 * 2 * 2 * 12);
+    expect(fullGridEpochs(spec)).toBe(planSweep(spec).epochs?.fullGrid); // what the preview showed
+    expect(fullGridEpochs({ ...spec, fixed: { epochs: 2.5 } })).toBeNull();
   });
 
   it('takes asha with its defaults and gives rungs and the fewest epochs', () => {

@@ -15,7 +15,6 @@ import {
   trialEpochs,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
-import { sweepEpochsRun } from './trial-metrics.ts';
 import { inSourceStates, targetState } from './trial-moves.ts';
 
 /** What a worker needs to know, once per trial, to report rungs; null when the trial is never pruned. */
@@ -154,18 +153,4 @@ export async function trialRungs(db: Db, trialId: string): Promise<RungDecision[
            coalesce((s.spec->'strategy'->>'reduction_factor')::int, 3) AS rf
     FROM trial_rungs r JOIN sweeps s ON s.id = r.sweep_id WHERE r.trial_id = ${trialId} ORDER BY r.epoch`;
   return rows.map((row) => fromRow(row, row.rf));
-}
-
-/**
- * Epochs the sweep's trials have run (each trial's current attempt, as the epoch writes count them) and what the
- * full grid of its trials costs (trials x `fixed.epochs`; null without integer epochs).
- */
-export async function sweepEpochs(
-  db: Db,
-  sweepId: string,
-  spec: SweepSpec,
-): Promise<{ epochs_run: number; epochs_full_grid: number | null }> {
-  const { run, trials } = await sweepEpochsRun(db, sweepId);
-  const epochs = trialEpochs(spec.fixed);
-  return { epochs_run: run, epochs_full_grid: epochs === null ? null : trials * epochs };
 }

@@ -150,15 +150,11 @@ export async function readTrialMetrics(
 }
 
 /**
- * Epochs the sweep's trials have run (each trial's current attempt; kept by the epoch writes, so this reads one
- * row per trial, never the metrics) and the trial count.
+ * Epochs the sweep's trials have run (each trial's current attempt; a sum kept by the epoch writes, so this reads
+ * one row per trial, never the metrics).
  */
-export async function sweepEpochsRun(
-  db: Db,
-  sweepId: string,
-): Promise<{ run: number; trials: number }> {
-  const [row] = await db.$queryRaw<Array<{ run: number; trials: number }>>`
-    SELECT (SELECT coalesce(sum(epochs_run), 0) FROM trial_progress WHERE sweep_id = ${sweepId})::int AS run,
-           (SELECT count(*) FROM trials WHERE sweep_id = ${sweepId})::int AS trials`;
-  return { run: row?.run ?? 0, trials: row?.trials ?? 0 };
+export async function sweepEpochsRun(db: Db, sweepId: string): Promise<number> {
+  const [row] = await db.$queryRaw<Array<{ run: number }>>`
+    SELECT coalesce(sum(epochs_run), 0)::int AS run FROM trial_progress WHERE sweep_id = ${sweepId}`;
+  return row?.run ?? 0;
 }

@@ -9,6 +9,7 @@ import {
   gridToMarkdown,
   emptyTrialCounts,
   failureReasonOf,
+  fullGridEpochs,
   OPTIMIZERS,
   sweepPhase,
   type SweepSpec,
@@ -19,7 +20,7 @@ import {
   bestEpochCellResults,
   bestMeanBySweep,
   countsBySweep,
-  sweepEpochs,
+  sweepEpochsRun,
   gridCellCounts,
   gridCellResults,
   getSweep,
@@ -51,7 +52,7 @@ function shared(deps: ApiDeps): SharedReads {
 export async function sweepView(deps: ApiDeps, sweepId: string, caller: { scope: KeyScope }) {
   const sweep = await getSweep(deps.db, sweepId);
   const counts = (await countsBySweep(deps.db, [sweepId])).get(sweepId) ?? emptyTrialCounts();
-  const epochs = await sweepEpochs(deps.db, sweepId, sweep.spec); // a sum kept by the epoch writes
+  const epochsRun = await sweepEpochsRun(deps.db, sweepId); // a sum kept by the epoch writes
   return {
     id: sweep.id,
     name: sweep.name,
@@ -62,7 +63,8 @@ export async function sweepView(deps: ApiDeps, sweepId: string, caller: { scope:
     createdAt: sweep.createdAt.toISOString(),
     counts,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, uri: c.uri, baseline: c.baseline })),
-    ...epochs,
+    epochs_run: epochsRun,
+    epochs_full_grid: fullGridEpochs(sweep.spec), // the grid's own trials, from the spec: nothing to count
     spec: scopeAllows(caller.scope, 'write')
       ? (sweep.spec as unknown as Record<string, unknown>)
       : redactTrainerEnv(sweep.spec as unknown as Record<string, unknown>),

@@ -1,0 +1,93 @@
+/** GET /api/v1/sweeps/:id over the real PostgreSQL: what its epoch figures and phase say around a confirm stage. */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSweepId, planSweep } from '@sweeps/core';
+import {
+  addConfirmTrials,
+  claimTrial,
+  completeTrial,
+  createApiKey,
+  createDb,
+  createSweep,
+  listTrials,
+  recordEpoch,
+  registerWorker,
+} from '@sweeps/db';
+import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { buildApp } from './app.ts';
+
+const db = createDb(TEST_DATABASE_URL);
+const redis = createRedis(TEST_REDIS_URL);
+const names = queueNames(`view${randomBytes(3).toString('hex')}`);
+const queue = createTrialQueue(names, redis);
+const deps = { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 };
+let app: Awaited<ReturnType<typeof buildApp>>;
+let key = '';
+
+beforeAll(async () => {
+  app = await buildApp(deps, { logLevel: 'silent', rateLimitPerMin: 1000 });
+  key = (await createApiKey(db, 'read', 'sweep-view-test')).key;
+});
+afterAll(async () => {
+  await app.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  redis.disconnect();
+  await db.$disconnect();
+});
+
+/** 4 SGD cells x checkpoints a and b x seed 0, 3 epochs; the top 2 cells of each confirmed with seeds 7 and 8. */
+async function confirmSweep() {
+  const plan = planSweep({
+    name: 'sweep-view',
+    metric: { name: 'bbox_mAP' },
+    trainer: { kind: 'noop' },
+    checkpoints: [
+      { name: 'a', uri: 'x', baseline: true },
+      { name: 'b', uri: 'y' },
+    ],
+    space: { optimizer: { SGD: { lr: [0.1, 0.2, 0.3, 0.4], weight_decay: [0] } } },
+    fixed: { epochs: 3 },
+    confirm: { top: 2, seeds: [7, 8] },
+  });
+  const { sweepId } = await createSweep(db, newSweepId(randomBytes(8).toString('hex')), plan);
+  const workerId = `w-${sweepId}`;
+  await registerWorker(db, { id: workerId, host: 'test', slots: 8, devices: [], pid: 1 });
+  return { sweepId, workerId };
+}
+
+/** Runs every queued trial of the sweep to the end: 3 epochs, final value its lr. */
+async function runQueued(sweepId: string, workerId: string) {
+  const { trials } = await listTrials(db, { sweepId, state: 'queued', limit: 100 });
+  for (const t of trials) {
+    const c = await claimTrial(db, t.id, workerId);
+    if (c?.kind !== 'claimed') throw new Error(`trial ${t.id} could not be claimed`);
+    for (const e of [1, 2, 3]) await recordEpoch(db, c.lease, e, { bbox_mAP: (t.lr * e) / 3 });
+    await completeTrial(db, c.lease, { finalMetric: t.lr, metrics: { bbox_mAP: t.lr } });
+  }
+  return trials;
+}
+
+async function view(sweepId: string) {
+  const r = await app.inject({
+    method: 'GET',
+    url: `/api/v1/sweeps/${sweepId}`,
+    headers: { authorization: `Bearer ${key}` },
+  });
+  expect(r.statusCode, r.body).toBe(200);
+  return r.json();
+}
+
+describe('a sweep with a confirm stage', () => {
+  it("counts the grid's cost without the confirm trials, and the epochs run with them", async () => {
+    const { sweepId, workerId } = await confirmSweep();
+    const grid = await runQueued(sweepId, workerId);
+    for (const t of grid) await addConfirmTrials(db, t.id); // as the workers ask after each trial
+    expect((await view(sweepId)).counts.total).toBe(16); // 8 grid trials + 2 cells x 2 seeds x 2 checkpoints
+    await runQueued(sweepId, workerId);
+    const done = await view(sweepId);
+    expect(done).toMatchObject({ phase: 'finished', epochs_run: 16 * 3 });
+    expect(done.epochs_full_grid).toBe(4 * 2 * 1 * 3); // cells x checkpoints x own seeds x epochs
+  });
+});
