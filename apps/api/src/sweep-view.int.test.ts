@@ -80,9 +80,20 @@ async function view(sweepId: string) {
 }
 
 describe('a sweep with a confirm stage', () => {
-  it("counts the grid's cost without the confirm trials, and the epochs run with them", async () => {
+  it("stays running until its confirm trials are added; counts the grid's cost without them", async () => {
     const { sweepId, workerId } = await confirmSweep();
     const grid = await runQueued(sweepId, workerId);
+    // every trial has finished, but the confirm trials are not added yet: the sweep is not finished
+    const between = await view(sweepId);
+    expect(between).toMatchObject({ phase: 'running', counts: { succeeded: 8, total: 8 } });
+    const listed = await app.inject({
+      method: 'GET',
+      url: '/api/v1/sweeps?limit=100',
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(listed.json().sweeps.find((s: { id: string }) => s.id === sweepId).phase).toBe(
+      'running',
+    );
     for (const t of grid) await addConfirmTrials(db, t.id); // as the workers ask after each trial
     expect((await view(sweepId)).counts.total).toBe(16); // 8 grid trials + 2 cells x 2 seeds x 2 checkpoints
     await runQueued(sweepId, workerId);

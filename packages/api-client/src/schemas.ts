@@ -105,7 +105,7 @@ const SweepBaseSchema = z.object({
   name: z.string(),
   status: SweepStatusSchema.describe('what the user asked: active, or cancelled'),
   phase: PhaseSchema.describe(
-    'derived from the status and the trials: queued, running, finished, cancelled',
+    'derived from the status and the trials: queued, running, finished (every trial finished and no confirm-stage trial still to be added), cancelled',
   ),
   createdAt: IsoDate,
   counts: CountsSchema,

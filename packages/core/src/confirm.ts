@@ -23,3 +23,49 @@ export function confirmCells(results: readonly CellResult[], confirm: Confirm, g
 export function extraConfirmSeeds(seeds: readonly number[], confirm: Confirm): number[] {
   return confirm.seeds.filter((s) => !seeds.includes(s));
 }
+
+/** One confirm trial: a chosen cell run with one extra seed. */
+export interface ConfirmTrial {
+  cell: CellResult;
+  seed: number;
+}
+
+/**
+ * The confirm trials of one checkpoint whose own-seed trials have all finished: its chosen cells
+ * ({@link confirmCells}, over `results` of the sweep's own seeds) x the extra seeds ({@link extraConfirmSeeds}).
+ * None without a confirm stage, without extra seeds, or without a cell of finite mean.
+ */
+export function confirmTrials(
+  results: readonly CellResult[],
+  confirm: Confirm | undefined,
+  goal: Goal,
+  seeds: readonly number[],
+): ConfirmTrial[] {
+  if (!confirm) return [];
+  const extra = extraConfirmSeeds(seeds, confirm);
+  return confirmCells(results, confirm, goal).flatMap((cell) =>
+    extra.map((seed) => ({ cell, seed })),
+  );
+}
+
+/** The key a confirm trial is looked up by among existing trials: its cell's config hash and its seed. */
+export function confirmTrialKey(configHash: string, seed: number): string {
+  return `${configHash}/${seed}`;
+}
+
+/**
+ * How many of a finished checkpoint's confirm trials ({@link confirmTrials}) do not exist yet (`existing` holds
+ * {@link confirmTrialKey}s). Above 0, the confirm stage is still to come, so the sweep is not finished
+ * (trial-state.ts's `sweepPhase`); 0 once they were added, or when the checkpoint needs none.
+ */
+export function missingConfirmTrials(
+  results: readonly CellResult[],
+  confirm: Confirm | undefined,
+  goal: Goal,
+  seeds: readonly number[],
+  existing: ReadonlySet<string>,
+): number {
+  return confirmTrials(results, confirm, goal, seeds).filter(
+    (t) => !existing.has(confirmTrialKey(t.cell.configHash, t.seed)),
+  ).length;
+}

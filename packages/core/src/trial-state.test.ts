@@ -23,6 +23,11 @@ describe('trial states', () => {
     );
     expect(sweepPhase('active', { ...c, total: 0 })).toBe('queued');
     expect(sweepPhase('cancelled', { ...c, running: 1, total: 1 })).toBe('cancelled');
+    // every trial finished, but the confirm stage has trials to add: not finished yet
+    const allDone = { ...c, succeeded: 4, total: 4 };
+    expect(sweepPhase('active', allDone, 2)).toBe('running');
+    expect(sweepPhase('active', allDone, 0)).toBe('finished');
+    expect(sweepPhase('cancelled', allDone, 2)).toBe('cancelled');
     expect(['queued', 'running'].map((p) => isPhaseSettled(p as 'queued'))).toEqual([false, false]);
     expect(isPhaseSettled('finished') && isPhaseSettled('cancelled')).toBe(true);
   });

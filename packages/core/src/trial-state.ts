@@ -129,16 +129,26 @@ export type SweepStatus = (typeof SWEEP_STATUSES)[number];
 
 /**
  * Where a sweep stands, derived from its status and its trials (never stored): `queued` (nothing started),
- * `running`, `finished` (every trial is in a finished state) or `cancelled`.
+ * `running`, `finished` (every trial is in a finished state and no confirm trial is still to be added) or
+ * `cancelled`.
  */
 export const SWEEP_PHASES = ['queued', 'running', 'finished', 'cancelled'] as const;
 export type SweepPhase = (typeof SWEEP_PHASES)[number];
 
-/** The phase of a sweep with this status and these trial counts. */
-export function sweepPhase(status: SweepStatus, counts: Partial<TrialCounts>): SweepPhase {
+/**
+ * The phase of a sweep with this status and these trial counts. `confirmTrialsMissing`: confirm trials its
+ * finished checkpoints are due but do not have yet (confirm.ts's `missingConfirmTrials`, default 0); while there
+ * are any, a sweep whose trials have all finished is still `running` (its confirm stage is about to add trials).
+ */
+export function sweepPhase(
+  status: SweepStatus,
+  counts: Partial<TrialCounts>,
+  confirmTrialsMissing = 0,
+): SweepPhase {
   if (status === 'cancelled') return 'cancelled';
   const done = FINISHED_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0);
-  if ((counts.total ?? 0) > 0 && done === counts.total) return 'finished';
+  if ((counts.total ?? 0) > 0 && done === counts.total)
+    return confirmTrialsMissing > 0 ? 'running' : 'finished';
   return (counts.running ?? 0) > 0 || done > 0 ? 'running' : 'queued';
 }
 

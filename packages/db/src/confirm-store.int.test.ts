@@ -3,7 +3,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { newSweepId, planSweep } from '@sweeps/core';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
-import { addConfirmTrials, addDueConfirmTrials } from './confirm-store.ts';
+import {
+  addConfirmTrials,
+  addDueConfirmTrials,
+  missingConfirmTrialsBySweep,
+} from './confirm-store.ts';
 import { recordRungValue } from './rung-store.ts';
 import { cancelSweep, createSweep } from './sweep-store.ts';
 import {
@@ -111,5 +115,40 @@ describe('confirm stage on PostgreSQL', () => {
     await cancelSweep(db, other.sweepId);
     expect(await addConfirmTrials(db, a[0]!.id)).toEqual([]);
     expect((await addDueConfirmTrials(db)).filter((t) => t.sweepId === other.sweepId)).toEqual([]);
+  });
+
+  it('counts the confirm trials still to be added: due ones keep the sweep from finishing, needless ones do not', async () => {
+    const { sweepId, trialsOf, claim } = await confirmSweep();
+    const [a, b] = [await trialsOf('a'), await trialsOf('b')];
+    for (const t of a) await succeed(await claim(t.id), t.lr);
+    for (const t of b) {
+      const lease = await claim(t.id);
+      await failTrial(db, lease, { error: 'boom', reason: 'failed', outputTail: '', final: true });
+    }
+    // every trial has finished: a is due its 2 cells x 2 seeds, b has no result to confirm (none needed)
+    const missing = async () => (await missingConfirmTrialsBySweep(db, [sweepId])).get(sweepId);
+    expect(await missing()).toBe(4);
+    expect(await addConfirmTrials(db, b[0]!.id)).toEqual([]);
+    expect(await missing()).toBe(4);
+    expect(await addConfirmTrials(db, a[0]!.id)).toHaveLength(4);
+    expect(await missing()).toBe(0);
+    // a sweep without a confirm stage, or a cancelled one, is never waiting for one
+    const plain = await createSweep(
+      db,
+      newSweepId(randomBytes(8).toString('hex')),
+      planSweep({
+        name: 'no-confirm',
+        metric: { name: 'bbox_mAP' },
+        trainer: { kind: 'noop' },
+        checkpoints: [{ name: 'a', uri: 'x' }],
+        space: { optimizer: { SGD: { lr: [0.1], weight_decay: [0] } } },
+      }),
+    );
+    const other = await confirmSweep();
+    for (const t of await other.trialsOf('a')) await succeed(await other.claim(t.id), t.lr);
+    expect((await missingConfirmTrialsBySweep(db, [other.sweepId])).get(other.sweepId)).toBe(4);
+    await cancelSweep(db, other.sweepId);
+    const after = await missingConfirmTrialsBySweep(db, [plain.sweepId, other.sweepId]);
+    expect([...after.keys()]).toEqual([]);
   });
 });

@@ -6,10 +6,11 @@
  */
 import {
   type CellResult,
-  confirmCells,
+  confirmTrialKey,
+  confirmTrials,
   extraConfirmSeeds,
   FINISHED_STATES,
-  type Goal,
+  missingConfirmTrials,
   type SweepSpec,
   trialIdOf,
 } from '@sweeps/core';
@@ -17,6 +18,8 @@ import type { Db } from './client.ts';
 import { insertTrials, type TrialRef } from './sweep-store.ts';
 
 interface CellRow {
+  sweep_id: string;
+  checkpoint_id: string;
   config_hash: string;
   optimizer: string;
   config: { optimizer: string; params: Record<string, number> };
@@ -71,29 +74,19 @@ async function addForCheckpoint(
   checkpoint: string,
   spec: SweepSpec,
 ): Promise<TrialRef[]> {
-  const confirm = spec.confirm;
-  if (!confirm) return [];
-  const seeds = extraConfirmSeeds(spec.seeds, confirm);
+  if (!spec.confirm || extraConfirmSeeds(spec.seeds, spec.confirm).length === 0) return [];
   const [open] = await db.$queryRaw<Array<{ n: number }>>`
     SELECT count(*)::int AS n FROM trials WHERE sweep_id = ${sweepId} AND checkpoint_id = ${checkpointId} AND seed = ANY(${spec.seeds}::int[])
       AND state <> ALL(${[...FINISHED_STATES]}::"TrialState"[])`;
-  if (seeds.length === 0 || (open?.n ?? 1) > 0) return [];
-  const cells = await db.$queryRaw<CellRow[]>`
-    SELECT config_hash, optimizer, (array_agg(config))[1] AS config, min(lr) AS lr, min(weight_decay) AS weight_decay,
-           count(*)::int AS n, avg(final_metric) AS mean, stddev_samp(final_metric) AS std
-    FROM trials WHERE sweep_id = ${sweepId} AND checkpoint_id = ${checkpointId} AND seed = ANY(${spec.seeds}::int[]) AND state = 'succeeded'
-      AND final_metric NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
-    GROUP BY config_hash, optimizer`;
-  const goal: Goal = spec.metric.goal ?? 'maximize';
+  if ((open?.n ?? 1) > 0) return [];
+  const cells = await ownSeedCells(db, [sweepId], checkpointId);
   const byHash = new Map(cells.map((c) => [c.config_hash, c]));
-  const chosen = confirmCells(
+  const rows = confirmTrials(
     cells.map((c) => asResult(checkpoint, c)),
-    confirm,
-    goal,
-  );
-  const rows = chosen.flatMap((r) =>
-    seeds.map((seed) => ({ cell: byHash.get(r.configHash)!, seed })),
-  );
+    spec.confirm,
+    spec.metric.goal ?? 'maximize',
+    spec.seeds,
+  ).map((t) => ({ cell: byHash.get(t.cell.configHash)!, seed: t.seed }));
   const ids = await insertTrials(db, sweepId, {
     id: rows.map((r) => trialIdOf(sweepId, checkpoint, r.cell.config_hash, r.seed)),
     checkpointId: rows.map(() => checkpointId),
@@ -105,6 +98,78 @@ async function addForCheckpoint(
     seed: rows.map((r) => r.seed),
   });
   return ids.map((id) => ({ id, sweepId }));
+}
+
+/**
+ * Per (sweep, checkpoint, cell): the results of the sweep's own seeds that ran to the end (succeeded with a finite
+ * final metric), which the confirm stage chooses from; one checkpoint's only, or every checkpoint's when null.
+ */
+async function ownSeedCells(
+  db: Db,
+  sweepIds: string[],
+  checkpointId: string | null,
+): Promise<CellRow[]> {
+  return db.$queryRaw<CellRow[]>`
+    SELECT t.sweep_id, t.checkpoint_id, t.config_hash, t.optimizer, (array_agg(t.config))[1] AS config,
+           min(t.lr) AS lr, min(t.weight_decay) AS weight_decay,
+           count(*)::int AS n, avg(t.final_metric) AS mean, stddev_samp(t.final_metric) AS std
+    FROM trials t JOIN sweeps s ON s.id = t.sweep_id
+    WHERE t.sweep_id = ANY(${sweepIds}::text[]) AND (${checkpointId}::text IS NULL OR t.checkpoint_id = ${checkpointId})
+      AND t.seed IN (SELECT jsonb_array_elements_text(s.spec->'seeds')::int) AND t.state = 'succeeded'
+      AND t.final_metric NOT IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+    GROUP BY t.sweep_id, t.checkpoint_id, t.config_hash, t.optimizer`;
+}
+
+/**
+ * Per sweep, the confirm trials its checkpoints are due but do not have yet (core's `missingConfirmTrials`):
+ * above 0, its confirm stage is about to add trials, so a sweep whose trials have all finished is not finished
+ * (core's `sweepPhase`). Ask only for sweeps whose trials have all finished: a checkpoint with own-seed trials
+ * still to run is counted as if they were done. Sweeps without a confirm stage, or cancelled, are left out (0).
+ */
+export async function missingConfirmTrialsBySweep(
+  db: Db,
+  sweepIds: string[],
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const sweeps = await db.$queryRaw<Array<{ id: string; spec: SweepSpec }>>`
+    SELECT id, spec FROM sweeps
+    WHERE id = ANY(${sweepIds}::text[]) AND status = 'active' AND spec->'confirm' IS NOT NULL`;
+  if (sweeps.length === 0) return out;
+  const ids = sweeps.map((s) => s.id);
+  const cells = await ownSeedCells(db, ids, null);
+  const existing = await db.$queryRaw<
+    Array<{ sweep_id: string; checkpoint_id: string; config_hash: string; seed: number }>
+  >`
+    SELECT t.sweep_id, t.checkpoint_id, t.config_hash, t.seed FROM trials t JOIN sweeps s ON s.id = t.sweep_id
+    WHERE t.sweep_id = ANY(${ids}::text[])
+      AND t.seed NOT IN (SELECT jsonb_array_elements_text(s.spec->'seeds')::int)`;
+  const have = byCheckpoint(existing);
+  for (const s of sweeps) {
+    for (const [key, rows] of byCheckpoint(cells.filter((c) => c.sweep_id === s.id))) {
+      const keys = new Set(
+        (have.get(key) ?? []).map((t) => confirmTrialKey(t.config_hash, t.seed)),
+      );
+      const missing = missingConfirmTrials(
+        rows.map((c) => asResult(c.checkpoint_id, c)),
+        s.spec.confirm,
+        s.spec.metric.goal ?? 'maximize',
+        s.spec.seeds,
+        keys,
+      );
+      out.set(s.id, (out.get(s.id) ?? 0) + missing);
+    }
+  }
+  return out;
+}
+
+/** Rows by (sweep, checkpoint). */
+function byCheckpoint<T extends { sweep_id: string; checkpoint_id: string }>(rows: T[]) {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    const key = `${r.sweep_id}/${r.checkpoint_id}`;
+    out.set(key, [...(out.get(key) ?? []), r]);
+  }
+  return out;
 }
 
 function asResult(checkpoint: string, c: CellRow): CellResult {

@@ -12,7 +12,10 @@ import {
   fullGridEpochs,
   OPTIMIZERS,
   sweepPhase,
+  type SweepPhase,
   type SweepSpec,
+  type SweepStatus,
+  type TrialCounts,
 } from '@sweeps/core';
 import { BestTableSchema, type GridValue, GridSchema } from '@sweeps/api-client';
 import {
@@ -28,6 +31,7 @@ import {
   listSweeps,
   listTrials,
   listWorkers,
+  missingConfirmTrialsBySweep,
   sweepReadVersion,
   type KeyScope,
   type TrialListFilter,
@@ -53,11 +57,12 @@ export async function sweepView(deps: ApiDeps, sweepId: string, caller: { scope:
   const sweep = await getSweep(deps.db, sweepId);
   const counts = (await countsBySweep(deps.db, [sweepId])).get(sweepId) ?? emptyTrialCounts();
   const epochsRun = await sweepEpochsRun(deps.db, sweepId); // a sum kept by the epoch writes
+  const phases = await sweepPhases(deps, [{ id: sweep.id, status: sweep.status, counts }]);
   return {
     id: sweep.id,
     name: sweep.name,
     status: sweep.status,
-    phase: sweepPhase(sweep.status, counts),
+    phase: phases.get(sweep.id)!,
     metric: { name: sweep.metricName, goal: sweep.metricGoal },
     trainer: sweep.trainerKind,
     createdAt: sweep.createdAt.toISOString(),
@@ -72,15 +77,35 @@ export async function sweepView(deps: ApiDeps, sweepId: string, caller: { scope:
   };
 }
 
+/**
+ * Sweeps' phases (core's `sweepPhase`). A sweep whose trials have all finished is still `running` while its
+ * confirm stage has trials to add; only such sweeps cost the extra query.
+ */
+async function sweepPhases(
+  deps: ApiDeps,
+  sweeps: ReadonlyArray<{ id: string; status: SweepStatus; counts: TrialCounts }>,
+): Promise<Map<string, SweepPhase>> {
+  const allDone = sweeps.filter((s) => sweepPhase(s.status, s.counts) === 'finished');
+  const missing =
+    allDone.length > 0
+      ? await missingConfirmTrialsBySweep(
+          deps.db,
+          allDone.map((s) => s.id),
+        )
+      : new Map<string, number>();
+  return new Map(sweeps.map((s) => [s.id, sweepPhase(s.status, s.counts, missing.get(s.id))]));
+}
+
 export async function sweepsView(deps: ApiDeps, limit: number, before?: string) {
   const rows = await listSweeps(deps.db, limit, before ? new Date(before) : undefined);
   const best = await bestMeanBySweep(deps.db, rows);
+  const phases = await sweepPhases(deps, rows);
   return {
     sweeps: rows.map((s) => ({
       ...s,
       counts: s.counts,
       createdAt: s.createdAt.toISOString(),
-      phase: sweepPhase(s.status, s.counts),
+      phase: phases.get(s.id)!,
       best: best.get(s.id) ?? null,
     })),
     nextBefore: rows.length === limit ? rows[rows.length - 1]!.createdAt.toISOString() : null,
