@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import os from 'node:os';
 import './tfjs-gradients.ts';
+import { loadNativeKernels, type NativeLoad } from './native/load-native.ts';
+import { useNativeKernels } from './native/native-conv-kernels.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 import { setupWebGpu } from './webgpu.ts';
 
@@ -28,6 +30,11 @@ export interface ProbeOptions {
   allowFallbackAdapter?: boolean;
   /** The GPUs this process may use (the worker's CUDA_VISIBLE_DEVICES), recorded for tfjs-node-gpu. */
   visibleDevices?: string;
+  /**
+   * The native convolution kernels on wasm (native/, oneDNN): `auto` (default) uses them where they were
+   * built, `off` keeps the wasm kernels (bit-identical results on every CPU), `require` fails without them.
+   */
+  nativeKernels?: 'auto' | 'off' | 'require';
 }
 
 export type Probe = (options: ProbeOptions) => Promise<SelectedBackend>;
@@ -86,7 +93,7 @@ const tensorflowCpu: Probe = async () => {
   };
 };
 
-const wasm: Probe = async () => {
+const wasm: Probe = async (options) => {
   registerWasmTrainingKernels();
   // One thread per trial process (one process per core): pin the single-threaded SIMD binary even
   // where threads would be available (it only matters before the backend first initialises).
@@ -94,8 +101,25 @@ const wasm: Probe = async () => {
   await activate('wasm');
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = getThreadsCount();
-  const device = `wasm${simd ? '-simd' : ' (no SIMD)'} (${threads} thread${threads === 1 ? '' : 's'}), ${cpuModel()}`;
-  return { name: 'wasm', tfjsBackend: 'wasm', device, details: { simd, threads, cpu: cpuModel() } };
+  // Convolutions on the native addon (OpenBLAS) where it was built; every other kernel stays wasm's.
+  const mode = options.nativeKernels ?? 'auto';
+  const native: NativeLoad =
+    mode === 'off' ? { ok: false, reason: 'turned off for this run' } : loadNativeKernels();
+  if (mode === 'require' && !native.ok) {
+    throw new Error(`the native convolution kernels are required but ${native.reason}`);
+  }
+  useNativeKernels(native.ok ? native.kernels : null);
+  const convs = native.ok
+    ? ` + native convolutions (${native.library}, ${native.threads} thread${native.threads === 1 ? '' : 's'})`
+    : '';
+  const device = `wasm${simd ? '-simd' : ' (no SIMD)'} (${threads} thread${threads === 1 ? '' : 's'})${convs}, ${cpuModel()}`;
+  const details = {
+    simd,
+    threads,
+    cpu: cpuModel(),
+    native: native.ok ? native.library : native.reason,
+  };
+  return { name: 'wasm', tfjsBackend: 'wasm', device, details };
 };
 
 const cpu: Probe = async () => {

@@ -3,12 +3,17 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { BackendName, SelectedBackend } from './backend-probes.ts';
+import { loadNativeKernels } from './native/load-native.ts';
+import { isNativeKernelRegistered } from './native/native-conv-kernels.ts';
 import {
   automaticOrder,
   BackendUnavailableError,
   parseBackendName,
   selectBackend,
 } from './select-backend.ts';
+
+const native = loadNativeKernels();
+const nativeRequired = process.env['SWEEPS_REQUIRE_NATIVE'] === '1';
 
 /** Probes that record the order they were tried in and succeed only for `working`. */
 function fakeProbes(
@@ -68,11 +73,45 @@ describe('selectBackend', () => {
   });
 
   it('activates wasm with SIMD and the training kernels, and records the CPU', async () => {
-    const selected = await selectBackend({ force: 'wasm' });
+    const selected = await selectBackend({ force: 'wasm', nativeKernels: 'off' });
     expect(selected).toMatchObject({ name: 'wasm', tfjsBackend: 'wasm', details: { simd: true } });
     expect(selected.device).toMatch(/^wasm-simd \(1 thread\), .+/);
     expect(tf.getBackend()).toBe('wasm');
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+    expect(isNativeKernelRegistered('Conv2D')).toBe(false);
+  });
+
+  it.skipIf(!native.ok && !nativeRequired)(
+    'puts the native kernels in front of wasm where they are built, and says so',
+    async () => {
+      const selected = await selectBackend({ force: 'wasm', nativeKernels: 'require' });
+      expect(selected.device).toMatch(
+        /^wasm-simd \(1 thread\) \+ native convolutions \(oneDNN \d+\.\d+\.\d+ [^,]+, 1 thread\), .+/,
+      );
+      for (const kernel of [
+        'Conv2D',
+        'Conv2DBackpropInput',
+        'Conv2DBackpropFilter',
+        'SweepsBatchNormTrain',
+      ]) {
+        expect(isNativeKernelRegistered(kernel), kernel).toBe(true);
+      }
+      // Back to wasm's own: XNNPACK's Conv2D and this project's gradients.
+      await selectBackend({ force: 'wasm', nativeKernels: 'off' });
+      expect(isNativeKernelRegistered('Conv2D')).toBe(false);
+      expect(isNativeKernelRegistered('Conv2DBackpropFilter')).toBe(false);
+    },
+  );
+
+  it('names why native kernels that are required cannot be used', async () => {
+    process.env['SWEEPS_TFJS_NATIVE'] = '0';
+    try {
+      await expect(selectBackend({ force: 'wasm', nativeKernels: 'require' })).rejects.toThrow(
+        "backend 'wasm' was forced but could not be used: wasm: the native convolution kernels are required but turned off (SWEEPS_TFJS_NATIVE=0)",
+      );
+    } finally {
+      delete process.env['SWEEPS_TFJS_NATIVE'];
+    }
   });
 
   it('gives the plain cpu backend only when forced', async () => {

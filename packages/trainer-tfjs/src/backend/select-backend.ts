@@ -71,6 +71,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const probeOptions: ProbeOptions = {
     allowFallbackAdapter: options.allowFallbackAdapter ?? options.force === 'webgpu',
     ...(options.visibleDevices === undefined ? {} : { visibleDevices: options.visibleDevices }),
+    ...(options.nativeKernels === undefined ? {} : { nativeKernels: options.nativeKernels }),
   };
   const attempts: BackendAttempt[] = [];
   for (const name of order) {

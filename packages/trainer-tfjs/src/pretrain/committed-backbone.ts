@@ -1,7 +1,8 @@
 /**
  * Base-recipe backbones committed with the package (`packages/trainer-tfjs/backbones/`), so that a first
  * `npm run demo:train` need not pretrain one (36 epochs take 12-21 minutes on one core). Each is exactly what
- * its `command` writes: training is deterministic on the wasm backend, the same bytes on every machine, and
+ * its `command` writes: training is deterministic on the wasm backend's own kernels (the commands set
+ * SWEEPS_TFJS_NATIVE=0: the native kernels' sums differ per CPU), the same bytes on every machine, and
  * `committed-backbone.test.ts` checks the file's hash and shapes against the manifest.
  */
 import { createHash } from 'node:crypto';

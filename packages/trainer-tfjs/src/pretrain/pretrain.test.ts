@@ -22,7 +22,8 @@ const TINY_RUN_SHA256 = '13e1d41f61ff0265f3453e4d1dee4696946ce8b62f91c8c13108e6a
 
 let dir: string;
 beforeAll(async () => {
-  await selectBackend({ force: 'wasm' });
+  // wasm's own kernels: their results are the same bytes on every CPU (the native ones differ per CPU).
+  await selectBackend({ force: 'wasm', nativeKernels: 'off' });
   dir = await mkdtemp(path.join(tmpdir(), 'sweeps-pretrain-'));
 });
 afterAll(async () => {

@@ -19,17 +19,30 @@ export function rand(
   );
 }
 
-/** Runs `run` on one backend (wasm with this project's kernels, or plain cpu) and reads its outputs. */
+/**
+ * Runs `run` on one backend and reads its outputs: `wasm` with this project's wasm kernels (the native ones
+ * off), `native` (wasm with the native convolution kernels, which must be built), or plain `cpu`.
+ */
 export async function runOn(
-  backend: 'wasm' | 'cpu',
+  backend: 'wasm' | 'native' | 'cpu',
   run: () => tf.Tensor | tf.Tensor[],
 ): Promise<Float32Array[]> {
-  await selectBackend({ force: backend });
+  if (backend === 'cpu') await selectBackend({ force: 'cpu' });
+  else
+    await selectBackend({ force: 'wasm', nativeKernels: backend === 'wasm' ? 'off' : 'require' });
   const out = tf.tidy(run);
   const list = Array.isArray(out) ? out : [out];
   const data = await Promise.all(list.map(async (t) => Float32Array.from(await t.data())));
   tf.dispose(list);
   return data;
+}
+
+/** Runs `run` on `backend` and on the plain cpu backend; returns both outputs. */
+export async function onBackendAndCpu(
+  backend: 'wasm' | 'native',
+  run: () => tf.Tensor | tf.Tensor[],
+): Promise<{ actual: Float32Array[]; cpu: Float32Array[] }> {
+  return { actual: await runOn(backend, run), cpu: await runOn('cpu', run) };
 }
 
 /** Runs `run` on wasm and on the plain cpu backend; returns both outputs. */

@@ -94,7 +94,7 @@ describe('wasm BatchMatMul / _FusedMatMul with transposed operands', () => {
   );
 
   it('wraps the stock kernels once and leaves no backend data behind', async () => {
-    await selectBackend({ force: 'wasm' });
+    await selectBackend({ force: 'wasm', nativeKernels: 'off' });
     expect(registerWasmTrainingKernels()).toEqual([]);
     const backend = tf.backend() as unknown as { numDataIds(): number };
     const a = rand([64, 32], 8) as tf.Tensor2D;

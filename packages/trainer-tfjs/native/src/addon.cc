@@ -1,0 +1,258 @@
+// Node-API bindings of conv.cc: each function takes Float32Array views (the wasm backend's heap) and a
+// geometry array, checks every length against the geometry, and computes in place into the output view.
+#include <node_api.h>
+
+#include <cstdint>
+#include <exception>
+#include <string>
+
+#include "batch-norm.h"
+#include "conv.h"
+
+
+namespace {
+
+constexpr size_t kGeometryFields = 15;
+
+bool throw_error(napi_env env, const std::string& message) {
+  napi_throw_error(env, "SWEEPS_NATIVE_ARGUMENT", message.c_str());
+  return false;
+}
+
+// The float32 data behind a Float32Array argument, or a thrown error naming the argument.
+bool float_array(napi_env env, napi_value value, const char* name, float** data, size_t* length) {
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  if (!is_typed) return throw_error(env, std::string(name) + " must be a Float32Array");
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  napi_value buffer;
+  size_t offset = 0;
+  napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset);
+  if (type != napi_float32_array) return throw_error(env, std::string(name) + " must be a Float32Array");
+  *data = static_cast<float*>(raw);
+  return true;
+}
+
+bool geometry_from(napi_env env, napi_value value, sweeps::ConvGeometry* g) {
+  bool is_array = false;
+  napi_is_array(env, value, &is_array);
+  uint32_t count = 0;
+  if (is_array) napi_get_array_length(env, value, &count);
+  if (!is_array || count != kGeometryFields) {
+    return throw_error(env, "geometry must be an array of 15 integers");
+  }
+  int64_t fields[kGeometryFields];
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    napi_get_element(env, value, i, &item);
+    double number = 0;
+    if (napi_get_value_double(env, item, &number) != napi_ok || number != static_cast<double>(static_cast<int64_t>(number))) {
+      return throw_error(env, "geometry must be an array of 15 integers");
+    }
+    fields[i] = static_cast<int64_t>(number);
+  }
+  *g = sweeps::ConvGeometry{fields[0], fields[1],  fields[2],  fields[3],  fields[4],
+                            fields[5], fields[6],  fields[7],  fields[8],  fields[9],
+                            fields[10], fields[11], fields[12], fields[13], fields[14]};
+  const char* problem = sweeps::check_geometry(*g);
+  if (problem[0] != '\0') return throw_error(env, std::string("geometry: ") + problem);
+  return true;
+}
+
+bool expect_length(napi_env env, const char* name, size_t length, int64_t expected) {
+  if (static_cast<int64_t>(length) != expected) {
+    return throw_error(env, std::string(name) + " has " + std::to_string(length) + " elements, the geometry needs " +
+                                std::to_string(expected));
+  }
+  return true;
+}
+
+struct ConvArgs {
+  sweeps::ConvGeometry g;
+  float* a;
+  float* b;
+  float* out;
+};
+
+enum class Which { kForward, kBackpropInput, kBackpropFilter };
+
+// Reads (a, b, out, geometry) and checks the three lengths for the given convolution.
+bool conv_args(napi_env env, napi_callback_info info, Which which, ConvArgs* args) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 4) return throw_error(env, "expected 4 arguments (two inputs, the output, the geometry)");
+  if (!geometry_from(env, argv[3], &args->g)) return false;
+  const auto& g = args->g;
+  const int64_t x = g.batch * g.in_h * g.in_w * g.in_c;
+  const int64_t y = g.batch * g.out_h * g.out_w * g.out_c;
+  const int64_t w = g.filter_h * g.filter_w * g.in_c * g.out_c;
+  size_t la = 0, lb = 0, lo = 0;
+  switch (which) {
+    case Which::kForward:
+      return float_array(env, argv[0], "x", &args->a, &la) && float_array(env, argv[1], "filter", &args->b, &lb) &&
+             float_array(env, argv[2], "y", &args->out, &lo) && expect_length(env, "x", la, x) &&
+             expect_length(env, "filter", lb, w) && expect_length(env, "y", lo, y);
+    case Which::kBackpropInput:
+      return float_array(env, argv[0], "dy", &args->a, &la) && float_array(env, argv[1], "filter", &args->b, &lb) &&
+             float_array(env, argv[2], "dx", &args->out, &lo) && expect_length(env, "dy", la, y) &&
+             expect_length(env, "filter", lb, w) && expect_length(env, "dx", lo, x);
+    case Which::kBackpropFilter:
+      return float_array(env, argv[0], "x", &args->a, &la) && float_array(env, argv[1], "dy", &args->b, &lb) &&
+             float_array(env, argv[2], "dw", &args->out, &lo) && expect_length(env, "x", la, x) &&
+             expect_length(env, "dy", lb, y) && expect_length(env, "dw", lo, w);
+  }
+  return false;
+}
+
+// Runs `work`, turning a C++ exception (a oneDNN error) into a JavaScript one.
+template <typename Work>
+void guarded(napi_env env, Work work) {
+  try {
+    work();
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "SWEEPS_NATIVE_FAILED", (std::string("native convolution failed: ") + e.what()).c_str());
+  }
+}
+
+napi_value forward(napi_env env, napi_callback_info info) {
+  ConvArgs a;
+  if (conv_args(env, info, Which::kForward, &a)) guarded(env, [&] { sweeps::conv2d_forward(a.g, a.a, a.b, a.out); });
+  return nullptr;
+}
+
+napi_value backprop_input(napi_env env, napi_callback_info info) {
+  ConvArgs a;
+  if (conv_args(env, info, Which::kBackpropInput, &a)) guarded(env, [&] { sweeps::conv2d_backprop_input(a.g, a.a, a.b, a.out); });
+  return nullptr;
+}
+
+napi_value backprop_filter(napi_env env, napi_callback_info info) {
+  ConvArgs a;
+  if (conv_args(env, info, Which::kBackpropFilter, &a)) guarded(env, [&] { sweeps::conv2d_backprop_filter(a.g, a.a, a.b, a.out); });
+  return nullptr;
+}
+
+// Reads `count` Float32Array arguments named `names` into `arrays` and `lengths`.
+bool float_arrays(napi_env env, napi_value* argv, const char* const* names, size_t count, float** arrays,
+                  size_t* lengths) {
+  for (size_t i = 0; i < count; i++) {
+    if (!float_array(env, argv[i], names[i], &arrays[i], &lengths[i])) return false;
+  }
+  return true;
+}
+
+// batchNormTrain(x, gamma, beta, epsilon, y, mean, variance, rstd, centred)
+napi_value batch_norm_train(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 9) {
+    throw_error(env, "expected x, gamma, beta, epsilon, y, mean, variance, rstd, centred");
+    return nullptr;
+  }
+  static const char* const inputs[] = {"x", "gamma", "beta"};
+  static const char* const outputs[] = {"y", "mean", "variance", "rstd", "centred"};
+  float* in[3];
+  size_t in_len[3];
+  float* out[5];
+  size_t out_len[5];
+  double epsilon = 0;
+  if (!float_arrays(env, argv, inputs, 3, in, in_len) || !float_arrays(env, argv + 4, outputs, 5, out, out_len)) {
+    return nullptr;
+  }
+  if (napi_get_value_double(env, argv[3], &epsilon) != napi_ok || !(epsilon > 0)) {
+    throw_error(env, "epsilon must be a positive number");
+    return nullptr;
+  }
+  const int64_t channels = static_cast<int64_t>(in_len[1]);
+  const int64_t size = static_cast<int64_t>(in_len[0]);
+  if (channels < 1 || size % channels != 0 || size == 0) {
+    throw_error(env, "x's length must be a non-zero multiple of gamma's (the channels)");
+    return nullptr;
+  }
+  if (!expect_length(env, "beta", in_len[2], channels) || !expect_length(env, "y", out_len[0], size) ||
+      !expect_length(env, "mean", out_len[1], channels) || !expect_length(env, "variance", out_len[2], channels) ||
+      !expect_length(env, "rstd", out_len[3], channels) || !expect_length(env, "centred", out_len[4], size)) {
+    return nullptr;
+  }
+  sweeps::batch_norm_train(size / channels, channels, in[0], in[1], in[2], static_cast<float>(epsilon), out[0],
+                           out[1], out[2], out[3], out[4]);
+  return nullptr;
+}
+
+// batchNormGrad(dy, centred, rstd, gamma, dx, dgamma, dbeta)
+napi_value batch_norm_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 7) {
+    throw_error(env, "expected dy, centred, rstd, gamma, dx, dgamma, dbeta");
+    return nullptr;
+  }
+  static const char* const names[] = {"dy", "centred", "rstd", "gamma", "dx", "dgamma", "dbeta"};
+  float* a[7];
+  size_t len[7];
+  if (!float_arrays(env, argv, names, 7, a, len)) return nullptr;
+  const int64_t channels = static_cast<int64_t>(len[2]);
+  const int64_t size = static_cast<int64_t>(len[0]);
+  if (channels < 1 || size % channels != 0 || size == 0) {
+    throw_error(env, "dy's length must be a non-zero multiple of rstd's (the channels)");
+    return nullptr;
+  }
+  if (!expect_length(env, "centred", len[1], size) || !expect_length(env, "gamma", len[3], channels) ||
+      !expect_length(env, "dx", len[4], size) || !expect_length(env, "dgamma", len[5], channels) ||
+      !expect_length(env, "dbeta", len[6], channels)) {
+    return nullptr;
+  }
+  sweeps::batch_norm_grad(size / channels, channels, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+  return nullptr;
+}
+
+napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t threads = 0;
+  if (argc != 1 || napi_get_value_int32(env, argv[0], &threads) != napi_ok || threads < 1 || threads > 1024) {
+    throw_error(env, "threads must be an integer from 1 to 1024");
+    return nullptr;
+  }
+  sweeps::set_threads(threads);
+  return nullptr;
+}
+
+napi_value string_value(napi_env env, const char* text) {
+  napi_value value;
+  napi_create_string_utf8(env, text == nullptr ? "" : text, NAPI_AUTO_LENGTH, &value);
+  return value;
+}
+
+napi_value library_info(napi_env env, napi_callback_info) {
+  napi_value result, threads;
+  napi_create_object(env, &result);
+  const std::string library = sweeps::library_info();
+  napi_set_named_property(env, result, "library", string_value(env, library.c_str()));
+  napi_create_int32(env, sweeps::threads(), &threads);
+  napi_set_named_property(env, result, "threads", threads);
+  return result;
+}
+
+napi_value init(napi_env env, napi_value exports) {
+  const napi_property_descriptor properties[] = {
+      {"conv2dForward", nullptr, forward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropInput", nullptr, backprop_input, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackpropFilter", nullptr, backprop_filter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrain", nullptr, batch_norm_train, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormGrad", nullptr, batch_norm_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"libraryInfo", nullptr, library_info, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,247 @@
+import {
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
+import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  assertNhwc,
+  convGeometry,
+  type ConvGeometry,
+  type ConvPad,
+  type Pair,
+  replacing,
+  stockWasmKernel,
+  wasmKernel,
+} from '../wasm-kernels/kernel-util.ts';
+import { BatchNormGradKernel, BatchNormTrainKernel } from '../wasm-kernels/batch-norm-kernels.ts';
+import { wasmTrainingKernels } from '../wasm-kernels/index.ts';
+import { nativeBatchNormKernelConfigs } from './native-batch-norm-kernels.ts';
+import type { NativeCpuKernels } from './load-native.ts';
+
+type Rounding = 'floor' | 'round' | 'ceil';
+
+/** The geometry array the addon takes: batch, in h/w/c, out h/w/c, filter h/w, strides, dilations, pads. */
+export function geometryArray(g: ConvGeometry, outChannels: number): number[] {
+  return [
+    g.batch,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    outChannels,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.dilationHeight,
+    g.dilationWidth,
+    g.padTop,
+    g.padLeft,
+  ];
+}
+
+function assertFloat32(kernelName: string, ...infos: TensorInfo[]): void {
+  for (const info of infos) {
+    if (info.dtype !== 'float32') {
+      throw new Error(
+        `${kernelName} on the native CPU kernels takes float32 tensors, got ${info.dtype}`,
+      );
+    }
+  }
+}
+
+/** A float32 view of a tensor on the wasm heap (taken after every allocation: growth detaches views). */
+function heap(backend: BackendWasm, info: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(info) as Float32Array;
+}
+
+/** Whether the convolution has no input or output elements (an empty batch, say): nothing to compute. */
+function isEmpty(g: ConvGeometry, outChannels: number): boolean {
+  return [
+    g.batch,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.outHeight,
+    g.outWidth,
+    outChannels,
+  ].includes(0);
+}
+
+/** `info` filled with zeros (a new wasm output holds whatever the heap held). */
+function zeroed(backend: BackendWasm, info: TensorInfo): TensorInfo {
+  heap(backend, info).fill(0);
+  return info;
+}
+
+interface ConvAttrs {
+  strides: Pair;
+  pad: ConvPad;
+  dataFormat?: string;
+  dilations?: Pair;
+  dimRoundingMode?: Rounding;
+}
+
+/**
+ * The three kernels of a 2-D convolution's training step on the wasm backend, computed by the native addon
+ * (oneDNN, in place on the wasm heap) instead of XNNPACK's 4-lane SIMD. Tensors stay on the
+ * wasm heap, so every other kernel is the wasm backend's own.
+ */
+export function nativeConvKernelConfigs(native: NativeCpuKernels): KernelConfig[] {
+  function conv2d(args: {
+    inputs: { x: TensorInfo; filter: TensorInfo };
+    backend: BackendWasm;
+    attrs: NamedAttrMap;
+  }): TensorInfo {
+    const { backend } = args;
+    const { x, filter } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    assertNhwc(Conv2D, attrs.dataFormat);
+    assertFloat32(Conv2D, x, filter);
+    const g = convGeometry(
+      x.shape,
+      filter.shape,
+      attrs.strides,
+      attrs.dilations ?? 1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+    );
+    const outChannels = filter.shape[3]!;
+    const y = backend.makeOutput([g.batch, g.outHeight, g.outWidth, outChannels], 'float32');
+    if (isEmpty(g, outChannels)) return zeroed(backend, y);
+    native.conv2dForward(
+      heap(backend, x),
+      heap(backend, filter),
+      heap(backend, y),
+      geometryArray(g, outChannels),
+    );
+    return y;
+  }
+
+  function backpropInput(args: {
+    inputs: { dy: TensorInfo; filter: TensorInfo };
+    backend: BackendWasm;
+    attrs: NamedAttrMap;
+  }): TensorInfo {
+    const { backend } = args;
+    const { dy, filter } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs & {
+      inputShape: [number, number, number, number];
+    };
+    assertNhwc(Conv2DBackpropInput, attrs.dataFormat);
+    assertFloat32(Conv2DBackpropInput, dy, filter);
+    const g = convGeometry(
+      attrs.inputShape,
+      filter.shape,
+      attrs.strides,
+      attrs.dilations ?? 1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+    );
+    const dx = backend.makeOutput([...attrs.inputShape], 'float32');
+    if (isEmpty(g, filter.shape[3]!)) return zeroed(backend, dx);
+    native.conv2dBackpropInput(
+      heap(backend, dy),
+      heap(backend, filter),
+      heap(backend, dx),
+      geometryArray(g, filter.shape[3]!),
+    );
+    return dx;
+  }
+
+  function backpropFilter(args: {
+    inputs: { x: TensorInfo; dy: TensorInfo };
+    backend: BackendWasm;
+    attrs: NamedAttrMap;
+  }): TensorInfo {
+    const { backend } = args;
+    const { x, dy } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs & {
+      filterShape: [number, number, number, number];
+    };
+    assertNhwc(Conv2DBackpropFilter, attrs.dataFormat);
+    assertFloat32(Conv2DBackpropFilter, x, dy);
+    const g = convGeometry(
+      x.shape,
+      attrs.filterShape,
+      attrs.strides,
+      attrs.dilations ?? 1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+    );
+    const dw = backend.makeOutput([...attrs.filterShape], 'float32');
+    if (isEmpty(g, attrs.filterShape[3])) return zeroed(backend, dw);
+    native.conv2dBackpropFilter(
+      heap(backend, x),
+      heap(backend, dy),
+      heap(backend, dw),
+      geometryArray(g, attrs.filterShape[3]),
+    );
+    return dw;
+  }
+
+  return [
+    wasmKernel(Conv2D, conv2d),
+    wasmKernel(Conv2DBackpropInput, backpropInput),
+    wasmKernel(Conv2DBackpropFilter, backpropFilter),
+  ];
+}
+
+/** This project's wasm kernels that the native ones stand in for (XNNPACK's Conv2D is the other one). */
+const NATIVE_OVER_WASM: readonly string[] = [
+  Conv2DBackpropInput,
+  Conv2DBackpropFilter,
+  BatchNormTrainKernel,
+  BatchNormGradKernel,
+];
+
+/** The kernel functions `useNativeKernels` last registered. */
+let registeredFuncs: unknown[] = [];
+
+function replaceKernel(config: KernelConfig): void {
+  if (getKernel(config.kernelName, 'wasm') !== undefined)
+    unregisterKernel(config.kernelName, 'wasm');
+  registerKernel(config);
+}
+
+/**
+ * Puts the native kernels in front of the wasm backend's (replacing XNNPACK's Conv2D and this project's
+ * convolution gradients and training batch norm), or, given `null`, puts the wasm ones back. Call after
+ * `registerWasmTrainingKernels`. Returns the kernel names registered.
+ */
+export function useNativeKernels(native: NativeCpuKernels | null): string[] {
+  const names = [Conv2D, ...NATIVE_OVER_WASM];
+  if (native === null) {
+    replaceKernel(stockWasmKernel(Conv2D));
+    registeredFuncs = [];
+    for (const config of wasmTrainingKernels) {
+      if (NATIVE_OVER_WASM.includes(config.kernelName)) replaceKernel(config);
+    }
+    return names;
+  }
+  const stockConv = stockWasmKernel(Conv2D);
+  const configs = [...nativeConvKernelConfigs(native), ...nativeBatchNormKernelConfigs(native)].map(
+    (config) =>
+      config.kernelName === Conv2D
+        ? { ...config, kernelFunc: replacing(config.kernelFunc, stockConv) }
+        : config,
+  );
+  registeredFuncs = configs.map((c) => c.kernelFunc);
+  for (const config of configs) replaceKernel(config);
+  return configs.map((c) => c.kernelName);
+}
+
+/** Whether the kernel now registered under `kernelName` on wasm is a native one. */
+export function isNativeKernelRegistered(kernelName: string): boolean {
+  const current = getKernel(kernelName, 'wasm');
+  return current !== undefined && registeredFuncs.includes(current.kernelFunc);
+}
