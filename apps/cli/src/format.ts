@@ -22,10 +22,6 @@ export function table(
     .join('\n');
 }
 
-export function metric(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4);
-}
-
 /** Trials by state, in core's order of states. */
 export function counts(c: Partial<Record<TrialState, number>>): string {
   return TRIAL_STATES.map((s) => `${s} ${c[s] ?? 0}`).join(' · ');

@@ -193,20 +193,30 @@ export function gridToCsv(grid: ExportMatrix[], metric: string): string {
   return csv([header, ...rows]);
 }
 
+/** What a grid cell's text needs of its matrix (core's matrices and the API's alike). */
+export interface GridCellSource {
+  values: ReadonlyArray<ReadonlyArray<{ mean: number } | null>>;
+  failed: ReadonlyArray<ReadonlyArray<number>>;
+  gridCells?: ReadonlyArray<ReadonlyArray<GridCellStatus>> | undefined;
+}
+
 /**
- * One lr (rows) x weight decay (columns) table per checkpoint and optimizer; `failed` where every trial failed,
- * `pruned@3 (0.2100)` where asha stopped the cell's trials at epoch 3 with that value.
+ * The text of grid cell (lr `i`, weight decay `j`) wherever a grid is printed: its mean to 4 decimals;
+ * `pruned@3 (0.2100)` where asha stopped its trials at epoch 3 with that value; `failed` where its trials failed;
+ * else `-`.
  */
+export function gridCellText(m: GridCellSource, i: number, j: number): string {
+  const v = m.values[i]?.[j];
+  if (v) return formatMetric(v.mean);
+  return gridCellLabel(m.gridCells?.[i]?.[j]) ?? ((m.failed[i]?.[j] ?? 0) > 0 ? 'failed' : '-');
+}
+
+/** One lr (rows) x weight decay (columns) table per checkpoint and optimizer, cells as {@link gridCellText}. */
 export function gridToMarkdown(grid: ExportMatrix[], metric: string): string {
   const blocks = grid.map((m) => {
     const head = `### ${m.checkpoint} · ${m.optimizer} · ${metric}\n\n| lr \\ wd | ${m.weightDecays.join(' | ')} |\n|---|${m.weightDecays.map(() => '---').join('|')}|`;
-    const cell = (i: number, j: number) => {
-      const v = m.values[i]![j]!;
-      if (v) return formatMetric(v.mean);
-      return gridCellLabel(m.gridCells?.[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-');
-    };
     const body = m.lrs.map(
-      (lr, i) => `| ${lr} | ${m.weightDecays.map((_, j) => cell(i, j)).join(' | ')} |`,
+      (lr, i) => `| ${lr} | ${m.weightDecays.map((_, j) => gridCellText(m, i, j)).join(' | ')} |`,
     );
     return [head, ...body].join('\n');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildGrid } from './aggregate.ts';
-import { gridToCsv, gridToMarkdown } from './export-tables.ts';
+import { formatMetric, gridCellText, gridToCsv, gridToMarkdown } from './export-tables.ts';
 import { gridCellStatuses } from './grid-status.ts';
 import { fullGridEpochs, planSweep } from './plan.ts';
 import {
@@ -213,6 +213,14 @@ describe('pruned grid cells', () => {
     const withCells = matrices.map((m, k) => ({ ...m, gridCells: cells[k]! }));
     expect(gridToMarkdown(withCells, 'm')).toContain('| 0.2 | pruned@3 (0.2100) |');
     expect(gridToCsv(withCells, 'm').split('\n')[2]).toBe('a,SGD,0.2,0,,,0,0,,1,3,0.21');
+    // the text the CLI's grid and the Markdown export both print, per grid cell
+    const m = withCells[0]!;
+    expect([0, 1].map((i) => gridCellText(m, i, 0))).toEqual([
+      formatMetric(m.values[0]![0]!.mean),
+      'pruned@3 (0.2100)',
+    ]);
+    const bare = { values: [[null, null]], failed: [[2, 0]] };
+    expect([0, 1].map((j) => gridCellText(bare, 0, j))).toEqual(['failed', '-']);
   });
 });
 

@@ -1,8 +1,8 @@
 /** grid, best, export, trials, trial, workers. */
 import { writeFile } from 'node:fs/promises';
-import { bestTableCells, gridCellLabel, TRIAL_STATES } from '@sweeps/core';
+import { bestTableCells, formatMetric, gridCellText, TRIAL_STATES } from '@sweeps/core';
 import { type Command, Option } from 'commander';
-import { metric, table } from '../format.ts';
+import { table } from '../format.ts';
 import type { CliEnv } from '../env.ts';
 import type { BestTable, Grid, TrialPage, WorkerList } from '@sweeps/api-client';
 import { clientFor, out } from './context.ts';
@@ -21,14 +21,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
         out(
           table(
             ['lr \\ wd', ...m.weightDecays.map(String)],
-            m.lrs.map((lr, i) => [
-              lr,
-              ...m.values[i]!.map((v, j) =>
-                v
-                  ? metric(v.mean)
-                  : (gridCellLabel(m.gridCells[i]?.[j]) ?? (m.failed[i]![j]! > 0 ? 'failed' : '-')),
-              ),
-            ]),
+            m.lrs.map((lr, i) => [lr, ...m.weightDecays.map((_, j) => gridCellText(m, i, j))]),
           ),
         );
       }
@@ -112,7 +105,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
                 .join(' '),
               t.seed,
               t.reason ? `${t.state} (${t.reason})` : t.state,
-              metric(t.finalMetric),
+              formatMetric(t.finalMetric),
               t.worker,
               (t.error ?? '').split('\n')[0]!.slice(0, 60),
             ]),
@@ -150,7 +143,7 @@ export function addResultCommands(program: Command, env: CliEnv): void {
         out(
           table(
             ['epoch', ...names],
-            t.epochs.map((e) => [e.epoch, ...names.map((n) => metric(e[n]))]),
+            t.epochs.map((e) => [e.epoch, ...names.map((n) => formatMetric(e[n]))]),
           ),
         );
       if (t.error) out(`Error: ${t.error}`);
