@@ -95,6 +95,32 @@ export class FailureLimiter {
     if (!e || now - e.start >= 60_000) this.table.set(address, { start: now, n: 1 });
     else e.n++;
   }
+  /**
+   * Checks a key presented from `address` (a bearer key, a sign-in) against this per-address budget: while the
+   * address is blocked, RATE_LIMITED with Retry-After and no lookup at all; an unknown or revoked key is
+   * UNAUTHORIZED and counts as a failure. `attempts` names them in the 429 message (`failed sign-ins`).
+   */
+  async admit<K>(
+    address: string,
+    reply: { header(name: string, value: string): unknown },
+    attempts: string,
+    lookup: () => Promise<K | null>,
+  ): Promise<K> {
+    const wait = this.blockedFor(address);
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw new DomainError(
+        'RATE_LIMITED',
+        `Too many ${attempts} from this address; retry in ${wait} s.`,
+      );
+    }
+    const key = await lookup();
+    if (!key) {
+      this.fail(address);
+      throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');
+    }
+    return key;
+  }
 }
 
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -135,19 +161,9 @@ export function installAuth(
         'UNAUTHORIZED',
         'Send an API key: "Authorization: Bearer <key>" (create one with `sweeps keys create --scope write`).',
       );
-    const wait = failures.blockedFor(request.ip);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new DomainError(
-        'RATE_LIMITED',
-        `Too many failed authentications from this address; retry in ${wait} s.`,
-      );
-    }
-    const key = await resolve(token);
-    if (!key) {
-      failures.fail(request.ip);
-      throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');
-    }
+    const key = await failures.admit(request.ip, reply, 'failed authentications', () =>
+      resolve(token),
+    );
     if (!scopeAllows(key.scope, needed))
       throw new DomainError(
         'FORBIDDEN',

@@ -10,7 +10,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBodySchema, SessionSchema, SignInBodySchema } from '@sweeps/api-client/schemas';
-import { DomainError } from '@sweeps/core';
 import { findApiKey, type Db } from '@sweeps/db';
 import { callerOf, type FailureLimiter } from './auth.ts';
 
@@ -126,19 +125,9 @@ export function sessionRoutes(
       },
       async (req, reply) => {
         // Sign-in guesses count against the same per-address budget as failed bearer keys.
-        const wait = failures.blockedFor(req.ip);
-        if (wait > 0) {
-          reply.header('retry-after', String(wait));
-          throw new DomainError(
-            'RATE_LIMITED',
-            `Too many failed sign-ins from this address; retry in ${wait} s.`,
-          );
-        }
-        const key = await findApiKey(db, req.body.key);
-        if (!key) {
-          failures.fail(req.ip);
-          throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');
-        }
+        const key = await failures.admit(req.ip, reply, 'failed sign-ins', () =>
+          findApiKey(db, req.body.key),
+        );
         const expiresAt = new Date(Date.now() + opts.ttlSeconds * 1000);
         setCookie(reply, req, sealer.seal(req.body.key, expiresAt), opts.ttlSeconds);
         return { scope: key.scope, expiresAt: expiresAt.toISOString() };
