@@ -66,11 +66,8 @@ export function createDemoTraining() {
   return { detector, optimizer };
 }
 
-/** Times demo training steps (forward, backward, AdamW) and inference (predictAsync) at the demo's batch size. */
-export async function benchDetectorDemo(
-  backend: string,
-  options: BenchOptions = {},
-): Promise<BenchLine> {
+/** The demo detector's training step (forward, backward, AdamW) on generated demo batches, cycled. */
+export function demoTrainingSteps() {
   const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-bench-detector-'));
   const batches = demoBatches(dir);
   rmSync(dir, { recursive: true, force: true });
@@ -83,6 +80,15 @@ export async function benchDetectorDemo(
     optimizer.step(grads, DEMO.lr);
     tf.dispose(Object.values(grads));
   };
+  return { detector, optimizer, batch, trainStep };
+}
+
+/** Times demo training steps (forward, backward, AdamW) and inference (predictAsync) at the demo's batch size. */
+export async function benchDetectorDemo(
+  backend: string,
+  options: BenchOptions = {},
+): Promise<BenchLine> {
+  const { detector, optimizer, batch, trainStep } = demoTrainingSteps();
   const inferStep = async (): Promise<void> => {
     const b = batch();
     const images = tf.tensor4d(b.images, b.shape);

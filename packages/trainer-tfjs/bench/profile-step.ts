@@ -1,6 +1,6 @@
 /**
- * `npx tsx bench/profile-step.ts [64|128] [--steps 10] [--by-shape]` (in packages/trainer-tfjs): the CPU time of
- * each kernel in a training step of the reference ResNet, on the backend a trial would pick. Kernels that call
+ * `npx tsx bench/profile-step.ts [64|128|detector] [--steps 10] [--by-shape]` (in packages/trainer-tfjs): the CPU time of
+ * each kernel in a training step of the reference ResNet (or of the demo detector), on the backend a trial would pick. Kernels that call
  * other kernels show them as `Outer>Inner` (the outer line includes the inner ones). CPU time of this process,
  * not wall-clock time, so that other processes on a shared core count less; `tf.profile` reports wall-clock
  * time. PyTorch's side: `python3 bench/ref_resnet_torch.py --profile --sizes 64`.
@@ -9,13 +9,15 @@ import { parseArgs } from 'node:util';
 import { getKernelsForBackend, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { selectBackend } from '../src/backend/select-backend.ts';
+import { DEMO } from '../src/bin/demo-train.ts';
+import { demoTrainingSteps } from './detector-demo.ts';
 import { refResNetTraining } from './ref-resnet.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { steps: { type: 'string', default: '10' }, 'by-shape': { type: 'boolean' } },
 });
-const size = Number(positionals[0] ?? 64);
+const size = positionals[0] === 'detector' ? DEMO.scale : Number(positionals[0] ?? 64);
 const steps = Number(values.steps);
 
 /** Milliseconds of CPU per kernel path, while `recording`. */
@@ -52,7 +54,8 @@ for (const config of getKernelsForBackend(backend.name)) {
   unregisterKernel(config.kernelName, backend.name);
   registerKernel(timed(config, values['by-shape'] === true));
 }
-const { trainStep: step } = refResNetTraining(size, 16);
+const detector = positionals[0] === 'detector';
+const { trainStep: step } = detector ? demoTrainingSteps() : refResNetTraining(size, 16);
 for (let i = 0; i < 3; i++) await step();
 recording = true;
 const start = process.cpuUsage();
@@ -60,7 +63,7 @@ for (let i = 0; i < steps; i++) await step();
 const used = process.cpuUsage(start);
 const outer = [...spent].filter(([k]) => !k.includes('>')).reduce((a, [, v]) => a + v.ms, 0);
 console.log(
-  `ref-resnet-${size} on ${backend.name} (${backend.device}): a training step of 16 images takes ` +
+  `${detector ? 'detector-demo' : `ref-resnet-${size}`} on ${backend.name} (${backend.device}): a training step of ${detector ? DEMO.batchSize : 16} images takes ` +
     `${((used.user + used.system) / 1000 / steps).toFixed(1)} ms of CPU, ${(outer / steps).toFixed(1)} ms of it in kernels`,
 );
 for (const [key, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30)) {

@@ -8,6 +8,7 @@
 
 #include "batch-norm.h"
 #include "conv.h"
+#include "matmul.h"
 
 
 namespace {
@@ -210,6 +211,60 @@ napi_value batch_norm_grad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+bool int64_arg(napi_env env, napi_value value, const char* name, int64_t* out) {
+  double number = 0;
+  if (napi_get_value_double(env, value, &number) != napi_ok || number < 0 || number > 2147483647.0 ||
+      number != static_cast<double>(static_cast<int64_t>(number))) {
+    return throw_error(env, std::string(name) + " must be a whole number from 0 to 2^31 - 1");
+  }
+  *out = static_cast<int64_t>(number);
+  return true;
+}
+
+// batchMatMul(a, b, c, [batch, batchA, batchB, m, n, k, transposeA, transposeB])
+napi_value batch_matmul(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 4) {
+    throw_error(env, "expected a, b, c and [batch, batchA, batchB, m, n, k, transposeA, transposeB]");
+    return nullptr;
+  }
+  static const char* const names[] = {"a", "b", "c"};
+  float* arrays[3];
+  size_t lengths[3];
+  if (!float_arrays(env, argv, names, 3, arrays, lengths)) return nullptr;
+  static const char* const fields[] = {"batch", "batchA", "batchB", "m", "n", "k", "transposeA", "transposeB"};
+  int64_t v[8];
+  bool is_array = false;
+  uint32_t count = 0;
+  napi_is_array(env, argv[3], &is_array);
+  if (is_array) napi_get_array_length(env, argv[3], &count);
+  if (!is_array || count != 8) {
+    throw_error(env, "the shape must be [batch, batchA, batchB, m, n, k, transposeA, transposeB]");
+    return nullptr;
+  }
+  for (uint32_t i = 0; i < 8; i++) {
+    napi_value item;
+    napi_get_element(env, argv[3], i, &item);
+    if (!int64_arg(env, item, fields[i], &v[i])) return nullptr;
+  }
+  const int64_t batch = v[0], batch_a = v[1], batch_b = v[2], m = v[3], n = v[4], k = v[5];
+  if ((batch_a != batch && batch_a != 1) || (batch_b != batch && batch_b != 1) || batch < 1 || m < 1 || n < 1 ||
+      k < 1) {
+    throw_error(env, "batch sizes must agree (or be 1) and every size must be at least 1");
+    return nullptr;
+  }
+  if (!expect_length(env, "a", lengths[0], batch_a * m * k) || !expect_length(env, "b", lengths[1], batch_b * k * n) ||
+      !expect_length(env, "c", lengths[2], batch * m * n)) {
+    return nullptr;
+  }
+  if (!sweeps::batch_matmul(batch, batch_a, batch_b, m, n, k, v[6] != 0, v[7] != 0, arrays[0], arrays[1], arrays[2])) {
+    napi_throw_error(env, "SWEEPS_NATIVE_FAILED", "native matrix product failed (oneDNN sgemm refused it)");
+  }
+  return nullptr;
+}
+
 napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -246,6 +301,7 @@ napi_value init(napi_env env, napi_value exports) {
       {"conv2dBackpropFilter", nullptr, backprop_filter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrain", nullptr, batch_norm_train, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormGrad", nullptr, batch_norm_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchMatMul", nullptr, batch_matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"libraryInfo", nullptr, library_info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

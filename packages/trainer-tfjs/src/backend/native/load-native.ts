@@ -39,6 +39,8 @@ export interface NativeCpuKernels {
     dGamma: Float32Array,
     dBeta: Float32Array,
   ): void;
+  /** c = op(a) x op(b) per batch; shape = [batch, batchA, batchB, m, n, k, transposeA, transposeB] (0/1). */
+  batchMatMul(a: Float32Array, b: Float32Array, c: Float32Array, shape: number[]): void;
   /** Threads oneDNN may use (OpenMP) (1: one core per trial process, as the worker's slots assume). */
   setThreads(threads: number): void;
   libraryInfo(): { library: string; threads: number };

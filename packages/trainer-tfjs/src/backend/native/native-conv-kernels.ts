@@ -1,4 +1,5 @@
 import {
+  BatchMatMul,
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
@@ -21,6 +22,7 @@ import {
 import { BatchNormGradKernel, BatchNormTrainKernel } from '../wasm-kernels/batch-norm-kernels.ts';
 import { wasmTrainingKernels } from '../wasm-kernels/index.ts';
 import { nativeBatchNormKernelConfigs } from './native-batch-norm-kernels.ts';
+import { nativeBatchMatMulConfig } from './native-matmul-kernel.ts';
 import type { NativeCpuKernels } from './load-native.ts';
 
 type Rounding = 'floor' | 'round' | 'ceil';
@@ -202,6 +204,7 @@ const NATIVE_OVER_WASM: readonly string[] = [
   Conv2DBackpropFilter,
   BatchNormTrainKernel,
   BatchNormGradKernel,
+  BatchMatMul,
 ];
 
 /** The kernel functions `useNativeKernels` last registered. */
@@ -215,7 +218,7 @@ function replaceKernel(config: KernelConfig): void {
 
 /**
  * Puts the native kernels in front of the wasm backend's (replacing XNNPACK's Conv2D and this project's
- * convolution gradients and training batch norm), or, given `null`, puts the wasm ones back. Call after
+ * convolution gradients, training batch norm and BatchMatMul), or, given `null`, puts the wasm ones back. Call after
  * `registerWasmTrainingKernels`. Returns the kernel names registered.
  */
 export function useNativeKernels(native: NativeCpuKernels | null): string[] {
@@ -229,11 +232,15 @@ export function useNativeKernels(native: NativeCpuKernels | null): string[] {
     return names;
   }
   const stockConv = stockWasmKernel(Conv2D);
-  const configs = [...nativeConvKernelConfigs(native), ...nativeBatchNormKernelConfigs(native)].map(
-    (config) =>
-      config.kernelName === Conv2D
-        ? { ...config, kernelFunc: replacing(config.kernelFunc, stockConv) }
-        : config,
+  const wasmMatMul = wasmTrainingKernels.find((c) => c.kernelName === BatchMatMul)!;
+  const configs = [
+    ...nativeConvKernelConfigs(native),
+    ...nativeBatchNormKernelConfigs(native),
+    nativeBatchMatMulConfig(native, wasmMatMul),
+  ].map((config) =>
+    config.kernelName === Conv2D
+      ? { ...config, kernelFunc: replacing(config.kernelFunc, stockConv) }
+      : config,
   );
   registeredFuncs = configs.map((c) => c.kernelFunc);
   for (const config of configs) replaceKernel(config);

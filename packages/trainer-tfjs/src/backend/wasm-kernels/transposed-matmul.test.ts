@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 
 import { selectBackend } from '../select-backend.ts';
 import { registerWasmTrainingKernels } from './index.ts';
-import { expectClose, onWasmAndCpu, rand } from './test-util.ts';
+import { loadNativeKernels } from '../native/load-native.ts';
+import { expectClose, onBackendAndCpu, onWasmAndCpu, rand } from './test-util.ts';
 
 interface Case {
   a: number[];
@@ -107,5 +108,47 @@ describe('wasm BatchMatMul / _FusedMatMul with transposed operands', () => {
     tf.fused.matMul({ a: b, b: a, transposeA: true, bias, activation: 'relu' }).dispose();
     expect(backend.numDataIds()).toBe(before);
     tf.dispose([a, b, bias]);
+  });
+});
+
+const native = loadNativeKernels();
+const nativeRequired = process.env['SWEEPS_REQUIRE_NATIVE'] === '1';
+
+/** The native BatchMatMul (oneDNN sgemm) on the same cases, plus a broadcast it hands back to wasm. */
+describe.skipIf(!native.ok && !nativeRequired)('native BatchMatMul', () => {
+  it.each(cases)(
+    'matMul and its gradients match cpu: $a x $b, transposeA $ta, transposeB $tb',
+    async (c) => {
+      const { actual, cpu } = await onBackendAndCpu('native', () => {
+        const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x, y, c.ta, c.tb);
+        const a = rand(c.a, 1);
+        const b = rand(c.b, 2);
+        const r = rand(f(a, b).shape, 3);
+        return [
+          f(a, b),
+          ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)))([a, b]),
+        ];
+      });
+      expectClose(actual, cpu, 1e-5);
+    },
+  );
+
+  it.each([...broadcast, { a: [4, 13, 6], b: [1, 13, 5], ta: true, tb: false }])(
+    'matMul with broadcast batches matches cpu: $a x $b, transposeA $ta, transposeB $tb',
+    async (c) => {
+      const { actual, cpu } = await onBackendAndCpu('native', () =>
+        tf.matMul(rand(c.a, 1), rand(c.b, 2), c.ta, c.tb),
+      );
+      expectClose(actual, cpu, 1e-5);
+    },
+  );
+
+  it('gives an empty product and a zero one (k = 0) without calling the library', async () => {
+    const [empty, zeros] = await onBackendAndCpu('native', () => [
+      tf.matMul(tf.ones([0, 3]), tf.ones([3, 4])),
+      tf.matMul(tf.ones([2, 0]), tf.ones([0, 3])),
+    ]).then((r) => r.actual);
+    expect(empty).toHaveLength(0);
+    expect(Array.from(zeros!)).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });
