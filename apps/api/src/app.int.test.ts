@@ -3,17 +3,15 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createDb, findApiKey } from '@sweeps/db';
-import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { createApiKey, findApiKey } from '@sweeps/db';
+import { apiTestServices } from '../../../test/support/api-services.ts';
+import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { buildApp } from './app.ts';
 import { createKeyResolver } from './auth.ts';
 
-const db = createDb(TEST_DATABASE_URL);
-const redis = createRedis(TEST_REDIS_URL);
-const names = queueNames(`api${randomBytes(3).toString('hex')}`);
-const queue = createTrialQueue(names, redis);
-const deps = { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 };
+const services = apiTestServices('api');
+const { deps } = services;
+const { db } = deps;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let key = '';
 
@@ -23,10 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  redis.disconnect();
-  await db.$disconnect();
+  await services.close();
 });
 
 describe('the API app', () => {

@@ -6,26 +6,16 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  claimTrial,
-  completeTrial,
-  createApiKey,
-  createDb,
-  failTrial,
-  recordEpoch,
-} from '@sweeps/db';
-import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
+import { claimTrial, completeTrial, createApiKey, failTrial, recordEpoch } from '@sweeps/db';
 import type { Grid } from '@sweeps/api-client';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { apiTestServices } from '../../../test/support/api-services.ts';
+import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { buildApp } from './app.ts';
 
-const db = createDb(TEST_DATABASE_URL);
-const redis = createRedis(TEST_REDIS_URL);
-const names = queueNames(`dash${randomBytes(3).toString('hex')}`);
-const queue = createTrialQueue(names, redis);
-const deps = { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 };
+const services = apiTestServices('dash');
+const { deps } = services;
+const { db } = deps;
 const distDir = mkdtempSync(join(tmpdir(), 'sweeps-dist-'));
 let app: Awaited<ReturnType<typeof buildApp>>;
 let base = '';
@@ -67,10 +57,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  redis.disconnect();
-  await db.$disconnect();
+  await services.close();
   rmSync(distDir, { recursive: true, force: true });
 });
 

@@ -3,16 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSweepId, planSweep } from '@sweeps/core';
-import { createApiKey, createDb, createSweep } from '@sweeps/db';
-import { appendTrialLog, createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { createApiKey, createSweep } from '@sweeps/db';
+import { appendTrialLog } from '@sweeps/queue';
+import { apiTestServices } from '../../../test/support/api-services.ts';
 import { buildApp } from './app.ts';
 
-const db = createDb(TEST_DATABASE_URL);
-const redis = createRedis(TEST_REDIS_URL);
-const names = queueNames(`logs${randomBytes(3).toString('hex')}`);
-const queue = createTrialQueue(names, redis);
-const deps = { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 };
+const services = apiTestServices('logs');
+const { deps } = services;
+const { db, redis, names } = deps;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let headers: Record<string, string> = {};
 const fixture = (name: string) =>
@@ -27,11 +25,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  await queue.obliterate({ force: true });
   await redis.del(...(await redis.keys(`${names.prefix}:trial-log*`)), 'none');
-  await queue.close();
-  redis.disconnect();
-  await db.$disconnect();
+  await services.close();
 });
 
 describe('POST /api/v1/parsers/check', () => {

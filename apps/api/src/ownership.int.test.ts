@@ -7,24 +7,20 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createDb } from '@sweeps/db';
-import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { createApiKey } from '@sweeps/db';
+import { apiTestServices } from '../../../test/support/api-services.ts';
+import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { studySweep } from '../../../test/fixtures/study-mnist.ts';
 import { buildApp } from './app.ts';
 
-const db = createDb(TEST_DATABASE_URL);
-const redis = createRedis(TEST_REDIS_URL);
-const names = queueNames(`own${randomBytes(3).toString('hex')}`);
-const queue = createTrialQueue(names, redis);
+const services = apiTestServices('own');
+const { deps } = services;
+const { db } = deps;
 let app: Awaited<ReturnType<typeof buildApp>>;
 const k: Record<'alice' | 'bob' | 'admin' | 'reader', { id: string; key: string }> = {} as never;
 
 beforeAll(async () => {
-  app = await buildApp(
-    { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 },
-    { logLevel: 'silent', rateLimitPerMin: 1000, keyCacheMs: 300 },
-  );
+  app = await buildApp(deps, { logLevel: 'silent', rateLimitPerMin: 1000, keyCacheMs: 300 });
   k.alice = await createApiKey(db, 'write', 'alice');
   k.bob = await createApiKey(db, 'write', 'bob');
   k.admin = await createApiKey(db, 'admin', 'ops');
@@ -32,10 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  redis.disconnect();
-  await db.$disconnect();
+  await services.close();
 });
 
 const call = (who: keyof typeof k, method: string, url: string, payload?: unknown, h = {}) =>

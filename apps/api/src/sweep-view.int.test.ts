@@ -7,21 +7,18 @@ import {
   claimTrial,
   completeTrial,
   createApiKey,
-  createDb,
   createSweep,
   listTrials,
   recordEpoch,
   registerWorker,
 } from '@sweeps/db';
-import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { confirmSweepSpec } from '../../../test/fixtures/confirm-sweep.ts';
+import { apiTestServices } from '../../../test/support/api-services.ts';
 import { buildApp } from './app.ts';
 
-const db = createDb(TEST_DATABASE_URL);
-const redis = createRedis(TEST_REDIS_URL);
-const names = queueNames(`view${randomBytes(3).toString('hex')}`);
-const queue = createTrialQueue(names, redis);
-const deps = { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 };
+const services = apiTestServices('view');
+const { deps } = services;
+const { db } = deps;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let key = '';
 
@@ -31,26 +28,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await app.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  redis.disconnect();
-  await db.$disconnect();
+  await services.close();
 });
 
 /** 4 SGD cells x checkpoints a and b x seed 0, 3 epochs; the top 2 cells of each confirmed with seeds 7 and 8. */
 async function confirmSweep() {
-  const plan = planSweep({
-    name: 'sweep-view',
-    metric: { name: 'bbox_mAP' },
-    trainer: { kind: 'noop' },
-    checkpoints: [
-      { name: 'a', uri: 'x', baseline: true },
-      { name: 'b', uri: 'y' },
-    ],
-    space: { optimizer: { SGD: { lr: [0.1, 0.2, 0.3, 0.4], weight_decay: [0] } } },
-    fixed: { epochs: 3 },
-    confirm: { top: 2, seeds: [7, 8] },
-  });
+  const plan = planSweep(confirmSweepSpec({ name: 'sweep-view' }));
   const { sweepId } = await createSweep(db, newSweepId(randomBytes(8).toString('hex')), plan);
   const workerId = `w-${sweepId}`;
   await registerWorker(db, { id: workerId, host: 'test', slots: 8, devices: [], pid: 1 });

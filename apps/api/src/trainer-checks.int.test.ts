@@ -1,16 +1,13 @@
 /** Trainer options checked at preview/submit, the GPU capacity check and the derived-config preview. */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createDb, registerWorker, stopWorker } from '@sweeps/db';
-import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { createApiKey, registerWorker, stopWorker } from '@sweeps/db';
+import { apiTestServices } from '../../../test/support/api-services.ts';
 import { buildApp } from './app.ts';
 
-const db = createDb(TEST_DATABASE_URL);
-const redis = createRedis(TEST_REDIS_URL);
-const names = queueNames(`checks${randomBytes(3).toString('hex')}`);
-const queue = createTrialQueue(names, redis);
-const deps = { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 };
+const services = apiTestServices('checks');
+const { deps } = services;
+const { db } = deps;
 const workerId = `w-${randomBytes(4).toString('hex')}`;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let headers: Record<string, string> = {};
@@ -55,10 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopWorker(db, workerId);
   await app.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  redis.disconnect();
-  await db.$disconnect();
+  await services.close();
 });
 
 describe('trainer options at preview and submit', () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newSweepId, planSweep } from '@sweeps/core';
+import { confirmSweepSpec } from '../../../test/fixtures/confirm-sweep.ts';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
 import {
@@ -25,19 +26,7 @@ afterAll(() => Promise.all([db.$disconnect(), db2.$disconnect()]));
 
 /** A sweep of 4 SGD cells on checkpoints a and b, seed 0, confirming the top 2 cells with seeds 7 and 8. */
 async function confirmSweep(extra: object = {}) {
-  const plan = planSweep({
-    name: 'confirm-int',
-    metric: { name: 'bbox_mAP' },
-    trainer: { kind: 'noop' },
-    checkpoints: [
-      { name: 'a', uri: 'x', baseline: true },
-      { name: 'b', uri: 'y' },
-    ],
-    space: { optimizer: { SGD: { lr: [0.1, 0.2, 0.3, 0.4], weight_decay: [0] } } },
-    fixed: { epochs: 3 },
-    confirm: { top: 2, seeds: [7, 8] },
-    ...extra,
-  });
+  const plan = planSweep(confirmSweepSpec(extra));
   const { sweepId } = await createSweep(db, newSweepId(randomBytes(8).toString('hex')), plan);
   const workerId = `w-${sweepId}`;
   await registerWorker(db, { id: workerId, host: 'test', slots: 8, devices: [], pid: 1 });
