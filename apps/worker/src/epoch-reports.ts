@@ -4,14 +4,12 @@
  * handling of an epoch, its rung decision included, runs one epoch at a time in the order reported: a later epoch
  * is neither stored nor judged at a rung before an earlier one's decision is taken.
  */
-import { type EpochMetrics, PermanentTrialError } from '@sweeps/core';
+import { PermanentTrialError } from '@sweeps/core';
 import { type Db, recordEpoch, type TrialLease } from '@sweeps/db';
 import { EpochNotStored, TrialSuperseded } from './abort-reasons.ts';
 import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
 import { MetricRules } from './metric-rules.ts';
-import { withPruning } from './pruning.ts';
-
-type ReportEpoch = (epoch: number, metrics: EpochMetrics) => Promise<void>;
+import { type ReportEpoch, withPruning } from './pruning.ts';
 
 /**
  * The trial's reporter: `store` (see {@link epochStore}) then the rung decisions, serialised per trial, and never

@@ -15,7 +15,8 @@ export class TrialPruned extends Error {
   }
 }
 
-type ReportEpoch = (epoch: number, metrics: EpochMetrics) => Promise<void>;
+/** A trainer's `reportEpoch`, and each stage of the worker's handling of it. */
+export type ReportEpoch = (epoch: number, metrics: EpochMetrics) => Promise<void>;
 
 /**
  * Wraps a trial's epoch reporter: `store` records the epoch, then each rung at or below it that this trial has
