@@ -1,0 +1,244 @@
+/**
+ * asha vs the full grid on the real `tfjs` demo grid: examples/detector-sweep.yaml (Faster R-CNN on the generated
+ * demo set; 2 checkpoints x 12 cells x 6 epochs, kind tfjs) through the API and one worker with 2 slots, first as
+ * a full grid, then the same sweep with `strategy: { kind: asha }` (defaults: the first rung at a quarter of the
+ * epochs, 2 of 6, reduction factor 3). It prints, as JSON lines: each trial's per-epoch bbox mAP (the curves), the
+ * epochs each sweep ran against the full grid's, and the best cell per checkpoint of both. Because the trials
+ * are deterministic, it then replays asha on the grid's recorded curves in other start orders (other sweep ids,
+ * trial id order as the API enqueues them), with core's `decidePromotion` as the database applies it: one real
+ * asha run says what happened once, the replays how often.
+ *
+ * Needs the demo set and backbone (`npm run demo:train` writes them to .data/demo/). On 2 cores with the native
+ * kernels the grid takes about 40 minutes, the asha sweep less.
+ *
+ * npx tsx bench/asha-tfjs.bench.ts [--replays 10] [--curves curves.json (replay only, no sweeps run)]
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  AshaStrategySchema,
+  decidePromotion,
+  type RungEntry,
+  rungEpochs,
+  startOrder,
+  trialIdOf,
+} from '@sweeps/core';
+import { parse } from 'yaml';
+import { REPO_ROOT, Stack, waitFor } from '../test/support/stack.ts';
+
+const { values } = parseArgs({
+  options: {
+    replays: { type: 'string', default: '10' },
+    curves: { type: 'string' },
+    out: { type: 'string', default: 'asha-tfjs-curves.json' },
+  },
+});
+
+interface Curve {
+  checkpoint: string;
+  configHash: string;
+  cell: string;
+  /** bbox mAP after each epoch, epoch 1 first */
+  values: number[];
+}
+
+const spec = parse(readFileSync(`${REPO_ROOT}examples/detector-sweep.yaml`, 'utf8'));
+const EPOCHS: number = spec.fixed.epochs;
+const log = (line: object) => console.log(JSON.stringify(line));
+
+function cellName(t: { optimizer: string; params: Record<string, unknown> }): string {
+  return `${t.optimizer} lr ${t.params['lr']} wd ${t.params['weight_decay']}`;
+}
+
+interface TrialRow {
+  id: string;
+  checkpoint: string;
+  configHash: string;
+  optimizer: string;
+  params: Record<string, unknown>;
+  state: string;
+}
+
+/** Runs one sweep to the end, printing progress; returns it and its trials' curves. */
+async function runSweep(stack: Stack, body: object, label: string) {
+  const created = await stack.call('POST', '/api/v1/sweeps', body);
+  if (created.status !== 201) throw new Error(`${label}: ${created.status} ${created.text}`);
+  const id: string = created.json.id;
+  const started = Date.now();
+  const done = await waitFor(
+    `the ${label} sweep to finish`,
+    async () => {
+      const s = (await stack.call('GET', `/api/v1/sweeps/${id}`)).json;
+      process.stderr.write(
+        `\r${label}: ${JSON.stringify(s.counts)} ${s.epochs_run ?? '?'} epochs, ${Math.round((Date.now() - started) / 1000)} s   `,
+      );
+      return s.phase === 'finished' ? s : undefined;
+    },
+    4 * 3600_000,
+    15_000,
+  );
+  process.stderr.write('\n');
+  const trials: TrialRow[] = (await stack.call('GET', `/api/v1/sweeps/${id}/trials?limit=200`)).json
+    .trials;
+  const curves: Curve[] = [];
+  for (const t of trials) {
+    const detail = (await stack.call('GET', `/api/v1/sweeps/${id}/trials/${t.id}`)).json;
+    const epochs = detail.epochs as Array<Record<string, unknown>>;
+    const values = epochs.map((e) => {
+      const m =
+        (e['metrics'] as Record<string, number> | undefined) ?? (e as Record<string, number>);
+      return Number(m['bbox_mAP']);
+    });
+    curves.push({ checkpoint: t.checkpoint, configHash: t.configHash, cell: cellName(t), values });
+  }
+  const best = (await stack.call('GET', `/api/v1/sweeps/${id}/best`)).json.rows.map(
+    (r: {
+      checkpoint: string;
+      best: { optimizer: string; params: Record<string, unknown>; mean: number };
+    }) => ({
+      checkpoint: r.checkpoint,
+      cell: cellName(r.best),
+      mean: r.best.mean,
+    }),
+  );
+  return { id, done, curves, best, seconds: Math.round((Date.now() - started) / 1000) };
+}
+
+/** The best cell per checkpoint among curves that ran all their epochs. */
+function bestCells(curves: Curve[], finished: (c: Curve) => boolean): Map<string, string> {
+  const best = new Map<string, { cell: string; v: number }>();
+  for (const c of curves) {
+    if (!finished(c)) continue;
+    const v = c.values[EPOCHS - 1]!;
+    const b = best.get(c.checkpoint);
+    if (!b || v > b.v) best.set(c.checkpoint, { cell: c.cell, v });
+  }
+  return new Map([...best].map(([k, b]) => [k, b.cell]));
+}
+
+/** asha on recorded curves, `slots` at a time in the API's start order for `sweepId` (see bench/asha.bench.ts). */
+function replay(curves: Curve[], sweepId: string, slots: number) {
+  const strategy = AshaStrategySchema.parse({ kind: 'asha' });
+  const rungs = rungEpochs(strategy, EPOCHS);
+  const withIds = curves.map((c) => ({
+    ...c,
+    trialId: trialIdOf(sweepId, c.checkpoint, c.configHash, 0),
+  }));
+  const perCheckpoint = new Map<string, number>();
+  for (const c of withIds)
+    perCheckpoint.set(c.checkpoint, (perCheckpoint.get(c.checkpoint) ?? 0) + 1);
+  const queue = startOrder(strategy, withIds);
+  const recorded = new Map<string, RungEntry[]>();
+  const finished = new Set<string>();
+  let epochsRun = 0;
+  const running: Array<{ c: (typeof withIds)[number]; epoch: number } | null> = Array.from(
+    { length: slots },
+    () => null,
+  );
+  while (queue.length > 0 || running.some((s) => s !== null)) {
+    for (let i = 0; i < slots; i++) {
+      if (running[i] === null && queue.length > 0) running[i] = { c: queue.shift()!, epoch: 0 };
+      const s = running[i];
+      if (!s) continue;
+      s.epoch++;
+      epochsRun++;
+      const v = s.c.values[s.epoch - 1]!;
+      if (s.epoch === EPOCHS) {
+        finished.add(s.c.trialId);
+        running[i] = null;
+      } else if (rungs.includes(s.epoch)) {
+        const key = `${s.c.checkpoint}/${s.epoch}`;
+        const earlier = recorded.get(key) ?? [];
+        const population = s.epoch === rungs[0] ? perCheckpoint.get(s.c.checkpoint) : undefined;
+        const d = decidePromotion(
+          v,
+          earlier,
+          strategy.reduction_factor,
+          'maximize',
+          s.epoch,
+          population,
+        );
+        recorded.set(key, [...earlier, { trialId: s.c.trialId, value: v }]);
+        if (!d.promoted) running[i] = null;
+      }
+    }
+  }
+  const best = bestCells(withIds, (c) => finished.has((c as (typeof withIds)[number]).trialId));
+  return { epochsRun, best, rungs };
+}
+
+let curves: Curve[];
+if (values.curves !== undefined) {
+  curves = JSON.parse(readFileSync(values.curves, 'utf8')) as Curve[];
+} else {
+  for (const need of ['.data/demo/shapes-coco', '.data/demo/base.safetensors']) {
+    if (!existsSync(`${REPO_ROOT}${need}`)) {
+      throw new Error(
+        `${need} is missing: run npm run demo:train once first (it writes the set and backbone)`,
+      );
+    }
+  }
+  const stack = new Stack();
+  try {
+    await stack.start({ workers: 0 });
+    await stack.startWorker(`w-${stack.prefix}`, 2);
+    const grid = await runSweep(stack, { ...spec, name: 'tfjs-grid' }, 'full grid');
+    curves = grid.curves;
+    writeFileSync(values.out, JSON.stringify(curves, null, 1));
+    for (const c of curves)
+      log({ bench: 'asha-tfjs', curve: c.cell, checkpoint: c.checkpoint, bbox_mAP: c.values });
+    log({
+      bench: 'asha-tfjs',
+      sweep: 'full grid',
+      epochs_run: grid.done.epochs_run,
+      epochs_full_grid: grid.done.epochs_full_grid,
+      counts: grid.done.counts,
+      wall_s: grid.seconds,
+      best: grid.best,
+    });
+    const asha = await runSweep(
+      stack,
+      { ...spec, name: 'tfjs-asha', strategy: { kind: 'asha' } },
+      'asha',
+    );
+    const gridBest = bestCells(curves, () => true);
+    log({
+      bench: 'asha-tfjs',
+      sweep: 'asha',
+      epochs_run: asha.done.epochs_run,
+      epochs_full_grid: asha.done.epochs_full_grid,
+      fraction: Number((asha.done.epochs_run / asha.done.epochs_full_grid).toFixed(3)),
+      counts: asha.done.counts,
+      wall_s: asha.seconds,
+      best: asha.best,
+      same_best_cells: asha.best.every(
+        (b: { checkpoint: string; cell: string }) => gridBest.get(b.checkpoint) === b.cell,
+      ),
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
+const gridBest = bestCells(curves, () => true);
+const fractions: number[] = [];
+let same = 0;
+const replays = Number(values.replays);
+let rungs: number[] = [];
+for (let k = 0; k < replays; k++) {
+  const r = replay(curves, `sw_replay${String(k).padStart(8, '0')}`, 2);
+  rungs = r.rungs;
+  fractions.push(r.epochsRun / (curves.length * EPOCHS));
+  if ([...gridBest].every(([ck, cell]) => r.best.get(ck) === cell)) same++;
+}
+log({
+  bench: 'asha-tfjs',
+  replays,
+  rungs,
+  slots: 2,
+  grid_best: Object.fromEntries(gridBest),
+  fraction_mean: Number((fractions.reduce((a, b) => a + b, 0) / replays).toFixed(3)),
+  fraction_min: Number(Math.min(...fractions).toFixed(3)),
+  fraction_max: Number(Math.max(...fractions).toFixed(3)),
+  same_best_cells: `${same}/${replays}`,
+});
