@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { buildRefResNet } from './ref-resnet-model.ts';
+import { createOptimizer } from '../src/optim/optimizer.ts';
 
 /** One benchmark line, as `npm run bench:trainer -- --json` prints it (extra fields after the issue's). */
 export interface BenchLine {
@@ -66,23 +67,32 @@ export async function timeSteps(
 }
 
 /**
- * The reference ResNet, a random batch of `batch` images at `size` px with multi-label targets, Adam 1e-3, and one
+ * The reference ResNet, a random batch of `batch` images at `size` px with multi-label targets, Adam 1e-3 (the
+ * trainer's AdamW without weight decay), and one
  * training step (forward, BCE with logits, backward, update) that waits for the loss to be read.
  */
 export function refResNetTraining(size: number, batch: number) {
   const model = buildRefResNet();
   const images = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D;
   const targets = tf.cast(tf.greater(tf.randomUniform([batch, 10]), 0.5), 'float32');
-  const optimizer = tf.train.adam(1e-3);
+  // The trainer's own optimizer (what a trial uses): AdamW without weight decay is torch.optim.Adam's step, the
+  // one the PyTorch reference takes (tf.train.adam adds epsilon differently). Where the backend has fused updates
+  // (native kernels, WebGPU) it is one kernel per parameter.
+  const variables = model.variables as tf.Variable[];
+  const optimizer = createOptimizer(
+    { name: 'AdamW', lr: 1e-3, weight_decay: 0 },
+    Object.fromEntries(variables.map((v) => [v.name, v])),
+  );
   // Reads go through data(), not dataSync(): WebGPU in Node cannot read synchronously.
   const trainStep = async (): Promise<void> => {
-    const loss = optimizer.minimize(
+    const { value: loss, grads } = tf.variableGrads(
       () => tf.losses.sigmoidCrossEntropy(targets, model.apply(images, true)) as tf.Scalar,
-      true,
-      model.variables,
+      variables,
     );
-    await loss?.data();
-    loss?.dispose();
+    optimizer.step(grads, 1e-3);
+    tf.dispose(Object.values(grads));
+    await loss.data();
+    loss.dispose();
   };
   return { model, images, targets, optimizer, trainStep };
 }

@@ -3,12 +3,14 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <cmath>
 #include <exception>
 #include <string>
 
 #include "batch-norm.h"
 #include "conv.h"
 #include "matmul.h"
+#include "optimizer.h"
 
 
 namespace {
@@ -265,6 +267,82 @@ napi_value batch_matmul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Reads an array of exactly `count` finite numbers, or throws naming `what`.
+bool number_array(napi_env env, napi_value value, uint32_t count, const char* what, double* out) {
+  bool is_array = false;
+  uint32_t length = 0;
+  napi_is_array(env, value, &is_array);
+  if (is_array) napi_get_array_length(env, value, &length);
+  if (!is_array || length != count) {
+    return throw_error(env, std::string(what) + " must be an array of " + std::to_string(count) + " numbers");
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    napi_get_element(env, value, i, &item);
+    if (napi_get_value_double(env, item, &out[i]) != napi_ok || !std::isfinite(out[i])) {
+      return throw_error(env, std::string(what) + " must be an array of " + std::to_string(count) + " numbers");
+    }
+  }
+  return true;
+}
+
+// Reads `count` Float32Arrays of one length into `arrays`; returns that length (0 after a thrown error).
+bool same_length_arrays(napi_env env, napi_value* argv, const char* const* names, size_t count, float** arrays,
+                        int64_t* length) {
+  size_t lengths[8];
+  if (!float_arrays(env, argv, names, count, arrays, lengths)) return false;
+  for (size_t i = 1; i < count; i++) {
+    if (!expect_length(env, names[i], lengths[i], static_cast<int64_t>(lengths[0]))) return false;
+  }
+  *length = static_cast<int64_t>(lengths[0]);
+  return true;
+}
+
+// adamwUpdate(p, g, m, v, pOut, mOut, vOut, [decay, beta1, 1-beta1, beta2, 1-beta2, -stepSize, bc2Sqrt, eps, decays])
+napi_value adamw_update(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 8) {
+    throw_error(env, "expected p, g, m, v, pOut, mOut, vOut and the 9 scalars");
+    return nullptr;
+  }
+  static const char* const names[] = {"p", "g", "m", "v", "pOut", "mOut", "vOut"};
+  float* a[7];
+  int64_t n = 0;
+  double k[9];
+  if (!same_length_arrays(env, argv, names, 7, a, &n) || !number_array(env, argv[7], 9, "the AdamW scalars", k)) {
+    return nullptr;
+  }
+  const sweeps::AdamWScalars s{static_cast<float>(k[0]), static_cast<float>(k[1]), static_cast<float>(k[2]),
+                               static_cast<float>(k[3]), static_cast<float>(k[4]), static_cast<float>(k[5]),
+                               static_cast<float>(k[6]), static_cast<float>(k[7]), k[8] != 0};
+  sweeps::adamw_update(n, s, a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+  return nullptr;
+}
+
+// sgdUpdate(p, g, b, pOut, bOut, [weightDecay, momentum, 1-dampening, lr, decays, dampens, nesterov, firstStep])
+napi_value sgd_update(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 6) {
+    throw_error(env, "expected p, g, b, pOut, bOut and the 8 scalars");
+    return nullptr;
+  }
+  static const char* const names[] = {"p", "g", "b", "pOut", "bOut"};
+  float* a[5];
+  int64_t n = 0;
+  double k[8];
+  if (!same_length_arrays(env, argv, names, 5, a, &n) || !number_array(env, argv[5], 8, "the SGD scalars", k)) {
+    return nullptr;
+  }
+  const sweeps::SgdScalars s{static_cast<float>(k[0]), static_cast<float>(k[1]), static_cast<float>(k[2]),
+                             static_cast<float>(k[3]), k[4] != 0, k[5] != 0, k[6] != 0, k[7] != 0};
+  sweeps::sgd_update(n, s, a[0], a[1], a[2], a[3], a[4]);
+  return nullptr;
+}
+
 napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -302,6 +380,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"batchNormTrain", nullptr, batch_norm_train, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormGrad", nullptr, batch_norm_grad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchMatMul", nullptr, batch_matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamwUpdate", nullptr, adamw_update, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sgdUpdate", nullptr, sgd_update, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"libraryInfo", nullptr, library_info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

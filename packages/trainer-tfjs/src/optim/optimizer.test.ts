@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadNativeKernels } from '../backend/native/load-native.ts';
 import { selectBackend } from '../backend/select-backend.ts';
+import { ADAMW_UPDATE_KERNEL, hasFusedUpdate } from './fused-update.ts';
 import { maxElementwiseRelError } from '../testing/rel-error.ts';
 
 import { createOptimizer } from './optimizer.ts';
@@ -85,10 +87,22 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-for (const backend of ['cpu', 'wasm'] as const)
+const native = loadNativeKernels();
+const nativeRequired = process.env['SWEEPS_REQUIRE_NATIVE'] === '1';
+const withNative = native.ok || nativeRequired;
+
+/** Selects a backend: `wasm` with its tf ops, `native` (wasm with the native fused updates), or `cpu`. */
+async function use(backend: 'cpu' | 'wasm' | 'native'): Promise<void> {
+  if (backend === 'cpu') await selectBackend({ force: 'cpu' });
+  else
+    await selectBackend({ force: 'wasm', nativeKernels: backend === 'wasm' ? 'off' : 'require' });
+}
+
+for (const backend of ['cpu', 'wasm', ...(withNative ? (['native'] as const) : [])] as const)
   describe(`createOptimizer against torch 1.13 (fixtures/optim) on ${backend}`, () => {
     beforeAll(async () => {
-      await selectBackend({ force: backend });
+      await use(backend);
+      expect(hasFusedUpdate(ADAMW_UPDATE_KERNEL)).toBe(backend === 'native');
     });
 
     for (const name of CASES) {
@@ -124,6 +138,26 @@ for (const backend of ['cpu', 'wasm'] as const)
       });
     }
   });
+
+describe.skipIf(!withNative)('the native fused updates', () => {
+  it.each(CASES)('%s: the same bits as the tf ops on wasm, every step', async (name) => {
+    const f = loadFixture(name);
+    const run = async (backend: 'wasm' | 'native') => {
+      await use(backend);
+      const { params, roles } = setup(f);
+      const opt = createOptimizer(f.config, params, { roles });
+      const steps: Float32Array[][] = [];
+      for (let t = 0; t < f.lrs.length; t++) {
+        runSteps(f, opt, params, [t, t + 1]);
+        steps.push(Object.values(params).map((p) => Float32Array.from(p.dataSync())));
+      }
+      opt.dispose();
+      tf.dispose(Object.values(params));
+      return steps;
+    };
+    expect(await run('native')).toEqual(await run('wasm'));
+  });
+});
 
 describe('createOptimizer checks', () => {
   it('refuses Nesterov without momentum or with dampening, as torch does', () => {

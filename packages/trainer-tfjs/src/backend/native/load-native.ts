@@ -41,6 +41,26 @@ export interface NativeCpuKernels {
   ): void;
   /** c = op(a) x op(b) per batch; shape = [batch, batchA, batchB, m, n, k, transposeA, transposeB] (0/1). */
   batchMatMul(a: Float32Array, b: Float32Array, c: Float32Array, shape: number[]): void;
+  /** The fused AdamW step; scalars: decay, beta1, 1-beta1, beta2, 1-beta2, -stepSize, bc2Sqrt, eps, decays (0/1). */
+  adamwUpdate(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    scalars: number[],
+  ): void;
+  /** The fused SGD step; scalars: wd, momentum, 1-dampening, lr, decays, dampens, nesterov, firstStep (0/1). */
+  sgdUpdate(
+    p: Float32Array,
+    g: Float32Array,
+    b: Float32Array,
+    pOut: Float32Array,
+    bOut: Float32Array,
+    scalars: number[],
+  ): void;
   /** Threads oneDNN may use (OpenMP) (1: one core per trial process, as the worker's slots assume). */
   setThreads(threads: number): void;
   libraryInfo(): { library: string; threads: number };

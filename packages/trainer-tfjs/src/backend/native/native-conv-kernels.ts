@@ -23,6 +23,8 @@ import { BatchNormGradKernel, BatchNormTrainKernel } from '../wasm-kernels/batch
 import { wasmTrainingKernels } from '../wasm-kernels/index.ts';
 import { nativeBatchNormKernelConfigs } from './native-batch-norm-kernels.ts';
 import { nativeBatchMatMulConfig } from './native-matmul-kernel.ts';
+import { nativeOptimizerKernelConfigs } from './native-optimizer-kernels.ts';
+import { ADAMW_UPDATE_KERNEL, SGD_UPDATE_KERNEL } from '../../optim/fused-update.ts';
 import type { NativeCpuKernels } from './load-native.ts';
 
 type Rounding = 'floor' | 'round' | 'ceil';
@@ -207,6 +209,9 @@ const NATIVE_OVER_WASM: readonly string[] = [
   BatchMatMul,
 ];
 
+/** Kernels only the native addon gives wasm: the trainer's fused optimizer updates (else its tf ops run). */
+const NATIVE_ONLY: readonly string[] = [ADAMW_UPDATE_KERNEL, SGD_UPDATE_KERNEL];
+
 /** The kernel functions `useNativeKernels` last registered. */
 let registeredFuncs: unknown[] = [];
 
@@ -218,16 +223,19 @@ function replaceKernel(config: KernelConfig): void {
 
 /**
  * Puts the native kernels in front of the wasm backend's (replacing XNNPACK's Conv2D and this project's
- * convolution gradients, training batch norm and BatchMatMul), or, given `null`, puts the wasm ones back. Call after
+ * convolution gradients, training batch norm and BatchMatMul, and adding the fused optimizer updates), or, given `null`, puts the wasm ones back. Call after
  * `registerWasmTrainingKernels`. Returns the kernel names registered.
  */
 export function useNativeKernels(native: NativeCpuKernels | null): string[] {
-  const names = [Conv2D, ...NATIVE_OVER_WASM];
+  const names = [Conv2D, ...NATIVE_OVER_WASM, ...NATIVE_ONLY];
   if (native === null) {
     replaceKernel(stockWasmKernel(Conv2D));
     registeredFuncs = [];
     for (const config of wasmTrainingKernels) {
       if (NATIVE_OVER_WASM.includes(config.kernelName)) replaceKernel(config);
+    }
+    for (const name of NATIVE_ONLY) {
+      if (getKernel(name, 'wasm') !== undefined) unregisterKernel(name, 'wasm');
     }
     return names;
   }
@@ -237,6 +245,7 @@ export function useNativeKernels(native: NativeCpuKernels | null): string[] {
     ...nativeConvKernelConfigs(native),
     ...nativeBatchNormKernelConfigs(native),
     nativeBatchMatMulConfig(native, wasmMatMul),
+    ...nativeOptimizerKernelConfigs(native),
   ].map((config) =>
     config.kernelName === Conv2D
       ? { ...config, kernelFunc: replacing(config.kernelFunc, stockConv) }
