@@ -5,7 +5,8 @@
  * epochs, 2 of 6, reduction factor 3). It prints, as JSON lines: each trial's per-epoch bbox mAP (the curves), the
  * epochs each sweep ran against the full grid's, and the best cell per checkpoint of both. Because the trials
  * are deterministic, it then replays asha on the grid's recorded curves in other start orders (other sweep ids,
- * trial id order as the API enqueues them), with core's `decidePromotion` as the database applies it: one real
+ * trial id order as the API enqueues them), with core's `decidePromotion` as the database applies it (a trial that
+ * diverged in the grid fails at the same epoch in a replay): one real
  * asha run says what happened once, the replays how often.
  *
  * Needs the demo set and backbone (`npm run demo:train` writes them to .data/demo/). On 2 cores with the native
@@ -108,7 +109,7 @@ async function runSweep(stack: Stack, body: object, label: string) {
 function bestCells(curves: Curve[], finished: (c: Curve) => boolean): Map<string, string> {
   const best = new Map<string, { cell: string; v: number }>();
   for (const c of curves) {
-    if (!finished(c)) continue;
+    if (c.values.length < EPOCHS || !finished(c)) continue;
     const v = c.values[EPOCHS - 1]!;
     const b = best.get(c.checkpoint);
     if (!b || v > b.v) best.set(c.checkpoint, { cell: c.cell, v });
@@ -141,6 +142,10 @@ function replay(curves: Curve[], sweepId: string, slots: number) {
       const s = running[i];
       if (!s) continue;
       s.epoch++;
+      if (s.epoch > s.c.values.length) {
+        running[i] = null; // it failed in this epoch in the grid (diverged), reporting nothing more
+        continue;
+      }
       epochsRun++;
       const v = s.c.values[s.epoch - 1]!;
       if (s.epoch === EPOCHS) {
@@ -221,6 +226,8 @@ if (values.curves !== undefined) {
 }
 
 const gridBest = bestCells(curves, () => true);
+/** The epochs the full grid ran (a trial that diverged reports none after its last full epoch). */
+const gridEpochs = curves.reduce((a, c) => a + c.values.length, 0);
 const fractions: number[] = [];
 let same = 0;
 const replays = Number(values.replays);
@@ -228,7 +235,7 @@ let rungs: number[] = [];
 for (let k = 0; k < replays; k++) {
   const r = replay(curves, `sw_replay${String(k).padStart(8, '0')}`, 2);
   rungs = r.rungs;
-  fractions.push(r.epochsRun / (curves.length * EPOCHS));
+  fractions.push(r.epochsRun / gridEpochs);
   if ([...gridBest].every(([ck, cell]) => r.best.get(ck) === cell)) same++;
 }
 log({
@@ -236,6 +243,7 @@ log({
   replays,
   rungs,
   slots: 2,
+  grid_epochs: gridEpochs,
   grid_best: Object.fromEntries(gridBest),
   fraction_mean: Number((fractions.reduce((a, b) => a + b, 0) / replays).toFixed(3)),
   fraction_min: Number(Math.min(...fractions).toFixed(3)),
