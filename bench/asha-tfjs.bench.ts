@@ -118,8 +118,8 @@ function bestCells(curves: Curve[], finished: (c: Curve) => boolean): Map<string
 }
 
 /** asha on recorded curves, `slots` at a time in the API's start order for `sweepId` (see bench/asha.bench.ts). */
-function replay(curves: Curve[], sweepId: string, slots: number) {
-  const strategy = AshaStrategySchema.parse({ kind: 'asha' });
+function replay(curves: Curve[], sweepId: string, slots: number, settings: object = {}) {
+  const strategy = AshaStrategySchema.parse({ kind: 'asha', ...settings });
   const rungs = rungEpochs(strategy, EPOCHS);
   const withIds = curves.map((c) => ({
     ...c,
@@ -228,25 +228,37 @@ if (values.curves !== undefined) {
 const gridBest = bestCells(curves, () => true);
 /** The epochs the full grid ran (a trial that diverged reports none after its last full epoch). */
 const gridEpochs = curves.reduce((a, c) => a + c.values.length, 0);
-const fractions: number[] = [];
-let same = 0;
 const replays = Number(values.replays);
-let rungs: number[] = [];
-for (let k = 0; k < replays; k++) {
-  const r = replay(curves, `sw_replay${String(k).padStart(8, '0')}`, 2);
-  rungs = r.rungs;
-  fractions.push(r.epochsRun / gridEpochs);
-  if ([...gridBest].every(([ck, cell]) => r.best.get(ck) === cell)) same++;
+// The defaults (first rung at a quarter of the epochs, factor 3), then other rungs and factors on the same curves.
+const variants: object[] = [
+  {},
+  { min_epochs: 1 },
+  { min_epochs: 1, reduction_factor: 2 },
+  { min_epochs: 2, reduction_factor: 2 },
+  { min_epochs: 3 },
+  { reduction_factor: 4 },
+];
+for (const settings of variants) {
+  const fractions: number[] = [];
+  let same = 0;
+  let rungs: number[] = [];
+  for (let k = 0; k < replays; k++) {
+    const r = replay(curves, `sw_replay${String(k).padStart(8, '0')}`, 2, settings);
+    rungs = r.rungs;
+    fractions.push(r.epochsRun / gridEpochs);
+    if ([...gridBest].every(([ck, cell]) => r.best.get(ck) === cell)) same++;
+  }
+  log({
+    bench: 'asha-tfjs',
+    replays,
+    strategy: { kind: 'asha', ...settings },
+    rungs,
+    slots: 2,
+    grid_epochs: gridEpochs,
+    grid_best: Object.fromEntries(gridBest),
+    fraction_mean: Number((fractions.reduce((a, b) => a + b, 0) / replays).toFixed(3)),
+    fraction_min: Number(Math.min(...fractions).toFixed(3)),
+    fraction_max: Number(Math.max(...fractions).toFixed(3)),
+    same_best_cells: `${same}/${replays}`,
+  });
 }
-log({
-  bench: 'asha-tfjs',
-  replays,
-  rungs,
-  slots: 2,
-  grid_epochs: gridEpochs,
-  grid_best: Object.fromEntries(gridBest),
-  fraction_mean: Number((fractions.reduce((a, b) => a + b, 0) / replays).toFixed(3)),
-  fraction_min: Number(Math.min(...fractions).toFixed(3)),
-  fraction_max: Number(Math.max(...fractions).toFixed(3)),
-  same_best_cells: `${same}/${replays}`,
-});
