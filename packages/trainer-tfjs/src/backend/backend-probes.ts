@@ -3,7 +3,7 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import os from 'node:os';
 import './tfjs-gradients.ts';
 import { loadNativeKernels, type NativeLoad } from './native/load-native.ts';
-import { useNativeKernels } from './native/native-conv-kernels.ts';
+import { useNativeKernels } from './native/register-native.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.ts';
 import { setupWebGpu } from './webgpu.ts';
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { BackendName, SelectedBackend } from './backend-probes.ts';
 import { loadNativeKernels } from './native/load-native.ts';
-import { isNativeKernelRegistered } from './native/native-conv-kernels.ts';
+import { isNativeKernelRegistered } from './native/register-native.ts';
 import {
   automaticOrder,
   BackendUnavailableError,
