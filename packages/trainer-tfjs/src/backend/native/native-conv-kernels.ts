@@ -3,15 +3,12 @@ import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-co
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   assertNhwc,
-  convGeometry,
+  convGeometryOf,
   type ConvGeometry,
-  type ConvPad,
-  type Pair,
+  type ConvAttrs as KernelConvAttrs,
   wasmKernel,
 } from '../wasm-kernels/kernel-util.ts';
 import type { NativeCpuKernels } from './load-native.ts';
-
-type Rounding = 'floor' | 'round' | 'ceil';
 
 /** The geometry array the addon takes: batch, in h/w/c, out h/w/c, filter h/w, strides, dilations, pads. */
 export function geometryArray(g: ConvGeometry, outChannels: number): number[] {
@@ -68,13 +65,7 @@ function zeroed(backend: BackendWasm, info: TensorInfo): TensorInfo {
   return info;
 }
 
-interface ConvAttrs {
-  strides: Pair;
-  pad: ConvPad;
-  dataFormat?: string;
-  dilations?: Pair;
-  dimRoundingMode?: Rounding;
-}
+type ConvAttrs = KernelConvAttrs & { dataFormat?: string };
 
 /**
  * The three kernels of a 2-D convolution's training step on the wasm backend, computed by the native addon
@@ -92,15 +83,7 @@ export function nativeConvKernelConfigs(native: NativeCpuKernels): KernelConfig[
     const attrs = args.attrs as unknown as ConvAttrs;
     assertNhwc(Conv2D, attrs.dataFormat);
     assertFloat32(Conv2D, x, filter);
-    const g = convGeometry(
-      x.shape,
-      filter.shape,
-      attrs.strides,
-      attrs.dilations ?? 1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-    );
+    const g = convGeometryOf(x.shape, filter.shape, attrs);
     const outChannels = filter.shape[3]!;
     const y = backend.makeOutput([g.batch, g.outHeight, g.outWidth, outChannels], 'float32');
     if (isEmpty(g, outChannels)) return zeroed(backend, y);
@@ -125,15 +108,7 @@ export function nativeConvKernelConfigs(native: NativeCpuKernels): KernelConfig[
     };
     assertNhwc(Conv2DBackpropInput, attrs.dataFormat);
     assertFloat32(Conv2DBackpropInput, dy, filter);
-    const g = convGeometry(
-      attrs.inputShape,
-      filter.shape,
-      attrs.strides,
-      attrs.dilations ?? 1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-    );
+    const g = convGeometryOf(attrs.inputShape, filter.shape, attrs);
     const dx = backend.makeOutput([...attrs.inputShape], 'float32');
     if (isEmpty(g, filter.shape[3]!)) return zeroed(backend, dx);
     native.conv2dBackpropInput(
@@ -157,15 +132,7 @@ export function nativeConvKernelConfigs(native: NativeCpuKernels): KernelConfig[
     };
     assertNhwc(Conv2DBackpropFilter, attrs.dataFormat);
     assertFloat32(Conv2DBackpropFilter, x, dy);
-    const g = convGeometry(
-      x.shape,
-      attrs.filterShape,
-      attrs.strides,
-      attrs.dilations ?? 1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-    );
+    const g = convGeometryOf(x.shape, attrs.filterShape, attrs);
     const dw = backend.makeOutput([...attrs.filterShape], 'float32');
     if (isEmpty(g, attrs.filterShape[3])) return zeroed(backend, dw);
     native.conv2dBackpropFilter(

@@ -3,7 +3,7 @@ import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-co
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   assertNhwc,
-  convGeometry,
+  convGeometryOf,
   cropToFit,
   disposeInfos,
   explicitPad,
@@ -39,15 +39,7 @@ function conv2dBackpropFilter(args: {
   const attrs = args.attrs as unknown as BackpropFilterAttrs;
   assertNhwc(Conv2DBackpropFilter, attrs.dataFormat);
   const { x, dy } = inputs;
-  const g = convGeometry(
-    x.shape,
-    attrs.filterShape,
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-  );
+  const g = convGeometryOf(x.shape, attrs.filterShape, attrs);
   const windowH = (g.outHeight - 1) * g.strideHeight + 1;
   const windowW = (g.outWidth - 1) * g.strideWidth + 1;
   const rows = fitPadding(g.inHeight, g.filterHeight, g.padTop, windowH, g.dilationHeight);

@@ -3,7 +3,7 @@ import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-co
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   assertNhwc,
-  convGeometry,
+  convGeometryOf,
   cropToFit,
   disposeInfos,
   explicitPad,
@@ -42,15 +42,7 @@ function conv2dBackpropInput(args: {
   const attrs = args.attrs as unknown as BackpropInputAttrs;
   assertNhwc(Conv2DBackpropInput, attrs.dataFormat);
   const { dy, filter } = inputs;
-  const g = convGeometry(
-    attrs.inputShape,
-    filter.shape,
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-  );
+  const g = convGeometryOf(attrs.inputShape, filter.shape, attrs);
   if (
     (g.strideHeight > 1 || g.strideWidth > 1) &&
     g.dilationHeight === 1 &&

@@ -5,7 +5,7 @@ import {
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
-  convGeometry,
+  convGeometryOf,
   cropSpatial,
   cropToFit,
   disposeInfos,
@@ -44,15 +44,7 @@ function depthwiseBackpropInput(args: {
     inputShape: [number, number, number, number];
   };
   const { dy, filter } = inputs;
-  const g = convGeometry(
-    attrs.inputShape,
-    filter.shape,
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-  );
+  const g = convGeometryOf(attrs.inputShape, filter.shape, attrs, true);
   const [kh, kw, channels, multiplier] = filter.shape as [number, number, number, number];
   const windowH = (kh - 1) * g.dilationHeight + 1;
   const windowW = (kw - 1) * g.dilationWidth + 1;
@@ -131,15 +123,7 @@ function depthwiseBackpropFilter(args: {
   };
   const { x, dy } = inputs;
   const [kh, kw, channels, multiplier] = attrs.filterShape;
-  const g = convGeometry(
-    x.shape,
-    attrs.filterShape,
-    attrs.strides,
-    attrs.dilations ?? 1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-  );
+  const g = convGeometryOf(x.shape, attrs.filterShape, attrs, true);
   const rows = fitPadding(
     g.inHeight,
     kh,

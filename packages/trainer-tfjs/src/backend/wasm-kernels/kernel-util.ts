@@ -110,6 +110,32 @@ export function convGeometry(
   };
 }
 
+/** The attributes every convolution kernel (forward or gradient) takes about its geometry. */
+export interface ConvAttrs {
+  strides: Pair;
+  pad: ConvPad;
+  dilations?: Pair;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** `convGeometry` from a kernel's attributes (dilations default to 1). */
+export function convGeometryOf(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: ConvAttrs,
+  depthwise = false,
+): ConvGeometry {
+  return convGeometry(
+    xShape,
+    filterShape,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+  );
+}
+
 /** The window [top, top+height) x [left, left+width) of an NHWC tensor, copied on the heap. */
 export function cropSpatial(
   backend: BackendWasm,

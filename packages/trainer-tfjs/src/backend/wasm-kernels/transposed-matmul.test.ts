@@ -31,6 +31,15 @@ const cases: Case[] = [
   { a: [3, 9, 4], b: [3, 6, 9], ta: true, tb: true },
 ];
 
+/** A product of seeded operands and its gradients for both (through a seeded weighting of the output). */
+function matMulAndGrads(c: Case): tf.Tensor[] {
+  const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x, y, c.ta, c.tb);
+  const a = rand(c.a, 1);
+  const b = rand(c.b, 2);
+  const r = rand(f(a, b).shape, 3);
+  return [f(a, b), ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)))([a, b])];
+}
+
 /** Broadcast batches: values only (tfjs' matMul gradient does not reduce broadcast batch dimensions). */
 const broadcast: Case[] = [
   { a: [2, 1, 4, 9], b: [1, 3, 9, 5], ta: false, tb: false },
@@ -41,16 +50,7 @@ describe('wasm BatchMatMul / _FusedMatMul with transposed operands', () => {
   it.each(cases)(
     'matMul and its gradients match cpu: $a x $b, transposeA $ta, transposeB $tb',
     async (c) => {
-      const { wasm, cpu } = await onWasmAndCpu(() => {
-        const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x, y, c.ta, c.tb);
-        const a = rand(c.a, 1);
-        const b = rand(c.b, 2);
-        const r = rand(f(a, b).shape, 3);
-        return [
-          f(a, b),
-          ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)))([a, b]),
-        ];
-      });
+      const { wasm, cpu } = await onWasmAndCpu(() => matMulAndGrads(c));
       expectClose(wasm, cpu, 1e-5);
     },
   );
@@ -119,16 +119,7 @@ describe.skipIf(!native.ok && !nativeRequired)('native BatchMatMul', () => {
   it.each(cases)(
     'matMul and its gradients match cpu: $a x $b, transposeA $ta, transposeB $tb',
     async (c) => {
-      const { actual, cpu } = await onBackendAndCpu('native', () => {
-        const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => tf.matMul(x, y, c.ta, c.tb);
-        const a = rand(c.a, 1);
-        const b = rand(c.b, 2);
-        const r = rand(f(a, b).shape, 3);
-        return [
-          f(a, b),
-          ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), r)))([a, b]),
-        ];
-      });
+      const { actual, cpu } = await onBackendAndCpu('native', () => matMulAndGrads(c));
       expectClose(actual, cpu, 1e-5);
     },
   );
