@@ -16,16 +16,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  AshaStrategySchema,
-  decidePromotion,
-  type RungEntry,
-  rungEpochs,
-  startOrder,
-  trialIdOf,
-} from '@sweeps/core';
+import { AshaStrategySchema, startOrder, trialIdOf } from '@sweeps/core';
 import { parse } from 'yaml';
 import { REPO_ROOT, Stack, waitFor } from '../test/support/stack.ts';
+import { simulateAsha } from './asha-schedule.ts';
 
 const { values } = parseArgs({
   options: {
@@ -117,10 +111,9 @@ function bestCells(curves: Curve[], finished: (c: Curve) => boolean): Map<string
   return new Map([...best].map(([k, b]) => [k, b.cell]));
 }
 
-/** asha on recorded curves, `slots` at a time in the API's start order for `sweepId` (see bench/asha.bench.ts). */
+/** asha on recorded curves, `slots` at a time in the API's start order for `sweepId` (bench/asha-schedule.ts). */
 function replay(curves: Curve[], sweepId: string, slots: number, settings: object = {}) {
   const strategy = AshaStrategySchema.parse({ kind: 'asha', ...settings });
-  const rungs = rungEpochs(strategy, EPOCHS);
   const withIds = curves.map((c) => ({
     ...c,
     trialId: trialIdOf(sweepId, c.checkpoint, c.configHash, 0),
@@ -128,48 +121,17 @@ function replay(curves: Curve[], sweepId: string, slots: number, settings: objec
   const perCheckpoint = new Map<string, number>();
   for (const c of withIds)
     perCheckpoint.set(c.checkpoint, (perCheckpoint.get(c.checkpoint) ?? 0) + 1);
-  const queue = startOrder(strategy, withIds);
-  const recorded = new Map<string, RungEntry[]>();
-  const finished = new Set<string>();
-  let epochsRun = 0;
-  const running: Array<{ c: (typeof withIds)[number]; epoch: number } | null> = Array.from(
-    { length: slots },
-    () => null,
-  );
-  while (queue.length > 0 || running.some((s) => s !== null)) {
-    for (let i = 0; i < slots; i++) {
-      if (running[i] === null && queue.length > 0) running[i] = { c: queue.shift()!, epoch: 0 };
-      const s = running[i];
-      if (!s) continue;
-      s.epoch++;
-      if (s.epoch > s.c.values.length) {
-        running[i] = null; // it failed in this epoch in the grid (diverged), reporting nothing more
-        continue;
-      }
-      epochsRun++;
-      const v = s.c.values[s.epoch - 1]!;
-      if (s.epoch === EPOCHS) {
-        finished.add(s.c.trialId);
-        running[i] = null;
-      } else if (rungs.includes(s.epoch)) {
-        const key = `${s.c.checkpoint}/${s.epoch}`;
-        const earlier = recorded.get(key) ?? [];
-        const population = s.epoch === rungs[0] ? perCheckpoint.get(s.c.checkpoint) : undefined;
-        const d = decidePromotion(
-          v,
-          earlier,
-          strategy.reduction_factor,
-          'maximize',
-          s.epoch,
-          population,
-        );
-        recorded.set(key, [...earlier, { trialId: s.c.trialId, value: v }]);
-        if (!d.promoted) running[i] = null;
-      }
-    }
-  }
-  const best = bestCells(withIds, (c) => finished.has((c as (typeof withIds)[number]).trialId));
-  return { epochsRun, best, rungs };
+  const run = simulateAsha({
+    order: startOrder(strategy, withIds),
+    slots,
+    epochs: EPOCHS,
+    strategy,
+    // a trial that diverged in the grid fails at the same epoch here
+    value: (c, epoch) => c.values[epoch - 1],
+    population: (checkpoint) => perCheckpoint.get(checkpoint)!,
+  });
+  const best = bestCells(withIds, (c) => run.finished.has((c as (typeof withIds)[number]).trialId));
+  return { epochsRun: run.epochsRun, best, rungs: run.rungs };
 }
 
 let curves: Curve[];

@@ -9,17 +9,10 @@
  *
  * npx tsx bench/asha.bench.ts [sweeps=10] [workers=8]
  */
-import {
-  AshaStrategySchema,
-  decidePromotion,
-  planSweep,
-  type RungEntry,
-  rungEpochs,
-  startOrder,
-  trialIdOf,
-} from '@sweeps/core';
+import { AshaStrategySchema, planSweep, startOrder, trialIdOf } from '@sweeps/core';
 // @ts-expect-error: a plain ES module without types, shared with the synthetic trainer
 import { syntheticValue } from '../examples/asha-synthetic/curve.mjs';
+import { simulateAsha } from './asha-schedule.ts';
 
 interface Trial {
   trialId: string;
@@ -56,47 +49,15 @@ function trialsOf(sweepId: string, lrs: number[], wds: number[]): Trial[] {
 type Rule = 'population' | 'growing';
 
 function simulate(trials: Trial[], workers: number, minEpochs: number | undefined, rule: Rule) {
-  const strategy = AshaStrategySchema.parse({ kind: 'asha', min_epochs: minEpochs });
-  const rungs = rungEpochs(strategy, EPOCHS);
   const perCheckpoint = trials.length / CHECKPOINTS.length;
-  const recorded = new Map<string, RungEntry[]>();
-  const queue = [...trials];
-  const finished = new Map<string, number>();
-  let epochsRun = 0;
-  const slots: Array<{ t: Trial; epoch: number } | null> = Array.from(
-    { length: workers },
-    () => null,
-  );
-  while (queue.length > 0 || slots.some((s) => s !== null)) {
-    for (let i = 0; i < workers; i++) {
-      if (slots[i] === null && queue.length > 0) slots[i] = { t: queue.shift()!, epoch: 0 };
-      const s = slots[i];
-      if (!s) continue;
-      s.epoch++;
-      epochsRun++;
-      const v = value(s.t, s.epoch);
-      if (s.epoch === EPOCHS) {
-        finished.set(s.t.trialId, v);
-        slots[i] = null;
-      } else if (rungs.includes(s.epoch)) {
-        const key = `${s.t.checkpoint}/${s.epoch}`;
-        const earlier = recorded.get(key) ?? [];
-        const population =
-          rule === 'population' && s.epoch === rungs[0] ? perCheckpoint : undefined;
-        const d = decidePromotion(
-          v,
-          earlier,
-          strategy.reduction_factor,
-          'maximize',
-          s.epoch,
-          population,
-        );
-        recorded.set(key, [...earlier, { trialId: s.t.trialId, value: v }]);
-        if (!d.promoted) slots[i] = null;
-      }
-    }
-  }
-  return { epochsRun, finished, rungs };
+  return simulateAsha({
+    order: trials,
+    slots: workers,
+    epochs: EPOCHS,
+    strategy: AshaStrategySchema.parse({ kind: 'asha', min_epochs: minEpochs }),
+    value,
+    ...(rule === 'population' ? { population: () => perCheckpoint } : {}),
+  });
 }
 
 function bestPerCheckpoint(trials: Trial[], final: (t: Trial) => number | undefined) {
