@@ -38,11 +38,19 @@ describe('worker policy settings', () => {
         REDIS_URL: 'redis://secret',
         AWS_SECRET_ACCESS_KEY: 'x',
         SWEEPS_QUEUE_PREFIX: 'p',
+        SWEEPS_API_KEY: 'swk_secret',
+        SWEEPS_TFJS_NATIVE: '0',
         NODE_OPTIONS: '--require evil',
       },
       passEnv,
     );
-    expect(env).toEqual({ PATH: '/usr/bin', HOME: '/root', LC_ALL: 'C', HF_HOME: '/cache' });
+    expect(env).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/root',
+      LC_ALL: 'C',
+      HF_HOME: '/cache',
+      SWEEPS_TFJS_NATIVE: '0', // the TF.js trainer's setting, not the worker's
+    });
   });
 
   it('resolves links of globbed executables, and allows an executable named exactly as named', () => {

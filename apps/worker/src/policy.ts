@@ -15,6 +15,9 @@ import {
 } from '@sweeps/core';
 import type { CommandGate } from '@sweeps/trainer-command';
 
+/** Worker variables named SWEEPS_ that are settings of a trainer, not of the worker, so trials get them. */
+const TRAINER_SETTINGS = ['SWEEPS_TFJS_*'];
+
 /** Worker variables a trial process gets by default: locale, home, PATH, and what GPU and Vulkan stacks read. */
 export const DEFAULT_PASS_ENV = [
   'PATH',
@@ -39,10 +42,16 @@ export const DEFAULT_PASS_ENV = [
   'CONDA_*',
   'VIRTUAL_ENV',
   'PYTHONPATH',
+  // The built-in TF.js trainer's knobs (its native CPU kernels: SWEEPS_TFJS_NATIVE, SWEEPS_TFJS_THREADS).
+  ...TRAINER_SETTINGS,
 ];
 
 /** Never passed to a trial process, whatever the worker's owner lists: the worker's own credentials. */
 const SECRETS = ['DATABASE_URL', 'REDIS_URL', 'SWEEPS_*'];
+
+function isSecret(name: string): boolean {
+  return matchesAny(name, SECRETS) && !matchesAny(name, TRAINER_SETTINGS);
+}
 
 export interface PolicySettings {
   allowCommands: string;
@@ -67,7 +76,7 @@ export function readPolicy(s: PolicySettings): { policy: WorkerPolicy; passEnv: 
       throw new Error(`allowed environment: ${name} may never be set by a sweep (${never})`);
   }
   const passEnv = [...DEFAULT_PASS_ENV, ...split(s.passEnv)];
-  const secret = passEnv.find((n) => matchesAny(n, SECRETS));
+  const secret = passEnv.find(isSecret);
   if (secret) throw new Error(`passed environment: ${secret} holds the worker's own settings`);
   const workDir = path.resolve(s.workDir);
   const roots = split(s.cwdRoots).map((r) => path.resolve(workDir, r));
@@ -89,8 +98,7 @@ export function childEnvironment(
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) {
-    if (value !== undefined && matchesAny(name, passEnv) && !matchesAny(name, SECRETS))
-      out[name] = value;
+    if (value !== undefined && matchesAny(name, passEnv) && !isSecret(name)) out[name] = value;
   }
   return out;
 }
