@@ -99,8 +99,7 @@ async function runSweep(stack: Stack, body: object, label: string) {
   return { id, done, curves, best, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
-/** The best cell per checkpoint among curves that ran all their epochs. */
-function bestCells(curves: Curve[], finished: (c: Curve) => boolean): Map<string, string> {
+function bestOf(curves: Curve[], finished: (c: Curve) => boolean) {
   const best = new Map<string, { cell: string; v: number }>();
   for (const c of curves) {
     if (c.values.length < EPOCHS || !finished(c)) continue;
@@ -108,7 +107,12 @@ function bestCells(curves: Curve[], finished: (c: Curve) => boolean): Map<string
     const b = best.get(c.checkpoint);
     if (!b || v > b.v) best.set(c.checkpoint, { cell: c.cell, v });
   }
-  return new Map([...best].map(([k, b]) => [k, b.cell]));
+  return best;
+}
+
+/** The best cell per checkpoint among curves that ran all their epochs. */
+function bestCells(curves: Curve[], finished: (c: Curve) => boolean): Map<string, string> {
+  return new Map([...bestOf(curves, finished)].map(([k, b]) => [k, b.cell]));
 }
 
 /** asha on recorded curves, `slots` at a time in the API's start order for `sweepId` (bench/asha-schedule.ts). */
@@ -130,8 +134,12 @@ function replay(curves: Curve[], sweepId: string, slots: number, settings: objec
     value: (c, epoch) => c.values[epoch - 1],
     population: (checkpoint) => perCheckpoint.get(checkpoint)!,
   });
-  const best = bestCells(withIds, (c) => run.finished.has((c as (typeof withIds)[number]).trialId));
-  return { epochsRun: run.epochsRun, best, rungs: run.rungs };
+  const kept = bestOf(withIds, (c) => run.finished.has((c as (typeof withIds)[number]).trialId));
+  const best = new Map([...kept].map(([k, b]) => [k, b.cell]));
+  // How much worse each checkpoint's best kept cell is than the grid's best, in the metric's units.
+  const full = bestOf(curves, () => true);
+  const regret = Math.max(...[...full].map(([k, b]) => b.v - (kept.get(k)?.v ?? 0)));
+  return { epochsRun: run.epochsRun, best, rungs: run.rungs, regret };
 }
 
 let curves: Curve[];
@@ -202,12 +210,14 @@ const variants: object[] = [
 ];
 for (const settings of variants) {
   const fractions: number[] = [];
+  const regrets: number[] = [];
   let same = 0;
   let rungs: number[] = [];
   for (let k = 0; k < replays; k++) {
     const r = replay(curves, `sw_replay${String(k).padStart(8, '0')}`, 2, settings);
     rungs = r.rungs;
     fractions.push(r.epochsRun / gridEpochs);
+    regrets.push(r.regret);
     if ([...gridBest].every(([ck, cell]) => r.best.get(ck) === cell)) same++;
   }
   log({
@@ -222,5 +232,8 @@ for (const settings of variants) {
     fraction_min: Number(Math.min(...fractions).toFixed(3)),
     fraction_max: Number(Math.max(...fractions).toFixed(3)),
     same_best_cells: `${same}/${replays}`,
+    // per replay, the largest shortfall of a checkpoint's best kept cell against the grid's best
+    regret_mean: Number((regrets.reduce((a, b) => a + b, 0) / replays).toFixed(4)),
+    regret_max: Number(Math.max(...regrets).toFixed(4)),
   });
 }
