@@ -17,6 +17,18 @@ const suites: Array<[string, string[]]> = [
     ['npx', 'tsx', 'bench/dashboard.bench.ts'],
   ],
   ['asha vs full grid (synthetic crossing curves)', ['npx', 'tsx', 'bench/asha.bench.ts']],
+  // The replays of the real tfjs demo grid's recorded curves (seconds); running both sweeps again takes an hour
+  // or more on 2 cores: `npx tsx bench/asha-tfjs.bench.ts`.
+  [
+    'asha vs full grid (the real tfjs demo grid, replayed from its recorded curves)',
+    [
+      'npx',
+      'tsx',
+      'bench/asha-tfjs.bench.ts',
+      '--curves',
+      'bench/fixtures/asha-tfjs-demo-grid-curves.json',
+    ],
+  ],
   ['COCO evaluation (COCO-val-sized case)', ['npm', 'run', 'bench', '-w', '@sweeps/coco-eval']],
   [
     'TF.js trainer (reference ResNet, detector)',
