@@ -177,9 +177,21 @@ if (values.curves !== undefined) {
       'asha',
     );
     const gridBest = bestCells(curves, () => true);
+    // The replays rest on this: a trial's epochs give the same values in both sweeps (deterministic trials).
+    const key = (c: Curve) => `${c.checkpoint}/${c.configHash}`;
+    const gridValues = new Map(curves.map((c) => [key(c), c.values]));
+    let epochs = 0;
+    let equal = 0;
+    for (const c of asha.curves) {
+      c.values.forEach((v, i) => {
+        epochs++;
+        if (gridValues.get(key(c))?.[i] === v) equal++;
+      });
+    }
     log({
       bench: 'asha-tfjs',
       sweep: 'asha',
+      epochs_equal_to_grid: `${equal}/${epochs}`,
       epochs_run: asha.done.epochs_run,
       epochs_full_grid: asha.done.epochs_full_grid,
       fraction: Number((asha.done.epochs_run / asha.done.epochs_full_grid).toFixed(3)),
