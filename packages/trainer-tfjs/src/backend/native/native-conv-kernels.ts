@@ -67,6 +67,28 @@ function zeroed(backend: BackendWasm, info: TensorInfo): TensorInfo {
 
 type ConvAttrs = KernelConvAttrs & { dataFormat?: string };
 
+type NativeConv = (a: Float32Array, b: Float32Array, out: Float32Array, geometry: number[]) => void;
+
+/**
+ * A new `shape` output that the addon's `run` fills from inputs `a` and `b` (zeros, without calling it, when the
+ * convolution has nothing to compute).
+ */
+function convInto(
+  backend: BackendWasm,
+  a: TensorInfo,
+  b: TensorInfo,
+  shape: number[],
+  g: ConvGeometry,
+  outChannels: number,
+  run: NativeConv,
+): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  if (isEmpty(g, outChannels)) return zeroed(backend, out);
+  // Views only after the allocation: growing the heap detaches earlier ones.
+  run(heap(backend, a), heap(backend, b), heap(backend, out), geometryArray(g, outChannels));
+  return out;
+}
+
 /**
  * The three kernels of a 2-D convolution's training step on the wasm backend, computed by the native addon
  * (oneDNN, in place on the wasm heap) instead of XNNPACK's 4-lane SIMD. Tensors stay on the
@@ -85,15 +107,8 @@ export function nativeConvKernelConfigs(native: NativeCpuKernels): KernelConfig[
     assertFloat32(Conv2D, x, filter);
     const g = convGeometryOf(x.shape, filter.shape, attrs);
     const outChannels = filter.shape[3]!;
-    const y = backend.makeOutput([g.batch, g.outHeight, g.outWidth, outChannels], 'float32');
-    if (isEmpty(g, outChannels)) return zeroed(backend, y);
-    native.conv2dForward(
-      heap(backend, x),
-      heap(backend, filter),
-      heap(backend, y),
-      geometryArray(g, outChannels),
-    );
-    return y;
+    const shape = [g.batch, g.outHeight, g.outWidth, outChannels];
+    return convInto(backend, x, filter, shape, g, outChannels, native.conv2dForward);
   }
 
   function backpropInput(args: {
@@ -109,15 +124,8 @@ export function nativeConvKernelConfigs(native: NativeCpuKernels): KernelConfig[
     assertNhwc(Conv2DBackpropInput, attrs.dataFormat);
     assertFloat32(Conv2DBackpropInput, dy, filter);
     const g = convGeometryOf(attrs.inputShape, filter.shape, attrs);
-    const dx = backend.makeOutput([...attrs.inputShape], 'float32');
-    if (isEmpty(g, filter.shape[3]!)) return zeroed(backend, dx);
-    native.conv2dBackpropInput(
-      heap(backend, dy),
-      heap(backend, filter),
-      heap(backend, dx),
-      geometryArray(g, filter.shape[3]!),
-    );
-    return dx;
+    const shape = [...attrs.inputShape];
+    return convInto(backend, dy, filter, shape, g, filter.shape[3]!, native.conv2dBackpropInput);
   }
 
   function backpropFilter(args: {
@@ -133,15 +141,8 @@ export function nativeConvKernelConfigs(native: NativeCpuKernels): KernelConfig[
     assertNhwc(Conv2DBackpropFilter, attrs.dataFormat);
     assertFloat32(Conv2DBackpropFilter, x, dy);
     const g = convGeometryOf(x.shape, attrs.filterShape, attrs);
-    const dw = backend.makeOutput([...attrs.filterShape], 'float32');
-    if (isEmpty(g, attrs.filterShape[3])) return zeroed(backend, dw);
-    native.conv2dBackpropFilter(
-      heap(backend, x),
-      heap(backend, dy),
-      heap(backend, dw),
-      geometryArray(g, attrs.filterShape[3]),
-    );
-    return dw;
+    const shape = [...attrs.filterShape];
+    return convInto(backend, x, dy, shape, g, attrs.filterShape[3], native.conv2dBackpropFilter);
   }
 
   return [
