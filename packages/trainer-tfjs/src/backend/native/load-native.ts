@@ -2,8 +2,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** The functions of the native addon (packages/trainer-tfjs/native): NHWC float32 convolutions on oneDNN
- * and training-mode batch normalisation, in place on the wasm backend's heap. */
+/**
+ * The functions of the native addon (packages/trainer-tfjs/native): NHWC float32 convolutions and matrix products
+ * on oneDNN, training batch norm and the fused optimizer updates, each reading and writing Float32Array views of
+ * the wasm backend's heap.
+ */
 export interface NativeCpuKernels {
   /** y = conv(x, filter); every array is checked against the geometry (see {@link geometryArray}). */
   conv2dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[]): void;

@@ -1,12 +1,9 @@
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BatchNormGradKernel, BatchNormTrainKernel } from '../wasm-kernels/batch-norm-kernels.ts';
+import { read } from '../wasm-kernels/channel-ops.ts';
 import { wasmKernel } from '../wasm-kernels/kernel-util.ts';
 import type { NativeCpuKernels } from './load-native.ts';
-
-function heap(backend: BackendWasm, info: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(info) as Float32Array;
-}
 
 /**
  * The fused training batch-norm kernels (same inputs, attributes and outputs as the wasm ones in
@@ -31,11 +28,11 @@ export function nativeBatchNormKernelConfigs(native: NativeCpuKernels): KernelCo
     ] as const;
     // Views only after every allocation: growing the heap detaches earlier ones.
     native.batchNormTrain(
-      heap(backend, x),
-      heap(backend, gamma),
-      heap(backend, beta),
+      read(backend, x),
+      read(backend, gamma),
+      read(backend, beta),
       args.attrs['epsilon'] as number,
-      ...(outs.map((o) => heap(backend, o)) as [
+      ...(outs.map((o) => read(backend, o)) as [
         Float32Array,
         Float32Array,
         Float32Array,
@@ -59,13 +56,13 @@ export function nativeBatchNormKernelConfigs(native: NativeCpuKernels): KernelCo
       backend.makeOutput([channels], 'float32'),
     ] as const;
     native.batchNormGrad(
-      heap(backend, dy),
-      heap(backend, centred),
-      heap(backend, rstd),
-      heap(backend, gamma),
-      heap(backend, outs[0]),
-      heap(backend, outs[1]),
-      heap(backend, outs[2]),
+      read(backend, dy),
+      read(backend, centred),
+      read(backend, rstd),
+      read(backend, gamma),
+      read(backend, outs[0]),
+      read(backend, outs[1]),
+      read(backend, outs[2]),
     );
     return [...outs];
   }

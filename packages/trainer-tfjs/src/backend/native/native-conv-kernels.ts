@@ -8,6 +8,7 @@ import {
   type ConvAttrs as KernelConvAttrs,
   wasmKernel,
 } from '../wasm-kernels/kernel-util.ts';
+import { read } from '../wasm-kernels/channel-ops.ts';
 import type { NativeCpuKernels } from './load-native.ts';
 
 /** The geometry array the addon takes: batch, in h/w/c, out h/w/c, filter h/w, strides, dilations, pads. */
@@ -41,11 +42,6 @@ function assertFloat32(kernelName: string, ...infos: TensorInfo[]): void {
   }
 }
 
-/** A float32 view of a tensor on the wasm heap (taken after every allocation: growth detaches views). */
-function heap(backend: BackendWasm, info: TensorInfo): Float32Array {
-  return backend.typedArrayFromHeap(info) as Float32Array;
-}
-
 /** Whether the convolution has no input or output elements (an empty batch, say): nothing to compute. */
 function isEmpty(g: ConvGeometry, outChannels: number): boolean {
   return [
@@ -61,7 +57,7 @@ function isEmpty(g: ConvGeometry, outChannels: number): boolean {
 
 /** `info` filled with zeros (a new wasm output holds whatever the heap held). */
 function zeroed(backend: BackendWasm, info: TensorInfo): TensorInfo {
-  heap(backend, info).fill(0);
+  read(backend, info).fill(0);
   return info;
 }
 
@@ -85,7 +81,7 @@ function convInto(
   const out = backend.makeOutput(shape, 'float32');
   if (isEmpty(g, outChannels)) return zeroed(backend, out);
   // Views only after the allocation: growing the heap detaches earlier ones.
-  run(heap(backend, a), heap(backend, b), heap(backend, out), geometryArray(g, outChannels));
+  run(read(backend, a), read(backend, b), read(backend, out), geometryArray(g, outChannels));
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { BatchMatMul, backend_util, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { read } from '../wasm-kernels/channel-ops.ts';
 import { replacing, wasmKernel } from '../wasm-kernels/kernel-util.ts';
 import type { NativeCpuKernels } from './load-native.ts';
 
@@ -40,12 +41,11 @@ export function nativeBatchMatMulConfig(
     const batch = Math.max(batchA, batchB);
     const out = backend.makeOutput([...outer, m, n], 'float32');
     if (batch * m * n === 0) return out;
-    const heap = (info: TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
     if (k === 0) {
-      heap(out).fill(0);
+      read(backend, out).fill(0);
       return out;
     }
-    native.batchMatMul(heap(a), heap(b), heap(out), [
+    native.batchMatMul(read(backend, a), read(backend, b), read(backend, out), [
       batch,
       batchA,
       batchB,

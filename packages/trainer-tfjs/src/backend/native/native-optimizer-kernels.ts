@@ -6,6 +6,7 @@ import {
   SGD_UPDATE_KERNEL,
   type SgdKernelAttrs,
 } from '../../optim/fused-update.ts';
+import { read } from '../wasm-kernels/channel-ops.ts';
 import { wasmKernel } from '../wasm-kernels/kernel-util.ts';
 import type { NativeCpuKernels } from './load-native.ts';
 
@@ -51,15 +52,14 @@ export function nativeOptimizerKernelConfigs(native: NativeCpuKernels): KernelCo
       TensorInfo,
     ];
     const outs = [0, 1, 2].map(() => backend.makeOutput([...p.shape], 'float32'));
-    const heap = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
     native.adamwUpdate(
-      heap(p),
-      heap(g),
-      heap(m),
-      heap(v),
-      heap(outs[0]!),
-      heap(outs[1]!),
-      heap(outs[2]!),
+      read(backend, p),
+      read(backend, g),
+      read(backend, m),
+      read(backend, v),
+      read(backend, outs[0]!),
+      read(backend, outs[1]!),
+      read(backend, outs[2]!),
       [
         a.decay,
         a.beta1,
@@ -88,17 +88,23 @@ export function nativeOptimizerKernelConfigs(native: NativeCpuKernels): KernelCo
       TensorInfo,
     ];
     const outs = [0, 1].map(() => backend.makeOutput([...p.shape], 'float32'));
-    const heap = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    native.sgdUpdate(heap(p), heap(g), heap(b), heap(outs[0]!), heap(outs[1]!), [
-      a.weightDecay,
-      a.momentum,
-      1 - a.dampening,
-      a.lr,
-      a.weightDecay !== 0 ? 1 : 0,
-      a.dampening !== 0 ? 1 : 0,
-      a.nesterov ? 1 : 0,
-      a.firstStep ? 1 : 0,
-    ]);
+    native.sgdUpdate(
+      read(backend, p),
+      read(backend, g),
+      read(backend, b),
+      read(backend, outs[0]!),
+      read(backend, outs[1]!),
+      [
+        a.weightDecay,
+        a.momentum,
+        1 - a.dampening,
+        a.lr,
+        a.weightDecay !== 0 ? 1 : 0,
+        a.dampening !== 0 ? 1 : 0,
+        a.nesterov ? 1 : 0,
+        a.firstStep ? 1 : 0,
+      ],
+    );
     return outs;
   }
 
