@@ -1,5 +1,6 @@
-// Node-API bindings of conv.cc: each function takes Float32Array views (the wasm backend's heap) and a
-// geometry array, checks every length against the geometry, and computes in place into the output view.
+// Node-API bindings of the kernels (conv, matmul, batch-norm, optimizer): each function takes Float32Array views
+// (the wasm backend's heap) and its shape or scalars, checks every length against them, throwing a JavaScript
+// error that names the argument, and computes into the output views.
 #include <node_api.h>
 
 #include <cstdint>
@@ -22,6 +23,35 @@ bool throw_error(napi_env env, const std::string& message) {
   return false;
 }
 
+// Reads exactly N arguments into argv, or throws `usage`.
+template <size_t N>
+bool exact_args(napi_env env, napi_callback_info info, napi_value (&argv)[N], const char* usage) {
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  return argc == N || throw_error(env, usage);
+}
+
+// Reads an array of exactly `count` whole numbers from `min` to `max`, or throws `what` with that rule.
+bool integer_array(napi_env env, napi_value value, uint32_t count, double min, double max, const std::string& what,
+                   int64_t* out) {
+  bool is_array = false;
+  uint32_t length = 0;
+  napi_is_array(env, value, &is_array);
+  if (is_array) napi_get_array_length(env, value, &length);
+  if (!is_array || length != count) return throw_error(env, what);
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    napi_get_element(env, value, i, &item);
+    double number = 0;
+    if (napi_get_value_double(env, item, &number) != napi_ok || number < min || number > max ||
+        number != static_cast<double>(static_cast<int64_t>(number))) {
+      return throw_error(env, what);
+    }
+    out[i] = static_cast<int64_t>(number);
+  }
+  return true;
+}
+
 // The float32 data behind a Float32Array argument, or a thrown error naming the argument.
 bool float_array(napi_env env, napi_value value, const char* name, float** data, size_t* length) {
   bool is_typed = false;
@@ -38,26 +68,11 @@ bool float_array(napi_env env, napi_value value, const char* name, float** data,
 }
 
 bool geometry_from(napi_env env, napi_value value, sweeps::ConvGeometry* g) {
-  bool is_array = false;
-  napi_is_array(env, value, &is_array);
-  uint32_t count = 0;
-  if (is_array) napi_get_array_length(env, value, &count);
-  if (!is_array || count != kGeometryFields) {
-    return throw_error(env, "geometry must be an array of 15 integers");
+  int64_t f[kGeometryFields];
+  if (!integer_array(env, value, kGeometryFields, -9.0e15, 9.0e15, "geometry must be an array of 15 integers", f)) {
+    return false;
   }
-  int64_t fields[kGeometryFields];
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value item;
-    napi_get_element(env, value, i, &item);
-    double number = 0;
-    if (napi_get_value_double(env, item, &number) != napi_ok || number != static_cast<double>(static_cast<int64_t>(number))) {
-      return throw_error(env, "geometry must be an array of 15 integers");
-    }
-    fields[i] = static_cast<int64_t>(number);
-  }
-  *g = sweeps::ConvGeometry{fields[0], fields[1],  fields[2],  fields[3],  fields[4],
-                            fields[5], fields[6],  fields[7],  fields[8],  fields[9],
-                            fields[10], fields[11], fields[12], fields[13], fields[14]};
+  *g = sweeps::ConvGeometry{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14]};
   const char* problem = sweeps::check_geometry(*g);
   if (problem[0] != '\0') return throw_error(env, std::string("geometry: ") + problem);
   return true;
@@ -82,10 +97,8 @@ enum class Which { kForward, kBackpropInput, kBackpropFilter };
 
 // Reads (a, b, out, geometry) and checks the three lengths for the given convolution.
 bool conv_args(napi_env env, napi_callback_info info, Which which, ConvArgs* args) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 4) return throw_error(env, "expected 4 arguments (two inputs, the output, the geometry)");
+  if (!exact_args(env, info, argv, "expected 4 arguments (two inputs, the output, the geometry)")) return false;
   if (!geometry_from(env, argv[3], &args->g)) return false;
   const auto& g = args->g;
   const int64_t x = g.batch * g.in_h * g.in_w * g.in_c;
@@ -148,13 +161,8 @@ bool float_arrays(napi_env env, napi_value* argv, const char* const* names, size
 
 // batchNormTrain(x, gamma, beta, epsilon, y, mean, variance, rstd, centred)
 napi_value batch_norm_train(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 9) {
-    throw_error(env, "expected x, gamma, beta, epsilon, y, mean, variance, rstd, centred");
-    return nullptr;
-  }
+  if (!exact_args(env, info, argv, "expected x, gamma, beta, epsilon, y, mean, variance, rstd, centred")) return nullptr;
   static const char* const inputs[] = {"x", "gamma", "beta"};
   static const char* const outputs[] = {"y", "mean", "variance", "rstd", "centred"};
   float* in[3];
@@ -187,13 +195,8 @@ napi_value batch_norm_train(napi_env env, napi_callback_info info) {
 
 // batchNormGrad(dy, centred, rstd, gamma, dx, dgamma, dbeta)
 napi_value batch_norm_grad(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 7) {
-    throw_error(env, "expected dy, centred, rstd, gamma, dx, dgamma, dbeta");
-    return nullptr;
-  }
+  if (!exact_args(env, info, argv, "expected dy, centred, rstd, gamma, dx, dgamma, dbeta")) return nullptr;
   static const char* const names[] = {"dy", "centred", "rstd", "gamma", "dx", "dgamma", "dbeta"};
   float* a[7];
   size_t len[7];
@@ -213,43 +216,22 @@ napi_value batch_norm_grad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-bool int64_arg(napi_env env, napi_value value, const char* name, int64_t* out) {
-  double number = 0;
-  if (napi_get_value_double(env, value, &number) != napi_ok || number < 0 || number > 2147483647.0 ||
-      number != static_cast<double>(static_cast<int64_t>(number))) {
-    return throw_error(env, std::string(name) + " must be a whole number from 0 to 2^31 - 1");
-  }
-  *out = static_cast<int64_t>(number);
-  return true;
-}
-
 // batchMatMul(a, b, c, [batch, batchA, batchB, m, n, k, transposeA, transposeB])
 napi_value batch_matmul(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 4) {
-    throw_error(env, "expected a, b, c and [batch, batchA, batchB, m, n, k, transposeA, transposeB]");
+  if (!exact_args(env, info, argv, "expected a, b, c and [batch, batchA, batchB, m, n, k, transposeA, transposeB]")) {
     return nullptr;
   }
   static const char* const names[] = {"a", "b", "c"};
   float* arrays[3];
   size_t lengths[3];
-  if (!float_arrays(env, argv, names, 3, arrays, lengths)) return nullptr;
-  static const char* const fields[] = {"batch", "batchA", "batchB", "m", "n", "k", "transposeA", "transposeB"};
   int64_t v[8];
-  bool is_array = false;
-  uint32_t count = 0;
-  napi_is_array(env, argv[3], &is_array);
-  if (is_array) napi_get_array_length(env, argv[3], &count);
-  if (!is_array || count != 8) {
-    throw_error(env, "the shape must be [batch, batchA, batchB, m, n, k, transposeA, transposeB]");
+  if (!float_arrays(env, argv, names, 3, arrays, lengths) ||
+      !integer_array(env, argv[3], 8, 0, 2147483647.0,
+                     "the shape must be [batch, batchA, batchB, m, n, k, transposeA, transposeB], whole numbers from 0 "
+                     "to 2^31 - 1",
+                     v)) {
     return nullptr;
-  }
-  for (uint32_t i = 0; i < 8; i++) {
-    napi_value item;
-    napi_get_element(env, argv[3], i, &item);
-    if (!int64_arg(env, item, fields[i], &v[i])) return nullptr;
   }
   const int64_t batch = v[0], batch_a = v[1], batch_b = v[2], m = v[3], n = v[4], k = v[5];
   if ((batch_a != batch && batch_a != 1) || (batch_b != batch && batch_b != 1) || batch < 1 || m < 1 || n < 1 ||
@@ -286,7 +268,7 @@ bool number_array(napi_env env, napi_value value, uint32_t count, const char* wh
   return true;
 }
 
-// Reads `count` Float32Arrays of one length into `arrays`; returns that length (0 after a thrown error).
+// Reads `count` Float32Arrays of one length into `arrays` and that length into `length`.
 bool same_length_arrays(napi_env env, napi_value* argv, const char* const* names, size_t count, float** arrays,
                         int64_t* length) {
   size_t lengths[8];
@@ -300,13 +282,8 @@ bool same_length_arrays(napi_env env, napi_value* argv, const char* const* names
 
 // adamwUpdate(p, g, m, v, pOut, mOut, vOut, [decay, beta1, 1-beta1, beta2, 1-beta2, -stepSize, bc2Sqrt, eps, decays])
 napi_value adamw_update(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
   napi_value argv[8];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 8) {
-    throw_error(env, "expected p, g, m, v, pOut, mOut, vOut and the 9 scalars");
-    return nullptr;
-  }
+  if (!exact_args(env, info, argv, "expected p, g, m, v, pOut, mOut, vOut and the 9 scalars")) return nullptr;
   static const char* const names[] = {"p", "g", "m", "v", "pOut", "mOut", "vOut"};
   float* a[7];
   int64_t n = 0;
@@ -323,13 +300,8 @@ napi_value adamw_update(napi_env env, napi_callback_info info) {
 
 // sgdUpdate(p, g, b, pOut, bOut, [weightDecay, momentum, 1-dampening, lr, decays, dampens, nesterov, firstStep])
 napi_value sgd_update(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 6) {
-    throw_error(env, "expected p, g, b, pOut, bOut and the 8 scalars");
-    return nullptr;
-  }
+  if (!exact_args(env, info, argv, "expected p, g, b, pOut, bOut and the 8 scalars")) return nullptr;
   static const char* const names[] = {"p", "g", "b", "pOut", "bOut"};
   float* a[5];
   int64_t n = 0;
