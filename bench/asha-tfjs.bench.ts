@@ -99,7 +99,10 @@ async function runSweep(stack: Stack, body: object, label: string) {
   return { id, done, curves, best, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
-function bestOf(curves: Curve[], finished: (c: Curve) => boolean) {
+/** Per checkpoint, the best cell and its final value among the curves that ran all their epochs and `finished`. */
+type Best = Map<string, { cell: string; v: number }>;
+
+function bestOf(curves: Curve[], finished: (c: Curve) => boolean): Best {
   const best = new Map<string, { cell: string; v: number }>();
   for (const c of curves) {
     if (c.values.length < EPOCHS || !finished(c)) continue;
@@ -110,13 +113,12 @@ function bestOf(curves: Curve[], finished: (c: Curve) => boolean) {
   return best;
 }
 
-/** The best cell per checkpoint among curves that ran all their epochs. */
-function bestCells(curves: Curve[], finished: (c: Curve) => boolean): Map<string, string> {
-  return new Map([...bestOf(curves, finished)].map(([k, b]) => [k, b.cell]));
-}
-
-/** asha on recorded curves, `slots` at a time in the API's start order for `sweepId` (bench/asha-schedule.ts). */
-function replay(curves: Curve[], sweepId: string, slots: number, settings: object = {}) {
+/**
+ * asha on recorded curves, `slots` at a time in the API's start order for `sweepId` (bench/asha-schedule.ts),
+ * against `grid`, the full grid's best per checkpoint: whether it kept those cells, and its regret (how much
+ * worse a checkpoint's best kept cell is than the grid's best, the largest over checkpoints, metric units).
+ */
+function replay(curves: Curve[], grid: Best, sweepId: string, slots: number, settings: object) {
   const strategy = AshaStrategySchema.parse({ kind: 'asha', ...settings });
   const withIds = curves.map((c) => ({
     ...c,
@@ -135,11 +137,9 @@ function replay(curves: Curve[], sweepId: string, slots: number, settings: objec
     population: (checkpoint) => perCheckpoint.get(checkpoint)!,
   });
   const kept = bestOf(withIds, (c) => run.finished.has((c as (typeof withIds)[number]).trialId));
-  const best = new Map([...kept].map(([k, b]) => [k, b.cell]));
-  // How much worse each checkpoint's best kept cell is than the grid's best, in the metric's units.
-  const full = bestOf(curves, () => true);
-  const regret = Math.max(...[...full].map(([k, b]) => b.v - (kept.get(k)?.v ?? 0)));
-  return { epochsRun: run.epochsRun, best, rungs: run.rungs, regret };
+  const sameBest = [...grid].every(([k, b]) => kept.get(k)?.cell === b.cell);
+  const regret = Math.max(...[...grid].map(([k, b]) => b.v - (kept.get(k)?.v ?? 0)));
+  return { epochsRun: run.epochsRun, sameBest, rungs: run.rungs, regret };
 }
 
 let curves: Curve[];
@@ -176,7 +176,7 @@ if (values.curves !== undefined) {
       { ...spec, name: 'tfjs-asha', strategy: { kind: 'asha' } },
       'asha',
     );
-    const gridBest = bestCells(curves, () => true);
+    const gridBest = bestOf(curves, () => true);
     // The replays rest on this: a trial's epochs give the same values in both sweeps (deterministic trials).
     const key = (c: Curve) => `${c.checkpoint}/${c.configHash}`;
     const gridValues = new Map(curves.map((c) => [key(c), c.values]));
@@ -199,7 +199,7 @@ if (values.curves !== undefined) {
       wall_s: asha.seconds,
       best: asha.best,
       same_best_cells: asha.best.every(
-        (b: { checkpoint: string; cell: string }) => gridBest.get(b.checkpoint) === b.cell,
+        (b: { checkpoint: string; cell: string }) => gridBest.get(b.checkpoint)?.cell === b.cell,
       ),
     });
   } finally {
@@ -207,7 +207,7 @@ if (values.curves !== undefined) {
   }
 }
 
-const gridBest = bestCells(curves, () => true);
+const gridBest = bestOf(curves, () => true);
 /** The epochs the full grid ran (a trial that diverged reports none after its last full epoch). */
 const gridEpochs = curves.reduce((a, c) => a + c.values.length, 0);
 const replays = Number(values.replays);
@@ -226,11 +226,11 @@ for (const settings of variants) {
   let same = 0;
   let rungs: number[] = [];
   for (let k = 0; k < replays; k++) {
-    const r = replay(curves, `sw_replay${String(k).padStart(8, '0')}`, 2, settings);
+    const r = replay(curves, gridBest, `sw_replay${String(k).padStart(8, '0')}`, 2, settings);
     rungs = r.rungs;
     fractions.push(r.epochsRun / gridEpochs);
     regrets.push(r.regret);
-    if ([...gridBest].every(([ck, cell]) => r.best.get(ck) === cell)) same++;
+    if (r.sameBest) same++;
   }
   log({
     bench: 'asha-tfjs',
@@ -239,7 +239,7 @@ for (const settings of variants) {
     rungs,
     slots: 2,
     grid_epochs: gridEpochs,
-    grid_best: Object.fromEntries(gridBest),
+    grid_best: Object.fromEntries([...gridBest].map(([k, b]) => [k, b.cell])),
     fraction_mean: Number((fractions.reduce((a, b) => a + b, 0) / replays).toFixed(3)),
     fraction_min: Number(Math.min(...fractions).toFixed(3)),
     fraction_max: Number(Math.max(...fractions).toFixed(3)),
