@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
  * the wasm backend's heap.
  */
 export interface NativeCpuKernels {
-  /** y = conv(x, filter); every array is checked against the geometry (see {@link geometryArray}). */
+  /** y = conv(x, filter); every array is checked against the geometry (native-conv-kernels.ts's geometryArray). */
   conv2dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[]): void;
   conv2dBackpropInput(
     dy: Float32Array,
@@ -75,16 +75,16 @@ export type NativeLoad =
   | { ok: false; reason: string };
 
 /** Where `npm run build:native` writes the addon. */
-export const NATIVE_ADDON_PATH = fileURLToPath(
+const NATIVE_ADDON_PATH = fileURLToPath(
   new URL('../../../native/build/Release/sweeps_cpu_kernels.node', import.meta.url),
 );
 
 /** The environment variable that turns the native kernels off (`0`) and the one that sets their threads. */
 export const NATIVE_ENV = 'SWEEPS_TFJS_NATIVE';
-export const NATIVE_THREADS_ENV = 'SWEEPS_TFJS_THREADS';
+const NATIVE_THREADS_ENV = 'SWEEPS_TFJS_THREADS';
 
 /** Threads for oneDNN: SWEEPS_TFJS_THREADS when it is a whole number from 1 to 256, else 1. */
-export function nativeThreads(env: NodeJS.ProcessEnv = process.env): number {
+function nativeThreads(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env[NATIVE_THREADS_ENV];
   if (raw === undefined || raw === '') return 1;
   const n = Number(raw);

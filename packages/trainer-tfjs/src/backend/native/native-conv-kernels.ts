@@ -12,7 +12,7 @@ import { read } from '../wasm-kernels/channel-ops.ts';
 import type { NativeCpuKernels } from './load-native.ts';
 
 /** The geometry array the addon takes: batch, in h/w/c, out h/w/c, filter h/w, strides, dilations, pads. */
-export function geometryArray(g: ConvGeometry, outChannels: number): number[] {
+function geometryArray(g: ConvGeometry, outChannels: number): number[] {
   return [
     g.batch,
     g.inHeight,

@@ -42,10 +42,9 @@ function replaceKernel(config: KernelConfig): void {
 /**
  * Puts the native kernels in front of the wasm backend's (replacing XNNPACK's Conv2D and this project's
  * convolution gradients, training batch norm and BatchMatMul, and adding the fused optimizer updates), or, given `null`, puts the wasm ones back. Call after
- * `registerWasmTrainingKernels`. Returns the kernel names registered.
+ * `registerWasmTrainingKernels`.
  */
-export function useNativeKernels(native: NativeCpuKernels | null): string[] {
-  const names = [Conv2D, ...NATIVE_OVER_WASM, ...NATIVE_ONLY];
+export function useNativeKernels(native: NativeCpuKernels | null): void {
   if (native === null) {
     replaceKernel(stockWasmKernel(Conv2D));
     registeredFuncs = [];
@@ -55,7 +54,7 @@ export function useNativeKernels(native: NativeCpuKernels | null): string[] {
     for (const name of NATIVE_ONLY) {
       if (getKernel(name, 'wasm') !== undefined) unregisterKernel(name, 'wasm');
     }
-    return names;
+    return;
   }
   const stockConv = stockWasmKernel(Conv2D);
   const wasmMatMul = wasmTrainingKernels.find((c) => c.kernelName === BatchMatMul)!;
@@ -71,7 +70,6 @@ export function useNativeKernels(native: NativeCpuKernels | null): string[] {
   );
   registeredFuncs = configs.map((c) => c.kernelFunc);
   for (const config of configs) replaceKernel(config);
-  return configs.map((c) => c.kernelName);
 }
 
 /** Whether the kernel now registered under `kernelName` on wasm is a native one. */
