@@ -5,6 +5,7 @@ import { gridCellState, gridCellStatuses } from './grid-status.ts';
 const zero = {
   queued: 0,
   running: 0,
+  paused: 0,
   succeeded: 0,
   failed: 0,
   cancelled: 0,
@@ -18,7 +19,9 @@ const zero = {
 describe('grid cell states', () => {
   it('a value wins; without one running > queued > diverged > failed > cancelled > empty', () => {
     expect(gridCellState({ ...zero, failed: 3, succeeded: 1 }, true)).toBe('succeeded');
-    expect(gridCellState({ ...zero, running: 1, queued: 2, failed: 1 }, false)).toBe('running');
+    expect(gridCellState({ ...zero, running: 1, paused: 0, queued: 2, failed: 1 }, false)).toBe(
+      'running',
+    );
     expect(gridCellState({ ...zero, queued: 2, failed: 1 }, false)).toBe('queued');
     expect(gridCellState({ ...zero, failed: 2, diverged: 1 }, false)).toBe('diverged');
     expect(gridCellState({ ...zero, failed: 2, cancelled: 1 }, false)).toBe('failed');

@@ -27,6 +27,7 @@ export interface GridCellCounts extends Record<TrialState, number> {
 export const GRID_CELL_STATES = [
   'succeeded',
   'running',
+  'paused',
   'queued',
   'pruned',
   'diverged',
@@ -48,7 +49,7 @@ export interface GridCellStatus extends Record<TrialState, number> {
 
 /**
  * A cell with a value is `succeeded` (its counts still say how many seeds are pending); without one, running
- * beats queued beats pruned beats diverged beats failed beats cancelled, and a cell without trials is `empty`.
+ * beats paused (waiting at an asha rung) beats queued beats pruned beats diverged beats failed beats cancelled, and a cell without trials is `empty`.
  */
 export function gridCellState(
   c: Omit<GridCellStatus, 'state' | 'total'>,
@@ -56,6 +57,7 @@ export function gridCellState(
 ): GridCellState {
   if (hasValue) return 'succeeded';
   if (c.running > 0) return 'running';
+  if (c.paused > 0) return 'paused';
   if (c.queued > 0) return 'queued';
   if (c.pruned > 0) return 'pruned';
   if (c.diverged > 0) return 'diverged';
@@ -81,6 +83,7 @@ export function gridCellStatuses(
         const base = {
           queued: c?.queued ?? 0,
           running: c?.running ?? 0,
+          paused: c?.paused ?? 0,
           succeeded: c?.succeeded ?? 0,
           failed: c?.failed ?? 0,
           cancelled: c?.cancelled ?? 0,
@@ -91,7 +94,13 @@ export function gridCellStatuses(
           prunedValue: c?.prunedValue ?? null,
         };
         const total =
-          base.queued + base.running + base.succeeded + base.failed + base.cancelled + base.pruned;
+          base.queued +
+          base.running +
+          base.paused +
+          base.succeeded +
+          base.failed +
+          base.cancelled +
+          base.pruned;
         return { state: gridCellState(base, m.values[i]![j] != null), total, ...base };
       }),
     ),

@@ -10,6 +10,9 @@ import {
   rungEpochs,
   rungPlaces,
   type RungEntry,
+  type RungOutcome,
+  rungReason,
+  settleRung,
   startOrder,
 } from './strategy.ts';
 
@@ -108,6 +111,94 @@ describe('promotion rule', () => {
   });
 });
 
+const standings = (...s: Array<[number, RungOutcome]>) =>
+  s.map(([value, outcome], i) => ({ trialId: `t${i}`, value, outcome }));
+
+describe('promotion form (pausing)', () => {
+  it('makes the first trials at a rung wait: floor(n / rf) places while the rung is open', () => {
+    expect(settleRung(standings([0.9, 'paused']), 3, 'maximize', false)).toMatchObject({
+      places: 0,
+      promote: [],
+      prune: [],
+    });
+    expect(
+      settleRung(standings([0.1, 'paused'], [0.9, 'paused']), 3, 'maximize', false).promote,
+    ).toEqual([]);
+    // the third value opens one place: the best of the three goes on, whichever arrived first
+    const s = settleRung(
+      standings([0.1, 'paused'], [0.9, 'paused'], [0.5, 'paused']),
+      3,
+      'maximize',
+      false,
+    );
+    expect(s).toMatchObject({ places: 1, promote: ['t1'], prune: [] });
+    expect([...s.rank.entries()]).toEqual([
+      ['t1', 1],
+      ['t2', 2],
+      ['t0', 3],
+    ]);
+  });
+
+  it('never takes a promotion back and promotes a paused trial that enters the top later', () => {
+    // t0 went on when it led 3 values; two better values arrive: 2 places of 6, t3 and t4 hold them
+    const s = settleRung(
+      standings(
+        [0.5, 'promoted'],
+        [0.2, 'paused'],
+        [0.1, 'paused'],
+        [0.8, 'paused'],
+        [0.7, 'paused'],
+        [0.3, 'paused'],
+      ),
+      3,
+      'maximize',
+      false,
+    );
+    expect(s).toMatchObject({ places: 2, promote: ['t3', 't4'], prune: [] });
+  });
+
+  it('prunes the paused trials outside max(1, floor(n / rf)) once the rung is complete', () => {
+    const s = settleRung(
+      standings([0.5, 'promoted'], [0.2, 'paused'], [0.1, 'paused'], [0.8, 'paused']),
+      3,
+      'maximize',
+      true,
+    );
+    expect(s).toMatchObject({ places: 1, promote: ['t3'], prune: ['t1', 't2'] });
+    // two values of factor 3: one place even though floor(2 / 3) = 0
+    expect(
+      settleRung(standings([0.1, 'paused'], [0.2, 'paused']), 3, 'maximize', true),
+    ).toMatchObject({
+      places: 1,
+      promote: ['t1'],
+      prune: ['t0'],
+    });
+    // pruned trials keep their values in the count and are not pruned again
+    expect(
+      settleRung(standings([0.1, 'pruned'], [0.2, 'pruned'], [0.3, 'paused']), 3, 'minimize', true),
+    ).toMatchObject({ places: 1, promote: [], prune: ['t2'] });
+  });
+
+  it('gives a tie to the value recorded first and never promotes NaN', () => {
+    expect(
+      settleRung(standings([0.4, 'paused'], [0.4, 'paused'], [0.4, 'paused']), 3, 'maximize', false)
+        .promote,
+    ).toEqual(['t0']);
+    const s = settleRung(standings([Number.NaN, 'paused'], [0.1, 'paused']), 3, 'maximize', true);
+    expect(s).toMatchObject({ promote: ['t1'], prune: ['t0'] });
+    expect(settleRung(standings([Number.NaN, 'paused']), 3, 'maximize', true).prune).toEqual([
+      't0',
+    ]);
+  });
+
+  it('says why for people', () => {
+    expect(rungReason(7, 9, 3, 3, true)).toBe('rank 7 of 9 at epoch 3 (top 3 go on)');
+    expect(rungReason(2, 2, 0, 3, false)).toMatch(
+      /^rank 2 of 2 at epoch 3 so far \(top 0 go on now; the rest wait/,
+    );
+  });
+});
+
 describe('strategy in the sweep spec', () => {
   const base = {
     name: 's',
@@ -179,7 +270,15 @@ describe('strategy in the sweep spec', () => {
   });
 });
 
-const zero = { queued: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, diverged: 0 };
+const zero = {
+  queued: 0,
+  running: 0,
+  paused: 0,
+  succeeded: 0,
+  failed: 0,
+  cancelled: 0,
+  diverged: 0,
+};
 
 describe('pruned grid cells', () => {
   it('are drawn apart from cells that ran to the end, with the epoch and the value', () => {

@@ -165,3 +165,82 @@ export function isConfirmSeed(
 ): boolean {
   return (confirm?.seeds.includes(seed) ?? false) && !seeds.includes(seed);
 }
+
+/**
+ * Where a trial stands at a rung under pausing: `promoted` (went on), `paused` (stopped there, waiting for the
+ * rung to decide it) or `pruned`.
+ */
+export type RungOutcome = 'promoted' | 'paused' | 'pruned';
+export const RUNG_OUTCOMES: readonly RungOutcome[] = ['promoted', 'paused', 'pruned'];
+
+/** One value recorded at a rung (in the order recorded) and what became of its trial there. */
+export interface RungStanding extends RungEntry {
+  outcome: RungOutcome;
+}
+
+export interface RungSettlement {
+  /** How many of the rung's values go on now. */
+  places: number;
+  /** Paused trials that now go on (they resume from their snapshots), in recorded order. */
+  promote: string[];
+  /** Paused trials that can no longer go on (only once the rung is complete), in recorded order. */
+  prune: string[];
+  /** Each trial's 1-based rank at the rung (a tie goes to the value recorded first; NaN ranks last). */
+  rank: Map<string, number>;
+}
+
+/**
+ * asha in its promotion form (Li et al. 2020, Algorithm 2), for trainers that resume from their snapshots: a trial
+ * reaching a rung is recorded there `paused` and stops; it goes on (is promoted) as soon as it is among the rung's
+ * top floor(n / rf) of the n values recorded so far, as the published algorithm promotes "whenever possible". The
+ * first trials at a rung therefore wait (floor(n / rf) = 0 while n < rf) instead of going on unjudged, which is
+ * what makes the stop-or-go form ({@link decidePromotion}) cost more than synchronous halving. Once the rung is
+ * complete (no trial of the checkpoint can still report there: `complete`), it keeps max(1, floor(n / rf)) and the
+ * paused trials outside them are pruned. A trial promoted earlier stays promoted (the algorithm never takes a
+ * promotion back). A NaN value never goes on.
+ */
+export function settleRung(
+  standings: readonly RungStanding[],
+  reductionFactor: number,
+  goal: Goal,
+  complete: boolean,
+): RungSettlement {
+  const n = standings.length;
+  const places = complete
+    ? Math.max(1, Math.floor(n / reductionFactor))
+    : Math.floor(n / reductionFactor);
+  const order = standings
+    .map((s, seq) => ({ s, seq }))
+    .sort((a, b) =>
+      better(a.s.value, b.s.value, goal)
+        ? -1
+        : better(b.s.value, a.s.value, goal)
+          ? 1
+          : a.seq - b.seq,
+    );
+  const rank = new Map<string, number>();
+  order.forEach(({ s }, i) => rank.set(s.trialId, i + 1));
+  const promote: string[] = [];
+  const prune: string[] = [];
+  for (const s of standings) {
+    if (s.outcome !== 'paused') continue;
+    const goesOn = (rank.get(s.trialId) ?? n + 1) <= places && !Number.isNaN(s.value);
+    if (goesOn) promote.push(s.trialId);
+    else if (complete) prune.push(s.trialId);
+  }
+  return { places, promote, prune, rank };
+}
+
+/** Why a trial at a rung went on, waits or was pruned, for people: `rank 2 of 3 at epoch 3 (top 1 go on)`. */
+export function rungReason(
+  rank: number,
+  of: number,
+  places: number,
+  epoch: number,
+  complete: boolean,
+): string {
+  const base = `rank ${rank} of ${of} at epoch ${epoch}`;
+  return complete
+    ? `${base} (top ${places} go on)`
+    : `${base} so far (top ${places} go on now; the rest wait until every trial of the checkpoint has reported at epoch ${epoch})`;
+}

@@ -8,10 +8,14 @@ import { DomainError } from './errors.ts';
 /**
  * `pruned` (strategy asha): stopped at a rung because its value was below its checkpoint's top fraction; final,
  * a success for the queue (never retried), counted apart from `failed`, and never ranked in the best table.
+ * `paused` (asha with a trainer that resumes from its snapshots): stopped at a rung whose values do not yet tell
+ * whether it goes on; not finished: it is either promoted (queued again, resuming where it stopped) or pruned once
+ * enough of its checkpoint's trials have reported there.
  */
 export const TRIAL_STATES = [
   'queued',
   'running',
+  'paused',
   'succeeded',
   'failed',
   'cancelled',
@@ -51,11 +55,21 @@ export const TRIAL_MOVES = {
    */
   recoverLost: { from: ['running'], to: 'queued' },
   /** The user cancels the sweep. */
-  cancel: { from: ['queued', 'running'], to: 'cancelled' },
+  cancel: { from: ['queued', 'running', 'paused'], to: 'cancelled' },
   /** The user asks to retry the sweep's failed trials (pruned ones stay pruned). */
   retryFailed: { from: ['failed'], to: 'queued' },
-  /** asha: the holding worker's trial ranked below its checkpoint's top fraction at a rung. */
-  prune: { from: ['running'], to: 'pruned' },
+  /**
+   * asha: the holding worker's trial ranked below its checkpoint's top fraction at a rung, or a paused trial is
+   * outside the top fraction once its rung has filled.
+   */
+  prune: { from: ['running', 'paused'], to: 'pruned' },
+  /**
+   * asha with pausing: the holding worker's trial reached a rung whose values do not decide it yet; the trial stops
+   * (its snapshot kept) and the attempt does not count.
+   */
+  pause: { from: ['running'], to: 'paused' },
+  /** asha with pausing: a paused trial entered its rung's top fraction; it is queued to resume from its snapshot. */
+  promote: { from: ['paused'], to: 'queued' },
 } as const satisfies Record<string, TrialMove>;
 export type TrialMoveName = keyof typeof TRIAL_MOVES;
 
@@ -75,6 +89,7 @@ export function assertMove(from: TrialState, to: TrialState): void {
 const FINISHED: Record<TrialState, boolean> = {
   queued: false,
   running: false,
+  paused: false,
   succeeded: true,
   failed: true,
   cancelled: true,
@@ -149,7 +164,7 @@ export function sweepPhase(
   const done = FINISHED_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0);
   if ((counts.total ?? 0) > 0 && done === counts.total)
     return confirmTrialsMissing > 0 ? 'running' : 'finished';
-  return (counts.running ?? 0) > 0 || done > 0 ? 'running' : 'queued';
+  return (counts.running ?? 0) > 0 || (counts.paused ?? 0) > 0 || done > 0 ? 'running' : 'queued';
 }
 
 /** Whether a sweep in this phase may still change (a watcher keeps watching). */
