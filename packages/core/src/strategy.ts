@@ -218,8 +218,7 @@ export function settleRung(
           ? 1
           : a.seq - b.seq,
     );
-  const rank = new Map<string, number>();
-  order.forEach(({ s }, i) => rank.set(s.trialId, i + 1));
+  const rank = new Map<string, number>(order.map(({ s }, i) => [s.trialId, i + 1]));
   const promote: string[] = [];
   const prune: string[] = [];
   for (const s of standings) {
