@@ -1,7 +1,8 @@
 /**
  * The dashboard in a real Chromium (Debian's, driven by playwright-core) against a real API, PostgreSQL, Redis
  * and worker: every heatmap cell equals GET grid, the best table equals GET best, results arrive without a
- * reload, the new-sweep preview and submit work, a read key sees no write buttons and a bad key sees no data.
+ * reload, the new-sweep preview and submit work, a read key sees no write buttons and a bad key sees no data,
+ * and asha's paused and pruned cells say where they stopped, in colours whose text reads (WCAG contrast).
  * Screenshots of each page go to test-artifacts/dashboard/ (ignored by git).
  */
 import { execFileSync } from 'node:child_process';
@@ -125,6 +126,35 @@ async function expectPageMatchesGrid(page: Page, query = '') {
   const got = (await pageCells(page)).sort((a, b) => a.key.localeCompare(b.key));
   expect(got).toEqual(apiCells(grid).sort((a, b) => a.key.localeCompare(b.key)));
   return grid;
+}
+
+/** WCAG 2 contrast ratio of two `rgb(r, g, b)` colours as the browser computes them. */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = c
+      .match(/[\d.]+/g)!
+      .slice(0, 3)
+      .map((x) => {
+        const v = Number(x) / 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi! + 0.05) / (lo! + 0.05);
+}
+
+/** An element's text colour, every colour it is filled with (a gradient's stops too) and its border colour. */
+async function paint(page: Page, selector: string) {
+  return page.$eval(selector, (el) => {
+    const s = getComputedStyle(el);
+    const stops = s.backgroundImage.match(/rgba?\([^)]*\)/g) ?? [];
+    return {
+      color: s.color,
+      fills: stops.length ? stops : [s.backgroundColor],
+      border: s.borderTopColor,
+    };
+  });
 }
 
 describe('the dashboard in Chromium', () => {
@@ -264,6 +294,88 @@ describe('the dashboard in Chromium', () => {
     expect(await count()).toBe(1);
     const newId = /sweeps\/(sw_[0-9a-f]+)/.exec(page.url())![1]!;
     await stack.call('POST', `/api/v1/sweeps/${newId}/cancel`);
+    await page.context().close();
+  });
+
+  it("draws asha's paused and pruned cells with their rung, in words, on hover and in colours that read", async () => {
+    await stack.stopWorkers(); // the trial states below are written by hand; no worker may run these trials
+    const spec = sweepSpec('dashboard-asha');
+    const created = await stack.call('POST', '/api/v1/sweeps', {
+      ...spec,
+      checkpoints: [spec.checkpoints[0]],
+      space: { optimizer: { SGD: { lr: [0.1, 0.2, 0.3], weight_decay: [1e-4], momentum: [0.9] } } },
+      seeds: [0],
+      fixed: { epochs: 9 },
+      strategy: { kind: 'asha', min_epochs: 1, reduction_factor: 3 },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.json.id as string;
+    // as asha records them: lr 0.1 waits at the epoch-3 rung, lr 0.2 was pruned at epoch 1, lr 0.3 is queued
+    for (const [lr, epoch, value, state] of [
+      [0.1, 3, 0.21, 'paused'],
+      [0.2, 1, 0.05, 'pruned'],
+    ] as const) {
+      await stack.db.$executeRaw`
+        INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, outcome, reason)
+        SELECT id, sweep_id, checkpoint_id, ${epoch}, ${value}, 2, 3, false, ${state}, 'test'
+        FROM trials WHERE sweep_id = ${id} AND lr = ${lr}`;
+      await stack.db.$executeRaw`
+        UPDATE trials SET state = ${state}::"TrialState" WHERE sweep_id = ${id} AND lr = ${lr}`;
+    }
+
+    const page = await signedIn(stack.writeKey, `/sweeps/${id}`);
+    await page.getByTestId('sweep-phase').waitFor();
+    const cells = await pageCells(page);
+    expect(cells.map((c) => c.state)).toEqual(['paused', 'pruned', 'queued']);
+    const paused = page.locator('[data-testid="grid-cell"][data-state="paused"]');
+    const pruned = page.locator('[data-testid="grid-cell"][data-state="pruned"]');
+    expect(await paused.textContent()).toBe('‖ paused@30.2100');
+    expect(await pruned.textContent()).toBe('✂ pruned@10.0500');
+    expect(await paused.getAttribute('title')).toContain(
+      'paused at epoch 3 (val_accuracy 0.2100), waiting for its rung: it resumes if it ranks high enough',
+    );
+    // the accessible name says it too, not only the hover text
+    const named = page.getByRole('gridcell', { name: /paused at epoch 3 .*1 trial: 1 paused/ });
+    expect(await named.count()).toBe(1);
+    expect(
+      await page
+        .getByRole('gridcell', { name: /pruned at epoch 1 \(val_accuracy 0\.0500\)/ })
+        .count(),
+    ).toBe(1);
+    const count = await page.getByTestId('trial-count').textContent();
+    expect(count).toBe(
+      '1 of 3 trials finished (1 pruned, 1 paused (waiting at an asha rung), 1 queued)',
+    );
+    expect(await page.locator('.progress .seg.paused').count()).toBe(1);
+    expect(await page.locator('.progress .seg.pruned').count()).toBe(1);
+    expect(await page.getByTestId('asha-key').textContent()).toContain('paused@N');
+
+    // every state's text reads on each of its fills (4.5:1, WCAG AA); paused looks unlike running, queued, pruned
+    const looks = new Map<string, string>();
+    for (const state of ['queued', 'running', 'failed', 'diverged', 'paused', 'pruned']) {
+      const p = await paint(page, `.legend .key.${state}`);
+      for (const fill of p.fills)
+        expect(contrast(p.color, fill), `${state}: ${p.color} on ${fill}`).toBeGreaterThan(4.5);
+      looks.set(state, JSON.stringify(p));
+    }
+    for (const state of ['paused', 'pruned']) {
+      const p = await paint(page, `[data-testid="grid-cell"][data-state="${state}"]`);
+      expect(JSON.stringify(p)).toBe(looks.get(state)); // the legend shows the cells' own colours
+    }
+    expect(new Set(looks.values()).size).toBe(looks.size);
+    const bar = await paint(page, '.progress .seg.paused');
+    const track = await paint(page, '.progress');
+    expect(contrast(bar.fills[0]!, track.fills[0]!)).toBeGreaterThan(2.5);
+    await page.screenshot({ path: join(SHOTS, 'sweep-asha.png'), fullPage: true });
+
+    // the paused cell's trial says where it waits
+    await paused.click();
+    const state = page.getByTestId('trial-panel').locator('.state.paused');
+    await state.waitFor();
+    expect(await state.textContent()).toBe(
+      'paused at epoch 3 (val_accuracy 0.2100), waiting for its rung',
+    );
+    await page.screenshot({ path: join(SHOTS, 'sweep-asha-trials.png'), fullPage: true });
     await page.context().close();
   });
 

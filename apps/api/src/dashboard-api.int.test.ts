@@ -187,6 +187,83 @@ describe('grid for the dashboard', () => {
   });
 });
 
+describe('asha pausing for the dashboard and the CLI', () => {
+  it('shows a paused grid cell, where each paused trial waits, the CSV columns and the cancel count', async () => {
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/sweeps',
+      headers: { authorization: `Bearer ${writeKey}` },
+      payload: {
+        ...spec,
+        name: 'dashboard-api-paused',
+        space: { optimizer: { SGD: { lr: [0.1, 1], weight_decay: [0], momentum: [0.9] } } },
+        seeds: [0],
+        fixed: { epochs: 9 },
+        strategy: { kind: 'asha', min_epochs: 1, reduction_factor: 3 },
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    type Row = { id: string; params: { lr: number }; pausedAt: unknown };
+    const trials = (await get(`/api/v1/sweeps/${id}/trials`)).json().trials as Row[];
+    expect(trials.map((t) => t.pausedAt)).toEqual([null, null]);
+    const [paused, pruned] = [0.1, 1].map((lr) => trials.find((t) => t.params.lr === lr)!.id);
+    // as asha records them: the paused trial waits at the epoch-3 rung, the other was pruned at epoch 1
+    for (const [trialId, epoch, value, outcome, state] of [
+      [paused!, 3, 0.21, 'paused', 'paused'],
+      [pruned!, 1, 0.05, 'pruned', 'pruned'],
+    ] as const) {
+      await claim(trialId);
+      await db.$executeRaw`
+        INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, outcome, reason)
+        SELECT id, sweep_id, checkpoint_id, ${epoch}, ${value}, 1, 2, false, ${outcome}, 'test'
+        FROM trials WHERE id = ${trialId}`;
+      await db.$executeRaw`UPDATE trials SET state = ${state}::"TrialState" WHERE id = ${trialId}`;
+    }
+
+    const m = ((await get(`/api/v1/sweeps/${id}/grid`)).json() as Grid).matrices[0]!;
+    expect(m.gridCells[0]![0]).toMatchObject({
+      state: 'paused',
+      paused: 1,
+      total: 1,
+      pausedEpoch: 3,
+      pausedValue: 0.21,
+    });
+    expect(m.gridCells[1]![0]).toMatchObject({
+      state: 'pruned',
+      prunedEpoch: 1,
+      pausedEpoch: null,
+    });
+    const sweep = (await get(`/api/v1/sweeps/${id}`)).json();
+    expect(sweep).toMatchObject({ phase: 'running', counts: { paused: 1, pruned: 1, total: 2 } });
+
+    const listed = (await get(`/api/v1/sweeps/${id}/trials?state=paused`)).json().trials as Row[];
+    expect(listed.map((t) => [t.id, t.pausedAt])).toEqual([[paused, { epoch: 3, value: 0.21 }]]);
+    const one = (await get(`/api/v1/sweeps/${id}/trials/${paused}`)).json();
+    expect(one).toMatchObject({ state: 'paused', pausedAt: { epoch: 3, value: 0.21 } });
+    expect((await get(`/api/v1/sweeps/${id}/trials/${pruned}`)).json().pausedAt).toBeNull();
+
+    const csv = (await get(`/api/v1/sweeps/${id}/export?format=csv&table=grid`)).body.split('\n');
+    expect(csv[0]).toMatch(/,paused,paused_at_epoch,paused_acc$/);
+    expect(csv[1]).toMatch(/,1,3,0\.21$/);
+    const md = (await get(`/api/v1/sweeps/${id}/export?format=md&table=grid`)).body;
+    expect(md).toContain('| 0.1 | paused@3 (0.2100) |');
+    expect(md).toContain('| 1 | pruned@1 (0.0500) |');
+
+    const cancel = await app.inject({
+      method: 'POST',
+      url: `/api/v1/sweeps/${id}/cancel`,
+      headers: { authorization: `Bearer ${writeKey}` },
+    });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(cancel.json()).toMatchObject({
+      cancelledQueued: 0,
+      cancelledPaused: 1,
+      stoppedRunning: 0,
+    });
+  });
+});
+
 describe('browser sessions', () => {
   it('exchanges a key for an HttpOnly SameSite=Strict cookie that authenticates', async () => {
     const bad = await app.inject({

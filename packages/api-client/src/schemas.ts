@@ -41,8 +41,9 @@ const IsoDate = z.string().describe('ISO 8601 time');
 const Count = z.number().int();
 
 /**
- * Trials by state (one count per state of core's list, so a state added there is counted here too; `pruned`:
- * asha stopped the trial at a rung, final, not a failure), and their total.
+ * Trials by state (one count per state of core's list, so a state added there is counted here too; `paused`:
+ * asha stopped the trial at a rung until enough trials of its checkpoint have reported there, then it resumes or is
+ * pruned; `pruned`: asha stopped the trial at a rung, final, not a failure), and their total.
  */
 export const CountsSchema = z.object({
   ...(Object.fromEntries(TRIAL_STATES.map((s) => [s, Count])) as Record<TrialState, typeof Count>),
@@ -160,7 +161,18 @@ export const TrialSummarySchema = z.object({
   params: ParamsSchema,
   seed: z.number().int(),
   configHash: z.string(),
-  state: z.enum(TRIAL_STATE_VALUES),
+  state: z
+    .enum(TRIAL_STATE_VALUES)
+    .describe(
+      'queued, running, paused (asha: stopped at a rung until enough trials of its checkpoint have reported there; it then resumes or is pruned), succeeded, failed, cancelled or pruned',
+    ),
+  /** asha: where a paused trial waits, the rung epoch and its value there; null unless the trial is paused. */
+  pausedAt: z
+    .object({ epoch: z.number().int(), value: z.number().nullable() })
+    .nullable()
+    .describe(
+      'For a paused trial: the rung epoch it waits at and its value of the metric there (null when not a finite number); null otherwise',
+    ),
   attempts: z.number().int(),
   worker: z.string().nullable(),
   finalMetric: z.number().nullable(),
@@ -232,6 +244,12 @@ export const GridCellStatusSchema = CountsSchema.extend({
   /** asha: the epoch a trial of the cell was pruned at ("pruned at epoch 3") and its value there. */
   prunedEpoch: z.number().int().nullable(),
   prunedValue: z.number().nullable(),
+  /**
+   * asha with pausing: the rung epoch a paused trial of the cell waits at ("paused at epoch 3") and its value there;
+   * null when none of its trials is paused.
+   */
+  pausedEpoch: z.number().int().nullable(),
+  pausedValue: z.number().nullable(),
 });
 export type GridCellStatus = z.infer<typeof GridCellStatusSchema>;
 
@@ -249,7 +267,7 @@ export const GridMatrixSchema = z.object({
   gridCells: z
     .array(z.array(GridCellStatusSchema))
     .describe(
-      'Per grid cell (lrs[i] x weightDecays[j]): its trials by state and the one state it is drawn with',
+      'Per grid cell (lrs[i] x weightDecays[j]): its trials by state and the one state it is drawn with (succeeded when it has a value, else running, paused, queued, pruned, diverged, failed, cancelled or empty, the first that applies)',
     ),
   cells: z
     .array(z.array(GridCellStatusSchema))
@@ -292,6 +310,8 @@ export type BestTable = z.infer<typeof BestTableSchema>;
 export const CancelResultSchema = z.object({
   id: z.string(),
   cancelledQueued: z.number().int(),
+  /** asha: trials that were paused at a rung (waiting to resume or be pruned), now cancelled. */
+  cancelledPaused: z.number().int(),
   stoppedRunning: z.number().int(),
   /** Set when Redis did not answer: running trials were not told to stop yet. */
   note: z.string().optional(),
@@ -366,7 +386,10 @@ export const SweepEventSchema = z.object({
   sweepId: z.string(),
   /** The trial that changed, when one did; null for a change of many trials at once. */
   trialId: z.string().nullable(),
-  /** The state the trials moved to. */
+  /**
+   * The state the trials moved to, one of the trial states (`paused`: asha stopped them at a rung; a paused trial's
+   * promotion is an event with state `queued`, as it is queued again to resume).
+   */
   state: z.string().nullable(),
   /** How many trials changed. */
   n: z.number().int(),

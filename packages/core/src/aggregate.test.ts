@@ -227,8 +227,10 @@ describe('grid', () => {
     expect(gridToMarkdown(grid, 'bbox_mAP')).toContain('| 0.01 | - | 0.2500 |');
     expect(gridToMarkdown(grid, 'bbox_mAP')).toContain('| 0.02 | failed | - |');
     expect(gridToCsv(grid, 'bbox_mAP').split('\n')[2]).toBe(
-      'r50-base,SGD,0.01,0.0001,0.25,,1,0,m0.8,0,,',
+      'r50-base,SGD,0.01,0.0001,0.25,,1,0,m0.8,0,,,0,,',
     );
-    expect(gridToCsv(grid, 'bbox_mAP').split('\n')[3]).toBe('r50-base,SGD,0.02,0.00001,,,0,1,,0,,');
+    expect(gridToCsv(grid, 'bbox_mAP').split('\n')[3]).toBe(
+      'r50-base,SGD,0.02,0.00001,,,0,1,,0,,,0,,',
+    );
   });
 });

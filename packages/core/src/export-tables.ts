@@ -2,7 +2,10 @@
 import type { BestRow, BestTable, GridMatrix } from './aggregate.ts';
 import { type GridCellStatus, gridCellLabel } from './grid-status.ts';
 
-/** A matrix as the API returns it: with each grid cell's status when known (pruned ones say where they stopped). */
+/**
+ * A matrix as the API returns it: with each grid cell's status when known (pruned ones say where they stopped,
+ * paused ones where they wait).
+ */
 export type ExportMatrix = GridMatrix & { gridCells?: GridCellStatus[][] };
 
 function csvField(value: unknown): string {
@@ -152,6 +155,10 @@ export function bestTableToMarkdown(table: BestTable): string {
   return `${[line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n')}\n`;
 }
 
+/**
+ * The grid as CSV, one row per grid cell. asha's columns: `pruned` trials and the rung epoch and value where one
+ * was pruned; `paused` trials and the rung epoch and value where one waits (it resumes or is pruned later).
+ */
 export function gridToCsv(grid: ExportMatrix[], metric: string): string {
   const header = [
     'checkpoint',
@@ -166,6 +173,9 @@ export function gridToCsv(grid: ExportMatrix[], metric: string): string {
     'pruned',
     'pruned_at_epoch',
     `pruned_${metric}`,
+    'paused',
+    'paused_at_epoch',
+    `paused_${metric}`,
   ];
   const rows: unknown[][] = [];
   for (const m of grid) {
@@ -186,6 +196,9 @@ export function gridToCsv(grid: ExportMatrix[], metric: string): string {
           c?.pruned ?? 0,
           c?.prunedEpoch,
           c?.prunedValue,
+          c?.paused ?? 0,
+          c?.pausedEpoch,
+          c?.pausedValue,
         ]);
       });
     });
@@ -202,8 +215,8 @@ export interface GridCellSource {
 
 /**
  * The text of grid cell (lr `i`, weight decay `j`) wherever a grid is printed: its mean to 4 decimals;
- * `pruned@3 (0.2100)` where asha stopped its trials at epoch 3 with that value; `failed` where its trials failed;
- * else `-`.
+ * `pruned@3 (0.2100)` where asha stopped its trials at epoch 3 with that value; `paused@3 (0.2100)` where a trial
+ * waits at the epoch-3 rung with that value (to resume or be pruned); `failed` where its trials failed; else `-`.
  */
 export function gridCellText(m: GridCellSource, i: number, j: number): string {
   const v = m.values[i]?.[j];

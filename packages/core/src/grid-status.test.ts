@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GridMatrix } from './aggregate.ts';
-import { gridCellState, gridCellStatuses } from './grid-status.ts';
+import { gridCellText, gridToCsv, gridToMarkdown } from './export-tables.ts';
+import { gridCellLabel, gridCellState, gridCellStatuses } from './grid-status.ts';
 
 const zero = {
   queued: 0,
@@ -14,15 +15,21 @@ const zero = {
   reason: null,
   prunedEpoch: null,
   prunedValue: null,
+  pausedEpoch: null,
+  pausedValue: null,
 };
 
 describe('grid cell states', () => {
-  it('a value wins; without one running > queued > diverged > failed > cancelled > empty', () => {
+  it('a value wins; without one running > paused > queued > pruned > diverged > failed > cancelled > empty', () => {
     expect(gridCellState({ ...zero, failed: 3, succeeded: 1 }, true)).toBe('succeeded');
     expect(gridCellState({ ...zero, running: 1, paused: 0, queued: 2, failed: 1 }, false)).toBe(
       'running',
     );
+    expect(gridCellState({ ...zero, running: 1, paused: 1 }, false)).toBe('running');
+    expect(gridCellState({ ...zero, paused: 1, queued: 2, pruned: 1 }, false)).toBe('paused');
+    expect(gridCellState({ ...zero, paused: 1, succeeded: 1 }, true)).toBe('succeeded');
     expect(gridCellState({ ...zero, queued: 2, failed: 1 }, false)).toBe('queued');
+    expect(gridCellState({ ...zero, pruned: 1, failed: 2, diverged: 1 }, false)).toBe('pruned');
     expect(gridCellState({ ...zero, failed: 2, diverged: 1 }, false)).toBe('diverged');
     expect(gridCellState({ ...zero, failed: 2, cancelled: 1 }, false)).toBe('failed');
     expect(gridCellState({ ...zero, cancelled: 1 }, false)).toBe('cancelled');
@@ -78,5 +85,69 @@ describe('grid cell states', () => {
     );
     expect(s[0]![0]![0]).toMatchObject({ state: 'succeeded', total: 2, queued: 1 });
     expect(s[0]![1]![0]).toMatchObject({ state: 'diverged', total: 1, reason: 'loss diverged' });
+  });
+});
+
+describe('paused grid cells (asha waiting at a rung)', () => {
+  const m: GridMatrix = {
+    checkpoint: 'a',
+    optimizer: 'SGD',
+    lrs: [0.1, 0.2, 0.3],
+    weightDecays: [0],
+    values: [[null], [null], [null]],
+    failed: [[0], [0], [0]],
+  };
+  const at = (lr: number, extra: object) => ({
+    checkpoint: 'a',
+    optimizer: 'SGD',
+    lr,
+    weightDecay: 0,
+    ...zero,
+    ...extra,
+  });
+  const cells = gridCellStatuses(
+    [m],
+    [
+      at(0.1, { paused: 1, queued: 1, pausedEpoch: 3, pausedValue: 0.21 }),
+      at(0.2, { pruned: 1, prunedEpoch: 9, prunedValue: 0.3 }),
+      at(0.3, { paused: 1 }),
+    ],
+  );
+  const withCells = [{ ...m, gridCells: cells[0]! }];
+
+  it('carry the rung epoch they wait at and their value there, counted in the total', () => {
+    expect(cells[0]![0]![0]).toMatchObject({
+      state: 'paused',
+      paused: 1,
+      queued: 1,
+      total: 2,
+      pausedEpoch: 3,
+      pausedValue: 0.21,
+      prunedEpoch: null,
+    });
+  });
+
+  it('read paused@epoch (value) in the CLI grid and the Markdown export, like pruned cells', () => {
+    expect([0, 1, 2].map((i) => gridCellText(withCells[0]!, i, 0))).toEqual([
+      'paused@3 (0.2100)',
+      'pruned@9 (0.3000)',
+      'paused',
+    ]);
+    expect(gridCellLabel(cells[0]![0]![0])).toBe('paused@3 (0.2100)');
+    expect(gridToMarkdown(withCells, 'm')).toContain('| 0.1 | paused@3 (0.2100) |');
+  });
+
+  it('get paused, paused_at_epoch and paused_<metric> columns in the CSV export', () => {
+    const lines = gridToCsv(withCells, 'm').split('\n');
+    expect(lines[0]!.split(',').slice(-6)).toEqual([
+      'pruned',
+      'pruned_at_epoch',
+      'pruned_m',
+      'paused',
+      'paused_at_epoch',
+      'paused_m',
+    ]);
+    expect(lines[1]).toBe('a,SGD,0.1,0,,,0,0,,0,,,1,3,0.21');
+    expect(lines[2]).toBe('a,SGD,0.2,0,,,0,0,,1,9,0.3,0,,');
   });
 });

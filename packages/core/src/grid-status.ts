@@ -21,6 +21,12 @@ export interface GridCellCounts extends Record<TrialState, number> {
   /** asha: the latest rung epoch a trial of this grid cell was pruned at, and its value there; null if none. */
   prunedEpoch: number | null;
   prunedValue: number | null;
+  /**
+   * asha with pausing: the latest rung epoch a paused trial of this grid cell waits at, and its value there; null
+   * if none of its trials is paused.
+   */
+  pausedEpoch: number | null;
+  pausedValue: number | null;
 }
 
 /** The one state a grid cell is drawn with: a trial state, or `diverged`, or `empty` (no trials). */
@@ -45,11 +51,15 @@ export interface GridCellStatus extends Record<TrialState, number> {
   /** asha: `pruned at epoch N` and the value it had there, drawn apart from cells that ran to the end. */
   prunedEpoch: number | null;
   prunedValue: number | null;
+  /** asha with pausing: the rung epoch a paused trial of the cell waits at, and its value there. */
+  pausedEpoch: number | null;
+  pausedValue: number | null;
 }
 
 /**
  * A cell with a value is `succeeded` (its counts still say how many seeds are pending); without one, running
- * beats paused (waiting at an asha rung) beats queued beats pruned beats diverged beats failed beats cancelled, and a cell without trials is `empty`.
+ * beats paused (waiting at an asha rung) beats queued beats pruned beats diverged beats failed beats cancelled,
+ * and a cell without trials is `empty`.
  */
 export function gridCellState(
   c: Omit<GridCellStatus, 'state' | 'total'>,
@@ -92,6 +102,8 @@ export function gridCellStatuses(
           reason: c?.reason ?? null,
           prunedEpoch: c?.prunedEpoch ?? null,
           prunedValue: c?.prunedValue ?? null,
+          pausedEpoch: c?.pausedEpoch ?? null,
+          pausedValue: c?.pausedValue ?? null,
         };
         const total =
           base.queued +
@@ -109,10 +121,18 @@ export function gridCellStatuses(
 
 /**
  * How a grid cell without a value is written in text tables: `pruned@3 (0.2100)` for a cell pruned at epoch 3
- * with that value there; null for any other cell (the caller writes its own words).
+ * with that value there, `paused@3 (0.2100)` for a cell whose trial waits at the epoch-3 rung with that value
+ * (asha resumes or prunes it once enough trials of its checkpoint have reported there); null for any other cell
+ * (the caller writes its own words).
  */
 export function gridCellLabel(c: GridCellStatus | undefined): string | null {
-  if (c?.state !== 'pruned') return null;
-  const value = c.prunedValue === null ? '' : ` (${c.prunedValue.toFixed(4)})`;
-  return c.prunedEpoch === null ? 'pruned' : `pruned@${c.prunedEpoch}${value}`;
+  if (c?.state === 'pruned') return rungLabel('pruned', c.prunedEpoch, c.prunedValue);
+  if (c?.state === 'paused') return rungLabel('paused', c.pausedEpoch, c.pausedValue);
+  return null;
+}
+
+/** `pruned@3 (0.2100)`: a state, the rung epoch and the value there, as far as they are known. */
+function rungLabel(state: string, epoch: number | null, value: number | null): string {
+  if (epoch === null) return state;
+  return `${state}@${epoch}${value === null ? '' : ` (${value.toFixed(4)})`}`;
 }

@@ -300,7 +300,14 @@ describe('pruned grid cells', () => {
     );
     const counts = [
       { checkpoint: 'a', optimizer: 'SGD', lr: 0.2, weightDecay: 0, ...zero, pruned: 1 },
-    ].map((c) => ({ ...c, prunedEpoch: 3, prunedValue: 0.21, reason: 'rank 2 of 2 at epoch 3' }));
+    ].map((c) => ({
+      ...c,
+      prunedEpoch: 3,
+      prunedValue: 0.21,
+      pausedEpoch: null,
+      pausedValue: null,
+      reason: 'rank 2 of 2 at epoch 3',
+    }));
     const cells = gridCellStatuses(matrices, counts);
     expect(cells[0]![1]![0]).toMatchObject({
       state: 'pruned',
@@ -311,7 +318,7 @@ describe('pruned grid cells', () => {
     expect(cells[0]![0]![0]!.state).toBe('succeeded');
     const withCells = matrices.map((m, k) => ({ ...m, gridCells: cells[k]! }));
     expect(gridToMarkdown(withCells, 'm')).toContain('| 0.2 | pruned@3 (0.2100) |');
-    expect(gridToCsv(withCells, 'm').split('\n')[2]).toBe('a,SGD,0.2,0,,,0,0,,1,3,0.21');
+    expect(gridToCsv(withCells, 'm').split('\n')[2]).toBe('a,SGD,0.2,0,,,0,0,,1,3,0.21,0,,');
     // the text the CLI's grid and the Markdown export both print, per grid cell
     const m = withCells[0]!;
     expect([0, 1].map((i) => gridCellText(m, i, 0))).toEqual([

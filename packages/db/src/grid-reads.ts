@@ -1,40 +1,63 @@
 /** Reads behind the dashboard's grid: where each grid cell's trials stand, and the best-epoch view of results. */
 import type { CellResult, Goal, GridCellCounts } from '@sweeps/core';
+import { Prisma } from './generated/client.ts';
 import type { Db } from './client.ts';
+
+/** A rung record's value, or NULL when it is NaN or infinite (JSON has no such numbers). */
+const finiteValue = Prisma.sql`CASE WHEN tr.value IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+  THEN NULL ELSE tr.value END`;
 
 /**
  * Trials per (checkpoint, optimizer, lr, weight decay) by state. Succeeded trials are counted from `cell_stats`
  * (one row per cell) and only unfinished, failed, cancelled and pruned trials are read from `trials` (through
  * the (sweep_id, state) index), so a finished sweep of 10,000 trials costs one row per cell. A pruned grid cell
- * carries the latest epoch one of its trials was pruned at, the value it had there and why.
+ * carries the latest epoch one of its trials was pruned at, the value it had there and why; a grid cell with
+ * paused trials (asha waiting at a rung) carries the latest rung epoch one of them waits at and its value there.
+ * Both come from each such trial's latest `trial_rungs` record that did not promote it (outcome `pruned`, or
+ * `paused` for the rung a paused trial waits at), one record per trial, so no trial is counted twice; a value that
+ * is not finite (NaN at a rung) reads as null, as JSON has no NaN.
  */
 export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellCounts[]> {
   const [out] = await db.$queryRaw<Array<{ rows: GridCellCounts[] }>>`
     SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (
       SELECT checkpoint, optimizer, lr, "weightDecay",
-             sum(queued)::int AS queued, sum(running)::int AS running, sum(succeeded)::int AS succeeded,
-             sum(failed)::int AS failed, sum(cancelled)::int AS cancelled, sum(pruned)::int AS pruned,
-             sum(diverged)::int AS diverged, min(reason) AS reason,
+             sum(queued)::int AS queued, sum(running)::int AS running, sum(paused)::int AS paused,
+             sum(succeeded)::int AS succeeded, sum(failed)::int AS failed, sum(cancelled)::int AS cancelled,
+             sum(pruned)::int AS pruned, sum(diverged)::int AS diverged, min(reason) AS reason,
              max(pruned_epoch)::int AS "prunedEpoch",
-             (array_agg(pruned_value ORDER BY pruned_epoch DESC NULLS LAST))[1] AS "prunedValue"
+             (array_agg(pruned_value ORDER BY pruned_epoch DESC NULLS LAST))[1] AS "prunedValue",
+             max(paused_epoch)::int AS "pausedEpoch",
+             (array_agg(paused_value ORDER BY paused_epoch DESC NULLS LAST))[1] AS "pausedValue"
       FROM (
         SELECT k.name AS checkpoint, s.optimizer, s.lr, s.weight_decay AS "weightDecay",
-               0 AS queued, 0 AS running, s.n AS succeeded, 0 AS failed, 0 AS cancelled, 0 AS pruned,
-               0 AS diverged, NULL::text AS reason, NULL::int AS pruned_epoch, NULL::float8 AS pruned_value
+               0 AS queued, 0 AS running, 0 AS paused, s.n AS succeeded, 0 AS failed, 0 AS cancelled,
+               0 AS pruned, 0 AS diverged, NULL::text AS reason, NULL::int AS pruned_epoch,
+               NULL::float8 AS pruned_value, NULL::int AS paused_epoch, NULL::float8 AS paused_value
         FROM cell_stats s JOIN checkpoints k ON k.id = s.checkpoint_id
         WHERE s.sweep_id = ${sweepId}
         UNION ALL
         SELECT k.name, t.optimizer, t.lr, t.weight_decay,
-               count(*) FILTER (WHERE t.state = 'queued'), count(*) FILTER (WHERE t.state = 'running'), 0,
+               count(*) FILTER (WHERE t.state = 'queued'), count(*) FILTER (WHERE t.state = 'running'),
+               count(*) FILTER (WHERE t.state = 'paused'), 0,
                count(*) FILTER (WHERE t.state = 'failed'), count(*) FILTER (WHERE t.state = 'cancelled'),
                count(*) FILTER (WHERE t.state = 'pruned'),
                count(*) FILTER (WHERE t.state = 'failed' AND t.reason = 'diverged'),
                coalesce(min(left(t.error, 500)) FILTER (WHERE t.state = 'failed'),
                         min(left(t.error, 500)) FILTER (WHERE t.state = 'pruned')),
-               max(r.epoch), (array_agg(r.value ORDER BY r.epoch DESC) FILTER (WHERE r.epoch IS NOT NULL))[1]
+               max(r.epoch) FILTER (WHERE t.state = 'pruned'),
+               (array_agg(r.value ORDER BY r.epoch DESC)
+                  FILTER (WHERE t.state = 'pruned' AND r.epoch IS NOT NULL))[1],
+               max(r.epoch) FILTER (WHERE t.state = 'paused'),
+               (array_agg(r.value ORDER BY r.epoch DESC)
+                  FILTER (WHERE t.state = 'paused' AND r.epoch IS NOT NULL))[1]
         FROM trials t JOIN checkpoints k ON k.id = t.checkpoint_id
-        LEFT JOIN trial_rungs r ON r.trial_id = t.id AND NOT r.promoted AND t.state = 'pruned'
-        WHERE t.sweep_id = ${sweepId} AND t.state IN ('queued', 'running', 'failed', 'cancelled', 'pruned')
+        LEFT JOIN (
+          SELECT DISTINCT ON (tr.trial_id) tr.trial_id, tr.epoch, ${finiteValue} AS value
+          FROM trial_rungs tr WHERE tr.sweep_id = ${sweepId} AND NOT tr.promoted
+          ORDER BY tr.trial_id, tr.epoch DESC
+        ) r ON r.trial_id = t.id AND t.state IN ('pruned', 'paused')
+        WHERE t.sweep_id = ${sweepId}
+          AND t.state IN ('queued', 'running', 'paused', 'failed', 'cancelled', 'pruned')
         GROUP BY k.name, t.optimizer, t.lr, t.weight_decay
       ) u
       GROUP BY checkpoint, optimizer, lr, "weightDecay") r`;

@@ -7,6 +7,7 @@ export * from './results.ts';
 export * from './worker-store.ts';
 export * from './api-key-store.ts';
 export * from './grid-reads.ts';
+export * from './paused-rungs.ts';
 export * from './sweep-events.ts';
 export * from './trial-moves.ts';
 export * from './rung-store.ts';

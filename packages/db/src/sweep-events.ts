@@ -1,6 +1,8 @@
 /**
  * Sweep events: rows written by triggers on `trials` (one per statement, sweep and new state) and announced with
- * `NOTIFY sweep_events`. The API listens on one connection per process and fans events out to its streams.
+ * `NOTIFY sweep_events`. The API listens on one connection per process and fans events out to its streams. Every
+ * state change is one, whoever writes it: asha pausing a trial at a rung is an event with state `paused`, and its
+ * promotion one with state `queued` (it is queued again to resume).
  */
 import pg from 'pg';
 import type { Db } from './client.ts';
@@ -138,7 +140,7 @@ export function listenSweepEvents(
 /**
  * What a finished read of a sweep's grid or best table depends on, as one text: the sweep row's `updated_at`
  * and its newest event id. Every change of a trial's state (and with it the per-cell statistics, a failure's
- * reason, a pruned trial's rung) and every inserted trial writes an event, so equal texts mean those reads
+ * reason, a pruned or paused trial's rung) and every inserted trial writes an event, so equal texts mean those reads
  * would give the same body. Read it before the body: a change in between then only makes the next read
  * recompute. Null when the sweep does not exist.
  */

@@ -218,11 +218,14 @@ export async function extendSweep(
   );
 }
 
-/** Marks the sweep cancelled and its unfinished trials cancelled; returns the trials that were queued or running. */
+/**
+ * Marks the sweep cancelled and its unfinished trials cancelled; returns the trials that were queued, running or
+ * paused (asha: waiting at a rung, with no process and normally no job).
+ */
 export async function cancelSweep(
   db: Db,
   sweepId: string,
-): Promise<{ queued: string[]; running: string[] }> {
+): Promise<{ queued: string[]; running: string[]; paused: string[] }> {
   await getSweep(db, sweepId);
   return db.$transaction(async (tx) => {
     await tx.sweep.update({ where: { id: sweepId }, data: { status: 'cancelled' } });
@@ -230,11 +233,9 @@ export async function cancelSweep(
       UPDATE trials t SET state = ${targetState('cancel')}, finished_at = now(), error = 'cancelled by the user', reason = NULL
       FROM (SELECT id, state::text AS was FROM trials WHERE sweep_id = ${sweepId} AND ${inSourceStates('cancel')} FOR UPDATE) old
       WHERE t.id = old.id RETURNING t.id, old.was`;
-    // a trial that was running has a process to stop; any other (queued) only a job to remove
-    return {
-      queued: rows.filter((r) => r.was !== 'running').map((r) => r.id),
-      running: rows.filter((r) => r.was === 'running').map((r) => r.id),
-    };
+    // a trial that was running has a process to stop; a queued one only a job to remove
+    const was = (state: string) => rows.filter((r) => r.was === state).map((r) => r.id);
+    return { queued: was('queued'), running: was('running'), paused: was('paused') };
   });
 }
 

@@ -23,7 +23,12 @@ export const ListSweepsQuery = z.strictObject({
 });
 
 export const ListTrialsQuery = z.strictObject({
-  state: z.enum(TRIAL_STATES).optional(),
+  state: z
+    .enum(TRIAL_STATES)
+    .optional()
+    .describe(
+      'Only trials in this state (paused: asha stopped them at a rung until enough trials of their checkpoint have reported there)',
+    ),
   checkpoint: z.string().max(100).optional(),
   optimizer: z.string().max(40).optional(),
   lr: z.coerce

@@ -220,7 +220,8 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         config: write,
         schema: {
           tags: ['sweeps'],
-          summary: 'Cancel queued trials and stop running ones (its creator key or an admin key)',
+          summary:
+            'Cancel queued and paused trials and stop running ones (its creator key or an admin key)',
           params: SweepParams,
           response: { 200: CancelResultSchema, ...errors },
         },

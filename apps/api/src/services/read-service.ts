@@ -32,6 +32,8 @@ import {
   listTrials,
   listWorkers,
   missingConfirmTrialsBySweep,
+  type PausedAt,
+  pausedRungsOf,
   sweepReadVersion,
   type KeyScope,
   type TrialListFilter,
@@ -118,7 +120,8 @@ function finiteOrNull(v: number | null): number | null {
 
 type TrialRow = Awaited<ReturnType<typeof listTrials>>['trials'][number];
 
-function trialSummary(t: TrialRow) {
+/** A trial as the API lists it; `pausedAt`: where a paused trial waits (from {@link pausedRungsOf}). */
+function trialSummary(t: TrialRow, pausedAt: PausedAt | undefined) {
   return {
     id: t.id,
     checkpoint: t.checkpoint.name,
@@ -127,6 +130,7 @@ function trialSummary(t: TrialRow) {
     seed: t.seed,
     configHash: t.configHash,
     state: t.state,
+    pausedAt: t.state === 'paused' ? (pausedAt ?? null) : null,
     attempts: t.attempts,
     worker: t.workerId,
     finalMetric: finiteOrNull(t.finalMetric),
@@ -139,16 +143,26 @@ function trialSummary(t: TrialRow) {
   };
 }
 
+/** The paused trials among `trials`: only they wait at a rung (usually none, and then nothing is read). */
+function pausedIds(trials: ReadonlyArray<{ id: string; state: string }>): string[] {
+  return trials.filter((t) => t.state === 'paused').map((t) => t.id);
+}
+
 export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
   await getSweep(deps.db, f.sweepId);
   const page = await listTrials(deps.db, f);
-  return { trials: page.trials.map(trialSummary), nextCursor: page.nextCursor };
+  const waits = await pausedRungsOf(deps.db, pausedIds(page.trials));
+  return {
+    trials: page.trials.map((t) => trialSummary(t, waits.get(t.id))),
+    nextCursor: page.nextCursor,
+  };
 }
 
 export async function trialView(deps: ApiDeps, sweepId: string, trialId: string, attempt?: number) {
   const t = await getTrial(deps.db, sweepId, trialId, attempt); // epochs merged by PostgreSQL, at most 10,000
+  const waits = await pausedRungsOf(deps.db, pausedIds([t]));
   return {
-    ...trialSummary(t),
+    ...trialSummary(t, waits.get(t.id)),
     checkpointUri: t.checkpoint.uri,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,

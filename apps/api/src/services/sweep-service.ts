@@ -142,10 +142,13 @@ export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string, call
 
 /** {@link cancelSweepEverywhere} once the caller's control of the sweep has been checked. */
 async function cancelControlledSweep(deps: ApiDeps, sweepId: string) {
-  const { queued, running } = await cancelSweep(deps.db, sweepId);
+  const { queued, running, paused } = await cancelSweep(deps.db, sweepId);
   // PostgreSQL already says cancelled: a job left in Redis is skipped by its worker's claim. Telling running
-  // trials to stop needs Redis; when it does not answer, say so (workers check their trial between epochs).
-  const removal = withDeadline('Redis', removeTrialJobs(deps.queue, queued)).catch(() => {});
+  // trials to stop needs Redis; when it does not answer, say so (workers check their trial between epochs). A
+  // paused trial has no process; its job, should a promotion have just enqueued one, is removed like a queued one's.
+  const removal = withDeadline('Redis', removeTrialJobs(deps.queue, [...queued, ...paused])).catch(
+    () => {},
+  );
   const told = running.length
     ? await withDeadline(
         'Redis',
@@ -159,6 +162,7 @@ async function cancelControlledSweep(deps: ApiDeps, sweepId: string) {
   return {
     id: sweepId,
     cancelledQueued: queued.length,
+    cancelledPaused: paused.length,
     stoppedRunning: running.length,
     ...(told ? {} : { note: 'Redis did not answer: running trials were not told to stop yet.' }),
   };

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { bestTableCells, formatMetric, gridCellText, TRIAL_STATES } from '@sweeps/core';
 import { type Command, Option } from 'commander';
-import { table } from '../format.ts';
+import { gridKey, PAUSED_MEANING, pausedSentence, table, trialStateCell } from '../format.ts';
 import type { CliEnv } from '../env.ts';
 import type { BestTable, Grid, TrialPage, WorkerList } from '@sweeps/api-client';
 import { clientFor, out } from './context.ts';
@@ -16,15 +16,20 @@ export function addResultCommands(program: Command, env: CliEnv): void {
         'GET',
         `/api/v1/sweeps/${encodeURIComponent(id)}/grid`,
       );
+      const printed: string[] = [];
       for (const m of g.matrices) {
         out(`\n${m.checkpoint} · ${m.optimizer} · ${g.metric} (rows: lr, columns: weight decay)`);
+        const rows = m.lrs.map((_, i) => m.weightDecays.map((_, j) => gridCellText(m, i, j)));
+        printed.push(...rows.flat());
         out(
           table(
             ['lr \\ wd', ...m.weightDecays.map(String)],
-            m.lrs.map((lr, i) => [lr, ...m.weightDecays.map((_, j) => gridCellText(m, i, j))]),
+            rows.map((r, i) => [m.lrs[i], ...r]),
           ),
         );
       }
+      const key = gridKey(printed);
+      if (key.length) out(`\n${key.join('\n')}`);
     });
 
   program
@@ -63,7 +68,12 @@ export function addResultCommands(program: Command, env: CliEnv): void {
   program
     .command('trials <sweep>')
     .description('trials of a sweep')
-    .option('--state <state>', TRIAL_STATES.join(', '))
+    .addOption(
+      new Option(
+        '--state <state>',
+        'only trials in this state (paused: asha stopped them at a rung until enough trials of their checkpoint have reported there)',
+      ).choices(TRIAL_STATES),
+    )
     .option('--checkpoint <name>', 'only this checkpoint')
     .option('--limit <n>', 'page size', '100')
     .option('--cursor <id>', 'next page')
@@ -104,13 +114,15 @@ export function addResultCommands(program: Command, env: CliEnv): void {
                 .map(([k, v]) => `${k}=${v}`)
                 .join(' '),
               t.seed,
-              t.reason ? `${t.state} (${t.reason})` : t.state,
+              trialStateCell(t),
               formatMetric(t.finalMetric),
               t.worker,
               (t.error ?? '').split('\n')[0]!.slice(0, 60),
             ]),
           ),
         );
+        if (r.trials.some((t) => t.state === 'paused'))
+          out(`paused@N: asha stopped the trial at the epoch-N rung; ${PAUSED_MEANING}.`);
         if (r.nextCursor) out(`More: --cursor ${r.nextCursor}`);
       },
     );
@@ -128,8 +140,9 @@ export function addResultCommands(program: Command, env: CliEnv): void {
         throw new Error(`--attempt must be a positive whole number, got '${o.attempt}'`);
       const t = await clientFor(cmd, env).trial(id, trial, attempt);
       out(
-        `${t.id}: ${t.state}${t.reason ? ` (${t.reason})` : ''} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
+        `${t.id}: ${trialStateCell(t)} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
       );
+      if (t.state === 'paused') out(`${pausedSentence(t.pausedAt)}: ${PAUSED_MEANING}.`);
       if (t.metricAttempts.length > 1 || attempt !== undefined)
         out(
           `metrics of attempt ${t.epochsAttempt ?? '-'} (attempts with metrics: ${t.metricAttempts

@@ -3,7 +3,7 @@ import { FINISHED_STATES, isPhaseSettled } from '@sweeps/core';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { epochPlanLines } from '../epoch-plan.ts';
-import { counts, table } from '../format.ts';
+import { counts, pausedNote, table } from '../format.ts';
 import { readSpecFile } from '../read-spec.ts';
 import type { CliEnv } from '../env.ts';
 import type {
@@ -144,6 +144,8 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
       let s = await get();
       if (!o.watch) {
         out(`${s.name} (${s.id}): ${s.phase}\n${counts(s.counts)}`);
+        const note = pausedNote(s.counts);
+        if (note) out(note);
         return;
       }
       await watch(s, get);
@@ -155,14 +157,14 @@ export function addSweepCommands(program: Command, env: CliEnv): void {
 
   program
     .command('cancel <sweep>')
-    .description('cancel queued trials and stop running ones')
+    .description('cancel queued and paused trials and stop running ones')
     .action(async (id: string, _o, cmd: Command) => {
       const r = await clientFor(cmd, env).request<CancelResult>(
         'POST',
         `/api/v1/sweeps/${encodeURIComponent(id)}/cancel`,
       );
       out(
-        `Cancelled ${r.cancelledQueued} queued trial(s) and stopped ${r.stoppedRunning} running one(s).`,
+        `Cancelled ${r.cancelledQueued} queued and ${r.cancelledPaused} paused trial(s) and stopped ${r.stoppedRunning} running one(s).`,
       );
     });
 

@@ -15,17 +15,50 @@ export interface CellRef {
   weightDecay: number;
 }
 
-const MARK: Record<string, string> = {
-  queued: 'queued',
+/** What a cell without a value shows, per state (a Record: a state added to core must be given words here). */
+const MARK: Record<GridCellStatus['state'], string> = {
+  succeeded: '',
   running: 'running…',
-  failed: '✕ failed',
+  paused: '‖ paused',
+  queued: 'queued',
+  pruned: '✂ pruned',
   diverged: '⚠ diverged',
+  failed: '✕ failed',
   cancelled: 'cancelled',
   empty: '–',
 };
 
+/** asha's rung for a paused or pruned cell: its epoch and value there (null for any other cell). */
+function rungOf(c: GridCellStatus): { epoch: number | null; value: number | null } | null {
+  if (c.state === 'paused') return { epoch: c.pausedEpoch, value: c.pausedValue };
+  if (c.state === 'pruned') return { epoch: c.prunedEpoch, value: c.prunedValue };
+  return null;
+}
+
+/** The mark of a cell without a value: `‖ paused@3`, `✂ pruned@3`, `queued`, … */
+function markOf(c: GridCellStatus): string {
+  const r = rungOf(c);
+  return r?.epoch != null ? `${MARK[c.state]}@${r.epoch}` : MARK[c.state];
+}
+
+/**
+ * A cell without a value in words: a paused cell says where it waits and what happens next, a pruned one where it
+ * stopped; any other its state.
+ */
+function stateWords(c: GridCellStatus, metric: string): string {
+  const r = rungOf(c);
+  if (!r) return c.state;
+  const at = r.epoch === null ? '' : ` at epoch ${r.epoch}`;
+  const value = r.value === null ? '' : ` (${metric} ${fmt(r.value)})`;
+  return c.state === 'paused'
+    ? `paused${at}${value}, waiting for its rung: it resumes if it ranks high enough among its checkpoint's trials there, or is pruned once they have all reported`
+    : `pruned${at}${value}`;
+}
+
 function statusText(c: GridCellStatus): string {
-  const parts = (['succeeded', 'running', 'queued', 'failed', 'cancelled'] as const)
+  const parts = (
+    ['succeeded', 'running', 'paused', 'queued', 'pruned', 'failed', 'cancelled'] as const
+  )
     .filter((k) => c[k] > 0)
     .map((k) => `${c[k]} ${k}`);
   if (c.diverged > 0) parts.push(`${c.diverged} diverged`);
@@ -112,10 +145,11 @@ export function Heatmap(props: {
               const col = v && scale ? colorOf(scale, v.mean) : null;
               const label = v
                 ? `${fmt(v.mean)}${v.n > 1 ? ` ± ${fmt(v.std)} (${v.n} seeds)` : ''}`
-                : MARK[c.state]!;
+                : markOf(c);
               const why = `${m.checkpoint} · ${m.optimizer} · lr ${param(lr)} · wd ${param(wd)}: ${
-                v ? `${props.metric} ${label}` : c.state
+                v ? `${props.metric} ${label}` : stateWords(c, props.metric)
               }${isBest ? ' (best of this checkpoint)' : ''}. ${statusText(c)}${c.reason ? `. Reason: ${c.reason}` : ''}`;
+              const rung = v ? null : rungOf(c);
               const sel =
                 props.selected?.checkpoint === m.checkpoint &&
                 props.selected.optimizer === m.optimizer &&
@@ -136,13 +170,14 @@ export function Heatmap(props: {
                   data-i={i}
                   data-j={j}
                   class={`cell ${v ? 'has-value' : c.state}${isBest ? ' best' : ''}${sel ? ' selected' : ''}${
-                    v && c.state === 'succeeded' && (c.running > 0 || c.queued > 0)
+                    v && c.state === 'succeeded' && (c.running > 0 || c.paused > 0 || c.queued > 0)
                       ? ' pending'
                       : ''
                   }${v && c.failed > 0 ? ' some-failed' : ''}`}
                   style={col ? { background: col.bg, color: col.fg } : undefined}
                   tabIndex={focus[0] === i && focus[1] === j ? 0 : -1}
                   title={why}
+                  aria-label={why}
                   aria-selected={sel}
                   onClick={() => {
                     setFocus([i, j]);
@@ -165,7 +200,10 @@ export function Heatmap(props: {
                       )}
                     </>
                   ) : (
-                    <span class="mark">{MARK[c.state]}</span>
+                    <>
+                      <span class="mark">{label}</span>
+                      {rung && rung.value !== null && <span class="sd">{fmt(rung.value)}</span>}
+                    </>
                   )}
                 </td>
               );

@@ -38,6 +38,13 @@ function chartsOf(metric: string, details: Trial[]) {
   }));
 }
 
+/** A trial's state in words; a paused one says where it waits: `paused at epoch 3 (acc 0.2100), waiting for its rung`. */
+function stateText(t: TrialSummary, metric: string): string {
+  if (t.state !== 'paused' || !t.pausedAt) return t.state;
+  const value = t.pausedAt.value === null ? '' : ` (${metric} ${fmt(t.pausedAt.value)})`;
+  return `paused at epoch ${t.pausedAt.epoch}${value}, waiting for its rung`;
+}
+
 /** Said under a trial's attempts when earlier attempts reported epochs too (their metrics never mix). */
 function earlierAttemptsText(earlier: number): string {
   return `curves: the latest attempt; ${earlier} earlier attempt${earlier === 1 ? '' : 's'} kept apart`;
@@ -140,7 +147,13 @@ export function TrialPanel(props: {
                       )}
                     </td>
                     <td>
-                      <span class={`state ${t.state}`}>{t.state}</span>
+                      <span class={`state ${t.state}`}>{stateText(t, props.metric)}</span>
+                      {t.state === 'paused' && (
+                        <div class="muted small">
+                          asha resumes it if it ranks high enough among its checkpoint's trials at
+                          that rung, or prunes it once they have all reported there
+                        </div>
+                      )}
                     </td>
                     <td>{fmt(t.finalMetric)}</td>
                     <td>

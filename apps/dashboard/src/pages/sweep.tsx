@@ -15,6 +15,10 @@ import { gradient, scaleOf } from '../colors.ts';
 import { age, fmt } from '../format.ts';
 import { followSweep } from '../live.ts';
 
+/** What the legend's paused key means (asha's promotion form, with a trainer that resumes from its snapshots). */
+const PAUSED_KEY =
+  "a trial waits at the epoch-N rung: it resumes if it ranks high enough among its checkpoint's trials there, or is pruned once they have all reported";
+
 /** Per checkpoint, the [matrix index, i, j] of its best shown value. */
 function bestCells(grid: Grid): Map<string, [number, number, number]> {
   const out = new Map<string, [number, number, number, number, number]>();
@@ -131,7 +135,9 @@ export function SweepPage({ id }: { id: string }) {
   const act = async (what: 'cancel' | 'retry') => {
     if (
       what === 'cancel' &&
-      !confirm('Cancel this sweep? Queued trials leave the queue and running ones are stopped.')
+      !confirm(
+        'Cancel this sweep? Queued and paused trials are cancelled and running ones are stopped.',
+      )
     )
       return;
     try {
@@ -139,7 +145,7 @@ export function SweepPage({ id }: { id: string }) {
       notice.value =
         'requeued' in r
           ? `${r.requeued} failed trial(s) queued again.`
-          : `Cancelled ${r.cancelledQueued} queued and stopped ${r.stoppedRunning} running trial(s).`;
+          : `Cancelled ${r.cancelledQueued} queued and ${r.cancelledPaused} paused trial(s) and stopped ${r.stoppedRunning} running one(s).`;
       await refresh();
     } catch (e) {
       notice.value = handleError(e);
@@ -156,6 +162,7 @@ export function SweepPage({ id }: { id: string }) {
   );
   const bests = bestCells(g);
   const canWrite = scope.value === 'write';
+  const asha = (s.spec.strategy as { kind?: string } | undefined)?.kind === 'asha';
   return (
     <section class="sweep">
       <header class="sweep-head">
@@ -242,6 +249,13 @@ export function SweepPage({ id }: { id: string }) {
         <strong>{g.value === 'final' ? 'final epoch' : 'best epoch'}</strong>; ± sample sd (n
         seeds). Rows: lr; columns: weight decay. Outlined: the best cell of each checkpoint.
       </p>
+      {asha && (
+        <p class="shown" data-testid="asha-key">
+          asha: a <strong>paused@N</strong> cell has a trial waiting at the epoch-N rung (its value
+          there below) until enough trials of its checkpoint have reported there; it then resumes or
+          is pruned. A <strong>pruned@N</strong> cell stopped there for good.
+        </p>
+      )}
       <div class="legend" aria-hidden="true">
         <span>{scale ? fmt(g.goal === 'maximize' ? scale.min : scale.max) : '–'}</span>
         <span class="bar" style={{ background: gradient() }} />
@@ -251,6 +265,16 @@ export function SweepPage({ id }: { id: string }) {
         <span class="key running">running…</span>
         <span class="key failed">✕ failed</span>
         <span class="key diverged">⚠ diverged</span>
+        {asha && (
+          <>
+            <span class="key paused" title={PAUSED_KEY}>
+              ‖ paused@N
+            </span>
+            <span class="key pruned" title="asha stopped these trials at the epoch-N rung for good">
+              ✂ pruned@N
+            </span>
+          </>
+        )}
       </div>
       <div class="heatmaps">
         {g.matrices.map((m, k) => {
