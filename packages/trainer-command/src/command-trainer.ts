@@ -8,7 +8,6 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   PermanentTrialError,
-  placeholdersIn,
   type OutputTail,
   type Trainer,
   type TrainerContext,
@@ -20,6 +19,7 @@ import { createMetricSource, type MetricSourceSpec } from './metric-source.ts';
 import { MetricPatternError } from './metrics/regex-source.ts';
 import { watchMetricFile } from './metrics/file-source.ts';
 import { outputLogPath } from './output-log.ts';
+import { commandSpecCheck } from './spec-check.ts';
 import { DIVERGED_EXIT_CODE } from './process-runner.ts';
 import { EpochReporter, runTrainingProcess } from './run-process.ts';
 
@@ -56,16 +56,10 @@ export class CommandTrainer implements Trainer {
     private readonly options: CommandTrainerOptions = {},
   ) {}
 
-  /**
-   * A command resumes when its command line or environment uses `{resume_from}`: it is given the newest file its
-   * earlier run left in `{snapshot_dir}` and is trusted to continue after that epoch.
-   */
+  readonly specCheck = commandSpecCheck;
+
   resumes(trial: TrialRun): boolean {
-    const spec = trial.trainer as unknown as CommandSpec;
-    const templates = [...(spec.command ?? []), ...Object.values(spec.env ?? {})];
-    return templates.some(
-      (t) => typeof t === 'string' && placeholdersIn(t).includes('resume_from'),
-    );
+    return commandSpecCheck.resumes!(trial.trainer);
   }
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {

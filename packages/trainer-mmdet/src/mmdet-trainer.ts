@@ -89,9 +89,8 @@ export interface MmdetTrainerOptions {
 export class MmdetTrainer implements Trainer {
   readonly kind = 'mmdet';
 
-  /** MMDetection saves a checkpoint every epoch in the trial's work dir, and a later run resumes from the newest. */
-  resumes(): boolean {
-    return true;
+  resumes(trial: TrialRun): boolean {
+    return mmdetSpecCheck.resumes!(trial.trainer);
   }
   readonly specCheck = mmdetSpecCheck;
 
