@@ -84,6 +84,13 @@ export interface Trainer {
   /** The `trainer.kind` this trainer serves. */
   kind: string;
   run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult>;
+  /**
+   * Whether a run of this trial that is stopped after an epoch continues from the snapshot it left in
+   * `ctx.snapshotDir` when started again with `ctx.resumeFrom`, without repeating the epochs it finished. asha then
+   * pauses the trial at a rung whose values do not decide it yet (and resumes it if promoted) instead of deciding
+   * at once; absent or false: decided at once (stop-or-go).
+   */
+  resumes?(trial: TrialRun): boolean;
   /** The submission-time check of this kind's options (the same object the API uses). */
   readonly specCheck?: TrainerSpecCheck;
 }

@@ -8,6 +8,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   PermanentTrialError,
+  placeholdersIn,
   type OutputTail,
   type Trainer,
   type TrainerContext,
@@ -54,6 +55,18 @@ export class CommandTrainer implements Trainer {
     private readonly baseDir: string = process.cwd(),
     private readonly options: CommandTrainerOptions = {},
   ) {}
+
+  /**
+   * A command resumes when its command line or environment uses `{resume_from}`: it is given the newest file its
+   * earlier run left in `{snapshot_dir}` and is trusted to continue after that epoch.
+   */
+  resumes(trial: TrialRun): boolean {
+    const spec = trial.trainer as unknown as CommandSpec;
+    const templates = [...(spec.command ?? []), ...Object.values(spec.env ?? {})];
+    return templates.some(
+      (t) => typeof t === 'string' && placeholdersIn(t).includes('resume_from'),
+    );
+  }
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = trial.trainer as unknown as CommandSpec;

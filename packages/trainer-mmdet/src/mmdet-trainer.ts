@@ -88,6 +88,11 @@ export interface MmdetTrainerOptions {
 
 export class MmdetTrainer implements Trainer {
   readonly kind = 'mmdet';
+
+  /** MMDetection saves a checkpoint every epoch in the trial's work dir, and a later run resumes from the newest. */
+  resumes(): boolean {
+    return true;
+  }
   readonly specCheck = mmdetSpecCheck;
 
   constructor(private readonly options: MmdetTrainerOptions = {}) {}

@@ -35,6 +35,8 @@ export function createTfjsTrainer(options: TfjsTrainerOptions = {}): Trainer {
   return {
     kind: 'tfjs',
     run: (trial, ctx) => runInChild(trial, ctx, options.killGraceMs ?? KILL_GRACE_MS),
+    // Every epoch ends with an atomic snapshot that a later run resumes exactly (train/loop.ts).
+    resumes: () => true,
   };
 }
 
