@@ -5,27 +5,32 @@
  * epochs, 2 of 6, reduction factor 3). It prints, as JSON lines: each trial's per-epoch bbox mAP (the curves), the
  * epochs each sweep ran against the full grid's, and the best cell per checkpoint of both. Because the trials
  * are deterministic, it then replays asha on the grid's recorded curves in other start orders (other sweep ids,
- * trial id order as the API enqueues them), with core's `decidePromotion` as the database applies it (a trial that
- * diverged in the grid fails at the same epoch in a replay): one real
- * asha run says what happened once, the replays how often.
+ * trial id order as the API enqueues them), in both forms as the database applies them (bench/asha-schedule.ts:
+ * stop-or-go with core's `decidePromotion`, pausing with core's `settleRung`; a trial that diverged in the grid
+ * fails at the same epoch in a replay): one real asha run says what happened once, the replays how often.
  *
  * Needs the demo set and backbone (`npm run demo:train` writes them to .data/demo/). On 2 cores with the native
  * kernels the grid takes about 40 minutes, the asha sweep less.
  *
  * npx tsx bench/asha-tfjs.bench.ts [--replays 10] [--curves curves.json (replay only, no sweeps run)]
+ *   [--asha-only --curves curves.json [--strategy '{"min_epochs":3}']]: runs the asha sweep alone (the tfjs trainer
+ *   resumes from its snapshots, so asha pauses its trials), compared with a grid recorded earlier. Values agree to
+ *   the last digit only with a grid recorded on the same CPU type (the native kernels' sums differ between types).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AshaStrategySchema, startOrder, trialIdOf } from '@sweeps/core';
 import { parse } from 'yaml';
 import { REPO_ROOT, Stack, waitFor } from '../test/support/stack.ts';
-import { simulateAsha } from './asha-schedule.ts';
+import { simulateAsha, simulateAshaPausing } from './asha-schedule.ts';
 
 const { values } = parseArgs({
   options: {
     replays: { type: 'string', default: '10' },
     curves: { type: 'string' },
     out: { type: 'string', default: 'asha-tfjs-curves.json' },
+    'asha-only': { type: 'boolean', default: false },
+    strategy: { type: 'string', default: '{}' },
   },
 });
 
@@ -114,11 +119,19 @@ function bestOf(curves: Curve[], finished: (c: Curve) => boolean): Best {
 }
 
 /**
- * asha on recorded curves, `slots` at a time in the API's start order for `sweepId` (bench/asha-schedule.ts),
- * against `grid`, the full grid's best per checkpoint: whether it kept those cells, and its regret (how much
- * worse a checkpoint's best kept cell is than the grid's best, the largest over checkpoints, metric units).
+ * asha in one form (`simulate`: stop-or-go or pausing, bench/asha-schedule.ts) on recorded curves, `slots` at a
+ * time in the API's start order for `sweepId`, against `grid`, the full grid's best per checkpoint: whether it kept
+ * those cells, its regret (how much worse a checkpoint's best kept cell is than the grid's best, the largest over
+ * checkpoints, metric units) and the time until its last slot fell idle.
  */
-function replay(curves: Curve[], grid: Best, sweepId: string, slots: number, settings: object) {
+function replay(
+  curves: Curve[],
+  grid: Best,
+  sweepId: string,
+  slots: number,
+  settings: object,
+  simulate: typeof simulateAsha,
+) {
   const strategy = AshaStrategySchema.parse({ kind: 'asha', ...settings });
   const withIds = curves.map((c) => ({
     ...c,
@@ -127,7 +140,7 @@ function replay(curves: Curve[], grid: Best, sweepId: string, slots: number, set
   const perCheckpoint = new Map<string, number>();
   for (const c of withIds)
     perCheckpoint.set(c.checkpoint, (perCheckpoint.get(c.checkpoint) ?? 0) + 1);
-  const run = simulateAsha({
+  const run = simulate({
     order: startOrder(strategy, withIds),
     slots,
     epochs: EPOCHS,
@@ -139,11 +152,61 @@ function replay(curves: Curve[], grid: Best, sweepId: string, slots: number, set
   const kept = bestOf(withIds, (c) => run.finished.has((c as (typeof withIds)[number]).trialId));
   const sameBest = [...grid].every(([k, b]) => kept.get(k)?.cell === b.cell);
   const regret = Math.max(...[...grid].map(([k, b]) => b.v - (kept.get(k)?.v ?? 0)));
-  return { epochsRun: run.epochsRun, sameBest, rungs: run.rungs, regret };
+  return { epochsRun: run.epochsRun, sameBest, rungs: run.rungs, regret, timeUnits: run.timeUnits };
+}
+
+/** Runs the asha sweep and compares it, epoch by epoch and by best cells, with the grid's `curves`. */
+async function runAsha(stack: Stack, curves: Curve[]) {
+  const settings = JSON.parse(values.strategy) as object;
+  const asha = await runSweep(
+    stack,
+    { ...spec, name: 'tfjs-asha', strategy: { kind: 'asha', ...settings } },
+    'asha',
+  );
+  const gridBest = bestOf(curves, () => true);
+  // The replays rest on this: a trial's epochs give the same values in both sweeps (deterministic trials).
+  const key = (c: Curve) => `${c.checkpoint}/${c.configHash}`;
+  const gridValues = new Map(curves.map((c) => [key(c), c.values]));
+  let epochs = 0;
+  let equal = 0;
+  for (const c of asha.curves) {
+    c.values.forEach((v, i) => {
+      epochs++;
+      if (gridValues.get(key(c))?.[i] === v) equal++;
+    });
+  }
+  log({
+    bench: 'asha-tfjs',
+    sweep: 'asha',
+    strategy: settings,
+    epochs_real_grid: curves.reduce((a, c) => a + c.values.length, 0),
+    epochs_equal_to_grid: `${equal}/${epochs}`,
+    epochs_run: asha.done.epochs_run,
+    epochs_full_grid: asha.done.epochs_full_grid,
+    fraction: Number((asha.done.epochs_run / asha.done.epochs_full_grid).toFixed(3)),
+    counts: asha.done.counts,
+    wall_s: asha.seconds,
+    best: asha.best,
+    same_best_cells: asha.best.every(
+      (b: { checkpoint: string; cell: string }) => gridBest.get(b.checkpoint)?.cell === b.cell,
+    ),
+  });
 }
 
 let curves: Curve[];
-if (values.curves !== undefined) {
+if (values['asha-only']) {
+  if (values.curves === undefined)
+    throw new Error('--asha-only compares with a recorded grid: give --curves');
+  curves = JSON.parse(readFileSync(values.curves, 'utf8')) as Curve[];
+  const stack = new Stack();
+  try {
+    await stack.start({ workers: 0 });
+    await stack.startWorker(`w-${stack.prefix}`, 2);
+    await runAsha(stack, curves);
+  } finally {
+    await stack.stop();
+  }
+} else if (values.curves !== undefined) {
   curves = JSON.parse(readFileSync(values.curves, 'utf8')) as Curve[];
 } else {
   for (const need of ['.data/demo/shapes-coco', '.data/demo/base.safetensors']) {
@@ -171,37 +234,7 @@ if (values.curves !== undefined) {
       wall_s: grid.seconds,
       best: grid.best,
     });
-    const asha = await runSweep(
-      stack,
-      { ...spec, name: 'tfjs-asha', strategy: { kind: 'asha' } },
-      'asha',
-    );
-    const gridBest = bestOf(curves, () => true);
-    // The replays rest on this: a trial's epochs give the same values in both sweeps (deterministic trials).
-    const key = (c: Curve) => `${c.checkpoint}/${c.configHash}`;
-    const gridValues = new Map(curves.map((c) => [key(c), c.values]));
-    let epochs = 0;
-    let equal = 0;
-    for (const c of asha.curves) {
-      c.values.forEach((v, i) => {
-        epochs++;
-        if (gridValues.get(key(c))?.[i] === v) equal++;
-      });
-    }
-    log({
-      bench: 'asha-tfjs',
-      sweep: 'asha',
-      epochs_equal_to_grid: `${equal}/${epochs}`,
-      epochs_run: asha.done.epochs_run,
-      epochs_full_grid: asha.done.epochs_full_grid,
-      fraction: Number((asha.done.epochs_run / asha.done.epochs_full_grid).toFixed(3)),
-      counts: asha.done.counts,
-      wall_s: asha.seconds,
-      best: asha.best,
-      same_best_cells: asha.best.every(
-        (b: { checkpoint: string; cell: string }) => gridBest.get(b.checkpoint)?.cell === b.cell,
-      ),
-    });
+    await runAsha(stack, curves);
   } finally {
     await stack.stop();
   }
@@ -218,34 +251,49 @@ const variants: object[] = [
   { min_epochs: 1, reduction_factor: 2 },
   { min_epochs: 2, reduction_factor: 2 },
   { min_epochs: 3 },
+  { min_epochs: 3, reduction_factor: 2 },
   { reduction_factor: 4 },
 ];
+const forms: Array<[string, typeof simulateAsha]> = [
+  ['stop-or-go', simulateAsha],
+  ['pausing', simulateAshaPausing],
+];
 for (const settings of variants) {
-  const fractions: number[] = [];
-  const regrets: number[] = [];
-  let same = 0;
-  let rungs: number[] = [];
-  for (let k = 0; k < replays; k++) {
-    const r = replay(curves, gridBest, `sw_replay${String(k).padStart(8, '0')}`, 2, settings);
-    rungs = r.rungs;
-    fractions.push(r.epochsRun / gridEpochs);
-    regrets.push(r.regret);
-    if (r.sameBest) same++;
+  for (const [form, simulate] of forms) {
+    const fractions: number[] = [];
+    const regrets: number[] = [];
+    const times: number[] = [];
+    let same = 0;
+    let rungs: number[] = [];
+    for (let k = 0; k < replays; k++) {
+      const sweepId = `sw_replay${String(k).padStart(8, '0')}`;
+      const r = replay(curves, gridBest, sweepId, 2, settings, simulate);
+      // the full grid in the same order on the same slots: a first rung at the last epoch leaves no rung
+      const full = replay(curves, gridBest, sweepId, 2, { min_epochs: EPOCHS }, simulateAsha);
+      rungs = r.rungs;
+      fractions.push(r.epochsRun / gridEpochs);
+      regrets.push(r.regret);
+      times.push(r.timeUnits / full.timeUnits);
+      if (r.sameBest) same++;
+    }
+    log({
+      bench: 'asha-tfjs',
+      replays,
+      form,
+      strategy: { kind: 'asha', ...settings },
+      rungs,
+      slots: 2,
+      grid_epochs: gridEpochs,
+      grid_best: Object.fromEntries([...gridBest].map(([k, b]) => [k, b.cell])),
+      fraction_mean: Number((fractions.reduce((a, b) => a + b, 0) / replays).toFixed(3)),
+      fraction_min: Number(Math.min(...fractions).toFixed(3)),
+      fraction_max: Number(Math.max(...fractions).toFixed(3)),
+      same_best_cells: `${same}/${replays}`,
+      // per replay, the largest shortfall of a checkpoint's best kept cell against the grid's best
+      regret_mean: Number((regrets.reduce((a, b) => a + b, 0) / replays).toFixed(4)),
+      regret_max: Number(Math.max(...regrets).toFixed(4)),
+      // time until the last slot fell idle, against the full grid's on the same 2 slots
+      time_vs_grid: Number((times.reduce((a, b) => a + b, 0) / replays).toFixed(3)),
+    });
   }
-  log({
-    bench: 'asha-tfjs',
-    replays,
-    strategy: { kind: 'asha', ...settings },
-    rungs,
-    slots: 2,
-    grid_epochs: gridEpochs,
-    grid_best: Object.fromEntries([...gridBest].map(([k, b]) => [k, b.cell])),
-    fraction_mean: Number((fractions.reduce((a, b) => a + b, 0) / replays).toFixed(3)),
-    fraction_min: Number(Math.min(...fractions).toFixed(3)),
-    fraction_max: Number(Math.max(...fractions).toFixed(3)),
-    same_best_cells: `${same}/${replays}`,
-    // per replay, the largest shortfall of a checkpoint's best kept cell against the grid's best
-    regret_mean: Number((regrets.reduce((a, b) => a + b, 0) / replays).toFixed(4)),
-    regret_max: Number(Math.max(...regrets).toFixed(4)),
-  });
 }

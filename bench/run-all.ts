@@ -16,7 +16,10 @@ const suites: Array<[string, string[]]> = [
     'dashboard (10k-trial sweep page in Chromium, live result)',
     ['npx', 'tsx', 'bench/dashboard.bench.ts'],
   ],
-  ['asha vs full grid (synthetic crossing curves)', ['npx', 'tsx', 'bench/asha.bench.ts']],
+  [
+    'asha vs full grid (synthetic curves, stop-or-go and pausing)',
+    ['npx', 'tsx', 'bench/asha.bench.ts'],
+  ],
   // The replays of the real tfjs demo grid's recorded curves (seconds); running both sweeps again takes an hour
   // or more on 2 cores: `npx tsx bench/asha-tfjs.bench.ts`.
   [

@@ -71,11 +71,11 @@ describe('asha under faults', () => {
     const created = await stack.call('POST', '/api/v1/sweeps', familySweep('asha-kill', 1500));
     expect(created.status, created.text).toBe(201);
     const sweepId = created.json.id as string;
-    // Hold the lock the rung-1 decision takes (the first epoch is 1.5 s away): the worker stores epoch 1, then
-    // waits inside the decision's transaction, where it is killed.
+    // Hold the lock the rung-1 decision takes (one per sweep and checkpoint; the first epoch is 1.5 s away): the
+    // worker stores epoch 1, then waits inside the decision's transaction, where it is killed.
     const holder = new pg.Client({ connectionString: stack.databaseUrl });
     await holder.connect();
-    await holder.query('SELECT pg_advisory_lock(hashtext($1), 1)', [
+    await holder.query('SELECT pg_advisory_lock(hashtext($1), 0)', [
       `${sweepId}/${checkpointIdOf(sweepId, 'a')}`,
     ]);
     const waiting = await waitFor('a rung decision waiting for the lock', async () => {

@@ -52,6 +52,31 @@ const sweep = {
   strategy: { kind: 'asha', reduction_factor: 3 },
 };
 
+/** Per checkpoint, the sweep's best cell is the one the full grid picks (from the same deterministic curves). */
+async function expectFullGridBest(id: string) {
+  const best = (await stack.call('GET', `/api/v1/sweeps/${id}/best`)).json;
+  for (const row of best.rows) {
+    let top = { lr: 0, wd: 0, v: -1 };
+    for (const lr of lrs)
+      for (const wd of wds) {
+        const v = syntheticValue({
+          lr,
+          weightDecay: wd,
+          seed: 0,
+          epoch: 12,
+          checkpoint: row.checkpoint,
+        });
+        if (v > top.v) top = { lr, wd, v };
+      }
+    expect(row.best.params, row.checkpoint).toEqual({
+      lr: top.lr,
+      weight_decay: top.wd,
+      momentum: 0.9,
+    });
+    expect(row.best.mean).toBeCloseTo(top.v, 12);
+  }
+}
+
 describe('an asha sweep end to end', () => {
   it('prunes trials, runs fewer epochs, and keeps the full grid best cell per checkpoint', async () => {
     const preview = await stack.call('POST', '/api/v1/sweeps/preview', sweep);
@@ -69,27 +94,7 @@ describe('an asha sweep end to end', () => {
     expect(done.epochs_full_grid).toBe(288);
     expect(done.epochs_run).toBeLessThan(288);
 
-    const best = (await stack.call('GET', `/api/v1/sweeps/${id}/best`)).json;
-    for (const row of best.rows) {
-      let top = { lr: 0, wd: 0, v: -1 };
-      for (const lr of lrs)
-        for (const wd of wds) {
-          const v = syntheticValue({
-            lr,
-            weightDecay: wd,
-            seed: 0,
-            epoch: 12,
-            checkpoint: row.checkpoint,
-          });
-          if (v > top.v) top = { lr, wd, v };
-        }
-      expect(row.best.params, row.checkpoint).toEqual({
-        lr: top.lr,
-        weight_decay: top.wd,
-        momentum: 0.9,
-      });
-      expect(row.best.mean).toBeCloseTo(top.v, 12);
-    }
+    await expectFullGridBest(id);
     const pruned = (await stack.call('GET', `/api/v1/sweeps/${id}/trials?state=pruned&limit=100`))
       .json;
     expect(pruned.trials[0].error).toMatch(/^pruned at epoch \d+: rank \d+ of \d+ at epoch \d+/);
@@ -102,6 +107,57 @@ describe('an asha sweep end to end', () => {
         (c: { state: string; prunedEpoch: number }) => c.state === 'pruned' && c.prunedEpoch > 0,
       ),
     ).toBe(true);
+  });
+
+  it('with a trainer that resumes, pauses trials at rungs and resumes the promoted ones where they stopped', async () => {
+    const pausing = {
+      ...sweep,
+      name: 'asha-pausing-e2e',
+      trainer: {
+        ...sweep.trainer,
+        command: [
+          ...sweep.trainer.command,
+          '--snapshot-dir',
+          '{snapshot_dir}',
+          '--resume-from',
+          '{resume_from}',
+        ],
+      },
+    };
+    const created = await stack.call('POST', '/api/v1/sweeps', pausing);
+    expect(created.status, created.text).toBe(201);
+    const id = created.json.id;
+    const done = await stack.waitForPhase(id, 'finished', 180_000).catch((e) => {
+      throw new Error(`${e.message}\n${stack.logs()}`);
+    });
+    console.log(
+      JSON.stringify({ pausing: true, counts: done.counts, epochs_run: done.epochs_run }),
+    );
+    expect(done.counts).toMatchObject({ paused: 0, failed: 0, queued: 0, running: 0 });
+    expect(done.counts.pruned).toBeGreaterThan(0);
+    expect(done.counts.succeeded + done.counts.pruned).toBe(24);
+    // the first rung keeps 4 of 12 per checkpoint, epoch 9 keeps at least one: never more than the
+    // asynchronous rule's early promotions allow, and well below the grid
+    expect(done.epochs_run).toBeLessThan(288);
+    await expectFullGridBest(id);
+    // a promoted trial resumed from its snapshot at the rung, and ran each epoch once: its curve is 1..12
+    const trials = (
+      await stack.call('GET', `/api/v1/sweeps/${id}/trials?state=succeeded&limit=100`)
+    ).json.trials as Array<{ id: string }>;
+    let resumed = 0;
+    for (const t of trials) {
+      const log = (await stack.call('GET', `/api/v1/sweeps/${id}/trials/${t.id}/log?tail=200`))
+        .json;
+      const lines = (log.lines as string[]).filter((l) => l.startsWith('resumed from'));
+      if (lines.length === 0) continue;
+      resumed++;
+      expect(lines[0]).toMatch(/epoch_(3|9)\.json after epoch (3|9)$/);
+      const detail = (await stack.call('GET', `/api/v1/sweeps/${id}/trials/${t.id}`)).json;
+      expect(detail.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
+    }
+    expect(resumed).toBeGreaterThan(0);
   });
 
   it('a 3-seed sweep: the best table carries intervals and p-values equal to a direct computation from the trials', async () => {

@@ -1,4 +1,4 @@
-import { planSweep } from '@sweeps/core';
+import { planSweep, type TrainerSpecCheck } from '@sweeps/core';
 import { describe, expect, it } from 'vitest';
 import { epochPlanLines } from './epoch-plan.ts';
 
@@ -15,9 +15,12 @@ const spec = (extra: object) => ({
   ...extra,
 });
 
+/** A trainer kind whose trials resume from snapshots, as tfjs, mmdet and commands using `{resume_from}` do. */
+const resuming: TrainerSpecCheck = { kind: 'noop', check: () => [], resumes: () => true };
+
 /** The preview fields the lines read, as the API builds them from the plan. */
-function preview(extra: object) {
-  const plan = planSweep(spec(extra));
+function preview(extra: object, checks: TrainerSpecCheck[] = []) {
+  const plan = planSweep(spec(extra), undefined, checks);
   return {
     strategy: plan.spec.strategy,
     epochs: plan.epochs,
@@ -34,9 +37,19 @@ describe('preview: the epoch plan', () => {
   it('shows an asha sweep rungs, most epochs, and the budget next to the full grid', () => {
     expect(epochPlanLines(preview({ strategy: { kind: 'asha' } }))).toEqual([
       'Strategy asha, reduction factor 3: rungs at epoch 3, 9; a trial runs at most 12 epochs.',
-      "  At each rung a trial goes on only within the top third of its checkpoint's values there; the others are pruned.",
+      "  At each rung a trial goes on only within the top third of its checkpoint's values there; the others are pruned at once (this trainer does not resume from snapshots, so none waits).",
       'Trial epochs: full grid 288; asha about 188 (65 %) expected, at least 126 (44 %), at most 288 (nothing pruned).',
     ]);
+  });
+
+  it('prices the pausing form for a trainer that resumes: close to synchronous halving', () => {
+    const lines = epochPlanLines(preview({ strategy: { kind: 'asha' } }, [resuming]));
+    expect(lines[1]).toBe(
+      "  At each rung a trial goes on only within the top third of its checkpoint's values there; this trainer resumes from snapshots, so a trial the values so far do not decide waits there (paused) until they do, then resumes or is pruned.",
+    );
+    expect(lines[2]).toMatch(
+      /^Trial epochs: full grid 288; asha about 1[34]\d \(4\d %\) expected, at least 126 \(44 %\), at most 288 \(nothing pruned\)\.$/,
+    );
   });
 
   it('shows a grid sweep as the full grid, and the confirm stage when there is one', () => {

@@ -38,7 +38,7 @@ export function askConfirmStageAfter(
       if (err instanceof UnrecoverableError) await ask(job);
       throw err;
     }
-    if (outcome !== 'skipped') await ask(job);
+    if (outcome !== 'skipped' && outcome !== 'paused') await ask(job);
     return outcome;
   };
 }

@@ -8,6 +8,7 @@ import {
   createDb,
   heartbeatWorker,
   registerWorker,
+  type RequeuedTrial,
   settleTrialsOfPreviousLife,
   stopWorker,
 } from '@sweeps/db';
@@ -23,6 +24,7 @@ import {
 import { reconcileQueue } from '@sweeps/orchestrate';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
 import { askConfirmStageAfter, startDueConfirmTrials } from './confirm-stage.ts';
+import { requeuePromoted, resumeSettledRungs } from './paused-trials.ts';
 import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
@@ -92,6 +94,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR, policyGate(policy)),
     baseEnv: childEnvironment(process.env, passEnv),
     running,
+    requeue: (trials: RequeuedTrial[]) => requeuePromoted(queue, trials, log),
     log,
   };
   const worker = createTrialWorker(
@@ -100,7 +103,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     devices.length,
     askConfirmStageAfter(
       (job, token) => processTrialJob(deps, job, token),
-      (trialId) => startDueConfirmTrials(db, queue, trialId, log),
+      async (trialId) => {
+        await resumeSettledRungs(db, queue, trialId, log);
+        await startDueConfirmTrials(db, queue, trialId, log);
+      },
     ),
   );
   worker.on('error', (err) => log(`queue error: ${err.message}`));

@@ -44,9 +44,15 @@ describe("a trial's epoch reports", () => {
     const controller = new AbortController();
     // What each epoch's store saw when it started: the rungs already decided for this trial.
     const seen: Array<{ epoch: number; decided: number[] }> = [];
-    const report = await trialEpochReports(db, trial, controller, async (epoch) => {
-      seen.push({ epoch, decided: (await trialRungs(db, trial.trialId)).map((r) => r.epoch) });
-    });
+    const report = await trialEpochReports(
+      db,
+      trial,
+      controller,
+      async (epoch) => {
+        seen.push({ epoch, decided: (await trialRungs(db, trial.trialId)).map((r) => r.epoch) });
+      },
+      { pause: false, requeue: async () => {} },
+    );
     // As the tfjs trainer reports: each stdout line at once, nothing awaited until the process exits.
     await Promise.all([1, 2, 3, 4].map((e) => report(e, { bbox_mAP: e / 10 })));
     expect(controller.signal.aborted).toBe(false);

@@ -9,7 +9,7 @@ import { type Db, recordEpoch, type TrialLease } from '@sweeps/db';
 import { EpochNotStored, TrialSuperseded } from './abort-reasons.ts';
 import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
 import { MetricRules } from './metric-rules.ts';
-import { type ReportEpoch, withPruning } from './pruning.ts';
+import { type ReportEpoch, type RungOptions, withPruning } from './pruning.ts';
 
 /**
  * The trial's reporter: `store` (see {@link epochStore}) then the rung decisions, serialised per trial, and never
@@ -21,8 +21,9 @@ export async function trialEpochReports(
   trial: { trialId: string; workerId: string },
   controller: AbortController,
   store: ReportEpoch,
+  rungs: RungOptions,
 ): Promise<ReportEpoch> {
-  const decided = await withPruning(db, trial, controller, store);
+  const decided = await withPruning(db, trial, controller, store, rungs);
   return oneAtATime(neverRejects(decided, controller));
 }
 

@@ -16,10 +16,13 @@ import {
   failTrial,
   handBackTrial,
   type Db,
+  type RequeuedTrial,
+  trialState,
   type TrialLease,
 } from '@sweeps/db';
 import {
   claimOrPostpone,
+  DelayedError,
   TrialJobSchema,
   UnrecoverableError,
   WaitingError,
@@ -36,7 +39,7 @@ import {
 import { retryOnConnectionLoss } from './db-retry.ts';
 import { epochStore, trialEpochReports } from './epoch-reports.ts';
 import { setLongTimeout, sleep } from './long-timer.ts';
-import { TrialPruned } from './pruning.ts';
+import { TrialPaused, TrialPruned } from './pruning.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
@@ -54,6 +57,8 @@ export interface TrialJobDeps {
   baseEnv: Record<string, string>;
   /** Running trials by id, so cancellations and shutdown can reach them. */
   running: Map<string, AbortController>;
+  /** Enqueues paused trials that an asha rung promoted, ahead of the queue (they resume from their snapshots). */
+  requeue: (trials: RequeuedTrial[]) => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -62,7 +67,13 @@ export interface TrialJobDeps {
  * from a throw): `skipped` when there was nothing to run or record (finished, cancelled, superseded), otherwise the
  * state this attempt left the trial in. A failure that should reach BullMQ (to retry or not) is thrown instead.
  */
-export type TrialJobOutcome = 'skipped' | 'succeeded' | 'failed' | 'cancelled' | 'pruned';
+export type TrialJobOutcome =
+  | 'skipped'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'pruned'
+  | 'paused';
 
 export async function processTrialJob(
   deps: TrialJobDeps,
@@ -96,7 +107,7 @@ export async function processTrialJob(
   try {
     const trainer = await deps.trainers.get(run.trainer.kind);
     devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
-    const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.attempts <= 1);
+    const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, !claim.resume);
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
@@ -105,6 +116,7 @@ export async function processTrialJob(
       { trialId, workerId: deps.workerId },
       controller,
       epochStore(deps, lease, controller, latest !== undefined),
+      { pause: trainer.resumes?.(run) ?? false, requeue: deps.requeue },
     );
     const result = await trainer.run(run, {
       reportEpoch,
@@ -209,6 +221,10 @@ async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJ
     deps.log(`trial ${trialId} ${f.reason.message}`); // recorded with the decision: a success for the queue
     return 'pruned';
   }
+  if (f.reason instanceof TrialPaused) {
+    deps.log(`trial ${trialId} ${f.reason.message}`); // recorded with the decision; its job is done for now
+    return await rerunIfPromoted(deps, f);
+  }
   if (f.reason instanceof TrialCancelled) {
     deps.log(`trial ${trialId} cancelled`);
     return 'cancelled';
@@ -240,6 +256,19 @@ async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJ
   );
   if (permanent) throw new UnrecoverableError(message.split('\n')[0]);
   throw f.err instanceof Error ? f.err : new Error(message);
+}
+
+/**
+ * A paused trial promoted while its own job was still running here could not be enqueued (the job id was taken):
+ * the same job runs again instead, now. Otherwise the job ends; a later promotion enqueues the trial anew.
+ */
+async function rerunIfPromoted(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJobOutcome> {
+  const state = await trialState(deps.db, f.lease.trialId).catch(() => null);
+  if (state !== 'queued' || !f.token) return 'paused';
+  await f.job.moveToDelayed(Date.now(), f.token);
+  throw new DelayedError(
+    `trial ${f.lease.trialId} was promoted at its rung while pausing: it resumes now`,
+  );
 }
 
 /** The one word stored with a failure: why the trial was stopped, else what the trainer said, else `failed`. */

@@ -1,11 +1,18 @@
 /**
- * asha on the worker: after each stored epoch, a trial that reached a rung asks PostgreSQL whether it goes on
- * (`recordRungValue`, atomic per rung). When it does not, the database has already recorded it `pruned`, and the
- * trial's abort signal stops the trainer at once (the command trainer SIGTERMs its process group; every trainer
- * kind stops on `ctx.signal`).
+ * asha on the worker: after each stored epoch, a trial that reached a rung asks PostgreSQL what becomes of it
+ * (`recordRungValue`, atomic per checkpoint). When it does not go on, the database has already recorded it `pruned`
+ * or (a trainer that resumes from its snapshots) `paused`, and the trial's abort signal stops the trainer at once
+ * (the command trainer SIGTERMs its process group; every trainer kind stops on `ctx.signal`). Paused trials of the
+ * same checkpoint that the report promoted are handed to `requeue`.
  */
 import type { EpochMetrics } from '@sweeps/core';
-import { loadPruningPlan, recordRungValue, type Db, type RungDecision } from '@sweeps/db';
+import {
+  loadPruningPlan,
+  recordRungValue,
+  type Db,
+  type RequeuedTrial,
+  type RungDecision,
+} from '@sweeps/db';
 
 /** The abort reason of a pruned trial: the run ends with the state the database already holds. */
 export class TrialPruned extends Error {
@@ -13,6 +20,23 @@ export class TrialPruned extends Error {
     super(`pruned at epoch ${decision.epoch}: ${decision.reason}`);
     this.name = 'TrialPruned';
   }
+}
+
+/**
+ * The abort reason of a trial paused at a rung (asha's promotion form): the run ends with the state the database
+ * already holds; the trial resumes from its snapshot if its rung promotes it later.
+ */
+export class TrialPaused extends Error {
+  constructor(readonly decision: RungDecision) {
+    super(`paused at epoch ${decision.epoch}: ${decision.reason}`);
+    this.name = 'TrialPaused';
+  }
+}
+
+/** How a trial's rungs are decided: whether it can pause (its trainer resumes), and who enqueues promoted trials. */
+export interface RungOptions {
+  pause: boolean;
+  requeue: (trials: RequeuedTrial[]) => Promise<void>;
 }
 
 /** A trainer's `reportEpoch`, and each stage of the worker's handling of it. */
@@ -28,12 +52,15 @@ export async function withPruning(
   trial: { trialId: string; workerId: string },
   controller: AbortController,
   store: ReportEpoch,
+  options: RungOptions,
 ): Promise<ReportEpoch> {
   const plan = await loadPruningPlan(db, trial.trialId);
   if (!plan) return store;
   const passed = new Set<number>();
   return async (epoch, metrics) => {
-    if (controller.signal.reason instanceof TrialPruned) return; // lines still in flight after the prune
+    // lines still in flight after the trial stopped at a rung
+    if (controller.signal.reason instanceof TrialPruned) return;
+    if (controller.signal.reason instanceof TrialPaused) return;
     await store(epoch, metrics);
     const value = metrics[plan.metric];
     if (typeof value !== 'number' || controller.signal.aborted) return;
@@ -44,10 +71,12 @@ export async function withPruning(
         workerId: trial.workerId,
         epoch: rung,
         value,
+        pause: options.pause,
       });
       if (d === null) return; // no longer ours: whoever holds it decides
-      if (!d.promoted) {
-        controller.abort(new TrialPruned(d));
+      if (d.requeued.length > 0) await options.requeue(d.requeued);
+      if (d.outcome !== 'promoted') {
+        controller.abort(d.outcome === 'paused' ? new TrialPaused(d) : new TrialPruned(d));
         return;
       }
       passed.add(rung);

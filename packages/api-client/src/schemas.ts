@@ -70,11 +70,14 @@ export const PreviewSchema = z.object({
   strategy: z.looseObject({ kind: z.string() }),
   /**
    * Trial epochs: asha's rungs, each trial's epochs, the full grid's cost, the most and fewest asha can cost, the
-   * synchronous-halving ideal (`typical`) and the expected cost in a random start order (`expected`).
+   * synchronous-halving ideal (`typical`) and the expected cost in a random start order (`expected`), for the
+   * form asha takes with this trainer: `pauses` when its trials resume from snapshots (undecided trials wait at
+   * a rung), otherwise each is decided at once.
    */
   epochs: z
     .object({
       rungs: z.array(z.number().int()),
+      pauses: z.boolean(),
       trialEpochs: z.number().int(),
       fullGrid: z.number().int(),
       most: z.number().int(),

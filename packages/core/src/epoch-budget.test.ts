@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { epochBudget } from './epoch-budget.ts';
-import { AshaStrategySchema } from './strategy.ts';
+import { epochBudget, expectedPromotions } from './epoch-budget.ts';
+import { AshaStrategySchema, settleRung, type RungStanding } from './strategy.ts';
 
 const asha = (min_epochs: number, reduction_factor: number) =>
   AshaStrategySchema.parse({ kind: 'asha', min_epochs, reduction_factor });
@@ -13,6 +13,7 @@ describe('epoch budget', () => {
     const b = epochBudget(asha(3, 3), 12, 12, 2);
     expect(b).toEqual({
       rungs: [3, 9],
+      pauses: false,
       trialEpochs: 12,
       fullGrid: 288,
       most: 288,
@@ -36,5 +37,51 @@ describe('epoch budget', () => {
       expect(b.expected).toBeGreaterThanOrEqual(b.typical);
       expect(b.expected).toBeLessThanOrEqual(b.fullGrid);
     }
+  });
+
+  it('prices the pausing form close to synchronous halving: fewest = typical, expected a little above', () => {
+    const b = epochBudget(asha(3, 3), 12, 12, 2, true);
+    expect(b).toMatchObject({ pauses: true, fullGrid: 288, most: 288, fewest: 126, typical: 126 });
+    // 12 x 3 + E[promoted of 12] x 6 + E[promoted of that] x 3 per checkpoint, E[promoted of 12] about 4.6
+    expect(b.expected).toBeGreaterThan(126);
+    expect(b.expected).toBeLessThan(epochBudget(asha(3, 3), 12, 12, 2).expected);
+    for (const n of [3, 12, 48, 192]) {
+      const p = epochBudget(asha(3, 3), 12, n, 1, true);
+      expect(p.expected).toBeGreaterThanOrEqual(p.typical);
+      expect(p.expected).toBeLessThanOrEqual(p.fullGrid);
+    }
+  });
+});
+
+describe('expected promotions under pausing', () => {
+  /** The promotion form played out with core's own rule, arrivals in the given order of values. */
+  function promoted(values: number[], rf: number): number {
+    const st: RungStanding[] = [];
+    values.forEach((value, i) => {
+      st.push({ trialId: `t${i}`, value, outcome: 'paused' });
+      const s = settleRung(st, rf, 'maximize', i === values.length - 1);
+      for (const x of st) {
+        if (s.promote.includes(x.trialId)) x.outcome = 'promoted';
+        if (s.prune.includes(x.trialId)) x.outcome = 'pruned';
+      }
+    });
+    return st.filter((x) => x.outcome === 'promoted').length;
+  }
+
+  it('equals the rule played out over every order of a small rung', () => {
+    // all 5! orders of 5 values with factor 2: the exact mean, against the seeded estimate
+    const perms: number[][] = [];
+    const permute = (rest: number[], acc: number[]) => {
+      if (rest.length === 0) perms.push(acc);
+      rest.forEach((v, i) => permute([...rest.slice(0, i), ...rest.slice(i + 1)], [...acc, v]));
+    };
+    permute([1, 2, 3, 4, 5], []);
+    const exact = perms.reduce((a, p) => a + promoted(p, 2), 0) / perms.length;
+    expect(expectedPromotions(5, 2)).toBeCloseTo(exact, 1);
+    // best first: synchronous halving's count; worst first: all but the first rf - 1 go on
+    expect(promoted([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1], 3)).toBe(4);
+    expect(promoted([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 3)).toBe(10);
+    expect(expectedPromotions(1, 3)).toBe(1);
+    expect(expectedPromotions(0, 3)).toBe(0);
   });
 });

@@ -114,6 +114,12 @@ function checkTrainer(spec: SweepSpec, checks: readonly TrainerSpecCheck[]): Err
   return check ? check.check(spec.trainer as Record<string, unknown>, spec) : [];
 }
 
+/** Whether the sweep's trainer resumes from snapshots (its kind's check says so), so asha pauses its trials. */
+function trainerResumes(spec: SweepSpec, checks: readonly TrainerSpecCheck[]): boolean {
+  const check = checks.find((c) => c.kind === spec.trainer.kind);
+  return check?.resumes?.(spec.trainer as Record<string, unknown>) ?? false;
+}
+
 /**
  * Parses and checks a sweep spec; throws `INVALID_SPEC` or `TOO_MANY_TRIALS` naming every bad path. `checks`
  * are the trainer kinds' own checks (the API passes every kind it knows).
@@ -175,7 +181,13 @@ export function planSweep(
     epochs:
       epochs === null
         ? null
-        : epochBudget(spec.strategy, epochs, perCheckpoint, spec.checkpoints.length),
+        : epochBudget(
+            spec.strategy,
+            epochs,
+            perCheckpoint,
+            spec.checkpoints.length,
+            trainerResumes(spec, checks),
+          ),
   };
 }
 

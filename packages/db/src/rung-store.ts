@@ -1,17 +1,23 @@
 /**
- * asha in PostgreSQL: each trial's value at each rung and the decision taken then. A decision is made in one
- * transaction under an advisory lock per (sweep, checkpoint, rung), so two workers reporting the same rung at once
- * are ranked one after the other and cannot both take the last place. A pruned trial leaves `running` in the same
- * transaction, so the decision and the trial's state never disagree, whatever process dies afterwards.
+ * asha in PostgreSQL: each trial's value at each rung and what became of the trial there. A decision is made in one
+ * transaction under an advisory lock per (sweep, checkpoint), so two workers reporting the same rung at once are
+ * ranked one after the other and cannot both take the last place. A trial's state changes (pruned, paused, queued
+ * again) in the same transaction as its rung record, so the two never disagree, whatever process dies afterwards.
  */
 import {
   decidePromotion,
   type Goal,
   isConfirmSeed,
+  isFinished,
   type PromotionDecision,
+  type RungOutcome,
+  type RungStanding,
   rungEpochs,
   rungPlaces,
+  rungReason,
+  settleRung,
   type SweepSpec,
+  TRIAL_STATES,
   trialEpochs,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
@@ -42,18 +48,39 @@ export async function loadPruningPlan(db: Db, trialId: string): Promise<PruningP
 export interface RungDecision extends PromotionDecision {
   epoch: number;
   value: number;
+  /** `promoted` (goes on), `paused` (stops and waits: promotion form only) or `pruned`; `promoted` mirrors it. */
+  outcome: RungOutcome;
+}
+
+/** A paused trial that a rung decision queued again: the caller enqueues its job (it resumes from its snapshot). */
+export interface RequeuedTrial {
+  trialId: string;
+  sweepId: string;
+}
+
+/** A rung decision, and the paused trials of the same checkpoint it promoted (to enqueue). */
+export interface RecordedRung extends RungDecision {
+  requeued: RequeuedTrial[];
 }
 
 /**
- * Records `value` as the trial's value at rung `epoch` and decides whether it goes on; a pruned trial becomes
- * `pruned` (only while `workerId` holds it). Idempotent: a rung already recorded for the trial (a retried
- * attempt, a worker that died after the decision) returns the decision taken then. Null when the trial is not
- * running on `workerId` and has no decision at this rung.
+ * Records `value` as the trial's value at rung `epoch` and decides what becomes of the trial, only while
+ * `workerId` holds it. Two forms:
+ * - `pause: false` (stop-or-go, for trainers that cannot resume): it goes on or is pruned at once
+ *   ({@link decidePromotion});
+ * - `pause: true` (the promotion form, for trainers that resume from their snapshots): the value is recorded
+ *   `paused` and every rung of the checkpoint is settled ({@link settleCheckpointRungs}); the trial goes on only if
+ *   its rung promotes it now, is pruned if its rung is complete and keeps it out, and otherwise stops `paused`
+ *   (its attempt not counted) until a later report promotes or prunes it. Other paused trials this report
+ *   promotes are returned in `requeued`.
+ * Idempotent: a rung already recorded for the trial (a resumed or retried attempt, a worker that died after the
+ * decision) returns its recorded outcome. Null when the trial is not running on `workerId` and has no decision at
+ * this rung.
  */
 export async function recordRungValue(
   db: Db,
-  r: { trialId: string; workerId: string; epoch: number; value: number },
-): Promise<RungDecision | null> {
+  r: { trialId: string; workerId: string; epoch: number; value: number; pause?: boolean },
+): Promise<RecordedRung | null> {
   return db.$transaction(
     async (tx) => {
       const [t] = await tx.$queryRaw<
@@ -64,17 +91,33 @@ export async function recordRungValue(
       if (t === undefined) return null;
       const strategy = t.spec.strategy;
       if (strategy.kind !== 'asha') return null;
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${t.sweep_id}/${t.checkpoint_id}`}), ${r.epoch}::int)`;
+      await lockCheckpoint(tx, t.sweep_id, t.checkpoint_id);
       const [done] = await tx.$queryRaw<Array<RungRow>>`
-      SELECT epoch, value, rank, out_of, promoted, reason FROM trial_rungs
+      SELECT epoch, value, rank, out_of, outcome, reason FROM trial_rungs
       WHERE trial_id = ${r.trialId} AND epoch = ${r.epoch}`;
-      if (done) return fromRow(done, strategy.reduction_factor);
+      if (done) {
+        // A trial running again at a rung where it was left paused (it cannot, unless queued by hand): pause it again.
+        if (done.outcome === 'paused' && t.mine) await pauseTrial(tx, r.trialId, r.workerId);
+        return { ...fromRow(done, strategy.reduction_factor), requeued: [] };
+      }
       if (!t.mine) return null;
+      const goal: Goal = t.spec.metric.goal ?? 'maximize';
+      if (r.pause) {
+        await tx.$executeRaw`
+        INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, outcome, reason)
+        VALUES (${r.trialId}, ${t.sweep_id}, ${t.checkpoint_id}, ${r.epoch}, ${r.value}::float8, 0, 0, false,
+                'paused', '')`;
+        const requeued = await settleRungsOf(tx, t, { trialId: r.trialId, workerId: r.workerId });
+        const [row] = await tx.$queryRaw<Array<RungRow>>`
+        SELECT epoch, value, rank, out_of, outcome, reason FROM trial_rungs
+        WHERE trial_id = ${r.trialId} AND epoch = ${r.epoch}`;
+        if (row!.outcome === 'paused') await pauseTrial(tx, r.trialId, r.workerId);
+        return { ...fromRow(row!, strategy.reduction_factor), requeued };
+      }
       const earlier = await tx.$queryRaw<Array<{ trialId: string; value: number }>>`
       SELECT trial_id AS "trialId", value FROM trial_rungs
       WHERE sweep_id = ${t.sweep_id} AND checkpoint_id = ${t.checkpoint_id} AND epoch = ${r.epoch}
       ORDER BY seq`;
-      const goal: Goal = t.spec.metric.goal ?? 'maximize';
       const population = await firstRungPopulation(
         tx,
         t.spec,
@@ -90,20 +133,134 @@ export async function recordRungValue(
         r.epoch,
         population,
       );
+      const outcome: RungOutcome = d.promoted ? 'promoted' : 'pruned';
       await tx.$executeRaw`
-      INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, reason)
+      INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, outcome, reason)
       VALUES (${r.trialId}, ${t.sweep_id}, ${t.checkpoint_id}, ${r.epoch}, ${r.value}::float8, ${d.rank}, ${d.of},
-              ${d.promoted}, ${d.reason})`;
+              ${d.promoted}, ${outcome}, ${d.reason})`;
       if (!d.promoted) {
         await tx.$executeRaw`
         UPDATE trials SET state = ${targetState('prune')}, error = ${`pruned at epoch ${r.epoch}: ${d.reason}`},
           final_metric = ${r.value}::float8, finished_at = now()
         WHERE id = ${r.trialId} AND worker_id = ${r.workerId} AND ${inSourceStates('prune')}`;
       }
-      return { ...d, epoch: r.epoch, value: r.value };
+      return { ...d, epoch: r.epoch, value: r.value, outcome, requeued: [] };
     },
     { maxWait: 10_000, timeout: 20_000 },
   );
+}
+
+type Tx = Pick<Db, '$queryRaw' | '$executeRaw'>;
+
+/** Trial states that are not finished (queued, running, paused): such a trial may still report at a rung. */
+const UNFINISHED = TRIAL_STATES.filter((st) => !isFinished(st));
+
+/** One lock per (sweep, checkpoint): every rung decision of a checkpoint is taken one after the other. */
+async function lockCheckpoint(tx: Tx, sweepId: string, checkpointId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${sweepId}/${checkpointId}`}), 0)`;
+}
+
+/** The holding worker's trial stops at its rung: `paused`, its attempt not counted, its snapshot kept. */
+async function pauseTrial(tx: Tx, trialId: string, workerId: string): Promise<void> {
+  await tx.$executeRaw`
+    UPDATE trials SET state = ${targetState('pause')}, worker_id = NULL, attempts = GREATEST(attempts - 1, 0)
+    WHERE id = ${trialId} AND worker_id = ${workerId} AND ${inSourceStates('pause')}`;
+}
+
+/**
+ * Settles every rung of one checkpoint in ascending order with core's {@link settleRung} (a trial pruned at one
+ * rung can complete the next). A rung is complete when every trial of the checkpoint with the sweep's own seeds
+ * that is not finished (queued, running or paused) has a value there. Promoted paused trials are queued again
+ * (returned, to enqueue); pruned ones become `pruned` with the reason; a `reporter` promoted keeps running, and one
+ * pruned is pruned while its worker holds it. Still-paused trials get their current rank as their reason.
+ */
+async function settleRungsOf(
+  tx: Tx,
+  t: { sweep_id: string; checkpoint_id: string; spec: SweepSpec },
+  reporter?: { trialId: string; workerId: string },
+): Promise<RequeuedTrial[]> {
+  const epochs = trialEpochs(t.spec.fixed);
+  const strategy = t.spec.strategy;
+  if (strategy.kind !== 'asha' || epochs === null) return [];
+  const goal: Goal = t.spec.metric.goal ?? 'maximize';
+  const requeued: RequeuedTrial[] = [];
+  for (const epoch of rungEpochs(strategy, epochs)) {
+    // A record left `paused` by a trial that is no longer paused (cancelled, say) counts but is not decided.
+    const standings = await tx.$queryRaw<Array<RungStanding>>`
+      SELECT r.trial_id AS "trialId", r.value,
+             CASE WHEN r.outcome = 'paused' AND tr.state <> 'paused' AND tr.id <> ${reporter?.trialId ?? ''}
+                  THEN 'pruned' ELSE r.outcome END AS outcome
+      FROM trial_rungs r JOIN trials tr ON tr.id = r.trial_id
+      WHERE r.sweep_id = ${t.sweep_id} AND r.checkpoint_id = ${t.checkpoint_id} AND r.epoch = ${epoch}
+      ORDER BY r.seq`;
+    if (!standings.some((s) => s.outcome === 'paused')) continue;
+    const [open] = await tx.$queryRaw<Array<{ n: number }>>`
+      SELECT count(*)::int AS n FROM trials tr
+      WHERE tr.sweep_id = ${t.sweep_id} AND tr.checkpoint_id = ${t.checkpoint_id}
+        AND tr.seed = ANY(${t.spec.seeds}::int[]) AND tr.state = ANY(${UNFINISHED}::"TrialState"[])
+        AND NOT EXISTS (SELECT 1 FROM trial_rungs r WHERE r.trial_id = tr.id AND r.epoch = ${epoch})`;
+    const complete = open!.n === 0;
+    const s = settleRung(standings, strategy.reduction_factor, goal, complete);
+    const n = standings.length;
+    const reasonOf = (id: string) => rungReason(s.rank.get(id)!, n, s.places, epoch, complete);
+    for (const id of s.promote) {
+      await tx.$executeRaw`
+        UPDATE trial_rungs SET outcome = 'promoted', promoted = true, rank = ${s.rank.get(id)!}, out_of = ${n},
+          reason = ${reasonOf(id)}
+        WHERE trial_id = ${id} AND epoch = ${epoch}`;
+      if (id === reporter?.trialId) continue;
+      const moved = await tx.$queryRaw<Array<{ id: string }>>`
+        UPDATE trials SET state = ${targetState('promote')}
+        WHERE id = ${id} AND ${inSourceStates('promote')} RETURNING id`;
+      if (moved.length > 0) requeued.push({ trialId: id, sweepId: t.sweep_id });
+    }
+    for (const id of s.prune) {
+      const st = standings.find((x) => x.trialId === id)!;
+      await tx.$executeRaw`
+        UPDATE trial_rungs SET outcome = 'pruned', rank = ${s.rank.get(id)!}, out_of = ${n}, reason = ${reasonOf(id)}
+        WHERE trial_id = ${id} AND epoch = ${epoch}`;
+      await tx.$executeRaw`
+        UPDATE trials SET state = ${targetState('prune')}, error = ${`pruned at epoch ${epoch}: ${reasonOf(id)}`},
+          final_metric = ${st.value}::float8, finished_at = now()
+        WHERE id = ${id} AND ${inSourceStates('prune')}
+          AND (state = 'paused' OR worker_id = ${reporter?.workerId ?? ''})`;
+    }
+    const decided = new Set([...s.promote, ...s.prune]);
+    for (const st of standings) {
+      if (st.outcome !== 'paused' || decided.has(st.trialId)) continue;
+      await tx.$executeRaw`
+        UPDATE trial_rungs SET rank = ${s.rank.get(st.trialId)!}, out_of = ${n}, reason = ${reasonOf(st.trialId)}
+        WHERE trial_id = ${st.trialId} AND epoch = ${epoch}`;
+    }
+  }
+  return requeued;
+}
+
+/**
+ * Settles the rungs of every checkpoint that has paused trials in an active sweep (of `sweepId` only, when given),
+ * each in its own transaction under the checkpoint's lock: a trial that ended without reaching a rung (failed,
+ * cancelled) can complete it. Run after a trial of an asha sweep fails for good and by the reconcile loop. Returns
+ * the trials it queued again, to enqueue.
+ */
+export async function settlePausedTrials(db: Db, sweepId?: string): Promise<RequeuedTrial[]> {
+  const pairs = await db.$queryRaw<Array<{ sweep_id: string; checkpoint_id: string }>>`
+    SELECT DISTINCT t.sweep_id, t.checkpoint_id FROM trials t JOIN sweeps s ON s.id = t.sweep_id
+    WHERE t.state = 'paused' AND s.status = 'active'
+      AND (${sweepId ?? null}::text IS NULL OR t.sweep_id = ${sweepId ?? null})`;
+  const requeued: RequeuedTrial[] = [];
+  for (const p of pairs) {
+    const got = await db.$transaction(
+      async (tx) => {
+        await lockCheckpoint(tx, p.sweep_id, p.checkpoint_id);
+        const [row] = await tx.$queryRaw<Array<{ spec: SweepSpec }>>`
+          SELECT spec FROM sweeps WHERE id = ${p.sweep_id}`;
+        return row ? settleRungsOf(tx, { ...p, spec: row.spec }) : [];
+      },
+      { maxWait: 10_000, timeout: 20_000 },
+    );
+    requeued.push(...got);
+  }
+  return requeued;
 }
 
 /**
@@ -111,7 +268,7 @@ export async function recordRungValue(
  * (confirm seeds are never judged). Undefined at later rungs, whose population depends on earlier decisions.
  */
 async function firstRungPopulation(
-  tx: Pick<Db, '$queryRaw'>,
+  tx: Tx,
   spec: SweepSpec,
   sweepId: string,
   checkpointId: string,
@@ -130,7 +287,7 @@ interface RungRow {
   value: number;
   rank: number;
   out_of: number;
-  promoted: boolean;
+  outcome: RungOutcome;
   reason: string;
 }
 
@@ -141,7 +298,8 @@ function fromRow(row: RungRow, reductionFactor: number): RungDecision {
     rank: row.rank,
     of: row.out_of,
     places: rungPlaces(row.out_of, reductionFactor),
-    promoted: row.promoted,
+    promoted: row.outcome === 'promoted',
+    outcome: row.outcome,
     reason: row.reason,
   };
 }
@@ -149,7 +307,7 @@ function fromRow(row: RungRow, reductionFactor: number): RungDecision {
 /** A trial's recorded rungs, in epoch order. */
 export async function trialRungs(db: Db, trialId: string): Promise<RungDecision[]> {
   const rows = await db.$queryRaw<Array<RungRow & { rf: number }>>`
-    SELECT r.epoch, r.value, r.rank, r.out_of, r.promoted, r.reason,
+    SELECT r.epoch, r.value, r.rank, r.out_of, r.outcome, r.reason,
            coalesce((s.spec->'strategy'->>'reduction_factor')::int, 3) AS rf
     FROM trial_rungs r JOIN sweeps s ON s.id = r.sweep_id WHERE r.trial_id = ${trialId} ORDER BY r.epoch`;
   return rows.map((row) => fromRow(row, row.rf));

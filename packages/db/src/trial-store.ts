@@ -86,7 +86,18 @@ export interface TrialLease {
 
 /** What a claim gives a worker. */
 export type TrialClaim =
-  | { kind: 'claimed'; lease: TrialLease; run: TrialRun; attempts: number; maxAttempts: number }
+  | {
+      kind: 'claimed';
+      lease: TrialLease;
+      run: TrialRun;
+      attempts: number;
+      maxAttempts: number;
+      /**
+       * Whether an earlier run of the trial may have left a snapshot to resume from: a later attempt, or a trial
+       * that reached an asha rung (paused there and promoted: its attempt was not counted).
+       */
+      resume: boolean;
+    }
   /** The trial had used all its attempts (its workers died during each one): it is now failed. */
   | { kind: 'exhausted'; attempts: number; error: string };
 
@@ -116,6 +127,7 @@ export async function claimTrial(
       ck_uri: string;
       ck_format: string | null;
       ck_prefix: string | null;
+      reached_rung: boolean;
     }>
   >`
     WITH cur AS (
@@ -136,6 +148,7 @@ export async function claimTrial(
     FROM cur, sweeps s, checkpoints c
     WHERE t.id = cur.id AND s.id = t.sweep_id AND c.id = t.checkpoint_id
     RETURNING t.id, t.sweep_id, t.state::text AS state, t.config, t.seed, t.attempts, t.lease, t.error, s.spec,
+      EXISTS (SELECT 1 FROM trial_rungs r WHERE r.trial_id = t.id) AS reached_rung,
       c.name AS ck_name, c.uri AS ck_uri, c.format AS ck_format, c.prefix AS ck_prefix`;
   const row = rows[0];
   if (!row) return null;
@@ -147,6 +160,7 @@ export async function claimTrial(
     lease: { trialId: row.id, workerId, lease: row.lease },
     attempts: row.attempts,
     maxAttempts: spec.max_attempts ?? 3,
+    resume: row.attempts > 1 || row.reached_rung,
     run: {
       trialId: row.id,
       sweepId: row.sweep_id,
@@ -256,4 +270,11 @@ export async function trialsToReconcile(
   return db.$queryRaw`
     SELECT t.id, t.sweep_id FROM trials t JOIN sweeps s ON s.id = t.sweep_id
     WHERE t.state = 'queued' AND s.status = 'active' ORDER BY t.created_at, t.id`;
+}
+
+/** A trial's state now, or null when there is no such trial. */
+export async function trialState(db: Db, trialId: string): Promise<TrialState | null> {
+  const [row] = await db.$queryRaw<Array<{ state: TrialState }>>`
+    SELECT state::text AS state FROM trials WHERE id = ${trialId}`;
+  return row?.state ?? null;
 }

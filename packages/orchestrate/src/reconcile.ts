@@ -1,9 +1,10 @@
 /**
  * PostgreSQL is the truth: every queued trial of an active sweep must have a job in Redis. Re-adding is harmless
- * (job id = trial id), so reconcile simply enqueues them all; trials of dead workers are put back first, and the
- * confirm trials a checkpoint is due (its worker died before adding them) are added first.
+ * (job id = trial id), so reconcile simply enqueues them all; trials of dead workers are put back first, the
+ * confirm trials a checkpoint is due (its worker died before adding them) are added first, and asha's paused
+ * trials whose rungs can now be decided are promoted (queued) or pruned first.
  */
-import { addDueConfirmTrials, trialsToReconcile, type Db } from '@sweeps/db';
+import { addDueConfirmTrials, settlePausedTrials, trialsToReconcile, type Db } from '@sweeps/db';
 import { enqueueTrials, type Queue, type TrialJob } from '@sweeps/queue';
 
 export async function reconcileQueue(
@@ -12,6 +13,7 @@ export async function reconcileQueue(
   staleAfterMs = 30_000,
 ): Promise<number> {
   await addDueConfirmTrials(db);
+  await settlePausedTrials(db); // asha: rungs a lost worker left undecided (the promoted are enqueued below)
   const rows = await trialsToReconcile(db, staleAfterMs);
   await enqueueTrials(
     queue,

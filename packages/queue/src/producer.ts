@@ -20,13 +20,23 @@ export function createTrialQueue(names: QueueNames, connection: Redis): Queue<Tr
 
 const CHUNK = 5000;
 
-/** Enqueues trials; ids already waiting, delayed or active in Redis are left as they are. */
-export async function enqueueTrials(queue: Queue<TrialJob>, trials: TrialJob[]): Promise<void> {
+/**
+ * Enqueues trials; ids already waiting, delayed or active in Redis are left as they are. `front`: at the head of
+ * the queue, taken before trials enqueued earlier (asha's promoted trials, as the published algorithm promotes
+ * before it starts new trials).
+ */
+export async function enqueueTrials(
+  queue: Queue<TrialJob>,
+  trials: TrialJob[],
+  options: { front?: boolean } = {},
+): Promise<void> {
   for (let i = 0; i < trials.length; i += CHUNK) {
     await queue.addBulk(
-      trials
-        .slice(i, i + CHUNK)
-        .map((t) => ({ name: 'trial', data: t, opts: { jobId: t.trialId } })),
+      trials.slice(i, i + CHUNK).map((t) => ({
+        name: 'trial',
+        data: t,
+        opts: { jobId: t.trialId, ...(options.front ? { lifo: true } : {}) },
+      })),
     );
   }
 }

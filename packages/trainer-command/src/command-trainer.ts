@@ -19,6 +19,7 @@ import { createMetricSource, type MetricSourceSpec } from './metric-source.ts';
 import { MetricPatternError } from './metrics/regex-source.ts';
 import { watchMetricFile } from './metrics/file-source.ts';
 import { outputLogPath } from './output-log.ts';
+import { commandSpecCheck } from './spec-check.ts';
 import { DIVERGED_EXIT_CODE } from './process-runner.ts';
 import { EpochReporter, runTrainingProcess } from './run-process.ts';
 
@@ -54,6 +55,12 @@ export class CommandTrainer implements Trainer {
     private readonly baseDir: string = process.cwd(),
     private readonly options: CommandTrainerOptions = {},
   ) {}
+
+  readonly specCheck = commandSpecCheck;
+
+  resumes(trial: TrialRun): boolean {
+    return commandSpecCheck.resumes!(trial.trainer);
+  }
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = trial.trainer as unknown as CommandSpec;

@@ -1,5 +1,9 @@
-/** The submission-time check of `kind: command`: a regex metric source must compile and name its groups. */
-import type { TrainerSpecCheck } from '@sweeps/core';
+/**
+ * The submission-time check of `kind: command`: a regex metric source must compile and name its groups. A command
+ * resumes when its command line or environment uses `{resume_from}`: it is given the newest file its earlier run
+ * left in `{snapshot_dir}` and is trusted to continue after that epoch.
+ */
+import { placeholdersIn, type TrainerSpecCheck } from '@sweeps/core';
 import { compileMetricPattern, MetricPatternError } from './metrics/regex-source.ts';
 
 export const commandSpecCheck: TrainerSpecCheck = {
@@ -14,5 +18,12 @@ export const commandSpecCheck: TrainerSpecCheck = {
       if (!(err instanceof MetricPatternError)) throw err;
       return [{ path: 'trainer.metrics.pattern', message: err.message, value: metrics.pattern }];
     }
+  },
+  resumes(trainer) {
+    const command = Array.isArray(trainer.command) ? trainer.command : [];
+    const env = trainer.env && typeof trainer.env === 'object' ? Object.values(trainer.env) : [];
+    return [...command, ...env].some(
+      (t) => typeof t === 'string' && placeholdersIn(t).includes('resume_from'),
+    );
   },
 };

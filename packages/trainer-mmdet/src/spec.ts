@@ -88,4 +88,6 @@ export const mmdetSpecCheck: TrainerSpecCheck = {
         }));
     return [...issues, ...fixedIssues(spec)];
   },
+  // MMDetection saves a checkpoint every epoch in the trial's work dir, and a later run resumes from the newest.
+  resumes: () => true,
 };

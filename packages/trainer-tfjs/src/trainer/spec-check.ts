@@ -17,4 +17,6 @@ export const tfjsSpecCheck: TrainerSpecCheck = {
         i.code === 'unrecognized_keys' ? `unknown option(s): ${i.keys.join(', ')}` : i.message,
     }));
   },
+  // Every epoch ends with an atomic snapshot that a later run resumes exactly (train/loop.ts).
+  resumes: () => true,
 };

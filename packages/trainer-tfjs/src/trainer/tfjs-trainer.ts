@@ -17,6 +17,7 @@ import {
 import { KILL_GRACE_MS, runDetached } from '@sweeps/trainer-command';
 
 import { resolvePlan } from './options.ts';
+import { tfjsSpecCheck } from './spec-check.ts';
 import { EXIT, parseChildLine, type ChildMessage } from './protocol.ts';
 import type { TfjsChildJob } from './tfjs-child.ts';
 
@@ -35,6 +36,8 @@ export function createTfjsTrainer(options: TfjsTrainerOptions = {}): Trainer {
   return {
     kind: 'tfjs',
     run: (trial, ctx) => runInChild(trial, ctx, options.killGraceMs ?? KILL_GRACE_MS),
+    specCheck: tfjsSpecCheck,
+    resumes: (trial) => tfjsSpecCheck.resumes!(trial.trainer),
   };
 }
 
