@@ -163,8 +163,8 @@ describe('asha promotion form on PostgreSQL', () => {
       }),
     ).toMatchObject({ outcome: 'paused', value: 0.5 });
     expect(await trialRungs(db, trials[0]!.id)).toHaveLength(1);
-    const { queued, running } = await cancelSweep(db, sweepId);
-    expect(queued).toContain(trials[0]!.id);
+    const { running, paused } = await cancelSweep(db, sweepId);
+    expect(paused).toEqual([trials[0]!.id]);
     expect(running).toHaveLength(2);
     expect(await state(0)).toBe('cancelled');
     expect(await settlePausedTrials(db, sweepId)).toEqual([]);
