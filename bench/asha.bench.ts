@@ -94,6 +94,11 @@ const cases: Array<[string, number[], number[]]> = [
     [1e-5, 1e-4],
   ],
   [
+    '12 cells per checkpoint, lrs of the end-to-end test (6 lrs x 2 wds, test/asha.test.ts)',
+    [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02],
+    [1e-5, 1e-4],
+  ],
+  [
     '12 cells per checkpoint, demo-shaped lrs (3 lrs a factor 2 apart x 4 wds)',
     [0.005, 0.01, 0.02],
     [0, 1e-5, 1e-4, 1e-3],
