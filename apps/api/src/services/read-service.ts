@@ -33,6 +33,7 @@ import {
   listWorkers,
   missingConfirmTrialsBySweep,
   sweepReadVersion,
+  trialRungs,
   type KeyScope,
   type TrialListFilter,
 } from '@sweeps/db';
@@ -146,7 +147,10 @@ export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
 }
 
 export async function trialView(deps: ApiDeps, sweepId: string, trialId: string, attempt?: number) {
-  const t = await getTrial(deps.db, sweepId, trialId, attempt); // epochs merged by PostgreSQL, at most 10,000
+  const [t, rungs] = await Promise.all([
+    getTrial(deps.db, sweepId, trialId, attempt), // epochs merged by PostgreSQL, at most 10,000
+    trialRungs(deps.db, trialId),
+  ]);
   return {
     ...trialSummary(t),
     checkpointUri: t.checkpoint.uri,
@@ -159,6 +163,14 @@ export async function trialView(deps: ApiDeps, sweepId: string, trialId: string,
     })),
     epochs: t.epochs,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
+    rungs: rungs.map(({ epoch, value, rank, of, outcome, reason }) => ({
+      epoch,
+      value,
+      rank,
+      of,
+      outcome,
+      reason,
+    })),
   };
 }
 
