@@ -9,7 +9,7 @@ import { type Db, recordEpoch, type TrialLease } from '@sweeps/db';
 import { EpochNotStored, TrialSuperseded } from './abort-reasons.ts';
 import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
 import { MetricRules } from './metric-rules.ts';
-import { type ReportEpoch, type RungOptions, withPruning } from './pruning.ts';
+import { type ReportEpoch, type RungOptions, TrialPaused, withPruning } from './pruning.ts';
 
 /**
  * The trial's reporter: `store` (see {@link epochStore}) then the rung decisions, serialised per trial, and never
@@ -39,7 +39,8 @@ export function epochStore(
 ): ReportEpoch {
   const rules = new MetricRules();
   return async (epoch, metrics) => {
-    if (controller.signal.aborted) return;
+    // A trial paused at a rung still stores the epochs its trainer finishes while it stops (its lease allows it).
+    if (controller.signal.aborted && !(controller.signal.reason instanceof TrialPaused)) return;
     try {
       rules.check(epoch, metrics);
       const stored = await retryOnConnectionLoss(

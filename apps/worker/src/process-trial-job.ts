@@ -135,8 +135,12 @@ export async function processTrialJob(
         live?.push(line);
       },
     });
-    // A trainer that ignores an abort (pruned while finishing, say) must not record over it: the abort decides.
-    if (controller.signal.aborted) throw controller.signal.reason;
+    // A trainer that ignores an abort (pruned while finishing, say) must not record over it: the abort decides;
+    // except a trial paused at a rung whose trainer finished every epoch while stopping: that result stands.
+    const finishedWhilePausing =
+      controller.signal.reason instanceof TrialPaused &&
+      Number.isFinite(result.metrics[run.metricName]);
+    if (controller.signal.aborted && !finishedWhilePausing) throw controller.signal.reason;
     return await recordSuccess(deps, lease, run.metricName, result, tail);
   } catch (err) {
     return await recordFailure(deps, {

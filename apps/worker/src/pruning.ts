@@ -58,9 +58,10 @@ export async function withPruning(
   if (!plan) return store;
   const passed = new Set<number>();
   return async (epoch, metrics) => {
-    // lines still in flight after the trial stopped at a rung
+    // lines still in flight after the trial stopped at a rung: a pruned trial's are dropped; a paused trial's
+    // epochs are stored (it resumes from its newest snapshot, which may be past the rung) but decide nothing
     if (controller.signal.reason instanceof TrialPruned) return;
-    if (controller.signal.reason instanceof TrialPaused) return;
+    if (controller.signal.reason instanceof TrialPaused) return store(epoch, metrics);
     await store(epoch, metrics);
     const value = metrics[plan.metric];
     if (typeof value !== 'number' || controller.signal.aborted) return;

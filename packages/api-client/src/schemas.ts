@@ -6,6 +6,7 @@ import { GRID_CELL_STATES } from '@sweeps/core/grid-status';
 import { GoalSchema } from '@sweeps/core/spec';
 import {
   FAILURE_REASONS,
+  RUNG_OUTCOMES,
   SWEEP_PHASES,
   SWEEP_STATUSES,
   TRIAL_STATES,
@@ -221,6 +222,21 @@ export const TrialSchema = TrialSummarySchema.extend({
   ),
   /** One entry per epoch of that attempt: `epoch` and every metric reported for it. */
   epochs: z.array(z.record(z.string(), z.number())),
+  /**
+   * asha: the sweep's metric at each rung the trial reached and what became of it there (`promoted`, `paused`
+   * waiting for the rung to fill, or `pruned`), with its rank among the checkpoint's values at that rung and why;
+   * empty for a grid sweep.
+   */
+  rungs: z.array(
+    z.object({
+      epoch: z.number().int(),
+      value: z.number(),
+      rank: z.number().int(),
+      of: z.number().int(),
+      outcome: z.enum(RUNG_OUTCOMES),
+      reason: z.string(),
+    }),
+  ),
 });
 export type Trial = z.infer<typeof TrialSchema>;
 

@@ -10,11 +10,11 @@ import {
   rungEpochs,
   rungPlaces,
   type RungEntry,
-  type RungOutcome,
   rungReason,
   settleRung,
   startOrder,
 } from './strategy.ts';
+import type { RungOutcome } from './trial-state.ts';
 
 const asha = (min_epochs: number, reduction_factor: number) =>
   AshaStrategySchema.parse({ kind: 'asha', min_epochs, reduction_factor });

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Goal } from './spec.ts';
+import type { RungOutcome } from './trial-state.ts';
 
 /** `grid` (default): every trial runs all its epochs. */
 export const GridStrategySchema = z.strictObject({ kind: z.literal('grid') });
@@ -165,13 +166,6 @@ export function isConfirmSeed(
 ): boolean {
   return (confirm?.seeds.includes(seed) ?? false) && !seeds.includes(seed);
 }
-
-/**
- * Where a trial stands at a rung under pausing: `promoted` (went on), `paused` (stopped there, waiting for the
- * rung to decide it) or `pruned`.
- */
-export type RungOutcome = 'promoted' | 'paused' | 'pruned';
-export const RUNG_OUTCOMES: readonly RungOutcome[] = ['promoted', 'paused', 'pruned'];
 
 /** One value recorded at a rung (in the order recorded) and what became of its trial there. */
 export interface RungStanding extends RungEntry {

@@ -41,8 +41,11 @@ export const TRIAL_MOVES = {
   claim: { from: ['queued', 'running'], to: 'running' },
   /** A claim that finds every attempt used (each worker running it was lost): the trial fails instead of running. */
   exhaust: { from: ['queued', 'running'], to: 'failed' },
-  /** The holding worker records the result. */
-  complete: { from: ['running'], to: 'succeeded' },
+  /**
+   * The holding worker records the result. From `paused` too: a trainer may finish its last epochs in the moment
+   * between its pause at a rung and its process stopping (the same lease also stores those epochs meanwhile).
+   */
+  complete: { from: ['running', 'paused'], to: 'succeeded' },
   /** The holding worker records a failure that would repeat, or the last attempt's failure. */
   fail: { from: ['running'], to: 'failed' },
   /** The holding worker records a transient failure before the last attempt: the trial waits for a retry. */
@@ -72,6 +75,13 @@ export const TRIAL_MOVES = {
   promote: { from: ['paused'], to: 'queued' },
 } as const satisfies Record<string, TrialMove>;
 export type TrialMoveName = keyof typeof TRIAL_MOVES;
+
+/**
+ * What became of a trial at an asha rung (kept per rung with its value): `promoted` (went on), `paused` (stopped
+ * there, waiting for the rung to decide it) or `pruned`.
+ */
+export const RUNG_OUTCOMES = ['promoted', 'paused', 'pruned'] as const;
+export type RungOutcome = (typeof RUNG_OUTCOMES)[number];
 
 /** Whether any move takes a trial from `from` to `to`. */
 export function canMove(from: TrialState, to: TrialState): boolean {

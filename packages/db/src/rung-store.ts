@@ -18,6 +18,7 @@ import {
   settleRung,
   type SweepSpec,
   TRIAL_STATES,
+  type TrialState,
   trialEpochs,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
@@ -160,10 +161,13 @@ async function lockCheckpoint(tx: Tx, sweepId: string, checkpointId: string): Pr
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${sweepId}/${checkpointId}`}), 0)`;
 }
 
-/** The holding worker's trial stops at its rung: `paused`, its attempt not counted, its snapshot kept. */
+/**
+ * The holding worker's trial stops at its rung: `paused`, its attempt not counted, its snapshot kept. It keeps its
+ * worker and lease, so epochs its trainer finishes while it stops are still stored (until a claim takes it again).
+ */
 async function pauseTrial(tx: Tx, trialId: string, workerId: string): Promise<void> {
   await tx.$executeRaw`
-    UPDATE trials SET state = ${targetState('pause')}, worker_id = NULL, attempts = GREATEST(attempts - 1, 0)
+    UPDATE trials SET state = ${targetState('pause')}, attempts = GREATEST(attempts - 1, 0)
     WHERE id = ${trialId} AND worker_id = ${workerId} AND ${inSourceStates('pause')}`;
 }
 
@@ -185,14 +189,21 @@ async function settleRungsOf(
   const goal: Goal = t.spec.metric.goal ?? 'maximize';
   const requeued: RequeuedTrial[] = [];
   for (const epoch of rungEpochs(strategy, epochs)) {
-    // A record left `paused` by a trial that is no longer paused (cancelled, say) counts but is not decided.
-    const standings = await tx.$queryRaw<Array<RungStanding>>`
-      SELECT r.trial_id AS "trialId", r.value,
-             CASE WHEN r.outcome = 'paused' AND tr.state <> 'paused' AND tr.id <> ${reporter?.trialId ?? ''}
-                  THEN 'pruned' ELSE r.outcome END AS outcome
+    const rows = await tx.$queryRaw<Array<RungStanding & { state: TrialState }>>`
+      SELECT r.trial_id AS "trialId", r.value, r.outcome, tr.state::text AS state
       FROM trial_rungs r JOIN trials tr ON tr.id = r.trial_id
       WHERE r.sweep_id = ${t.sweep_id} AND r.checkpoint_id = ${t.checkpoint_id} AND r.epoch = ${epoch}
       ORDER BY r.seq`;
+    // A record left `paused` by a trial that no longer waits there (cancelled, say) counts but is not decided: it
+    // goes in as one that cannot go on. Only paused trials and the reporter (still running) are decided.
+    const standings: RungStanding[] = rows.map(({ trialId, value, outcome, state }) => ({
+      trialId,
+      value,
+      outcome:
+        outcome === 'paused' && state !== 'paused' && trialId !== reporter?.trialId
+          ? 'pruned'
+          : outcome,
+    }));
     if (!standings.some((s) => s.outcome === 'paused')) continue;
     const [open] = await tx.$queryRaw<Array<{ n: number }>>`
       SELECT count(*)::int AS n FROM trials tr

@@ -194,6 +194,11 @@ export async function completeTrial(
         backend = ${r.backend ?? null}, device = ${r.device ?? null}, error = NULL, reason = NULL, finished_at = now()
       WHERE id = ${lease.trialId} AND worker_id = ${lease.workerId} AND lease = ${lease.lease} AND ${inSourceStates('complete')}
       RETURNING sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, final_metric),
+    -- finished while it stopped at a rung where it was paused: it went on after all
+    passed AS (
+      UPDATE trial_rungs SET outcome = 'promoted', promoted = true,
+        reason = left(reason || '; it finished its epochs before it could stop', 1000)
+      WHERE trial_id = ${lease.trialId} AND outcome = 'paused' AND EXISTS (SELECT 1 FROM done)),
     stats AS (
       INSERT INTO cell_stats AS c (sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, n, mean, m2)
       SELECT sweep_id, checkpoint_id, config_hash, optimizer, lr, weight_decay, 1, final_metric, 0 FROM done

@@ -35,6 +35,7 @@ import {
   type PausedAt,
   pausedRungsOf,
   sweepReadVersion,
+  trialRungs,
   type KeyScope,
   type TrialListFilter,
 } from '@sweeps/db';
@@ -159,10 +160,18 @@ export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
 }
 
 export async function trialView(deps: ApiDeps, sweepId: string, trialId: string, attempt?: number) {
-  const t = await getTrial(deps.db, sweepId, trialId, attempt); // epochs merged by PostgreSQL, at most 10,000
-  const waits = await pausedRungsOf(deps.db, pausedIds([t]));
+  const [t, rungs] = await Promise.all([
+    getTrial(deps.db, sweepId, trialId, attempt), // epochs merged by PostgreSQL, at most 10,000
+    trialRungs(deps.db, trialId),
+  ]);
+  // where a paused trial waits: its latest rung record that says so (as pausedRungsOf reads it for lists)
+  const waiting = rungs.filter((r) => r.outcome === 'paused').at(-1);
+  const pausedAt = waiting && {
+    epoch: waiting.epoch,
+    value: Number.isFinite(waiting.value) ? waiting.value : null,
+  };
   return {
-    ...trialSummary(t, waits.get(t.id)),
+    ...trialSummary(t, pausedAt),
     checkpointUri: t.checkpoint.uri,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
@@ -173,6 +182,14 @@ export async function trialView(deps: ApiDeps, sweepId: string, trialId: string,
     })),
     epochs: t.epochs,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
+    rungs: rungs.map(({ epoch, value, rank, of, outcome, reason }) => ({
+      epoch,
+      value,
+      rank,
+      of,
+      outcome,
+      reason,
+    })),
   };
 }
 
