@@ -37,7 +37,7 @@ describe('preview: the epoch plan', () => {
   it('shows an asha sweep rungs, most epochs, and the budget next to the full grid', () => {
     expect(epochPlanLines(preview({ strategy: { kind: 'asha' } }))).toEqual([
       'Strategy asha, reduction factor 3: rungs at epoch 3, 9; a trial runs at most 12 epochs.',
-      "  At each rung a trial goes on only within the top third of its checkpoint's values there; the others are pruned at once (this trainer does not resume from snapshots, so none waits).",
+      "  At each rung a trial goes on only within the top third of its checkpoint's values there; the others are pruned at once (none waits: the trainer does not resume from snapshots, or the sweep says pause: false).",
       'Trial epochs: full grid 288; asha about 188 (65 %) expected, at least 126 (44 %), at most 288 (nothing pruned).',
     ]);
   });
@@ -50,6 +50,12 @@ describe('preview: the epoch plan', () => {
     expect(lines[2]).toMatch(
       /^Trial epochs: full grid 288; asha about 1[34]\d \(4\d %\) expected, at least 126 \(44 %\), at most 288 \(nothing pruned\)\.$/,
     );
+    // the sweep can ask for stop-or-go anyway
+    const atOnce = epochPlanLines(
+      preview({ strategy: { kind: 'asha', pause: false } }, [resuming]),
+    );
+    expect(atOnce[1]).toMatch(/pruned at once/);
+    expect(atOnce[2]).toMatch(/asha about 188 \(65 %\) expected/);
   });
 
   it('shows a grid sweep as the full grid, and the confirm stage when there is one', () => {

@@ -27,7 +27,7 @@ function strategyLines(p: Pick<Preview, 'strategy' | 'epochs'>): string[] {
   const fraction = rf === 2 ? 'half' : rf === 3 ? 'third' : rf === 4 ? 'quarter' : `1/${rf}`;
   const rule = e.pauses
     ? `  At each rung a trial goes on only within the top ${fraction} of its checkpoint's values there; this trainer resumes from snapshots, so a trial the values so far do not decide waits there (paused) until they do, then resumes or is pruned.`
-    : `  At each rung a trial goes on only within the top ${fraction} of its checkpoint's values there; the others are pruned at once (this trainer does not resume from snapshots, so none waits).`;
+    : `  At each rung a trial goes on only within the top ${fraction} of its checkpoint's values there; the others are pruned at once (none waits: the trainer does not resume from snapshots, or the sweep says pause: false).`;
   return [
     `Strategy asha, reduction factor ${rf}: rungs at epoch ${e.rungs.join(', ')}; a trial runs at most ${e.trialEpochs} epochs.`,
     rule,

@@ -72,7 +72,7 @@ export async function withPruning(
         workerId: trial.workerId,
         epoch: rung,
         value,
-        pause: options.pause,
+        pause: options.pause && plan.mayPause,
       });
       if (d === null) return; // no longer ours: whoever holds it decides
       if (d.requeued.length > 0) await options.requeue(d.requeued);

@@ -139,30 +139,19 @@ export function epochBudget(
     return total * checkpoints;
   };
   const typical = cost((_, reaching) => Math.max(1, Math.floor(reaching / rf)));
-  if (pauses) {
-    return {
-      rungs,
-      pauses,
-      trialEpochs: epochs,
-      fullGrid,
-      most: fullGrid,
-      fewest: typical,
-      typical,
-      expected: Math.round(cost((_, reaching) => expectedPromotions(Math.round(reaching), rf))),
-    };
-  }
+  const expected = pauses
+    ? cost((_, reaching) => expectedPromotions(Math.round(reaching), rf))
+    : cost((i, reaching) =>
+        expectedPasses(reaching, (k) => (i === 0 ? rungPlaces(k, rf, n) : rungPlaces(k, rf))),
+      );
   return {
     rungs,
     pauses,
     trialEpochs: epochs,
     fullGrid,
     most: fullGrid,
-    fewest: cost((i) => (i === 0 ? rungPlaces(n, rf) : 1)),
+    fewest: pauses ? typical : cost((i) => (i === 0 ? rungPlaces(n, rf) : 1)),
     typical,
-    expected: Math.round(
-      cost((i, reaching) =>
-        expectedPasses(reaching, (k) => (i === 0 ? rungPlaces(k, rf, n) : rungPlaces(k, rf))),
-      ),
-    ),
+    expected: Math.round(expected),
   };
 }

@@ -8,7 +8,7 @@ import { countCells, expandSpace, type Cell, type RefusedValue } from './grid.ts
 import { DEPRECATED_SNAPSHOT_PLACEHOLDER, placeholdersIn } from './placeholders.ts';
 import { OPTIMIZERS, SweepSpecSchema, type SweepSpec } from './spec.ts';
 import { epochBudget, type EpochBudget } from './epoch-budget.ts';
-import { trialEpochs } from './strategy.ts';
+import { ashaPauses, trialEpochs } from './strategy.ts';
 import type { TrainerSpecCheck } from './trainer.ts';
 
 /** Placeholders every trial has a value for, whatever the optimizer. */
@@ -186,7 +186,7 @@ export function planSweep(
             epochs,
             perCheckpoint,
             spec.checkpoints.length,
-            trainerResumes(spec, checks),
+            ashaPauses(spec.strategy, trainerResumes(spec, checks)),
           ),
   };
 }

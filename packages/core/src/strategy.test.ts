@@ -5,6 +5,7 @@ import { gridCellStatuses } from './grid-status.ts';
 import { fullGridEpochs, planSweep } from './plan.ts';
 import {
   AshaStrategySchema,
+  ashaPauses,
   decidePromotion,
   isConfirmSeed,
   rungEpochs,
@@ -189,6 +190,15 @@ describe('promotion form (pausing)', () => {
     expect(settleRung(standings([Number.NaN, 'paused']), 3, 'maximize', true).prune).toEqual([
       't0',
     ]);
+  });
+
+  it('pauses only when the trainer resumes and the sweep does not say pause: false', () => {
+    const a = AshaStrategySchema.parse({ kind: 'asha' });
+    expect(ashaPauses(a, true)).toBe(true);
+    expect(ashaPauses(a, false)).toBe(false);
+    expect(ashaPauses(AshaStrategySchema.parse({ kind: 'asha', pause: false }), true)).toBe(false);
+    expect(ashaPauses({ kind: 'grid' }, true)).toBe(false);
+    expect(AshaStrategySchema.safeParse({ kind: 'asha', pause: 'no' }).success).toBe(false);
   });
 
   it('says why for people', () => {

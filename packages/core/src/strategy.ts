@@ -13,12 +13,16 @@ export const GridStrategySchema = z.strictObject({ kind: z.literal('grid') });
 
 /**
  * `asha`: rungs at `min_epochs x reduction_factor^k` below the trial's epochs. Defaults: `min_epochs` a quarter of
- * the trial's epochs rounded up ({@link defaultMinEpochs}), `reduction_factor` 3.
+ * the trial's epochs rounded up ({@link defaultMinEpochs}), `reduction_factor` 3. `pause` (default true): pause
+ * undecided trials at a rung when their trainer resumes from snapshots ({@link settleRung}); false decides every
+ * trial at once ({@link decidePromotion}), e.g. for workers on several hosts without a shared trial directory,
+ * where a promoted trial would start again from epoch 1.
  */
 export const AshaStrategySchema = z.strictObject({
   kind: z.literal('asha'),
   min_epochs: z.number().int().min(1).max(10_000).optional(),
   reduction_factor: z.number().int().min(2, 'reduction_factor must be >= 2').max(100).default(3),
+  pause: z.boolean().optional(),
 });
 export type AshaStrategy = z.output<typeof AshaStrategySchema>;
 
@@ -61,6 +65,11 @@ export function trialEpochs(fixed: Record<string, unknown>): number | null {
  */
 export function defaultMinEpochs(epochs: number): number {
   return Math.max(1, Math.ceil(epochs / 4));
+}
+
+/** Whether asha pauses a sweep's undecided trials: its trainer resumes and the strategy does not say `pause: false`. */
+export function ashaPauses(strategy: Strategy, trainerResumes: boolean): boolean {
+  return strategy.kind === 'asha' && strategy.pause !== false && trainerResumes;
 }
 
 /** Rung epochs `min_epochs x reduction_factor^k` strictly below `epochs`, ascending. */

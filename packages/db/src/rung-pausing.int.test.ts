@@ -4,7 +4,13 @@ import { newSweepId, planSweep } from '@sweeps/core';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
 import { recordRungValue, settlePausedTrials, trialRungs } from './rung-store.ts';
-import { cancelSweep, countsBySweep, createSweep, retryFailedTrials } from './sweep-store.ts';
+import {
+  cancelSweep,
+  countsBySweep,
+  createSweep,
+  extendSweep,
+  retryFailedTrials,
+} from './sweep-store.ts';
 import { recordEpoch } from './trial-metrics.ts';
 import {
   claimTrial,
@@ -21,23 +27,25 @@ const db = createDb(TEST_DATABASE_URL);
 const db2 = createDb(TEST_DATABASE_URL);
 afterAll(() => Promise.all([db.$disconnect(), db2.$disconnect()]));
 
+const pausingSpec = (lrs: number[]) => ({
+  name: 'asha-pausing-int',
+  metric: { name: 'bbox_mAP' },
+  trainer: { kind: 'noop' },
+  checkpoints: [
+    { name: 'a', uri: 'x', baseline: true },
+    { name: 'b', uri: 'y' },
+  ],
+  space: { optimizer: { SGD: { lr: lrs, weight_decay: [0] } } },
+  fixed: { epochs: 3 },
+  strategy: { kind: 'asha', min_epochs: 1, reduction_factor: 3 },
+});
+
 /** A sweep whose checkpoint `a` has one trial per lr (rung at epoch 1 of 3, factor 3), all claimed. */
 async function pausingSweep(lrs: number[]) {
   const { sweepId } = await createSweep(
     db,
     newSweepId(randomBytes(8).toString('hex')),
-    planSweep({
-      name: 'asha-pausing-int',
-      metric: { name: 'bbox_mAP' },
-      trainer: { kind: 'noop' },
-      checkpoints: [
-        { name: 'a', uri: 'x', baseline: true },
-        { name: 'b', uri: 'y' },
-      ],
-      space: { optimizer: { SGD: { lr: lrs, weight_decay: [0] } } },
-      fixed: { epochs: 3 },
-      strategy: { kind: 'asha', min_epochs: 1, reduction_factor: 3 },
-    }),
+    planSweep(pausingSpec(lrs)),
   );
   const workers = [`w1-${sweepId}`, `w2-${sweepId}`] as const;
   for (const id of workers)
@@ -208,5 +216,41 @@ describe('asha promotion form on PostgreSQL', () => {
     const again = await claimTrial(db, trials[1]!.id, 'w3');
     expect(again?.kind).toBe('claimed');
     expect(await recordEpoch(db, trials[1]!.lease, 2, { bbox_mAP: 0.7 })).toBe(false);
+  });
+
+  it('keeps an extended rung open until the new trials have reported there', async () => {
+    const { sweepId, trials, report, state } = await pausingSweep([0.1, 0.2]);
+    await report(0, 0.5);
+    await extendSweep(db, sweepId, planSweep(pausingSpec([0.1, 0.2, 0.3, 0.4])), [], 2);
+    // without the extension this report would complete the rung (one place: 0.5 would go on, 0.4 be pruned)
+    expect(await report(1, 0.4)).toMatchObject({ outcome: 'paused', requeued: [] });
+    expect(await Promise.all([0, 1].map(state))).toEqual(['paused', 'paused']);
+    const added = (await listTrials(db, { sweepId, checkpoint: 'a', limit: 10 })).trials.filter(
+      (t) => !trials.some((x) => x.id === t.id),
+    );
+    expect(added).toHaveLength(2);
+    const values = [0.45, 0.1];
+    const decided = [];
+    for (const [i, t] of added.entries()) {
+      const c = await claimTrial(db, t.id, 'w3');
+      if (c?.kind !== 'claimed') throw new Error('not claimed');
+      decided.push(
+        await recordRungValue(db, {
+          trialId: t.id,
+          workerId: 'w3',
+          epoch: 1,
+          value: values[i]!,
+          pause: true,
+        }),
+      );
+    }
+    // 0.45 is the 3rd value: its one place goes to 0.5 (queued again); the 4th completes the rung: one place
+    expect(decided[0]).toMatchObject({
+      outcome: 'paused',
+      requeued: [{ trialId: trials[0]!.id, sweepId }],
+    });
+    expect(decided[1]).toMatchObject({ outcome: 'pruned' });
+    expect(await Promise.all([0, 1].map(state))).toEqual(['queued', 'pruned']);
+    expect((await getTrial(db, sweepId, added[0]!.id)).state).toBe('pruned');
   });
 });

@@ -159,6 +159,8 @@ describe('asha rungs on PostgreSQL', () => {
     ).toMatchObject({ promoted: false, rank: 2, of: 4 });
     const confirmed = { ...planSweep(spec([0.1])).spec, confirm: { top: 1, seeds: [5] } };
     expect(pruningPlanOf(confirmed, 5)).toBeNull();
-    expect(pruningPlanOf(confirmed, 0)).toEqual({ rungs: [1], metric: 'bbox_mAP' });
+    expect(pruningPlanOf(confirmed, 0)).toEqual({ rungs: [1], metric: 'bbox_mAP', mayPause: true });
+    const decidedAtOnce = { ...confirmed, strategy: { ...confirmed.strategy, pause: false } };
+    expect(pruningPlanOf(decidedAtOnce, 0)).toMatchObject({ mayPause: false });
   });
 });

@@ -5,6 +5,7 @@
  * again) in the same transaction as its rung record, so the two never disagree, whatever process dies afterwards.
  */
 import {
+  ashaPauses,
   decidePromotion,
   type Goal,
   isConfirmSeed,
@@ -28,6 +29,8 @@ import { inSourceStates, targetState } from './trial-moves.ts';
 export interface PruningPlan {
   rungs: number[];
   metric: string;
+  /** False when the sweep says `pause: false`: every trial is decided at once, even if its trainer resumes. */
+  mayPause: boolean;
 }
 
 /** The trial's rungs: none for a grid sweep or a confirm-stage seed (those trials always run to the end). */
@@ -36,7 +39,9 @@ export function pruningPlanOf(spec: SweepSpec, seed: number): PruningPlan | null
   if (spec.strategy.kind !== 'asha' || epochs === null) return null;
   if (isConfirmSeed(spec.seeds, spec.confirm, seed)) return null;
   const rungs = rungEpochs(spec.strategy, epochs);
-  return rungs.length > 0 ? { rungs, metric: spec.metric.name } : null;
+  return rungs.length > 0
+    ? { rungs, metric: spec.metric.name, mayPause: ashaPauses(spec.strategy, true) }
+    : null;
 }
 
 /** The trial's pruning plan, read once when it starts (null for grid sweeps and confirm seeds). */

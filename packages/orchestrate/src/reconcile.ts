@@ -1,8 +1,8 @@
 /**
  * PostgreSQL is the truth: every queued trial of an active sweep must have a job in Redis. Re-adding is harmless
- * (job id = trial id), so reconcile simply enqueues them all; trials of dead workers are put back first, the
- * confirm trials a checkpoint is due (its worker died before adding them) are added first, and asha's paused
- * trials whose rungs can now be decided are promoted (queued) or pruned first.
+ * (job id = trial id), so reconcile simply enqueues them all; trials of dead workers are put back first, asha's
+ * paused trials whose rungs can now be decided are promoted (queued) or pruned first, and the confirm trials a
+ * checkpoint is due (its worker died before adding them) are added first.
  */
 import { addDueConfirmTrials, settlePausedTrials, trialsToReconcile, type Db } from '@sweeps/db';
 import { enqueueTrials, type Queue, type TrialJob } from '@sweeps/queue';
@@ -12,8 +12,10 @@ export async function reconcileQueue(
   queue: Queue<TrialJob>,
   staleAfterMs = 30_000,
 ): Promise<number> {
+  // asha: rungs a lost worker left undecided (the promoted are enqueued below); first, since the trials it prunes
+  // can finish a checkpoint and make its confirm trials due
+  await settlePausedTrials(db);
   await addDueConfirmTrials(db);
-  await settlePausedTrials(db); // asha: rungs a lost worker left undecided (the promoted are enqueued below)
   const rows = await trialsToReconcile(db, staleAfterMs);
   await enqueueTrials(
     queue,
