@@ -230,7 +230,8 @@ export const TrialSchema = TrialSummarySchema.extend({
   rungs: z.array(
     z.object({
       epoch: z.number().int(),
-      value: z.number(),
+      /** null when the trainer reported a value that is not a number (NaN): such a trial never goes on */
+      value: z.number().nullable(),
       rank: z.number().int(),
       of: z.number().int(),
       outcome: z.enum(RUNG_OUTCOMES),

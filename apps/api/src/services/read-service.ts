@@ -184,7 +184,7 @@ export async function trialView(deps: ApiDeps, sweepId: string, trialId: string,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
     rungs: rungs.map(({ epoch, value, rank, of, outcome, reason }) => ({
       epoch,
-      value,
+      value: Number.isFinite(value) ? value : null,
       rank,
       of,
       outcome,
