@@ -92,6 +92,15 @@ describe('asha promotion form on PostgreSQL', () => {
     expect(await report(3, 0.6)).toMatchObject({ outcome: 'promoted', rank: 1, requeued: [] });
     expect(await state(3)).toBe('running');
     expect(await report(4, 0.1)).toMatchObject({ outcome: 'paused' });
+    // every waiting trial's record says where it stands now (trial 0: 4th of the 5 values so far)
+    expect(await trialRungs(db, trials[0]!.id)).toMatchObject([
+      {
+        outcome: 'paused',
+        rank: 4,
+        of: 5,
+        reason: expect.stringMatching(/^rank 4 of 5 at epoch 1 so far/),
+      },
+    ]);
     // the last trial of the checkpoint reports: the rung is complete, 2 places (held by trials 3 and 1),
     // every other paused trial and the reporter itself are pruned
     expect(await report(5, 0.2)).toMatchObject({

@@ -241,12 +241,17 @@ async function settleRungsOf(
         WHERE id = ${id} AND ${inSourceStates('prune')}
           AND (state = 'paused' OR worker_id = ${reporter?.workerId ?? ''})`;
     }
+    // the trials still waiting: their standing now, in one statement however many there are
     const decided = new Set([...s.promote, ...s.prune]);
-    for (const st of standings) {
-      if (st.outcome !== 'paused' || decided.has(st.trialId)) continue;
+    const waiting = standings
+      .filter((st) => st.outcome === 'paused' && !decided.has(st.trialId))
+      .map((st) => st.trialId);
+    if (waiting.length > 0) {
       await tx.$executeRaw`
-        UPDATE trial_rungs SET rank = ${s.rank.get(st.trialId)!}, out_of = ${n}, reason = ${reasonOf(st.trialId)}
-        WHERE trial_id = ${st.trialId} AND epoch = ${epoch}`;
+        UPDATE trial_rungs r SET rank = w.rank, out_of = ${n}, reason = w.reason
+        FROM unnest(${waiting}::text[], ${waiting.map((id) => s.rank.get(id)!)}::int[],
+                    ${waiting.map(reasonOf)}::text[]) AS w(trial_id, rank, reason)
+        WHERE r.trial_id = w.trial_id AND r.epoch = ${epoch}`;
     }
   }
   return requeued;
