@@ -75,7 +75,7 @@ export interface RecordedRung extends RungDecision {
  * - `pause: false` (stop-or-go, for trainers that cannot resume): it goes on or is pruned at once
  *   ({@link decidePromotion});
  * - `pause: true` (the promotion form, for trainers that resume from their snapshots): the value is recorded
- *   `paused` and every rung of the checkpoint is settled ({@link settleCheckpointRungs}); the trial goes on only if
+ *   `paused` and every rung of the checkpoint is settled ({@link settleRungsOf}); the trial goes on only if
  *   its rung promotes it now, is pruned if its rung is complete and keeps it out, and otherwise stops `paused`
  *   (its attempt not counted) until a later report promotes or prunes it. Other paused trials this report
  *   promotes are returned in `requeued`.
