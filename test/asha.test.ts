@@ -171,6 +171,46 @@ describe('an asha sweep end to end', () => {
     expect(resumed).toBeGreaterThan(0);
   });
 
+  it('with a trainer that runs ahead of its rung decisions, ends every trial succeeded or pruned, none failed', async () => {
+    // epochs of no time at all: a trial's trainer may finish epochs, or all 12, before its rung's decision stops it
+    const instant = {
+      ...sweep,
+      name: 'asha-run-ahead-e2e',
+      space: {
+        optimizer: { SGD: { lr: [0.001, 0.002, 0.005, 0.01, 0.02], weight_decay: [1e-4] } },
+      },
+      trainer: {
+        ...sweep.trainer,
+        command: [
+          ...sweep.trainer.command.slice(0, -1),
+          '0',
+          '--snapshot-dir',
+          '{snapshot_dir}',
+          '--resume-from',
+          '{resume_from}',
+        ],
+      },
+    };
+    const created = await stack.call('POST', '/api/v1/sweeps', instant);
+    expect(created.status, created.text).toBe(201);
+    const id = created.json.id;
+    const done = await stack.waitForPhase(id, 'finished', 120_000).catch((e) => {
+      throw new Error(`${e.message}\n${stack.logs()}`);
+    });
+    const failed = (await stack.call('GET', `/api/v1/sweeps/${id}/trials?state=failed&limit=10`))
+      .json.trials as Array<{ error: string }>;
+    expect(failed.map((t) => t.error)).toEqual([]);
+    expect(done.counts.succeeded + done.counts.pruned).toBe(10);
+    const trials = (await stack.call('GET', `/api/v1/sweeps/${id}/trials?state=succeeded&limit=10`))
+      .json.trials as Array<{ id: string }>;
+    for (const t of trials) {
+      const detail = (await stack.call('GET', `/api/v1/sweeps/${id}/trials/${t.id}`)).json;
+      expect(detail.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
+    }
+  });
+
   it('a 3-seed sweep: the best table carries intervals and p-values equal to a direct computation from the trials', async () => {
     const seeded = {
       ...sweep,

@@ -5,10 +5,13 @@
  * write names the claim's lease, so an attempt that was superseded writes nothing.
  */
 import {
+  type EpochMetrics,
   type FailureReason,
   OutputTail,
   PermanentTrialError,
   type TrainerResult,
+  type TrialRun,
+  trialEpochs,
 } from '@sweeps/core';
 import {
   claimTrial,
@@ -39,7 +42,7 @@ import {
 import { retryOnConnectionLoss } from './db-retry.ts';
 import { epochStore, trialEpochReports } from './epoch-reports.ts';
 import { setLongTimeout, sleep } from './long-timer.ts';
-import { TrialPaused, TrialPruned } from './pruning.ts';
+import { type ReportEpoch, TrialPaused, TrialPruned } from './pruning.ts';
 import { findSnapshotDir } from './snapshot-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
@@ -99,6 +102,9 @@ export async function processTrialJob(
   const live = deps.openTrialLog?.(trialId);
   deps.running.set(trialId, controller);
   const tail = new OutputTail();
+  // The last epoch the trainer reported (stored unless the store aborted the trial): a trainer paused at a rung may
+  // have finished all its epochs before it stopped, and then the trial is done.
+  let lastEpoch: { epoch: number; metrics: EpochMetrics } | undefined;
   const timeoutS = Number(run.trainer.timeout_s ?? 0);
   const clearTimer =
     timeoutS > 0
@@ -115,7 +121,9 @@ export async function processTrialJob(
       deps.db,
       { trialId, workerId: deps.workerId },
       controller,
-      epochStore(deps, lease, controller, latest !== undefined),
+      lastEpochKept(epochStore(deps, lease, controller, latest !== undefined), (e) => {
+        lastEpoch = e;
+      }),
       { pause: trainer.resumes?.(run) ?? false, requeue: deps.requeue },
     );
     const result = await trainer.run(run, {
@@ -135,14 +143,13 @@ export async function processTrialJob(
         live?.push(line);
       },
     });
-    // A trainer that ignores an abort (pruned while finishing, say) must not record over it: the abort decides;
-    // except a trial paused at a rung whose trainer finished every epoch while stopping: that result stands.
-    const finishedWhilePausing =
-      controller.signal.reason instanceof TrialPaused &&
-      Number.isFinite(result.metrics[run.metricName]);
-    if (controller.signal.aborted && !finishedWhilePausing) throw controller.signal.reason;
+    // A trainer that ignores an abort (pruned while finishing, say) must not record over it: the abort decides.
+    if (controller.signal.aborted) throw controller.signal.reason;
     return await recordSuccess(deps, lease, run.metricName, result, tail);
   } catch (err) {
+    // Paused at a rung, but its trainer finished every epoch before it stopped: that result stands.
+    const finished = controller.signal.reason instanceof TrialPaused && finishedRun(run, lastEpoch);
+    if (finished) return await recordSuccess(deps, lease, run.metricName, finished, tail);
     return await recordFailure(deps, {
       lease,
       job,
@@ -260,6 +267,27 @@ async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJ
   );
   if (permanent) throw new UnrecoverableError(message.split('\n')[0]);
   throw f.err instanceof Error ? f.err : new Error(message);
+}
+
+/** Passes each epoch to `store`, then tells `kept` about it. */
+function lastEpochKept(
+  store: ReportEpoch,
+  kept: (e: { epoch: number; metrics: EpochMetrics }) => void,
+): ReportEpoch {
+  return async (epoch, metrics) => {
+    await store(epoch, metrics);
+    kept({ epoch, metrics });
+  };
+}
+
+/** The result of a run whose last reported epoch is the trial's last (`fixed.epochs`) with a finite metric. */
+function finishedRun(
+  run: TrialRun,
+  last: { epoch: number; metrics: EpochMetrics } | undefined,
+): TrainerResult | null {
+  const epochs = trialEpochs(run.fixed);
+  if (!last || epochs === null || last.epoch < epochs) return null;
+  return Number.isFinite(last.metrics[run.metricName]) ? { metrics: last.metrics } : null;
 }
 
 /**
