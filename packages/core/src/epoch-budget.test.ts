@@ -73,7 +73,8 @@ describe('expected promotions under pausing', () => {
     const perms: number[][] = [];
     const permute = (rest: number[], acc: number[]) => {
       if (rest.length === 0) perms.push(acc);
-      rest.forEach((v, i) => permute([...rest.slice(0, i), ...rest.slice(i + 1)], [...acc, v]));
+      for (const [i, v] of rest.entries())
+        permute([...rest.slice(0, i), ...rest.slice(i + 1)], [...acc, v]);
     };
     permute([1, 2, 3, 4, 5], []);
     const exact = perms.reduce((a, p) => a + promoted(p, 2), 0) / perms.length;
