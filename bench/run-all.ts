@@ -23,13 +23,23 @@ const suites: Array<[string, string[]]> = [
   // The replays of the real tfjs demo grid's recorded curves (seconds); running both sweeps again takes an hour
   // or more on 2 cores: `npx tsx bench/asha-tfjs.bench.ts`.
   [
-    'asha vs full grid (the real tfjs demo grid, replayed from its recorded curves)',
+    'asha vs full grid (the real tfjs demo grid, replayed from its recorded curves: Intel Xeon)',
     [
       'npx',
       'tsx',
       'bench/asha-tfjs.bench.ts',
       '--curves',
       'bench/fixtures/asha-tfjs-demo-grid-curves.json',
+    ],
+  ],
+  [
+    'asha vs full grid (the real tfjs demo grid, replayed from its recorded curves: AMD EPYC)',
+    [
+      'npx',
+      'tsx',
+      'bench/asha-tfjs.bench.ts',
+      '--curves',
+      'bench/fixtures/asha-tfjs-demo-grid-curves-amd.json',
     ],
   ],
   ['COCO evaluation (COCO-val-sized case)', ['npm', 'run', 'bench', '-w', '@sweeps/coco-eval']],
