@@ -124,7 +124,7 @@ export async function processTrialJob(
       lastEpochKept(epochStore(deps, lease, controller, latest !== undefined), (e) => {
         lastEpoch = e;
       }),
-      { pause: trainer.resumes?.(run) ?? false, requeue: deps.requeue },
+      { pause: trainer.specCheck?.resumes?.(run.trainer) ?? false, requeue: deps.requeue },
     );
     const result = await trainer.run(run, {
       reportEpoch,

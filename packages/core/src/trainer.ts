@@ -79,8 +79,11 @@ export interface TrainerSpecCheck {
   kind: string;
   check(trainer: Record<string, unknown>, spec: SweepSpec): ErrorIssue[];
   /**
-   * Whether trials of this trainer section resume from the snapshots an earlier run left (see
-   * {@link Trainer.resumes}, which asks this): asha pauses them at undecided rungs, and `preview` prices that form.
+   * Whether trials of this trainer section, stopped after an epoch, continue from the snapshot they left in
+   * `ctx.snapshotDir` when started again with `ctx.resumeFrom`, without repeating the epochs they finished. asha
+   * then pauses them at a rung whose values do not decide them yet (and resumes them if promoted) instead of
+   * deciding at once; absent or false: decided at once (stop-or-go). The worker asks the trainer's own `specCheck`
+   * and `preview` asks the same check, so they agree.
    */
   resumes?(trainer: Record<string, unknown>): boolean;
 }
@@ -89,14 +92,6 @@ export interface Trainer {
   /** The `trainer.kind` this trainer serves. */
   kind: string;
   run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult>;
-  /**
-   * Whether a run of this trial that is stopped after an epoch continues from the snapshot it left in
-   * `ctx.snapshotDir` when started again with `ctx.resumeFrom`, without repeating the epochs it finished. asha then
-   * pauses the trial at a rung whose values do not decide it yet (and resumes it if promoted) instead of deciding
-   * at once; absent or false: decided at once (stop-or-go). Trainers answer with their spec check's `resumes`, so
-   * the worker and `preview` agree.
-   */
-  resumes?(trial: TrialRun): boolean;
   /** The submission-time check of this kind's options (the same object the API uses). */
   readonly specCheck?: TrainerSpecCheck;
 }

@@ -58,10 +58,6 @@ export class CommandTrainer implements Trainer {
 
   readonly specCheck = commandSpecCheck;
 
-  resumes(trial: TrialRun): boolean {
-    return commandSpecCheck.resumes!(trial.trainer);
-  }
-
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = trial.trainer as unknown as CommandSpec;
     const values = placeholderValues(trial, ctx.snapshotDir, ctx.resumeFrom);

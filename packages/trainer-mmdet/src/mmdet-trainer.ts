@@ -89,9 +89,6 @@ export interface MmdetTrainerOptions {
 export class MmdetTrainer implements Trainer {
   readonly kind = 'mmdet';
 
-  resumes(trial: TrialRun): boolean {
-    return mmdetSpecCheck.resumes!(trial.trainer);
-  }
   readonly specCheck = mmdetSpecCheck;
 
   constructor(private readonly options: MmdetTrainerOptions = {}) {}

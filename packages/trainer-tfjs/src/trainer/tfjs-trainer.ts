@@ -37,7 +37,6 @@ export function createTfjsTrainer(options: TfjsTrainerOptions = {}): Trainer {
     kind: 'tfjs',
     run: (trial, ctx) => runInChild(trial, ctx, options.killGraceMs ?? KILL_GRACE_MS),
     specCheck: tfjsSpecCheck,
-    resumes: (trial) => tfjsSpecCheck.resumes!(trial.trainer),
   };
 }
 
