@@ -1,11 +1,7 @@
 /** Reads behind the dashboard's grid: where each grid cell's trials stand, and the best-epoch view of results. */
 import type { CellResult, Goal, GridCellCounts } from '@sweeps/core';
-import { Prisma } from './generated/client.ts';
 import type { Db } from './client.ts';
-
-/** A rung record's value, or NULL when it is NaN or infinite (JSON has no such numbers). */
-const finiteValue = Prisma.sql`CASE WHEN tr.value IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
-  THEN NULL ELSE tr.value END`;
+import { finiteRungValue } from './paused-rungs.ts';
 
 /**
  * Trials per (checkpoint, optimizer, lr, weight decay) by state. Succeeded trials are counted from `cell_stats`
@@ -52,7 +48,7 @@ export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellC
                   FILTER (WHERE t.state = 'paused' AND r.epoch IS NOT NULL))[1]
         FROM trials t JOIN checkpoints k ON k.id = t.checkpoint_id
         LEFT JOIN (
-          SELECT DISTINCT ON (tr.trial_id) tr.trial_id, tr.epoch, ${finiteValue} AS value
+          SELECT DISTINCT ON (tr.trial_id) tr.trial_id, tr.epoch, ${finiteRungValue('tr.value')} AS value
           FROM trial_rungs tr WHERE tr.sweep_id = ${sweepId} AND NOT tr.promoted
           ORDER BY tr.trial_id, tr.epoch DESC
         ) r ON r.trial_id = t.id AND t.state IN ('pruned', 'paused')

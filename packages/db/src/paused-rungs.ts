@@ -4,6 +4,13 @@
  * say "paused at epoch 3 (0.2100)".
  */
 import type { Db } from './client.ts';
+import { Prisma } from './generated/client.ts';
+
+/** A rung record's `column` as SQL, NULL where it is NaN or infinite (JSON has no such numbers). */
+export function finiteRungValue(column: string): Prisma.Sql {
+  return Prisma.sql`CASE WHEN ${Prisma.raw(column)} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)
+    THEN NULL ELSE ${Prisma.raw(column)} END`;
+}
 
 /** The rung a paused trial waits at and its value there (null when it is not a finite number). */
 export interface PausedAt {
@@ -18,9 +25,7 @@ export interface PausedAt {
 export async function pausedRungsOf(db: Db, trialIds: string[]): Promise<Map<string, PausedAt>> {
   if (trialIds.length === 0) return new Map();
   const rows = await db.$queryRaw<Array<{ trial_id: string; epoch: number; value: number | null }>>`
-    SELECT DISTINCT ON (trial_id) trial_id, epoch,
-           CASE WHEN value IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) THEN NULL ELSE value END
-             AS value
+    SELECT DISTINCT ON (trial_id) trial_id, epoch, ${finiteRungValue('value')} AS value
     FROM trial_rungs WHERE trial_id = ANY(${trialIds}::text[]) AND outcome = 'paused'
     ORDER BY trial_id, epoch DESC`;
   return new Map(rows.map((r) => [r.trial_id, { epoch: r.epoch, value: r.value }]));

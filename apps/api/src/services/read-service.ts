@@ -168,7 +168,7 @@ export async function trialView(deps: ApiDeps, sweepId: string, trialId: string,
   const waiting = rungs.filter((r) => r.outcome === 'paused').at(-1);
   const pausedAt = waiting && {
     epoch: waiting.epoch,
-    value: Number.isFinite(waiting.value) ? waiting.value : null,
+    value: finiteOrNull(waiting.value),
   };
   return {
     ...trialSummary(t, pausedAt),
@@ -184,7 +184,7 @@ export async function trialView(deps: ApiDeps, sweepId: string, trialId: string,
     ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
     rungs: rungs.map(({ epoch, value, rank, of, outcome, reason }) => ({
       epoch,
-      value: Number.isFinite(value) ? value : null,
+      value: finiteOrNull(value),
       rank,
       of,
       outcome,
