@@ -49,51 +49,94 @@ export interface AshaRun {
   resumes: number;
 }
 
-/** The stop-or-go form: a trial at a rung goes on or is pruned at once (core's `decidePromotion`). */
-export function simulateAsha<T extends ScheduledTrial>(s: AshaSchedule<T>): AshaRun {
-  const rungs = rungEpochs(s.strategy, s.epochs);
-  const recorded = new Map<string, RungEntry[]>();
-  const queue = [...s.order];
-  const finished = new Map<string, number>();
+/** A trial on a slot (or waiting for one): it has run `epoch` epochs. */
+interface Job<T> {
+  t: T;
+  epoch: number;
+}
+
+/** What the two forms do at the moments the shared slot loop ({@link runSlots}) hands them. */
+interface SlotHooks<T> {
+  /** a slot takes `job` off the queue */
+  started?: (job: Job<T>) => void;
+  /** the trial failed in this epoch (reported nothing) */
+  failed?: (t: T) => void;
+  /** the trial ran all its epochs, ending with `value` */
+  finished: (t: T, value: number) => void;
+  /** the trial reached rung `epoch` with `value`: whether it keeps its slot and goes on */
+  atRung: (t: T, epoch: number, value: number) => boolean;
+}
+
+/**
+ * The schedule both forms share: `s.slots` slots take jobs from the front of `queue` (which the hooks may add to),
+ * one epoch per slot per time unit, until the queue is empty and every slot idle. Returns the epochs run (a
+ * failed epoch is not counted) and the time units taken.
+ */
+function runSlots<T extends ScheduledTrial>(
+  s: AshaSchedule<T>,
+  rungs: number[],
+  queue: Array<Job<T>>,
+  hooks: SlotHooks<T>,
+): { epochsRun: number; timeUnits: number } {
   let epochsRun = 0;
   let timeUnits = 0;
-  const running: Array<{ t: T; epoch: number } | null> = Array.from(
-    { length: s.slots },
-    () => null,
-  );
+  const running: Array<Job<T> | null> = Array.from({ length: s.slots }, () => null);
   while (queue.length > 0 || running.some((r) => r !== null)) {
     timeUnits++;
     for (let i = 0; i < s.slots; i++) {
-      if (running[i] === null && queue.length > 0) running[i] = { t: queue.shift()!, epoch: 0 };
+      if (running[i] === null && queue.length > 0) {
+        running[i] = queue.shift()!;
+        hooks.started?.(running[i]!);
+      }
       const r = running[i];
       if (!r) continue;
       r.epoch++;
       const v = s.value(r.t, r.epoch);
       if (v === undefined) {
         running[i] = null; // failed in this epoch, reporting nothing more
+        hooks.failed?.(r.t);
         continue;
       }
       epochsRun++;
       if (r.epoch === s.epochs) {
-        finished.set(r.t.trialId, v);
+        hooks.finished(r.t, v);
         running[i] = null;
-      } else if (rungs.includes(r.epoch)) {
-        const key = `${r.t.checkpoint}/${r.epoch}`;
+      } else if (rungs.includes(r.epoch) && !hooks.atRung(r.t, r.epoch, v)) {
+        running[i] = null; // stopped at the rung: the slot takes the next job
+      }
+    }
+  }
+  return { epochsRun, timeUnits };
+}
+
+/** The stop-or-go form: a trial at a rung goes on or is pruned at once (core's `decidePromotion`). */
+export function simulateAsha<T extends ScheduledTrial>(s: AshaSchedule<T>): AshaRun {
+  const rungs = rungEpochs(s.strategy, s.epochs);
+  const recorded = new Map<string, RungEntry[]>();
+  const finished = new Map<string, number>();
+  const { epochsRun, timeUnits } = runSlots(
+    s,
+    rungs,
+    s.order.map((t) => ({ t, epoch: 0 })),
+    {
+      finished: (t, v) => finished.set(t.trialId, v),
+      atRung: (t, epoch, v) => {
+        const key = `${t.checkpoint}/${epoch}`;
         const earlier = recorded.get(key) ?? [];
-        const population = r.epoch === rungs[0] ? s.population?.(r.t.checkpoint) : undefined;
+        const population = epoch === rungs[0] ? s.population?.(t.checkpoint) : undefined;
         const d = decidePromotion(
           v,
           earlier,
           s.strategy.reduction_factor,
           'maximize',
-          r.epoch,
+          epoch,
           population,
         );
-        recorded.set(key, [...earlier, { trialId: r.t.trialId, value: v }]);
-        if (!d.promoted) running[i] = null;
-      }
-    }
-  }
+        recorded.set(key, [...earlier, { trialId: t.trialId, value: v }]);
+        return d.promoted;
+      },
+    },
+  );
   return { epochsRun, finished, rungs, timeUnits, resumes: 0 };
 }
 
@@ -123,11 +166,9 @@ export function simulateAshaPausing<T extends ScheduledTrial>(s: AshaSchedule<T>
     if (!list) standings.set(key, (list = []));
     return list;
   };
-  const queue: Array<{ t: T; epoch: number }> = s.order.map((t) => ({ t, epoch: 0 }));
+  const queue: Array<Job<T>> = s.order.map((t) => ({ t, epoch: 0 }));
   const byId = new Map(s.order.map((t) => [t.trialId, t]));
   const finished = new Map<string, number>();
-  let epochsRun = 0;
-  let timeUnits = 0;
   let resumes = 0;
 
   /** Settles every rung of `checkpoint`, ascending; returns whether `reporter` was promoted. */
@@ -158,46 +199,27 @@ export function simulateAshaPausing<T extends ScheduledTrial>(s: AshaSchedule<T>
     return reporterGoesOn;
   };
 
-  const running: Array<{ t: T; epoch: number } | null> = Array.from(
-    { length: s.slots },
-    () => null,
-  );
-  while (queue.length > 0 || running.some((r) => r !== null)) {
-    timeUnits++;
-    for (let i = 0; i < s.slots; i++) {
-      if (running[i] === null && queue.length > 0) {
-        const job = queue.shift()!;
-        if (job.epoch > 0) resumes++;
-        state.set(job.t.trialId, 'running');
-        running[i] = job;
-      }
-      const r = running[i];
-      if (!r) continue;
-      r.epoch++;
-      const v = s.value(r.t, r.epoch);
-      if (v === undefined) {
-        running[i] = null; // failed in this epoch, reporting nothing more
-        state.set(r.t.trialId, 'final');
-        settle(r.t.checkpoint);
-        continue;
-      }
-      epochsRun++;
-      if (r.epoch === s.epochs) {
-        finished.set(r.t.trialId, v);
-        state.set(r.t.trialId, 'final');
-        running[i] = null;
-      } else if (rungs.includes(r.epoch)) {
-        standingsAt(r.t.checkpoint, r.epoch).push({
-          trialId: r.t.trialId,
-          value: v,
-          outcome: 'paused',
-        });
-        state.set(r.t.trialId, 'paused');
-        if (settle(r.t.checkpoint, r.t.trialId)) state.set(r.t.trialId, 'running');
-        else running[i] = null; // paused (or pruned): the slot takes the next job
-      }
-    }
-  }
+  const { epochsRun, timeUnits } = runSlots(s, rungs, queue, {
+    started: (job) => {
+      if (job.epoch > 0) resumes++;
+      state.set(job.t.trialId, 'running');
+    },
+    failed: (t) => {
+      state.set(t.trialId, 'final');
+      settle(t.checkpoint);
+    },
+    finished: (t, v) => {
+      finished.set(t.trialId, v);
+      state.set(t.trialId, 'final');
+    },
+    atRung: (t, epoch, v) => {
+      standingsAt(t.checkpoint, epoch).push({ trialId: t.trialId, value: v, outcome: 'paused' });
+      state.set(t.trialId, 'paused');
+      const goesOn = settle(t.checkpoint, t.trialId); // else paused (or pruned)
+      if (goesOn) state.set(t.trialId, 'running');
+      return goesOn;
+    },
+  });
   const stuck = [...state].filter(([, st]) => st !== 'final').map(([id]) => id);
   if (stuck.length > 0) {
     throw new Error(
