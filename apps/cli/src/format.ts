@@ -1,4 +1,5 @@
 /** Plain-text tables and numbers for the terminal. */
+import type { TrialSummary } from '@sweeps/api-client';
 import { TRIAL_STATES, type TrialState } from '@sweeps/core';
 import { printable } from './printable.ts';
 
@@ -28,10 +29,7 @@ export function counts(c: Partial<Record<TrialState, number>>): string {
 }
 
 /** Where a paused trial waits (the API's `pausedAt`). */
-export interface PausedAt {
-  epoch: number;
-  value: number | null;
-}
+type PausedAt = NonNullable<TrialSummary['pausedAt']>;
 
 /**
  * A trial's state in a table cell: `failed (diverged)` with a failure's reason, `paused@3` for a trial asha

@@ -3,7 +3,7 @@
  * succeeded, otherwise what its trials are doing or why they have no value (the dashboard says it on hover).
  */
 import type { GridMatrix } from './aggregate.ts';
-import type { TrialState } from './trial-state.ts';
+import { TRIAL_STATES, type TrialState } from './trial-state.ts';
 
 /**
  * Trials of one grid cell, by state. A grid cell is one lr x weight-decay position of a checkpoint x optimizer
@@ -105,14 +105,7 @@ export function gridCellStatuses(
           pausedEpoch: c?.pausedEpoch ?? null,
           pausedValue: c?.pausedValue ?? null,
         };
-        const total =
-          base.queued +
-          base.running +
-          base.paused +
-          base.succeeded +
-          base.failed +
-          base.cancelled +
-          base.pruned;
+        const total = TRIAL_STATES.reduce((n, s) => n + base[s], 0);
         return { state: gridCellState(base, m.values[i]![j] != null), total, ...base };
       }),
     ),
