@@ -52,6 +52,24 @@ const sweep = {
   strategy: { kind: 'asha', reduction_factor: 3 },
 };
 
+/**
+ * The synthetic trainer with `epochMs` per epoch, snapshotting every epoch and resuming from `{resume_from}`: a
+ * trainer that resumes, so asha pauses its trials at undecided rungs.
+ */
+function resumingTrainer(epochMs: number) {
+  return {
+    ...sweep.trainer,
+    command: [
+      ...sweep.trainer.command.slice(0, -1),
+      String(epochMs),
+      '--snapshot-dir',
+      '{snapshot_dir}',
+      '--resume-from',
+      '{resume_from}',
+    ],
+  };
+}
+
 /** Per checkpoint, the sweep's best cell is the one the full grid picks (from the same deterministic curves). */
 async function expectFullGridBest(id: string) {
   const best = (await stack.call('GET', `/api/v1/sweeps/${id}/best`)).json;
@@ -113,19 +131,9 @@ describe('an asha sweep end to end', () => {
     const pausing = {
       ...sweep,
       name: 'asha-pausing-e2e',
-      trainer: {
-        ...sweep.trainer,
-        // 200 ms epochs: a rung's decision (a few ms) lands well before the next epoch even on a loaded machine;
-        // epochs a trainer finishes while it stops are kept, and it resumes after them
-        command: [
-          ...sweep.trainer.command.slice(0, -1),
-          '200',
-          '--snapshot-dir',
-          '{snapshot_dir}',
-          '--resume-from',
-          '{resume_from}',
-        ],
-      },
+      // 200 ms epochs: a rung's decision (a few ms) lands well before the next epoch even on a loaded machine;
+      // epochs a trainer finishes while it stops are kept, and it resumes after them
+      trainer: resumingTrainer(200),
     };
     const created = await stack.call('POST', '/api/v1/sweeps', pausing);
     expect(created.status, created.text).toBe(201);
@@ -179,17 +187,7 @@ describe('an asha sweep end to end', () => {
       space: {
         optimizer: { SGD: { lr: [0.001, 0.002, 0.005, 0.01, 0.02], weight_decay: [1e-4] } },
       },
-      trainer: {
-        ...sweep.trainer,
-        command: [
-          ...sweep.trainer.command.slice(0, -1),
-          '0',
-          '--snapshot-dir',
-          '{snapshot_dir}',
-          '--resume-from',
-          '{resume_from}',
-        ],
-      },
+      trainer: resumingTrainer(0),
     };
     const created = await stack.call('POST', '/api/v1/sweeps', instant);
     expect(created.status, created.text).toBe(201);
