@@ -113,7 +113,7 @@ export async function processTrialJob(
   try {
     const trainer = await deps.trainers.get(run.trainer.kind);
     devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
-    const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, !claim.resume);
+    const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.resume);
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
