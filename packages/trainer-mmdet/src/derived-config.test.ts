@@ -28,6 +28,7 @@ function loadAll(texts: string[]): Array<Cfg> {
   });
   const out = execFileSync('python3', [path.join(here, 'testing', 'load_config.py'), ...files], {
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'], // a refused config's traceback goes into the thrown error
   });
   return out
     .trim()
@@ -39,18 +40,23 @@ const BASE = {
   2: path.join(fake, 'configs/v2/faster_rcnn_r50_fpn_1x_coco.py'),
   3: path.join(fake, 'configs/v3/faster-rcnn_r50_fpn_1x_coco.py'),
 };
+/** Bases whose backbone trains from scratch (`init_cfg=None`), which mmengine will not merge a dict into. */
+const SCRATCH = {
+  2: path.join(fake, 'configs/v2/faster_rcnn_r50_fpn_scratch.py'),
+  3: path.join(fake, 'configs/v3/faster-rcnn_r50_fpn_scratch.py'),
+};
 const CELLS = {
   SGD: { lr: 0.04, weight_decay: 1e-5, momentum: 0.85 },
   AdamW: { lr: 2e-4, weight_decay: 0.05 },
 };
 
-function derive(version: 2 | 3, optimizer: 'SGD' | 'AdamW', extra: { resume?: boolean } = {}) {
-  const spec = MmdetTrainerSpecSchema.parse({
-    kind: 'mmdet',
-    version,
-    config: BASE[version],
-    root: fake,
-  });
+function derive(
+  version: 2 | 3,
+  optimizer: 'SGD' | 'AdamW',
+  extra: { resume?: boolean; base?: string } = {},
+) {
+  const base = extra.base ?? BASE[version];
+  const spec = MmdetTrainerSpecSchema.parse({ kind: 'mmdet', version, config: base, root: fake });
   return deriveConfigText({
     spec,
     trial: {
@@ -62,7 +68,7 @@ function derive(version: 2 | 3, optimizer: 'SGD' | 'AdamW', extra: { resume?: bo
       seed: 7,
       checkpoint: { name: 'rsb', uri: 'file:///ckpt/rsb.pth', prefix: 'backbone.' },
     },
-    baseConfig: BASE[version],
+    baseConfig: base,
     checkpointPath: '/ckpt/rsb.pth',
     resume: extra.resume ?? false,
   });
@@ -78,6 +84,8 @@ beforeAll(() => {
     ...CASES.map(([v, o]) => derive(v, o)),
     derive(3, 'SGD', { resume: true }),
     `value = ${pyString(NASTY)}\n`,
+    derive(2, 'SGD', { base: SCRATCH[2] }),
+    derive(3, 'AdamW', { base: SCRATCH[3] }),
   ]);
 });
 
@@ -159,5 +167,45 @@ describe('derived config, merged over its _base_ as mmengine does', () => {
 
   it('writes any string as data, never as Python', () => {
     expect(loaded[CASES.length + 1]!.value).toBe(NASTY);
+  });
+
+  it("replaces a base backbone's init_cfg=None with the checkpoint (mmengine refuses to merge into None)", () => {
+    for (const cfg of loaded.slice(CASES.length + 2)) {
+      expect(cfg.model.backbone.init_cfg).toEqual({
+        type: 'Pretrained',
+        checkpoint: '/ckpt/rsb.pth',
+        prefix: 'backbone.',
+      });
+      expect(cfg.model.backbone.depth).toBe(50);
+    }
+  });
+
+  it('the loader refuses a dict over a non-dict without _delete_, as mmengine does', () => {
+    const text = `_base_ = [${pyString(SCRATCH[3])}]\nmodel = dict(backbone=dict(init_cfg=dict(type='Pretrained')))\n`;
+    expect(() => loadAll([text])).toThrow(/is a dict in the child config but is of type/);
+  });
+});
+
+/** Whether this machine's python3 has mmengine (a GPU node or a developer's MMDetection environment). */
+function hasMmengine(): boolean {
+  try {
+    execFileSync('python3', ['-c', 'import mmengine'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!hasMmengine())('derived config loaded by mmengine itself (python3 has mmengine)', () => {
+  it("loads a derived config over a base whose backbone has init_cfg=None with mmengine's Config.fromfile", () => {
+    const file = path.join(dir, 'mmengine-scratch.py');
+    writeFileSync(file, derive(3, 'SGD', { base: SCRATCH[3] }));
+    const script = `import json, sys\nfrom mmengine import Config\ncfg = Config.fromfile(sys.argv[1])\nprint(json.dumps(cfg.model.backbone.init_cfg.to_dict()))`;
+    const out = execFileSync('python3', ['-c', script, file], { encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({
+      type: 'Pretrained',
+      checkpoint: '/ckpt/rsb.pth',
+      prefix: 'backbone.',
+    });
   });
 });

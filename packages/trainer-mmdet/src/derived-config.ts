@@ -5,7 +5,9 @@
  *   `momentum` and crash, so the whole dict is written; momentum only for SGD. v2: top-level `optimizer`
  *   (with `paramwise_cfg` inside it), v3: inside `optim_wrapper` (with `paramwise_cfg` beside it);
  * - `paramwise_cfg=dict(norm_decay_mult=..., bypass_duplicate=True)` (`fixed.norm_decay_mult`, default 0);
- * - the checkpoint as the backbone's `init_cfg` (`Pretrained`, local path, `prefix` when the checkpoint has one);
+ * - the checkpoint as the backbone's `init_cfg` (`Pretrained`, local path, `prefix` when the checkpoint has one),
+ *   replaced whole (`_delete_=True`): a base that trains from scratch holds `init_cfg=None`, and mmengine refuses
+ *   to merge a dict into a non-dict ("init_cfg ... is a dict in the child config but is of type NoneType");
  * - `fixed.max_epochs` (or `epochs`) and `fixed.batch_size`; v3's seed as `randomness.seed`, and `resume = True`
  *   when an earlier attempt left a checkpoint in the work dir.
  */
@@ -54,7 +56,11 @@ function paramwise(fixed: Record<string, unknown>): Record<string, PyValue> {
 
 function initCfg(input: DerivedConfigInput): PyValue {
   if (input.checkpointPath === null) return null;
-  const cfg: Record<string, PyValue> = { type: 'Pretrained', checkpoint: input.checkpointPath };
+  const cfg: Record<string, PyValue> = {
+    _delete_: true,
+    type: 'Pretrained',
+    checkpoint: input.checkpointPath,
+  };
   if (input.trial.checkpoint.prefix) cfg.prefix = input.trial.checkpoint.prefix;
   return cfg;
 }

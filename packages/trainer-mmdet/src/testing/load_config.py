@@ -14,7 +14,11 @@ def _merge(child, base):
         if isinstance(value, dict):
             value = dict(value)
             delete = value.pop('_delete_', False)
-            if not delete and isinstance(out.get(key), dict):
+            if not delete and key in out:
+                if not isinstance(out[key], dict):  # mmengine refuses this merge, with these words
+                    raise TypeError(f'{key}={value} in child config cannot inherit from base because {key} is a '
+                                    f'dict in the child config but is of type {type(out[key])} in base config. '
+                                    'You may set `_delete_=True` to ignore the base config.')
                 out[key] = _merge(value, out[key])
                 continue
             out[key] = _strip(value)
