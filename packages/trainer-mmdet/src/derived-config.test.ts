@@ -196,16 +196,19 @@ function hasMmengine(): boolean {
   }
 }
 
-describe.skipIf(!hasMmengine())('derived config loaded by mmengine itself (python3 has mmengine)', () => {
-  it("loads a derived config over a base whose backbone has init_cfg=None with mmengine's Config.fromfile", () => {
-    const file = path.join(dir, 'mmengine-scratch.py');
-    writeFileSync(file, derive(3, 'SGD', { base: SCRATCH[3] }));
-    const script = `import json, sys\nfrom mmengine import Config\ncfg = Config.fromfile(sys.argv[1])\nprint(json.dumps(cfg.model.backbone.init_cfg.to_dict()))`;
-    const out = execFileSync('python3', ['-c', script, file], { encoding: 'utf8' });
-    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({
-      type: 'Pretrained',
-      checkpoint: '/ckpt/rsb.pth',
-      prefix: 'backbone.',
+describe.skipIf(!hasMmengine())(
+  'derived config loaded by mmengine itself (python3 has mmengine)',
+  () => {
+    it("loads a derived config over a base whose backbone has init_cfg=None with mmengine's Config.fromfile", () => {
+      const file = path.join(dir, 'mmengine-scratch.py');
+      writeFileSync(file, derive(3, 'SGD', { base: SCRATCH[3] }));
+      const script = `import json, sys\nfrom mmengine import Config\ncfg = Config.fromfile(sys.argv[1])\nprint(json.dumps(cfg.model.backbone.init_cfg.to_dict()))`;
+      const out = execFileSync('python3', ['-c', script, file], { encoding: 'utf8' });
+      expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({
+        type: 'Pretrained',
+        checkpoint: '/ckpt/rsb.pth',
+        prefix: 'backbone.',
+      });
     });
-  });
-});
+  },
+);
