@@ -16,6 +16,13 @@ const program = new Command('sweeps')
   .option('--api-key <key>', 'API key (default: $SWEEPS_API_KEY)')
   .showHelpAfterError();
 
+// A reader that stops early (`sweeps preview FILE | head`) closes the pipe: that ends the command quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+
 try {
   const env = readCliEnv();
   addSweepCommands(program, env);

@@ -29,9 +29,10 @@ export function addLogCommands(program: Command, env: CliEnv): void {
         buf.subarray(0, MAX_SAMPLE_BYTES).toString('utf8'),
         o.metric,
       );
+      // With --json, stdout holds only the JSON (a program reads it); the sentence goes to stderr.
       if (o.json) out(JSON.stringify(check.epochs, null, 2));
       else printCheck(check.epochs);
-      (check.found ? out : err)(check.message);
+      (check.found && !o.json ? out : err)(check.message);
       if (!check.found) process.exitCode = 1;
     });
 
