@@ -1,18 +1,24 @@
 /**
  * Turns a process's output (or a file) into bounded lines. Training logs redraw progress bars with `\r` and may
  * glue the next log line to the bar, end without a newline, or hold one enormous line: every line is cut at
- * {@link MAX_LINE_CHARS}, `\r` ends a line as `\n` does, and terminal colour codes are removed.
+ * {@link MAX_LINE_CHARS}, `\r` ends a line as `\n` does, and terminal escape sequences (colours, titles) are removed.
  */
 
 /** Longest line kept; the rest of a longer line is dropped (a log line of interest is far shorter). */
 export const MAX_LINE_CHARS = 65_536;
 
-// CSI sequences (colours, cursor moves) that tqdm and rich write around progress bars.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the escape character is the point
-const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
+/**
+ * Terminal escape sequences, none of which belong in stored output: CSI (colours and cursor moves that mmengine's
+ * coloured logger, tqdm and rich write, with any parameter and intermediate bytes), OSC (window titles, rich's
+ * hyperlinks; ended by BEL or ESC \\), charset designations (`ESC ( B`) and the other two-byte escapes; then any
+ * control character left but tab (a lone ESC, BEL, backspace), which would redraw a terminal that shows the log.
+ */
+const ESCAPES =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[()*+][ -~]|\u001b[ -~]?|\u009b[0-?]*[ -/]*[@-~]|[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
 function clean(line: string): string {
-  return line.replace(ANSI, '');
+  return line.replace(ESCAPES, '');
 }
 
 /** Splits a stream of text chunks into lines, each at most {@link MAX_LINE_CHARS} long. */
@@ -45,7 +51,8 @@ export class LineSplitter {
     const last = this.partial;
     this.partial = '';
     this.skipping = false;
-    return last === '' ? [] : [clean(last)];
+    const line = clean(last);
+    return line === '' ? [] : [line];
   }
 
   private take(piece: string): void {
