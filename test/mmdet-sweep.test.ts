@@ -21,7 +21,7 @@ const FAKE = path.join(REPO_ROOT, 'packages/trainer-mmdet/src/testing/fake_mmdet
 const FAKE_PYTHON = path.join(FAKE, 'fake-python');
 const tmp = mkdtempSync(path.join(tmpdir(), 'mmdet-e2e-'));
 const stack = new Stack();
-const BEHAVIOURS = ['ok', 'crash', 'hang', 'oom', 'nometric', 'nan'] as const;
+const BEHAVIOURS = ['ok', 'crash', 'hang', 'oom', 'nometric', 'nan', 'clipped', 'empty'] as const;
 
 /** A `nvidia-smi` that lists four GPUs, in a directory put first on the worker's PATH. */
 function fakeNvidiaSmi(): string {
@@ -135,6 +135,13 @@ describe('mmdet sweeps end to end', () => {
     expect(errors.oom).toMatch(/^oom: CUDA out of memory on GPU\(s\) \d/);
     expect(errors.nometric).toMatch(/^metric bbox_mAP never appeared/);
     expect(errors.nan).toMatch(/^diverged: loss = NaN at epoch 1/);
+    // a clipped run at a huge lr and an empty evaluation end at once, quoting the line (colour codes removed)
+    expect(errors.clipped).toMatch(
+      /^diverged: loss 5\.6e\+24 above 10000 on 3 training lines in a row, at epoch 1: ".*grad_norm: inf/,
+    );
+    expect(errors.empty).toMatch(
+      /^diverged: evaluation found no detections at all .*"2026\/01\/01 00:00:00 - mmengine - WARNING - The testing results/,
+    );
     const reasons = Object.fromEntries(
       await Promise.all(BEHAVIOURS.slice(1).map(async (b) => [b, (await trial(b)).reason])),
     );
@@ -144,6 +151,8 @@ describe('mmdet sweeps end to end', () => {
       oom: 'oom',
       nometric: 'failed',
       nan: 'diverged',
+      clipped: 'diverged',
+      empty: 'diverged',
     });
 
     // nothing left running: every stand-in process and the hanging one's helper are gone
@@ -168,6 +177,36 @@ describe('mmdet sweeps end to end', () => {
     );
     const log = await stack.call('GET', `/api/v1/trials/${ok.id}/log?tail=50`);
     expect(log.json.lines.some((l: string) => l.includes('Epoch(val) [2]'))).toBe(true);
+  });
+
+  it('an asha trial paused at its rung and promoted resumes in MMDetection, its curve kept whole', async () => {
+    // 4 cells racing to the epoch-2 rung: the first arrivals wait there (paused), the best 2 go on and resume from
+    // the work dir's last_checkpoint (the stand-in, like MMDetection, writes sub-folders only)
+    const body = {
+      ...sweepFile('mmdet-asha-resume', ['slow'], {}),
+      space: { optimizer: { SGD: { lr: [0.01, 0.02, 0.03, 0.04], weight_decay: [1e-4] } } },
+      fixed: { epochs: 4, norm_decay_mult: 0 },
+      strategy: { kind: 'asha', reduction_factor: 2, min_epochs: 2 },
+    };
+    const { id, trials } = await runSweep(body).catch((err) => {
+      throw new Error(`${(err as Error).message}\n${stack.logs()}`);
+    });
+    const done = (await stack.call('GET', `/api/v1/sweeps/${id}`)).json;
+    expect(done.counts).toMatchObject({ succeeded: 2, pruned: 2, failed: 0, paused: 0 });
+    let stored = 0;
+    let resumed = 0;
+    for (const t of trials) {
+      const detail = (await stack.call('GET', `/api/v1/sweeps/${id}/trials/${t.id}`)).json;
+      const epochs = detail.epochs.map((e: { epoch: number }) => e.epoch);
+      stored += epochs.length;
+      if (t.state !== 'succeeded') continue;
+      expect(epochs, t.id).toEqual([1, 2, 3, 4]);
+      const log = readFileSync(path.join(trialDir(t.id), 'logs', 'output.log'), 'utf8');
+      if (/Auto resumed from .*epoch_\d+\.pth/.test(log)) resumed++;
+    }
+    expect(resumed).toBeGreaterThan(0);
+    // every epoch that ran is counted once, the ones before a pause included
+    expect(done.epochs_run).toBe(stored);
   });
 
   it("refuses an interpreter the worker's policy does not allow, at submission and on the worker", async () => {

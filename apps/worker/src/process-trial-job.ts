@@ -113,7 +113,13 @@ export async function processTrialJob(
   try {
     const trainer = await deps.trainers.get(run.trainer.kind);
     devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
-    const { dir, latest } = await findSnapshotDir(deps.dataDir, trialId, claim.resume);
+    const { dir, latest } = await findSnapshotDir(
+      deps.dataDir,
+      trialId,
+      claim.resume,
+      trainer,
+      run,
+    );
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );

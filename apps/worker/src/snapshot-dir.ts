@@ -1,17 +1,28 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Trainer, TrialRun } from '@sweeps/core';
 
 /**
  * The trial's snapshot directory (its own resume files, created by the trainer when it writes there) and, when an
- * earlier run may have left one (`resume`: a later attempt, or a trial asha paused at a rung), the newest file in it.
+ * earlier run may have left something (`resume`: a later attempt, or a trial asha paused at a rung), what it left,
+ * as the trainer says ({@link Trainer.findSnapshot}; by default the newest plain file in the directory).
  */
 export async function findSnapshotDir(
   dataDir: string,
   trialId: string,
   resume: boolean,
+  trainer?: Pick<Trainer, 'findSnapshot'>,
+  run?: TrialRun,
 ): Promise<{ dir: string; latest?: string }> {
   const dir = path.join(dataDir, 'trials', trialId);
   if (!resume) return { dir }; // nothing to resume from
+  const latest =
+    trainer?.findSnapshot && run ? await trainer.findSnapshot(run, dir) : await newestFile(dir);
+  return latest ? { dir, latest } : { dir };
+}
+
+/** The newest plain file directly in `dir`, or null. */
+async function newestFile(dir: string): Promise<string | null> {
   const names = await readdir(dir).catch(() => [] as string[]);
   let latest: { file: string; mtime: number } | undefined;
   for (const name of names) {
@@ -19,5 +30,5 @@ export async function findSnapshotDir(
     const s = await stat(file);
     if (s.isFile() && (!latest || s.mtimeMs > latest.mtime)) latest = { file, mtime: s.mtimeMs };
   }
-  return latest ? { dir, latest: latest.file } : { dir };
+  return latest?.file ?? null;
 }

@@ -94,6 +94,13 @@ export interface Trainer {
   run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult>;
   /** The submission-time check of this kind's options (the same object the API uses). */
   readonly specCheck?: TrainerSpecCheck;
+  /**
+   * What an earlier run of this trial left to resume from in `snapshotDir`, as this trainer lays it out (MMDetection
+   * keeps `work_dir/last_checkpoint`, sub-folders only): the file to pass as `ctx.resumeFrom`, or null when there is
+   * none. The worker also decides from it whether the attempt continues an earlier one's curve. Absent: the newest
+   * plain file directly in `snapshotDir`.
+   */
+  findSnapshot?(trial: TrialRun, snapshotDir: string): Promise<string | null>;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** Trials: what the API lists and what a worker claims, reports and finishes. */
 import {
+  boundErrorText,
   DomainError,
   type FailureReason,
   type SweepSpec,
@@ -230,7 +231,7 @@ export async function failTrial(
     },
     data: {
       state: TRIAL_MOVES[move].to,
-      error: f.error.slice(0, 4000),
+      error: boundErrorText(f.error),
       reason: f.reason,
       outputTail: f.outputTail.slice(-16_000),
       finishedAt: f.final ? new Date() : null,

@@ -23,6 +23,7 @@ import {
   runTrainingProcess,
 } from '@sweeps/trainer-command';
 import { deriveConfigText } from './derived-config.ts';
+import { DivergenceWatch } from './divergence.ts';
 import {
   LossDiverged,
   diverged,
@@ -93,6 +94,13 @@ export class MmdetTrainer implements Trainer {
 
   constructor(private readonly options: MmdetTrainerOptions = {}) {}
 
+  /** MMDetection's own resume point in the trial's work dir (v3 `last_checkpoint`, v2 `latest.pth`). */
+  async findSnapshot(trial: TrialRun, snapshotDir: string): Promise<string | null> {
+    const parsed = MmdetTrainerSpecSchema.safeParse(trial.trainer);
+    if (!parsed.success) return null; // run() refuses it with the reason
+    return resumePoint(parsed.data.version, trialPaths(snapshotDir).workDir);
+  }
+
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = parseSpec(trial.trainer);
     const refused = this.options.gate?.check({
@@ -131,6 +139,13 @@ export class MmdetTrainer implements Trainer {
     const signal = AbortSignal.any([ctx.signal, stop.signal]);
     const reporter = new EpochReporter(ctx);
     let oom = false;
+    const watch = new DivergenceWatch({
+      maxLoss: spec.divergence.max_loss,
+      patience: spec.divergence.patience,
+    });
+    const divergedNow = (why: string | null) => {
+      if (why && !stop.signal.aborted) stop.abort(new LossDiverged(why));
+    };
     const run = await runTrainingProcess(
       {
         argv,
@@ -142,11 +157,11 @@ export class MmdetTrainer implements Trainer {
         logFile: outputLogPath(ctx.snapshotDir),
         onLine: (line) => {
           oom ||= isOutOfMemoryLine(line);
+          divergedNow(watch.push(line));
         },
         onEpoch: (e) => {
           const loss = divergedLoss(e.metrics);
-          if (loss && !stop.signal.aborted)
-            stop.abort(new LossDiverged(`${loss} at epoch ${e.epoch}`));
+          divergedNow(loss && `${loss} at epoch ${e.epoch}`);
         },
       },
       reporter,

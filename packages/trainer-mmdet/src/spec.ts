@@ -37,6 +37,17 @@ export const MmdetTrainerSpecSchema = z.strictObject({
       ]),
     )
     .default({}),
+  /**
+   * When a run counts as diverged and is ended at once (`diverged`): a loss above `max_loss` (default 10,000) or a
+   * non-finite `grad_norm` on `patience` logged training lines in a row (default 3); a NaN or infinite loss, or an
+   * evaluation without a single detection, always.
+   */
+  divergence: z
+    .strictObject({
+      max_loss: z.number().positive().max(1e30).default(1e4),
+      patience: z.number().int().min(1).max(10_000).default(3),
+    })
+    .prefault({}),
   /** Wall-clock limit per trial in seconds. */
   timeout_s: z
     .number()

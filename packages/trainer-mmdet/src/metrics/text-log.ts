@@ -24,6 +24,12 @@ const VAL = /Epoch\(val\)\s*\[(\d{1,7})\]\s*\[\s*\d+(?:\s*\/\s*\d+)?\s*\]\s*(.*)
 const PAIR = /([A-Za-z_][\w./-]{0,120}):\s+([^\s,]+)/g;
 const IOU_TYPE = /Evaluat(?:e annotation type \*|ing )(bbox|segm)\b/;
 
+/** A training line's epoch and the text after its `[iter/iters]`, or null for any other line. */
+export function trainLine(line: string): { epoch: number; tail: string } | null {
+  const m = TRAIN.exec(line);
+  return m ? { epoch: Number(m[1]), tail: m[2]! } : null;
+}
+
 /** The kept `name: value` pairs of a logger line's tail. */
 export function keyValues(text: string): Record<string, number> {
   const entries: Array<[string, number]> = [];

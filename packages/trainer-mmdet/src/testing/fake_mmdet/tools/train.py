@@ -1,7 +1,10 @@
 """Stand-in for MMDetection 3.x's tools/train.py in the end-to-end tests (no torch, no mmdet): loads the derived
 config the way mmengine does (../../load_config.py), checks it, prints mmengine-format logs with the pycocotools
 table, writes vis_data/scalars.json, and misbehaves on request. What it does is chosen by the checkpoint's file
-name (model.backbone.init_cfg.checkpoint): ok, crash, hang, oom, nometric or nan."""
+name (model.backbone.init_cfg.checkpoint): ok, crash, hang, oom, nometric, nan, clipped (a clipped run at a huge
+lr: finite but enormous losses, grad_norm inf) or empty (an evaluation without a single detection); slow is ok
+with 0.04/lr seconds per epoch (the best cells first at a rung). Like mmengine, it saves `epoch_N.pth` and `last_checkpoint` in the work dir after each
+epoch, and with `resume = True` continues after the epoch `last_checkpoint` names ("Auto resumed from ...")."""
 import argparse
 import json
 import os
@@ -29,7 +32,7 @@ with open(os.path.join(args.work_dir, 'process.json'), 'w') as f:
                'world_size': os.environ.get('WORLD_SIZE', '1'), 'launcher': args.launcher,
                'optimizer': opt, 'seed': cfg['randomness']['seed']}, f)
 
-stamp = '20260101_000000'
+stamp = f'20260101_000000_{os.getpid()}'  # mmengine starts a timestamped folder per run, a resumed run too
 vis = os.path.join(args.work_dir, stamp, 'vis_data')
 os.makedirs(vis, exist_ok=True)
 scalars = open(os.path.join(vis, 'scalars.json'), 'a')
@@ -66,8 +69,37 @@ if behaviour == 'hang':
 if behaviour == 'nan':
     train_epoch(1, 'nan')
     time.sleep(600)  # the trainer stops a diverged run itself
+if behaviour == 'clipped':
+    for loss in ['1.2e+21', '3.4e+22', '5.6e+24']:
+        log(f'Epoch(train)  [1][ 50/100]  base_lr: 1.0000e+03 lr: 1.0000e+03  eta: 0:00:01  time: 0.4000  '
+            f'data_time: 0.0500  memory: 3800  grad_norm: inf  loss: {loss}  loss_cls: {loss}')
+    time.sleep(600)  # the trainer stops it; a run left alone would time out
+if behaviour == 'empty':
+    train_epoch(1, 0.9)
+    print('2026/01/01 00:00:00 - mmengine - \x1b[4m\x1b[33mWARNING\x1b[0m - The testing results of the whole '
+          'dataset is empty.', flush=True)
+    time.sleep(600)
 
-for epoch in range(1, epochs + 1):
+first = 1
+last_checkpoint = os.path.join(args.work_dir, 'last_checkpoint')
+if cfg.get('resume') and os.path.exists(last_checkpoint):
+    with open(last_checkpoint) as f:
+        resumed_from = f.read().strip()
+    first = int(os.path.basename(resumed_from)[len('epoch_'):-len('.pth')]) + 1
+    log(f'Auto resumed from {resumed_from}')
+
+
+def save(epoch):
+    snapshot = os.path.join(args.work_dir, f'epoch_{epoch}.pth')
+    with open(snapshot, 'w') as f:
+        f.write('weights')
+    with open(last_checkpoint, 'w') as f:
+        f.write(snapshot)
+
+
+for epoch in range(first, epochs + 1):
+    if behaviour == 'slow':
+        time.sleep(0.04 / opt['lr'])  # the higher the lr (the better its result), the sooner it reaches a rung
     train_epoch(epoch, round(1.5 / epoch, 4))
     if behaviour == 'nometric':
         continue
@@ -81,3 +113,4 @@ for epoch in range(1, epochs + 1):
         f'data_time: 0.0050  time: 0.0600')
     scalars.write(json.dumps({'coco/bbox_mAP': ap, 'coco/bbox_mAP_50': round(ap + 0.2, 4), 'step': epoch}) + '\n')
     scalars.flush()
+    save(epoch)
