@@ -13,6 +13,7 @@ import {
   stopWorker,
 } from '@sweeps/db';
 import {
+  answerPathProbe,
   CancelMessageSchema,
   createRedis,
   createTrialQueue,
@@ -27,6 +28,7 @@ import { askConfirmStageAfter, startDueConfirmTrials } from './confirm-stage.ts'
 import { requeuePromoted, resumeSettledRungs } from './paused-trials.ts';
 import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
+import { pathStatusUnder } from './path-answers.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { processTrialJob } from './process-trial-job.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
@@ -123,8 +125,15 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   });
   const stopLockWatch = locks.start();
 
-  await subscriber.subscribe(names.cancelChannel);
-  subscriber.on('message', (_channel, text) => {
+  const pathStatus = pathStatusUnder(policy);
+  await subscriber.subscribe(names.cancelChannel, names.pathProbeChannel);
+  subscriber.on('message', (channel, text) => {
+    if (channel === names.pathProbeChannel) {
+      answerPathProbe(connection, names, id, text, pathStatus).catch((err) =>
+        log(`could not answer a file check: ${lastLine(err)}`),
+      );
+      return;
+    }
     const msg = CancelMessageSchema.safeParse(safeJson(text));
     if (!msg.success) return;
     for (const trialId of msg.data.trialIds) running.get(trialId)?.abort(new TrialCancelled());

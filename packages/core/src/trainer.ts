@@ -86,6 +86,17 @@ export interface TrainerSpecCheck {
    * and `preview` asks the same check, so they agree.
    */
   resumes?(trainer: Record<string, unknown>): boolean;
+  /**
+   * The files a worker node must have to run this sweep (absolute paths, each with the sweep file's field that
+   * names it), so preview and submit can ask the live workers whether they see them. Absent: none.
+   */
+  workerPaths?(trainer: Record<string, unknown>, spec: SweepSpec): WorkerPath[];
+}
+
+/** A file a worker node needs, and the field of the sweep file that names it (`trainer.config`). */
+export interface WorkerPath {
+  field: string;
+  path: string;
 }
 
 export interface Trainer {

@@ -14,3 +14,4 @@ export {
 } from 'bullmq';
 export * from './trial-log.ts';
 export * from './env.ts';
+export * from './path-probe.ts';

@@ -6,11 +6,18 @@ export interface QueueNames {
   trials: string;
   /** Pub/sub channel on which cancellations reach workers. */
   cancelChannel: string;
+  /** Pub/sub channel on which the API asks live workers which of a sweep's files they can see. */
+  pathProbeChannel: string;
 }
 
 export function queueNames(prefix = 'sweeps'): QueueNames {
   if (prefix.includes(':')) throw new Error(`queue prefix "${prefix}" must not contain ":"`);
-  return { prefix, trials: 'trials', cancelChannel: `${prefix}-cancel` };
+  return {
+    prefix,
+    trials: 'trials',
+    cancelChannel: `${prefix}-cancel`,
+    pathProbeChannel: `${prefix}-path-probe`,
+  };
 }
 
 /** Lock and stall settings shared by every worker of the queue (see environment.md: they must agree). */

@@ -3,7 +3,9 @@
  * or bad field is refused with its path, and `fixed` keys the trainer would not use are named too (a typo there
  * would silently change nothing in the config).
  */
-import type { ErrorIssue, SweepSpec, TrainerSpecCheck } from '@sweeps/core';
+import path from 'node:path';
+import type { ErrorIssue, SweepSpec, TrainerSpecCheck, WorkerPath } from '@sweeps/core';
+import { checkpointLocation } from './launch.ts';
 import { z } from 'zod';
 
 /** A dotted config key (`train_dataloader.batch_size`): identifiers only, so it can never carry code. */
@@ -101,4 +103,27 @@ export const mmdetSpecCheck: TrainerSpecCheck = {
   },
   // MMDetection saves a checkpoint every epoch in the trial's work dir, and a later run resumes from the newest.
   resumes: () => true,
+  workerPaths: mmdetWorkerPaths,
 };
+
+/**
+ * What a worker node needs for an mmdet sweep: `tools/train.py` under `root`, the config, and every local checkpoint
+ * (`file://` or a path relative to `root`). Only what is absolute here: a relative `root` is resolved by each
+ * worker against its own work directory, so it is checked there when a trial starts.
+ */
+export function mmdetWorkerPaths(trainer: Record<string, unknown>, spec: SweepSpec): WorkerPath[] {
+  const parsed = MmdetTrainerSpecSchema.safeParse(trainer);
+  if (!parsed.success) return [];
+  const { root, config } = parsed.data;
+  const rooted = path.isAbsolute(root);
+  const out: WorkerPath[] = [];
+  if (rooted) out.push({ field: 'trainer.root', path: path.join(root, 'tools', 'train.py') });
+  if (path.isAbsolute(config) || rooted)
+    out.push({ field: 'trainer.config', path: path.resolve(root, config) });
+  spec.checkpoints.forEach((c, i) => {
+    const at = checkpointLocation(c, rooted ? root : '/');
+    if (at.local && at.path && (rooted || c.uri.startsWith('file://')))
+      out.push({ field: `checkpoints[${i}].uri`, path: at.path });
+  });
+  return out;
+}
