@@ -8,6 +8,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import {
+  mmdetCommand,
   PermanentTrialError,
   type Trainer,
   type TrainerContext,
@@ -97,6 +98,7 @@ export class MmdetTrainer implements Trainer {
     const spec = parseSpec(trial.trainer);
     const refused = this.options.gate?.check({
       executable: spec.python,
+      argv: mmdetCommand(spec.python), // the script it runs, however it is launched
       cwd: path.resolve(spec.root),
       env: {},
     });
