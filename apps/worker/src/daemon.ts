@@ -29,6 +29,7 @@ import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { processTrialJob } from './process-trial-job.ts';
+import { prepareTrialDir, resolveTrialUser, trialUserEnv } from './trial-user.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { sleep } from './long-timer.ts';
@@ -61,6 +62,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     passEnv: env.SWEEPS_WORKER_PASS_ENV,
     workDir: env.SWEEPS_WORK_DIR,
   });
+  const trialUser = resolveTrialUser(env.SWEEPS_WORKER_RUN_AS);
   const devices = await detectSlots(opts.slots);
   // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.
   const db = createDb(env.DATABASE_URL, Math.min(devices.length + 2, 16));
@@ -91,8 +93,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     dataDir: env.SWEEPS_DATA_DIR,
     slots: new SlotLeases(devices, `worker ${id} on ${hostname()}`),
     openTrialLog: (trialId: string) => new TrialLogShipper(connection, names, trialId),
-    trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR, policyGate(policy)),
-    baseEnv: childEnvironment(process.env, passEnv),
+    trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR, policyGate(policy), {
+      readRoots: [...policy.cwdRoots, env.SWEEPS_DATA_DIR],
+    }),
+    baseEnv: {
+      ...childEnvironment(process.env, passEnv),
+      ...(trialUser ? trialUserEnv(trialUser) : {}),
+    },
+    ...(trialUser
+      ? {
+          trialUser: { uid: trialUser.uid, gid: trialUser.gid },
+          prepareTrialDir: (dir: string) => prepareTrialDir(dir, trialUser),
+        }
+      : {}),
     running,
     requeue: (trials: RequeuedTrial[]) => requeuePromoted(queue, trials, log),
     log,
@@ -143,6 +156,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   }, env.SWEEPS_HEARTBEAT_MS);
   log(
     `policy: commands ${policy.commands.join(', ') || 'none'}; sweep environment ${policy.env.join(', ') || 'none'}; directories ${policy.cwdRoots.join(', ')}`,
+  );
+  log(
+    trialUser
+      ? `trials run as ${trialUser.name} (uid ${trialUser.uid}): they cannot read this worker's environment or files`
+      : `trials run as this worker's own user: they can read its environment (/proc/${process.pid}/environ) and files${process.getuid?.() === 0 ? ' (SWEEPS_WORKER_RUN_AS=off)' : ' (run the worker as root to run them as an unprivileged user)'}`,
   );
   log(
     `worker ${id} ready with ${devices.length} slot(s): ${devices.map((d) => (d.kind === 'gpu' ? `GPU ${d.index} ${d.name ?? ''}`.trim() : `cpu ${d.slot}`)).join(', ')}`,

@@ -88,7 +88,8 @@ export function parseCommandTemplate(entry: string): CommandTemplate {
 
 /** A bare name must match a bare pattern; a path is resolved against `cwd` and must match a path glob. */
 function executableMatches(pattern: string, executable: string, cwd: string): boolean {
-  if (!executable.includes('/')) return !pattern.includes('/') && globToRegExp(pattern).test(executable);
+  if (!executable.includes('/'))
+    return !pattern.includes('/') && globToRegExp(pattern).test(executable);
   return pattern.includes('/') && globToRegExp(pattern).test(resolvePosix(cwd, executable));
 }
 

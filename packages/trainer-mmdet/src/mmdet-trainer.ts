@@ -19,6 +19,7 @@ import {
   type CommandGate,
   EpochReporter,
   extractAll,
+  handToTrial,
   outputLogPath,
   readBounded,
   runTrainingProcess,
@@ -109,6 +110,7 @@ export class MmdetTrainer implements Trainer {
     const resume = resumePoint(spec.version, files.workDir);
     await mkdir(path.dirname(files.derivedConfig), { recursive: true });
     await mkdir(files.workDir, { recursive: true });
+    await handToTrial(files.workDir, ctx.runAs); // MMDetection writes there, as the trial's user
     await writeFile(
       files.derivedConfig,
       deriveConfigText({
