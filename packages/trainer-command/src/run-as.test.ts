@@ -6,28 +6,21 @@ import { realpathSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runDetached } from './process-runner.ts';
 
 const root = process.getuid?.() === 0;
 const NOBODY = { uid: 65534, gid: 65534 };
+/** Tries to read the environment of its supervisor's parent (here, this test's process). */
+const FIXTURE = fileURLToPath(new URL('../../../test/fixtures/read-secrets.mjs', import.meta.url));
 
 describe.skipIf(!root)('a trial process run as an unprivileged user', () => {
   it('runs as that user and cannot read the worker environment', async () => {
     const cwd = realpathSync(await mkdtemp(path.join(tmpdir(), 'run-as-')));
     const lines: string[] = [];
-    const script = [
-      "const fs = require('node:fs');",
-      'console.log(`ids ${process.getuid()} ${process.getgid()} ${process.getgroups().join(",")}`);',
-      // The worker is the supervisor's parent: field 4 of the supervisor's /proc/<pid>/stat.
-      "const stat = fs.readFileSync(`/proc/${process.ppid}/stat`, 'utf8');",
-      "const worker = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];",
-      'console.log(`worker ${worker}`);',
-      "try { console.log('read ' + fs.readFileSync(`/proc/${worker}/environ`, 'utf8')); }",
-      "catch (e) { console.log('refused ' + e.code); }",
-    ].join('\n');
     const exit = await runDetached({
-      argv: [process.execPath, '-e', script],
+      argv: [process.execPath, FIXTURE],
       cwd,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
       runAs: NOBODY,
@@ -38,6 +31,6 @@ describe.skipIf(!root)('a trial process run as an unprivileged user', () => {
     expect(exit.code, lines.join('\n')).toBe(0);
     expect(lines).toContain('ids 65534 65534 65534');
     expect(lines).toContain(`worker ${process.pid}`);
-    expect(lines).toContain('refused EACCES');
+    expect(lines).toContain(`refused /proc/${process.pid}/environ: EACCES`);
   });
 });
