@@ -62,8 +62,9 @@ async function runOne(spec: object) {
     throw new Error(`${e.message}\n${stack.logs()}`);
   });
   const trials = (await stack.call('GET', `/api/v1/sweeps/${created.json.id}/trials`)).json.trials;
-  const trial = (await stack.call('GET', `/api/v1/sweeps/${created.json.id}/trials/${trials[0].id}`))
-    .json;
+  const trial = (
+    await stack.call('GET', `/api/v1/sweeps/${created.json.id}/trials/${trials[0].id}`)
+  ).json;
   return { created: created.json, trial };
 }
 
