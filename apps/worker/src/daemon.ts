@@ -29,7 +29,7 @@ import type { WorkerEnv } from './env.ts';
 import { lastLine } from './db-retry.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { processTrialJob } from './process-trial-job.ts';
-import { prepareTrialDir, resolveTrialUser, trialUserEnv } from './trial-user.ts';
+import { type NamedTrialUser, prepareTrialDir, trialUserEnv } from './trial-user.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { sleep } from './long-timer.ts';
@@ -43,6 +43,8 @@ export interface WorkerOptions {
   slots?: number;
   id?: string;
   log: (line: string) => void;
+  /** The unprivileged user trial processes run as (see trial-user.ts); null: the worker's own. */
+  trialUser: NamedTrialUser | null;
 }
 
 export interface RunningWorker {
@@ -53,7 +55,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
-  const { env, log } = opts;
+  const { env, log, trialUser } = opts;
   const id = opts.id ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const { policy, passEnv } = readPolicy({
     allowCommands: env.SWEEPS_WORKER_ALLOW_COMMANDS,
@@ -62,7 +64,6 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     passEnv: env.SWEEPS_WORKER_PASS_ENV,
     workDir: env.SWEEPS_WORK_DIR,
   });
-  const trialUser = resolveTrialUser(env.SWEEPS_WORKER_RUN_AS);
   const devices = await detectSlots(opts.slots);
   // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.
   const db = createDb(env.DATABASE_URL, Math.min(devices.length + 2, 16));

@@ -4,6 +4,7 @@ import { installCrashPolicy } from './crash-policy.ts';
 import { startWorker } from './daemon.ts';
 import { readWorkerEnv, scrubSecrets, type WorkerEnv } from './env.ts';
 import { createLineLogger } from './line-logger.ts';
+import { type NamedTrialUser, resolveTrialUser } from './trial-user.ts';
 
 const positiveInt = (what: string) => (value: string) => {
   const n = Number(value);
@@ -60,6 +61,7 @@ const opts = program.opts<{
 
 const log = createLineLogger();
 let env: WorkerEnv;
+let trialUser: NamedTrialUser | null;
 try {
   env = readWorkerEnv({
     ...process.env,
@@ -72,6 +74,7 @@ try {
     ...(opts.runTrialsAs !== undefined ? { SWEEPS_WORKER_RUN_AS: opts.runTrialsAs } : {}),
   });
   scrubSecrets(); // read once: nothing started or loaded later finds them in process.env
+  trialUser = resolveTrialUser(env.SWEEPS_WORKER_RUN_AS);
 } catch (err) {
   console.error(`Invalid worker settings: ${(err as Error).message}`);
   process.exit(2);
@@ -79,6 +82,7 @@ try {
 const worker = await startWorker({
   env,
   log,
+  trialUser,
   ...(opts.slots ? { slots: opts.slots } : {}),
   ...(opts.id ? { id: opts.id } : {}),
 }).catch((err: Error) => {
