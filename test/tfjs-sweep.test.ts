@@ -3,8 +3,7 @@
  * the Faster R-CNN detector on a generated COCO set in its own process and reports COCO bbox mAP per epoch.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import {
   generateTinyDetectionSet,
   tinyDetectorOptions,
 } from '../packages/trainer-tfjs/src/testing/tiny-detection.ts';
-import { Stack } from './support/stack.ts';
+import { REPO_ROOT, Stack } from './support/stack.ts';
 
 const stack = new Stack();
 
@@ -43,7 +42,9 @@ const DEVICE_WORDS: Record<string, RegExp> = {
   wasm: /^wasm/,
 };
 
-const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-tfjs-e2e-'));
+// Inside the worker's directories (its work dir): a tfjs trial reads data only from there.
+mkdirSync(path.join(REPO_ROOT, '.data'), { recursive: true });
+const dir = mkdtempSync(path.join(REPO_ROOT, '.data', 'tfjs-e2e-'));
 let dataDir = '';
 beforeAll(async () => {
   dataDir = generateTinyDetectionSet(dir); // the detection tests' tiny set and detector

@@ -142,8 +142,15 @@ export class Stack {
         String(grace),
         ...(opts.args ?? []),
       ],
-      // The policy the suites need: their trainers are Node scripts of this repository.
-      this.env({ SWEEPS_HEARTBEAT_MS: '1000', SWEEPS_WORKER_ALLOW_COMMANDS: 'node', ...opts.env }),
+      // The policy the suites need: their trainers are Node scripts of this repository. Their trials run as the
+      // worker's user (the suites' fixtures write to the test's private temporary directories); the suite that
+      // checks trials as an unprivileged user (trial-isolation) sets SWEEPS_WORKER_RUN_AS itself.
+      this.env({
+        SWEEPS_HEARTBEAT_MS: '1000',
+        SWEEPS_WORKER_ALLOW_COMMANDS: 'node',
+        SWEEPS_WORKER_RUN_AS: 'off',
+        ...opts.env,
+      }),
     );
     this.workers.push(w);
     await waitFor(

@@ -31,6 +31,7 @@ import { lastLine } from './db-retry.ts';
 import { pathStatusUnder } from './path-answers.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { processTrialJob } from './process-trial-job.ts';
+import { type NamedTrialUser, prepareTrialDir, trialUserEnv } from './trial-user.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { sleep } from './long-timer.ts';
@@ -44,6 +45,8 @@ export interface WorkerOptions {
   slots?: number;
   id?: string;
   log: (line: string) => void;
+  /** The unprivileged user trial processes run as (see trial-user.ts); null: the worker's own. */
+  trialUser: NamedTrialUser | null;
 }
 
 export interface RunningWorker {
@@ -54,7 +57,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
-  const { env, log } = opts;
+  const { env, log, trialUser } = opts;
   const id = opts.id ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const { policy, passEnv } = readPolicy({
     allowCommands: env.SWEEPS_WORKER_ALLOW_COMMANDS,
@@ -93,8 +96,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     dataDir: env.SWEEPS_DATA_DIR,
     slots: new SlotLeases(devices, `worker ${id} on ${hostname()}`),
     openTrialLog: (trialId: string) => new TrialLogShipper(connection, names, trialId),
-    trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR, policyGate(policy)),
-    baseEnv: childEnvironment(process.env, passEnv),
+    trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR, policyGate(policy), {
+      readRoots: [...policy.cwdRoots, env.SWEEPS_DATA_DIR],
+    }),
+    baseEnv: {
+      ...childEnvironment(process.env, passEnv),
+      ...(trialUser ? trialUserEnv(trialUser) : {}),
+    },
+    ...(trialUser
+      ? {
+          trialUser: { uid: trialUser.uid, gid: trialUser.gid },
+          prepareTrialDir: (dir: string) => prepareTrialDir(dir, trialUser),
+        }
+      : {}),
     running,
     requeue: (trials: RequeuedTrial[]) => requeuePromoted(queue, trials, log),
     log,
@@ -152,6 +166,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   }, env.SWEEPS_HEARTBEAT_MS);
   log(
     `policy: commands ${policy.commands.join(', ') || 'none'}; sweep environment ${policy.env.join(', ') || 'none'}; directories ${policy.cwdRoots.join(', ')}`,
+  );
+  log(
+    trialUser
+      ? `trials run as ${trialUser.name} (uid ${trialUser.uid}): they cannot read this worker's environment or files`
+      : `trials run as this worker's own user: they can read its environment (/proc/${process.pid}/environ) and files${process.getuid?.() === 0 ? ' (SWEEPS_WORKER_RUN_AS=off)' : ' (run the worker as root to run them as an unprivileged user)'}`,
   );
   log(
     `worker ${id} ready with ${devices.length} slot(s): ${devices.map((d) => (d.kind === 'gpu' ? `GPU ${d.index} ${d.name ?? ''}`.trim() : `cpu ${d.slot}`)).join(', ')}`,

@@ -1,4 +1,9 @@
-/** The worker's settings; nothing else in the worker reads process.env. */
+/**
+ * The worker's settings; nothing else in the worker reads process.env. Its secrets (`DATABASE_URL`, `REDIS_URL`)
+ * may come from files instead (`DATABASE_URL_FILE`, `REDIS_URL_FILE`: a Docker or Kubernetes secret, a root-only
+ * file), so they never stand in the worker's environment, which `/proc/<pid>/environ` shows as it was at start.
+ */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DbEnvSchema } from '@sweeps/db';
 import { QueueEnvSchema } from '@sweeps/queue';
@@ -22,11 +27,53 @@ export const WorkerEnvSchema = z.object({
   SWEEPS_WORKER_CWD_ROOTS: z.string().default(''),
   /** More of the worker's own variables to pass to trial processes (beyond PATH, HOME, locale, GPU stacks). */
   SWEEPS_WORKER_PASS_ENV: z.string().default(''),
+  /**
+   * The user trial processes run as when the worker runs as root: a user name or uid (default `nobody`), or `off`
+   * to run them as the worker itself (trials can then read the worker's secrets). See trial-user.ts.
+   */
+  SWEEPS_WORKER_RUN_AS: z.string().default(''),
   /** Hours a finished trial's directory is kept before the worker removes it; 0 keeps everything (trial-dir-retention.ts). */
   SWEEPS_TRIAL_DIR_RETENTION_H: z.coerce.number().min(0).default(0),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
+/** The worker's secrets, each of which may be given as `<NAME>_FILE` (a path) instead. */
+export const SECRET_SETTINGS = ['DATABASE_URL', 'REDIS_URL'] as const;
+/** The largest secret file read (a URL is far shorter). */
+const SECRET_FILE_MAX_BYTES = 64 * 1024;
+
+/** `<NAME>` from `<NAME>_FILE` for each secret given as a file: its contents, without the final line break. */
+function readSecretFiles(source: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of SECRET_SETTINGS) {
+    const file = source[`${name}_FILE`];
+    if (!file) continue;
+    if (source[name]) throw new Error(`set ${name} or ${name}_FILE, not both`);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new Error(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
+    }
+    if (text.length > SECRET_FILE_MAX_BYTES)
+      throw new Error(`${name}_FILE: ${file} is larger than ${SECRET_FILE_MAX_BYTES} bytes`);
+    out[name] = text.replace(/\r?\n$/, '');
+  }
+  return out;
+}
+
 export function readWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  return WorkerEnvSchema.parse(source);
+  return WorkerEnvSchema.parse({ ...source, ...readSecretFiles(source) });
+}
+
+/**
+ * Removes the worker's secrets (and where their files are) from `env`, once read, so that nothing later started
+ * or loaded in the worker finds them there. This does not change `/proc/<pid>/environ`, which keeps the
+ * environment the process started with: secrets given as variables stay readable there to the worker's user.
+ */
+export function scrubSecrets(env: NodeJS.ProcessEnv = process.env): void {
+  for (const name of SECRET_SETTINGS) {
+    delete env[name];
+    delete env[`${name}_FILE`];
+  }
 }

@@ -2,8 +2,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { installCrashPolicy } from './crash-policy.ts';
 import { startWorker } from './daemon.ts';
-import { readWorkerEnv, type WorkerEnv } from './env.ts';
+import { readWorkerEnv, scrubSecrets, type WorkerEnv } from './env.ts';
 import { createLineLogger } from './line-logger.ts';
+import { type NamedTrialUser, resolveTrialUser } from './trial-user.ts';
 
 const positiveInt = (what: string) => (value: string) => {
   const n = Number(value);
@@ -22,7 +23,7 @@ const program = new Command('sweeps-worker')
   .option('--id <id>', 'worker id (default: host-pid-random)')
   .option(
     '--allow-commands <list>',
-    'executables `command` trials may start: comma-separated names or absolute path globs (SWEEPS_WORKER_ALLOW_COMMANDS; default: none)',
+    'executables `command` and `mmdet` trials may start: comma-separated names or absolute path globs, each optionally with the leading arguments it must start with, e.g. "python3 tools/train.py" (SWEEPS_WORKER_ALLOW_COMMANDS; default: none)',
   )
   .option(
     '--allow-env <list>',
@@ -35,6 +36,10 @@ const program = new Command('sweeps-worker')
   .option(
     '--pass-env <list>',
     "more of this worker's own variables to pass to trial processes (SWEEPS_WORKER_PASS_ENV)",
+  )
+  .option(
+    '--run-trials-as <user>',
+    'when the worker runs as root, the unprivileged user trial processes run as, or "off" (SWEEPS_WORKER_RUN_AS; default: nobody)',
   )
   .option(
     '--grace <seconds>',
@@ -51,10 +56,12 @@ const opts = program.opts<{
   allowEnv?: string;
   cwdRoots?: string;
   passEnv?: string;
+  runTrialsAs?: string;
 }>();
 
 const log = createLineLogger();
 let env: WorkerEnv;
+let trialUser: NamedTrialUser | null;
 try {
   env = readWorkerEnv({
     ...process.env,
@@ -64,7 +71,10 @@ try {
     ...(opts.allowEnv !== undefined ? { SWEEPS_WORKER_ALLOW_ENV: opts.allowEnv } : {}),
     ...(opts.cwdRoots !== undefined ? { SWEEPS_WORKER_CWD_ROOTS: opts.cwdRoots } : {}),
     ...(opts.passEnv !== undefined ? { SWEEPS_WORKER_PASS_ENV: opts.passEnv } : {}),
+    ...(opts.runTrialsAs !== undefined ? { SWEEPS_WORKER_RUN_AS: opts.runTrialsAs } : {}),
   });
+  scrubSecrets(); // read once: nothing started or loaded later finds them in process.env
+  trialUser = resolveTrialUser(env.SWEEPS_WORKER_RUN_AS);
 } catch (err) {
   console.error(`Invalid worker settings: ${(err as Error).message}`);
   process.exit(2);
@@ -72,6 +82,7 @@ try {
 const worker = await startWorker({
   env,
   log,
+  trialUser,
   ...(opts.slots ? { slots: opts.slots } : {}),
   ...(opts.id ? { id: opts.id } : {}),
 }).catch((err: Error) => {

@@ -66,10 +66,29 @@ describe('worker policy settings', () => {
       workDir: dir,
     });
     const gate = policyGate(policy);
-    const check = (executable: string) => gate.check({ executable, cwd: dir, env: {} });
+    const check = (executable: string) =>
+      gate.check({ executable, argv: [executable], cwd: dir, env: {} });
     expect(check('venv/bin/python')).toBeNull();
     expect(check(`${dir}/venv/bin/python`)).toBeNull();
     expect(check('tools/train.sh')).toMatch(/the executable "\/.*sh" is not allowed/);
     expect(check(`${dir}/python3.11`)).toMatch(/is not allowed/);
+  });
+
+  it('checks the leading arguments of a template, for an executable named by path too', () => {
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'gate-')));
+    const { policy } = readPolicy({
+      ...settings,
+      allowCommands: `node script.js,${dir}/venv/bin/python tools/train.py`,
+      workDir: dir,
+    });
+    const gate = policyGate(policy);
+    const check = (...argv: string[]) =>
+      gate.check({ executable: argv[0]!, argv, cwd: dir, env: {} });
+    expect(check('node', 'script.js', '--lr', '0.1')).toBeNull();
+    expect(check('node', '-e', 'require("child_process").spawnSync("sh")')).toMatch(
+      /node may only be started as "node script.js ..."/,
+    );
+    expect(check('venv/bin/python', 'tools/train.py', 'c.py')).toBeNull();
+    expect(check('venv/bin/python', '-c', 'print(1)')).toMatch(/may only be started as/);
   });
 });

@@ -9,8 +9,9 @@ import {
   matchesAny,
   NEVER_SETTABLE_ENV,
   refuseCwd,
+  parseCommandTemplate,
+  refuseCommand,
   refuseEnv,
-  refuseExecutable,
   type WorkerPolicy,
 } from '@sweeps/core';
 import type { CommandGate } from '@sweeps/trainer-command';
@@ -104,11 +105,13 @@ export function childEnvironment(
 }
 
 /**
- * The gate of the `command` and `mmdet` trainers: symlinks are resolved, so a link cannot lead out of the allowed
- * directories. One exception: an executable the policy names exactly (no glob), such as a virtualenv's
+ * The gate of the `command` and `mmdet` trainers: the command's executable and first arguments against the
+ * policy's commands (templates included), its directory and variables. Symlinks are resolved, so a link cannot
+ * lead out of the allowed directories. One exception: an executable the policy names exactly (no glob), such as a virtualenv's
  * `/opt/venv/bin/python` (itself a link to the system interpreter), is allowed as named.
  */
 export function policyGate(policy: WorkerPolicy): CommandGate {
+  const exactPaths = new Set(policy.commands.map((c) => parseCommandTemplate(c).executable));
   const real = (p: string) => {
     try {
       return realpathSync(p);
@@ -117,16 +120,15 @@ export function policyGate(policy: WorkerPolicy): CommandGate {
     }
   };
   return {
-    check({ executable, cwd, env }) {
+    check({ executable, argv, cwd, env }) {
       const dir = real(cwd);
       const named = executable.includes('/') ? path.resolve(dir, executable) : executable;
-      const namedExactly = named.includes('/') && policy.commands.includes(named);
+      const namedExactly = named.includes('/') && exactPaths.has(named);
+      const judged = namedExactly || !named.includes('/') ? named : real(named);
       return (
         refuseEnv(policy, Object.keys(env)) ??
         refuseCwd(policy, dir) ??
-        (namedExactly
-          ? null
-          : refuseExecutable(policy, named.includes('/') ? real(named) : named, dir))
+        refuseCommand(policy, [judged, ...argv.slice(1)], dir)
       );
     },
   };

@@ -11,6 +11,7 @@ import {
   PermanentTrialError,
   type TrainerResult,
   type TrialRun,
+  type TrialUser,
   trialEpochs,
 } from '@sweeps/core';
 import {
@@ -58,6 +59,10 @@ export interface TrialJobDeps {
   trainers: TrainerRegistry;
   /** The environment every trial's process starts from (the worker policy's explicit environment). */
   baseEnv: Record<string, string>;
+  /** The unprivileged user trial processes run as (a worker running as root); absent: the worker's own. */
+  trialUser?: TrialUser;
+  /** Makes a trial's directory writable by `trialUser` before its trainer runs (see trial-user.ts). */
+  prepareTrialDir?: (dir: string) => Promise<void>;
   /** Running trials by id, so cancellations and shutdown can reach them. */
   running: Map<string, AbortController>;
   /** Enqueues paused trials that an asha rung promoted, ahead of the queue (they resume from their snapshots). */
@@ -120,6 +125,7 @@ export async function processTrialJob(
       trainer,
       run,
     );
+    await deps.prepareTrialDir?.(dir);
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
@@ -148,6 +154,7 @@ export async function processTrialJob(
         tail.push(line);
         live?.push(line);
       },
+      ...(deps.trialUser ? { runAs: deps.trialUser } : {}),
     });
     // A trainer that ignores an abort (pruned while finishing, say) must not record over it: the abort decides.
     if (controller.signal.aborted) throw controller.signal.reason;

@@ -58,6 +58,18 @@ export interface TrainerContext {
   env: Record<string, string>;
   /** One line of human-readable output; the worker keeps the last lines for failed trials. */
   log(line: string): void;
+  /**
+   * The unprivileged user every process of the trial runs as (a worker running as root sets it, so trials cannot
+   * read its secrets); absent: the worker's own user. A directory a trainer creates for the trial's processes to
+   * write in must be handed to this user (`snapshotDir` already is).
+   */
+  runAs?: TrialUser;
+}
+
+/** A user trial processes run as. */
+export interface TrialUser {
+  uid: number;
+  gid: number;
 }
 
 /** What a finished trial returns. `metrics` holds the final values (the sweep's metric among them). */

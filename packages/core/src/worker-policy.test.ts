@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { refuseTrainer, resolvePosix, WorkerPolicySchema } from './worker-policy.ts';
+import {
+  parseCommandTemplate,
+  refuseCommand,
+  refuseTrainer,
+  resolvePosix,
+  WorkerPolicySchema,
+} from './worker-policy.ts';
 
 const policy = WorkerPolicySchema.parse({
   commands: ['node', 'python3', '/opt/mmdet/tools/*.sh'],
@@ -79,6 +85,53 @@ describe('worker policy', () => {
     expect(
       refuseTrainer(WorkerPolicySchema.parse({ cwdRoots: ['/'] }), { kind: 'mmdet' } as never),
     ).toMatch(/this worker runs no commands/);
+  });
+
+  it('allows an executable only with the leading arguments of its command template', () => {
+    const only = (...commands: string[]) => ({ ...policy, commands });
+    const cwd = '/srv/work';
+    // A bare interpreter runs anything: `node -e` and a shell started from it.
+    expect(refuseCommand(only('node'), ['node', '-e', 'require("child_process")'], cwd)).toBeNull();
+    const script = only('node script.js');
+    expect(refuseCommand(script, ['node', 'script.js', '--epochs', '3'], cwd)).toBeNull();
+    expect(refuseCommand(script, ['node', '-e', 'x'], cwd)).toBe(
+      'the command "node -e x" is not allowed on this worker: node may only be started as "node script.js ..."',
+    );
+    expect(refuseCommand(script, ['node'], cwd)).toMatch(/may only be started as "node script.js/);
+    expect(refuseCommand(script, ['node', 'other.js'], cwd)).toMatch(/not allowed/);
+    expect(refuseCommand(script, ['sh', '-c', 'id'], cwd)).toMatch(
+      /the executable "sh" is not allowed on this worker \(allowed: node script.js\)/,
+    );
+    // MMDetection's script, not `python3 -c`; several templates for one interpreter.
+    const mmdet = only('python3 tools/train.py', 'python3 tools/test.py', '/opt/venv/bin/* run.py');
+    expect(refuseCommand(mmdet, ['python3', 'tools/train.py', 'c.py'], cwd)).toBeNull();
+    expect(refuseCommand(mmdet, ['python3', 'tools/test.py'], cwd)).toBeNull();
+    expect(refuseCommand(mmdet, ['python3', '-c', 'import os'], cwd)).toMatch(
+      /may only be started as "python3 tools\/train.py ..." or "python3 tools\/test.py ..."/,
+    );
+    expect(refuseCommand(mmdet, ['/opt/venv/bin/python', 'run.py'], cwd)).toBeNull();
+    expect(refuseCommand(mmdet, ['/opt/venv/bin/python', '-m', 'run'], cwd)).toMatch(/not allowed/);
+    // Long commands are cut short in the message.
+    const long = refuseCommand(script, ['node', '-e', 'x'.repeat(500), 'a', 'b'], cwd)!;
+    expect(long.length).toBeLessThan(260);
+    expect(parseCommandTemplate('  python3   tools/train.py ')).toEqual({
+      executable: 'python3',
+      args: ['tools/train.py'],
+    });
+  });
+
+  it('checks templates at submission, leaving placeholders to the worker, and mmdet as tools/train.py', () => {
+    const script = { ...policy, commands: ['node script.js', 'python3 tools/train.py'] };
+    expect(refuseTrainer(script, { kind: 'command', command: ['node', 'script.js'] })).toBeNull();
+    expect(refuseTrainer(script, { kind: 'command', command: ['node', '{script}'] })).toBeNull();
+    expect(refuseTrainer(script, { kind: 'command', command: ['node', '-e', 'x'] })).toMatch(
+      /may only be started as "node script.js ..."/,
+    );
+    const mmdet = { kind: 'mmdet', root: '/srv/work/mmdetection' } as never;
+    expect(refuseTrainer(script, mmdet)).toBeNull();
+    expect(refuseTrainer({ ...script, commands: ['python3 other.py'] }, mmdet)).toMatch(
+      /^trainer.python: .*python3 may only be started as "python3 other.py ..."/,
+    );
   });
 
   it('resolves paths as POSIX', () => {

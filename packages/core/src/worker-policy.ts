@@ -22,7 +22,11 @@ export const NEVER_SETTABLE_ENV = [
 ] as const;
 
 export const WorkerPolicySchema = z.object({
-  /** Executables a `command` trainer may start: bare names (looked up on PATH) or absolute path globs. */
+  /**
+   * Executables a `command` trainer may start: bare names (looked up on PATH) or absolute path globs, each
+   * optionally followed by the leading arguments it must be started with (a command template, see
+   * {@link CommandTemplate}).
+   */
   commands: z.array(z.string()).default([]),
   /** Names (or globs such as `MMDET_*`) of environment variables a sweep may set. */
   env: z.array(z.string()).default([]),
@@ -66,22 +70,61 @@ export function resolvePosix(base: string, p: string): string {
 const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : 'none');
 
 /**
- * Why the policy refuses to start `executable` (as written in the command, after placeholders) from `cwd`, or
- * null. A bare name must be allowed by a bare pattern; a path is resolved against `cwd` and must match a path glob.
+ * One entry of a policy's `commands`: an executable (a bare name looked up on PATH, or an absolute path glob),
+ * then, in a **command template**, the leading arguments it must be started with, separated by spaces. `python3
+ * tools/train.py` allows `python3 tools/train.py ...` but not `python3 -c ...` nor `python3 other.py`; a bare
+ * `python3` allows any arguments, so any code.
  */
-export function refuseExecutable(
+export interface CommandTemplate {
+  executable: string;
+  /** Compared with the command's first arguments exactly, as written (no globs). */
+  args: string[];
+}
+
+export function parseCommandTemplate(entry: string): CommandTemplate {
+  const [executable = '', ...args] = entry.trim().split(/\s+/);
+  return { executable, args };
+}
+
+/** A bare name must match a bare pattern; a path is resolved against `cwd` and must match a path glob. */
+function executableMatches(pattern: string, executable: string, cwd: string): boolean {
+  if (!executable.includes('/'))
+    return !pattern.includes('/') && globToRegExp(pattern).test(executable);
+  return pattern.includes('/') && globToRegExp(pattern).test(resolvePosix(cwd, executable));
+}
+
+/** A command as shown in a message: its first words, cut short. */
+function showCommand(argv: readonly string[]): string {
+  const text = argv.slice(0, 4).join(' ');
+  const cut = text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  return argv.length > 4 ? `${cut} ...` : cut;
+}
+
+/** Options of {@link refuseCommand}. */
+export interface RefuseCommandOptions {
+  /** Arguments whose value is not known yet (placeholders at submission): they match any template argument. */
+  unknown?: (arg: string) => boolean;
+}
+
+/**
+ * Why the policy refuses to start `argv` (as written in the command, after placeholders) from `cwd`, or null. The
+ * executable must match an entry's executable, and the arguments after it must begin with that entry's arguments.
+ */
+export function refuseCommand(
   policy: WorkerPolicy,
-  executable: string,
+  argv: readonly string[],
   cwd: string,
+  options: RefuseCommandOptions = {},
 ): string | null {
-  const bare = !executable.includes('/');
-  const allowed = bare
-    ? policy.commands.some((g) => !g.includes('/') && globToRegExp(g).test(executable))
-    : matchesAny(
-        resolvePosix(cwd, executable),
-        policy.commands.filter((g) => g.includes('/')),
-      );
-  if (allowed) return null;
+  const executable = argv[0] ?? '';
+  const templates = policy.commands
+    .map(parseCommandTemplate)
+    .filter((t) => executableMatches(t.executable, executable, cwd));
+  const argMatches = (want: string, got: string | undefined) =>
+    got === want || (got !== undefined && (options.unknown?.(got) ?? false));
+  if (templates.some((t) => t.args.every((a, i) => argMatches(a, argv[i + 1])))) return null;
+  if (templates.length > 0)
+    return `the command "${showCommand(argv)}" is not allowed on this worker: ${executable} may only be started as ${templates.map((t) => `"${[t.executable, ...t.args].join(' ')} ..."`).join(' or ')}`;
   return policy.commands.length === 0
     ? `this worker runs no commands (its owner allows them with --allow-commands or SWEEPS_WORKER_ALLOW_COMMANDS), so "${executable}" is not run`
     : `the executable "${executable}" is not allowed on this worker (allowed: ${list(policy.commands)})`;
@@ -109,9 +152,15 @@ export function refuseCwd(policy: WorkerPolicy, cwd: string): string | null {
     : `the working directory ${cwd} is outside this worker's directories (${list(policy.cwdRoots)})`;
 }
 
+/** The command an `mmdet` trial is checked as (one GPU or several): its interpreter running MMDetection's script. */
+export function mmdetCommand(python: string): string[] {
+  return [python, 'tools/train.py'];
+}
+
 /**
- * Why the policy refuses an `mmdet` trainer, or null: MMDetection's interpreter (`python`, default `python3`) is
- * an executable like a command's, run from `root`, which must lie in the worker's directories.
+ * Why the policy refuses an `mmdet` trainer, or null: MMDetection's interpreter (`python`, default `python3`)
+ * running `tools/train.py` is checked as a command (so `python3 tools/train.py` may be allowed alone), run from
+ * `root`, which must lie in the worker's directories.
  */
 export function refuseMmdet(
   policy: WorkerPolicy,
@@ -120,7 +169,7 @@ export function refuseMmdet(
   const root = resolvePosix(policy.workDir, trainer.root ?? '.');
   const rootRefused = refuseCwd(policy, root);
   if (rootRefused) return `trainer.root: ${rootRefused}`;
-  const pythonRefused = refuseExecutable(policy, trainer.python ?? 'python3', root);
+  const pythonRefused = refuseCommand(policy, mmdetCommand(trainer.python ?? 'python3'), root);
   return pythonRefused ? `trainer.python: ${pythonRefused}` : null;
 }
 
@@ -142,12 +191,13 @@ export function refuseTrainer(
   }
   if (trainer.kind !== 'command') return null;
   const cwd = resolvePosix(policy.workDir, trainer.cwd ?? '.');
-  const executable = trainer.command?.[0] ?? '';
+  const argv = trainer.command ?? [];
+  const placeholder = (arg: string) => arg.includes('{');
   return (
     refuseEnv(policy, Object.keys(trainer.env ?? {})) ??
     (trainer.cwd?.includes('{') ? null : refuseCwd(policy, cwd)) ??
-    (executable.includes('{') || trainer.cwd?.includes('{')
+    (placeholder(argv[0] ?? '') || trainer.cwd?.includes('{')
       ? null
-      : refuseExecutable(policy, executable, cwd))
+      : refuseCommand(policy, argv.length ? argv : [''], cwd, { unknown: placeholder }))
   );
 }

@@ -32,8 +32,17 @@ interface CommandSpec {
 
 /** What a worker allows a `command` trial to do; checked before the command starts. */
 export interface CommandGate {
-  /** A reason to refuse the trial, or null to run it. `cwd` is absolute, `env` holds the sweep's variables. */
-  check(run: { executable: string; cwd: string; env: Record<string, string> }): string | null;
+  /**
+   * A reason to refuse the trial, or null to run it. `argv` is the command as the policy should judge it (its
+   * first entry is `executable`, so templates such as `python3 tools/train.py` can be checked), `cwd` is
+   * absolute, `env` holds the sweep's variables.
+   */
+  check(run: {
+    executable: string;
+    argv: readonly string[];
+    cwd: string;
+    env: Record<string, string>;
+  }): string | null;
 }
 
 /** Options of {@link CommandTrainer}. */
@@ -74,7 +83,12 @@ export class CommandTrainer implements Trainer {
         throw new PermanentTrialError(`trainer.metrics.pattern: ${err.message}`, 'invalid');
       throw new PermanentTrialError((err as Error).message, 'invalid');
     }
-    const refused = this.options.gate?.check({ executable: argv[0]!, cwd, env: extraEnv });
+    const refused = this.options.gate?.check({
+      executable: argv[0]!,
+      argv,
+      cwd,
+      env: extraEnv,
+    });
     if (refused)
       throw new PermanentTrialError(`refused by this worker's policy: ${refused}`, 'invalid');
     if (!(await stat(cwd).catch(() => null))?.isDirectory())

@@ -6,3 +6,4 @@ export * from './output-log.ts';
 export * from './metric-source.ts';
 export * from './metrics/index.ts';
 export * from './spec-check.ts';
+export * from './trial-dir.ts';

@@ -27,6 +27,8 @@ export interface DetachedRunOptions {
   cwd: string;
   /** The whole environment of the process (nothing of the worker's own is added). */
   env: Record<string, string>;
+  /** The user the supervisor and the command run as (the worker drops privileges); absent: the worker's own. */
+  runAs?: { uid: number; gid: number };
   /** Written to the process's stdin, which is then closed; stdin is empty when absent. */
   stdin?: string;
   signal: AbortSignal;
@@ -55,6 +57,7 @@ export function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
     {
       cwd: opts.cwd,
       env: opts.env,
+      ...(opts.runAs ? { uid: opts.runAs.uid, gid: opts.runAs.gid } : {}),
       detached: true,
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
     },

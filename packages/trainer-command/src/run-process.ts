@@ -97,6 +97,7 @@ export async function runTrainingProcess(
     argv,
     cwd: opts.cwd,
     env: opts.env,
+    ...(ctx.runAs ? { runAs: ctx.runAs } : {}),
     signal: ctx.signal,
     ...(opts.killGraceMs ? { killGraceMs: opts.killGraceMs } : {}),
     onStdout: (l) => onLine(l, true),

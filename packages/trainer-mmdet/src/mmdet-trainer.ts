@@ -8,6 +8,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import {
+  mmdetCommand,
   PermanentTrialError,
   type Trainer,
   type TrainerContext,
@@ -18,6 +19,7 @@ import {
   type CommandGate,
   EpochReporter,
   extractAll,
+  handToTrial,
   outputLogPath,
   readBounded,
   runTrainingProcess,
@@ -105,6 +107,7 @@ export class MmdetTrainer implements Trainer {
     const spec = parseSpec(trial.trainer);
     const refused = this.options.gate?.check({
       executable: spec.python,
+      argv: mmdetCommand(spec.python), // the script it runs, however it is launched
       cwd: path.resolve(spec.root),
       env: {},
     });
@@ -115,6 +118,7 @@ export class MmdetTrainer implements Trainer {
     const resume = resumePoint(spec.version, files.workDir);
     await mkdir(path.dirname(files.derivedConfig), { recursive: true });
     await mkdir(files.workDir, { recursive: true });
+    await handToTrial(files.workDir, ctx.runAs); // MMDetection writes there, as the trial's user
     await writeFile(
       files.derivedConfig,
       deriveConfigText({

@@ -7,10 +7,23 @@ import { type CommandGate, CommandTrainer } from '@sweeps/trainer-command';
 import { MmdetTrainer } from '@sweeps/trainer-mmdet';
 import { NoopTrainer } from './noop-trainer.ts';
 
+/** Options of {@link TrainerRegistry}. */
+export interface TrainerRegistryOptions {
+  /**
+   * Directories the TF.js trainer may read data and checkpoints from (the worker's directories and data dir);
+   * absent: anywhere (tests, direct use).
+   */
+  readRoots?: string[];
+}
+
 export class TrainerRegistry {
   private readonly trainers = new Map<string, Trainer>();
 
-  constructor(workDir: string, gate?: CommandGate) {
+  constructor(
+    workDir: string,
+    gate?: CommandGate,
+    private readonly options: TrainerRegistryOptions = {},
+  ) {
     this.add(new CommandTrainer(workDir, gate ? { gate } : {}));
     this.add(new MmdetTrainer(gate ? { gate } : {}));
     this.add(new NoopTrainer());
@@ -40,7 +53,9 @@ export class TrainerRegistry {
         'invalid',
       );
     }
-    const trainer = mod.createTfjsTrainer();
+    const trainer = mod.createTfjsTrainer(
+      this.options.readRoots ? { readRoots: this.options.readRoots } : {},
+    );
     this.add(trainer);
     return trainer;
   }

@@ -107,4 +107,20 @@ describe('refusals', () => {
     const truncated = bytes('dtypes.safetensors').subarray(0, 100);
     expectCode(() => parseSafetensors(truncated), 'CHECKPOINT_FORMAT', /exceeds the file/);
   });
+
+  it("never shows a file's first bytes as a header size (a secret read as a checkpoint)", () => {
+    const secret = new TextEncoder().encode('DATABASE_URL=postgresql://u:pw@db/sweeps');
+    const asSize = new DataView(secret.buffer).getBigUint64(0, true).toString();
+    const err = (() => {
+      try {
+        parseSafetensors(secret);
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).toBe(
+      'safetensors: the header size in its first 8 bytes exceeds the file (40 bytes)',
+    );
+    expect(err?.message).not.toContain(asSize);
+  });
 });

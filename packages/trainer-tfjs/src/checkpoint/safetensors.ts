@@ -28,8 +28,9 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   };
   if (bytes.byteLength < 8) fail('file shorter than its 8-byte header size');
   const size = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  // The value is not shown: read from a file that is no checkpoint, it would be that file's first 8 bytes.
   if (size > MAX_HEADER || 8 + size > bytes.byteLength)
-    fail(`header size ${size} exceeds the file`);
+    fail(`the header size in its first 8 bytes exceeds the file (${bytes.byteLength} bytes)`);
   let header: Record<string, unknown> = {};
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + size))) as Record<

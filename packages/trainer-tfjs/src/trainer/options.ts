@@ -11,6 +11,7 @@ import { z } from 'zod';
 
 import type { BackendName } from '../backend/backend-probes.ts';
 import type { OptimizerConfig } from '../optim/types.ts';
+import { checkReadable } from './read-roots.ts';
 import type { ScheduleSettings } from '../train/schedule.ts';
 
 /**
@@ -199,8 +200,15 @@ function optimizerOf(
   );
 }
 
-/** Resolves a checkpoint URI: `scratch`/`none` (random init), `file:///abs`, or a path (relative to `cwd`). */
-export function resolveInit(checkpoint: TrialRun['checkpoint'], cwd = process.cwd()): InitFrom {
+/**
+ * Resolves a checkpoint URI: `scratch`/`none` (random init), `file:///abs`, or a path (relative to `cwd`). With
+ * `readRoots`, a file outside them is refused before it is looked at.
+ */
+export function resolveInit(
+  checkpoint: TrialRun['checkpoint'],
+  cwd = process.cwd(),
+  readRoots?: readonly string[],
+): InitFrom {
   const uri = checkpoint.uri.trim();
   if (uri === 'scratch' || uri === 'none' || checkpoint.format === 'none')
     return { kind: 'scratch' };
@@ -219,6 +227,7 @@ export function resolveInit(checkpoint: TrialRun['checkpoint'], cwd = process.cw
       'invalid',
     );
   }
+  if (readRoots) checkReadable(`checkpoint "${checkpoint.name}"`, file, readRoots);
   if (!existsSync(file))
     throw new PermanentTrialError(
       `checkpoint "${checkpoint.name}": file ${file} not found (uri ${uri})`,
@@ -232,8 +241,15 @@ export function resolveInit(checkpoint: TrialRun['checkpoint'], cwd = process.cw
   };
 }
 
-/** Validates a trial for this trainer; every problem is a `PermanentTrialError(…, 'invalid')` naming the setting. */
-export function resolvePlan(trial: TrialRun, cwd = process.cwd()): RunPlan {
+/**
+ * Validates a trial for this trainer; every problem is a `PermanentTrialError(…, 'invalid')` naming the setting.
+ * With `readRoots` (the worker's), `data_dir` and a file checkpoint must lie in them (read-roots.ts).
+ */
+export function resolvePlan(
+  trial: TrialRun,
+  cwd = process.cwd(),
+  readRoots?: readonly string[],
+): RunPlan {
   const options = parseOr(
     TfjsOptionsSchema,
     (trial.trainer as { options?: unknown }).options,
@@ -255,6 +271,7 @@ export function resolvePlan(trial: TrialRun, cwd = process.cwd()): RunPlan {
   }
   if (options.data_dir) {
     options.data_dir = path.resolve(cwd, options.data_dir);
+    if (readRoots) checkReadable('trainer.options.data_dir', options.data_dir, readRoots);
     if (!existsSync(options.data_dir)) {
       throw new PermanentTrialError(
         `invalid tfjs trial settings: trainer.options.data_dir: ${options.data_dir} not found`,
@@ -262,7 +279,7 @@ export function resolvePlan(trial: TrialRun, cwd = process.cwd()): RunPlan {
       );
     }
   }
-  const init = resolveInit(trial.checkpoint, cwd);
+  const init = resolveInit(trial.checkpoint, cwd, readRoots);
   const schedule = {
     warmupIters: options.warmup_iters,
     warmupRatio: options.warmup_ratio,

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -86,6 +86,27 @@ describe('createTfjsTrainer', () => {
     expect(again.metrics).toEqual(result.metrics);
     expect(retry.logs.join('\n')).toContain('after epoch 2');
   }, 30_000);
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'runs its child as the trial user when the worker drops privileges',
+    async () => {
+      const open = await mkdtemp(path.join(tmpdir(), 'sweeps-tfjs-run-as-'));
+      await chmod(open, 0o755); // the trial user must reach its snapshot directory
+      const snap = path.join(open, 'snap');
+      await mkdir(snap);
+      await chown(snap, 65534, 65534);
+      const { ctx, epochs } = context(snap);
+      ctx.runAs = { uid: 65534, gid: 65534 };
+      try {
+        await createTfjsTrainer().run(trial({ fixed: { epochs: 1 } }), ctx);
+        expect(epochs.map(([e]) => e)).toEqual([1]);
+        expect((await stat(path.join(snap, 'epoch-0001.json'))).uid).toBe(65534);
+      } finally {
+        await rm(open, { recursive: true, force: true });
+      }
+    },
+    30_000,
+  );
 
   it('maps a diverged run to PermanentTrialError(diverged)', async () => {
     const { ctx } = context(path.join(dir, 'nan'));

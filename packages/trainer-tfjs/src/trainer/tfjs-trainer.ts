@@ -29,13 +29,18 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 export interface TfjsTrainerOptions {
   /** Milliseconds between SIGTERM and SIGKILL on abort. Default: the runner's `KILL_GRACE_MS` (5000). */
   killGraceMs?: number;
+  /**
+   * Directories a trial's `data_dir` and file checkpoint must lie in (the worker's; see read-roots.ts). Default:
+   * anywhere (tests, direct use).
+   */
+  readRoots?: readonly string[];
 }
 
 /** Creates the `tfjs` trainer (what the worker's registry loads). */
 export function createTfjsTrainer(options: TfjsTrainerOptions = {}): Trainer {
   return {
     kind: 'tfjs',
-    run: (trial, ctx) => runInChild(trial, ctx, options.killGraceMs ?? KILL_GRACE_MS),
+    run: (trial, ctx) => runInChild(trial, ctx, options),
     specCheck: tfjsSpecCheck,
   };
 }
@@ -50,9 +55,10 @@ interface Watch {
 async function runInChild(
   trial: TrialRun,
   ctx: TrainerContext,
-  graceMs: number,
+  options: TfjsTrainerOptions,
 ): Promise<TrainerResult> {
-  resolvePlan(trial); // fail fast, before a process starts, on bad options or a missing checkpoint
+  // Fail fast, before a process starts, on bad options, a path outside the worker's directories, a missing file.
+  resolvePlan(trial, process.cwd(), options.readRoots);
   ctx.signal.throwIfAborted();
   const job: TfjsChildJob = {
     trial,
@@ -64,9 +70,10 @@ async function runInChild(
     argv: [process.execPath, '--import', TSX_LOADER, CHILD_ENTRY],
     cwd: process.cwd(),
     env: { ...ctx.env, SWEEPS_TRIAL_ID: trial.trialId },
+    ...(ctx.runAs ? { runAs: ctx.runAs } : {}), // the child drops privileges too
     stdin: JSON.stringify(job),
     signal: ctx.signal,
-    killGraceMs: graceMs,
+    killGraceMs: options.killGraceMs ?? KILL_GRACE_MS,
     onStdout: (line) => onLine(line, watch, ctx),
     onStderr: (line) => {
       watch.tail.push(line);
