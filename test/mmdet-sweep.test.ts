@@ -12,14 +12,15 @@ import {
   readFileSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, Stack } from './support/stack.ts';
 
 const FAKE = path.join(REPO_ROOT, 'packages/trainer-mmdet/src/testing/fake_mmdet');
 const FAKE_PYTHON = path.join(FAKE, 'fake-python');
-const tmp = mkdtempSync(path.join(tmpdir(), 'mmdet-e2e-'));
+// inside the repository: the worker reads checkpoints only from its own directories
+mkdirSync(path.join(REPO_ROOT, '.data'), { recursive: true });
+const tmp = mkdtempSync(path.join(REPO_ROOT, '.data', 'mmdet-e2e-'));
 const stack = new Stack();
 const BEHAVIOURS = ['ok', 'crash', 'hang', 'oom', 'nometric', 'nan', 'clipped', 'empty'] as const;
 

@@ -74,6 +74,16 @@ describe('worker policy', () => {
     expect(mmdet({ root: '/opt/mmdetection' })).toMatch(
       /^trainer.root: the working directory \/opt\/mmdetection is outside/,
     );
+    // MMDetection executes its config: one outside the worker's directories is refused, however it is written
+    expect(mmdet({ root: '/srv/work/mmdetection', config: '/tmp/evil.py' })).toMatch(
+      /^trainer.config: the config \/tmp\/evil.py is outside this worker's directories/,
+    );
+    expect(mmdet({ root: '/srv/work/mmdetection', config: '../../../tmp/evil.py' })).toMatch(
+      /^trainer.config: the config \/tmp\/evil.py is outside/,
+    );
+    expect(
+      mmdet({ root: '/srv/work/mmdetection', config: '/srv/work/configs/mine.py' }),
+    ).toBeNull();
     const venv = { ...policy, commands: ['/srv/work/venv/bin/python'] };
     expect(
       refuseTrainer(venv, {

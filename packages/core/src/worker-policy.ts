@@ -142,14 +142,18 @@ export function refuseEnv(policy: WorkerPolicy, names: readonly string[]): strin
 }
 
 /** Why the policy refuses `cwd` (absolute, already resolved), or null. */
-export function refuseCwd(policy: WorkerPolicy, cwd: string): string | null {
+export function refuseCwd(
+  policy: WorkerPolicy,
+  cwd: string,
+  what = 'the working directory',
+): string | null {
   const inside = policy.cwdRoots.some((root) => {
     const r = resolvePosix('/', root);
     return cwd === r || cwd.startsWith(r === '/' ? '/' : `${r}/`);
   });
   return inside
     ? null
-    : `the working directory ${cwd} is outside this worker's directories (${list(policy.cwdRoots)})`;
+    : `${what} ${cwd} is outside this worker's directories (${list(policy.cwdRoots)})`;
 }
 
 /** The command an `mmdet` trial is checked as (one GPU or several): its interpreter running MMDetection's script. */
@@ -164,11 +168,15 @@ export function mmdetCommand(python: string): string[] {
  */
 export function refuseMmdet(
   policy: WorkerPolicy,
-  trainer: { root?: string; python?: string },
+  trainer: { root?: string; python?: string; config?: string },
 ): string | null {
   const root = resolvePosix(policy.workDir, trainer.root ?? '.');
   const rootRefused = refuseCwd(policy, root);
   if (rootRefused) return `trainer.root: ${rootRefused}`;
+  // MMDetection executes its config: a config outside the worker's directories is any code a sweep brings
+  const config = trainer.config === undefined ? null : resolvePosix(root, trainer.config);
+  const configRefused = config && refuseCwd(policy, config, 'the config');
+  if (configRefused) return `trainer.config: ${configRefused}`;
   const pythonRefused = refuseCommand(policy, mmdetCommand(trainer.python ?? 'python3'), root);
   return pythonRefused ? `trainer.python: ${pythonRefused}` : null;
 }
@@ -183,10 +191,15 @@ export function refuseTrainer(
 ): string | null {
   if (trainer.kind === 'mmdet') {
     // Checked by the mmdet trainer's own schema at submission; here only what the policy reads, if well formed.
-    const { root, python } = trainer as { root?: unknown; python?: unknown };
+    const { root, python, config } = trainer as {
+      root?: unknown;
+      python?: unknown;
+      config?: unknown;
+    };
     return refuseMmdet(policy, {
       ...(typeof root === 'string' ? { root } : {}),
       ...(typeof python === 'string' ? { python } : {}),
+      ...(typeof config === 'string' ? { config } : {}),
     });
   }
   if (trainer.kind !== 'command') return null;

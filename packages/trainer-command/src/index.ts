@@ -7,3 +7,4 @@ export * from './metric-source.ts';
 export * from './metrics/index.ts';
 export * from './spec-check.ts';
 export * from './trial-dir.ts';
+export * from './read-roots.ts';

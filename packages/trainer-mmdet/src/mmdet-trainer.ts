@@ -16,6 +16,7 @@ import {
   type TrialRun,
 } from '@sweeps/core';
 import {
+  checkReadable,
   type CommandGate,
   EpochReporter,
   extractAll,
@@ -36,7 +37,12 @@ import {
 } from './failures.ts';
 import { checkpointLocation, freePort, launchArgv, resumePoint, trialPaths } from './launch.ts';
 import { createMmdetExtractor } from './metrics/extractor.ts';
-import { type MmdetTrainerSpec, MmdetTrainerSpecSchema, mmdetSpecCheck } from './spec.ts';
+import {
+  isDataPathOption,
+  type MmdetTrainerSpec,
+  MmdetTrainerSpecSchema,
+  mmdetSpecCheck,
+} from './spec.ts';
 
 function invalid(message: string): PermanentTrialError {
   return new PermanentTrialError(`${message} (worker node ${hostname()})`, 'invalid');
@@ -52,16 +58,32 @@ function parseSpec(trainer: TrialRun['trainer']): MmdetTrainerSpec {
   );
 }
 
-/** Everything that must exist on this node before a GPU is spent; names the missing path. */
-function checkNode(spec: MmdetTrainerSpec, trial: TrialRun, ctx: TrainerContext) {
+/**
+ * Everything that must exist on this node before a GPU is spent, names the missing path; the config (MMDetection
+ * executes it), local checkpoints and dataset paths in `cfg_options` must lie in the worker's directories.
+ */
+function checkNode(
+  spec: MmdetTrainerSpec,
+  trial: TrialRun,
+  ctx: TrainerContext,
+  readRoots: readonly string[] | undefined,
+) {
   const root = path.resolve(spec.root);
+  const readable = (what: string, file: string) => {
+    if (readRoots) checkReadable(what, file, readRoots);
+  };
   if (!existsSync(path.join(root, 'tools', 'train.py')))
     throw invalid(`MMDetection not found: ${path.join(root, 'tools', 'train.py')} does not exist`);
   const baseConfig = path.resolve(root, spec.config);
+  readable('trainer.config', baseConfig);
   if (!existsSync(baseConfig)) throw invalid(`config not found: ${baseConfig}`);
   const ckpt = checkpointLocation(trial.checkpoint, root);
+  if (ckpt.local && ckpt.path) readable(`checkpoint "${trial.checkpoint.name}"`, ckpt.path);
   if (ckpt.local && ckpt.path && !existsSync(ckpt.path))
     throw invalid(`checkpoint ${trial.checkpoint.name} not found: ${ckpt.path}`);
+  for (const [key, value] of Object.entries(spec.cfg_options))
+    if (isDataPathOption(key, value))
+      readable(`trainer.cfg_options.${key}`, path.resolve(root, value));
   const gpus = (ctx.env.CUDA_VISIBLE_DEVICES ?? '').split(',').filter(Boolean);
   if (gpus.length < spec.gpus_per_trial && !(gpus.length === 0 && spec.gpus_per_trial === 1))
     throw invalid(`the trial needs ${spec.gpus_per_trial} GPUs and was given ${gpus.length}`);
@@ -87,6 +109,8 @@ async function newestJsonLog(version: 2 | 3, workDir: string): Promise<string | 
 export interface MmdetTrainerOptions {
   /** The worker's policy, asked about `python` (run from `root`); without one, everything is allowed (tests). */
   gate?: CommandGate;
+  /** The directories the config and checkpoints must lie in (the worker's); without them, anywhere (tests). */
+  readRoots?: string[];
 }
 
 export class MmdetTrainer implements Trainer {
@@ -113,7 +137,7 @@ export class MmdetTrainer implements Trainer {
     });
     if (refused)
       throw new PermanentTrialError(`refused by this worker's policy: ${refused}`, 'invalid');
-    const node = checkNode(spec, trial, ctx);
+    const node = checkNode(spec, trial, ctx, this.options.readRoots);
     const files = trialPaths(ctx.snapshotDir);
     const resume = resumePoint(spec.version, files.workDir);
     await mkdir(path.dirname(files.derivedConfig), { recursive: true });

@@ -60,6 +60,41 @@ export const MmdetTrainerSpecSchema = z.strictObject({
 });
 export type MmdetTrainerSpec = z.output<typeof MmdetTrainerSpecSchema>;
 
+/**
+ * The `cfg_options` keys that may hold a path: where the dataset is read from (its last part `data_root`,
+ * `ann_file`, `img_prefix`, `seg_prefix`, or anything under `data_prefix`). A path anywhere else could send
+ * MMDetection's output (checkpoints, logs, visualisations) out of the trial's directory, so it is refused; these
+ * must lie in the worker's directories, checked on the worker.
+ */
+const DATA_PATH_KEY =
+  /(?:^|\.)(?:data_root|ann_file|img_prefix|seg_prefix|data_prefix(?:\.[A-Za-z0-9_]+)?)$/;
+
+/** Whether a `cfg_options` entry names a dataset path (see {@link DATA_PATH_KEY}). */
+export function isDataPathOption(key: string, value: unknown): value is string {
+  return typeof value === 'string' && value.includes('/') && DATA_PATH_KEY.test(key);
+}
+
+function cfgOptionIssues(trainer: Record<string, unknown>): ErrorIssue[] {
+  const options = trainer.cfg_options;
+  if (!options || typeof options !== 'object') return [];
+  const issues: ErrorIssue[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    const at = `trainer.cfg_options.${key}`;
+    if (/(?:^|\.)work_dir$/.test(key))
+      issues.push({ path: at, message: "the trial's work dir is set by the trainer", value });
+    else if (typeof value === 'string' && value.split('/').includes('..'))
+      issues.push({ path: at, message: 'a path may not go up with ..', value });
+    else if (typeof value === 'string' && value.includes('/') && !isDataPathOption(key, value))
+      issues.push({
+        path: at,
+        message:
+          "only dataset paths (data_root, ann_file, img_prefix, seg_prefix, data_prefix.*) may hold a path here: anything else could make MMDetection write outside the trial's directory",
+        value,
+      });
+  }
+  return issues;
+}
+
 /** `fixed` keys this trainer writes into the derived config (others would be ignored: refused instead). */
 export const MMDET_FIXED_KEYS = [
   'norm_decay_mult',
@@ -99,7 +134,7 @@ export const mmdetSpecCheck: TrainerSpecCheck = {
           message:
             i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
         }));
-    return [...issues, ...fixedIssues(spec)];
+    return [...issues, ...cfgOptionIssues(trainer), ...fixedIssues(spec)];
   },
   // MMDetection saves a checkpoint every epoch in the trial's work dir, and a later run resumes from the newest.
   resumes: () => true,

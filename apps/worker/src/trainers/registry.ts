@@ -25,7 +25,12 @@ export class TrainerRegistry {
     private readonly options: TrainerRegistryOptions = {},
   ) {
     this.add(new CommandTrainer(workDir, gate ? { gate } : {}));
-    this.add(new MmdetTrainer(gate ? { gate } : {}));
+    this.add(
+      new MmdetTrainer({
+        ...(gate ? { gate } : {}),
+        ...(options.readRoots ? { readRoots: options.readRoots } : {}),
+      }),
+    );
     this.add(new NoopTrainer());
   }
 

@@ -1,39 +1,17 @@
 /**
- * Where a `tfjs` trial may read from: its `data_dir` and a file checkpoint must lie in the worker's directories
- * (its policy's directories, its data dir) or in this package's bundled backbones, so a sweep cannot make the
- * worker read any file it can (`/proc/self/environ`, `/etc`). Links are resolved first: a link inside a directory
- * that leads out of it is refused. Checked before anything is read, even whether the path exists.
+ * Where a `tfjs` trial may read from: the worker's directories (see `checkReadable` in @sweeps/trainer-command) and
+ * this package's bundled backbones, whatever the worker's directories.
  */
-import { realpathSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PermanentTrialError } from '@sweeps/core';
+import { checkReadable as checkInRoots } from '@sweeps/trainer-command';
 
 /** The committed backbone weights this package ships (`backbones/`), readable whatever the worker's directories. */
 export const BUNDLED_BACKBONES = fileURLToPath(new URL('../../backbones', import.meta.url));
-
-function real(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p; // not there: judged as written (and then reported missing if allowed)
-  }
-}
-
-const inside = (p: string, root: string) =>
-  p === root || p.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`);
 
 /**
  * Throws `PermanentTrialError` (`invalid`) when `file` (absolute) lies outside `roots` and the bundled backbones.
  * `what` names the setting, e.g. `trainer.options.data_dir`.
  */
 export function checkReadable(what: string, file: string, roots: readonly string[]): void {
-  const allowed = [...roots, BUNDLED_BACKBONES].map((r) => real(path.resolve(r)));
-  const target = real(file);
-  if (allowed.some((root) => inside(target, root))) return;
-  const link = target === file ? '' : ` (a link to ${target})`;
-  throw new PermanentTrialError(
-    `${what}: ${file}${link} is outside the directories this worker reads trial data from (${allowed.join(', ')}); its owner adds directories with --cwd-roots`,
-    'invalid',
-  );
+  checkInRoots(what, file, [...roots, BUNDLED_BACKBONES]);
 }
