@@ -82,3 +82,16 @@ export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
   });
   return n.count === 1;
 }
+
+/**
+ * Every live (not revoked) key's hash with its id, scope and name: what an API process holds in memory to answer
+ * for keys without a lookup each (see apps/api/src/key-resolver.ts).
+ */
+export async function listLiveKeyHashes(
+  db: Db,
+): Promise<Array<{ keyHash: string; id: string; scope: KeyScope; name: string }>> {
+  return db.apiKey.findMany({
+    where: { revokedAt: null },
+    select: { keyHash: true, id: true, scope: true, name: true },
+  });
+}
