@@ -72,8 +72,9 @@ export async function listApiKeys(db: Db, includeRevoked = false): Promise<ApiKe
 }
 
 /**
- * Revokes a key by id. API processes remember keys for a few seconds (KEY_CACHE_MS in apps/api/src/auth.ts), so
- * a revoked key stops working everywhere within that time. Returns false when no such key, or already revoked.
+ * Revokes a key by id. API processes remember keys for a few seconds (KEY_CACHE_MS in
+ * apps/api/src/key-resolver.ts), so a revoked key stops working everywhere within that time; its dashboard
+ * sessions end at once (session-store.ts). Returns false when no such key, or already revoked.
  */
 export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
   const n = await db.apiKey.updateMany({
