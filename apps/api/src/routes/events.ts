@@ -26,6 +26,30 @@ function parseLastEventId(v: unknown): bigint | null {
   return typeof v === 'string' && /^\d{1,19}$/.test(v) ? BigInt(v) : null;
 }
 
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+/**
+ * What a new client starts from (`ready` at the latest event id), or what a reconnecting one missed: written
+ * through `write` when there are at most REPLAY_LIMIT events, else a `resync` at the latest one.
+ */
+async function replay(
+  deps: ApiDeps,
+  sweepId: string,
+  lastId: bigint | null,
+  write: (m: HubMessage) => void,
+): Promise<{ id: bigint; event: 'ready' | 'resync' } | null> {
+  if (lastId === null) return { id: await latestSweepEventId(deps.db), event: 'ready' };
+  const missed = await sweepEventsAfter(deps.db, sweepId, lastId, REPLAY_LIMIT + 1);
+  if (missed.length > REPLAY_LIMIT) return { id: BigInt(missed.at(-1)!.id), event: 'resync' };
+  for (const e of missed) write({ kind: 'event', event: e });
+  return null;
+}
+
 export interface StreamOptions {
   /** A comment line this often keeps proxies from closing an idle stream. */
   heartbeatMs: number;
@@ -82,12 +106,7 @@ export function eventRoutes(
         const lastId = parseLastEventId(req.headers['last-event-id']);
         const res = reply.raw;
         reply.hijack();
-        res.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
+        res.writeHead(200, SSE_HEADERS);
         res.write('retry: 2000\n\n');
 
         // Subscribe first and hold live events until the replay is written, so nothing falls in between.
@@ -119,19 +138,14 @@ export function eventRoutes(
         });
         req.raw.on('close', end);
         try {
-          if (lastId === null) {
-            sent = await latestSweepEventId(deps.db);
-            res.write(`id: ${sent}\nevent: ready\ndata: {}\n\n`);
-          } else {
-            const missed = await sweepEventsAfter(deps.db, sweepId, lastId, REPLAY_LIMIT + 1);
-            if (missed.length > REPLAY_LIMIT) {
-              sent = BigInt(missed[missed.length - 1]!.id);
-              res.write(`id: ${sent}\nevent: resync\ndata: {}\n\n`);
-            } else for (const e of missed) write({ kind: 'event', event: e });
+          const skipTo = await replay(deps, sweepId, lastId, write);
+          if (skipTo !== null && !ended) {
+            sent = skipTo.id;
+            res.write(`id: ${sent}\nevent: ${skipTo.event}\ndata: {}\n\n`);
           }
         } catch (err) {
           req.log.warn({ err }, 'event stream replay failed');
-          res.write('event: resync\ndata: {}\n\n');
+          if (!ended) res.write('event: resync\ndata: {}\n\n');
         }
         const pending = held;
         held = null;
