@@ -55,3 +55,26 @@ describe('failed key attempts per address', () => {
     expect(limiter.blockedFor('10.0.0.5', 61_000)).toBe(0);
   });
 });
+
+describe('concurrent guesses from one address', () => {
+  it('get at most the budget in full lookups; the rest are told to be cheap', async () => {
+    const limiter = new FailureLimiter(5);
+    const reply = { header: () => undefined };
+    let full = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const lookup = async (overBudget: boolean) => {
+      if (!overBudget) full++;
+      await gate;
+      return null;
+    };
+    const all = Array.from({ length: 50 }, () =>
+      limiter.admit('10.0.0.9', reply, 'x', lookup).catch((e: { code: string }) => e.code),
+    );
+    release();
+    const codes = await Promise.all(all);
+    expect(full).toBe(5);
+    expect(codes.every((c) => c === 'UNAUTHORIZED' || c === 'RATE_LIMITED')).toBe(true);
+    expect(limiter.blockedFor('10.0.0.9')).toBeGreaterThan(0);
+  });
+});
