@@ -103,11 +103,11 @@ export class Authenticator {
 
   /**
    * The caller of a request on a public route that shows more to key holders, or null. Failures are not
-   * counted here: the route is public anyway.
+   * counted here (the route is public anyway), so keys are checked against the in-memory list of live keys.
    */
   async optional(request: FastifyRequest): Promise<Caller | null> {
     const token = bearerToken(request);
-    if (token) return this.keys(token).catch(() => null);
+    if (token) return this.keys.resolveWithoutLookup(token).catch(() => null);
     const c = request.credential;
     if (c?.kind !== 'session') return null;
     const who = await this.session(c).catch(() => null);
