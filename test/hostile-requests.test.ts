@@ -1,9 +1,10 @@
 /**
  * The hostile-request table: requests an attacker or a broken client sends to a real API process (bad keys, other
  * people's sweeps, unstorable text, deep and huge bodies, wrong types and media types, prototype keys, forged ids
- * and cursors, wrong methods, a burst of guessed keys). Each must be refused with its documented 4xx in the
+ * and cursors, wrong methods, forged and signed-out session cookies, a burst of guessed keys). Each must be refused with its documented 4xx in the
  * documented error shape, none may be a 5xx, and nothing may be written: the rows of every table are counted
- * before and after. The table is printed (markdown) for the README.
+ * before and after. The table is printed (markdown) for the README. Then the address the burst blocked must still
+ * be served with a valid key (behind a proxy, every user shares one address).
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,8 @@ import { Stack } from './support/stack.ts';
 const stack = new Stack();
 let sweepId = '';
 let otherWriteKey = '';
+/** A session cookie signed out in beforeAll: what someone who copied it before sign-out still holds. */
+let signedOutCookie = '';
 const IDEMPOTENCY = 'hostile-setup';
 
 beforeAll(async () => {
@@ -27,6 +30,16 @@ beforeAll(async () => {
   expect(created.status).toBe(201);
   sweepId = created.json.id;
   otherWriteKey = (await createApiKey(stack.db, 'write', 'someone-else')).key;
+  const signIn = await fetch(`${stack.baseUrl}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ key: stack.readKey }),
+  });
+  expect(signIn.status).toBe(200);
+  signedOutCookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+  expect((await stack.call('GET', '/api/v1/sweeps', undefined, sessionOnly())).status).toBe(200);
+  const out = await stack.call('DELETE', '/api/v1/session', undefined, sessionOnly());
+  expect(out.status).toBe(200);
 }, 120_000);
 afterAll(async () => {
   await stack.stop();
@@ -45,7 +58,12 @@ interface Case {
   code?: string;
   /** Sends this many requests and reports the last one (bursts). */
   repeat?: number;
+  /** Sends the session cookie signed out in beforeAll. */
+  signedOutCookie?: true;
 }
+
+/** Call options that send the signed-out session cookie and no key. */
+const sessionOnly = () => ({ key: null, headers: { cookie: signedOutCookie } });
 
 // biome-ignore lint/suspicious/noExplicitAny: the mutators write deliberately ill-typed values into the sweep
 const spec = (m: (s: any) => void) => () => {
@@ -99,6 +117,30 @@ const cases: Case[] = [
     what: 'a key of the wrong shape',
     path: '/api/v1/sweeps',
     key: { authorization: 'Bearer x' },
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    what: 'a forged session cookie',
+    path: '/api/v1/sweeps',
+    key: null,
+    headers: { cookie: `sweeps_session=${'A'.repeat(32)}.99999999999999.${'B'.repeat(43)}` },
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    what: 'a session cookie copied before its sign-out',
+    path: '/api/v1/sweeps',
+    key: null,
+    signedOutCookie: true,
+    status: 401,
+    code: 'UNAUTHORIZED',
+  },
+  {
+    what: 'a signed-out session cookie on the event stream',
+    path: () => `${S()}/events`,
+    key: null,
+    signedOutCookie: true,
     status: 401,
     code: 'UNAUTHORIZED',
   },
@@ -427,6 +469,23 @@ const cases: Case[] = [
     status: 429,
     code: 'RATE_LIMITED',
   },
+  {
+    what: 'a guessed key naming another client in X-Forwarded-For (no trusted proxy)',
+    path: '/api/v1/sweeps',
+    key: { authorization: '' },
+    headers: { 'x-forwarded-for': '203.0.113.9' },
+    status: 429,
+    code: 'RATE_LIMITED',
+  },
+  {
+    what: 'a sign-in with a guessed key from the same address',
+    path: '/api/v1/session',
+    method: 'POST',
+    key: null,
+    body: () => ({ key: guessed() }),
+    status: 429,
+    code: 'RATE_LIMITED',
+  },
 ];
 
 async function counts() {
@@ -465,7 +524,11 @@ describe('hostile requests', () => {
           c.body?.(),
           {
             key,
-            headers: { ...auth, ...c.headers },
+            headers: {
+              ...auth,
+              ...c.headers,
+              ...(c.signedOutCookie ? { cookie: signedOutCookie } : {}),
+            },
             ...(c.raw ? { rawBody: c.raw() } : {}),
           },
         );
@@ -491,5 +554,24 @@ describe('hostile requests', () => {
     }
     expect(after).toEqual(before);
     expect(refused).toBe(results.length);
+  });
+
+  it('still serves valid keys and sign-ins from the address the burst blocked', async () => {
+    const blocked = await stack.call('GET', '/api/v1/sweeps', undefined, {
+      key: null,
+      headers: { authorization: `Bearer ${guessed()}` },
+    });
+    expect(blocked.status).toBe(429);
+    expect(
+      (await stack.call('GET', '/api/v1/sweeps', undefined, { key: stack.readKey })).status,
+    ).toBe(200);
+    expect((await stack.call('GET', `${S()}/grid`)).status).toBe(200);
+    const signIn = await stack.call(
+      'POST',
+      '/api/v1/session',
+      { key: stack.readKey },
+      { key: null },
+    );
+    expect(signIn.status).toBe(200);
   });
 });

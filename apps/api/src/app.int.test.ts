@@ -7,7 +7,7 @@ import { createApiKey, findApiKey } from '@sweeps/db';
 import { apiTestServices } from '../../../test/support/api-services.ts';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { buildApp } from './app.ts';
-import { createKeyResolver } from './auth.ts';
+import { createKeyResolver } from './key-resolver.ts';
 
 const services = apiTestServices('api');
 const { deps } = services;

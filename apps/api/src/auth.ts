@@ -1,14 +1,21 @@
 /**
- * Bearer API keys with a scope: `read` for GETs, `write` (which includes read) for changes. The key is checked in
- * `onRequest`, before the body is read: a request without a valid key costs no parsing. Keys are remembered for
- * `KEY_CACHE_MS` (so a revoked key stops working within that time), in a cache of bounded size keyed by the
- * key's hash; unknown keys are not cached but counted per client address, and an address that fails too often
- * is answered 429 without a database lookup.
+ * Who is calling: a bearer API key with a scope (`read` for GETs, `write` (which includes read) for changes,
+ * `admin`), or a dashboard session cookie standing for one. Checked in `onRequest`, before the body is read: a
+ * request without valid credentials costs no parsing. The key is always checked before the per-address failure
+ * limit (failure-limiter.ts), so a valid key is served from an address others have failed from; checks are
+ * cheap (key-resolver.ts). Open event streams ask `recheck` every few seconds whether their credentials still
+ * hold.
  */
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@sweeps/core';
-import { findApiKey, type Db, type KeyScope } from '@sweeps/db';
+import type { KeyScope, LiveSession } from '@sweeps/db';
+import type { FailureLimiter } from './failure-limiter.ts';
+import type { FoundKey, KeyResolver } from './key-resolver.ts';
+
+/** What a request authenticated with: the bearer key itself, or a session cookie's token and expiry. */
+export type Credential =
+  | { kind: 'key'; token: string }
+  | { kind: 'session'; token: string; expiresAt: Date };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,112 +23,26 @@ declare module 'fastify' {
     scope?: KeyScope;
   }
   interface FastifyRequest {
+    /** Set by the session hook (a cookie whose signature holds) and by the bearer check. */
+    credential?: Credential;
     apiKeyId?: string;
     apiKeyScope?: KeyScope;
+    /** Set when the request was authenticated by the session cookie. */
+    sessionExpiresAt?: Date;
   }
 }
 
-/** How long a key lookup is trusted: revoking a key takes effect within this time. */
-export const KEY_CACHE_MS = 10_000;
-/** Most keys remembered at once (least recently used go first). */
-export const KEY_CACHE_SIZE = 5_000;
-/** Most client addresses whose failed authentications are counted at once. */
-const FAILURE_TABLE_SIZE = 10_000;
-
-/** The shape of every key `sweeps keys create` makes; anything else is refused without a lookup. */
-const KEY_SHAPE = /^swk_[A-Za-z0-9_-]{20,100}$/;
-
-type FoundKey = NonNullable<Awaited<ReturnType<typeof findApiKey>>>;
-
-/** A Map used as a bounded least-recently-used cache (Map keeps insertion order). */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly max: number) {}
-  get(k: string): V | undefined {
-    const v = this.map.get(k);
-    if (v !== undefined) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
-  }
-  set(k: string, v: V): void {
-    this.map.delete(k);
-    this.map.set(k, v);
-    while (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-  }
-  get size(): number {
-    return this.map.size;
-  }
+/** Why credentials that once held no longer do (the `closed` event of a stream says it). */
+export interface Ended {
+  reason: 'key-revoked' | 'session-expired' | 'session-ended';
+  message: string;
 }
 
-export interface KeyResolver {
-  (token: string): Promise<FoundKey | null>;
-  /** Keys currently remembered (bounded by KEY_CACHE_SIZE). */
-  cacheSize(): number;
-}
-
-/** Looks keys up in PostgreSQL, remembering known keys for KEY_CACHE_MS to keep reads fast. */
-export function createKeyResolver(
-  db: Db,
-  cacheSize = KEY_CACHE_SIZE,
-  cacheMs = KEY_CACHE_MS,
-): KeyResolver {
-  const cache = new Lru<{ at: number; key: FoundKey }>(cacheSize);
-  const resolve = async (token: string) => {
-    if (!KEY_SHAPE.test(token)) return null;
-    const hash = createHash('sha256').update(token).digest('hex');
-    const hit = cache.get(hash);
-    if (hit && Date.now() - hit.at < cacheMs) return hit.key;
-    const key = await findApiKey(db, token);
-    if (key) cache.set(hash, { at: Date.now(), key });
-    return key;
-  };
-  return Object.assign(resolve, { cacheSize: () => cache.size });
-}
-
-/** Counts failed authentications per client address in one-minute windows. */
-export class FailureLimiter {
-  private readonly table = new Lru<{ start: number; n: number }>(FAILURE_TABLE_SIZE);
-  constructor(private readonly perMinute: number) {}
-  /** Seconds until this address may try again, or 0 when it may try now. */
-  blockedFor(address: string, now = Date.now()): number {
-    const e = this.table.get(address);
-    if (!e || now - e.start >= 60_000 || e.n < this.perMinute) return 0;
-    return Math.ceil((e.start + 60_000 - now) / 1000);
-  }
-  fail(address: string, now = Date.now()): void {
-    const e = this.table.get(address);
-    if (!e || now - e.start >= 60_000) this.table.set(address, { start: now, n: 1 });
-    else e.n++;
-  }
-  /**
-   * Checks a key presented from `address` (a bearer key, a sign-in) against this per-address budget: while the
-   * address is blocked, RATE_LIMITED with Retry-After and no lookup at all; an unknown or revoked key is
-   * UNAUTHORIZED and counts as a failure. `attempts` names them in the 429 message (`failed sign-ins`).
-   */
-  async admit<K>(
-    address: string,
-    reply: { header(name: string, value: string): unknown },
-    attempts: string,
-    lookup: () => Promise<K | null>,
-  ): Promise<K> {
-    const wait = this.blockedFor(address);
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw new DomainError(
-        'RATE_LIMITED',
-        `Too many ${attempts} from this address; retry in ${wait} s.`,
-      );
-    }
-    const key = await lookup();
-    if (!key) {
-      this.fail(address);
-      throw new DomainError('UNAUTHORIZED', 'This API key is unknown or revoked.');
-    }
-    return key;
-  }
-}
+const ENDED: Record<Ended['reason'], string> = {
+  'key-revoked': 'This API key is unknown or revoked.',
+  'session-expired': 'Your session has expired; sign in again.',
+  'session-ended': 'This session was signed out, or its key revoked; sign in again.',
+};
 
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -135,35 +56,85 @@ export function scopeAllows(has: KeyScope, needs: KeyScope): boolean {
   return (rank[has] ?? -1) >= (rank[needs] ?? 99);
 }
 
-/**
- * The key of a request that may or may not send one (public routes that show more to key holders), or null.
- * Failures here are not counted: the route is public anyway.
- */
-export async function optionalKey(
-  request: FastifyRequest,
-  resolve: KeyResolver,
-): Promise<FoundKey | null> {
-  const token = bearerToken(request);
-  return token ? resolve(token).catch(() => null) : null;
+type Caller = { id: string; scope: KeyScope };
+
+export class Authenticator {
+  constructor(
+    private readonly keys: KeyResolver,
+    private readonly failures: FailureLimiter,
+    private readonly findSession: (token: string) => Promise<LiveSession | null>,
+  ) {}
+
+  /** A session's key, or why it no longer stands for one. */
+  private async session(c: Credential & { kind: 'session' }): Promise<Caller | Ended> {
+    if (c.expiresAt.getTime() <= Date.now())
+      return { reason: 'session-expired', message: ENDED['session-expired'] };
+    const s = await this.findSession(c.token);
+    if (!s) return { reason: 'session-ended', message: ENDED['session-ended'] };
+    return { id: s.apiKeyId, scope: s.scope };
+  }
+
+  /** A key presented from `address` (bearer or sign-in), under the per-address failure limit. */
+  admitKey(address: string, reply: FastifyReply, token: string, attempts: string) {
+    return this.failures.admit<FoundKey>(address, reply, attempts, (overBudget) =>
+      overBudget ? this.keys.resolveWithoutLookup(token) : this.keys(token),
+    );
+  }
+
+  /** The caller of a request on a route with a scope; UNAUTHORIZED or RATE_LIMITED otherwise. */
+  async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<Caller> {
+    const token = bearerToken(request);
+    if (token) {
+      request.credential = { kind: 'key', token };
+      return this.admitKey(request.ip, reply, token, 'failed authentications');
+    }
+    const c = request.credential;
+    if (c?.kind === 'session') {
+      const who = await this.session(c);
+      if ('reason' in who) throw new DomainError('UNAUTHORIZED', who.message);
+      request.sessionExpiresAt = c.expiresAt;
+      return who;
+    }
+    throw new DomainError(
+      'UNAUTHORIZED',
+      'Send an API key: "Authorization: Bearer <key>" (create one with `sweeps keys create --scope write`).',
+    );
+  }
+
+  /**
+   * The caller of a request on a public route that shows more to key holders, or null. Failures are not
+   * counted here (the route is public anyway), so keys are checked against the in-memory list of live keys.
+   */
+  async optional(request: FastifyRequest): Promise<Caller | null> {
+    const token = bearerToken(request);
+    if (token) return this.keys.resolveWithoutLookup(token).catch(() => null);
+    const c = request.credential;
+    if (c?.kind !== 'session') return null;
+    const who = await this.session(c).catch(() => null);
+    return who && !('reason' in who) ? who : null;
+  }
+
+  /**
+   * Whether an authenticated request's credentials still hold (for long-lived streams): null when they do, or
+   * why not. Errors reaching PostgreSQL propagate: the caller keeps the stream and asks again later.
+   */
+  async recheck(request: FastifyRequest): Promise<Ended | null> {
+    const c = request.credential;
+    if (!c) return null;
+    if (c.kind === 'key')
+      return (await this.keys(c.token))
+        ? null
+        : { reason: 'key-revoked', message: ENDED['key-revoked'] };
+    const who = await this.session(c);
+    return 'reason' in who ? who : null;
+  }
 }
 
-export function installAuth(
-  app: FastifyInstance,
-  resolve: KeyResolver,
-  failures: FailureLimiter,
-): void {
+export function installAuth(app: FastifyInstance, auth: Authenticator): void {
   app.addHook('onRequest', async (request, reply) => {
     const needed = request.routeOptions.config.scope;
     if (!needed) return;
-    const token = bearerToken(request);
-    if (!token)
-      throw new DomainError(
-        'UNAUTHORIZED',
-        'Send an API key: "Authorization: Bearer <key>" (create one with `sweeps keys create --scope write`).',
-      );
-    const key = await failures.admit(request.ip, reply, 'failed authentications', () =>
-      resolve(token),
-    );
+    const key = await auth.authenticate(request, reply);
     if (!scopeAllows(key.scope, needed))
       throw new DomainError(
         'FORBIDDEN',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_TRIALS } from '@sweeps/core';
 import { DbEnvSchema } from '@sweeps/db';
 import { QueueEnvSchema } from '@sweeps/queue';
+import { TrustProxySchema } from './trust-proxy.ts';
 
 export const ApiEnvSchema = z.object({
   ...DbEnvSchema.shape,
@@ -28,6 +29,13 @@ export const ApiEnvSchema = z.object({
     .min(60)
     .max(7 * 86400)
     .default(8 * 3600),
+  /**
+   * Proxies trusted to name the client (X-Forwarded-For): `false` (default), or the proxies' addresses/CIDR
+   * ranges, comma-separated; `true` trusts any hop. See trust-proxy.ts and the README.
+   */
+  SWEEPS_TRUST_PROXY: TrustProxySchema,
+  /** How often an open event stream re-checks its key or session (closing when revoked, signed out, expired). */
+  SWEEPS_SSE_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** Heartbeat (a comment line) on open event streams. */
   SWEEPS_SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
   /** The built dashboard served at / (default: apps/dashboard/dist of this checkout). */

@@ -28,6 +28,8 @@ const app = await buildApp(deps, {
   logLevel: env.LOG_LEVEL,
   rateLimitPerMin: env.SWEEPS_RATE_LIMIT_PER_MIN,
   authFailuresPerMin: env.SWEEPS_AUTH_FAILURES_PER_MIN,
+  trustProxy: env.SWEEPS_TRUST_PROXY,
+  sseRecheckMs: env.SWEEPS_SSE_RECHECK_MS,
   databaseUrl: env.DATABASE_URL,
   sessionSecret: env.SWEEPS_SESSION_SECRET,
   sessionTtlSeconds: env.SWEEPS_SESSION_TTL_S,

@@ -1,64 +1,56 @@
 /**
  * Browser sessions: `POST /api/v1/session` takes an API key and answers with a short-lived cookie (HttpOnly,
- * SameSite=Strict) holding that key encrypted (AES-256-GCM) with an expiry. On each request without an
- * Authorization header, the cookie is opened and its key sent on to the ordinary bearer check, so a revoked key
- * stops working at once and every scope rule stays in auth.ts. EventSource cannot send headers: this is how the
- * dashboard's live stream authenticates.
+ * SameSite=Strict) holding a random token, its expiry and an HMAC of both. The session lives in PostgreSQL (only
+ * the token's SHA-256 is stored, see packages/db session-store.ts): every request with the cookie asks it, so
+ * signing out (`DELETE /api/v1/session`) or revoking the key ends the session on every API replica at once. The
+ * HMAC lets a forged or expired cookie be refused without a lookup. The cookie never holds the key. EventSource
+ * cannot send headers: this is how the dashboard's live stream authenticates.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBodySchema, SessionSchema, SignInBodySchema } from '@sweeps/api-client/schemas';
-import { findApiKey, type Db } from '@sweeps/db';
-import { callerOf, type FailureLimiter } from './auth.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set when the request was authenticated by the session cookie. */
-    sessionExpiresAt?: Date;
-  }
-}
+import { createSession, revokeSession, type Db } from '@sweeps/db';
+import { type Authenticator, callerOf } from './auth.ts';
 
 export const SESSION_COOKIE = 'sweeps_session';
 
 export interface SessionOptions {
-  /** Encrypts the cookies; replicas behind one address need the same one. Random per process when unset. */
+  /** Signs the cookies; replicas behind one address need the same one. Random per process when unset. */
   secret?: string;
   ttlSeconds: number;
 }
 
-/** Seals and opens session tokens: base64url(iv | tag | ciphertext of {k, e}). */
-export function sessionSealer(secret: string | undefined) {
+/** token (24 random bytes) . expiry (ms since 1970) . HMAC-SHA-256 of both, all base64url or decimal. */
+const COOKIE_SHAPE = /^([A-Za-z0-9_-]{32})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
+
+/** Issues and opens session cookie values. */
+export function sessionCookies(secret: string | undefined) {
   const key = createHash('sha256')
     .update(secret ?? randomBytes(32))
     .digest();
+  const sign = (token: string, expires: string) =>
+    createHmac('sha256', key).update(`session.${token}.${expires}`).digest();
   return {
-    seal(apiKey: string, expiresAt: Date): string {
-      const iv = randomBytes(12);
-      const c = createCipheriv('aes-256-gcm', key, iv);
-      const body = Buffer.concat([
-        c.update(JSON.stringify({ k: apiKey, e: expiresAt.getTime() })),
-        c.final(),
-      ]);
-      return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
+    issue(expiresAt: Date): { token: string; value: string } {
+      const token = randomBytes(24).toString('base64url');
+      const expires = String(expiresAt.getTime());
+      return { token, value: `${token}.${expires}.${sign(token, expires).toString('base64url')}` };
     },
-    open(token: string, now = Date.now()): { apiKey: string; expiresAt: Date } | null {
-      if (token.length > 1000) return null;
-      try {
-        const raw = Buffer.from(token, 'base64url');
-        const d = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
-        d.setAuthTag(raw.subarray(12, 28));
-        const text = Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString();
-        const v = JSON.parse(text) as { k?: unknown; e?: unknown };
-        if (typeof v.k !== 'string' || typeof v.e !== 'number' || v.e <= now) return null;
-        return { apiKey: v.k, expiresAt: new Date(v.e) };
-      } catch {
-        return null;
-      }
+    /** The token and expiry of a cookie this process (or one with the same secret) issued; null otherwise. */
+    open(value: string): { token: string; expiresAt: Date } | null {
+      const m = COOKIE_SHAPE.exec(value);
+      if (!m) return null;
+      const [, token, expires, mac] = m as unknown as [string, string, string, string];
+      const given = Buffer.from(mac, 'base64url');
+      const expected = sign(token, expires);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      return { token, expiresAt: new Date(Number(expires)) };
     },
   };
 }
+export type SessionCookies = ReturnType<typeof sessionCookies>;
 
 function cookieValue(request: FastifyRequest, name: string): string | undefined {
   const header = request.headers.cookie;
@@ -89,27 +81,26 @@ function setCookie(reply: FastifyReply, request: FastifyRequest, value: string, 
   );
 }
 
-/** Opens the session cookie on each request (before rate limiting and auth see it). */
-export function installSession(app: FastifyInstance, opts: SessionOptions) {
-  const sealer = sessionSealer(opts.secret);
+/**
+ * Reads the session cookie on each request without an Authorization header (before auth sees it): a cookie whose
+ * signature holds becomes the request's credential; auth.ts then asks PostgreSQL whether it is still live.
+ */
+export function installSession(app: FastifyInstance, cookies: SessionCookies) {
   app.addHook('onRequest', async (request) => {
     if (request.headers.authorization) return;
-    const token = cookieValue(request, SESSION_COOKIE);
-    if (!token || crossSite(request)) return;
-    const s = sealer.open(token);
-    if (!s) return;
-    request.headers.authorization = `Bearer ${s.apiKey}`;
-    request.sessionExpiresAt = s.expiresAt;
+    const value = cookieValue(request, SESSION_COOKIE);
+    if (!value || crossSite(request)) return;
+    const opened = cookies.open(value);
+    if (opened) request.credential = { kind: 'session', ...opened };
   });
-  return sealer;
 }
 
 /** POST/GET/DELETE /api/v1/session. */
 export function sessionRoutes(
   db: Db,
   opts: SessionOptions,
-  sealer: ReturnType<typeof sessionSealer>,
-  failures: FailureLimiter,
+  cookies: SessionCookies,
+  auth: Authenticator,
 ): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
@@ -125,11 +116,11 @@ export function sessionRoutes(
       },
       async (req, reply) => {
         // Sign-in guesses count against the same per-address budget as failed bearer keys.
-        const key = await failures.admit(req.ip, reply, 'failed sign-ins', () =>
-          findApiKey(db, req.body.key),
-        );
+        const key = await auth.admitKey(req.ip, reply, req.body.key, 'failed sign-ins');
         const expiresAt = new Date(Date.now() + opts.ttlSeconds * 1000);
-        setCookie(reply, req, sealer.seal(req.body.key, expiresAt), opts.ttlSeconds);
+        const issued = cookies.issue(expiresAt);
+        await createSession(db, issued.token, key.id, expiresAt);
+        setCookie(reply, req, issued.value, opts.ttlSeconds);
         return { scope: key.scope, expiresAt: expiresAt.toISOString() };
       },
     );
@@ -154,12 +145,14 @@ export function sessionRoutes(
       {
         schema: {
           tags: ['session'],
-          summary: 'Sign out: clears the session cookie',
+          summary:
+            'Sign out: ends the session on every API replica (a copy of the cookie stops working too) and clears the cookie',
           security: [],
           response: { 200: z.object({ signedOut: z.literal(true) }) },
         },
       },
       async (req, reply) => {
+        if (req.credential?.kind === 'session') await revokeSession(db, req.credential.token);
         setCookie(reply, req, '', 0);
         return { signedOut: true as const };
       },

@@ -44,6 +44,11 @@ export function followSweep(
     }
     void kick();
   });
+  // The API ends the stream with `closed` when the key is revoked or the session ends: do not reconnect.
+  es.addEventListener('closed', () => {
+    es.close();
+    onStatus('closed');
+  });
   es.onerror = () => onStatus(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
   return () => es.close();
 }

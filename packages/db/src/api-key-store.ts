@@ -72,8 +72,9 @@ export async function listApiKeys(db: Db, includeRevoked = false): Promise<ApiKe
 }
 
 /**
- * Revokes a key by id. API processes remember keys for a few seconds (KEY_CACHE_MS in apps/api/src/auth.ts), so
- * a revoked key stops working everywhere within that time. Returns false when no such key, or already revoked.
+ * Revokes a key by id. API processes remember keys for a few seconds (KEY_CACHE_MS in
+ * apps/api/src/key-resolver.ts), so a revoked key stops working everywhere within that time; its dashboard
+ * sessions end at once (session-store.ts). Returns false when no such key, or already revoked.
  */
 export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
   const n = await db.apiKey.updateMany({
@@ -81,4 +82,17 @@ export async function revokeApiKey(db: Db, id: string): Promise<boolean> {
     data: { revokedAt: new Date() },
   });
   return n.count === 1;
+}
+
+/**
+ * Every live (not revoked) key's hash with its id, scope and name: what an API process holds in memory to answer
+ * for keys without a lookup each (see apps/api/src/key-resolver.ts).
+ */
+export async function listLiveKeyHashes(
+  db: Db,
+): Promise<Array<{ keyHash: string; id: string; scope: KeyScope; name: string }>> {
+  return db.apiKey.findMany({
+    where: { revokedAt: null },
+    select: { keyHash: true, id: true, scope: true, name: true },
+  });
 }

@@ -6,6 +6,7 @@ export * from './trial-store.ts';
 export * from './results.ts';
 export * from './worker-store.ts';
 export * from './api-key-store.ts';
+export * from './session-store.ts';
 export * from './grid-reads.ts';
 export * from './paused-rungs.ts';
 export * from './sweep-events.ts';

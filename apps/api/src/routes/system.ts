@@ -6,7 +6,7 @@ import {
   TextSchema,
   WorkerListSchema,
 } from '@sweeps/api-client/schemas';
-import { optionalKey, type KeyResolver } from '../auth.ts';
+import type { Authenticator } from '../auth.ts';
 import { RETRY_AFTER_S } from '../error-handler.ts';
 import type { ApiDeps } from '../services/deps.ts';
 import { health, prometheusText } from '../services/ops-service.ts';
@@ -29,7 +29,7 @@ export function workerRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
   };
 }
 
-export function opsRoutes(deps: ApiDeps, keys: KeyResolver): FastifyPluginAsyncZod {
+export function opsRoutes(deps: ApiDeps, auth: Authenticator): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/healthz',
@@ -41,7 +41,7 @@ export function opsRoutes(deps: ApiDeps, keys: KeyResolver): FastifyPluginAsyncZ
         },
       },
       async (req, reply) => {
-        const h = await health(deps, (await optionalKey(req, keys)) !== null);
+        const h = await health(deps, (await auth.optional(req)) !== null);
         if (!h.ok) reply.header('retry-after', String(RETRY_AFTER_S));
         return reply.status(h.ok ? 200 : 503).send(h);
       },

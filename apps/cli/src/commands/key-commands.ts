@@ -76,7 +76,7 @@ export function addKeyCommands(program: Command): void {
   keys
     .command('revoke <id>')
     .description(
-      'revoke a key by its id (key_…); API servers stop accepting it within 10 s (their key cache)',
+      'revoke a key by its id (key_…); API servers stop accepting it within 5 s (their key cache), and its open event streams and dashboard sessions end too',
     )
     .action(async (id: string) => {
       if (!(await withDb((db) => revokeApiKey(db, id)))) {
@@ -84,6 +84,8 @@ export function addKeyCommands(program: Command): void {
         out(`No active key ${id} (see \`sweeps keys list --all\`).`);
         return;
       }
-      out(`Revoked ${id}. API servers refuse it within 10 s.`);
+      out(
+        `Revoked ${id}. API servers refuse it within 5 s; its open event streams close and its dashboard sessions end.`,
+      );
     });
 }
