@@ -1,6 +1,13 @@
 /** Sweep commands: preview, create, cancel, retry failed trials, extend. Routes call these and nothing else. */
 import { randomBytes } from 'node:crypto';
-import { canonicalJson, DomainError, newSweepId, startOrder, type SweepPlan } from '@sweeps/core';
+import {
+  canonicalJson,
+  DomainError,
+  newSweepId,
+  startOrder,
+  type SweepPlan,
+  type SweepSpec,
+} from '@sweeps/core';
 import {
   cancelSweep,
   createSweep,
@@ -17,10 +24,20 @@ import type { ApiDeps } from './deps.ts';
 import { planChecked } from './trainer-checks.ts';
 import { mergeExtension } from './extend-spec.ts';
 import { workerWarnings } from './worker-check.ts';
+import { workerFileWarnings } from './worker-files.ts';
 
 export async function previewSweep(deps: ApiDeps, input: unknown) {
   const plan = await planChecked(deps, input);
-  return { ...describePlan(plan), warnings: await workerWarnings(deps, plan.spec) };
+  return { ...describePlan(plan), warnings: await sweepWarnings(deps, plan.spec) };
+}
+
+/** What preview and submit warn about: workers that would refuse the trainer, or lack its files. */
+async function sweepWarnings(deps: ApiDeps, spec: SweepSpec): Promise<string[]> {
+  const [policy, files] = await Promise.all([
+    workerWarnings(deps, spec),
+    workerFileWarnings(deps, spec).catch(() => []), // Redis away: the worker checks when a trial starts
+  ]);
+  return [...policy, ...files];
 }
 
 export function describePlan(plan: SweepPlan) {
@@ -130,7 +147,7 @@ export async function submitSweep(
     created: result.created,
     name: plan.spec.name,
     totalTrials: plan.totalTrials,
-    warnings: await workerWarnings(deps, plan.spec).catch(() => []),
+    warnings: await sweepWarnings(deps, plan.spec).catch(() => []),
   };
 }
 
