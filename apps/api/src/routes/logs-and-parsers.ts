@@ -1,6 +1,7 @@
 /** A trial's output (`.../log?tail=N`) and the parser check (`POST /parsers/check`). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ErrorBodySchema } from '@sweeps/api-client';
 import { TRIAL_STATES } from '@sweeps/core';
 import { countLines, MAX_PATTERN_CHARS } from '@sweeps/trainer-command';
 import type { ApiDeps } from '../services/deps.ts';
@@ -142,7 +143,7 @@ export function logAndParserRoutes(
             'What a metric parser extracts from a sample log, per epoch; says if the metric is missing',
           description: `Runs in a worker thread with a time limit (${checker.timeoutMs} ms): past it, 422.`,
           body: CheckBody,
-          response: { 200: CheckResponse },
+          response: { 200: CheckResponse, '4xx': ErrorBodySchema, '5xx': ErrorBodySchema },
         },
       },
       async (req) => checker.check(req.body),

@@ -6,7 +6,7 @@ import { extractAll } from './epochs.ts';
 import { parseMetricFile, watchMetricFile } from './file-source.ts';
 import { parseJsonObjectLine } from './json-line.ts';
 import { createJsonlExtractor, parseMetricLine } from './jsonl-source.ts';
-import { LineSplitter, MAX_LINE_CHARS, splitLines } from './lines.ts';
+import { countLines, LineSplitter, MAX_LINE_CHARS, splitLines } from './lines.ts';
 import {
   compileMetricPattern,
   createRegexExtractor,
@@ -27,6 +27,18 @@ describe('lines', () => {
     const lines = [...s.push('x'.repeat(MAX_LINE_CHARS)), ...s.push(`${'y'.repeat(10)}\nok`)];
     expect(lines.map((l) => l.length)).toEqual([MAX_LINE_CHARS]);
     expect(s.end()).toEqual(['ok']);
+  });
+
+  it('counts lines as the splitter ends them (\\n, \\r\\n, \\r), blank ones included', () => {
+    for (const [text, n] of [
+      ['', 0],
+      ['a', 1],
+      ['a\n', 1],
+      ['a\r\nb', 2],
+      ['a\rb\r', 2],
+      ['\n\n\n', 3],
+    ] as const)
+      expect(countLines(text), JSON.stringify(text)).toBe(n);
   });
 });
 
