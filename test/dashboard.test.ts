@@ -2,7 +2,8 @@
  * The dashboard in a real Chromium (Debian's, driven by playwright-core) against a real API, PostgreSQL, Redis
  * and worker: every heatmap cell equals GET grid, the best table equals GET best, results arrive without a
  * reload, the new-sweep preview and submit work, a read key sees no write buttons and a bad key sees no data,
- * and asha's paused and pruned cells say where they stopped, in colours whose text reads (WCAG contrast).
+ * asha's paused and pruned cells say where they stopped, in colours whose text reads (WCAG contrast), and
+ * trainer text holding bidirectional controls (U+202E) is shown escaped and in its written order.
  * Screenshots of each page go to test-artifacts/dashboard/ (ignored by git).
  */
 import { execFileSync } from 'node:child_process';
@@ -376,6 +377,63 @@ describe('the dashboard in Chromium', () => {
       'paused at epoch 3 (val_accuracy 0.2100), waiting for its rung',
     );
     await page.screenshot({ path: join(SHOTS, 'sweep-asha-trials.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('shows trainer text holding bidi controls (U+202E) escaped and isolated, never reversed', async () => {
+    await stack.stopWorkers(); // the failure below is written by hand; no worker may run this trial
+    const RLO = '\u202E'; // right-to-left override: "gnp.tset" would show as "test.png"
+    const spec = sweepSpec(`bidi ${RLO}gnp.tset`);
+    const created = await stack.call('POST', '/api/v1/sweeps', {
+      ...spec,
+      checkpoints: [spec.checkpoints[0]],
+      space: { optimizer: { SGD: { lr: [0.1], weight_decay: [1e-4], momentum: [0.9] } } },
+      seeds: [0],
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.json.id as string;
+    await stack.db.$executeRaw`
+      UPDATE trials SET state = 'failed'::"TrialState", reason = 'failed', finished_at = now(),
+        error = ${`cannot open ${RLO}gnp.tset\u202C (exit 1)`}, output_tail = ${`loading\n${RLO}321 hcope`},
+        device = ${`cpu${RLO}0`}, backend = ${`\u2067wasm\u2069`}
+      WHERE sweep_id = ${id}`;
+
+    const page = await signedIn(stack.writeKey, `/sweeps/${id}`);
+    await page.getByTestId('sweep-phase').waitFor();
+    expect(await page.locator('h1').textContent()).toBe('bidi ⟨U+202E⟩gnp.tset');
+    await page.locator('[data-testid="grid-cell"][data-state="failed"]').click();
+    const error = page.getByTestId('trial-error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe('cannot open ⟨U+202E⟩gnp.tset⟨U+202C⟩ (exit 1)');
+    expect(await error.locator('bdi').count()).toBe(1);
+    // drawn left to right as written: "g" stands left of the "t" that follows it
+    const inOrder = await error.evaluate((el) => {
+      const node = el.querySelector('bdi')!.firstChild as Text;
+      const at = (i: number) => {
+        const r = document.createRange();
+        r.setStart(node, i);
+        r.setEnd(node, i + 1);
+        return r.getBoundingClientRect().left;
+      };
+      const g = node.data.indexOf('gnp.tset');
+      return at(g) < at(g + 7);
+    });
+    expect(inOrder).toBe(true);
+    const panel = page.getByTestId('trial-panel');
+    expect(await panel.locator('pre').textContent()).toBe('loading\n⟨U+202E⟩321 hcope');
+    expect(await panel.locator('tr[data-trial]').textContent()).toContain(
+      'cpu⟨U+202E⟩0⟨U+2067⟩wasm⟨U+2069⟩',
+    );
+    // no bidirectional control character anywhere in the page's text or attributes
+    const controls = await page.evaluate(() => {
+      const re = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+      const attrs = [...document.querySelectorAll('*')].flatMap((e) =>
+        [...e.attributes].map((a) => a.value),
+      );
+      return [document.body.textContent ?? '', ...attrs].filter((t) => re.test(t)).length;
+    });
+    expect(controls).toBe(0);
+    await page.screenshot({ path: join(SHOTS, 'sweep-bidi.png'), fullPage: true });
     await page.context().close();
   });
 

@@ -80,6 +80,16 @@ const submit = (c: Omit<Case, 'path' | 'method'>): Case => ({
 /** A sweep file made invalid by `mutate`: refused as INVALID_SPEC (400). */
 const badSpec = (what: string, mutate: Parameters<typeof spec>[0]): Case =>
   submit({ what, body: spec(mutate), status: 400, code: 'INVALID_SPEC' });
+/** A parser check (read key) refused with a 400 of `code`. */
+const check = (what: string, parser: string, code: string, sample = '1 2'): Case => ({
+  what,
+  path: '/api/v1/parsers/check',
+  method: 'POST',
+  body: () => ({ parser, sample }),
+  key: 'read',
+  status: 400,
+  code,
+});
 const guessed = () => `swk_${randomBytes(24).toString('base64url')}`;
 const S = () => `/api/v1/sweeps/${sweepId}`;
 
@@ -460,6 +470,40 @@ const cases: Case[] = [
     status: 404,
     code: 'NOT_FOUND',
   },
+  // user regexes (they run on RE2) and parser-check bounds
+  check(
+    'parser check: a backreference (read key)',
+    'regex:(?<epoch>\\d+) (?<m>\\d)\\1',
+    'INVALID_SPEC',
+  ),
+  check(
+    'parser check: lookahead (read key)',
+    'regex:(?<epoch>\\d+)(?=x) (?<m>\\d)',
+    'INVALID_SPEC',
+  ),
+  check(
+    'parser check: a pattern too large once compiled ((?:.{100}){10})',
+    'regex:(?<epoch>\\d+)(?:.{100}){10}(?<m>\\d)',
+    'INVALID_SPEC',
+  ),
+  check(
+    'parser check: a pattern of 2,000 characters',
+    `regex:${'a'.repeat(2000)}`,
+    'INVALID_REQUEST',
+  ),
+  check('parser check: 50,001 lines', 'jsonl', 'INVALID_REQUEST', '\n'.repeat(50_001)),
+  {
+    what: 'parser check: a body over 2 MiB',
+    path: '/api/v1/parsers/check',
+    method: 'POST',
+    body: () => ({ parser: 'jsonl', sample: 'x'.repeat(2_200_000) }),
+    key: 'read',
+    status: 413,
+    code: 'BODY_TOO_LARGE',
+  },
+  badSpec('a metric pattern with lookbehind', (s) => {
+    s.trainer.metrics = { format: 'regex', pattern: '(?<=x)(?<epoch>\\d+) (?<val_accuracy>\\S+)' };
+  }),
   // a burst of guessed keys from one address (the limit is 10 failures a minute here; 2 were spent above)
   {
     what: '12 more guessed keys from one address (the last)',

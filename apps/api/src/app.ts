@@ -42,6 +42,9 @@ export interface AppOptions {
   sessionSecret?: string;
   sessionTtlSeconds?: number;
   sseHeartbeatMs?: number;
+  /** Time limit of one parser check (SWEEPS_PARSER_CHECK_TIMEOUT_MS, default 5 s) and its threads. */
+  parserCheckTimeoutMs?: number;
+  parserCheckThreads?: number;
   /** The built dashboard; default apps/dashboard/dist. */
   dashboardDir?: string;
 }
@@ -95,7 +98,13 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(sweepRoutes(deps), { prefix: '/api/v1' });
   await app.register(workerRoutes(deps), { prefix: '/api/v1' });
-  await app.register(logAndParserRoutes(deps), { prefix: '/api/v1' });
+  await app.register(
+    logAndParserRoutes(deps, {
+      timeoutMs: opts.parserCheckTimeoutMs,
+      threads: opts.parserCheckThreads,
+    }),
+    { prefix: '/api/v1' },
+  );
   await app.register(opsRoutes(deps, auth));
   await app.register(sessionRoutes(deps.db, session, cookies, auth), { prefix: '/api/v1' });
   if (opts.databaseUrl) {

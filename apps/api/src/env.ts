@@ -38,6 +38,10 @@ export const ApiEnvSchema = z.object({
   SWEEPS_SSE_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** Heartbeat (a comment line) on open event streams. */
   SWEEPS_SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Time limit of one `POST /parsers/check` (it runs in a worker thread); past it the client gets 422. */
+  SWEEPS_PARSER_CHECK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** Worker threads for parser checks (default: the cores less one, 1 to 4). */
+  SWEEPS_PARSER_CHECK_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   /** The built dashboard served at / (default: apps/dashboard/dist of this checkout). */
   SWEEPS_DASHBOARD_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

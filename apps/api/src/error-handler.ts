@@ -23,6 +23,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   INVALID_REQUEST: 400,
   MALFORMED_JSON: 400,
   RATE_LIMITED: 429,
+  PARSER_CHECK_TOO_COSTLY: 422,
   UNAVAILABLE: 503,
 };
 
@@ -44,7 +45,8 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
   FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,
     code: 'BODY_TOO_LARGE',
-    message: 'The request body is larger than 1 MiB',
+    message:
+      'The request body is too large: at most 1 MiB (2 MiB for a parser check, whose sample may hold 1 MiB)',
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,

@@ -7,6 +7,7 @@ import { createApiKey, createSweep } from '@sweeps/db';
 import { appendTrialLog } from '@sweeps/queue';
 import { apiTestServices } from '../../../test/support/api-services.ts';
 import { buildApp } from './app.ts';
+import { MAX_SAMPLE_LINES } from './services/parser-service.ts';
 
 const services = apiTestServices('logs');
 const { deps } = services;
@@ -66,6 +67,80 @@ describe('POST /api/v1/parsers/check', () => {
       });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.issues[0].path).toBe('parser');
+    }
+  });
+
+  it('refuses what RE2 cannot run (backreferences, lookaround), naming it', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['(?<epoch>\\d+) (?<bbox_mAP>\\d)\\1', /backreferences .* not supported/],
+      ['(?<epoch>\\d+) (?<=x)(?<bbox_mAP>\\d)', /lookbehind .* not supported/],
+      ['(?<epoch>\\d+) (?!x)(?<bbox_mAP>\\d)', /lookahead .* not supported/],
+    ];
+    for (const [pattern, message] of cases) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/parsers/check',
+        headers,
+        payload: { parser: `regex:${pattern}`, sample: '1 2' },
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'INVALID_SPEC' });
+      expect(res.json().error.message).toMatch(message);
+    }
+  });
+
+  it('refuses a sample over the line limit, saying both limits', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/parsers/check',
+      headers,
+      payload: { parser: 'jsonl', sample: '\n'.repeat(MAX_SAMPLE_LINES + 1) },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.message).toMatch(
+      /sample: a sample holds at most 1 MiB \(1,048,576 characters\) and 50,000 lines/,
+    );
+  });
+
+  it('reads a full 1 MiB sample (a body over 1 MiB) with a pattern that backtracks in JavaScript', async () => {
+    const line = `1 ${'a'.repeat(8188)}!\n`; // 8192 characters: 128 lines are 1 MiB
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/parsers/check',
+      headers,
+      payload: {
+        parser: 'regex:(?<epoch>\\d+) (?<bbox_mAP>(a|aa)+)$',
+        sample: `${line.repeat(127)}2 aaaa!\n3 0.5`.padEnd(1024 * 1024, ' '),
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ found: false, epochs: [] });
+  });
+
+  it('stops a check at its time limit with 422, and answers the next one', async () => {
+    const slow = await buildApp(deps, {
+      logLevel: 'silent',
+      rateLimitPerMin: 1000,
+      parserCheckTimeoutMs: 100,
+    });
+    try {
+      const check = (sample: string) =>
+        slow.inject({
+          method: 'POST',
+          url: '/api/v1/parsers/check',
+          headers,
+          payload: { parser: 'regex:(?<epoch>\\d+) (?<bbox_mAP>(a|aa)+)$', sample },
+        });
+      // 47,000 short lines (just under 1 MiB): about a second of matching, ten times the limit.
+      const late = await check(`1 ${'a'.repeat(18)}!\n`.repeat(47_000));
+      expect(late.statusCode).toBe(422);
+      expect(late.json().error).toMatchObject({ code: 'PARSER_CHECK_TOO_COSTLY' });
+      expect(late.json().error.message).toMatch(/did not finish within 0.1 s and was stopped/);
+      const next = await check('7 aa');
+      expect(next.statusCode).toBe(200);
+      expect(next.json().epochs).toEqual([]);
+    } finally {
+      await slow.close();
     }
   });
 });

@@ -35,6 +35,8 @@ const app = await buildApp(deps, {
   sessionTtlSeconds: env.SWEEPS_SESSION_TTL_S,
   sseHeartbeatMs: env.SWEEPS_SSE_HEARTBEAT_MS,
   dashboardDir: env.SWEEPS_DASHBOARD_DIR,
+  parserCheckTimeoutMs: env.SWEEPS_PARSER_CHECK_TIMEOUT_MS,
+  parserCheckThreads: env.SWEEPS_PARSER_CHECK_THREADS,
 });
 const stopReconcile = startReconcileLoop(
   db,

@@ -18,6 +18,8 @@ export type DomainErrorCode =
   | 'MALFORMED_JSON'
   /** Too many requests (or failed authentications) from one key or address. */
   | 'RATE_LIMITED'
+  /** A parser check ran past its time or memory limit and was stopped (the sample, not the server, is at fault). */
+  | 'PARSER_CHECK_TOO_COSTLY'
   /** PostgreSQL or Redis did not answer in time; nothing was changed, retry later (Retry-After). */
   | 'UNAVAILABLE';
 

@@ -1,10 +1,17 @@
 /** A trial's output (`.../log?tail=N`) and the parser check (`POST /parsers/check`). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ErrorBodySchema } from '@sweeps/api-client';
 import { TRIAL_STATES } from '@sweeps/core';
+import { countLines, MAX_PATTERN_CHARS } from '@sweeps/trainer-command';
 import type { ApiDeps } from '../services/deps.ts';
 import { derivedConfigPreview } from '../services/derived-config-service.ts';
-import { checkParser } from '../services/parser-service.ts';
+import {
+  MAX_SAMPLE_CHARS,
+  MAX_SAMPLE_LINES,
+  type ParserCheckOptions,
+  ParserChecker,
+} from '../services/parser-service.ts';
 import { trialLogView } from '../services/trial-log-service.ts';
 import { TrialParams } from './schemas.ts';
 
@@ -20,16 +27,24 @@ const TrialLogResponse = z.object({
   lines: z.array(z.string()),
 });
 const MetricValue = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+/** A 1 MiB sample as JSON (escaped newlines and quotes take two bytes) with room for the pattern. */
+const PARSER_CHECK_BODY_LIMIT = 2 * 1024 * 1024;
+const SAMPLE_LIMIT = `a sample holds at most 1 MiB (${MAX_SAMPLE_CHARS.toLocaleString('en')} characters) and ${MAX_SAMPLE_LINES.toLocaleString('en')} lines`;
 const CheckBody = z.strictObject({
   parser: z
     .string()
     .min(1)
-    .max(1100)
-    .describe('mmdet2, mmdet3, jsonl or regex:PATTERN (named groups: epoch and one per metric)'),
+    .max('regex:'.length + MAX_PATTERN_CHARS, {
+      message: `a parser name or regex:PATTERN, the pattern at most ${MAX_PATTERN_CHARS} characters`,
+    })
+    .describe(
+      'mmdet2, mmdet3, jsonl or regex:PATTERN (RE2 syntax; named groups: epoch and one per metric)',
+    ),
   sample: z
     .string()
-    .max(1024 * 1024)
-    .describe('a log, stdout capture or metric file'),
+    .max(MAX_SAMPLE_CHARS, { message: SAMPLE_LIMIT })
+    .refine((s) => countLines(s) <= MAX_SAMPLE_LINES, { message: SAMPLE_LIMIT })
+    .describe(`a log, stdout capture or metric file: ${SAMPLE_LIMIT}`),
   metric: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_.]{0,99}$/)
@@ -66,8 +81,13 @@ const DerivedConfigResponse = z.object({
   cwd: z.string(),
 });
 
-export function logAndParserRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
+export function logAndParserRoutes(
+  deps: ApiDeps,
+  parserCheck: ParserCheckOptions = {},
+): FastifyPluginAsyncZod {
   return async (app) => {
+    const checker = new ParserChecker(parserCheck);
+    app.addHook('onClose', async () => checker.close());
     app.get(
       '/sweeps/:id/trials/:trialId/log',
       {
@@ -116,15 +136,17 @@ export function logAndParserRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       '/parsers/check',
       {
         config: { scope: 'read' },
+        bodyLimit: PARSER_CHECK_BODY_LIMIT,
         schema: {
           tags: ['parsers'],
           summary:
             'What a metric parser extracts from a sample log, per epoch; says if the metric is missing',
+          description: `Runs in a worker thread with a time limit (${checker.timeoutMs} ms): past it, 422.`,
           body: CheckBody,
-          response: { 200: CheckResponse },
+          response: { 200: CheckResponse, '4xx': ErrorBodySchema, '5xx': ErrorBodySchema },
         },
       },
-      async (req) => checkParser(req.body),
+      async (req) => checker.check(req.body),
     );
   };
 }

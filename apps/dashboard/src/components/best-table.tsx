@@ -1,6 +1,7 @@
 /** The study's table: per checkpoint its best optimizer, lr and weight decay, the metric and the gain. */
 import type { BestTable } from '@sweeps/api-client';
 import { fmt, param, signed } from '../format.ts';
+import { Untrusted } from './untrusted.tsx';
 
 export function optimizerLabel(
   optimizer: string,
@@ -16,7 +17,7 @@ export function BestSettingTable({ best }: { best: BestTable }) {
   return (
     <table class="best" data-testid="best-table">
       <caption>
-        Best setting per checkpoint ({best.metric}, {best.goal}; final epoch)
+        Best setting per checkpoint (<Untrusted text={best.metric} />, {best.goal}; final epoch)
       </caption>
       <thead>
         <tr>
@@ -24,8 +25,13 @@ export function BestSettingTable({ best }: { best: BestTable }) {
           <th scope="col">Optimizer</th>
           <th scope="col">lr</th>
           <th scope="col">Weight decay</th>
-          <th scope="col">{best.metric} (mean ± sd, n)</th>
-          <th scope="col">Gain{best.baseline ? ` vs ${best.baseline}` : ''}</th>
+          <th scope="col">
+            <Untrusted text={best.metric} /> (mean ± sd, n)
+          </th>
+          <th scope="col">
+            Gain{best.baseline && ' vs '}
+            <Untrusted text={best.baseline} />
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -36,12 +42,14 @@ export function BestSettingTable({ best }: { best: BestTable }) {
             class={r.baseline ? 'baseline' : ''}
           >
             <th scope="row">
-              {r.checkpoint}
+              <Untrusted text={r.checkpoint} />
               {r.baseline && <span class="badge">baseline</span>}
             </th>
             {r.best ? (
               <>
-                <td data-col="optimizer">{optimizerLabel(r.best.optimizer, r.best.params)}</td>
+                <td data-col="optimizer">
+                  <Untrusted text={optimizerLabel(r.best.optimizer, r.best.params)} />
+                </td>
                 <td data-col="lr">{param(r.best.params.lr)}</td>
                 <td data-col="weight-decay">{param(r.best.params.weight_decay)}</td>
                 <td data-col="metric" data-value={String(r.best.mean)}>

@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { interpolateCividis } from 'd3-scale-chromatic';
+import { escapeBidi } from '../bidi.ts';
 
 export interface Curve {
   label: string;
@@ -23,7 +24,7 @@ function Chart({ title, curves }: { title: string; curves: Curve[] }) {
     ];
     const plot = new uPlot(
       {
-        title,
+        title: escapeBidi(title),
         width: Math.min(520, el.current.clientWidth || 520),
         height: 220,
         scales: { x: { time: false } },
@@ -31,7 +32,7 @@ function Chart({ title, curves }: { title: string; curves: Curve[] }) {
         series: [
           { label: 'epoch' },
           ...curves.map((c, k) => ({
-            label: c.label,
+            label: escapeBidi(c.label),
             stroke: interpolateCividis(curves.length > 1 ? (0.85 * k) / (curves.length - 1) : 0.2),
             width: 2,
             spanGaps: true,
@@ -44,7 +45,7 @@ function Chart({ title, curves }: { title: string; curves: Curve[] }) {
     );
     return () => plot.destroy();
   }, [title, curves]);
-  return <div class="chart" ref={el} role="img" aria-label={`${title} per epoch`} />;
+  return <div class="chart" ref={el} role="img" aria-label={`${escapeBidi(title)} per epoch`} />;
 }
 
 export function Curves({ charts }: { charts: Array<{ title: string; curves: Curve[] }> }) {

@@ -7,6 +7,8 @@ import { useState } from 'preact/hooks';
 import type { GridCellStatus, GridMatrix } from '@sweeps/api-client';
 import { colorOf, type Scale } from '../colors.ts';
 import { fmt, param } from '../format.ts';
+import { escapeBidi } from '../bidi.ts';
+import { Untrusted } from './untrusted.tsx';
 
 export interface CellRef {
   checkpoint: string;
@@ -117,10 +119,15 @@ export function Heatmap(props: {
       class="heatmap"
       // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: the WAI-ARIA grid pattern: a table whose cells take focus and open on Enter
       role="grid"
-      aria-label={`${m.checkpoint} · ${m.optimizer}: ${props.metric} by lr (rows) and weight decay (columns)`}
+      aria-label={escapeBidi(
+        `${m.checkpoint} · ${m.optimizer}: ${props.metric} by lr (rows) and weight decay (columns)`,
+      )}
     >
       <caption>
-        <strong>{m.checkpoint}</strong> · {m.optimizer}
+        <strong>
+          <Untrusted text={m.checkpoint} />
+        </strong>{' '}
+        · {m.optimizer}
       </caption>
       <thead>
         <tr>
@@ -146,9 +153,11 @@ export function Heatmap(props: {
               const label = v
                 ? `${fmt(v.mean)}${v.n > 1 ? ` ± ${fmt(v.std)} (${v.n} seeds)` : ''}`
                 : markOf(c);
-              const why = `${m.checkpoint} · ${m.optimizer} · lr ${param(lr)} · wd ${param(wd)}: ${
-                v ? `${props.metric} ${label}` : stateWords(c, props.metric)
-              }${isBest ? ' (best of this checkpoint)' : ''}. ${statusText(c)}${c.reason ? `. Reason: ${c.reason}` : ''}`;
+              const why = escapeBidi(
+                `${m.checkpoint} · ${m.optimizer} · lr ${param(lr)} · wd ${param(wd)}: ${
+                  v ? `${props.metric} ${label}` : stateWords(c, props.metric)
+                }${isBest ? ' (best of this checkpoint)' : ''}. ${statusText(c)}${c.reason ? `. Reason: ${c.reason}` : ''}`,
+              );
               const rung = v ? null : rungOf(c);
               const sel =
                 props.selected?.checkpoint === m.checkpoint &&

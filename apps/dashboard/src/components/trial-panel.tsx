@@ -7,6 +7,7 @@ import { api, handleError } from '../api.ts';
 import { fmt, param } from '../format.ts';
 import type { CellRef } from './heatmap.tsx';
 import type { Curve } from './curves.tsx';
+import { Untrusted } from './untrusted.tsx';
 
 const Curves = lazy(() => import('./curves.tsx').then((m) => m.Curves));
 
@@ -96,13 +97,18 @@ export function TrialPanel(props: {
     <section class="panel" aria-label="trials of the selected cell" data-testid="trial-panel">
       <header>
         <h2>
-          {cell.checkpoint} · {cell.optimizer} · lr {param(cell.lr)} · wd {param(cell.weightDecay)}
+          <Untrusted text={cell.checkpoint} /> · {cell.optimizer} · lr {param(cell.lr)} · wd{' '}
+          {param(cell.weightDecay)}
         </h2>
         <button type="button" onClick={props.onClose} aria-label="close the trials panel">
           Close
         </button>
       </header>
-      {error.value && <p class="error">{error.value}</p>}
+      {error.value && (
+        <p class="error">
+          <Untrusted text={error.value} />
+        </p>
+      )}
       {!ts ? (
         <p>Loading…</p>
       ) : (
@@ -123,7 +129,9 @@ export function TrialPanel(props: {
               <tr>
                 <th scope="col">Trial</th>
                 <th scope="col">State</th>
-                <th scope="col">{props.metric}</th>
+                <th scope="col">
+                  <Untrusted text={props.metric} />
+                </th>
                 <th scope="col">Attempts</th>
                 <th scope="col">Worker</th>
                 <th scope="col">Device</th>
@@ -138,11 +146,17 @@ export function TrialPanel(props: {
                     <td>
                       {seedLabel(t)}
                       <div class="muted mono small">{t.id}</div>
-                      {t.error && <div class="error small">{t.error}</div>}
+                      {t.error && (
+                        <div class="error small" data-testid="trial-error">
+                          <Untrusted text={t.error} />
+                        </div>
+                      )}
                       {d?.outputTail && (
                         <details>
                           <summary>output tail</summary>
-                          <pre>{d.outputTail}</pre>
+                          <pre>
+                            <Untrusted text={d.outputTail} />
+                          </pre>
                         </details>
                       )}
                     </td>
@@ -164,9 +178,9 @@ export function TrialPanel(props: {
                         </div>
                       )}
                     </td>
-                    <td class="mono small">{t.worker ?? '–'}</td>
-                    <td>{t.device ?? '–'}</td>
-                    <td>{t.backend ?? '–'}</td>
+                    <td class="mono small">{t.worker ? <Untrusted text={t.worker} /> : '–'}</td>
+                    <td>{t.device ? <Untrusted text={t.device} /> : '–'}</td>
+                    <td>{t.backend ? <Untrusted text={t.backend} /> : '–'}</td>
                   </tr>
                 );
               })}

@@ -10,6 +10,7 @@ import type { ErrorIssue, Preview } from '@sweeps/api-client';
 import { api, ApiError, handleError, scope } from '../api.ts';
 import { navigate } from '../router.ts';
 import { param } from '../format.ts';
+import { Untrusted } from '../components/untrusted.tsx';
 
 function parseSpec(text: string): unknown {
   const t = text.trim();
@@ -28,8 +29,11 @@ function PreviewView({ p }: { p: Preview }) {
   return (
     <div data-testid="preview" class="preview">
       <p>
-        <strong>{p.name}</strong>: <span data-testid="preview-total">{p.totalTrials}</span> trials (
-        {p.cells.length} cells x {p.checkpoints.length} checkpoint
+        <strong>
+          <Untrusted text={p.name} />
+        </strong>
+        : <span data-testid="preview-total">{p.totalTrials}</span> trials ({p.cells.length} cells x{' '}
+        {p.checkpoints.length} checkpoint
         {p.checkpoints.length === 1 ? '' : 's'} x {seeds} seed
         {seeds === 1 ? '' : 's'})
       </p>
@@ -49,7 +53,7 @@ function PreviewView({ p }: { p: Preview }) {
           {p.checkpoints.map((c) => (
             <tr key={c.name}>
               <th scope="row">
-                {c.name}
+                <Untrusted text={c.name} />
                 {c.baseline && <span class="badge">baseline</span>}
               </th>
               {[...byOptimizer.values()].map((n, k) => (
@@ -66,7 +70,10 @@ function PreviewView({ p }: { p: Preview }) {
           <ul data-testid="preview-refused">
             {p.refused.map((r) => (
               <li key={r.path}>
-                <code>{r.path}</code> ({param(r.value)}): {r.reason}
+                <code>
+                  <Untrusted text={r.path} />
+                </code>{' '}
+                ({param(r.value)}): <Untrusted text={r.reason} />
               </li>
             ))}
           </ul>
@@ -162,13 +169,23 @@ export function NewSweepPage() {
         </label>
         {problem.value && (
           <div class="error" role="alert" data-testid="preview-error">
-            <p>{problem.value.message}</p>
+            <p>
+              <Untrusted text={problem.value.message} />
+            </p>
             {problem.value.issues.length > 0 && (
               <ul>
                 {problem.value.issues.map((i) => (
                   <li key={i.path} data-testid="error-path" data-path={i.path}>
-                    <code>{i.path}</code>: {i.message}
-                    {i.value !== undefined && <> (got {JSON.stringify(i.value)})</>}
+                    <code>
+                      <Untrusted text={i.path} />
+                    </code>
+                    : <Untrusted text={i.message} />
+                    {i.value !== undefined && (
+                      <>
+                        {' '}
+                        (got <Untrusted text={JSON.stringify(i.value)} />)
+                      </>
+                    )}
                   </li>
                 ))}
               </ul>

@@ -1,6 +1,7 @@
 /** The key is sent once and exchanged for an HttpOnly session cookie; the page never keeps it. */
 import { useSignal } from '@preact/signals';
 import { api, ApiError, scope, shownScope } from '../api.ts';
+import { Untrusted } from '../components/untrusted.tsx';
 
 export function SignIn() {
   const key = useSignal('');
@@ -47,7 +48,7 @@ export function SignIn() {
       </button>
       {error.value && (
         <p class="error" role="alert" data-testid="sign-in-error">
-          {error.value}
+          <Untrusted text={error.value} />
         </p>
       )}
     </form>

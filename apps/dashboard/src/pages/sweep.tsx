@@ -11,6 +11,7 @@ import { BestSettingTable } from '../components/best-table.tsx';
 import { Heatmap, type CellRef } from '../components/heatmap.tsx';
 import { countsText, Progress } from '../components/progress.tsx';
 import { TrialPanel } from '../components/trial-panel.tsx';
+import { Untrusted } from '../components/untrusted.tsx';
 import { gradient, scaleOf } from '../colors.ts';
 import { age, fmt } from '../format.ts';
 import { followSweep } from '../live.ts';
@@ -154,7 +155,12 @@ export function SweepPage({ id }: { id: string }) {
 
   const s = sweep.value;
   const g = grid.value;
-  if (error.value && !s) return <p class="error">{error.value}</p>;
+  if (error.value && !s)
+    return (
+      <p class="error">
+        <Untrusted text={error.value} />
+      </p>
+    );
   if (!s || !g) return <p>Loading…</p>;
   const scale = scaleOf(
     g.matrices.flatMap((m) => m.values.flat().flatMap((v) => (v ? [v.mean] : []))),
@@ -167,7 +173,9 @@ export function SweepPage({ id }: { id: string }) {
     <section class="sweep">
       <header class="sweep-head">
         <div>
-          <h1>{s.name}</h1>
+          <h1>
+            <Untrusted text={s.name} />
+          </h1>
           <div class="muted mono">{s.id}</div>
         </div>
         <dl class="facts">
@@ -179,10 +187,12 @@ export function SweepPage({ id }: { id: string }) {
           </dd>
           <dt>Metric</dt>
           <dd>
-            {s.metric.name} ({s.metric.goal})
+            <Untrusted text={s.metric.name} /> ({s.metric.goal})
           </dd>
           <dt>Trainer</dt>
-          <dd>{s.trainer}</dd>
+          <dd>
+            <Untrusted text={s.trainer} />
+          </dd>
           <dt>Created</dt>
           <dd title={s.createdAt}>{age(s.createdAt)}</dd>
           <dt>Live</dt>
@@ -193,7 +203,11 @@ export function SweepPage({ id }: { id: string }) {
       </header>
       <Progress counts={s.counts} />
       <p data-testid="trial-count">{countsText(s.counts)}</p>
-      {error.value && <p class="error">{error.value}</p>}
+      {error.value && (
+        <p class="error">
+          <Untrusted text={error.value} />
+        </p>
+      )}
       <div class="toolbar">
         <fieldset class="switch" data-testid="value-switch">
           <legend>Cell value</legend>
@@ -241,11 +255,11 @@ export function SweepPage({ id }: { id: string }) {
       </div>
       {notice.value && (
         <p class="notice" role="status">
-          {notice.value}
+          <Untrusted text={notice.value} />
         </p>
       )}
       <p class="shown" data-testid="value-shown">
-        Showing each cell's mean {s.metric.name} over seeds, using each trial's{' '}
+        Showing each cell's mean <Untrusted text={s.metric.name} /> over seeds, using each trial's{' '}
         <strong>{g.value === 'final' ? 'final epoch' : 'best epoch'}</strong>; ± sample sd (n
         seeds). Rows: lr; columns: weight decay. Outlined: the best cell of each checkpoint.
       </p>

@@ -4,6 +4,7 @@ import { useEffect } from 'preact/hooks';
 import type { SweepList } from '@sweeps/api-client';
 import { api, handleError } from '../api.ts';
 import { Progress, countsText } from '../components/progress.tsx';
+import { Untrusted } from '../components/untrusted.tsx';
 import { age, fmt } from '../format.ts';
 
 const PAGE = 25;
@@ -38,7 +39,11 @@ export function SweepsPage() {
   return (
     <section>
       <h1>Sweeps</h1>
-      {error.value && <p class="error">{error.value}</p>}
+      {error.value && (
+        <p class="error">
+          <Untrusted text={error.value} />
+        </p>
+      )}
       {!l ? (
         <p>Loading…</p>
       ) : l.sweeps.length === 0 ? (
@@ -61,7 +66,9 @@ export function SweepsPage() {
             {l.sweeps.map((s) => (
               <tr key={s.id} data-sweep={s.id}>
                 <td>
-                  <a href={`/sweeps/${s.id}`}>{s.name}</a>
+                  <a href={`/sweeps/${s.id}`}>
+                    <Untrusted text={s.name} />
+                  </a>
                   <div class="muted mono">{s.id}</div>
                 </td>
                 <td>
@@ -72,9 +79,11 @@ export function SweepsPage() {
                   <div class="muted small">{countsText(s.counts)}</div>
                 </td>
                 <td>
-                  {fmt(s.best)} <span class="muted small">{s.metricName}</span>
+                  {fmt(s.best)} <Untrusted class="muted small" text={s.metricName} />
                 </td>
-                <td>{s.trainerKind}</td>
+                <td>
+                  <Untrusted text={s.trainerKind} />
+                </td>
                 <td title={s.createdAt}>{age(s.createdAt)}</td>
               </tr>
             ))}

@@ -4,6 +4,7 @@ import { useEffect } from 'preact/hooks';
 import type { WorkerList } from '@sweeps/api-client';
 import { api, handleError } from '../api.ts';
 import { age } from '../format.ts';
+import { Untrusted } from '../components/untrusted.tsx';
 
 function devicesText(d: unknown): string {
   if (Array.isArray(d))
@@ -39,7 +40,11 @@ export function WorkersPage() {
   return (
     <section>
       <h1>Workers</h1>
-      {error.value && <p class="error">{error.value}</p>}
+      {error.value && (
+        <p class="error">
+          <Untrusted text={error.value} />
+        </p>
+      )}
       {!l ? (
         <p>Loading…</p>
       ) : l.workers.length === 0 ? (
@@ -62,9 +67,9 @@ export function WorkersPage() {
             {l.workers.map((w) => (
               <tr key={w.id} data-worker={w.id} class={w.status}>
                 <td>
-                  <span class="mono">{w.id}</span>
+                  <Untrusted class="mono" text={w.id} />
                   <div class="muted small">
-                    {w.host} · pid {w.pid}
+                    <Untrusted text={w.host} /> · pid {w.pid}
                   </div>
                 </td>
                 <td>
@@ -75,7 +80,9 @@ export function WorkersPage() {
                 <td>
                   {w.running.length} of {w.slots} busy
                 </td>
-                <td>{devicesText(w.devices)}</td>
+                <td>
+                  <Untrusted text={devicesText(w.devices)} />
+                </td>
                 <td>
                   {w.running.length === 0
                     ? 'idle'

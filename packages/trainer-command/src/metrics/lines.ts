@@ -76,3 +76,13 @@ export function splitLines(text: string): string[] {
   const s = new LineSplitter();
   return [...s.push(text), ...s.end()];
 }
+
+/** How many lines {@link splitLines} would see at most: `\n`, `\r\n` and `\r` each end one (blank ones count). */
+export function countLines(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return text.length > 0 && !/[\r\n]$/.test(text) ? n + 1 : n;
+}

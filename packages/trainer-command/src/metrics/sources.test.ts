@@ -6,8 +6,13 @@ import { extractAll } from './epochs.ts';
 import { parseMetricFile, watchMetricFile } from './file-source.ts';
 import { parseJsonObjectLine } from './json-line.ts';
 import { createJsonlExtractor, parseMetricLine } from './jsonl-source.ts';
-import { LineSplitter, MAX_LINE_CHARS, splitLines } from './lines.ts';
-import { compileMetricPattern, createRegexExtractor } from './regex-source.ts';
+import { countLines, LineSplitter, MAX_LINE_CHARS, splitLines } from './lines.ts';
+import {
+  compileMetricPattern,
+  createRegexExtractor,
+  MAX_MATCH_CHARS,
+  MAX_PATTERN_INSTRUCTIONS,
+} from './regex-source.ts';
 import { parseMetricNumber, toMetricNumber } from './values.ts';
 
 describe('lines', () => {
@@ -22,6 +27,18 @@ describe('lines', () => {
     const lines = [...s.push('x'.repeat(MAX_LINE_CHARS)), ...s.push(`${'y'.repeat(10)}\nok`)];
     expect(lines.map((l) => l.length)).toEqual([MAX_LINE_CHARS]);
     expect(s.end()).toEqual(['ok']);
+  });
+
+  it('counts lines as the splitter ends them (\\n, \\r\\n, \\r), blank ones included', () => {
+    for (const [text, n] of [
+      ['', 0],
+      ['a', 1],
+      ['a\n', 1],
+      ['a\r\nb', 2],
+      ['a\rb\r', 2],
+      ['\n\n\n', 3],
+    ] as const)
+      expect(countLines(text), JSON.stringify(text)).toBe(n);
   });
 });
 
@@ -69,6 +86,45 @@ describe('regex source', () => {
     expect(() => compileMetricPattern('(?<acc>\\d+)')).toThrow(/named group "epoch"/);
     expect(() => compileMetricPattern('(?<epoch>\\d+)')).toThrow(/group per metric/);
     expect(() => compileMetricPattern('(?<epoch>\\d+')).toThrow(/not a valid regular expression/);
+  });
+
+  it('keeps named groups in both spellings, (?<name>...) and (?P<name>...)', () => {
+    const ex = createRegexExtractor('e(?P<epoch>\\d+) m=(?<bbox_mAP>[\\d.]+)');
+    expect(extractAll(ex, 'e3 m=0.25')).toEqual([{ epoch: 3, metrics: { bbox_mAP: 0.25 } }]);
+  });
+
+  it('refuses what a linear-time engine cannot do, naming it', () => {
+    const refused: Array<[string, RegExp]> = [
+      ['(?<epoch>\\d+) (?<m>\\d)\\1', /backreferences .* not supported/],
+      ['(?<epoch>\\d+) (?<m>\\d)\\k<m>', /backreferences/],
+      ['(?<epoch>\\d+)(?=x) (?<m>\\d)', /lookahead .* not supported/],
+      ['(?<epoch>\\d+)(?!x) (?<m>\\d)', /lookahead/],
+      ['(?<=x)(?<epoch>\\d+) (?<m>\\d)', /lookbehind .* not supported/],
+      ['(?<!x)(?<epoch>\\d+) (?<m>\\d)', /lookbehind/],
+      ['(?>(?<epoch>\\d+)) (?<m>\\d)', /atomic groups/],
+      ['(?<epoch>\\d++) (?<m>\\d)', /possessive quantifiers/],
+      ['(?<epoch>\\d+)\\u00b5(?<m>\\d)', /write \\x\{XXXX\}/],
+      ['(?<epoch>\\d+) (?<m>[z-a])', /RE2 syntax.*invalid character class range/],
+      [`(?<epoch>\\d+)(?:[\\s\\S]{100}){10}(?<m>\\d)`, /too large once compiled/],
+    ];
+    for (const [pattern, message] of refused)
+      expect(() => compileMetricPattern(pattern), pattern).toThrow(message);
+    expect(MAX_PATTERN_INSTRUCTIONS).toBe(1000);
+  });
+
+  it('matches in linear time a pattern that backtracks exponentially in JavaScript', () => {
+    // Native RegExp needs ~1.6^n steps on this line (seconds at n = 40): this finishes only on a linear engine.
+    const ex = createRegexExtractor('(?<epoch>\\d+) (?<bbox_mAP>(a|aa)+)$');
+    for (const n of [40, 1000, MAX_MATCH_CHARS * 4])
+      expect(ex.push(`1 ${'a'.repeat(n)}!`)).toEqual([]);
+    const numbers = createRegexExtractor('(?<epoch>\\d+) (?<bbox_mAP>(0|00)+)$');
+    expect(numbers.push(`2 ${'0'.repeat(30)}`)).toEqual([{ epoch: 2, metrics: { bbox_mAP: 0 } }]);
+  });
+
+  it(`tries a pattern on the first ${MAX_MATCH_CHARS} characters of a line only`, () => {
+    const ex = createRegexExtractor('e(?<epoch>\\d+) m=(?<m>[\\d.]+)');
+    expect(ex.push(`${' '.repeat(MAX_MATCH_CHARS - 10)}e1 m=0.5`)).toHaveLength(1);
+    expect(ex.push(`${' '.repeat(MAX_MATCH_CHARS)}e1 m=0.5`)).toEqual([]);
   });
 });
 
