@@ -210,6 +210,35 @@ describe('mmdet sweeps end to end', () => {
     expect(done.epochs_run).toBe(stored);
   });
 
+  it('preview and submit name the files the live worker does not see: config, checkpoint, or outside its directories', async () => {
+    const body = {
+      ...sweepFile('mmdet-files', ['ok'], { config: 'configs/v3/no-such-config.py' }),
+      checkpoints: [
+        { name: 'gone', uri: `file://${tmp}/gone.pth`, baseline: true },
+        { name: 'elsewhere', uri: 'file:///etc/hostname' },
+      ],
+    };
+    const preview = await stack.call('POST', '/api/v1/sweeps/preview', body);
+    expect(preview.status, preview.text).toBe(200);
+    const warnings = (preview.json.warnings as string[]).join('\n');
+    const worker = `gpu-${stack.prefix}`;
+    expect(warnings).toContain(
+      `trainer.config: ${FAKE}/configs/v3/no-such-config.py does not exist on every live worker (${worker})`,
+    );
+    expect(warnings).toContain(`checkpoints[0].uri: ${tmp}/gone.pth does not exist`);
+    expect(warnings).toContain(
+      "checkpoints[1].uri: /etc/hostname is outside the worker's directories",
+    );
+    expect(warnings).not.toContain('tools/train.py'); // found
+    const submitted = await stack.call('POST', '/api/v1/sweeps', {
+      ...body,
+      name: 'mmdet-files-2',
+    });
+    expect(submitted.status, submitted.text).toBe(201);
+    expect(submitted.json.warnings.join('\n')).toContain('no-such-config.py does not exist');
+    await stack.call('POST', `/api/v1/sweeps/${submitted.json.id}/cancel`);
+  });
+
   it("refuses an interpreter the worker's policy does not allow, at submission and on the worker", async () => {
     const body = sweepFile('mmdet-refused', ['ok'], { python: '/usr/bin/python3' });
     const submitted = await stack.call('POST', '/api/v1/sweeps', body);
