@@ -7,6 +7,7 @@ export { checkLog, extractorFor, PARSER_HELP, type LogCheck } from './check-log.
 export { MmdetTrainer, type MmdetTrainerOptions } from './mmdet-trainer.ts';
 export {
   mmdetSpecCheck,
+  mmdetWorkerPaths,
   MmdetTrainerSpecSchema,
   MMDET_FIXED_KEYS,
   type MmdetTrainerSpec,
