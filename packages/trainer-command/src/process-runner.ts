@@ -1,16 +1,28 @@
 /**
  * The one runner of trial processes, used by the `command` trainer and the `tfjs` trainer: a command runs under a
- * small supervisor (`supervisor.mjs`), both detached in process groups of their own, with an explicit environment.
- * - An abort stops the command's whole group: SIGTERM, then SIGKILL after the grace, even after the command
- *   itself has exited (descendants that hold its stdout are signalled too).
- * - When the command exits, whatever it left running in its group is stopped before the trial ends.
+ * small supervisor (`supervisor.mjs`), both detached in process groups of their own, with an explicit environment,
+ * and every process the command starts is held in a container (containment.ts: a cgroup v2 per trial, else a PID
+ * namespace, else a /proc scan), whatever it does to its session or process group.
+ * - An abort stops every process of the trial: SIGTERM, then SIGKILL after the grace, even after the command
+ *   itself has exited (descendants that hold its stdout, daemons in sessions of their own).
+ * - When the command exits, whatever it left running is stopped before the trial ends.
  * - The worker sends the supervisor a heartbeat: if the worker dies (even SIGKILL) or freezes (SIGSTOP), the
  *   supervisor stops the command, so it never trains on beside the trial's next attempt.
  * - Output lines are bounded (`LineSplitter`, 64 KiB): the rest of a longer line is counted, never held.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import {
+  type Containment,
+  type ContainmentKind,
+  createTrialCgroup,
+  detectContainment,
+  killCgroup,
+  probeContainment,
+  removeTrialCgroup,
+} from './containment.ts';
 import { LineSplitter } from './metrics/lines.ts';
 
 /** Milliseconds between SIGTERM and SIGKILL when a trial's process group is stopped. */
@@ -34,6 +46,8 @@ export interface DetachedRunOptions {
   onStderr(line: string): void;
   killGraceMs?: number;
   watchdogMs?: number;
+  /** Use this containment (tests); default: the best this machine allows (`detectContainment`). */
+  containment?: ContainmentKind;
 }
 
 export interface DetachedExit {
@@ -43,22 +57,55 @@ export interface DetachedExit {
   startError?: { code: string | null; message: string };
   /** Characters dropped from over-long output lines. */
   droppedChars: number;
+  /** What held the trial's processes, as the supervisor reported it (e.g. `cgroup v2 /sys/fs/cgroup/...`). */
+  containedBy?: string;
 }
 
-/** Runs `argv` to its end (or until `signal` aborts and its group is stopped); never rejects for the command's sake. */
-export function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
+const probed = new Map<ContainmentKind, Promise<Containment | undefined>>();
+
+async function containmentFor(kind: ContainmentKind | undefined): Promise<Containment> {
+  if (kind === undefined) return detectContainment();
+  if (!probed.has(kind)) probed.set(kind, probeContainment(kind));
+  const found = await probed.get(kind);
+  if (!found) throw new Error(`trial containment "${kind}" is not available on this machine`);
+  return found;
+}
+
+/** How a trial's supervisor is started and which container it opens; `cgroup` is the trial's own, if any. */
+function launch(c: Containment, supervisorArgs: (container: string) => string[]) {
+  if (c.kind === 'pidns') {
+    const [file, ...args] = c.launcher;
+    return { file: file!, args: [...args, process.execPath, ...supervisorArgs('pidns')] };
+  }
+  const cgroup = c.kind === 'cgroup' ? createTrialCgroup(c.base) : undefined;
+  const container = cgroup ? `cgroup:${cgroup}` : 'scan';
+  return { file: process.execPath, args: supervisorArgs(container), cgroup };
+}
+
+/**
+ * Runs `argv` to its end (or until `signal` aborts and its processes are stopped); never rejects for the command's
+ * sake (only when a `containment` asked for is not available).
+ */
+export async function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
+  const containment = await containmentFor(opts.containment);
   const grace = opts.killGraceMs ?? KILL_GRACE_MS;
   const watchdog = opts.watchdogMs ?? WATCHDOG_MS;
-  const sup = spawn(
-    process.execPath,
-    [SUPERVISOR, String(grace), String(watchdog), '--', ...opts.argv],
-    {
-      cwd: opts.cwd,
-      env: opts.env,
-      detached: true,
-      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
-    },
-  );
+  const { file, args, cgroup } = launch(containment, (container) => [
+    SUPERVISOR,
+    String(grace),
+    String(watchdog),
+    container,
+    '--',
+    ...opts.argv,
+  ]);
+  const sup = spawn(file, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: true,
+    stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
+  });
+  // The supervisor waits for this before it starts the command in the cgroup's `cmd` folder.
+  if (cgroup && sup.pid) writeFileSync(`${cgroup}/cgroup.procs`, String(sup.pid));
   if (opts.stdin !== undefined) {
     sup.stdin!.on('error', () => {}); // a process that exits early closes stdin; its exit tells why
     sup.stdin!.end(opts.stdin);
@@ -75,10 +122,12 @@ export function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
     for (const line of lines) {
       try {
         const msg = JSON.parse(line) as {
+          contained?: string;
           pid?: number;
           startError?: DetachedExit['startError'];
           exit?: { code: number | null; signal: NodeJS.Signals | null };
         };
+        if (msg.contained) reported.containedBy = msg.contained;
         if (msg.pid) reported.pid = msg.pid;
         if (msg.startError) reported.startError = msg.startError;
         if (msg.exit) reported = { ...reported, ...msg.exit };
@@ -92,9 +141,12 @@ export function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
   let lastResort: NodeJS.Timeout | undefined;
   const onAbort = () => {
     control.write('stop\n');
-    // A supervisor that does not end its group in time (it was stopped itself): kill both groups.
+    // A supervisor that does not end the trial in time (it was stopped itself): kill it and the trial. In a PID
+    // namespace, killing the supervisor's group (unshare and its init) ends the namespace.
     lastResort = setTimeout(() => {
-      for (const pid of [reported.pid, sup.pid]) {
+      if (cgroup) killCgroup(cgroup);
+      const groups = [sup.pid, containment.kind === 'pidns' ? undefined : reported.pid];
+      for (const pid of groups) {
         try {
           if (pid) process.kill(-pid, 'SIGKILL');
         } catch {
@@ -117,16 +169,17 @@ export function runDetached(opts: DetachedRunOptions): Promise<DetachedExit> {
       opts.signal.removeEventListener('abort', onAbort);
       for (const s of splitters) s.end();
       const droppedChars = splitters.reduce((n, s) => n + s.dropped, 0);
-      if (reported.startError)
-        return resolve({ code: null, signal: null, startError: reported.startError, droppedChars });
-      if ('code' in reported || 'signal' in reported)
-        return resolve({
-          code: reported.code ?? null,
-          signal: reported.signal ?? null,
-          droppedChars,
-        });
-      // The supervisor ended without a report: it was killed (or node could not start it).
-      resolve({ code: supCode, signal: supSignal ?? 'SIGKILL', droppedChars });
+      const containedBy = reported.containedBy ? { containedBy: reported.containedBy } : {};
+      const exit: DetachedExit = reported.startError
+        ? { code: null, signal: null, startError: reported.startError, droppedChars }
+        : 'code' in reported || 'signal' in reported
+          ? { code: reported.code ?? null, signal: reported.signal ?? null, droppedChars }
+          : // The supervisor ended without a report: it was killed (or node could not start it).
+            { code: supCode, signal: supSignal ?? 'SIGKILL', droppedChars };
+      // Whatever a killed supervisor left in the trial's cgroup goes with the cgroup.
+      void (cgroup ? removeTrialCgroup(cgroup) : Promise.resolve()).then(() =>
+        resolve({ ...exit, ...containedBy }),
+      );
     };
     sup.on('error', (err: NodeJS.ErrnoException) => {
       reported.startError = { code: err.code ?? null, message: err.message };
