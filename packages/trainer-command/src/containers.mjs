@@ -10,7 +10,14 @@
 //   - `scan`: no kernel help. Descendants are found in /proc: the command's session, its process group, children
 //     of those already found (recorded while alive, so an orphan stays known), and a mark in their environment.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +31,13 @@ export function readStat(pid, proc = '/proc') {
     return undefined;
   }
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]), start: f[19] };
+  return {
+    state: f[0],
+    ppid: Number(f[1]),
+    pgrp: Number(f[2]),
+    session: Number(f[3]),
+    start: f[19],
+  };
 }
 
 const running = (pid) => {
@@ -33,7 +46,10 @@ const running = (pid) => {
 };
 
 function pidsIn(dir) {
-  return readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  return readFileSync(path.join(dir, 'cgroup.procs'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
 }
 
 /** The live processes of a cgroup and of any cgroups a trial made inside it. */

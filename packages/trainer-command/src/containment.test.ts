@@ -78,9 +78,27 @@ function processesIn(out: string): number[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (readlinkSync(`/proc/${name}/cwd`) === out && isAlive(Number(name))) found.push(Number(name));
+      if (readlinkSync(`/proc/${name}/cwd`) === out && isAlive(Number(name)))
+        found.push(Number(name));
     } catch {
       /* gone, or not ours to read */
+    }
+  }
+  return found;
+}
+
+/** [pid, command line] of every live process. */
+function liveCommandLines(): Array<[number, string]> {
+  const found: Array<[number, string]> = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || !isAlive(Number(name))) continue;
+    try {
+      found.push([
+        Number(name),
+        readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' '),
+      ]);
+    } catch {
+      /* gone */
     }
   }
   return found;
@@ -172,6 +190,24 @@ for (const kind of CONTAINMENT_KINDS) {
       expect(exit.signal).toBe('SIGTERM');
       await expectAllGone(pids);
     });
+
+    // Only the supervisor knows what a scan found: killed, it takes that knowledge with it.
+    it.skipIf(kind === 'scan')(
+      `ends them when their supervisor is killed${kind === 'scan' ? ' (skipped: a scan has no kernel record to fall back on)' : ''}`,
+      async () => {
+        const out = caseDir();
+        const done = run(out, 'stay', new AbortController().signal);
+        const pids = await escapedPids(out);
+        const supervisor = liveCommandLines().find(
+          ([, cmd]) =>
+            cmd.includes('supervisor.mjs') && cmd.includes(out) && !cmd.includes('unshare'),
+        );
+        expect(supervisor).toBeDefined();
+        process.kill(supervisor![0], 'SIGKILL');
+        await done;
+        await expectAllGone(pids);
+      },
+    );
 
     it('ends them when the worker dies (SIGKILL)', async () => {
       const out = caseDir();

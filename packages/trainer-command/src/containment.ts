@@ -32,8 +32,11 @@ export const CONTAINMENT_KINDS = ['cgroup', 'pidns', 'scan'] as const;
 export type ContainmentKind = (typeof CONTAINMENT_KINDS)[number];
 
 export type Containment =
-  | { kind: 'cgroup'; /** The folder trial cgroups are made in. */ base: string }
-  | { kind: 'pidns'; /** `unshare` and its options; the supervisor's command line follows. */ launcher: string[] }
+  | { kind: 'cgroup' /** The folder trial cgroups are made in. */; base: string }
+  | {
+      kind: 'pidns' /** `unshare` and its options; the supervisor's command line follows. */;
+      launcher: string[];
+    }
   | { kind: 'scan' };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -161,7 +164,8 @@ export function createTrialCgroup(base: string): string {
 /** Kills every process in `dir` and the cgroups inside it. */
 export function killCgroup(dir: string): void {
   try {
-    if (existsSync(path.join(dir, 'cgroup.kill'))) writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+    if (existsSync(path.join(dir, 'cgroup.kill')))
+      writeFileSync(path.join(dir, 'cgroup.kill'), '1');
     else
       for (const pid of cgroupPids(dir)) {
         try {

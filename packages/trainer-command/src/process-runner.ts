@@ -138,22 +138,24 @@ export async function runDetached(opts: DetachedRunOptions): Promise<DetachedExi
   });
   const beat = setInterval(() => control.write('beat\n'), Math.max(watchdog / 5, 50));
   beat.unref();
+  const killAll = () =>
+    killTrial(cgroup, sup.pid, containment.kind === 'pidns' ? undefined : reported.pid);
+  // A supervisor that dies before it reports the command's exit (the OOM killer, a stray SIGKILL) leaves no one
+  // to end the trial: the runner ends it at once.
+  sup.on('exit', () => {
+    const check = () => {
+      if (!('code' in reported) && !reported.startError) killAll();
+    };
+    // Its last report may still be unread: look once the control socket has ended.
+    if (control.readableEnded) return check();
+    control.once('end', check);
+    setTimeout(check, 1000).unref();
+  });
   let lastResort: NodeJS.Timeout | undefined;
   const onAbort = () => {
     control.write('stop\n');
-    // A supervisor that does not end the trial in time (it was stopped itself): kill it and the trial. In a PID
-    // namespace, killing the supervisor's group (unshare and its init) ends the namespace.
-    lastResort = setTimeout(() => {
-      if (cgroup) killCgroup(cgroup);
-      const groups = [sup.pid, containment.kind === 'pidns' ? undefined : reported.pid];
-      for (const pid of groups) {
-        try {
-          if (pid) process.kill(-pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }, grace + 3000);
+    // A supervisor that does not end the trial in time (it was stopped itself): kill it and the trial.
+    lastResort = setTimeout(killAll, grace + 3000);
     lastResort.unref();
   };
   if (opts.signal.aborted) onAbort();
@@ -187,6 +189,22 @@ export async function runDetached(opts: DetachedRunOptions): Promise<DetachedExi
     });
     sup.on('close', finish);
   });
+}
+
+/**
+ * Kills a trial and its supervisor outright: the trial's cgroup, the supervisor's process group (in a PID
+ * namespace, unshare and its init: the kernel then ends the namespace) and the command's group (`commandPid`,
+ * unless it is a namespace's own pid).
+ */
+function killTrial(cgroup: string | undefined, supervisorPid?: number, commandPid?: number) {
+  if (cgroup) killCgroup(cgroup);
+  for (const pid of [supervisorPid, commandPid]) {
+    try {
+      if (pid) process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 function follow(stream: Readable, onLine: (line: string) => void) {

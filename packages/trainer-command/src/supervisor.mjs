@@ -90,7 +90,9 @@ child = container.spawnInside(() =>
   }),
 );
 child.on('spawn', () => send({ pid: child.pid }));
-child.on('error', (err) => finish({ startError: { code: err.code ?? null, message: err.message } }));
+child.on('error', (err) =>
+  finish({ startError: { code: err.code ?? null, message: err.message } }),
+);
 child.on('exit', async (code, signal) => {
   await endTrial(); // descendants that outlived the command, whatever session or group they moved to
   finish({ exit: { code, signal } });
