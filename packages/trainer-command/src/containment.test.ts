@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -16,12 +17,16 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import {
   CONTAINMENT_KINDS,
   type ContainmentKind,
-  detectContainment,
+  createTrialCgroup,
   describeContainment,
+  detectContainment,
   probeContainment,
+  removeStaleTrialCgroups,
+  removeTrialCgroup,
 } from './containment.ts';
 import { runDetached } from './process-runner.ts';
 
@@ -209,6 +214,35 @@ for (const kind of CONTAINMENT_KINDS) {
       },
     );
 
+    it('passes the environment, output, exit code and signal through', async () => {
+      const lines: string[] = [];
+      const exit = await runDetached({
+        argv: [
+          process.execPath,
+          '-e',
+          'console.log(process.env.CUDA_VISIBLE_DEVICES); console.error("to stderr"); process.exit(7)',
+        ],
+        cwd: dir,
+        env: { ...env, CUDA_VISIBLE_DEVICES: '1' },
+        signal: new AbortController().signal,
+        containment: kind,
+        onStdout: (l) => lines.push(l),
+        onStderr: (l) => lines.push(`stderr: ${l}`),
+      });
+      expect(exit).toMatchObject({ code: 7, signal: null });
+      expect(lines).toEqual(['1', 'stderr: to stderr']);
+      const killed = await runDetached({
+        argv: [process.execPath, '-e', 'process.kill(process.pid, "SIGKILL")'],
+        cwd: dir,
+        env,
+        signal: new AbortController().signal,
+        containment: kind,
+        onStdout: () => {},
+        onStderr: () => {},
+      });
+      expect(killed).toMatchObject({ code: null, signal: 'SIGKILL' });
+    });
+
     it('ends them when the worker dies (SIGKILL)', async () => {
       const out = caseDir();
       const host = path.join(out, 'host.mts');
@@ -225,6 +259,80 @@ for (const kind of CONTAINMENT_KINDS) {
       expect(pids.every(isAlive)).toBe(true);
       worker.kill('SIGKILL');
       await expectAllGone(pids);
+      const c = available.get(kind);
+      if (c?.kind === 'cgroup') {
+        // The dead worker's trial cgroup is left empty once its supervisor is gone: the next worker start removes it.
+        const mine = () => readdirSync(c.base).filter((n) => n.startsWith(`trial-${worker.pid}-`));
+        const until = Date.now() + 10_000;
+        while (mine().length > 0 && Date.now() < until) {
+          await removeStaleTrialCgroups(c.base);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        expect(mine()).toEqual([]);
+      }
     }, 30_000);
   });
 }
+
+/**
+ * A supervisor that runs as another user (a worker that drops privileges for its trials) in a trial cgroup
+ * delegated to that user: it steps into `cmd` and back, and ends the escapers, with no right above its cgroup.
+ */
+const cgroupBase = (() => {
+  const c = available.get('cgroup');
+  return c?.kind === 'cgroup' && process.getuid?.() === 0 ? c.base : undefined;
+})();
+describe.skipIf(!cgroupBase)(
+  `a delegated trial cgroup${cgroupBase ? '' : ' (skipped: needs root and a writable cgroup v2)'}`,
+  () => {
+    it('lets an unprivileged supervisor contain and end the trial', async () => {
+      const out = caseDir();
+      chmodSync(dir, 0o755); // the escaper, for the other user
+      chmodSync(out, 0o777);
+      const cgroup = createTrialCgroup(cgroupBase!, { uid: 65534, gid: 65534 });
+      const supervisor = fileURLToPath(new URL('./supervisor.mjs', import.meta.url));
+      const sup = spawn(
+        process.execPath,
+        [
+          supervisor,
+          '500',
+          '60000',
+          `cgroup:${cgroup}`,
+          '--',
+          process.execPath,
+          ESCAPER,
+          out,
+          'exit',
+        ],
+        {
+          cwd: dir,
+          env,
+          uid: 65534,
+          gid: 65534,
+          detached: true,
+          stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+        },
+      );
+      writeFileSync(path.join(cgroup, 'cgroup.procs'), String(sup.pid));
+      let report = '';
+      (sup.stdio[3] as NodeJS.ReadableStream).on('data', (c: Buffer) => {
+        report += c.toString();
+      });
+      let stderr = '';
+      sup.stderr!.on('data', (c: Buffer) => {
+        stderr += c.toString();
+      });
+      try {
+        const pids = await escapedPids(out);
+        writeFileSync(`${out}/go`, '');
+        await new Promise((r) => sup.once('close', r));
+        expect(report, stderr).toContain(`"contained":"cgroup v2 ${cgroup}/cmd"`);
+        expect(report).toContain('"exit":{"code":0,"signal":null}');
+        await expectAllGone(pids);
+      } finally {
+        await removeTrialCgroup(cgroup); // kills whatever a failure left there
+      }
+      expect(existsSync(cgroup)).toBe(false);
+    });
+  },
+);

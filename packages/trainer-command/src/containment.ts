@@ -17,6 +17,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
+  chownSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -150,14 +151,28 @@ export function describeContainment(c: Containment): string {
 
 let trialCount = 0;
 
-/** Makes a trial's cgroup (the runner moves the supervisor in right after starting it). */
-export function createTrialCgroup(base: string): string {
+/** The user a trial's supervisor runs as, where it is not the worker's own. */
+export interface CgroupOwner {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Makes a trial's cgroup (the runner moves the supervisor in right after starting it). With `owner` (a supervisor
+ * that runs as another user) the cgroup is delegated to that user as systemd delegates: the folder and its
+ * `cgroup.procs` and `cgroup.threads`, so the supervisor can make `cmd`, step in and out, and kill it, and nothing
+ * above the trial's cgroup.
+ */
+export function createTrialCgroup(base: string, owner?: CgroupOwner): string {
   trialCount += 1;
   const dir = path.join(
     base,
     `trial-${process.pid}-${trialCount}-${randomBytes(3).toString('hex')}`,
   );
   mkdirSync(dir);
+  if (owner)
+    for (const f of ['', 'cgroup.procs', 'cgroup.threads'])
+      chownSync(path.join(dir, f), owner.uid, owner.gid);
   return dir;
 }
 
@@ -209,11 +224,16 @@ export async function removeTrialCgroup(dir: string): Promise<void> {
       if (e.isDirectory()) remove(path.join(d, e.name));
     rmdirSync(d);
   };
-  try {
-    remove(dir);
-  } catch {
-    /* still busy: a later worker start removes it (removeStaleTrialCgroups) */
+  // A process that has just exited may hold its cgroup for a moment after its parent saw it go.
+  for (let i = 0; i < 50; i++) {
+    try {
+      return remove(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY') return;
+      await sleep(20);
+    }
   }
+  // Still busy: a later worker start removes it (removeStaleTrialCgroups).
 }
 
 /** Removes empty trial cgroups of worker processes that are gone (their supervisors cannot remove their own). */
