@@ -139,7 +139,7 @@ function openPidNamespace() {
   };
 }
 
-/** Descendants found in /proc; `track()` runs often so that orphans are recorded before they are reparented. */
+/** Descendants found in /proc; `track()` runs every 200 ms so that orphans are recorded before they are reparented. */
 function openScan() {
   const mark = randomBytes(12).toString('hex');
   const known = new Map(); // pid -> start time (a reused pid is someone else)
@@ -184,7 +184,7 @@ function openScan() {
     track(true);
     return [...known.keys()].filter(running);
   };
-  const tick = setInterval(() => track(), 100);
+  const tick = setInterval(() => track(), 200);
   return {
     describe: 'process scan (session, group, parentage and an environment mark; no kernel help)',
     env: { SWEEPS_TRIAL_MARK: mark },

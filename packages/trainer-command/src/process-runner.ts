@@ -77,9 +77,18 @@ function launch(c: Containment, supervisorArgs: (container: string) => string[])
     const [file, ...args] = c.launcher;
     return { file: file!, args: [...args, process.execPath, ...supervisorArgs('pidns')] };
   }
-  const cgroup = c.kind === 'cgroup' ? createTrialCgroup(c.base) : undefined;
+  const cgroup = c.kind === 'cgroup' ? tryCreateTrialCgroup(c.base) : undefined;
   const container = cgroup ? `cgroup:${cgroup}` : 'scan';
   return { file: process.execPath, args: supervisorArgs(container), cgroup };
+}
+
+/** The trial's cgroup, or undefined where it cannot be made now (the trial falls back to the scan). */
+function tryCreateTrialCgroup(base: string): string | undefined {
+  try {
+    return createTrialCgroup(base);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -105,7 +114,13 @@ export async function runDetached(opts: DetachedRunOptions): Promise<DetachedExi
     stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
   });
   // The supervisor waits for this before it starts the command in the cgroup's `cmd` folder.
-  if (cgroup && sup.pid) writeFileSync(`${cgroup}/cgroup.procs`, String(sup.pid));
+  if (cgroup && sup.pid) {
+    try {
+      writeFileSync(`${cgroup}/cgroup.procs`, String(sup.pid));
+    } catch {
+      // The supervisor falls back to the scan after waiting 2 s for this, and says so in `containedBy`.
+    }
+  }
   if (opts.stdin !== undefined) {
     sup.stdin!.on('error', () => {}); // a process that exits early closes stdin; its exit tells why
     sup.stdin!.end(opts.stdin);
