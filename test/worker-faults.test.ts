@@ -3,7 +3,7 @@
  * metric name, PostgreSQL unreachable for a moment) now ends as that trial's failure or is waited out, and the
  * worker process lives on. Nor can it outlive its trial: descendants in sessions of their own end with it.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -117,6 +117,27 @@ describe('a trial cannot kill its worker', () => {
     ).catch(() => pids.filter(isAlive));
     expect(left).toEqual([]);
     expect(workerStart).toMatch(/trial processes are contained by: \S/);
+  });
+
+  it("a cancelled trial's setsid and detached descendants end with it", async () => {
+    const created = await stack.call('POST', '/api/v1/sweeps', poisonSweep('escape', 100, 500));
+    const sweepId = created.json.id as string;
+    const files = await waitFor('the escaped descendants to start', async () => {
+      const t = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials`)).json.trials[0];
+      const fs = ['setsid', 'detached'].map((k) => path.join(journalDir, `${t?.id}.${k}`));
+      return t && fs.every((f) => existsSync(f)) ? fs : undefined;
+    });
+    const pids = files.map((f) => Number(readFileSync(f, 'utf8')));
+    expect(pids.every(isAlive)).toBe(true);
+    expect((await stack.call('POST', `/api/v1/sweeps/${sweepId}/cancel`)).status).toBe(200);
+    const left = await waitFor(
+      'the escaped descendants to end',
+      async () => (pids.some(isAlive) ? undefined : []),
+      15_000,
+      50,
+    ).catch(() => pids.filter(isAlive));
+    expect(left).toEqual([]);
+    await stack.waitForPhase(sweepId, 'cancelled', 30_000);
   });
 
   it('PostgreSQL unreachable for 3 s mid-trial is waited out: the trial succeeds once, the worker lives', async () => {
