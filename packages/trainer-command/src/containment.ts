@@ -32,12 +32,13 @@ import { promisify } from 'node:util';
 export const CONTAINMENT_KINDS = ['cgroup', 'pidns', 'scan'] as const;
 export type ContainmentKind = (typeof CONTAINMENT_KINDS)[number];
 
+/**
+ * What holds trial processes here: `base` is the folder trial cgroups are made in; `launcher` is `unshare` and its
+ * options, which the supervisor's command line follows.
+ */
 export type Containment =
-  | { kind: 'cgroup' /** The folder trial cgroups are made in. */; base: string }
-  | {
-      kind: 'pidns' /** `unshare` and its options; the supervisor's command line follows. */;
-      launcher: string[];
-    }
+  | { kind: 'cgroup'; base: string }
+  | { kind: 'pidns'; launcher: string[] }
   | { kind: 'scan' };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
