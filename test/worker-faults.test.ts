@@ -1,9 +1,9 @@
 /**
  * A trial can never kill its worker: each case that once did (an epoch that overflows the column, a NUL in a
  * metric name, PostgreSQL unreachable for a moment) now ends as that trial's failure or is waited out, and the
- * worker process lives on.
+ * worker process lives on. Nor can it outlive its trial: descendants in sessions of their own end with it.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -11,12 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from './support/services.ts';
 import { Stack, type StartedProcess, waitFor } from './support/stack.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
+import { isAlive } from './chaos/processes.ts';
 
 const POISON = 'test/fixtures/poison-trainer.mjs';
 const journalDir = mkdtempSync(path.join(tmpdir(), 'worker-faults-'));
 const stack = new Stack();
 let proxy: TcpProxy;
 let worker: StartedProcess;
+/** What the worker logged when it started. */
+let workerStart = '';
 
 /** A one-trial sweep of the poison trainer in `mode`. */
 function poisonSweep(mode: string, epochs = 2, epochMs = 100) {
@@ -52,6 +55,7 @@ beforeAll(async () => {
   worker = await stack.startWorker(`faults-${stack.prefix}`, 1, 30, {
     env: { DATABASE_URL: proxy.through(stack.databaseUrl) },
   });
+  workerStart = worker.output.join('\n');
 }, 120_000);
 afterAll(async () => {
   await stack.stop();
@@ -97,6 +101,43 @@ describe('a trial cannot kill its worker', () => {
     );
     expect(Math.min(...times)).toBeLessThan(1000); // was 136-150 s before the read was made linear
     expect((await fetch(`${stack.baseUrl}/healthz`)).status).toBe(200);
+  });
+
+  it("descendants that left the trainer's session (setsid, detached) end with the trial", async () => {
+    const t = await runOne('escape');
+    expect(t).toMatchObject({ state: 'succeeded', attempts: 1 });
+    const pids = ['setsid', 'detached'].map((k) =>
+      Number(readFileSync(path.join(journalDir, `${t.id}.${k}`), 'utf8')),
+    );
+    const left = await waitFor(
+      'the escaped descendants to end',
+      async () => (pids.some(isAlive) ? undefined : []),
+      10_000,
+      50,
+    ).catch(() => pids.filter(isAlive));
+    expect(left).toEqual([]);
+    expect(workerStart).toMatch(/trial processes are contained by: \S/);
+  });
+
+  it("a cancelled trial's setsid and detached descendants end with it", async () => {
+    const created = await stack.call('POST', '/api/v1/sweeps', poisonSweep('escape', 100, 500));
+    const sweepId = created.json.id as string;
+    const files = await waitFor('the escaped descendants to start', async () => {
+      const t = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials`)).json.trials[0];
+      const fs = ['setsid', 'detached'].map((k) => path.join(journalDir, `${t?.id}.${k}`));
+      return t && fs.every((f) => existsSync(f)) ? fs : undefined;
+    });
+    const pids = files.map((f) => Number(readFileSync(f, 'utf8')));
+    expect(pids.every(isAlive)).toBe(true);
+    expect((await stack.call('POST', `/api/v1/sweeps/${sweepId}/cancel`)).status).toBe(200);
+    const left = await waitFor(
+      'the escaped descendants to end',
+      async () => (pids.some(isAlive) ? undefined : []),
+      15_000,
+      50,
+    ).catch(() => pids.filter(isAlive));
+    expect(left).toEqual([]);
+    await stack.waitForPhase(sweepId, 'cancelled', 30_000);
   });
 
   it('PostgreSQL unreachable for 3 s mid-trial is waited out: the trial succeeds once, the worker lives', async () => {

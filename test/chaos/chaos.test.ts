@@ -1,11 +1,12 @@
 /**
  * The chaos suite: two sweeps run on four real worker processes over the real PostgreSQL and Redis while faults
  * are injected one after another: poison trainers (an epoch of 3,000,000,000, a NUL in a metric name, 20,000
- * metric names, a 100 MB line, a grandchild that outlives its parent), `kill -9` of a worker mid-trial, PostgreSQL
- * and then Redis unreachable for every worker, Redis cut from one worker's side past its job locks, and SIGSTOP of
- * a worker mid-trial. The workers reach both services through TCP proxies the suite cuts. At the end: every trial
- * reached a final state exactly once, no worker died but the one killed, no process is left behind, and the
- * trainer's own journal shows no execution twice or beside another. The figures are printed as a summary.
+ * metric names, a 100 MB line, a grandchild that outlives its parent, descendants that leave its session with
+ * `setsid` and `detached: true`), `kill -9` of a worker mid-trial, PostgreSQL and then Redis unreachable for
+ * every worker, Redis cut from one worker's side past its job locks, and SIGSTOP of a worker mid-trial. The
+ * workers reach both services through TCP proxies the suite cuts. At the end: every trial reached a final state
+ * exactly once, no worker died but the one killed, no process is left behind, and the trainer's own journal
+ * shows no execution twice or beside another. The figures are printed as a summary.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,14 @@ import { type Journal, readJournal, repeatedLeases } from './journal.ts';
 import { type ProcessInfo, processesLeft } from './processes.ts';
 
 const POISON = 'test/fixtures/poison-trainer.mjs';
-const POISON_MODES = ['huge-epoch', 'nul-name', 'many-names', 'long-line', 'grandchild'] as const;
+const POISON_MODES = [
+  'huge-epoch',
+  'nul-name',
+  'many-names',
+  'long-line',
+  'grandchild',
+  'escape', // setsid and detached descendants: the final check finds them by the journal folder they carry
+] as const;
 const STEADY_TRIALS = 40;
 const STEADY_EPOCHS = 40;
 const journalDir = mkdtempSync(path.join(tmpdir(), 'chaos-'));

@@ -23,6 +23,7 @@ import {
   TrialLogShipper,
 } from '@sweeps/queue';
 import { reconcileQueue } from '@sweeps/orchestrate';
+import { describeContainment, detectContainment } from '@sweeps/trainer-command';
 import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
 import { askConfirmStageAfter, startDueConfirmTrials } from './confirm-stage.ts';
 import { requeuePromoted, resumeSettledRungs } from './paused-trials.ts';
@@ -67,6 +68,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     workDir: env.SWEEPS_WORK_DIR,
   });
   const devices = await detectSlots(opts.slots);
+  // Probed once, before the first trial: every trial process of this worker is held the same way.
+  const containment = describeContainment(await detectContainment());
   // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.
   const db = createDb(env.DATABASE_URL, Math.min(devices.length + 2, 16));
   // An earlier life under this id died with trials running: they are not running any more, whatever its (fresh)
@@ -167,6 +170,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   log(
     `policy: commands ${policy.commands.join(', ') || 'none'}; sweep environment ${policy.env.join(', ') || 'none'}; directories ${policy.cwdRoots.join(', ')}`,
   );
+  log(`trial processes are contained by: ${containment}`);
   log(
     trialUser
       ? `trials run as ${trialUser.name} (uid ${trialUser.uid}): they cannot read this worker's environment or files`

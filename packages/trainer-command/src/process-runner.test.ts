@@ -1,9 +1,10 @@
 /** The trial process runner on real processes: group kills, leftovers, a dead or frozen worker, long lines. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { detectContainment } from './containment.ts';
 import { MAX_LINE_CHARS } from './metrics/lines.ts';
 import { runDetached } from './process-runner.ts';
 
@@ -20,6 +21,31 @@ function isAlive(pid: number): boolean {
   }
 }
 
+let serial = 0;
+/**
+ * A `sleep` of about `seconds` whose command line no other process has, so that it can be found in /proc: the
+ * pid a process writes itself is its PID namespace's own where trials run in one.
+ */
+const uniqueSleep = (seconds: number) => `sleep ${seconds}.${process.pid}${++serial}`;
+
+/** The pid (in this test's view) of the live process whose command line is `cmd`, once there is one. */
+async function pidOf(cmd: string, ms = 10_000): Promise<number> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    for (const name of readdirSync('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      try {
+        const line = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+        if (line === cmd && isAlive(Number(name))) return Number(name);
+      } catch {
+        /* gone */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no process "${cmd}" appeared`);
+}
+
 async function waitGone(pid: number, ms: number) {
   const until = Date.now() + ms;
   while (isAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
@@ -27,13 +53,17 @@ async function waitGone(pid: number, ms: number) {
 }
 
 describe('runDetached', () => {
+  // The containment is probed once per process (a process started and killed): not part of any test's time.
+  beforeAll(() => detectContainment(), 30_000);
+
   it('a timeout ends at the limit even when the command left a descendant holding stdout', async () => {
     const ac = new AbortController();
     const lines: string[] = [];
     const started = Date.now();
     setTimeout(() => ac.abort(new Error('timed out')), 1500);
-    const exit = await runDetached({
-      argv: ['sh', '-c', `sleep 40 & echo $! > ${dir}/sleep.pid; echo started; sleep 40`],
+    const sleeper = uniqueSleep(40);
+    const running = runDetached({
+      argv: ['sh', '-c', `${sleeper} & echo started; sleep 40`],
       cwd: dir,
       env,
       signal: ac.signal,
@@ -41,26 +71,33 @@ describe('runDetached', () => {
       onStdout: (l) => lines.push(l),
       onStderr: () => {},
     });
+    const pid = await pidOf(sleeper);
+    const exit = await running;
     const took = Date.now() - started;
     expect(lines).toEqual(['started']);
     expect(exit.signal).toBe('SIGTERM');
     expect(took).toBeLessThan(3000);
-    expect(await waitGone(Number(readFileSync(`${dir}/sleep.pid`, 'utf8')), 1000)).toBe(true);
+    expect(await waitGone(pid, 1000)).toBe(true);
   });
 
   it('when the command exits, what it left behind in its group is stopped at once', async () => {
-    const started = Date.now();
-    const exit = await runDetached({
-      argv: ['sh', '-c', `sleep 40 & echo $! > ${dir}/left.pid; echo done`],
+    const sleeper = uniqueSleep(40);
+    // The command exits once the test has seen what it leaves behind (the file `go`).
+    const running = runDetached({
+      argv: ['sh', '-c', `${sleeper} & while [ ! -e go ]; do sleep 0.01; done; echo done`],
       cwd: dir,
       env,
       signal: new AbortController().signal,
       onStdout: () => {},
       onStderr: () => {},
     });
+    const pid = await pidOf(sleeper);
+    const started = Date.now();
+    writeFileSync(path.join(dir, 'go'), '');
+    const exit = await running;
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(await waitGone(Number(readFileSync(`${dir}/left.pid`, 'utf8')), 1000)).toBe(true);
+    expect(await waitGone(pid, 1000)).toBe(true);
   });
 
   it('cuts a 100 MB line at the cap, counts the rest, and reads the lines after it', async () => {
@@ -101,24 +138,16 @@ describe('runDetached', () => {
     it(`stops the command when its worker dies or freezes (${how})`, async () => {
       // A stand-in worker: a Node process that runs a command through the runner and prints the command's pid.
       const host = path.join(dir, `host-${how}.mts`);
-      const pidFile = path.join(dir, `cmd-${how}.pid`);
+      const sleeper = uniqueSleep(60);
       writeFileSync(
         host,
         `import { runDetached } from ${JSON.stringify(path.resolve('packages/trainer-command/src/process-runner.ts'))};
-         await runDetached({ argv: ['sh', '-c', 'echo $$ > ${pidFile}; exec sleep 60'], cwd: ${JSON.stringify(dir)},
+         await runDetached({ argv: ['sh', '-c', 'exec ${sleeper}'], cwd: ${JSON.stringify(dir)},
            env: { PATH: process.env.PATH }, signal: new AbortController().signal, watchdogMs: 1000,
            onStdout: () => {}, onStderr: () => {} });`,
       );
       const worker = spawn(process.execPath, ['--import', 'tsx', host], { stdio: 'ignore' });
-      let pid = 0;
-      for (let i = 0; i < 200 && !pid; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        try {
-          pid = Number(readFileSync(pidFile, 'utf8'));
-        } catch {
-          /* not yet */
-        }
-      }
+      const pid = await pidOf(sleeper);
       expect(isAlive(pid)).toBe(true);
       worker.kill(how);
       expect(await waitGone(pid, 8000)).toBe(true);
