@@ -213,8 +213,9 @@ export async function runDetached(opts: DetachedRunOptions): Promise<DetachedExi
         ? { code: null, signal: null, startError: reported.startError, droppedChars }
         : 'code' in reported || 'signal' in reported
           ? { code: reported.code ?? null, signal: reported.signal ?? null, droppedChars }
-          : // The supervisor ended without a report: it was killed (or node could not start it).
-            { code: supCode, signal: supSignal ?? 'SIGKILL', droppedChars };
+          : // The supervisor ended without a report: it was killed (or node could not start it). Never a success,
+            // even when it exited 0: the command's own exit is unknown.
+            { code: supCode === 0 ? null : supCode, signal: supSignal ?? 'SIGKILL', droppedChars };
       // Whatever a killed supervisor left in the trial's cgroup goes with the cgroup.
       void (cgroup ? removeTrialCgroup(cgroup) : Promise.resolve()).then(() =>
         resolve({ ...exit, ...containedBy }),
