@@ -23,6 +23,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   INVALID_REQUEST: 400,
   MALFORMED_JSON: 400,
   RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   UNAVAILABLE: 503,
 };
 

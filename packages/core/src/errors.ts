@@ -18,6 +18,8 @@ export type DomainErrorCode =
   | 'MALFORMED_JSON'
   /** Too many requests (or failed authentications) from one key or address. */
   | 'RATE_LIMITED'
+  /** A key's sweeps or waiting trials would go over its quota (the message names the quota, count and limit). */
+  | 'QUOTA_EXCEEDED'
   /** PostgreSQL or Redis did not answer in time; nothing was changed, retry later (Retry-After). */
   | 'UNAVAILABLE';
 

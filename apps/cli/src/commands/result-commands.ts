@@ -134,34 +134,54 @@ export function addResultCommands(program: Command, env: CliEnv): void {
       '--attempt <n>',
       'show the epochs of this attempt (the numbers are listed under "metrics of")',
     )
-    .action(async (id: string, trial: string, o: { attempt?: string }, cmd: Command) => {
-      const attempt = o.attempt === undefined ? undefined : Number(o.attempt);
-      if (attempt !== undefined && !(Number.isInteger(attempt) && attempt > 0))
-        throw new Error(`--attempt must be a positive whole number, got '${o.attempt}'`);
-      const t = await clientFor(cmd, env).trial(id, trial, attempt);
-      out(
-        `${t.id}: ${trialStateCell(t)} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
-      );
-      if (t.state === 'paused') out(`${pausedSentence(t.pausedAt)}: ${PAUSED_MEANING}.`);
-      if (t.metricAttempts.length > 1 || attempt !== undefined)
-        out(
-          `metrics of attempt ${t.epochsAttempt ?? '-'} (attempts with metrics: ${t.metricAttempts
-            .map((a) => `${a.attempt}: ${a.epochs} epochs${a.current ? ', current' : ''}`)
-            .join('; ')})`,
+    .option(
+      '--epochs-from <n>',
+      'show epochs from this one on (a trial view shows at most 1,000 epochs at a time)',
+    )
+    .action(
+      async (
+        id: string,
+        trial: string,
+        o: { attempt?: string; epochsFrom?: string },
+        cmd: Command,
+      ) => {
+        const attempt = o.attempt === undefined ? undefined : Number(o.attempt);
+        if (attempt !== undefined && !(Number.isInteger(attempt) && attempt > 0))
+          throw new Error(`--attempt must be a positive whole number, got '${o.attempt}'`);
+        const from = o.epochsFrom === undefined ? undefined : Number(o.epochsFrom);
+        if (from !== undefined && !(Number.isInteger(from) && from >= 0))
+          throw new Error(`--epochs-from must be a whole number >= 0, got '${o.epochsFrom}'`);
+        const t = await clientFor(cmd, env).trial(
+          id,
+          trial,
+          attempt,
+          from === undefined ? {} : { from },
         );
-      const names = [
-        ...new Set(t.epochs.flatMap((e) => Object.keys(e).filter((k) => k !== 'epoch'))),
-      ];
-      if (names.length)
         out(
-          table(
-            ['epoch', ...names],
-            t.epochs.map((e) => [e.epoch, ...names.map((n) => formatMetric(e[n]))]),
-          ),
+          `${t.id}: ${trialStateCell(t)} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
         );
-      if (t.error) out(`Error: ${t.error}`);
-      if (t.outputTail && t.state === 'failed') out(`Last output:\n${t.outputTail}`);
-    });
+        if (t.state === 'paused') out(`${pausedSentence(t.pausedAt)}: ${PAUSED_MEANING}.`);
+        if (t.metricAttempts.length > 1 || attempt !== undefined)
+          out(
+            `metrics of attempt ${t.epochsAttempt ?? '-'} (attempts with metrics: ${t.metricAttempts
+              .map((a) => `${a.attempt}: ${a.epochs} epochs${a.current ? ', current' : ''}`)
+              .join('; ')})`,
+          );
+        const names = [
+          ...new Set(t.epochs.flatMap((e) => Object.keys(e).filter((k) => k !== 'epoch'))),
+        ];
+        if (names.length)
+          out(
+            table(
+              ['epoch', ...names],
+              t.epochs.map((e) => [e.epoch, ...names.map((n) => formatMetric(e[n]))]),
+            ),
+          );
+        if (t.epochsNextFrom !== null) out(`More epochs: --epochs-from ${t.epochsNextFrom}`);
+        if (t.error) out(`Error: ${t.error}`);
+        if (t.outputTail && t.state === 'failed') out(`Last output:\n${t.outputTail}`);
+      },
+    );
 
   program
     .command('workers')
