@@ -168,10 +168,10 @@ describe('the trial view', () => {
     const seen: number[] = [];
     let from: number | null = 0;
     while (from !== null) {
-      const page = (
+      const page: { epochs: Array<{ epoch: number }>; epochsNextFrom: number | null } = (
         await call('reader', 'GET', `${url}?epochs_from=${from}&epochs_limit=700`)
       ).json();
-      seen.push(...page.epochs.map((e: { epoch: number }) => e.epoch));
+      seen.push(...page.epochs.map((e) => e.epoch));
       from = page.epochsNextFrom;
     }
     expect(seen).toEqual(Array.from({ length: 10_000 }, (_, i) => i + 1));
