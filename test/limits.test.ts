@@ -3,6 +3,8 @@
  * keeps (`SWEEPS_MAX_EPOCHS_PER_TRIAL`, 3 here) ends its own trial with a readable error; the worker lives on and
  * runs the next trial, and the epochs stored before the cap stay readable.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedProcess, Stack } from './support/stack.ts';
 
@@ -58,7 +60,18 @@ describe("the worker's epoch cap", () => {
       );
       const detail = (await stack.call('GET', `/api/v1/sweeps/${id}/trials/${t.id}`)).json;
       expect(detail.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
+      expect(detail).toMatchObject({ epochsTruncated: false, epochsNextFrom: null });
     }
+    // the CLI pages the curve too
+    const shown = await promisify(execFile)(
+      process.execPath,
+      ['apps/cli/bin/sweeps.mjs', 'trial', id, trials[0].id, '--epochs-from', '2'],
+      { env: { ...process.env, SWEEPS_API_URL: stack.baseUrl, SWEEPS_API_KEY: stack.readKey } },
+    );
+    expect(shown.stdout).toMatch(/^2\s/m);
+    expect(shown.stdout).toMatch(/^3\s/m);
+    expect(shown.stdout).not.toMatch(/^1\s/m);
+    expect(shown.stdout).toContain('keeps at most 3 epochs per trial');
     // both trials ran on the one worker, which is still alive and heartbeating
     expect(worker.child.exitCode).toBeNull();
     const workers = (await stack.call('GET', '/api/v1/workers')).json.workers;
