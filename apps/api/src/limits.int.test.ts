@@ -184,6 +184,30 @@ describe('the trial view', () => {
   });
 });
 
+describe('the trial view of a trial with 200 metrics per epoch', () => {
+  it('holds at most 30,000 values: 150 epochs a page', async () => {
+    const created = await call('admin', 'POST', '/api/v1/sweeps', tiny('wide-curve'));
+    const id = created.json().id as string;
+    const trialId = (await db.trial.findFirstOrThrow({ where: { sweepId: id } })).id;
+    await db.$executeRaw`
+      INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
+      SELECT ${trialId}, 1, e, 'm' || m, m FROM generate_series(1, 400) e, generate_series(1, 200) m`;
+    await db.$executeRaw`
+      INSERT INTO trial_progress (trial_id, sweep_id, metrics_lease, epochs_run)
+      VALUES (${trialId}, ${id}, 1, 400)`;
+    const url = `/api/v1/sweeps/${id}/trials/${trialId}`;
+    const first = (await call('reader', 'GET', url)).json();
+    expect(first.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(
+      Array.from({ length: 150 }, (_, i) => i + 1),
+    );
+    expect(Object.keys(first.epochs[0])).toHaveLength(201);
+    expect(first).toMatchObject({ epochsTruncated: true, epochsNextFrom: 151 });
+    const last = (await call('reader', 'GET', `${url}?epochs_from=301`)).json();
+    expect(last.epochs).toHaveLength(100);
+    expect(last).toMatchObject({ epochsTruncated: false, epochsNextFrom: null });
+  });
+});
+
 describe('sweep files refused at submission', () => {
   it('names fixed.epochs: 1e308 and a trainer.env of LD_PRELOAD', async () => {
     const epochs = await call('alice', 'POST', '/api/v1/sweeps', {
