@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const suites: Array<[string, string[]]> = [
   ['sweep service (create, orchestration, reads)', ['npx', 'tsx', 'bench/sweep-service.bench.ts']],
-  ['cancel and delete of a 10,000-trial sweep', ['npx', 'tsx', 'bench/cancel-sweep.bench.ts']],
+  [
+    'limits (cancel and delete of a 10,000-trial sweep, trial view of 10,000 epochs)',
+    ['npx', 'tsx', 'bench/limits.bench.ts'],
+  ],
   [
     'reads under load (50 readers, 5,000-trial sweep running)',
     ['npx', 'tsx', 'bench/load.bench.ts'],

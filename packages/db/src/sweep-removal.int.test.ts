@@ -1,7 +1,7 @@
 /**
  * Cancel and delete of a 10,000-trial sweep on PostgreSQL, in batches of at most SWEEP_BATCH trials per statement
  * (one 10,000-row transaction once timed out, answering 500 after 57 s), and a cancel stopped between its batches
- * finished by reconcile. Timings are in BENCHMARKS.md (`npm run bench:cancel`), not asserted here.
+ * finished by reconcile. Timings are in BENCHMARKS.md (`npm run bench:limits`), not asserted here.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
