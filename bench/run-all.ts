@@ -9,6 +9,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const suites: Array<[string, string[]]> = [
   ['sweep service (create, orchestration, reads)', ['npx', 'tsx', 'bench/sweep-service.bench.ts']],
   [
+    'limits (cancel and delete of a 10,000-trial sweep, trial view of 10,000 epochs)',
+    ['npx', 'tsx', 'bench/limits.bench.ts'],
+  ],
+  [
     'reads under load (50 readers, 5,000-trial sweep running)',
     ['npx', 'tsx', 'bench/load.bench.ts'],
   ],

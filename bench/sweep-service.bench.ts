@@ -100,7 +100,12 @@ const stack = new Stack();
 try {
   await stack.start({
     workers: 0,
-    apiEnv: { SWEEPS_RATE_LIMIT_PER_MIN: '1000000', SWEEPS_RECONCILE_MS: '600000' },
+    apiEnv: {
+      SWEEPS_RATE_LIMIT_PER_MIN: '1000000',
+      SWEEPS_RECONCILE_MS: '600000',
+      // five 10,000-trial sweeps of one key wait at once: the default quota (50,000) exactly; not what is measured
+      SWEEPS_QUOTA_QUEUED_TRIALS_PER_KEY: '0',
+    },
   });
   const only = process.argv[2]; // create | orchestration | reads (default: all)
   const results: object[] = [];

@@ -14,7 +14,7 @@ import {
 } from '../packages/trainer-mmdet/src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const plan = planSweep(parse(readFileSync(join(here, 'mmdet-study.yaml'), 'utf8')), 10_000, [
+const plan = planSweep(parse(readFileSync(join(here, 'mmdet-study.yaml'), 'utf8')), {}, [
   mmdetSpecCheck,
 ]);
 

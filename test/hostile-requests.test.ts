@@ -22,7 +22,11 @@ const IDEMPOTENCY = 'hostile-setup';
 beforeAll(async () => {
   await stack.start({
     workers: 0,
-    apiEnv: { SWEEPS_MAX_TRIALS: '100', SWEEPS_AUTH_FAILURES_PER_MIN: '10' },
+    apiEnv: {
+      SWEEPS_MAX_TRIALS: '100',
+      SWEEPS_AUTH_FAILURES_PER_MIN: '10',
+      SWEEPS_QUOTA_SWEEPS_PER_KEY: '1', // the setup's sweep fills the write key's quota
+    },
   });
   const created = await stack.call('POST', '/api/v1/sweeps', studySweep(), {
     headers: { 'idempotency-key': IDEMPOTENCY },
@@ -345,6 +349,29 @@ const cases: Case[] = [
   badSpec('a seed of 1e20', (s) => {
     s.seeds = [1e20];
   }),
+  badSpec('fixed.epochs 1e308', (s) => {
+    s.fixed.epochs = 1e308;
+  }),
+  badSpec("fixed.epochs 1,001 (over the server's cap)", (s) => {
+    s.fixed.epochs = 1001;
+  }),
+  badSpec('fixed.epochs 2.5', (s) => {
+    s.fixed.epochs = 2.5;
+  }),
+  badSpec('trainer.env sets LD_PRELOAD', (s) => {
+    s.trainer.env = { LD_PRELOAD: '/tmp/evil.so' };
+  }),
+  badSpec('trainer.env sets NODE_OPTIONS', (s) => {
+    s.trainer.env = { NODE_OPTIONS: '--require /tmp/evil.js' };
+  }),
+  submit({
+    what: 'a valid sweep over the sweeps-per-key quota',
+    body: spec((s) => {
+      s.name = 'one too many';
+    }),
+    status: 429,
+    code: 'QUOTA_EXCEEDED',
+  }),
   submit({
     what: '100,000 seeds',
     body: spec((s) => {
@@ -411,6 +438,18 @@ const cases: Case[] = [
   {
     what: 'malformed trial id',
     path: () => `${S()}/trials/tr_<script>`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'trial view epochs_limit=100000',
+    path: () => `${S()}/trials/tr_00?epochs_limit=100000`,
+    status: 400,
+    code: 'INVALID_REQUEST',
+  },
+  {
+    what: 'trial view epochs_from=-1',
+    path: () => `${S()}/trials/tr_00?epochs_from=-1`,
     status: 400,
     code: 'INVALID_REQUEST',
   },

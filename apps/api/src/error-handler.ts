@@ -24,6 +24,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   MALFORMED_JSON: 400,
   RATE_LIMITED: 429,
   PARSER_CHECK_TOO_COSTLY: 422,
+  QUOTA_EXCEEDED: 429,
   UNAVAILABLE: 503,
 };
 

@@ -22,6 +22,11 @@ const deps = {
   queue,
   names,
   maxTrials: env.SWEEPS_MAX_TRIALS,
+  maxEpochsPerTrial: env.SWEEPS_MAX_EPOCHS_PER_TRIAL,
+  quotas: {
+    sweeps: env.SWEEPS_QUOTA_SWEEPS_PER_KEY,
+    queuedTrials: env.SWEEPS_QUOTA_QUEUED_TRIALS_PER_KEY,
+  },
   workerStaleMs: env.SWEEPS_WORKER_STALE_MS,
 };
 const app = await buildApp(deps, {

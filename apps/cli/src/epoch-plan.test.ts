@@ -20,7 +20,7 @@ const resuming: TrainerSpecCheck = { kind: 'noop', check: () => [], resumes: () 
 
 /** The preview fields the lines read, as the API builds them from the plan. */
 function preview(extra: object, checks: TrainerSpecCheck[] = []) {
-  const plan = planSweep(spec(extra), undefined, checks);
+  const plan = planSweep(spec(extra), {}, checks);
   return {
     strategy: plan.spec.strategy,
     epochs: plan.epochs,

@@ -115,6 +115,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     running,
     requeue: (trials: RequeuedTrial[]) => requeuePromoted(queue, trials, log),
     log,
+    maxEpochsPerTrial: env.SWEEPS_MAX_EPOCHS_PER_TRIAL,
   };
   const worker = createTrialWorker(
     names,

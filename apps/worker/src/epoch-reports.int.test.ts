@@ -6,11 +6,13 @@ import {
   createDb,
   createSweep,
   listTrials,
+  readTrialMetrics,
   registerWorker,
   trialRungs,
 } from '@sweeps/db';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
-import { trialEpochReports } from './epoch-reports.ts';
+import { EpochNotStored } from './abort-reasons.ts';
+import { epochStore, trialEpochReports } from './epoch-reports.ts';
 
 const db = createDb(TEST_DATABASE_URL);
 afterAll(() => db.$disconnect());
@@ -35,7 +37,7 @@ async function claimedAshaTrial() {
   const [trial] = (await listTrials(db, { sweepId, limit: 10 })).trials;
   const claim = await claimTrial(db, trial!.id, workerId);
   if (claim?.kind !== 'claimed') throw new Error('the trial could not be claimed');
-  return { trialId: trial!.id, workerId };
+  return { trialId: trial!.id, workerId, lease: claim.lease };
 }
 
 describe("a trial's epoch reports", () => {
@@ -68,5 +70,33 @@ describe("a trial's epoch reports", () => {
       [1, 0.1, true],
       [3, 0.3, true],
     ]);
+  });
+});
+
+describe("the worker's epoch cap", () => {
+  it('stops a trial reporting an epoch beyond it with a readable reason, keeping the epochs stored before', async () => {
+    const { lease } = await claimedAshaTrial();
+    const controller = new AbortController();
+    const logged: string[] = [];
+    const store = epochStore(
+      { db, log: (l) => logged.push(l), maxEpochsPerTrial: 3 },
+      lease,
+      controller,
+      false,
+    );
+    for (const epoch of [1, 2, 3]) await store(epoch, { bbox_mAP: epoch / 10, loss: 1 / epoch });
+    expect(controller.signal.aborted).toBe(false);
+    await store(4, { bbox_mAP: 0.4, loss: 0.25 });
+    expect(controller.signal.aborted).toBe(true);
+    const reason = controller.signal.reason as EpochNotStored;
+    expect(reason).toBeInstanceOf(EpochNotStored);
+    expect(reason.permanent).toBe(true); // recorded as failed ('invalid'), not retried
+    expect(reason.message).toBe(
+      'the trainer reported epoch 4: this worker keeps at most 3 epochs per trial (SWEEPS_MAX_EPOCHS_PER_TRIAL), so the trial was stopped; its earlier epochs are kept',
+    );
+    await store(5, { bbox_mAP: 0.5 }); // a trainer that goes on reporting: nothing more is written
+    const stored = await readTrialMetrics(db, lease.trialId);
+    expect(stored.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(stored.epochs[2]).toMatchObject({ bbox_mAP: 0.3 });
   });
 });

@@ -32,12 +32,12 @@ export async function trialEpochReports(
  * reason. A resumed attempt's curve starts with the epochs of the attempt whose snapshot it continues.
  */
 export function epochStore(
-  deps: { db: Db; log: (line: string) => void },
+  deps: { db: Db; log: (line: string) => void; maxEpochsPerTrial?: number },
   lease: TrialLease,
   controller: AbortController,
   resumed: boolean,
 ): ReportEpoch {
-  const rules = new MetricRules();
+  const rules = new MetricRules(deps.maxEpochsPerTrial);
   return async (epoch, metrics) => {
     // A trial paused at a rung still stores the epochs its trainer finishes while it stops (its lease allows it).
     if (controller.signal.aborted && !(controller.signal.reason instanceof TrialPaused)) return;

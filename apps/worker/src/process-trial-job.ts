@@ -68,6 +68,8 @@ export interface TrialJobDeps {
   /** Enqueues paused trials that an asha rung promoted, ahead of the queue (they resume from their snapshots). */
   requeue: (trials: RequeuedTrial[]) => Promise<void>;
   log: (line: string) => void;
+  /** The worker's epoch cap (SWEEPS_MAX_EPOCHS_PER_TRIAL): a later epoch fails its trial. Default 1,000. */
+  maxEpochsPerTrial?: number;
 }
 
 /**

@@ -145,8 +145,15 @@ export class SweepsClient {
   trials(id: string, f: TrialFilter = {}) {
     return this.request<TrialPage>('GET', `${sweepPath(id)}/trials${query({ ...f })}`);
   }
-  trial(id: string, trialId: string, attempt?: number) {
-    const path = `${sweepPath(id)}/trials/${encodeURIComponent(trialId)}${query({ attempt })}`;
+  /** One trial with one page of its epochs (`page.from`: a page's `epochsNextFrom`; default the first 1,000). */
+  trial(
+    id: string,
+    trialId: string,
+    attempt?: number,
+    page: { from?: number; limit?: number } = {},
+  ) {
+    const q = query({ attempt, epochs_from: page.from, epochs_limit: page.limit });
+    const path = `${sweepPath(id)}/trials/${encodeURIComponent(trialId)}${q}`;
     return this.request<Trial>('GET', path);
   }
   exportText(id: string, format: 'csv' | 'md', table: 'best' | 'grid') {

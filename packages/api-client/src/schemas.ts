@@ -220,8 +220,15 @@ export const TrialSchema = TrialSummarySchema.extend({
       current: z.boolean(),
     }),
   ),
-  /** One entry per epoch of that attempt: `epoch` and every metric reported for it. */
+  /**
+   * One entry per epoch of that attempt: `epoch` and every metric reported for it; one page of at most 1,000 epochs
+   * (`?epochs_from=&epochs_limit=`), by default the first.
+   */
   epochs: z.array(z.record(z.string(), z.number())),
+  /** There are later epochs than this page holds: ask again with `epochs_from=epochsNextFrom`. */
+  epochsTruncated: z.boolean(),
+  /** The first epoch after this page (the next page's `epochs_from`), or null when the page reaches the last. */
+  epochsNextFrom: z.number().int().nullable(),
   /**
    * asha: the sweep's metric at each rung the trial reached and what became of it there (`promoted`, `paused`
    * waiting for the rung to fill, or `pruned`), with its rank among the checkpoint's values at that rung and why;

@@ -20,6 +20,8 @@ export type DomainErrorCode =
   | 'RATE_LIMITED'
   /** A parser check ran past its time or memory limit and was stopped (the sample, not the server, is at fault). */
   | 'PARSER_CHECK_TOO_COSTLY'
+  /** A key's sweeps or waiting trials would go over its quota (the message names the quota, count and limit). */
+  | 'QUOTA_EXCEEDED'
   /** PostgreSQL or Redis did not answer in time; nothing was changed, retry later (Retry-After). */
   | 'UNAVAILABLE';
 

@@ -15,4 +15,5 @@ export * from './grid-status.ts';
 export * from './strategy.ts';
 export * from './confirm.ts';
 export * from './epoch-budget.ts';
+export * from './limits.ts';
 export * from './statistics.ts';

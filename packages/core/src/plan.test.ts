@@ -13,7 +13,7 @@ const study = () => parse(studyYaml) as RawSpec;
 
 function planError(input: unknown, maxTrials?: number): DomainError {
   try {
-    planSweep(input, maxTrials);
+    planSweep(input, maxTrials === undefined ? {} : { maxTrials });
   } catch (err) {
     expect(err).toBeInstanceOf(DomainError);
     return err as DomainError;

@@ -8,6 +8,7 @@ import { countCells, expandSpace, type Cell, type RefusedValue } from './grid.ts
 import { DEPRECATED_SNAPSHOT_PLACEHOLDER, placeholdersIn } from './placeholders.ts';
 import { OPTIMIZERS, SweepSpecSchema, type SweepSpec } from './spec.ts';
 import { epochBudget, type EpochBudget } from './epoch-budget.ts';
+import { DEFAULT_MAX_EPOCHS_PER_TRIAL, EPOCH_KEYS, refuseEpochCount } from './limits.ts';
 import { ashaPauses, trialEpochs } from './strategy.ts';
 import type { TrainerSpecCheck } from './trainer.ts';
 
@@ -28,6 +29,19 @@ export const GLOBAL_PLACEHOLDERS = [
 
 /** Default cap on trials per sweep (cells x checkpoints x seeds); the server can set its own. */
 export const DEFAULT_MAX_TRIALS = 10_000;
+
+/** A server's bounds on one sweep (its settings `SWEEPS_MAX_TRIALS`, `SWEEPS_MAX_EPOCHS_PER_TRIAL`). */
+export interface PlanLimits {
+  /** Most trials (cells x checkpoints x seeds). Default {@link DEFAULT_MAX_TRIALS}. */
+  maxTrials: number;
+  /** Most epochs per trial (`fixed.epochs`, `fixed.max_epochs`). Default {@link DEFAULT_MAX_EPOCHS_PER_TRIAL}. */
+  maxEpochsPerTrial: number;
+}
+
+export const DEFAULT_PLAN_LIMITS: PlanLimits = {
+  maxTrials: DEFAULT_MAX_TRIALS,
+  maxEpochsPerTrial: DEFAULT_MAX_EPOCHS_PER_TRIAL,
+};
 
 export interface SweepPlan {
   spec: SweepSpec;
@@ -120,15 +134,26 @@ function trainerResumes(spec: SweepSpec, checks: readonly TrainerSpecCheck[]): b
   return check?.resumes?.(spec.trainer as Record<string, unknown>) ?? false;
 }
 
+/** The server's epoch cap on `fixed.epochs` and `fixed.max_epochs` (the schema checked their shape). */
+function checkEpochCap(spec: SweepSpec, cap: number): ErrorIssue[] {
+  return EPOCH_KEYS.flatMap((key) => {
+    const value = spec.fixed[key];
+    const refused = value === undefined ? null : refuseEpochCount(value, cap);
+    return refused ? [{ path: `fixed.${key}`, message: refused, value }] : [];
+  });
+}
+
 /**
- * Parses and checks a sweep spec; throws `INVALID_SPEC` or `TOO_MANY_TRIALS` naming every bad path. `checks`
- * are the trainer kinds' own checks (the API passes every kind it knows).
+ * Parses and checks a sweep spec; throws `INVALID_SPEC` or `TOO_MANY_TRIALS` naming every bad path. `limits`: the
+ * server's bounds (defaults {@link DEFAULT_PLAN_LIMITS}); `checks` are the trainer kinds' own checks (the API passes
+ * every kind it knows).
  */
 export function planSweep(
   input: unknown,
-  maxTrials = DEFAULT_MAX_TRIALS,
+  limits: Partial<PlanLimits> = {},
   checks: readonly TrainerSpecCheck[] = [],
 ): SweepPlan {
+  const { maxTrials, maxEpochsPerTrial } = { ...DEFAULT_PLAN_LIMITS, ...limits };
   const parsed = SweepSpecSchema.safeParse(input);
   if (!parsed.success) {
     const issues = issuesFromZod(parsed.error, input);
@@ -139,6 +164,14 @@ export function planSweep(
     );
   }
   const spec = parsed.data;
+  const epochIssues = checkEpochCap(spec, maxEpochsPerTrial);
+  if (epochIssues.length > 0) {
+    throw new DomainError(
+      'INVALID_SPEC',
+      `The sweep asks for too many epochs: ${epochIssues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      epochIssues,
+    );
+  }
   const placeholderIssues = checkPlaceholders(spec);
   if (placeholderIssues.length > 0) {
     throw new DomainError(

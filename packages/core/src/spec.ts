@@ -3,7 +3,9 @@
  * Everything unknown is refused, so a typo never silently changes a study.
  */
 import { z } from 'zod';
+import { EPOCH_KEYS, MAX_EPOCHS_CEILING, refuseEpochCount } from './limits.ts';
 import { ConfirmSchema, rungEpochs, StrategySchema, trialEpochs } from './strategy.ts';
+import { matchesAny, NEVER_SETTABLE_ENV } from './worker-policy.ts';
 
 const positiveList = (what: string) =>
   z
@@ -116,7 +118,12 @@ export const NoopTrainerSchema = z.strictObject({
   kind: z.literal('noop'),
   /** How long each trial pretends to train, per epoch. */
   epoch_ms: z.number().int().min(0).max(60_000).default(0),
-  timeout_s: z.number().int().positive().optional(),
+  timeout_s: z
+    .number()
+    .int()
+    .positive()
+    .max(30 * 24 * 3600)
+    .optional(),
 });
 
 export const TrainerSpecSchema = z.discriminatedUnion('kind', [
@@ -192,8 +199,38 @@ export const SweepSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `duplicate seed ${s}` });
       seeds.add(s);
     });
+    checkEpochKeys(spec.fixed, ctx);
+    checkNeverSettableEnv(spec.trainer, ctx);
     checkStrategy(spec, ctx);
   });
+
+/**
+ * `fixed.epochs` and `fixed.max_epochs` are whole numbers up to {@link MAX_EPOCHS_CEILING} (the server's own cap,
+ * lower, is applied by `planSweep`): `1e308` or `12.5` epochs never reach a worker.
+ */
+function checkEpochKeys(fixed: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const key of EPOCH_KEYS) {
+    if (!(key in fixed)) continue;
+    const refused = refuseEpochCount(fixed[key], MAX_EPOCHS_CEILING);
+    if (refused) ctx.addIssue({ code: 'custom', path: ['fixed', key], message: refused });
+  }
+}
+
+/**
+ * A command's `trainer.env` may not name a variable no worker ever lets a sweep set (loaders, interpreters, the
+ * slot's GPU, the worker's own): refused here, naming it, instead of failing on every worker.
+ */
+function checkNeverSettableEnv(trainer: { kind: string }, ctx: z.RefinementCtx): void {
+  const env = (trainer as { env?: Record<string, string> }).env;
+  for (const name of Object.keys(env ?? {})) {
+    if (!matchesAny(name, NEVER_SETTABLE_ENV)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['trainer', 'env', name],
+      message: `a sweep may never set ${name}: no worker runs a trial with it (never settable: ${NEVER_SETTABLE_ENV.join(', ')})`,
+    });
+  }
+}
 
 type SpecDraft = {
   strategy: z.output<typeof StrategySchema>;

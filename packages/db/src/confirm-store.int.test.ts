@@ -10,7 +10,8 @@ import {
   missingConfirmTrialsBySweep,
 } from './confirm-store.ts';
 import { recordRungValue } from './rung-store.ts';
-import { cancelSweep, createSweep } from './sweep-store.ts';
+import { cancelSweep } from './sweep-removal.ts';
+import { createSweep } from './sweep-store.ts';
 import {
   claimTrial,
   completeTrial,

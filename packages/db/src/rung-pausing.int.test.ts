@@ -4,13 +4,8 @@ import { newSweepId, planSweep } from '@sweeps/core';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
 import { recordRungValue, settlePausedTrials, trialRungs } from './rung-store.ts';
-import {
-  cancelSweep,
-  countsBySweep,
-  createSweep,
-  extendSweep,
-  retryFailedTrials,
-} from './sweep-store.ts';
+import { cancelSweep } from './sweep-removal.ts';
+import { countsBySweep, createSweep, extendSweep, retryFailedTrials } from './sweep-store.ts';
 import { recordEpoch } from './trial-metrics.ts';
 import {
   claimTrial,

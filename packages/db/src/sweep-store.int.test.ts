@@ -5,8 +5,8 @@ import { parse } from 'yaml';
 import { buildBestTable, newSweepId, planSweep } from '@sweeps/core';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
+import { cancelSweep } from './sweep-removal.ts';
 import {
-  cancelSweep,
   countsBySweep,
   createSweep,
   extendSweep,

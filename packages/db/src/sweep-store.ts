@@ -13,6 +13,7 @@ import {
   type SweepSpec,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
+import { enforceKeyQuota, type KeyQuotas, lockKeyQuota, type QuotaOwner } from './key-quotas.ts';
 import { inSourceStates, targetState } from './trial-moves.ts';
 
 /** A trial row as the queue needs it. */
@@ -117,7 +118,8 @@ function checkpointData(sweepId: string, checkpoints: CheckpointSpec[], offset: 
 /**
  * Stores a planned sweep with all its trials in one transaction, recording the API key that created it. An
  * Idempotency-Key belongs to its API key: with one that key already used, returns the sweep stored under it (and
- * `created: false`) instead of creating another; another key's use of the same string is another sweep.
+ * `created: false`) instead of creating another; another key's use of the same string is another sweep. `quotas`:
+ * the creating key's quotas (none for admin keys); over one, nothing is stored (QUOTA_EXCEEDED).
  */
 export async function createSweep(
   db: Db,
@@ -125,7 +127,9 @@ export async function createSweep(
   plan: SweepPlan,
   idempotencyKey?: string,
   createdByKeyId?: string,
+  quotas?: KeyQuotas,
 ): Promise<{ sweepId: string; created: boolean; trialIds: string[] }> {
+  const quota = createdByKeyId && quotas ? { keyId: createdByKeyId, quotas } : undefined;
   const owner = createdByKeyId ?? null;
   const existingFor = (key: string) =>
     db.sweep.findFirst({
@@ -139,6 +143,7 @@ export async function createSweep(
   try {
     const trialIds = await db.$transaction(
       async (tx) => {
+        await lockKeyQuota(tx, quota);
         await tx.sweep.create({
           data: {
             id: sweepId,
@@ -152,7 +157,13 @@ export async function createSweep(
           },
         });
         await tx.checkpoint.createMany({ data: checkpointData(sweepId, plan.spec.checkpoints, 0) });
-        return insertTrials(tx, sweepId, trialRows(sweepId, plan, plan.spec.checkpoints));
+        const ids = await insertTrials(
+          tx,
+          sweepId,
+          trialRows(sweepId, plan, plan.spec.checkpoints),
+        );
+        await enforceKeyQuota(tx, quota, { sweeps: 1, trials: ids.length });
+        return ids;
       },
       { timeout: 60_000 },
     );
@@ -179,12 +190,6 @@ export function mayControlSweep(
   return key.scope === 'write' && sweep.createdByKeyId !== null && sweep.createdByKeyId === key.id;
 }
 
-/** Deletes a sweep with its checkpoints, trials, metrics and statistics (cascade); false when it did not exist. */
-export async function deleteSweep(db: Db, sweepId: string): Promise<boolean> {
-  const n = await db.sweep.deleteMany({ where: { id: sweepId } });
-  return n.count === 1;
-}
-
 /** Reads a sweep with its checkpoints; throws SWEEP_NOT_FOUND. */
 export async function getSweep(db: Db, sweepId: string): Promise<StoredSweep> {
   const sweep = await db.sweep.findUnique({
@@ -199,59 +204,63 @@ export async function getSweep(db: Db, sweepId: string): Promise<StoredSweep> {
   };
 }
 
-/** Adds new checkpoints and cells to a sweep; existing trials are kept as they are. */
+/**
+ * Adds new checkpoints and cells to a sweep; existing trials are kept as they are. `quota`: the sweep's key and its
+ * quotas (none for admin callers); over it, nothing changes (QUOTA_EXCEEDED).
+ */
 export async function extendSweep(
   db: Db,
   sweepId: string,
   merged: SweepPlan,
   newCheckpoints: CheckpointSpec[],
   offset: number,
+  quota?: QuotaOwner,
 ): Promise<string[]> {
   return db.$transaction(
     async (tx) => {
+      await lockKeyQuota(tx, quota);
       await tx.sweep.update({ where: { id: sweepId }, data: { spec: merged.spec as object } });
       if (newCheckpoints.length)
         await tx.checkpoint.createMany({ data: checkpointData(sweepId, newCheckpoints, offset) });
-      return insertTrials(tx, sweepId, trialRows(sweepId, merged, merged.spec.checkpoints));
+      const ids = await insertTrials(
+        tx,
+        sweepId,
+        trialRows(sweepId, merged, merged.spec.checkpoints),
+      );
+      await enforceKeyQuota(tx, quota, { sweeps: 0, trials: ids.length });
+      return ids;
     },
     { timeout: 60_000 },
   );
 }
 
 /**
- * Marks the sweep cancelled and its unfinished trials cancelled; returns the trials that were queued, running or
- * paused (asha: waiting at a rung, with no process and normally no job).
+ * Retries the sweep's failed trials: queued again with fresh attempts; returns their ids. `quota`: as for
+ * {@link extendSweep}.
  */
-export async function cancelSweep(
+export async function retryFailedTrials(
   db: Db,
   sweepId: string,
-): Promise<{ queued: string[]; running: string[]; paused: string[] }> {
-  await getSweep(db, sweepId);
-  return db.$transaction(async (tx) => {
-    await tx.sweep.update({ where: { id: sweepId }, data: { status: 'cancelled' } });
-    const rows = await tx.$queryRaw<Array<{ id: string; was: string }>>`
-      UPDATE trials t SET state = ${targetState('cancel')}, finished_at = now(), error = 'cancelled by the user', reason = NULL
-      FROM (SELECT id, state::text AS was FROM trials WHERE sweep_id = ${sweepId} AND ${inSourceStates('cancel')} FOR UPDATE) old
-      WHERE t.id = old.id RETURNING t.id, old.was`;
-    // a trial that was running has a process to stop; a queued one only a job to remove
-    const was = (state: string) => rows.filter((r) => r.was === state).map((r) => r.id);
-    return { queued: was('queued'), running: was('running'), paused: was('paused') };
-  });
-}
-
-/** Retries the sweep's failed trials: queued again with fresh attempts; returns their ids. */
-export async function retryFailedTrials(db: Db, sweepId: string): Promise<string[]> {
+  quota?: QuotaOwner,
+): Promise<string[]> {
   const sweep = await getSweep(db, sweepId);
   if (sweep.status === 'cancelled')
     throw new DomainError(
       'SWEEP_CANCELLED',
       `Sweep "${sweepId}" was cancelled; its trials cannot be retried.`,
     );
-  const rows = await db.$queryRaw<Array<{ id: string }>>`
-    UPDATE trials SET state = ${targetState('retryFailed')}, attempts = 0, error = NULL, reason = NULL, output_tail = NULL, worker_id = NULL,
-      started_at = NULL, finished_at = NULL, final_metric = NULL, final_metrics = NULL
-    WHERE sweep_id = ${sweepId} AND ${inSourceStates('retryFailed')} RETURNING id`;
-  return rows.map((r) => r.id);
+  return db.$transaction(
+    async (tx) => {
+      await lockKeyQuota(tx, quota);
+      const rows = await tx.$queryRaw<Array<{ id: string }>>`
+        UPDATE trials SET state = ${targetState('retryFailed')}, attempts = 0, error = NULL, reason = NULL, output_tail = NULL, worker_id = NULL,
+          started_at = NULL, finished_at = NULL, final_metric = NULL, final_metrics = NULL
+        WHERE sweep_id = ${sweepId} AND ${inSourceStates('retryFailed')} RETURNING id`;
+      await enforceKeyQuota(tx, quota, { sweeps: 0, trials: rows.length });
+      return rows.map((r) => r.id);
+    },
+    { timeout: 60_000 },
+  );
 }
 
 export interface SweepSummary {

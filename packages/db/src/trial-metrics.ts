@@ -8,8 +8,23 @@ import type { Db } from './client.ts';
 import { inSourceStates, sourceStates } from './trial-moves.ts';
 import type { TrialLease } from './trial-store.ts';
 
-/** At most this many epochs of metrics in one trial view: a bound on the work of one read. */
-export const TRIAL_VIEW_MAX_EPOCHS = 10_000;
+/**
+ * At most this many epochs of metrics in one trial view, and the default page: a bound on the work and the body of
+ * one read (1,000 epochs of 26 metrics are about 250 kB). Longer curves are read page by page (`from`).
+ */
+export const TRIAL_VIEW_MAX_EPOCHS = 1_000;
+
+/**
+ * At most this many values (epochs x metrics) in one trial view, whatever the metrics per epoch: 1,000 epochs of
+ * 30 metrics, or 150 of 200 (at least one epoch is always shown). About 1 MB of JSON with full-precision values.
+ */
+export const TRIAL_VIEW_MAX_VALUES = 30_000;
+
+/** Which epochs of an attempt one trial view shows: from epoch `from` (default 0), at most `limit` of them. */
+export interface EpochPage {
+  from?: number;
+  limit?: number;
+}
 
 /** One epoch's metrics, as the trial view returns them: `{ epoch: 3, bbox_mAP: 0.31, loss: 0.8 }`. */
 export type TrialEpoch = { epoch: number } & Record<string, number>;
@@ -106,46 +121,67 @@ export interface TrialMetricsView {
   attempt: number | null;
   /** Every attempt that recorded metrics, oldest first. */
   attempts: MetricAttempt[];
-  /** That attempt's epochs in epoch order, at most {@link TRIAL_VIEW_MAX_EPOCHS}. */
+  /** That attempt's epochs from the page's first in epoch order, at most the page's limit. */
   epochs: TrialEpoch[];
-  /** There were more epochs than that. */
+  /** There are later epochs than the page holds (it is full: its epoch limit or {@link TRIAL_VIEW_MAX_VALUES}). */
   truncated: boolean;
+  /** The `from` of the next page (its first epoch), or null when this page reaches the last epoch. */
+  nextFrom: number | null;
 }
 
 /**
- * A trial's metrics in one query: its attempts that recorded metrics, and one attempt's epochs (`attempt`, by
- * default the current one, `trial_progress.metrics_lease`). PostgreSQL merges each epoch's values into one JSON object and sends the
- * whole list as one text value (parsing it is linear and fast, where building 20,000-key objects row by row was
- * quadratic), at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs.
+ * A trial's metrics in one query: its attempts that recorded metrics, and one page of one attempt's epochs
+ * (`attempt`, by default the current one, `trial_progress.metrics_lease`; `page`, by default from the first epoch,
+ * at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs and {@link TRIAL_VIEW_MAX_VALUES} values). The page's epochs are
+ * chosen by counting values per epoch (a range of the metrics' primary key, so a late page costs what the first
+ * does); only they are then merged, each into one JSON object, and sent as one text value (parsing it is linear
+ * and fast, where building 20,000-key objects row by row was quadratic).
  */
 export async function readTrialMetrics(
   db: Db,
   trialId: string,
   attempt?: number,
+  page: EpochPage = {},
 ): Promise<TrialMetricsView> {
+  const from = page.from ?? 0;
+  const limit = Math.min(page.limit ?? TRIAL_VIEW_MAX_EPOCHS, TRIAL_VIEW_MAX_EPOCHS);
   // json_object_agg writes `{ "a" : 1, ... }`: the epoch goes in front of its first key.
   const [row] = await db.$queryRaw<
-    Array<{ current: number | null; lease: number | null; attempts: string; epochs: string }>
+    Array<{
+      current: number | null;
+      lease: number | null;
+      attempts: string;
+      epochs: string;
+      next: number | null;
+    }>
   >`
     WITH cur AS (SELECT (SELECT metrics_lease FROM trial_progress WHERE trial_id = ${trialId}) AS lease),
-    shown AS (SELECT coalesce(${attempt ?? null}::int, (SELECT lease FROM cur)) AS lease)
+    shown AS (SELECT coalesce(${attempt ?? null}::int, (SELECT lease FROM cur)) AS lease),
+    page AS (
+      SELECT epoch, sum(count(*)) OVER (ORDER BY epoch) AS upto, row_number() OVER (ORDER BY epoch) AS i
+      FROM trial_metrics WHERE trial_id = ${trialId} AND lease = (SELECT lease FROM shown) AND epoch >= ${from}
+      GROUP BY epoch ORDER BY epoch LIMIT ${limit + 1}),
+    kept AS (SELECT epoch FROM page WHERE i <= ${limit} AND (i = 1 OR upto <= ${TRIAL_VIEW_MAX_VALUES}))
     SELECT (SELECT lease FROM cur) AS current, (SELECT lease FROM shown) AS lease,
       (SELECT coalesce(json_agg(a ORDER BY a.attempt), '[]')::text FROM (
          SELECT lease AS attempt, count(DISTINCT epoch)::int AS epochs,
                 to_char(min(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "firstAt",
                 to_char(max(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastAt"
          FROM trial_metrics WHERE trial_id = ${trialId} GROUP BY lease) a) AS attempts,
+      (SELECT min(epoch) FROM page WHERE epoch NOT IN (SELECT epoch FROM kept)) AS next,
       (SELECT '[' || coalesce(string_agg('{"epoch":' || e.epoch || ',' || substr(e.values, 2), ',' ORDER BY e.epoch), '') || ']'
-       FROM (SELECT epoch, json_object_agg(name, value)::text AS values FROM trial_metrics
-             WHERE trial_id = ${trialId} AND lease = (SELECT lease FROM shown)
-             GROUP BY epoch ORDER BY epoch LIMIT ${TRIAL_VIEW_MAX_EPOCHS + 1}) e) AS epochs`;
-  const epochs = JSON.parse(row?.epochs ?? '[]') as TrialEpoch[];
+       FROM (SELECT m.epoch, json_object_agg(m.name, m.value)::text AS values
+             FROM trial_metrics m JOIN kept k ON k.epoch = m.epoch
+             WHERE m.trial_id = ${trialId} AND m.lease = (SELECT lease FROM shown)
+             GROUP BY m.epoch) e) AS epochs`;
+  const next = row?.next ?? null;
   return {
     current: row?.current ?? null,
     attempt: row?.lease ?? null,
     attempts: JSON.parse(row?.attempts ?? '[]') as MetricAttempt[],
-    epochs: epochs.slice(0, TRIAL_VIEW_MAX_EPOCHS),
-    truncated: epochs.length > TRIAL_VIEW_MAX_EPOCHS,
+    epochs: JSON.parse(row?.epochs ?? '[]') as TrialEpoch[],
+    truncated: next !== null,
+    nextFrom: next,
   };
 }
 

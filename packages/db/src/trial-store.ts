@@ -9,7 +9,7 @@ import {
   type TrialState,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
-import { readTrialMetrics } from './trial-metrics.ts';
+import { type EpochPage, readTrialMetrics } from './trial-metrics.ts';
 import { inSourceStates, sourceStates, targetState } from './trial-moves.ts';
 
 export interface TrialListFilter {
@@ -44,18 +44,24 @@ export async function listTrials(db: Db, f: TrialListFilter) {
 }
 
 /**
- * One trial with the per-epoch metrics of one attempt: `attempt` (a claim's lease, as `metricAttempts` lists
- * them), by default the trial's latest attempt that recorded an epoch; throws TRIAL_NOT_FOUND, and
- * ATTEMPT_NOT_FOUND for an attempt that recorded nothing. At most `TRIAL_VIEW_MAX_EPOCHS` epochs;
- * `epochsTruncated` says when there were more.
+ * One trial with one page of the per-epoch metrics of one attempt: `attempt` (a claim's lease, as
+ * `metricAttempts` lists them), by default the trial's latest attempt that recorded an epoch; `page`, by default
+ * its first `TRIAL_VIEW_MAX_EPOCHS` epochs (`epochsTruncated` and `epochsNextFrom` say when there are more).
+ * Throws TRIAL_NOT_FOUND, and ATTEMPT_NOT_FOUND for an attempt that recorded nothing.
  */
-export async function getTrial(db: Db, sweepId: string, trialId: string, attempt?: number) {
+export async function getTrial(
+  db: Db,
+  sweepId: string,
+  trialId: string,
+  attempt?: number,
+  page: EpochPage = {},
+) {
   const [trial, metrics] = await Promise.all([
     db.trial.findFirst({
       where: { id: trialId, sweepId },
       include: { checkpoint: { select: { name: true, uri: true } } },
     }),
-    readTrialMetrics(db, trialId, attempt),
+    readTrialMetrics(db, trialId, attempt, page),
   ]);
   if (!trial)
     throw new DomainError('TRIAL_NOT_FOUND', `No trial "${trialId}" in sweep "${sweepId}".`);
@@ -71,6 +77,7 @@ export async function getTrial(db: Db, sweepId: string, trialId: string, attempt
     metricAttempts: metrics.attempts,
     epochs: metrics.epochs,
     epochsTruncated: metrics.truncated,
+    epochsNextFrom: metrics.nextFrom,
   };
 }
 

@@ -2,9 +2,15 @@
  * PostgreSQL is the truth: every queued trial of an active sweep must have a job in Redis. Re-adding is harmless
  * (job id = trial id), so reconcile simply enqueues them all; trials of dead workers are put back first, asha's
  * paused trials whose rungs can now be decided are promoted (queued) or pruned first, and the confirm trials a
- * checkpoint is due (its worker died before adding them) are added first.
+ * checkpoint is due (its worker died before adding them) are added first. A cancel that stopped midway is finished.
  */
-import { addDueConfirmTrials, settlePausedTrials, trialsToReconcile, type Db } from '@sweeps/db';
+import {
+  addDueConfirmTrials,
+  finishCancelledSweeps,
+  settlePausedTrials,
+  trialsToReconcile,
+  type Db,
+} from '@sweeps/db';
 import { enqueueTrials, type Queue, type TrialJob } from '@sweeps/queue';
 
 export async function reconcileQueue(
@@ -14,6 +20,8 @@ export async function reconcileQueue(
 ): Promise<number> {
   // asha: rungs a lost worker left undecided (the promoted are enqueued below); first, since the trials it prunes
   // can finish a checkpoint and make its confirm trials due
+  // a cancel stopped between its batches (its API process died): its sweep's unfinished trials are cancelled now
+  await finishCancelledSweeps(db);
   await settlePausedTrials(db);
   await addDueConfirmTrials(db);
   const rows = await trialsToReconcile(db, staleAfterMs);

@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueNames } from './names.ts';
 import type { CancelMessage, TrialJob } from './payload.ts';
+import { removeWaitingJobs } from './remove-jobs.ts';
 
 export function createTrialQueue(names: QueueNames, connection: Redis): Queue<TrialJob> {
   return new Queue<TrialJob>(names.trials, {
@@ -41,11 +42,12 @@ export async function enqueueTrials(
   }
 }
 
-/** Removes waiting jobs (cancelled trials); active ones are stopped through the cancel channel. */
+/**
+ * Removes waiting jobs (cancelled trials) in bulk, one pass over the wait list per 1,000 ids (see
+ * `remove-jobs.ts`); active ones are stopped through the cancel channel.
+ */
 export async function removeTrialJobs(queue: Queue<TrialJob>, trialIds: string[]): Promise<void> {
-  for (let i = 0; i < trialIds.length; i += 500) {
-    await Promise.all(trialIds.slice(i, i + 500).map((id) => queue.remove(id).catch(() => 0)));
-  }
+  await removeWaitingJobs(queue, trialIds);
 }
 
 /** Tells every worker to stop these running trials now. */

@@ -5,6 +5,7 @@ import { createRedis } from './connection.ts';
 import { claimOrPostpone, createTrialWorker } from './consumer.ts';
 import { queueNames } from './names.ts';
 import { createTrialQueue, enqueueTrials, queueDepth, removeTrialJobs } from './producer.ts';
+import { removeWaitingJobs } from './remove-jobs.ts';
 
 const redis = createRedis(TEST_REDIS_URL);
 afterAll(() => {
@@ -75,6 +76,61 @@ describe('trial queue on Redis', () => {
     expect(attemptsMade).toBe(0);
     expect(claims.length).toBeGreaterThan(5);
     expect(claims.length).toBeLessThan(25); // the slot waits between claims: no busy loop
+    await queue.obliterate({ force: true });
+  });
+});
+
+describe('removing jobs in bulk', () => {
+  it("removes one sweep's waiting and delayed jobs in one pass, keeping the others in order", async () => {
+    const names = queueNames(`t${randomBytes(4).toString('hex')}`);
+    const queue = createTrialQueue(names, redis);
+    const ids = (p: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `tr_${p}${i.toString(16).padStart(5, '0')}`);
+    const mine = ids('aa', 3_000);
+    const older = ids('bb', 1_000);
+    const newer = ids('cc', 2_000);
+    await enqueueTrials(
+      queue,
+      older.map((trialId) => ({ trialId, sweepId: 'sw_bb' })),
+    );
+    await enqueueTrials(
+      queue,
+      mine.map((trialId) => ({ trialId, sweepId: 'sw_aa' })),
+    );
+    await enqueueTrials(
+      queue,
+      newer.map((trialId) => ({ trialId, sweepId: 'sw_cc' })),
+    );
+    // one of mine waits for its backoff (delayed), as a job whose claim was postponed does
+    await queue.add(
+      'trial',
+      { trialId: 'tr_aadelay', sweepId: 'sw_aa' },
+      {
+        jobId: 'tr_aadelay',
+        delay: 60_000,
+      },
+    );
+    const waitBefore = await redis.lrange(queue.toKey('wait'), 0, -1);
+    const n = await removeWaitingJobs(queue, [...mine, 'tr_aadelay', 'tr_unknown']);
+    expect(n).toBe(3_001);
+    expect(await redis.lrange(queue.toKey('wait'), 0, -1)).toEqual(
+      waitBefore.filter((id) => !id.startsWith('tr_aa')),
+    );
+    expect(await queue.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 3_000, delayed: 0 });
+    expect(await queue.getJob(mine[5]!)).toBeUndefined();
+    expect(await redis.exists(queue.toKey(mine[5]!))).toBe(0);
+    // the others still run, oldest first
+    const seen: string[] = [];
+    const worker = createTrialWorker(names, createRedis(TEST_REDIS_URL), 1, async (j) => {
+      seen.push(j.data.trialId);
+    });
+    await new Promise<void>((resolve) => {
+      worker.on('completed', () => {
+        if (seen.length === 3_000) resolve();
+      });
+    });
+    await worker.close();
+    expect(seen).toEqual([...older, ...newer]);
     await queue.obliterate({ force: true });
   });
 });

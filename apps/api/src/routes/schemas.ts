@@ -44,7 +44,24 @@ export const ListTrialsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
+/** Most epochs in one trial view (db's TRIAL_VIEW_MAX_EPOCHS): the default and largest page. */
+const EPOCH_PAGE_MAX = 1_000;
+
 export const TrialQuery = z.strictObject({
+  epochs_from: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2_147_483_647)
+    .optional()
+    .describe("Show epochs from this one on (a page's epochsNextFrom); default the first"),
+  epochs_limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(EPOCH_PAGE_MAX)
+    .optional()
+    .describe(`At most this many epochs (default and largest: ${EPOCH_PAGE_MAX})`),
   attempt: z.coerce
     .number()
     .int()

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Db } from '@sweeps/db';
+import type { Db, KeyQuotas } from '@sweeps/db';
 import type { Queue, QueueNames, TrialJob } from '@sweeps/queue';
 
 /** What every service function needs; built once in main.ts (or by a test). */
@@ -9,5 +9,9 @@ export interface ApiDeps {
   queue: Queue<TrialJob>;
   names: QueueNames;
   maxTrials: number;
+  /** Most epochs per trial (SWEEPS_MAX_EPOCHS_PER_TRIAL); absent: core's DEFAULT_MAX_EPOCHS_PER_TRIAL. */
+  maxEpochsPerTrial?: number;
+  /** Sweeps and queued trials per API key (SWEEPS_QUOTA_*); absent: db's DEFAULT_KEY_QUOTAS. */
+  quotas?: KeyQuotas;
   workerStaleMs: number;
 }

@@ -159,9 +159,20 @@ export async function trialsView(deps: ApiDeps, f: TrialListFilter) {
   };
 }
 
-export async function trialView(deps: ApiDeps, sweepId: string, trialId: string, attempt?: number) {
+/** A trial with one page of its epochs (`page`: by default the first 1,000; see db's `readTrialMetrics`). */
+export async function trialView(
+  deps: ApiDeps,
+  sweepId: string,
+  trialId: string,
+  attempt?: number,
+  page: { from?: number | undefined; limit?: number | undefined } = {},
+) {
   const [t, rungs] = await Promise.all([
-    getTrial(deps.db, sweepId, trialId, attempt), // epochs merged by PostgreSQL, at most 10,000
+    // epochs merged by PostgreSQL, one page of at most 1,000
+    getTrial(deps.db, sweepId, trialId, attempt, {
+      ...(page.from === undefined ? {} : { from: page.from }),
+      ...(page.limit === undefined ? {} : { limit: page.limit }),
+    }),
     trialRungs(deps.db, trialId),
   ]);
   // where a paused trial waits: its latest rung record that says so (as pausedRungsOf reads it for lists)
@@ -181,7 +192,8 @@ export async function trialView(deps: ApiDeps, sweepId: string, trialId: string,
       current: a.attempt === t.metricsCurrent,
     })),
     epochs: t.epochs,
-    ...(t.epochsTruncated ? { epochsTruncated: true } : {}),
+    epochsTruncated: t.epochsTruncated,
+    epochsNextFrom: t.epochsNextFrom,
     rungs: rungs.map(({ epoch, value, rank, of, outcome, reason }) => ({
       epoch,
       value: finiteOrNull(value),

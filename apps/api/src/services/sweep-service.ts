@@ -9,13 +9,16 @@ import {
   type SweepSpec,
 } from '@sweeps/core';
 import {
+  type CancelledTrials,
   cancelSweep,
   createSweep,
+  DEFAULT_KEY_QUOTAS,
   deleteSweep,
   extendSweep,
   getSweep,
   type KeyScope,
   mayControlSweep,
+  type QuotaOwner,
   retryFailedTrials,
 } from '@sweeps/db';
 import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
@@ -69,6 +72,15 @@ export interface Caller {
   scope: KeyScope;
 }
 
+/**
+ * The quota a caller's writes count against: its own key's (it may only steer its own sweeps), none for an admin
+ * key (operators are not limited).
+ */
+function quotaOf(deps: ApiDeps, caller: Caller): QuotaOwner | undefined {
+  if (caller.scope === 'admin') return undefined;
+  return { keyId: caller.id, quotas: deps.quotas ?? DEFAULT_KEY_QUOTAS };
+}
+
 /** Reads the sweep and checks that the caller may change it: its creator's key or an admin key. */
 async function controlledSweep(deps: ApiDeps, sweepId: string, caller: Caller, verb: string) {
   const sweep = await getSweep(deps.db, sweepId);
@@ -117,6 +129,7 @@ export async function submitSweep(
     plan,
     idempotencyKey,
     caller.id,
+    quotaOf(deps, caller)?.quotas,
   );
   if (!result.created) {
     const existing = await getSweep(deps.db, result.sweepId);
@@ -159,13 +172,18 @@ export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string, call
 
 /** {@link cancelSweepEverywhere} once the caller's control of the sweep has been checked. */
 async function cancelControlledSweep(deps: ApiDeps, sweepId: string) {
-  const { queued, running, paused } = await cancelSweep(deps.db, sweepId);
-  // PostgreSQL already says cancelled: a job left in Redis is skipped by its worker's claim. Telling running
-  // trials to stop needs Redis; when it does not answer, say so (workers check their trial between epochs). A
-  // paused trial has no process; its job, should a promotion have just enqueued one, is removed like a queued one's.
-  const removal = withDeadline('Redis', removeTrialJobs(deps.queue, [...queued, ...paused])).catch(
-    () => {},
-  );
+  // PostgreSQL says cancelled batch by batch, and each batch's jobs leave Redis while the next batch is written: a
+  // job left in Redis is skipped by its worker's claim anyway. A paused trial has no process; its job, should a
+  // promotion have just enqueued one, is removed like a queued one's.
+  const removals: Promise<void>[] = [];
+  const removeJobsOf = (batch: CancelledTrials) =>
+    removals.push(removeTrialJobs(deps.queue, [...batch.queued, ...batch.paused]).catch(() => {}));
+  const { queued, running, paused } = await cancelSweep(deps.db, sweepId, {
+    onBatch: removeJobsOf,
+  });
+  // Telling running trials to stop needs Redis; when it does not answer, say so (workers check their trial between
+  // epochs). Removing jobs is waited for a bounded time; what is left is removed after the answer.
+  const removal = withDeadline('Redis', Promise.all(removals)).catch(() => {});
   const told = running.length
     ? await withDeadline(
         'Redis',
@@ -188,7 +206,7 @@ async function cancelControlledSweep(deps: ApiDeps, sweepId: string) {
 /** Retries the sweep's failed trials (its creator key or an admin key): stored as queued again, then enqueued. */
 export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
   await controlledSweep(deps, sweepId, caller, 'retry');
-  const ids = await retryFailedTrials(deps.db, sweepId);
+  const ids = await retryFailedTrials(deps.db, sweepId, quotaOf(deps, caller));
   const enqueued = await enqueueOrDefer(
     deps,
     ids.map((trialId) => ({ trialId, sweepId })),
@@ -218,6 +236,7 @@ export async function extendExistingSweep(
     plan,
     plan.spec.checkpoints.slice(sweep.checkpoints.length),
     sweep.checkpoints.length,
+    quotaOf(deps, caller),
   );
   const enqueued = await enqueueOrDefer(
     deps,

@@ -14,7 +14,14 @@ export const TRAINER_CHECKS = [commandSpecCheck, tfjsSpecCheck, mmdetSpecCheck];
 
 /** `planSweep` with every trainer kind's check. */
 export function planWithChecks(deps: ApiDeps, input: unknown): SweepPlan {
-  return planSweep(input, deps.maxTrials, TRAINER_CHECKS);
+  return planSweep(
+    input,
+    {
+      maxTrials: deps.maxTrials,
+      ...(deps.maxEpochsPerTrial ? { maxEpochsPerTrial: deps.maxEpochsPerTrial } : {}),
+    },
+    TRAINER_CHECKS,
+  );
 }
 
 /** Refuses `gpus_per_trial` above the GPU count of every live worker (none live: the worker refuses it). */

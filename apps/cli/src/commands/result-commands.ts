@@ -4,7 +4,7 @@ import { bestTableCells, formatMetric, gridCellText, TRIAL_STATES } from '@sweep
 import { type Command, Option } from 'commander';
 import { gridKey, PAUSED_MEANING, pausedSentence, table, trialStateCell } from '../format.ts';
 import type { CliEnv } from '../env.ts';
-import type { BestTable, Grid, TrialPage, WorkerList } from '@sweeps/api-client';
+import type { BestTable, Grid, Trial, TrialPage, WorkerList } from '@sweeps/api-client';
 import { clientFor, out } from './context.ts';
 
 export function addResultCommands(program: Command, env: CliEnv): void {
@@ -134,34 +134,40 @@ export function addResultCommands(program: Command, env: CliEnv): void {
       '--attempt <n>',
       'show the epochs of this attempt (the numbers are listed under "metrics of")',
     )
-    .action(async (id: string, trial: string, o: { attempt?: string }, cmd: Command) => {
-      const attempt = o.attempt === undefined ? undefined : Number(o.attempt);
-      if (attempt !== undefined && !(Number.isInteger(attempt) && attempt > 0))
-        throw new Error(`--attempt must be a positive whole number, got '${o.attempt}'`);
-      const t = await clientFor(cmd, env).trial(id, trial, attempt);
-      out(
-        `${t.id}: ${trialStateCell(t)} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
-      );
-      if (t.state === 'paused') out(`${pausedSentence(t.pausedAt)}: ${PAUSED_MEANING}.`);
-      if (t.metricAttempts.length > 1 || attempt !== undefined)
-        out(
-          `metrics of attempt ${t.epochsAttempt ?? '-'} (attempts with metrics: ${t.metricAttempts
-            .map((a) => `${a.attempt}: ${a.epochs} epochs${a.current ? ', current' : ''}`)
-            .join('; ')})`,
+    .option(
+      '--epochs-from <n>',
+      'show epochs from this one on (a trial view shows at most 1,000 epochs at a time)',
+    )
+    .action(
+      async (
+        id: string,
+        trial: string,
+        o: { attempt?: string; epochsFrom?: string },
+        cmd: Command,
+      ) => {
+        const attempt = wholeOption(o.attempt, '--attempt', 1);
+        const from = wholeOption(o.epochsFrom, '--epochs-from', 0);
+        const t = await clientFor(cmd, env).trial(
+          id,
+          trial,
+          attempt,
+          from === undefined ? {} : { from },
         );
-      const names = [
-        ...new Set(t.epochs.flatMap((e) => Object.keys(e).filter((k) => k !== 'epoch'))),
-      ];
-      if (names.length)
         out(
-          table(
-            ['epoch', ...names],
-            t.epochs.map((e) => [e.epoch, ...names.map((n) => formatMetric(e[n]))]),
-          ),
+          `${t.id}: ${trialStateCell(t)} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
         );
-      if (t.error) out(`Error: ${t.error}`);
-      if (t.outputTail && t.state === 'failed') out(`Last output:\n${t.outputTail}`);
-    });
+        if (t.state === 'paused') out(`${pausedSentence(t.pausedAt)}: ${PAUSED_MEANING}.`);
+        if (t.metricAttempts.length > 1 || attempt !== undefined)
+          out(
+            `metrics of attempt ${t.epochsAttempt ?? '-'} (attempts with metrics: ${t.metricAttempts
+              .map((a) => `${a.attempt}: ${a.epochs} epochs${a.current ? ', current' : ''}`)
+              .join('; ')})`,
+          );
+        printEpochs(t);
+        if (t.error) out(`Error: ${t.error}`);
+        if (t.outputTail && t.state === 'failed') out(`Last output:\n${t.outputTail}`);
+      },
+    );
 
   program
     .command('workers')
@@ -184,4 +190,28 @@ export function addResultCommands(program: Command, env: CliEnv): void {
           : 'No workers seen recently. Start one with `npm run worker`.',
       );
     });
+}
+
+/** A whole-number option of at least `min`, or undefined when not given. */
+function wholeOption(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= min))
+    throw new Error(
+      `${flag} must be a ${min > 0 ? 'positive whole number' : 'whole number >= 0'}, got '${value}'`,
+    );
+  return n;
+}
+
+/** A trial view's page of epochs as a table, and how to ask for the next page. */
+function printEpochs(t: Trial): void {
+  const names = [...new Set(t.epochs.flatMap((e) => Object.keys(e).filter((k) => k !== 'epoch')))];
+  if (names.length)
+    out(
+      table(
+        ['epoch', ...names],
+        t.epochs.map((e) => [e.epoch, ...names.map((n) => formatMetric(e[n]))]),
+      ),
+    );
+  if (t.epochsNextFrom !== null) out(`More epochs: --epochs-from ${t.epochsNextFrom}`);
 }
