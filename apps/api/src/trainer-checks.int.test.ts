@@ -96,7 +96,7 @@ describe('trainer options at preview and submit', () => {
       "optim_wrapper = dict(optimizer=dict(_delete_=True, type='AdamW', lr=0.0001, weight_decay=0.1), paramwise_cfg=dict(norm_decay_mult=0, bypass_duplicate=True))",
     );
     expect(d.config).toContain(
-      "init_cfg=dict(type='Pretrained', checkpoint='/ckpt/rsb.pth', prefix='backbone.')",
+      "init_cfg=dict(_delete_=True, type='Pretrained', checkpoint='/ckpt/rsb.pth', prefix='backbone.')",
     );
     expect(d.argv.slice(0, 2)).toEqual(['python3', 'tools/train.py']);
   });
