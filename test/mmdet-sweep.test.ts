@@ -15,6 +15,7 @@ import {
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, Stack } from './support/stack.ts';
+import { isAlive } from '../packages/trainer-command/src/testing/processes.ts';
 
 const FAKE = path.join(REPO_ROOT, 'packages/trainer-mmdet/src/testing/fake_mmdet');
 const FAKE_PYTHON = path.join(FAKE, 'fake-python');
@@ -67,16 +68,6 @@ const trialDir = (trialId: string) =>
   path.join(REPO_ROOT, `.data/${stack.prefix}/trials/${trialId}`);
 const processOf = (trialId: string) =>
   JSON.parse(readFileSync(path.join(trialDir(trialId), 'work_dir', 'process.json'), 'utf8'));
-
-/** Alive and not a zombie. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 async function runSweep(body: unknown) {
   const submitted = await stack.call('POST', '/api/v1/sweeps', body);

@@ -77,6 +77,14 @@ export const CommandMetricsSchema = z.discriminatedUnion('format', [
   z.strictObject({ format: z.literal('file'), path: z.string().min(1).max(2000) }),
 ]);
 
+/** A trainer's wall-clock limit per trial in seconds, at most 30 days (default: none). */
+export const TrialTimeoutSchema = z
+  .number()
+  .int()
+  .positive()
+  .max(30 * 24 * 3600)
+  .optional();
+
 /** Runs any training command; `{placeholders}` are substituted per trial, each as one argv entry. */
 export const CommandTrainerSchema = z.strictObject({
   kind: z.literal('command'),
@@ -87,24 +95,14 @@ export const CommandTrainerSchema = z.strictObject({
   /** Extra environment variables for the command; values may contain placeholders. */
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(4000)).optional(),
   /** Wall-clock limit per trial in seconds (default: none). */
-  timeout_s: z
-    .number()
-    .int()
-    .positive()
-    .max(30 * 24 * 3600)
-    .optional(),
+  timeout_s: TrialTimeoutSchema,
 });
 
 /** The built-in TF.js detector trainer; its options are validated by the trainer itself. */
 export const TfjsTrainerSchema = z.strictObject({
   kind: z.literal('tfjs'),
   options: z.record(z.string(), z.unknown()).default({}),
-  timeout_s: z
-    .number()
-    .int()
-    .positive()
-    .max(30 * 24 * 3600)
-    .optional(),
+  timeout_s: TrialTimeoutSchema,
 });
 
 /**
@@ -118,12 +116,7 @@ export const NoopTrainerSchema = z.strictObject({
   kind: z.literal('noop'),
   /** How long each trial pretends to train, per epoch. */
   epoch_ms: z.number().int().min(0).max(60_000).default(0),
-  timeout_s: z
-    .number()
-    .int()
-    .positive()
-    .max(30 * 24 * 3600)
-    .optional(),
+  timeout_s: TrialTimeoutSchema,
 });
 
 export const TrainerSpecSchema = z.discriminatedUnion('kind', [

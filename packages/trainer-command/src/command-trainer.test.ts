@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isAlive } from './testing/processes.ts';
 import { PermanentTrialError, type TrainerContext, type TrialRun } from '@sweeps/core';
 import { CommandTrainer } from './command-trainer.ts';
 import { parseMetricLine } from './metrics/jsonl-source.ts';
@@ -49,20 +50,6 @@ function context(signal = new AbortController().signal) {
     log: () => {},
   };
   return { ctx, epochs };
-}
-
-/** Alive and not a zombie (in a container nobody may reap an orphan, so a killed one can linger as Z). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
 }
 
 describe('command trainer', () => {

@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isAlive } from './testing/processes.ts';
 import { fileURLToPath } from 'node:url';
 import {
   CONTAINMENT_KINDS,
@@ -56,16 +57,6 @@ console.log('escaped');
 if (mode === 'stay') setInterval(() => {}, 1000);
 else while (!existsSync(out + '/go')) await new Promise((r) => setTimeout(r, 10));`,
 );
-
-/** Running and not a zombie (a killed orphan may linger as Z where nobody reaps it). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 async function poll<T>(what: string, get: () => T | undefined, ms = 10_000): Promise<T> {
   const until = Date.now() + ms;

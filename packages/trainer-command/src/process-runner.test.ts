@@ -7,19 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { detectContainment } from './containment.ts';
 import { MAX_LINE_CHARS } from './metrics/lines.ts';
 import { runDetached } from './process-runner.ts';
+import { isAlive } from './testing/processes.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'runner-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-
-/** Running and not a zombie (a killed orphan may linger as Z where nobody reaps it). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 let serial = 0;
 /**

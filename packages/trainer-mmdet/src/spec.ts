@@ -4,7 +4,13 @@
  * would silently change nothing in the config).
  */
 import path from 'node:path';
-import type { ErrorIssue, SweepSpec, TrainerSpecCheck, WorkerPath } from '@sweeps/core';
+import {
+  type ErrorIssue,
+  type SweepSpec,
+  type TrainerSpecCheck,
+  TrialTimeoutSchema,
+  type WorkerPath,
+} from '@sweeps/core';
 import { checkpointLocation } from './launch.ts';
 import { z } from 'zod';
 
@@ -51,12 +57,7 @@ export const MmdetTrainerSpecSchema = z.strictObject({
     })
     .prefault({}),
   /** Wall-clock limit per trial in seconds. */
-  timeout_s: z
-    .number()
-    .int()
-    .positive()
-    .max(30 * 24 * 3600)
-    .optional(),
+  timeout_s: TrialTimeoutSchema,
 });
 export type MmdetTrainerSpec = z.output<typeof MmdetTrainerSpecSchema>;
 
