@@ -9,6 +9,7 @@ import { welchInterval, welchPValue } from '@sweeps/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module without types, shared with the synthetic trainer
 import { syntheticValue } from '../examples/asha-synthetic/curve.mjs';
+import { SYNTHETIC_COMMAND } from './support/synthetic-trainer.ts';
 import { Stack, waitFor } from './support/stack.ts';
 
 const stack = new Stack();
@@ -26,22 +27,7 @@ const sweep = {
   metric: { name: 'bbox_mAP' },
   trainer: {
     kind: 'command',
-    command: [
-      'node',
-      'examples/asha-synthetic/train.mjs',
-      '--lr',
-      '{lr}',
-      '--weight-decay',
-      '{weight_decay}',
-      '--seed',
-      '{seed}',
-      '--epochs',
-      '{epochs}',
-      '--checkpoint',
-      '{checkpoint.name}',
-      '--epoch-ms',
-      '40',
-    ],
+    command: [...SYNTHETIC_COMMAND, '--epoch-ms', '40'],
   },
   checkpoints: [
     { name: 'base', uri: 'none', baseline: true },

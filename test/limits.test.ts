@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedProcess, Stack } from './support/stack.ts';
+import { SYNTHETIC_COMMAND } from './support/synthetic-trainer.ts';
 
 const stack = new Stack();
 let worker: StartedProcess;
@@ -28,20 +29,7 @@ describe("the worker's epoch cap", () => {
       metric: { name: 'bbox_mAP' },
       trainer: {
         kind: 'command',
-        command: [
-          'node',
-          'examples/asha-synthetic/train.mjs',
-          '--lr',
-          '{lr}',
-          '--weight-decay',
-          '{weight_decay}',
-          '--seed',
-          '{seed}',
-          '--epochs',
-          '{epochs}',
-          '--checkpoint',
-          '{checkpoint.name}',
-        ],
+        command: SYNTHETIC_COMMAND,
       },
       checkpoints: [{ name: 'base', uri: 'scratch', baseline: true }],
       space: { optimizer: { SGD: { lr: [0.01, 0.02], weight_decay: [0] } } },
