@@ -177,7 +177,7 @@ describe('mmdet sweeps end to end', () => {
     const body = {
       ...sweepFile('mmdet-asha-resume', ['slow'], {}),
       space: { optimizer: { SGD: { lr: [0.01, 0.02, 0.03, 0.04], weight_decay: [1e-4] } } },
-      fixed: { epochs: 4, norm_decay_mult: 0 },
+      fixed: { max_epochs: 4, norm_decay_mult: 0 }, // MMDetection's own name for the epochs of a trial
       strategy: { kind: 'asha', reduction_factor: 2, min_epochs: 2 },
     };
     const { id, trials } = await runSweep(body).catch((err) => {

@@ -74,13 +74,14 @@ describe('epochs per trial are bounded at submission', () => {
 
   it("follows the server's configured cap, and bounds MMDetection's max_epochs too", () => {
     const input = study((s) => {
-      s.fixed.epochs = 60;
+      s.fixed.epochs = 61; // the same epochs under both names
       s.fixed.max_epochs = 61;
     });
     expect(refusal(input, 'fixed.max_epochs', { maxEpochsPerTrial: 50 }).message).toMatch(
       /at most 50 epochs/,
     );
-    expect(refusal(input, 'fixed.epochs', { maxEpochsPerTrial: 50 }).value).toBe(60);
+    const epochs = study((s) => void (s.fixed.epochs = 60));
+    expect(refusal(epochs, 'fixed.epochs', { maxEpochsPerTrial: 50 }).value).toBe(60);
     expect(planSweep(input, { maxEpochsPerTrial: 5000 }).spec.fixed.max_epochs).toBe(61);
   });
 

@@ -233,13 +233,21 @@ type SpecDraft = {
 };
 
 function checkStrategy(spec: SpecDraft, ctx: z.RefinementCtx): void {
+  const { epochs: e, max_epochs: m } = spec.fixed;
+  if (e !== undefined && m !== undefined && e !== m)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['fixed', 'max_epochs'],
+      message: `set the epochs of a trial once: fixed.epochs is ${String(e)} and fixed.max_epochs ${String(m)}`,
+    });
   if (spec.strategy.kind === 'asha') {
     const epochs = trialEpochs(spec.fixed);
     if (epochs === null) {
       ctx.addIssue({
         code: 'custom',
         path: ['fixed', 'epochs'],
-        message: 'strategy asha needs fixed.epochs, a positive integer (the epochs of every trial)',
+        message:
+          'strategy asha needs fixed.epochs (or fixed.max_epochs), a positive integer (the epochs of every trial)',
       });
     } else if (
       spec.strategy.reduction_factor >= 2 &&

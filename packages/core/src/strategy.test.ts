@@ -247,6 +247,19 @@ describe('strategy in the sweep spec', () => {
     expect(plan.epochs).toMatchObject({ rungs: [3, 9], fullGrid: 24, fewest: 15 });
   });
 
+  it("reads MMDetection's fixed.max_epochs as the epochs of a trial, and refuses it set apart from fixed.epochs", () => {
+    const plan = planSweep({
+      ...base,
+      fixed: { max_epochs: 12 },
+      strategy: { kind: 'asha', min_epochs: 3 },
+    });
+    expect(plan.epochs).toMatchObject({ rungs: [3, 9], fullGrid: 24 });
+    expect(planSweep({ ...base, fixed: { epochs: 12, max_epochs: 12 } }).epochs?.fullGrid).toBe(24);
+    expect(() => planSweep({ ...base, fixed: { epochs: 12, max_epochs: 6 } })).toThrow(
+      /set the epochs of a trial once: fixed.epochs is 12 and fixed.max_epochs 6/,
+    );
+  });
+
   it('refuses asha without integer epochs, rungs, or with a bad reduction factor', () => {
     const bad = (extra: object) => {
       try {

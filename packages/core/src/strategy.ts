@@ -51,9 +51,12 @@ export const ConfirmSchema = z.strictObject({
 });
 export type Confirm = z.output<typeof ConfirmSchema>;
 
-/** The epochs every trial of a sweep runs in full: `fixed.epochs` when it is a positive integer. */
+/**
+ * The epochs every trial of a sweep runs in full: `fixed.epochs`, or `fixed.max_epochs` (MMDetection's name, which
+ * an mmdet sweep writes), when it is a positive integer. The spec refuses the two set to different values.
+ */
 export function trialEpochs(fixed: Record<string, unknown>): number | null {
-  const e = fixed['epochs'];
+  const e = fixed['epochs'] ?? fixed['max_epochs'];
   return typeof e === 'number' && Number.isInteger(e) && e > 0 ? e : null;
 }
 
