@@ -22,8 +22,8 @@ import {
   bestJson,
   exportView,
   gridJson,
+  sweepJson,
   sweepsView,
-  sweepView,
   trialsView,
   trialView,
 } from '../services/read-service.ts';
@@ -125,7 +125,9 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: SweepSchema, ...errors },
         },
       },
-      async (req) => sweepView(deps, req.params.id, callerOf(req)),
+      // JSON text shared by every reader for one read interval (see IntervalReads): sent as it is
+      async (req, reply) =>
+        reply.type(JSON_TYPE).send(jsonText(await sweepJson(deps, req.params.id, callerOf(req)))),
     );
 
     app.get(
@@ -176,7 +178,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: GridSchema, ...errors },
         },
       },
-      // the body is JSON text already (shared by identical requests in flight): sent as it is
+      // the body is JSON text already (shared by every reader for one read interval): sent as it is
       async (req, reply) =>
         reply.type(JSON_TYPE).send(jsonText(await gridJson(deps, req.params.id, req.query.value))),
     );
