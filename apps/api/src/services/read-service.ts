@@ -56,7 +56,7 @@ async function jsonOf<T>(schema: z.ZodType<T>, compute: () => Promise<T>): Promi
  */
 export function sweepJson(deps: ApiDeps, sweepId: string, caller: { scope: KeyScope }) {
   const writer = scopeAllows(caller.scope, 'write');
-  return readsOf(deps).text(sweepId, 'sweep', `sweep/${sweepId}/${writer ? 'w' : 'r'}`, () =>
+  return readsOf(deps).json(sweepId, 'sweep', `sweep/${sweepId}/${writer ? 'w' : 'r'}`, () =>
     jsonOf(SweepSchema, () => sweepView(deps, sweepId, caller)),
   );
 }
@@ -285,14 +285,14 @@ async function versioned(
  */
 export function gridJson(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
   const compute = () => jsonOf(GridSchema, () => gridView(deps, sweepId, value));
-  return readsOf(deps).text(sweepId, 'grid', `grid/${sweepId}/${value}`, () =>
+  return readsOf(deps).json(sweepId, 'grid', `grid/${sweepId}/${value}`, () =>
     value === 'final' ? versioned(deps, sweepId, `grid/${sweepId}`, compute) : compute(),
   );
 }
 
 /** {@link bestView} as JSON text, computed at most once per read interval and kept while the sweep is unchanged. */
 export function bestJson(deps: ApiDeps, sweepId: string) {
-  return readsOf(deps).text(sweepId, 'best', `best/${sweepId}`, () =>
+  return readsOf(deps).json(sweepId, 'best', `best/${sweepId}`, () =>
     versioned(deps, sweepId, `best/${sweepId}`, () =>
       jsonOf(BestTableSchema, () => bestView(deps, sweepId)),
     ),
