@@ -126,6 +126,11 @@ export class EventHub {
     this.batches.delete(sweepId);
   }
 
+  /** Events of the sweep waiting for its next batch (for tests and metrics). */
+  waiting(sweepId: string): number {
+    return this.batches.get(sweepId)?.events.length ?? 0;
+  }
+
   /** How many streams are open (for tests and metrics). */
   get streams(): number {
     return this.closers.size;
