@@ -5,7 +5,8 @@
  * from closing an idle stream; every stream is ended when the API shuts down. Every `recheckMs` the stream asks
  * whether its key or session still holds; when the key is revoked, or the session signed out or expired, it
  * sends a last `closed` event (data: {reason, message}) and ends, so a revoked credential stops receiving within
- * seconds. (Reconnecting with it then gets 401, which ends an EventSource for good.)
+ * seconds. (Reconnecting with it then gets 401, which ends an EventSource for good.) Live events come from the
+ * hub in batches, at most one per read interval (SWEEPS_READ_INTERVAL_MS), each written as one piece of text.
  */
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
