@@ -116,6 +116,15 @@ describe('interval reads', () => {
     );
   });
 
+  it('keeps texts only for the sweeps read in the last second once there are many', async () => {
+    const c = clock();
+    const reads = new IntervalReads(250, c.now);
+    for (let i = 0; i < 40; i++) await reads.json(`s${i}`, 'grid', `grid/s${i}`, async () => 'x');
+    c.advance(1000);
+    await reads.json('new', 'grid', 'grid/new', async () => 'y');
+    expect(reads.kept()).toBe(1);
+  });
+
   it('an interval of 0 shares nothing', async () => {
     const reads = new IntervalReads(0, clock().now);
     await text(reads, 's1', 'grid', 'k', async () => 'a');

@@ -25,8 +25,11 @@ interface Entry {
   running: { startedAt: number; body: Promise<SharedJson> } | null;
 }
 
-/** Above this many kept entries, the expired ones are dropped on the next computation. */
-const PRUNE_ABOVE = 1000;
+/**
+ * Above this many kept entries, those past {@link MAX_STALE_MS} are dropped when a new one is made: texts are only
+ * held for the sweeps read in the last second (plus a few), not for every sweep ever read (a grid may be 2 MB).
+ */
+const PRUNE_ABOVE = 16;
 
 export class IntervalReads {
   private readonly entries = new Map<string, Entry>();
@@ -69,6 +72,11 @@ export class IntervalReads {
     this.generations.set(sweepId, (this.generations.get(sweepId) ?? 0) + 1);
     for (const [key, entry] of this.entries)
       if (entry.sweepId === sweepId) this.entries.delete(key);
+  }
+
+  /** How many texts (or computations in flight) are kept (for tests and metrics). */
+  kept(): number {
+    return this.entries.size;
   }
 
   /** How many computations of `view` were started (for tests and metrics). */
