@@ -21,6 +21,7 @@ import { sweepRoutes } from './routes/sweeps.ts';
 import { findLiveSession } from '@sweeps/db';
 import type { ApiDeps } from './services/deps.ts';
 import { EventHub } from './services/event-hub.ts';
+import { readsOf } from './services/interval-reads.ts';
 import { installSession, sessionCookies, sessionRoutes } from './session.ts';
 import { installDashboard } from './static.ts';
 import type { TrustProxy } from './trust-proxy.ts';
@@ -108,7 +109,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   await app.register(opsRoutes(deps, auth));
   await app.register(sessionRoutes(deps.db, session, cookies, auth), { prefix: '/api/v1' });
   if (opts.databaseUrl) {
-    const hub = new EventHub(deps.db, opts.databaseUrl, app.log);
+    const hub = new EventHub(deps.db, opts.databaseUrl, app.log, readsOf(deps).intervalMs);
     app.addHook('preClose', async () => hub.close());
     const streams = {
       heartbeatMs: opts.sseHeartbeatMs ?? 15_000,

@@ -14,7 +14,8 @@ import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { buildApp } from './app.ts';
 
 const services = apiTestServices('dash');
-const { deps } = services;
+// these tests write to PostgreSQL directly and read at once: no read interval (read-interval.int.test.ts has it)
+const deps = { ...services.deps, readIntervalMs: 0 };
 const { db } = deps;
 const distDir = mkdtempSync(join(tmpdir(), 'sweeps-dist-'));
 let app: Awaited<ReturnType<typeof buildApp>>;

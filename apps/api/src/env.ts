@@ -51,6 +51,12 @@ export const ApiEnvSchema = z.object({
   SWEEPS_TRUST_PROXY: TrustProxySchema,
   /** How often an open event stream re-checks its key or session (closing when revoked, signed out, expired). */
   SWEEPS_SSE_RECHECK_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /**
+   * A running sweep's sweep view, grid and best table are computed at most once per this many ms per API replica
+   * and shared by every reader; events to open pages are sent at most once per it. At most 1,000, so no reader
+   * sees data more than a second old; 0 turns the sharing off.
+   */
+  SWEEPS_READ_INTERVAL_MS: z.coerce.number().int().min(0).max(1000).default(250),
   /** Heartbeat (a comment line) on open event streams. */
   SWEEPS_SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Time limit of one `POST /parsers/check` (it runs in a worker thread); past it the client gets 422. */

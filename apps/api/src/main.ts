@@ -28,6 +28,7 @@ const deps = {
     queuedTrials: env.SWEEPS_QUOTA_QUEUED_TRIALS_PER_KEY,
   },
   workerStaleMs: env.SWEEPS_WORKER_STALE_MS,
+  readIntervalMs: env.SWEEPS_READ_INTERVAL_MS,
 };
 const app = await buildApp(deps, {
   logLevel: env.LOG_LEVEL,

@@ -17,7 +17,8 @@ import { apiTestServices } from '../../../test/support/api-services.ts';
 import { buildApp } from './app.ts';
 
 const services = apiTestServices('view');
-const { deps } = services;
+// these tests write to PostgreSQL directly and read at once: no read interval (read-interval.int.test.ts has it)
+const deps = { ...services.deps, readIntervalMs: 0 };
 const { db } = deps;
 let app: Awaited<ReturnType<typeof buildApp>>;
 let key = '';

@@ -1,6 +1,8 @@
 /**
  * The sweep's event stream: calls `refresh` when trials change (at most one refresh in flight, one more queued),
- * and says whether the stream is up. EventSource reconnects by itself and sends Last-Event-ID.
+ * and says whether the stream is up. EventSource reconnects by itself and sends Last-Event-ID. The API sends a
+ * sweep's events at most once per read interval, all of them together: the events of one such batch arrive in
+ * one piece and make one refresh.
  */
 import type { SweepEvent } from '@sweeps/api-client';
 
@@ -14,7 +16,17 @@ export function followSweep(
 ): () => void {
   let running = false;
   let again = false;
-  const kick = async () => {
+  let scheduled = false;
+  // the events of one batch are dispatched one after another in one task: refresh once after all of them
+  const kick = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => {
+      scheduled = false;
+      void run();
+    }, 0);
+  };
+  const run = async () => {
     if (running) {
       again = true;
       return;

@@ -5,7 +5,8 @@
  * from closing an idle stream; every stream is ended when the API shuts down. Every `recheckMs` the stream asks
  * whether its key or session still holds; when the key is revoked, or the session signed out or expired, it
  * sends a last `closed` event (data: {reason, message}) and ends, so a revoked credential stops receiving within
- * seconds. (Reconnecting with it then gets 401, which ends an EventSource for good.)
+ * seconds. (Reconnecting with it then gets 401, which ends an EventSource for good.) Live events come from the
+ * hub in batches, at most one per read interval (SWEEPS_READ_INTERVAL_MS), each written as one piece of text.
  */
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -13,14 +14,10 @@ import { ErrorBodySchema, TextSchema } from '@sweeps/api-client/schemas';
 import { getSweep, latestSweepEventId, sweepEventsAfter, type SweepEventRow } from '@sweeps/db';
 import type { Ended } from '../auth.ts';
 import type { ApiDeps } from '../services/deps.ts';
-import type { EventHub, HubMessage } from '../services/event-hub.ts';
+import { type EventHub, eventsMessage, type HubMessage } from '../services/event-hub.ts';
 import { SweepParams } from './schemas.ts';
 
 const REPLAY_LIMIT = 500;
-
-function frame(e: SweepEventRow): string {
-  return `id: ${e.id}\nevent: trial\ndata: ${JSON.stringify(e)}\n\n`;
-}
 
 function parseLastEventId(v: unknown): bigint | null {
   return typeof v === 'string' && /^\d{1,19}$/.test(v) ? BigInt(v) : null;
@@ -46,7 +43,7 @@ async function replay(
   if (lastId === null) return { id: await latestSweepEventId(deps.db), event: 'ready' };
   const missed = await sweepEventsAfter(deps.db, sweepId, lastId, REPLAY_LIMIT + 1);
   if (missed.length > REPLAY_LIMIT) return { id: BigInt(missed.at(-1)!.id), event: 'resync' };
-  for (const e of missed) write({ kind: 'event', event: e });
+  if (missed.length > 0) write(eventsMessage(missed));
   return null;
 }
 
@@ -116,10 +113,14 @@ export function eventRoutes(
         const write = (m: HubMessage) => {
           if (ended) return;
           if (m.kind === 'resync') res.write('event: resync\ndata: {}\n\n');
-          else if (BigInt(m.event.id) > sent) {
-            sent = BigInt(m.event.id);
-            res.write(frame(m.event));
-          }
+          else writeEvents(m.events, m.text);
+        };
+        // a batch's text as the hub made it, unless the replay already sent some of its events
+        const writeEvents = (events: SweepEventRow[], text: string) => {
+          const fresh = events.filter((e) => BigInt(e.id) > sent);
+          if (fresh.length === 0) return;
+          for (const e of fresh) if (BigInt(e.id) > sent) sent = BigInt(e.id);
+          res.write(fresh.length === events.length ? text : eventsMessage(fresh).text);
         };
         const end = () => {
           if (ended) return;

@@ -18,12 +18,13 @@ import {
 } from '@sweeps/api-client/schemas';
 import { callerOf } from '../auth.ts';
 import type { ApiDeps } from '../services/deps.ts';
+import { sendSharedJson } from '../services/shared-json.ts';
 import {
   bestJson,
   exportView,
   gridJson,
+  sweepJson,
   sweepsView,
-  sweepView,
   trialsView,
   trialView,
 } from '../services/read-service.ts';
@@ -48,12 +49,6 @@ import {
 } from './schemas.ts';
 
 const read = { scope: 'read' as const };
-const JSON_TYPE = 'application/json; charset=utf-8';
-/**
- * A body serialized (and checked against the route's response schema) by the service already: fastify sends a
- * string with a JSON content type as it is. The cast only tells the typed reply so.
- */
-const jsonText = (text: string) => text as never;
 const write = { scope: 'write' as const };
 /** Every refusal has the same body (see error-handler.ts). */
 const errors = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema };
@@ -125,7 +120,9 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: SweepSchema, ...errors },
         },
       },
-      async (req) => sweepView(deps, req.params.id, callerOf(req)),
+      // JSON text shared by every reader for one read interval (see IntervalReads): sent as it is
+      async (req, reply) =>
+        sendSharedJson(req, reply, await sweepJson(deps, req.params.id, callerOf(req))),
     );
 
     app.get(
@@ -176,9 +173,9 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: GridSchema, ...errors },
         },
       },
-      // the body is JSON text already (shared by identical requests in flight): sent as it is
+      // the body is JSON text already (shared by every reader for one read interval): sent as it is
       async (req, reply) =>
-        reply.type(JSON_TYPE).send(jsonText(await gridJson(deps, req.params.id, req.query.value))),
+        sendSharedJson(req, reply, await gridJson(deps, req.params.id, req.query.value)),
     );
 
     app.get(
@@ -192,8 +189,7 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           response: { 200: BestTableSchema, ...errors },
         },
       },
-      async (req, reply) =>
-        reply.type(JSON_TYPE).send(jsonText(await bestJson(deps, req.params.id))),
+      async (req, reply) => sendSharedJson(req, reply, await bestJson(deps, req.params.id)),
     );
 
     app.get(

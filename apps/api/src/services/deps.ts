@@ -14,4 +14,9 @@ export interface ApiDeps {
   /** Sweeps and queued trials per API key (SWEEPS_QUOTA_*); absent: db's DEFAULT_KEY_QUOTAS. */
   quotas?: KeyQuotas;
   workerStaleMs: number;
+  /**
+   * How long a running sweep's aggregates (sweep, grid, best) are served from one computation
+   * (SWEEPS_READ_INTERVAL_MS); absent: 250 ms.
+   */
+  readIntervalMs?: number;
 }

@@ -17,7 +17,7 @@ import {
   type SweepStatus,
   type TrialCounts,
 } from '@sweeps/core';
-import { BestTableSchema, type GridValue, GridSchema } from '@sweeps/api-client';
+import { BestTableSchema, type GridValue, GridSchema, SweepSchema } from '@sweeps/api-client';
 import {
   bestCellResults,
   bestEpochCellResults,
@@ -39,17 +39,26 @@ import {
   type KeyScope,
   type TrialListFilter,
 } from '@sweeps/db';
+import type { z } from 'zod';
 import { scopeAllows } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
+import { readsOf } from './interval-reads.ts';
 import { ReadCache } from './read-cache.ts';
-import { SharedReads } from './shared-reads.ts';
 
-/** One set of shared reads per API (per deps), so tests that build several apps never share bodies. */
-const sharedReads = new WeakMap<ApiDeps, SharedReads>();
-function shared(deps: ApiDeps): SharedReads {
-  let s = sharedReads.get(deps);
-  if (!s) sharedReads.set(deps, (s = new SharedReads()));
-  return s;
+/** `compute()`'s result as JSON text, checked against `schema` as the route's response schema would check it. */
+async function jsonOf<T>(schema: z.ZodType<T>, compute: () => Promise<T>): Promise<string> {
+  return JSON.stringify(schema.parse(await compute()));
+}
+
+/**
+ * {@link sweepView} as JSON text: computed at most once per read interval for all readers of the sweep (see
+ * IntervalReads); write keys and read-only keys (which see `trainer.env` redacted) each have their own text.
+ */
+export function sweepJson(deps: ApiDeps, sweepId: string, caller: { scope: KeyScope }) {
+  const writer = scopeAllows(caller.scope, 'write');
+  return readsOf(deps).json(sweepId, 'sweep', `sweep/${sweepId}/${writer ? 'w' : 'r'}`, () =>
+    jsonOf(SweepSchema, () => sweepView(deps, sweepId, caller)),
+  );
 }
 
 /**
@@ -270,20 +279,23 @@ async function versioned(
 }
 
 /**
- * {@link gridView} as JSON text: computed once for all identical requests in flight (see SharedReads) and, for
- * final values, kept while the sweep does not change (see ReadCache). Best-epoch values follow every epoch write,
- * which changes no version, so they are always computed.
+ * {@link gridView} as JSON text: computed at most once per read interval for all readers (see IntervalReads)
+ * and, for final values, kept while the sweep does not change (see ReadCache). Best-epoch values follow every
+ * epoch write, which changes no version, so they are computed once per interval.
  */
 export function gridJson(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
-  const compute = () =>
-    shared(deps).json(`grid/${sweepId}/${value}`, GridSchema, () => gridView(deps, sweepId, value));
-  return value === 'final' ? versioned(deps, sweepId, `grid/${sweepId}`, compute) : compute();
+  const compute = () => jsonOf(GridSchema, () => gridView(deps, sweepId, value));
+  return readsOf(deps).json(sweepId, 'grid', `grid/${sweepId}/${value}`, () =>
+    value === 'final' ? versioned(deps, sweepId, `grid/${sweepId}`, compute) : compute(),
+  );
 }
 
-/** {@link bestView} as JSON text, shared by identical requests in flight and kept while the sweep is unchanged. */
+/** {@link bestView} as JSON text, computed at most once per read interval and kept while the sweep is unchanged. */
 export function bestJson(deps: ApiDeps, sweepId: string) {
-  return versioned(deps, sweepId, `best/${sweepId}`, () =>
-    shared(deps).json(`best/${sweepId}`, BestTableSchema, () => bestView(deps, sweepId)),
+  return readsOf(deps).json(sweepId, 'best', `best/${sweepId}`, () =>
+    versioned(deps, sweepId, `best/${sweepId}`, () =>
+      jsonOf(BestTableSchema, () => bestView(deps, sweepId)),
+    ),
   );
 }
 

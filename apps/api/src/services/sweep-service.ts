@@ -23,6 +23,7 @@ import {
 } from '@sweeps/db';
 import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
 import { withDeadline } from './deadline.ts';
+import { readsOf } from './interval-reads.ts';
 import type { ApiDeps } from './deps.ts';
 import { planChecked } from './trainer-checks.ts';
 import { mergeExtension } from './extend-spec.ts';
@@ -167,7 +168,11 @@ export async function submitSweep(
 /** Cancels a sweep: queued trials leave the queue, running ones are stopped on their workers. */
 export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
   await controlledSweep(deps, sweepId, caller, 'cancel');
-  return cancelControlledSweep(deps, sweepId);
+  try {
+    return await cancelControlledSweep(deps, sweepId);
+  } finally {
+    readsOf(deps).invalidate(sweepId); // the caller's next read sees its write (in this replica at once)
+  }
 }
 
 /** {@link cancelSweepEverywhere} once the caller's control of the sweep has been checked. */
@@ -207,6 +212,7 @@ async function cancelControlledSweep(deps: ApiDeps, sweepId: string) {
 export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
   await controlledSweep(deps, sweepId, caller, 'retry');
   const ids = await retryFailedTrials(deps.db, sweepId, quotaOf(deps, caller));
+  readsOf(deps).invalidate(sweepId);
   const enqueued = await enqueueOrDefer(
     deps,
     ids.map((trialId) => ({ trialId, sweepId })),
@@ -238,6 +244,7 @@ export async function extendExistingSweep(
     sweep.checkpoints.length,
     quotaOf(deps, caller),
   );
+  readsOf(deps).invalidate(sweepId);
   const enqueued = await enqueueOrDefer(
     deps,
     startOrder(
@@ -261,7 +268,8 @@ export async function extendExistingSweep(
 export async function deleteSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
   await controlledSweep(deps, sweepId, caller, 'delete');
   const cancelled = await cancelControlledSweep(deps, sweepId);
-  if (!(await deleteSweep(deps.db, sweepId)))
-    throw new DomainError('SWEEP_NOT_FOUND', `No sweep with id "${sweepId}".`);
+  const deleted = await deleteSweep(deps.db, sweepId);
+  readsOf(deps).invalidate(sweepId);
+  if (!deleted) throw new DomainError('SWEEP_NOT_FOUND', `No sweep with id "${sweepId}".`);
   return { id: sweepId, deleted: true as const, stoppedRunning: cancelled.stoppedRunning };
 }
