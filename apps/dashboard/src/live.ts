@@ -2,9 +2,13 @@
  * The sweep's event stream: calls `refresh` when trials change (at most one refresh in flight, one more queued),
  * and says whether the stream is up. EventSource reconnects by itself and sends Last-Event-ID. The API sends a
  * sweep's events at most once per read interval, all of them together: the events of one such batch arrive in
- * one piece and make one refresh.
+ * one piece and make one refresh, and a last refresh follows 1.1 s after the last event, when the API's shared
+ * reading (at most 1 s old) is sure to include it.
  */
 import type { SweepEvent } from '@sweeps/api-client';
+
+/** Longer than the API serves a running sweep's views from one reading (at most 1 s). */
+const SETTLE_MS = 1_100;
 
 export function followSweep(
   sweepId: string,
@@ -17,8 +21,13 @@ export function followSweep(
   let running = false;
   let again = false;
   let scheduled = false;
-  // the events of one batch are dispatched one after another in one task: refresh once after all of them
+  let settle: ReturnType<typeof setTimeout> | undefined;
+  // the events of one batch are dispatched one after another in one task: refresh once after all of them, and once
+  // more when no event has come for longer than the API may serve a running sweep's views from its last reading
+  // (a read right after the last event of a sweep may still show the state before it)
   const kick = () => {
+    clearTimeout(settle);
+    settle = setTimeout(() => void run(), SETTLE_MS);
     if (scheduled) return;
     scheduled = true;
     setTimeout(() => {
@@ -59,8 +68,12 @@ export function followSweep(
   // The API ends the stream with `closed` when the key is revoked or the session ends: do not reconnect.
   es.addEventListener('closed', () => {
     es.close();
+    clearTimeout(settle);
     onStatus('closed');
   });
   es.onerror = () => onStatus(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
-  return () => es.close();
+  return () => {
+    clearTimeout(settle);
+    es.close();
+  };
 }
