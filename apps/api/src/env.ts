@@ -35,7 +35,7 @@ export const ApiEnvSchema = z.object({
   SWEEPS_RECONCILE_MS: z.coerce.number().int().min(500).default(30_000),
   /** A worker silent for this long is presumed dead: its running trials are queued again. */
   SWEEPS_WORKER_STALE_MS: z.coerce.number().int().min(1000).default(30_000),
-  /** Encrypts the dashboard's session cookies; give every replica behind one address the same (≥ 32 chars). */
+  /** Signs the dashboard's session cookies (HMAC); give every replica behind one address the same (≥ 32 chars). */
   SWEEPS_SESSION_SECRET: z.string().min(32).optional(),
   /** How long a dashboard session cookie lasts. */
   SWEEPS_SESSION_TTL_S: z.coerce
