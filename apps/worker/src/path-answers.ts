@@ -6,11 +6,10 @@
 import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { WorkerPolicy } from '@sweeps/core';
+import { isInside, type WorkerPolicy } from '@sweeps/core';
 import type { PathStatus } from '@sweeps/queue';
 
-const inside = (roots: readonly string[], p: string) =>
-  roots.some((r) => p === r || p.startsWith(r.endsWith('/') ? r : `${r}/`));
+const inside = (roots: readonly string[], p: string) => roots.some((r) => isInside(p, r));
 
 /** The status of one path on this node, under `policy`'s directories. */
 export function pathStatusUnder(policy: WorkerPolicy): (p: string) => Promise<PathStatus> {

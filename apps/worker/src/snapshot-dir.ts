@@ -11,13 +11,14 @@ export async function findSnapshotDir(
   dataDir: string,
   trialId: string,
   resume: boolean,
-  trainer?: Pick<Trainer, 'findSnapshot'>,
-  run?: TrialRun,
+  trainer: Pick<Trainer, 'findSnapshot'>,
+  run: TrialRun,
 ): Promise<{ dir: string; latest?: string }> {
   const dir = path.join(dataDir, 'trials', trialId);
   if (!resume) return { dir }; // nothing to resume from
-  const latest =
-    trainer?.findSnapshot && run ? await trainer.findSnapshot(run, dir) : await newestFile(dir);
+  const latest = trainer.findSnapshot
+    ? await trainer.findSnapshot(run, dir)
+    : await newestFile(dir);
   return latest ? { dir, latest } : { dir };
 }
 

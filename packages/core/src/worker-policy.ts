@@ -141,16 +141,18 @@ export function refuseEnv(policy: WorkerPolicy, names: readonly string[]): strin
   return null;
 }
 
+/** Whether absolute `p` is `dir` or lies below it (`/srv/a` is not inside `/srv/ab`); as written, POSIX. */
+export function isInside(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
+
 /** Why the policy refuses `cwd` (absolute, already resolved), or null. */
 export function refuseCwd(
   policy: WorkerPolicy,
   cwd: string,
   what = 'the working directory',
 ): string | null {
-  const inside = policy.cwdRoots.some((root) => {
-    const r = resolvePosix('/', root);
-    return cwd === r || cwd.startsWith(r === '/' ? '/' : `${r}/`);
-  });
+  const inside = policy.cwdRoots.some((root) => isInside(cwd, resolvePosix('/', root)));
   return inside
     ? null
     : `${what} ${cwd} is outside this worker's directories (${list(policy.cwdRoots)})`;

@@ -7,7 +7,7 @@
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { PermanentTrialError } from '@sweeps/core';
+import { isInside, PermanentTrialError } from '@sweeps/core';
 
 function real(p: string): string {
   try {
@@ -17,9 +17,6 @@ function real(p: string): string {
   }
 }
 
-const inside = (p: string, root: string) =>
-  p === root || p.startsWith(root.endsWith(path.sep) ? root : `${root}${path.sep}`);
-
 /**
  * Throws `PermanentTrialError` (`invalid`) when `file` (absolute) lies outside `roots`. `what` names the setting,
  * e.g. `trainer.options.data_dir`.
@@ -27,7 +24,7 @@ const inside = (p: string, root: string) =>
 export function checkReadable(what: string, file: string, roots: readonly string[]): void {
   const allowed = roots.map((r) => real(path.resolve(r)));
   const target = real(file);
-  if (allowed.some((root) => inside(target, root))) return;
+  if (allowed.some((root) => isInside(target, root))) return;
   const link = target === file ? '' : ` (a link to ${target})`;
   throw new PermanentTrialError(
     `${what}: ${file}${link} is outside the directories this worker reads trial data from (${allowed.join(', ')}); its owner adds directories with --cwd-roots`,

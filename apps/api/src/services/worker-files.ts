@@ -36,11 +36,11 @@ export function describeAnswers(paths: WorkerPath[], answers: PathProbeAnswer[])
       if (workers.length === 0) continue;
       const shown = workers.slice(0, 3).join(', ');
       const more = workers.length > 3 ? ` and ${workers.length - 3} more` : '';
-      const all =
-        workers.length === answers.length ? 'every live worker' : `worker(s) ${shown}${more}`;
-      warnings.push(
-        `${p.field}: ${p.path} ${SAID[status]} on ${all === 'every live worker' ? `${all} (${shown}${more})` : all}`,
-      );
+      const where =
+        workers.length === answers.length
+          ? `every live worker (${shown}${more})`
+          : `worker(s) ${shown}${more}`;
+      warnings.push(`${p.field}: ${p.path} ${SAID[status]} on ${where}`);
     }
   });
   return warnings;
