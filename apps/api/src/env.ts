@@ -1,6 +1,6 @@
 /** The API server's settings; nothing else in the API reads process.env. */
 import { z } from 'zod';
-import { DEFAULT_MAX_EPOCHS_PER_TRIAL, DEFAULT_MAX_TRIALS, MAX_EPOCHS_CEILING } from '@sweeps/core';
+import { DEFAULT_MAX_TRIALS, MaxEpochsPerTrialSettingSchema } from '@sweeps/core';
 import { DbEnvSchema, DEFAULT_KEY_QUOTAS } from '@sweeps/db';
 import { QueueEnvSchema } from '@sweeps/queue';
 import { TrustProxySchema } from './trust-proxy.ts';
@@ -13,12 +13,7 @@ export const ApiEnvSchema = z.object({
   /** Most trials one sweep may create (cells x checkpoints x seeds). */
   SWEEPS_MAX_TRIALS: z.coerce.number().int().positive().default(DEFAULT_MAX_TRIALS),
   /** Most epochs per trial a sweep may ask for (`fixed.epochs`, `fixed.max_epochs`); give workers the same. */
-  SWEEPS_MAX_EPOCHS_PER_TRIAL: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_EPOCHS_CEILING)
-    .default(DEFAULT_MAX_EPOCHS_PER_TRIAL),
+  SWEEPS_MAX_EPOCHS_PER_TRIAL: MaxEpochsPerTrialSettingSchema,
   /** Sweeps one non-admin API key may have stored; 0: no limit. */
   SWEEPS_QUOTA_SWEEPS_PER_KEY: z.coerce.number().int().min(0).default(DEFAULT_KEY_QUOTAS.sweeps),
   /** Trials of one non-admin key's sweeps waiting to run (queued or paused); 0: no limit. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MAX_EPOCHS_PER_TRIAL, MAX_EPOCHS_CEILING } from '@sweeps/core';
+import { MaxEpochsPerTrialSettingSchema } from '@sweeps/core';
 import { DbEnvSchema } from '@sweeps/db';
 import { QueueEnvSchema } from '@sweeps/queue';
 import { z } from 'zod';
@@ -36,12 +36,7 @@ export const WorkerEnvSchema = z.object({
   /** Hours a finished trial's directory is kept before the worker removes it; 0 keeps everything (trial-dir-retention.ts). */
   SWEEPS_TRIAL_DIR_RETENTION_H: z.coerce.number().min(0).default(0),
   /** Most epochs one trial may report; a trainer reporting a later epoch fails its trial (earlier epochs kept). */
-  SWEEPS_MAX_EPOCHS_PER_TRIAL: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_EPOCHS_CEILING)
-    .default(DEFAULT_MAX_EPOCHS_PER_TRIAL),
+  SWEEPS_MAX_EPOCHS_PER_TRIAL: MaxEpochsPerTrialSettingSchema,
 });
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 

@@ -3,12 +3,21 @@
  * that reports more is stopped by the worker), and which `fixed` keys name those epochs. The API and the worker
  * each read their cap from their settings (`SWEEPS_MAX_EPOCHS_PER_TRIAL`); these are the defaults and the ceiling.
  */
+import { z } from 'zod';
 
 /** Default most epochs one trial may run: `fixed.epochs` above it is refused, a trainer reporting more is stopped. */
 export const DEFAULT_MAX_EPOCHS_PER_TRIAL = 1_000;
 
 /** The highest epoch cap a server may be configured with (an epoch number well inside PostgreSQL's integer). */
 export const MAX_EPOCHS_CEILING = 1_000_000;
+
+/** `SWEEPS_MAX_EPOCHS_PER_TRIAL`, the same setting on the API and on workers. */
+export const MaxEpochsPerTrialSettingSchema = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_EPOCHS_CEILING)
+  .default(DEFAULT_MAX_EPOCHS_PER_TRIAL);
 
 /**
  * `fixed` keys that give a trial's epoch count (`max_epochs` is MMDetection's name); whole numbers when set (0: a
