@@ -1,7 +1,7 @@
 /**
  * User regexes cannot freeze anything (issue 19, finding 1), on a real API and a real worker process:
  * - `POST /parsers/check` with a read key and the pattern that once blocked the API for seconds per character,
- *   on 1 MiB of sample: `/healthz` keeps answering while it runs (latencies printed for the README);
+ *   on 1 MiB of sample: `/healthz` keeps answering while it runs (latencies printed for BENCHMARKS.md);
  * - a sweep whose metric pattern backtracks exponentially in JavaScript runs and is parsed (RE2, linear time):
  *   the trial succeeds on its first attempt and the worker lives on;
  * - a pattern RE2 cannot run is refused at submission, saying what is unsupported.

@@ -79,7 +79,7 @@ describe('authentication comes first', () => {
     }
   });
 
-  it('refuses text/plain with 415 as the README says', async () => {
+  it('refuses text/plain with 415 as docs/rest-api.md says', async () => {
     const writeKey = (await createApiKey(db, 'write', 'app-test-415')).key;
     const r = await app.inject({
       method: 'POST',

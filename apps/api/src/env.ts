@@ -41,7 +41,7 @@ export const ApiEnvSchema = z.object({
     .default(8 * 3600),
   /**
    * Proxies trusted to name the client (X-Forwarded-For): `false` (default), or the proxies' addresses/CIDR
-   * ranges, comma-separated; `true` trusts any hop. See trust-proxy.ts and the README.
+   * ranges, comma-separated; `true` trusts any hop. See trust-proxy.ts and docs/operations.md.
    */
   SWEEPS_TRUST_PROXY: TrustProxySchema,
   /** How often an open event stream re-checks its key or session (closing when revoked, signed out, expired). */

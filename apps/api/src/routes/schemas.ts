@@ -12,7 +12,7 @@ export const TrialParams = SweepParams.extend({
 /** Any JSON object; the sweep spec itself is checked by the domain, which reports every path with its value. */
 export const JsonObjectBody = z
   .record(z.string(), z.unknown())
-  .describe('A sweep file as JSON (see the README for the format).');
+  .describe('A sweep file as JSON (see docs/sweep-file.md for the format).');
 
 export const ListSweepsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),

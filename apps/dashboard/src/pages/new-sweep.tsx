@@ -152,7 +152,7 @@ export function NewSweepPage() {
     <section>
       <h1>New sweep</h1>
       <form onSubmit={submit} class="new-sweep">
-        <label for="spec">Sweep file (YAML or JSON; see the README for the format)</label>
+        <label for="spec">Sweep file (YAML or JSON; see docs/sweep-file.md for the format)</label>
         <textarea
           id="spec"
           data-testid="spec-input"
