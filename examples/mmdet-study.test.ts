@@ -51,20 +51,20 @@ describe('examples/mmdet-study.yaml', () => {
   });
 });
 
-/** The worker command of the README's "Reproduce the study on GPU nodes", as written there. */
+/** The worker command of docs/mmdetection.md's "Reproduce the study on GPU nodes", as written there. */
 function studyWorkerBlock(): string {
-  const readme = readFileSync(join(here, '..', 'README.md'), 'utf8');
-  const at = readme.indexOf('<!-- study-worker -->');
-  const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (at < 0 || !block) throw new Error('README: the study worker block is gone');
+  const doc = readFileSync(join(here, '..', 'docs', 'mmdetection.md'), 'utf8');
+  const at = doc.indexOf('<!-- study-worker -->');
+  const block = /```sh\n([\s\S]*?)```/.exec(doc.slice(at));
+  if (at < 0 || !block) throw new Error('docs/mmdetection.md: the study worker block is gone');
   return block[1]!;
 }
 
-describe("the README's worker for the study", () => {
+describe("docs/mmdetection.md's worker for the study", () => {
   const block = studyWorkerBlock();
   const flag = (name: string) => {
     const m = new RegExp(`--${name} (?:'([^']+)'|(\\S+))`).exec(block);
-    if (!m) throw new Error(`README's study worker has no --${name}`);
+    if (!m) throw new Error(`docs/mmdetection.md's study worker has no --${name}`);
     return m[1] ?? m[2]!;
   };
   const { policy, passEnv } = readPolicy({

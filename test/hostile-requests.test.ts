@@ -3,14 +3,15 @@
  * people's sweeps, unstorable text, deep and huge bodies, wrong types and media types, prototype keys, forged ids
  * and cursors, wrong methods, forged and signed-out session cookies, a burst of guessed keys). Each must be refused with its documented 4xx in the
  * documented error shape, none may be a 5xx, and nothing may be written: the rows of every table are counted
- * before and after. The table is printed (markdown) for the README. Then the address the burst blocked must still
- * be served with a valid key (behind a proxy, every user shares one address).
+ * before and after. The table is printed (markdown) and must be the one docs/security.md shows. Then the address the
+ * burst blocked must still be served with a valid key (behind a proxy, every user shares one address).
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../packages/db/src/index.ts';
 import { studySweep } from './fixtures/study-mnist.ts';
-import { Stack } from './support/stack.ts';
+import { REPO_ROOT, Stack } from './support/stack.ts';
 
 const stack = new Stack();
 let sweepId = '';
@@ -571,6 +572,14 @@ const cases: Case[] = [
   },
 ];
 
+/** docs/security.md's hostile-request section: its text and the table between its `<!-- hostile-requests -->` markers. */
+function documented(): { text: string; table: string[] } {
+  const text = readFileSync(`${REPO_ROOT}docs/security.md`, 'utf8');
+  const block = /<!-- hostile-requests -->\n([\s\S]*?)<!-- \/hostile-requests -->/.exec(text);
+  if (!block) throw new Error('docs/security.md: the hostile-request table is gone');
+  return { text, table: block[1]!.trimEnd().split('\n') };
+}
+
 async function counts() {
   const rows = await stack.db.$queryRaw<Array<{ t: string; n: number }>>`
     SELECT 'sweeps' AS t, count(*)::int AS n FROM sweeps UNION ALL SELECT 'trials', count(*)::int FROM trials
@@ -644,6 +653,10 @@ describe('hostile requests', () => {
     }
     expect(after).toEqual(before);
     expect(refused).toBe(results.length);
+    // the docs show what this test sends and gets: a new or changed request changes the table there too
+    const docs = documented();
+    expect(docs.table).toEqual(table);
+    expect(docs.text).toContain(`refused with a 4xx: ${refused} of ${results.length}`);
   });
 
   it('still serves valid keys and sign-ins from the address the burst blocked', async () => {
