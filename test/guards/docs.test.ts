@@ -1,8 +1,8 @@
 /**
  * The docs stay honest: every relative link of every Markdown file of the repository names a file that exists (and
  * a `#anchor`, a heading of it), every setting the API and the worker read is in docs/operations.md, every
- * dependency is in docs/dependencies.md, every package and app README links the glossary, and README.md and
- * BENCHMARKS.md stay within their sizes.
+ * dependency is in docs/dependencies.md, docs/development.md's table of test projects is vitest.config.ts's, every
+ * package and app README links the glossary, and README.md and BENCHMARKS.md stay within their sizes.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ApiEnvSchema } from '../../apps/api/src/env.ts';
 import { WorkerEnvSchema } from '../../apps/worker/src/env.ts';
+import vitestConfig from '../../vitest.config.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -109,6 +110,31 @@ describe('the docs', () => {
     }
     expect(names.size).toBeGreaterThan(20);
     expect([...names].filter((name) => !doc.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  it("list vitest.config.ts's projects, with their files, in docs/development.md", () => {
+    const block = /<!-- test-projects -->\n([\s\S]*?)<!-- \/test-projects -->/.exec(
+      read('docs/development.md'),
+    );
+    if (!block) throw new Error('docs/development.md: the table of test projects is gone');
+    const documented = block[1]!
+      .trim()
+      .split('\n')
+      .slice(2)
+      .map((row) => {
+        const [name, files] = row.split('|').slice(1, 3) as [string, string];
+        return {
+          name: name.trim().replace(/`/g, ''),
+          include: [...files.matchAll(/`([^`]+)`/g)].map((m) => m[1]!),
+        };
+      });
+    const projects = (vitestConfig.test?.projects ?? []) as Array<{
+      test: { name: string; include: string[] };
+    }>;
+    expect(projects.length).toBeGreaterThan(2);
+    expect(documented).toEqual(
+      projects.map((p) => ({ name: p.test.name, include: p.test.include })),
+    );
   });
 
   it('link the glossary from every package and app README', () => {
