@@ -136,12 +136,12 @@ export const SweepSchema = SweepBaseSchema.extend({
   metric: z.object({ name: z.string(), goal: GoalSchema }),
   trainer: z.string(),
   checkpoints: z.array(z.object({ name: z.string(), uri: z.string(), baseline: z.boolean() })),
-  /** Trial epochs run so far: each trial's current attempt, confirm-stage trials included. */
+  /** Trial epochs run so far: each trial's current lease, confirm-stage trials included. */
   epochs_run: z
     .number()
     .int()
     .describe(
-      "trial epochs run so far: the sum over the sweep's trials (confirm-stage trials included) of the epochs their current attempt has recorded",
+      "trial epochs run so far: the sum over the sweep's trials (confirm-stage trials included) of the epochs their current lease has recorded",
     ),
   /** The grid's cost: cells x checkpoints x the sweep's own seeds x `fixed.epochs` (no confirm-stage trials). */
   epochs_full_grid: z
@@ -200,28 +200,32 @@ export const TrialPageSchema = z.object({
 });
 export type TrialPage = z.infer<typeof TrialPageSchema>;
 
+/** What a trial view says of one lease that recorded metrics (its number is added under its name). */
+const MetricLeaseSchema = z.object({
+  epochs: z.number().int(),
+  firstAt: IsoDate,
+  lastAt: IsoDate,
+  current: z.boolean(),
+});
+
 export const TrialSchema = TrialSummarySchema.extend({
   checkpointUri: z.string(),
   finalMetrics: z.record(z.string(), z.unknown()).nullable(),
   outputTail: z.string().nullable(),
   /**
-   * The attempt `epochs` belong to: by default the latest attempt that recorded an epoch (null before any), or the
-   * one asked for with `?attempt=`. An attempt's number is its claim's: every start of the trial, retries
-   * included, gets a higher one.
+   * The lease `epochs` belong to: by default the latest lease that recorded an epoch (null before any), or the one
+   * asked for with `?lease=`. Every claim of the trial (a retry, a resume, a start after a hand-back) takes a
+   * higher lease.
    */
+  epochsLease: z.number().int().nullable(),
+  /** Every lease that recorded metrics, oldest first; `current` marks the one reads use (grid, best, curves). */
+  metricLeases: z.array(MetricLeaseSchema.extend({ lease: z.number().int() })),
+  /** Deprecated: the first name of `epochsLease`, the same number; still sent, will be removed. */
   epochsAttempt: z.number().int().nullable(),
-  /** Every attempt that recorded metrics, oldest first; `current` marks the one reads use (grid, best, curves). */
-  metricAttempts: z.array(
-    z.object({
-      attempt: z.number().int(),
-      epochs: z.number().int(),
-      firstAt: IsoDate,
-      lastAt: IsoDate,
-      current: z.boolean(),
-    }),
-  ),
+  /** Deprecated: the first name of `metricLeases` (each entry's `attempt` is its `lease`); still sent, will be removed. */
+  metricAttempts: z.array(MetricLeaseSchema.extend({ attempt: z.number().int() })),
   /**
-   * One entry per epoch of that attempt: `epoch` and every metric reported for it; one page of at most 1,000 epochs
+   * One entry per epoch of that lease: `epoch` and every metric reported for it; one page of at most 1,000 epochs
    * (`?epochs_from=&epochs_limit=`), by default the first.
    */
   epochs: z.array(z.record(z.string(), z.number())),

@@ -173,17 +173,18 @@ export async function trialView(
   deps: ApiDeps,
   sweepId: string,
   trialId: string,
-  attempt?: number,
+  lease?: number,
   page: { from?: number | undefined; limit?: number | undefined } = {},
 ) {
   const [t, rungs] = await Promise.all([
     // epochs merged by PostgreSQL, one page of at most 1,000
-    getTrial(deps.db, sweepId, trialId, attempt, {
+    getTrial(deps.db, sweepId, trialId, lease, {
       ...(page.from === undefined ? {} : { from: page.from }),
       ...(page.limit === undefined ? {} : { limit: page.limit }),
     }),
     trialRungs(deps.db, trialId),
   ]);
+  const metricLeases = t.metricLeases.map((l) => ({ ...l, current: l.lease === t.metricsCurrent }));
   // where a paused trial waits: its latest rung record that says so (as pausedRungsOf reads it for lists)
   const waiting = rungs.filter((r) => r.outcome === 'paused').at(-1);
   const pausedAt = waiting && {
@@ -195,11 +196,12 @@ export async function trialView(
     checkpointUri: t.checkpoint.uri,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
-    epochsAttempt: t.metricsAttempt,
-    metricAttempts: t.metricAttempts.map((a) => ({
-      ...a,
-      current: a.attempt === t.metricsCurrent,
-    })),
+    epochsLease: t.metricsLease,
+    metricLeases,
+    // `epochsAttempt` and `metricAttempts` (entries with `attempt`) are the deprecated first names of `epochsLease`
+    // and `metricLeases`, sent as well until clients have moved.
+    epochsAttempt: t.metricsLease,
+    metricAttempts: metricLeases.map(({ lease, ...rest }) => ({ attempt: lease, ...rest })),
     epochs: t.epochs,
     epochsTruncated: t.epochsTruncated,
     epochsNextFrom: t.epochsNextFrom,
