@@ -61,13 +61,13 @@ for (const lr of values.lrs.split(',').map(Number)) {
       trialId: `grid-${lr}-${wd}`,
       trainer: { kind: 'tfjs', options },
     };
-    const snapshotDir = mkdtempSync(path.join(tmpdir(), 'sweeps-demo-grid-'));
+    const trialDir = mkdtempSync(path.join(tmpdir(), 'sweeps-demo-grid-'));
     const curve: number[] = [];
     const started = performance.now();
     const cell: Cell = { lr, wd, status: 'succeeded', curve, wall_s: 0 };
     try {
       const result = await trainer.run(trial, {
-        snapshotDir,
+        trialDir,
         signal: new AbortController().signal,
         env: {},
         log: () => {},
@@ -79,7 +79,7 @@ for (const lr of values.lrs.split(',').map(Number)) {
       cell.status = err instanceof PermanentTrialError ? err.reason : 'error';
       cell.error = err instanceof Error ? err.message : String(err);
     } finally {
-      rmSync(snapshotDir, { recursive: true, force: true });
+      rmSync(trialDir, { recursive: true, force: true });
     }
     cell.wall_s = Math.round((performance.now() - started) / 100) / 10;
     cells.push(cell);
