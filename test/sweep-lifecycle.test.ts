@@ -151,7 +151,7 @@ describe('a sweep end to end', () => {
     expect(w.map((x: { id: string }) => x.id).sort()).toEqual(
       stack.workers.map((p) => p.name).sort(),
     );
-    expect(w[0]).toMatchObject({ slots: 1, status: 'alive' });
+    expect(w[0]).toMatchObject({ slots: 1, liveness: 'alive' });
   });
 
   it('the CLI shows the best table and the grid', async () => {

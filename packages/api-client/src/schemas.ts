@@ -374,6 +374,10 @@ export type CancelResult = z.infer<typeof CancelResultSchema>;
 export type RetryResult = z.infer<typeof RetryResultSchema>;
 export type ExtendResult = z.infer<typeof ExtendResultSchema>;
 
+/** A worker's liveness: `alive`, `lost` (no heartbeat for longer than the lost limit) or `stopped`. */
+export const WorkerLivenessSchema = z.enum(['alive', 'lost', 'stopped']);
+export type WorkerLiveness = z.infer<typeof WorkerLivenessSchema>;
+
 export const WorkerListSchema = z.object({
   workers: z.array(
     z.object({
@@ -384,7 +388,9 @@ export const WorkerListSchema = z.object({
       pid: z.number().int(),
       startedAt: IsoDate,
       lastHeartbeatAt: IsoDate,
-      /** `silent`: no heartbeat for longer than the API's stale limit (presumed lost). */
+      /** `lost`: no heartbeat for longer than the API's lost limit (SWEEPS_WORKER_LOST_MS). */
+      liveness: WorkerLivenessSchema,
+      /** Deprecated: the first name of `liveness`, with `silent` for `lost`; still sent, will be removed. */
       status: z.enum(['alive', 'silent', 'stopped']),
       running: z.array(
         z.object({ trialId: z.string(), sweepId: z.string(), startedAt: IsoDate.nullable() }),

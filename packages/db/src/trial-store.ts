@@ -268,18 +268,18 @@ export async function settleTrialsOfPreviousLife(db: Db, workerId: string): Prom
 
 /**
  * Trials that should be in Redis: queued trials of active sweeps, and trials running on workers whose heartbeat
- * is older than `staleAfterMs` (the worker died with Redis empty). The latter are put back to queued.
+ * is older than `lostAfterMs` (the worker died with Redis empty). The latter are put back to queued.
  */
 export async function trialsToReconcile(
   db: Db,
-  staleAfterMs: number,
+  lostAfterMs: number,
 ): Promise<Array<{ id: string; sweep_id: string }>> {
   await db.$executeRaw`
     UPDATE trials t SET state = ${targetState('recoverLost')}, worker_id = NULL, lease = t.lease + 1
     FROM sweeps s
     WHERE ${inSourceStates('recoverLost', 't.state')} AND s.id = t.sweep_id AND s.status = 'active'
       AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = t.worker_id AND w.stopped_at IS NULL
-                      AND w.last_heartbeat_at > now() - make_interval(secs => ${staleAfterMs / 1000}::float8))`;
+                      AND w.last_heartbeat_at > now() - make_interval(secs => ${lostAfterMs / 1000}::float8))`;
   return db.$queryRaw`
     SELECT t.id, t.sweep_id FROM trials t JOIN sweeps s ON s.id = t.sweep_id
     WHERE t.state = 'queued' AND s.status = 'active' ORDER BY t.created_at, t.id`;

@@ -17,7 +17,13 @@ import {
   type SweepStatus,
   type TrialCounts,
 } from '@sweeps/core';
-import { BestTableSchema, type GridValue, GridSchema, SweepSchema } from '@sweeps/api-client';
+import {
+  BestTableSchema,
+  type GridValue,
+  GridSchema,
+  SweepSchema,
+  type WorkerLiveness,
+} from '@sweeps/api-client';
 import {
   bestCellResults,
   bestEpochCellResults,
@@ -328,8 +334,25 @@ export async function exportView(
     : gridToMarkdown(grid.matrices, grid.metric);
 }
 
+/** A worker's liveness: stopped (it said so), lost (no heartbeat for longer than the lost limit) or alive. */
+function liveness(
+  w: { stoppedAt: Date | null; lastHeartbeatAt: Date },
+  now: number,
+  lostMs: number,
+): WorkerLiveness {
+  if (w.stoppedAt) return 'stopped';
+  return now - w.lastHeartbeatAt.getTime() > lostMs ? 'lost' : 'alive';
+}
+
+/** A liveness as the deprecated `status` field says it. */
+const DEPRECATED_LIVENESS_STATUS = {
+  alive: 'alive',
+  lost: 'silent',
+  stopped: 'stopped',
+} as const satisfies Record<WorkerLiveness, string>;
+
 export async function workersView(deps: ApiDeps) {
-  const workers = await listWorkers(deps.db, deps.workerStaleMs * 4);
+  const workers = await listWorkers(deps.db, deps.workerLostMs * 4);
   const now = Date.now();
   return {
     workers: workers.map((w) => ({
@@ -340,11 +363,9 @@ export async function workersView(deps: ApiDeps) {
       pid: w.pid,
       startedAt: w.startedAt.toISOString(),
       lastHeartbeatAt: w.lastHeartbeatAt.toISOString(),
-      status: w.stoppedAt
-        ? ('stopped' as const)
-        : now - w.lastHeartbeatAt.getTime() > deps.workerStaleMs
-          ? ('silent' as const)
-          : ('alive' as const),
+      liveness: liveness(w, now, deps.workerLostMs),
+      // `status` (with `silent` for `lost`) is the deprecated first name of `liveness`, sent until clients have moved
+      status: DEPRECATED_LIVENESS_STATUS[liveness(w, now, deps.workerLostMs)],
       running: w.running.map((t) => ({
         trialId: t.id,
         sweepId: t.sweepId,

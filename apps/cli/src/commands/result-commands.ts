@@ -178,12 +178,12 @@ export function addResultCommands(program: Command, env: CliEnv): void {
       out(
         r.workers.length
           ? table(
-              ['worker', 'host', 'slots', 'status', 'running', 'last heartbeat'],
+              ['worker', 'host', 'slots', 'liveness', 'running', 'last heartbeat'],
               r.workers.map((w) => [
                 w.id,
                 w.host,
                 w.slots,
-                w.status,
+                w.liveness,
                 w.running.map((t) => t.trialId).join(' ') || '-',
                 w.lastHeartbeatAt,
               ]),
