@@ -100,6 +100,19 @@ async function readStream(res: Response, until: (text: string) => boolean, ms = 
   return { text, ended: false, reader };
 }
 
+describe('best table for the dashboard', () => {
+  it("says each row's outcome, and sends its deprecated first name status as well", async () => {
+    const rows = (await get(`/api/v1/sweeps/${sweepId}/best`)).json().rows as Array<{
+      checkpoint: string;
+      outcome: string;
+      status: string;
+    }>;
+    expect(rows.map((r) => [r.checkpoint, r.outcome, r.status])).toEqual([
+      ['base', 'nothing_succeeded', 'nothing_succeeded'],
+    ]);
+  });
+});
+
 describe('grid for the dashboard', () => {
   it('gives every cell its state, counts and reason, and the best-epoch view', async () => {
     // Trials are ordered by id; find each cell's two seeds.

@@ -2,7 +2,7 @@
  * The API's response bodies as zod schemas: the routes declare them (so OpenAPI at /docs shows every body and
  * fastify checks what it sends), and the CLI and the dashboard take their types from here, never re-typing them.
  */
-import { GRID_CELL_STATES } from '@sweeps/core/grid-status';
+import { GRID_CELL_STATES } from '@sweeps/core/grid-cell-state';
 import { GoalSchema } from '@sweeps/core/spec';
 import {
   FAILURE_REASONS,
@@ -266,7 +266,7 @@ export type CellResult = z.infer<typeof CellResultSchema>;
 export { GRID_CELL_STATES };
 
 /** Where every trial of one grid cell stands, and why it has no value when it has none. */
-export const GridCellStatusSchema = CountsSchema.extend({
+export const GridCellSummarySchema = CountsSchema.extend({
   state: z.enum(GRID_CELL_STATES),
   /** Failed trials whose reason is `diverged` (part of `failed`). */
   diverged: Count,
@@ -282,7 +282,7 @@ export const GridCellStatusSchema = CountsSchema.extend({
   pausedEpoch: z.number().int().nullable(),
   pausedValue: z.number().nullable(),
 });
-export type GridCellStatus = z.infer<typeof GridCellStatusSchema>;
+export type GridCellSummary = z.infer<typeof GridCellSummarySchema>;
 
 export const GridValueSchema = z.enum(['final', 'best_epoch']);
 export type GridValue = z.infer<typeof GridValueSchema>;
@@ -296,12 +296,12 @@ export const GridMatrixSchema = z.object({
   values: z.array(z.array(CellResultSchema.nullable())),
   failed: z.array(z.array(z.number().int())),
   gridCells: z
-    .array(z.array(GridCellStatusSchema))
+    .array(z.array(GridCellSummarySchema))
     .describe(
       'Per grid cell (lrs[i] x weightDecays[j]): its trials by state and the one state it is drawn with (succeeded when it has a value, else running, paused, queued, pruned, diverged, failed, cancelled or empty, the first that applies)',
     ),
   cells: z
-    .array(z.array(GridCellStatusSchema))
+    .array(z.array(GridCellSummarySchema))
     .describe('Deprecated: the same as gridCells (its first name); still sent, will be removed'),
 });
 export type GridMatrix = z.infer<typeof GridMatrixSchema>;
@@ -315,6 +315,8 @@ export const GridSchema = z.object({
 });
 export type Grid = z.infer<typeof GridSchema>;
 
+const BestRowOutcomeSchema = z.enum(['ok', 'nothing_succeeded']);
+
 export const BestTableSchema = z.object({
   metric: z.string(),
   goal: GoalSchema,
@@ -323,7 +325,10 @@ export const BestTableSchema = z.object({
     z.object({
       checkpoint: z.string(),
       baseline: z.boolean(),
-      status: z.enum(['ok', 'nothing_succeeded']),
+      /** `nothing_succeeded`: no trial of this checkpoint has a usable result yet. */
+      outcome: BestRowOutcomeSchema,
+      /** Deprecated: the first name of `outcome`, the same value; still sent, will be removed. */
+      status: BestRowOutcomeSchema,
       best: CellResultSchema.nullable(),
       gain: z.number().nullable(),
       /** 95 % Welch interval of the gain over the baseline's best cell; null with < 2 seeds a side. */

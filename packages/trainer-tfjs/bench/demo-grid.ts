@@ -30,7 +30,7 @@ if (process.env['INIT_CWD']) process.chdir(process.env['INIT_CWD']);
 interface Cell {
   lr: number;
   wd: number;
-  status: string;
+  state: string;
   bbox_mAP?: number;
   curve: number[];
   wall_s: number;
@@ -64,7 +64,7 @@ for (const lr of values.lrs.split(',').map(Number)) {
     const trialDir = mkdtempSync(path.join(tmpdir(), 'sweeps-demo-grid-'));
     const curve: number[] = [];
     const started = performance.now();
-    const cell: Cell = { lr, wd, status: 'succeeded', curve, wall_s: 0 };
+    const cell: Cell = { lr, wd, state: 'succeeded', curve, wall_s: 0 };
     try {
       const result = await trainer.run(trial, {
         trialDir,
@@ -76,7 +76,7 @@ for (const lr of values.lrs.split(',').map(Number)) {
       });
       cell.bbox_mAP = result.metrics['bbox_mAP'] as number;
     } catch (err) {
-      cell.status = err instanceof PermanentTrialError ? err.reason : 'error';
+      cell.state = err instanceof PermanentTrialError ? err.reason : 'error';
       cell.error = err instanceof Error ? err.message : String(err);
     } finally {
       rmSync(trialDir, { recursive: true, force: true });
@@ -96,7 +96,7 @@ for (const lr of [...new Set(cells.map((c) => c.lr))]) {
   const row = cells
     .filter((c) => c.lr === lr)
     .map((c) =>
-      c.status === 'succeeded' ? `${c.bbox_mAP!.toFixed(3)} (${c.curve.join(' → ')})` : c.status,
+      c.state === 'succeeded' ? `${c.bbox_mAP!.toFixed(3)} (${c.curve.join(' → ')})` : c.state,
     );
   process.stdout.write(`| ${lr} | ${row.join(' | ')} |\n`);
 }

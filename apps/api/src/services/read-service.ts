@@ -1,11 +1,11 @@
-/** Reads: sweep status, trials, grid, best-setting table, exports and workers. */
+/** Reads: sweeps (status and phase), trials, grid, best-setting table, exports and workers. */
 import {
   bestTableToCsv,
   bestTableToMarkdown,
   buildBestTable,
   buildGrid,
   gridToCsv,
-  gridCellStatuses,
+  gridCellSummaries,
   gridToMarkdown,
   emptyTrialCounts,
   failureReasonOf,
@@ -230,7 +230,7 @@ function gridAxes(spec: SweepSpec) {
 }
 
 /**
- * The lr x weight-decay matrices with each cell's status. `value` picks each trial's final metric (from the
+ * The lr x weight-decay matrices with each grid cell's state and trial counts. `value` picks each trial's final metric (from the
  * per-cell statistics) or its best epoch's (from the per-epoch metrics).
  */
 export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
@@ -249,13 +249,13 @@ export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue 
     sweep.metricGoal,
     failures,
   );
-  const statuses = gridCellStatuses(matrices, counts);
+  const summaries = gridCellSummaries(matrices, counts);
   return {
     metric: sweep.metricName,
     goal: sweep.metricGoal,
     value,
     // `cells` is the deprecated first name of `gridCells`, sent as well until clients have moved.
-    matrices: matrices.map((m, k) => ({ ...m, gridCells: statuses[k]!, cells: statuses[k]! })),
+    matrices: matrices.map((m, k) => ({ ...m, gridCells: summaries[k]!, cells: summaries[k]! })),
   };
 }
 
@@ -309,12 +309,14 @@ export function bestJson(deps: ApiDeps, sweepId: string) {
 
 export async function bestView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
-  return buildBestTable(
+  const table = buildBestTable(
     sweep.checkpoints,
     await bestCellResults(deps.db, sweepId, sweep.metricGoal),
     sweep.metricName,
     sweep.metricGoal,
   );
+  // `status` is the deprecated first name of `outcome`, sent as well until clients have moved
+  return { ...table, rows: table.rows.map((r) => ({ ...r, status: r.outcome })) };
 }
 
 /** The best table or the grid as CSV or Markdown text. */
