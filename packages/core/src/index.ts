@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './spec.ts';
+export * from './defaults.ts';
 export * from './grid.ts';
 export * from './plan.ts';
 export * from './placeholders.ts';
