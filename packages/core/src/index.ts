@@ -16,5 +16,7 @@ export * from './grid-status.ts';
 export * from './strategy.ts';
 export * from './confirm.ts';
 export * from './epoch-budget.ts';
+export * from './strategy-rules.ts';
+export * from './pruning-plan.ts';
 export * from './limits.ts';
 export * from './statistics.ts';

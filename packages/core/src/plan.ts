@@ -7,9 +7,10 @@ import { DomainError, formatPath, valueAt, type ErrorIssue } from './errors.ts';
 import { countCells, expandSpace, type Cell, type RefusedValue } from './grid.ts';
 import { DEPRECATED_SNAPSHOT_PLACEHOLDER, placeholdersIn } from './placeholders.ts';
 import { OPTIMIZERS, type SweepSpec, sweepSpecSchema } from './spec.ts';
-import { epochBudget, type EpochBudget } from './epoch-budget.ts';
+import type { EpochBudget } from './epoch-budget.ts';
 import { DEFAULT_MAX_EPOCHS_PER_TRIAL, EPOCH_KEYS, refuseEpochCount } from './limits.ts';
-import { ashaPauses, trialEpochs } from './strategy.ts';
+import { trialEpochs } from './strategy.ts';
+import { strategyRules } from './strategy-rules.ts';
 import type { TrainerSectionRules } from './trainer.ts';
 
 /** Placeholders every trial has a value for, whatever the optimizer. */
@@ -185,6 +186,7 @@ export function planSweep(
   }
   const { cells, refused } = expandSpace(spec.space);
   const epochs = trialEpochs(spec.fixed);
+  const strategy = strategyRules(spec.strategy);
   return {
     spec,
     cells,
@@ -194,12 +196,11 @@ export function planSweep(
     epochs:
       epochs === null
         ? null
-        : epochBudget(
-            spec.strategy,
+        : strategy.epochBudget(
             epochs,
             perCheckpoint,
             spec.checkpoints.length,
-            ashaPauses(spec.strategy, kind?.resumes?.(spec.trainer) ?? false),
+            strategy.pauses(kind?.resumes?.(spec.trainer) ?? false),
           ),
   };
 }

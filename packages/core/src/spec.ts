@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { EPOCH_KEYS, MAX_EPOCHS_CEILING, refuseEpochCount } from './limits.ts';
-import { ConfirmSchema, rungEpochs, StrategySchema, trialEpochs } from './strategy.ts';
+import { ConfirmSchema, StrategySchema } from './strategy.ts';
+import { strategyRules } from './strategy-rules.ts';
 import { DEFAULT_GOAL, DEFAULT_MAX_ATTEMPTS, DEFAULT_MOMENTUM, DEFAULT_SEEDS } from './defaults.ts';
 import type { TrainerSection, TrainerSectionRules } from './trainer.ts';
 import { matchesAny, NEVER_SETTABLE_ENV } from './worker-policy.ts';
@@ -240,30 +241,8 @@ function checkStrategy(spec: SpecDraft, ctx: z.RefinementCtx): void {
       path: ['fixed', 'max_epochs'],
       message: `set the epochs of a trial once: fixed.epochs is ${String(e)} and fixed.max_epochs ${String(m)}`,
     });
-  if (spec.strategy.kind === 'asha') {
-    const epochs = trialEpochs(spec.fixed);
-    if (epochs === null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['fixed', 'epochs'],
-        message:
-          'strategy asha needs fixed.epochs (or fixed.max_epochs), a positive integer (the epochs of every trial)',
-      });
-    } else if (
-      spec.strategy.reduction_factor >= 2 &&
-      rungEpochs(spec.strategy, epochs).length === 0
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path:
-          spec.strategy.min_epochs === undefined ? ['fixed', 'epochs'] : ['strategy', 'min_epochs'],
-        message:
-          spec.strategy.min_epochs === undefined
-            ? `strategy asha needs at least 2 epochs to compare trials before the end (fixed.epochs is ${epochs})`
-            : `min_epochs must be below fixed.epochs (${epochs}), or no trial is ever compared`,
-      });
-    }
-  }
+  for (const issue of strategyRules(spec.strategy).issues(spec.fixed))
+    ctx.addIssue({ code: 'custom', ...issue });
   const seen = new Set<number>();
   spec.confirm?.seeds.forEach((s, i) => {
     if (spec.seeds.includes(s) || seen.has(s))
