@@ -12,10 +12,9 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const API_MODULES = [
-  'apps/api/src/index.ts',
-  'apps/api/src/services/parser-check-task.ts',
-].map((p) => pathToFileURL(path.join(ROOT, p)).href);
+const API_MODULES = ['apps/api/src/index.ts', 'apps/api/src/services/parser-check-task.ts'].map(
+  (p) => pathToFileURL(path.join(ROOT, p)).href,
+);
 
 /** Resolve hook: appends every resolved file URL to the file it is given. */
 const HOOK = `
@@ -65,7 +64,10 @@ describe("the API's modules", () => {
       'packages/trainer-tfjs/src/spec-index.ts',
       'packages/trainer-mmdet/src/spec-index.ts',
     ])
-      expect(loaded.some((url) => url.endsWith(entry)), entry).toBe(true);
+      expect(
+        loaded.some((url) => url.endsWith(entry)),
+        entry,
+      ).toBe(true);
     expect(loaded.filter((url) => RUNTIME.some((r) => r.test(url)))).toEqual([]);
   }, 120_000);
 });

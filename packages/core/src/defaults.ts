@@ -13,6 +13,10 @@ export const DEFAULT_GOAL: Goal = 'maximize';
 /** SGD's momentum when the search space lists none (`space.optimizer.SGD.momentum`), as in the study's recipe. */
 export const DEFAULT_MOMENTUM = 0.9;
 
+/** AdamW's betas when the search space lists none, as in `torch.optim.AdamW`. */
+export const DEFAULT_ADAMW_BETA1 = 0.9;
+export const DEFAULT_ADAMW_BETA2 = 0.999;
+
 /** The seeds every cell runs (`seeds`). */
 export const DEFAULT_SEEDS: readonly number[] = [0];
 
