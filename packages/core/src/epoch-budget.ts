@@ -106,36 +106,41 @@ function expectedPasses(arrivals: number, places: (i: number) => number): number
   return passes;
 }
 
+/** What a budget is figured for: the sweep's grid, its trials' rungs and epochs, and the form its trainer gets. */
+export interface BudgetOf {
+  rungs: number[];
+  /** The epochs of every trial. */
+  epochs: number;
+  trialsPerCheckpoint: number;
+  checkpoints: number;
+  /** Whether asha pauses undecided trials (the promotion form) instead of deciding at once. */
+  pauses: boolean;
+}
+
 /** Every trial runs to the end: every figure is the full grid (a grid sweep, or an asha sweep without rungs). */
-export function fullGridBudget(
-  rungs: number[],
-  epochs: number,
-  trialsPerCheckpoint: number,
-  checkpoints: number,
-  pauses: boolean,
-): EpochBudget {
+export function fullGridBudget({
+  rungs,
+  epochs,
+  trialsPerCheckpoint,
+  checkpoints,
+  pauses,
+}: BudgetOf): EpochBudget {
   const fullGrid = trialsPerCheckpoint * checkpoints * epochs;
   const all = { most: fullGrid, fewest: fullGrid, typical: fullGrid, expected: fullGrid };
   return { rungs, pauses, trialEpochs: epochs, fullGrid, ...all };
 }
 
 /**
- * asha's epoch figures for `trialsPerCheckpoint` trials on each of `checkpoints` checkpoints, each of `epochs`
- * epochs, with these `rungs` and reduction factor `rf`. The fewest follows from the promotion rule
+ * asha's epoch figures, with reduction factor `rf`, for `trialsPerCheckpoint` trials on each of `checkpoints`
+ * checkpoints, each of `epochs` epochs, with these `rungs`. The fewest follows from the promotion rule
  * ({@link rungPlaces}): with values arriving best first, the first rung's places go on from it, and at a later rung
  * the i-th trial ranks i and goes on only if i <= max(1, floor(i / rf)), i.e. only the first. The expected figure:
  * the i-th of n arrivals in random order ranks within the first p places of the i values so far with probability
  * min(1, p / i).
  */
-export function ashaEpochBudget(
-  rf: number,
-  rungs: number[],
-  epochs: number,
-  trialsPerCheckpoint: number,
-  checkpoints: number,
-  pauses: boolean,
-): EpochBudget {
-  const flat = fullGridBudget(rungs, epochs, trialsPerCheckpoint, checkpoints, pauses);
+export function ashaEpochBudget(rf: number, of: BudgetOf): EpochBudget {
+  const { rungs, epochs, trialsPerCheckpoint, checkpoints, pauses } = of;
+  const flat = fullGridBudget(of);
   if (rungs.length === 0 || trialsPerCheckpoint === 0) return flat;
   const stops = [...rungs, epochs];
   const n = trialsPerCheckpoint;

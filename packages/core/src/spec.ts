@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { EPOCH_KEYS, MAX_EPOCHS_CEILING, refuseEpochCount } from './limits.ts';
-import { ConfirmSchema, StrategySchema } from './strategy.ts';
+import { ConfirmSchema, SeedSchema, StrategySchema } from './strategy.ts';
 import { strategyRules } from './strategy-rules.ts';
 import { DEFAULT_GOAL, DEFAULT_MAX_ATTEMPTS, DEFAULT_MOMENTUM, DEFAULT_SEEDS } from './defaults.ts';
 import type { TrainerSection, TrainerSectionRules } from './trainer.ts';
@@ -116,13 +116,7 @@ const sweepSchemaWith = (trainer: z.ZodType<TrainerSection>) =>
       space: SearchSpaceSchema,
       fixed: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), FixedValueSchema).default({}),
       seeds: z
-        .array(
-          z
-            .number()
-            .int()
-            .min(0)
-            .max(2 ** 31 - 1),
-        )
+        .array(SeedSchema)
         .min(1, 'list at least one seed')
         .max(1000)
         .default(() => [...DEFAULT_SEEDS]),

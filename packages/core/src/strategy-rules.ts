@@ -66,8 +66,8 @@ const GRID: StrategyRules = {
   pauses: () => false,
   ranking: null,
   startOrder: (jobs) => jobs,
-  epochBudget: (epochs, perCheckpoint, checkpoints, pauses) =>
-    fullGridBudget([], epochs, perCheckpoint, checkpoints, pauses),
+  epochBudget: (epochs, trialsPerCheckpoint, checkpoints, pauses) =>
+    fullGridBudget({ rungs: [], epochs, trialsPerCheckpoint, checkpoints, pauses }),
   issues: () => [],
 };
 
@@ -94,8 +94,14 @@ function ashaRules(strategy: AshaStrategy): StrategyRules {
     // identities, so id order is pseudo-random, unrelated to lr, the same on every enqueue (reconcile enqueues in
     // id order too), and interleaves checkpoints.
     startOrder: (jobs) => [...jobs].sort(byId),
-    epochBudget: (epochs, perCheckpoint, checkpoints, pauses) =>
-      ashaEpochBudget(rf, rungs(epochs), epochs, perCheckpoint, checkpoints, pauses),
+    epochBudget: (epochs, trialsPerCheckpoint, checkpoints, pauses) =>
+      ashaEpochBudget(rf, {
+        rungs: rungs(epochs),
+        epochs,
+        trialsPerCheckpoint,
+        checkpoints,
+        pauses,
+      }),
     issues(fixed) {
       const epochs = trialEpochs(fixed);
       if (epochs === null)

@@ -10,6 +10,13 @@ import { DEFAULT_REDUCTION_FACTOR } from './defaults.ts';
 import type { Goal } from './spec.ts';
 import type { RungOutcome } from './trial-state.ts';
 
+/** A trial's seed: a whole number that fits a signed 32-bit integer, which every trainer's generator takes. */
+export const SeedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+
 /** `grid` (default): every trial runs all its epochs. */
 export const GridStrategySchema = z.strictObject({ kind: z.literal('grid') });
 
@@ -45,16 +52,7 @@ export type Strategy = z.output<typeof StrategySchema>;
  */
 export const ConfirmSchema = z.strictObject({
   top: z.number().int().min(1).max(100),
-  seeds: z
-    .array(
-      z
-        .number()
-        .int()
-        .min(0)
-        .max(2 ** 31 - 1),
-    )
-    .min(1, 'list at least one confirm seed')
-    .max(100),
+  seeds: z.array(SeedSchema).min(1, 'list at least one confirm seed').max(100),
 });
 export type Confirm = z.output<typeof ConfirmSchema>;
 
