@@ -10,7 +10,8 @@ export const mmdetTrainer: TrainerDescriptor = {
   // keeps its section as written (the trainer fills in its defaults per trial).
   schema: z.looseObject({ kind: z.literal('mmdet') }),
   check: checkMmdetSection,
-  // MMDetection saves a snapshot every epoch in the trial's work dir, and a later run resumes from the newest.
+  // MMDetection saves a snapshot (its `epoch_N.pth` "checkpoint") every epoch in the trial's work dir, and a
+  // later run resumes from the newest.
   resumes: () => true,
   workerPaths: mmdetWorkerPaths,
   refusal: refuseMmdetSection,
