@@ -73,6 +73,32 @@ function useCellFocus(m: GridMatrix, onOpen: (c: CellRef) => void) {
   return { focus, onPick, onKey };
 }
 
+/** The table's caption (checkpoint · optimizer) and its column headers (weight decays). */
+function HeatmapHeader({ m }: { m: GridMatrix }) {
+  return (
+    <>
+      <caption>
+        <strong>
+          <Untrusted text={m.checkpoint} />
+        </strong>{' '}
+        · {m.optimizer}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col" class="corner">
+            lr \ wd
+          </th>
+          {m.weightDecays.map((wd) => (
+            <th scope="col" key={wd}>
+              {param(wd)}
+            </th>
+          ))}
+        </tr>
+      </thead>
+    </>
+  );
+}
+
 function HeatmapView(props: {
   m: GridMatrix;
   metric: string;
@@ -94,24 +120,7 @@ function HeatmapView(props: {
         `${m.checkpoint} · ${m.optimizer}: ${metric} by lr (rows) and weight decay (columns)`,
       )}
     >
-      <caption>
-        <strong>
-          <Untrusted text={m.checkpoint} />
-        </strong>{' '}
-        · {m.optimizer}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col" class="corner">
-            lr \ wd
-          </th>
-          {m.weightDecays.map((wd) => (
-            <th scope="col" key={wd}>
-              {param(wd)}
-            </th>
-          ))}
-        </tr>
-      </thead>
+      <HeatmapHeader m={m} />
       <tbody>
         {m.lrs.map((lr, i) => (
           <HeatmapRow
