@@ -1,27 +1,6 @@
-import type { GridCellStatus } from '@sweeps/api-client';
 import { describe, expect, it } from 'vitest';
+import { gridCell as cell } from './grid-cell.fixture.ts';
 import { cellDescription, cellText, markOf, stateWords, trialCountsText } from './cell-words.ts';
-
-function cell(over: Partial<GridCellStatus>): GridCellStatus {
-  return {
-    total: 0,
-    queued: 0,
-    running: 0,
-    paused: 0,
-    succeeded: 0,
-    failed: 0,
-    cancelled: 0,
-    pruned: 0,
-    state: 'empty',
-    diverged: 0,
-    reason: null,
-    prunedEpoch: null,
-    prunedValue: null,
-    pausedEpoch: null,
-    pausedValue: null,
-    ...over,
-  };
-}
 
 describe('a grid cell in words', () => {
   it("marks a cell without a value by its state, with asha's rung epoch when it has one", () => {

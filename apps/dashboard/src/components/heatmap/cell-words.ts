@@ -3,7 +3,7 @@
  * shows, and the longer description given on hover and as its accessible name (its setting, value or state, and
  * its trials by state).
  */
-import type { CellResult, GridCellStatus } from '@sweeps/api-client';
+import type { CellResult, GridCellSummary } from '@sweeps/api-client';
 import { escapeBidi } from '../../bidi.ts';
 import { fmt, param } from '../../format.ts';
 
@@ -11,7 +11,7 @@ import { fmt, param } from '../../format.ts';
 export type ShownResult = Pick<CellResult, 'mean' | 'std' | 'n'>;
 
 /** What a cell without a value shows, per state (a Record: a state added to core must be given words here). */
-const MARK: Record<GridCellStatus['state'], string> = {
+const MARK: Record<GridCellSummary['state'], string> = {
   succeeded: '',
   running: 'running…',
   paused: '‖ paused',
@@ -36,7 +36,7 @@ const COUNTED = [
 
 /** asha's rung for a paused or pruned cell: its epoch and value there (null for any other cell). */
 export function rungOf(
-  cell: GridCellStatus,
+  cell: GridCellSummary,
 ): { epoch: number | null; value: number | null } | null {
   if (cell.state === 'paused') return { epoch: cell.pausedEpoch, value: cell.pausedValue };
   if (cell.state === 'pruned') return { epoch: cell.prunedEpoch, value: cell.prunedValue };
@@ -44,7 +44,7 @@ export function rungOf(
 }
 
 /** The mark of a cell without a value: `‖ paused@3`, `✂ pruned@3`, `queued`, … */
-export function markOf(cell: GridCellStatus): string {
+export function markOf(cell: GridCellSummary): string {
   const r = rungOf(cell);
   return r?.epoch != null ? `${MARK[cell.state]}@${r.epoch}` : MARK[cell.state];
 }
@@ -53,7 +53,7 @@ export function markOf(cell: GridCellStatus): string {
  * A cell without a value in words: a paused cell says where it waits and what happens next, a pruned one where it
  * stopped; any other its state.
  */
-export function stateWords(cell: GridCellStatus, metric: string): string {
+export function stateWords(cell: GridCellSummary, metric: string): string {
   const r = rungOf(cell);
   if (!r) return cell.state;
   const at = r.epoch === null ? '' : ` at epoch ${r.epoch}`;
@@ -64,14 +64,14 @@ export function stateWords(cell: GridCellStatus, metric: string): string {
 }
 
 /** A cell's trials by state: `4 trials: 3 succeeded, 1 failed, 1 diverged`. */
-export function trialCountsText(cell: GridCellStatus): string {
+export function trialCountsText(cell: GridCellSummary): string {
   const parts = COUNTED.filter((k) => cell[k] > 0).map((k) => `${cell[k]} ${k}`);
   if (cell.diverged > 0) parts.push(`${cell.diverged} diverged`);
   return `${cell.total} trial${cell.total === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
 
 /** The text of a cell: `0.4321 ± 0.0123 (3 seeds)` with a value, its mark without one. */
-export function cellText(result: ShownResult | null, cell: GridCellStatus): string {
+export function cellText(result: ShownResult | null, cell: GridCellSummary): string {
   return result
     ? `${fmt(result.mean)}${result.n > 1 ? ` ± ${fmt(result.std)} (${result.n} seeds)` : ''}`
     : markOf(cell);
@@ -88,7 +88,7 @@ export function cellDescription(d: {
   weightDecay: number;
   metric: string;
   result: ShownResult | null;
-  cell: GridCellStatus;
+  cell: GridCellSummary;
   best: boolean;
 }): string {
   const { cell } = d;

@@ -7,7 +7,7 @@
  * instance each would cost more on every full redraw than it could save); the row is what is skipped when
  * nothing in it changed (heatmap-row.tsx).
  */
-import type { GridCellStatus } from '@sweeps/api-client';
+import type { GridCellSummary } from '@sweeps/api-client';
 import { colorOf, type Scale } from '../../colors.ts';
 import { fmt } from '../../format.ts';
 import { cellDescription, markOf, rungOf, type ShownResult } from './cell-words.ts';
@@ -23,7 +23,7 @@ export interface HeatmapCellProps {
   metric: string;
   /** Mean ± sd over the cell's seeds; null without a result. */
   result: ShownResult | null;
-  cell: GridCellStatus;
+  cell: GridCellSummary;
   scale: Scale | null;
   /** The best cell of its checkpoint. */
   best: boolean;
@@ -48,7 +48,7 @@ function cellClass(p: HeatmapCellProps): string {
 }
 
 /** What a cell says: its value (± sd over its seeds), or its mark and asha's rung value. */
-function cellContent(result: ShownResult | null, cell: GridCellStatus) {
+function cellContent(result: ShownResult | null, cell: GridCellSummary) {
   if (result)
     return (
       <>

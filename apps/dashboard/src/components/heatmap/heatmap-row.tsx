@@ -5,7 +5,7 @@
  * redraws only the rows it touches.
  */
 import { memo } from 'preact/compat';
-import type { GridCellStatus } from '@sweeps/api-client';
+import type { GridCellSummary } from '@sweeps/api-client';
 import type { Scale } from '../../colors.ts';
 import { param } from '../../format.ts';
 import type { ShownResult } from './cell-words.ts';
@@ -22,7 +22,7 @@ export interface HeatmapRowProps {
   weightDecays: number[];
   /** Per weight decay: the cell's result (null without one) and its trials by state. */
   results: Array<ShownResult | null>;
-  cells: GridCellStatus[];
+  cells: GridCellSummary[];
   scale: Scale | null;
   /** The column of the checkpoint's best cell, of the open cell and of the focused cell when in this row. */
   bestJ: number | null;

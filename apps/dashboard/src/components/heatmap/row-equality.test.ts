@@ -1,5 +1,5 @@
-import type { GridCellStatus } from '@sweeps/api-client';
 import { describe, expect, it } from 'vitest';
+import { gridCell } from './grid-cell.fixture.ts';
 import type { HeatmapRowProps } from './heatmap-row.tsx';
 import { sameRowProps } from './row-equality.ts';
 
@@ -8,23 +8,7 @@ const onKey = () => {};
 
 /** A row as a fresh read of the grid gives it: new objects every time. */
 function row(over: Partial<HeatmapRowProps> = {}): HeatmapRowProps {
-  const cell: GridCellStatus = {
-    total: 2,
-    queued: 0,
-    running: 1,
-    paused: 0,
-    succeeded: 1,
-    failed: 0,
-    cancelled: 0,
-    pruned: 0,
-    state: 'succeeded',
-    diverged: 0,
-    reason: null,
-    prunedEpoch: null,
-    prunedValue: null,
-    pausedEpoch: null,
-    pausedValue: null,
-  };
+  const cell = gridCell({ state: 'succeeded', total: 2, running: 1, succeeded: 1 });
   return {
     checkpoint: 'rsb',
     optimizer: 'SGD',

@@ -7,6 +7,13 @@ import { gradient, type Scale } from '../../colors.ts';
 import { Untrusted } from '../../components/untrusted.tsx';
 import { fmt } from '../../format.ts';
 
+/** The values a cell can show, in the switch's order, and their words. */
+export const GRID_VALUES: readonly GridValue[] = ['final', 'best_epoch'];
+export const VALUE_WORDS: Record<GridValue, string> = {
+  final: 'final epoch',
+  best_epoch: 'best epoch',
+};
+
 /** What the legend's paused key means (asha's promotion form, with a trainer that resumes from its snapshots). */
 const PAUSED_KEY =
   "a trial waits at the epoch-N rung: it resumes if it ranks high enough among its checkpoint's trials there, or is pruned once they have all reported";
@@ -15,8 +22,8 @@ export function ValueShown({ metric, value }: { metric: string; value: GridValue
   return (
     <p class="shown" data-testid="value-shown">
       Showing each cell's mean <Untrusted text={metric} /> over seeds, using each trial's{' '}
-      <strong>{value === 'final' ? 'final epoch' : 'best epoch'}</strong>; ± sample sd (n seeds).
-      Rows: lr; columns: weight decay. Outlined: the best cell of each checkpoint.
+      <strong>{VALUE_WORDS[value]}</strong>; ± sample sd (n seeds). Rows: lr; columns: weight decay.
+      Outlined: the best cell of each checkpoint.
     </p>
   );
 }

@@ -4,30 +4,19 @@
  */
 import type { GridValue, Sweep } from '@sweeps/api-client';
 import { scope } from '../../api.ts';
+import { GRID_VALUES, VALUE_WORDS } from './heatmap-key.tsx';
 import type { SweepAction } from './use-sweep-actions.ts';
 
 function ValueSwitch({ value, onChange }: { value: GridValue; onChange: (v: GridValue) => void }) {
   return (
     <fieldset class="switch" data-testid="value-switch">
       <legend>Cell value</legend>
-      <label>
-        <input
-          type="radio"
-          name="value"
-          checked={value === 'final'}
-          onChange={() => onChange('final')}
-        />
-        final epoch
-      </label>
-      <label>
-        <input
-          type="radio"
-          name="value"
-          checked={value === 'best_epoch'}
-          onChange={() => onChange('best_epoch')}
-        />
-        best epoch
-      </label>
+      {GRID_VALUES.map((v) => (
+        <label key={v}>
+          <input type="radio" name="value" checked={value === v} onChange={() => onChange(v)} />
+          {VALUE_WORDS[v]}
+        </label>
+      ))}
     </fieldset>
   );
 }
