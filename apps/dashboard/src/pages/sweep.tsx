@@ -27,8 +27,8 @@ function ErrorLine({ text }: { text: string }) {
 }
 
 export function SweepPage({ id }: { id: string }) {
-  const open = useOpenCell();
-  const view = useSweepView(id, open.onTrialEvent);
+  const openCell = useOpenCell();
+  const view = useSweepView(id, openCell.onTrialEvent);
   const actions = useSweepActions(id, view.refresh);
   useInteractiveMark(() => !!(view.sweep.value && view.grid.value && view.best.value));
   const s = view.sweep.value;
@@ -39,7 +39,7 @@ export function SweepPage({ id }: { id: string }) {
   if (error && !s) return <ErrorLine text={error} />;
   if (!s || !g) return <p>Loading…</p>;
   const asha = (s.spec.strategy as { kind?: string } | undefined)?.kind === 'asha';
-  const cell = open.cell.value;
+  const cell = openCell.cell.value;
   return (
     <section class="sweep">
       <SweepHead sweep={s} connection={view.connection.value} />
@@ -60,14 +60,14 @@ export function SweepPage({ id }: { id: string }) {
       <ValueShown metric={s.metric.name} value={g.value} />
       {asha && <AshaKey />}
       <HeatmapLegend scale={scale} asha={asha} />
-      <Heatmaps grid={g} scale={scale} selected={cell} onOpen={open.open} />
+      <Heatmaps grid={g} scale={scale} selected={cell} onOpen={openCell.open} />
       {cell && (
         <TrialPanel
           sweepId={s.id}
           metric={s.metric.name}
           cell={cell}
-          version={open.version.value}
-          onClose={open.close}
+          version={openCell.version.value}
+          onClose={openCell.close}
         />
       )}
       {view.best.value && <BestSettingTable best={view.best.value} />}

@@ -1,7 +1,7 @@
 /**
- * One checkpoint x optimizer matrix as an HTML table: lr down, weight decay across, one HeatmapCell per grid cell
- * on the sweep's shared scale. Arrow keys move between cells (one tab stop per table), Enter or Space opens a
- * cell's trials, as does a click.
+ * One checkpoint x optimizer matrix as an HTML table (the WAI-ARIA grid pattern): lr down (a HeatmapRow each),
+ * weight decay across (a heatmapCell each), every cell on the sweep's shared scale. Arrow keys move between cells
+ * (one tab stop per table), Enter or Space opens a cell's trials, as does a click.
  */
 import { memo } from 'preact/compat';
 import { useCallback, useRef, useState } from 'preact/hooks';
@@ -40,7 +40,7 @@ function selectedColumn(ref: CellRef | null, m: GridMatrix, lr: number): number 
 
 /**
  * The cell with the focus (the table's one tab stop), and the handlers of its cells: a click focuses and opens a
- * cell, keys move the focus or open it. The handlers stay the same while the matrix is read anew, so the cells
+ * cell, keys move the focus or open it. The handlers stay the same while the matrix is read anew, so the rows
  * that did not change are not drawn again.
  */
 function useCellFocus(m: GridMatrix, onOpen: (c: CellRef) => void) {
