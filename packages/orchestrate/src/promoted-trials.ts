@@ -4,7 +4,6 @@
  * new trials start, as the published algorithm promotes before it starts new configurations). Failing to enqueue
  * loses nothing: the decisions are in PostgreSQL, and the reconcile loop settles and enqueues whatever is left.
  */
-import { lastLine } from '@sweeps/core';
 import {
   type RecordedRung,
   type RequeuedTrial,
@@ -13,6 +12,7 @@ import {
   sweepIdOfTrial,
 } from '@sweeps/db';
 import { enqueueTrials, type Queue, type TrialJob } from '@sweeps/queue';
+import { orLeftToReconcile } from './left-to-reconcile.ts';
 import type { Stores } from './stores.ts';
 
 /** A trial's metric at a rung, reported by the worker that holds it; `pause`: its trainer resumes from snapshots. */
@@ -25,12 +25,10 @@ export async function requeuePromoted(
   log: (line: string) => void,
 ): Promise<void> {
   if (trials.length === 0) return;
-  try {
+  await orLeftToReconcile('asha: promoted trials', log, async () => {
     await enqueueTrials(queue, trials, { front: true });
     log(`asha: ${trials.map((t) => t.trialId).join(', ')} promoted at a rung, resuming`);
-  } catch (err) {
-    log(`asha: promoted trials left to reconcile: ${lastLine(err)}`);
-  }
+  });
 }
 
 /**
@@ -57,11 +55,9 @@ export async function resumeSettledRungs(
   trialId: string,
   log: (line: string) => void,
 ): Promise<void> {
-  try {
+  await orLeftToReconcile(`asha: paused trials after trial ${trialId}`, log, async () => {
     const sweepId = await sweepIdOfTrial(stores.db, trialId);
     if (sweepId === null) return;
     await requeuePromoted(stores.queue, await settlePausedTrials(stores.db, sweepId), log);
-  } catch (err) {
-    log(`asha: paused trials after trial ${trialId} left to reconcile: ${lastLine(err)}`);
-  }
+  });
 }

@@ -1,73 +1,46 @@
 /** asha's rungs and the confirm stage across the two stores: PostgreSQL decides, the jobs follow. */
-import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { newSweepId, planSweep } from '@sweeps/core';
-import {
-  claimTrial,
-  completeTrial,
-  createDb,
-  createSweep,
-  failTrial,
-  listTrials,
-  registerWorker,
-  type TrialLease,
-} from '@sweeps/db';
-import { createRedis, createTrialQueue, enqueueTrials, queueNames } from '@sweeps/queue';
+import { describe, expect, it } from 'vitest';
+import { completeTrial, listTrials } from '@sweeps/db';
+import { createRedis, enqueueTrials, type Queue, type TrialJob } from '@sweeps/queue';
 import { confirmSweepSpec } from '../../../test/fixtures/confirm-sweep.ts';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { TEST_REDIS_URL } from '../../../test/support/services.ts';
 import { decideRung, requeuePromoted, resumeSettledRungs } from './promoted-trials.ts';
+import {
+  claimedSweep,
+  failForGood,
+  freshQueue,
+  noopSweepSpec,
+  testStores,
+} from './testing/stores.ts';
 import { followUpFinishedTrial } from './trial-follow-up.ts';
 
-const db = createDb(TEST_DATABASE_URL);
-const redis = createRedis(TEST_REDIS_URL);
-afterAll(async () => {
-  await db.$disconnect();
-  redis.disconnect();
-});
+const { db, redis } = testStores();
 
-const hex = () => randomBytes(4).toString('hex');
-
-/** A trial queue of its own and the lines logged. */
-function storesAndLog() {
-  const queue = createTrialQueue(queueNames(`t${hex()}`), redis);
+/** A trial queue of its own, and the lines logged. */
+function queueAndLog() {
+  const { queue } = freshQueue(redis);
   const lines: string[] = [];
   return { stores: { db, queue }, queue, lines, log: (line: string) => lines.push(line) };
 }
 
 /** The ids of the waiting jobs, in the order workers take them. */
-const waiting = async (queue: ReturnType<typeof createTrialQueue>) =>
+const waiting = async (queue: Queue<TrialJob>) =>
   (await queue.getWaiting(0, 10_000)).map((j) => j.id);
 
-/** Creates `spec` with its trials claimed on one worker (ordered by lr), as the worker holds them. */
-async function claimedSweep(spec: object) {
-  const { sweepId } = await createSweep(db, newSweepId(hex() + hex()), planSweep(spec));
-  const workerId = `w-${sweepId}`;
-  await registerWorker(db, { id: workerId, host: 'test', slots: 8, devices: [], pid: 1 });
-  const list = (await listTrials(db, { sweepId, limit: 100 })).trials.sort((x, y) => x.lr - y.lr);
-  const leases: TrialLease[] = [];
-  for (const t of list) {
-    const c = await claimTrial(db, t.id, workerId);
-    if (c?.kind !== 'claimed') throw new Error(`trial ${t.id} could not be claimed`);
-    leases.push(c.lease);
-  }
-  return { sweepId, workerId, leases };
-}
-
-/** asha's promotion form on one checkpoint: one trial per lr, rung at epoch 1 of 3, factor 3. */
-const pausingSpec = (lrs: number[]) => ({
-  name: 'orchestrate-asha',
-  metric: { name: 'bbox_mAP' },
-  trainer: { kind: 'noop' },
-  checkpoints: [{ name: 'a', uri: 'x', baseline: true }],
-  space: { optimizer: { SGD: { lr: lrs, weight_decay: [0] } } },
-  fixed: { epochs: 3 },
-  strategy: { kind: 'asha', min_epochs: 1, reduction_factor: 3 },
-});
+/** asha's promotion form, all claimed: one trial per lr on one checkpoint, rung at epoch 1 of 3, factor 3. */
+const pausingSweep = () =>
+  claimedSweep(
+    db,
+    noopSweepSpec('orchestrate-asha', {
+      lrs: [0.1, 0.2, 0.3],
+      strategy: { kind: 'asha', min_epochs: 1, reduction_factor: 3 },
+    }),
+  );
 
 describe("asha's promoted trials", () => {
   it('a rung decision that promotes a paused trial puts its job at the head of the queue', async () => {
-    const { stores, queue, lines, log } = storesAndLog();
-    const { sweepId, workerId, leases } = await claimedSweep(pausingSpec([0.1, 0.2, 0.3]));
+    const { stores, queue, lines, log } = queueAndLog();
+    const { sweepId, workerId, leases } = await pausingSweep();
     const rung = (i: number, value: number) =>
       decideRung(
         stores,
@@ -88,20 +61,13 @@ describe("asha's promoted trials", () => {
   });
 
   it('a trial that fails for good before its rung completes it, and the promoted trial is enqueued', async () => {
-    const { stores, queue, lines, log } = storesAndLog();
-    const { workerId, leases } = await claimedSweep(pausingSpec([0.1, 0.2, 0.3]));
-    for (const [i, value] of [0.5, 0.4].entries())
-      await decideRung(
-        stores,
-        { trialId: leases[i]!.trialId, workerId, epoch: 1, value, pause: true },
-        log,
-      );
-    await failTrial(db, leases[2]!, {
-      error: 'boom',
-      reason: 'failed',
-      outputTail: '',
-      final: true,
-    });
+    const { stores, queue, lines, log } = queueAndLog();
+    const { workerId, leases } = await pausingSweep();
+    for (const [i, value] of [0.5, 0.4].entries()) {
+      const trialId = leases[i]!.trialId;
+      await decideRung(stores, { trialId, workerId, epoch: 1, value, pause: true }, log);
+    }
+    await failForGood(db, leases[2]!);
     await resumeSettledRungs(stores, leases[2]!.trialId, log);
     expect(await waiting(queue)).toEqual([leases[0]!.trialId]);
     await resumeSettledRungs(stores, leases[2]!.trialId, log); // settled already: nothing more
@@ -113,8 +79,7 @@ describe("asha's promoted trials", () => {
 
   it('promoted trials Redis did not take are left to reconcile, with a line in the log', async () => {
     const gone = createRedis(TEST_REDIS_URL, { failFast: true });
-    const queue = createTrialQueue(queueNames(`t${hex()}`), gone);
-    queue.on('error', () => {});
+    const { queue } = freshQueue(gone);
     await queue.waitUntilReady();
     gone.disconnect(); // Redis is away now
     const lines: string[] = [];
@@ -128,19 +93,16 @@ describe("asha's promoted trials", () => {
 
 describe('the confirm stage after a trial', () => {
   it("adds and enqueues a checkpoint's confirm trials once its own-seed trials finished, once", async () => {
-    const { stores, queue, lines, log } = storesAndLog();
-    const { sweepId, leases } = await claimedSweep(confirmSweepSpec());
-    const onA = (await listTrials(db, { sweepId, checkpoint: 'a', limit: 100 })).trials.map(
-      (t) => t.id,
-    );
-    const mine = leases.filter((l) => onA.includes(l.trialId));
+    const { stores, queue, lines, log } = queueAndLog();
+    const { sweepId, leases } = await claimedSweep(db, confirmSweepSpec());
+    const onA = async () => (await listTrials(db, { sweepId, checkpoint: 'a', limit: 100 })).trials;
+    const ids = (await onA()).map((t) => t.id);
+    const mine = leases.filter((l) => ids.includes(l.trialId));
     for (const [i, lease] of mine.entries()) {
       await completeTrial(db, lease, { finalMetric: i / 10, metrics: { bbox_mAP: i / 10 } });
       await followUpFinishedTrial(stores, lease.trialId, log);
     }
-    const added = (await listTrials(db, { sweepId, checkpoint: 'a', limit: 100 })).trials.filter(
-      (t) => t.seed !== 0,
-    );
+    const added = (await onA()).filter((t) => t.seed !== 0);
     expect(added.map((t) => t.seed).sort()).toEqual([7, 7, 8, 8]);
     expect((await waiting(queue)).sort()).toEqual(added.map((t) => t.id).sort());
     expect(lines).toEqual([`confirm stage: 4 trial(s) added after trial ${mine.at(-1)!.trialId}`]);

@@ -1,12 +1,9 @@
 /** A worker's moves of its trial's job that follow PostgreSQL, and the trial log view over both stores. */
-import { randomBytes } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { newSweepId, planSweep } from '@sweeps/core';
-import { claimTrial, createDb, createSweep, failTrial, getTrial, registerWorker } from '@sweeps/db';
+import { describe, expect, it } from 'vitest';
+import { getTrial } from '@sweeps/db';
 import {
   appendTrialLog,
   createRedis,
-  createTrialQueue,
   createTrialWorker,
   DelayedError,
   enqueueTrials,
@@ -14,48 +11,42 @@ import {
   queueNames,
   WaitingError,
 } from '@sweeps/queue';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { TEST_REDIS_URL } from '../../../test/support/services.ts';
+import {
+  claimed,
+  failForGood,
+  freshQueue,
+  hex,
+  noopSweepSpec,
+  storedSweep,
+  testStores,
+} from './testing/stores.ts';
 import { claimTrialJob, handBackTrialJob, rerunIfPromoted } from './trial-job-moves.ts';
 import { readTrialOutput } from './trial-output.ts';
 
-const db = createDb(TEST_DATABASE_URL);
-const redis = createRedis(TEST_REDIS_URL);
-afterAll(async () => {
-  await db.$disconnect();
-  redis.disconnect();
-});
+const { db, redis } = testStores();
 
-const hex = () => randomBytes(4).toString('hex');
-
-/** A one-trial sweep and a worker registered to run it. */
+/** A one-trial sweep (not claimed yet) and the worker registered to run it. */
 async function oneTrial() {
-  const spec = {
-    name: 'orchestrate-jobs',
-    metric: { name: 'bbox_mAP' },
-    trainer: { kind: 'noop' },
-    checkpoints: [{ name: 'a', uri: 'x', baseline: true }],
-    space: { optimizer: { SGD: { lr: [0.1], weight_decay: [0] } } },
-    fixed: { epochs: 1 },
-  };
-  const { sweepId, trialIds } = await createSweep(db, newSweepId(hex() + hex()), planSweep(spec));
-  const workerId = `w-${sweepId}`;
-  await registerWorker(db, { id: workerId, host: 'test', slots: 1, devices: [], pid: 1 });
+  const spec = noopSweepSpec('orchestrate-jobs', { lrs: [0.1] });
+  const { sweepId, workerId, trialIds } = await storedSweep(db, spec);
   return { sweepId, trialId: trialIds[0]!, workerId };
 }
 
+type TrialView = Awaited<ReturnType<typeof getTrial>>;
+
 /**
- * Runs the trial's job on a BullMQ worker: `first` on its first run, then resolves with what its second run saw
- * of the trial in PostgreSQL (the job came back).
+ * Runs the trial's job on a BullMQ worker: `first` on its first run; resolves, once the job came back and ran a
+ * second time, with what that run saw of the trial in PostgreSQL.
  */
 async function runTwice(
   trial: { sweepId: string; trialId: string },
   first: (job: Job, token: string | undefined) => Promise<unknown>,
 ) {
-  const names = queueNames(`t${hex()}`);
-  const queue = createTrialQueue(names, redis);
+  const { names, queue } = freshQueue(redis);
   const runs: Array<'first' | 'second'> = [];
-  let seen: (trial: Awaited<ReturnType<typeof getTrial>>) => void = () => {};
-  const second = new Promise<Awaited<ReturnType<typeof getTrial>>>((r) => {
+  let seen: (trial: TrialView) => void = () => {};
+  const second = new Promise<TrialView>((r) => {
     seen = r;
   });
   const worker = createTrialWorker(names, createRedis(TEST_REDIS_URL), 1, async (job, token) => {
@@ -107,8 +98,7 @@ describe("a worker's moves of its trial's job", () => {
 describe("a trial's output", () => {
   it('is the live lines in Redis, else the tail PostgreSQL kept; null for a trial not there', async () => {
     const { sweepId, trialId, workerId } = await oneTrial();
-    const names = queueNames(`t${hex()}`);
-    const stores = { db, redis, names };
+    const stores = { db, redis, names: queueNames(`t${hex()}`) };
     expect(await readTrialOutput(stores, 'tr_n0ne', 10)).toBeNull();
     expect(await readTrialOutput(stores, trialId, 10, 'sw_0ther')).toBeNull();
     expect(await readTrialOutput(stores, trialId, 10, sweepId)).toEqual({
@@ -119,21 +109,14 @@ describe("a trial's output", () => {
       total: 0,
       lines: [],
     });
-    await appendTrialLog(redis, names, trialId, ['epoch 1', 'epoch 2', 'epoch 3']);
+    await appendTrialLog(redis, stores.names, trialId, ['epoch 1', 'epoch 2', 'epoch 3']);
     expect(await readTrialOutput(stores, trialId, 2)).toMatchObject({
       total: 3,
       lines: ['epoch 2', 'epoch 3'],
     });
     // the live view has expired (another queue prefix has none); a failed trial's last lines remain
-    const claim = await claimTrial(db, trialId, workerId);
-    if (claim?.kind !== 'claimed') throw new Error('not claimed');
-    await failTrial(db, claim.lease, {
-      error: 'boom',
-      reason: 'failed',
-      outputTail: 'a\nb\nc',
-      final: true,
-    });
-    const expired = { db, redis, names: queueNames(`t${hex()}`) };
+    await failForGood(db, await claimed(db, trialId, workerId), 'a\nb\nc');
+    const expired = { ...stores, names: queueNames(`t${hex()}`) };
     expect(await readTrialOutput(expired, trialId, 2)).toEqual({
       trialId,
       sweepId,
