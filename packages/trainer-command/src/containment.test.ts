@@ -26,7 +26,7 @@ import {
   describeContainment,
   detectContainment,
   probeContainment,
-  removeStaleTrialCgroups,
+  removeLeftoverTrialCgroups,
   removeTrialCgroup,
 } from './containment.ts';
 import { runDetached } from './process-runner.ts';
@@ -256,7 +256,7 @@ for (const kind of CONTAINMENT_KINDS) {
         const mine = () => readdirSync(c.base).filter((n) => n.startsWith(`trial-${worker.pid}-`));
         const until = Date.now() + 10_000;
         while (mine().length > 0 && Date.now() < until) {
-          await removeStaleTrialCgroups(c.base);
+          await removeLeftoverTrialCgroups(c.base);
           await new Promise((r) => setTimeout(r, 25));
         }
         expect(mine()).toEqual([]);
