@@ -184,8 +184,8 @@ export default {
     trainerSpecEntriesOnly(
       'trainer-catalogue-reads-spec-entries-only',
       pkg('trainers'),
-      "The trainer catalogue (@sweeps/trainers) lists each trainer's descriptor from its spec entry, so that " +
-        'importing the catalogue (the API does) loads no trainer runtime.',
+      'packages/trainers/README.md: "the trainer packages\' `/spec` entries only, so the API can import the ' +
+        'catalogue without loading a trainer\'s runtime".',
     ),
     {
       name: 'trainers-never-touch-the-stores',
@@ -220,6 +220,11 @@ export default {
       ['core', 'api-client', 'trainer-mmdet', 'db'],
       'apps/cli',
     ),
+    trainerSpecEntriesOnly(
+      'cli-imports-trainer-mmdet-only-through-its-spec-entry',
+      app('cli'),
+      'apps/cli/README.md: `@sweeps/trainer-mmdet/spec` (`check-log` runs its parsers locally).',
+    ),
     {
       name: 'cli-imports-db-only-for-keys',
       comment:
@@ -231,7 +236,7 @@ export default {
     workspaceAllowList(
       'worker-imports-its-packages',
       app('worker'),
-      ['core', 'db', 'queue', 'orchestrate', 'trainers', 'trainer-[^/]+'],
+      ['core', 'db', 'queue', 'orchestrate', 'trainers', 'trainer-command'],
       'apps/worker',
     ),
     workspaceAllowList(

@@ -16,36 +16,37 @@ const config = path.join(repo, '.dependency-cruiser.mjs');
 
 /** One bad import per rule: the rule, the importing file, what it imports. */
 const BAD_IMPORT_TABLE = `
-imports-resolve                                     packages/core/src/a.ts            ./missing.ts
-no-package-imports-an-app                           packages/db/src/a.ts              ../../../apps/api/src/index.ts
-apps-do-not-import-each-other                       apps/api/src/a.ts                 ../../worker/src/index.ts
-core-imports-no-workspace-package                   packages/core/src/b.ts            ../../db/src/index.ts
-core-imports-zod-only                               packages/core/src/c.ts            node:fs
-coco-eval-stands-alone                              packages/coco-eval/src/a.ts       ../../core/src/index.ts
-coco-eval-imports-node-only                         packages/coco-eval/src/b.ts       zod
-api-client-imports-core-only                        packages/api-client/src/a.ts      ../../db/src/index.ts
-api-client-imports-core-browser-entries-and-zod     packages/api-client/src/b.ts      ../../core/src/index.ts
-db-imports-core-only                                packages/db/src/b.ts              ../../trainer-command/src/index.ts
-db-never-redis                                      packages/db/src/c.ts              ioredis
-queue-imports-core-only                             packages/queue/src/a.ts           ../../coco-eval/src/index.ts
-queue-never-postgres                                packages/queue/src/b.ts           pg
-orchestrate-imports-core-db-queue                   packages/orchestrate/src/a.ts     ../../trainer-command/src/index.ts
-only-orchestrate-joins-the-stores                   packages/trainer-command/src/a.ts ../../queue/src/index.ts
-only-apps-import-orchestrate                        packages/db/src/d.ts              ../../orchestrate/src/index.ts
-trainer-command-imports-core-only                   packages/trainer-command/src/b.ts ../../coco-eval/src/index.ts
-trainer-mmdet-imports-core-and-trainer-command      packages/trainer-mmdet/src/a.ts   ../../coco-eval/src/index.ts
-trainer-tfjs-imports-core-coco-eval-trainer-command packages/trainer-tfjs/src/a.ts    ../../trainer-mmdet/src/index.ts
-trainer-catalogue-imports-core-and-trainers         packages/trainers/src/a.ts        ../../api-client/src/index.ts
-trainer-catalogue-reads-spec-entries-only           packages/trainers/src/b.ts        ../../trainer-tfjs/src/index.ts
-trainers-never-touch-the-stores                     packages/trainer-mmdet/src/b.ts   bullmq
-only-trainer-tfjs-imports-tensorflow                packages/trainer-mmdet/src/c.ts   @tensorflow/tfjs
-api-imports-its-packages                            apps/api/src/b.ts                 ../../../packages/coco-eval/src/index.ts
-api-imports-trainers-only-through-their-spec-entry  apps/api/src/c.ts                 ../../../packages/trainer-tfjs/src/index.ts
-cli-imports-its-packages                            apps/cli/src/a.ts                 ../../../packages/queue/src/index.ts
-cli-imports-db-only-for-keys                        apps/cli/src/b.ts                 ../../../packages/db/src/index.ts
-worker-imports-its-packages                         apps/worker/src/a.ts              ../../../packages/api-client/src/index.ts
-dashboard-imports-api-client-only                   apps/dashboard/src/a.ts           ../../../packages/core/src/index.ts
-apps-run-no-sql                                     apps/worker/src/b.ts              pg
+imports-resolve                                       packages/core/src/a.ts            ./missing.ts
+no-package-imports-an-app                             packages/db/src/a.ts              ../../../apps/api/src/index.ts
+apps-do-not-import-each-other                         apps/api/src/a.ts                 ../../worker/src/index.ts
+core-imports-no-workspace-package                     packages/core/src/b.ts            ../../db/src/index.ts
+core-imports-zod-only                                 packages/core/src/c.ts            node:fs
+coco-eval-stands-alone                                packages/coco-eval/src/a.ts       ../../core/src/index.ts
+coco-eval-imports-node-only                           packages/coco-eval/src/b.ts       zod
+api-client-imports-core-only                          packages/api-client/src/a.ts      ../../db/src/index.ts
+api-client-imports-core-browser-entries-and-zod       packages/api-client/src/b.ts      ../../core/src/index.ts
+db-imports-core-only                                  packages/db/src/b.ts              ../../trainer-command/src/index.ts
+db-never-redis                                        packages/db/src/c.ts              ioredis
+queue-imports-core-only                               packages/queue/src/a.ts           ../../coco-eval/src/index.ts
+queue-never-postgres                                  packages/queue/src/b.ts           pg
+orchestrate-imports-core-db-queue                     packages/orchestrate/src/a.ts     ../../trainer-command/src/index.ts
+only-orchestrate-joins-the-stores                     packages/trainer-command/src/a.ts ../../queue/src/index.ts
+only-apps-import-orchestrate                          packages/db/src/d.ts              ../../orchestrate/src/index.ts
+trainer-command-imports-core-only                     packages/trainer-command/src/b.ts ../../coco-eval/src/index.ts
+trainer-mmdet-imports-core-and-trainer-command        packages/trainer-mmdet/src/a.ts   ../../coco-eval/src/index.ts
+trainer-tfjs-imports-core-coco-eval-trainer-command   packages/trainer-tfjs/src/a.ts    ../../trainer-mmdet/src/index.ts
+trainer-catalogue-imports-core-and-trainers           packages/trainers/src/a.ts        ../../api-client/src/index.ts
+trainer-catalogue-reads-spec-entries-only             packages/trainers/src/b.ts        ../../trainer-tfjs/src/index.ts
+trainers-never-touch-the-stores                       packages/trainer-mmdet/src/b.ts   bullmq
+only-trainer-tfjs-imports-tensorflow                  packages/trainer-mmdet/src/c.ts   @tensorflow/tfjs
+api-imports-its-packages                              apps/api/src/b.ts                 ../../../packages/coco-eval/src/index.ts
+api-imports-trainers-only-through-their-spec-entry    apps/api/src/c.ts                 ../../../packages/trainer-tfjs/src/index.ts
+cli-imports-its-packages                              apps/cli/src/a.ts                 ../../../packages/queue/src/index.ts
+cli-imports-trainer-mmdet-only-through-its-spec-entry apps/cli/src/c.ts                 ../../../packages/trainer-mmdet/src/index.ts
+cli-imports-db-only-for-keys                          apps/cli/src/b.ts                 ../../../packages/db/src/index.ts
+worker-imports-its-packages                           apps/worker/src/a.ts              ../../../packages/api-client/src/index.ts
+dashboard-imports-api-client-only                     apps/dashboard/src/a.ts           ../../../packages/core/src/index.ts
+apps-run-no-sql                                       apps/worker/src/b.ts              pg
 `;
 const BAD_IMPORTS: Record<string, [file: string, specifier: string]> = Object.fromEntries(
   BAD_IMPORT_TABLE.trim()
@@ -93,17 +94,12 @@ async function exitOf(command: string[], cwd: string): Promise<{ code: number; s
   }
 }
 
-/**
- * The command `npm run lint:imports` runs, as it runs in `cwd`: the configuration by its path, and without the
- * known violations (of this repository, not of a tree written here).
- */
+/** The command `npm run lint:imports` runs, the configuration named by its path (to run it in another folder). */
 async function lintImportsCommand(): Promise<string[]> {
   const pkg = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8'));
   const words = (pkg.scripts['lint:imports'] as string).split(/\s+/);
   expect(words[0]).toBe('depcruise');
-  return [depcruise, ...words.slice(1)]
-    .filter((w) => w !== '--ignore-known')
-    .map((w) => (w === '.dependency-cruiser.mjs' ? config : w));
+  return [depcruise, ...words.slice(1)].map((w) => (w === '.dependency-cruiser.mjs' ? config : w));
 }
 
 /** Every violation of the lint's rules over `packages` and `apps` of `cwd`. */
@@ -141,18 +137,4 @@ describe('import rules (npm run lint)', () => {
     const { stdout } = await run('npm', ['run', '--silent', 'lint:imports'], { cwd: repo });
     expect(stdout).toMatch(/no dependency violations found/);
   }, 120_000);
-
-  it('known violations are only the API importing trainer packages outside their spec entry', async () => {
-    // the baseline for the trainer catalogue's branch: delete it once the API reads trainers through /spec only
-    const known = await readFile(
-      path.join(repo, '.dependency-cruiser-known-violations.json'),
-      'utf8',
-    )
-      .then((text) => JSON.parse(text) as Array<{ rule: { name: string } }>)
-      .catch(() => []);
-    const names = known.map((v) => v.rule.name);
-    expect(names.filter((n) => n !== 'api-imports-trainers-only-through-their-spec-entry')).toEqual(
-      [],
-    );
-  });
 });
