@@ -8,11 +8,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ApiEnvSchema } from '../../apps/api/src/env.ts';
-import { WorkerEnvSchema } from '../../apps/worker/src/env.ts';
-import vitestConfig from '../../vitest.config.ts';
+import { ApiEnvSchema } from '../apps/api/src/env.ts';
+import { WorkerEnvSchema } from '../apps/worker/src/env.ts';
+import vitestConfig from '../vitest.config.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Folders that hold no docs of ours: installed, built, generated or ignored. */
 const SKIPPED = new Set(['node_modules', 'dist', 'test-artifacts', 'fixtures']);
