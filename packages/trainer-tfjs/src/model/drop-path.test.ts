@@ -3,6 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { applyDropPath, dropPath, dropPathRates } from './drop-path.ts';
+import { disposeStore } from './params.ts';
+import { createResNet } from './resnet.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -46,5 +48,20 @@ describe('stochastic depth (drop path)', () => {
     const expected = [0, 0.0125, 0.025, 0.0375, 0.05];
     for (const [i, r] of dropPathRates(5, 0.05).entries()) expect(r).toBeCloseTo(expected[i]!, 15);
     expect(() => dropPath(tf.ones([1]), 1, { training: true, seed: 0 })).toThrow(RangeError);
+  });
+
+  it('in a ResNet: only training with a positive rate changes the output, the same way for a seed', () => {
+    const net = createResNet({ depth: 18, width: 0.0625, normEval: false, seed: 1 });
+    const run = (o: Parameters<typeof net.forward>[1]) =>
+      tf.tidy(() => Array.from(net.forward(tf.ones([4, 16, 16, 3]), o).c5.dataSync()));
+    const plain = run({ training: true });
+    expect(run({ training: true, dropPath: { rate: 0, seed: 2 } })).toEqual(plain);
+    expect(run({ training: false, dropPath: { rate: 0.5, seed: 2 } })).toEqual(
+      run({ training: false }),
+    );
+    const dropped = run({ training: true, dropPath: { rate: 0.5, seed: 2 } });
+    expect(dropped).not.toEqual(plain);
+    expect(run({ training: true, dropPath: { rate: 0.5, seed: 2 } })).toEqual(dropped);
+    disposeStore(net.params);
   });
 });

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs-core';
 export function smoothedOneHot(labels: Int32Array, numClasses: number, smoothing = 0): tf.Tensor2D {
   return tf.tidy(() => {
     const off = smoothing / numClasses;
-    return tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses, 1 - smoothing + off, off, 'float32');
+    const labelTensor = tf.tensor1d(labels, 'int32');
+    return tf.oneHot(labelTensor, numClasses, 1 - smoothing + off, off, 'float32') as tf.Tensor2D;
   });
 }
 
