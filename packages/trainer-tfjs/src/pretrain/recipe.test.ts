@@ -4,6 +4,10 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import '@tensorflow/tfjs-backend-cpu';
+import { disposeStore, paramRoles } from '../model/params.ts';
+import { createResNet } from '../model/resnet.ts';
+import { resolveWeightDecays } from '../optim/param-groups.ts';
 import { loadRecipes, recipeLrAt, recipeOptimizer } from './recipe.ts';
 
 describe('the recipes file', () => {
@@ -38,6 +42,22 @@ describe('the recipes file', () => {
     });
     expect(recipeOptimizer(recipes['tnr']!, 32).lr).toBeCloseTo(0.015625, 12);
     expect(recipeOptimizer(recipes['rsb']!, 32)).toMatchObject({ name: 'LAMB', lr: 0.005 });
+  });
+
+  it('turns weight decay off for BN weights and biases (tnr), and for every bias too (rsb)', () => {
+    const net = createResNet({ depth: 18, width: 0.0625 });
+    const roles = paramRoles(net.params);
+    const names = [...Object.keys(roles), 'fc.weight', 'fc.bias'];
+    const tnr = resolveWeightDecays(names, recipeOptimizer(recipes['tnr']!, 32), roles);
+    const rsb = resolveWeightDecays(names, recipeOptimizer(recipes['rsb']!, 32), roles);
+    expect([
+      tnr['bn1.weight'],
+      tnr['layer1.0.bn2.bias'],
+      tnr['layer2.0.downsample.1.weight'],
+    ]).toEqual([0, 0, 0]);
+    expect([tnr['conv1.weight'], tnr['fc.weight'], tnr['fc.bias']]).toEqual([2e-5, 2e-5, 2e-5]);
+    expect([rsb['bn1.bias'], rsb['fc.bias'], rsb['conv1.weight']]).toEqual([0, 0, 0.01]);
+    disposeStore(net.params);
   });
 
   it('gives the step recipe its rescaled decays and the cosine ones their warm-up', () => {
