@@ -32,7 +32,7 @@ export class StoreEma {
     this.ema.update(values);
   }
 
-  /** Runs `fn` with the averages in the store (the live values before any update), then restores them. */
+  /** Runs `fn` with the averages in the store, then restores the live values (before any update: just runs `fn`). */
   async withAverages<T>(fn: () => Promise<T>): Promise<T> {
     if (this.ema.count === 0) return fn();
     const saved = new Map<string, tf.Tensor>();
