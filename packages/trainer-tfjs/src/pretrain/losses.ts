@@ -5,12 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-/** One-hot targets [N, C] with smoothing `s`: s / C off the label, 1 - s + s / C on it. */
+/**
+ * One-hot targets [N, C] with smoothing `s`: s / C off the label, 1 - s + s / C on it. Built as
+ * onehot x (1 - s) + s / C: `tf.oneHot`'s own on/off values are integers on some backends (wasm).
+ */
 export function smoothedOneHot(labels: Int32Array, numClasses: number, smoothing = 0): tf.Tensor2D {
   return tf.tidy(() => {
-    const off = smoothing / numClasses;
-    const labelTensor = tf.tensor1d(labels, 'int32');
-    return tf.oneHot(labelTensor, numClasses, 1 - smoothing + off, off, 'float32') as tf.Tensor2D;
+    const onehot = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses), 'float32');
+    if (smoothing === 0) return onehot as tf.Tensor2D;
+    return tf.add(tf.mul(onehot, 1 - smoothing), smoothing / numClasses) as tf.Tensor2D;
   });
 }
 
