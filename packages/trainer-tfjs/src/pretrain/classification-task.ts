@@ -102,8 +102,8 @@ export function createClassificationTask(config: ClassificationTaskConfig): Clas
       const o = { training, ...(training ? { bnUpdates: pending } : {}), ...drop };
       return head.forward(backbone.forward(x, o).c5);
     });
-  const forward = (b: CropBatch, training: boolean) =>
-    tf.tidy(() => forwardImages(tf.tensor4d(b.images, b.shape), training));
+  const evalForward = (b: CropBatch) =>
+    tf.tidy(() => forwardImages(tf.tensor4d(b.images, b.shape), false));
   const regime = config.regime;
   const ema = config.ema ? new StoreEma(params, config.ema) : undefined;
   const randAugment = config.randAugment;
@@ -130,12 +130,15 @@ export function createClassificationTask(config: ClassificationTaskConfig): Clas
       }),
     lossFn: (batch, rng) => {
       discard(pending);
+      const dropSeed = config.dropPath ? rng.nextSeed() : 0;
       if (!regime) {
-        const loss = crossEntropy(forward(batch, true), batch.labels);
+        const loss = tf.tidy(() => {
+          const x = tf.tensor4d(batch.images, batch.shape);
+          return crossEntropy(forwardImages(x, true, dropSeed), batch.labels);
+        });
         return { total: loss, terms: { loss_cls: loss } };
       }
       const { images, targets } = regimeBatch(batch, train.classes.length, regime, rng);
-      const dropSeed = config.dropPath ? rng.nextSeed() : 0;
       const loss = tf.tidy(() =>
         regimeLoss(forwardImages(images, true, dropSeed), targets, regime),
       );
@@ -147,7 +150,7 @@ export function createClassificationTask(config: ClassificationTaskConfig): Clas
       ema?.afterStep();
     },
     evaluate: () => {
-      const run = () => evaluateClassifier(val, (b) => forward(b, false));
+      const run = () => evaluateClassifier(val, evalForward);
       return ema ? ema.withAverages(run) : run();
     },
     ...(ema ? { ema } : {}),

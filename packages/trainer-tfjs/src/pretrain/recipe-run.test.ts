@@ -40,8 +40,8 @@ describe('runPretrain with a named recipe', () => {
       });
       expect(losses).toHaveLength(2);
       // BCE and smoothed / mixed cross-entropy are never 0; about log 15 (CE) or 15 log 2 / 15 (BCE) at the start
-    for (const l of losses) expect(l).toBeGreaterThan(0.1);
-    for (const l of losses) expect(l).toBeLessThan(10);
+      for (const l of losses) expect(l).toBeGreaterThan(0.1);
+      for (const l of losses) expect(l).toBeLessThan(10);
       const record = JSON.parse(
         await readFile(checkpointRecordPath(out), 'utf8'),
       ) as CheckpointRecord;
