@@ -21,6 +21,7 @@ import { sweepRoutes } from './routes/sweeps.ts';
 import { findLiveSession } from '@sweeps/db';
 import type { ApiDeps } from './services/deps.ts';
 import { EventHub } from './services/event-hub.ts';
+import { talliesOf } from './services/grid-tally.ts';
 import { readsOf } from './services/interval-reads.ts';
 import { installSession, sessionCookies, sessionRoutes } from './session.ts';
 import { installDashboard } from './static.ts';
@@ -110,6 +111,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   await app.register(sessionRoutes(deps.db, session, cookies, auth), { prefix: '/api/v1' });
   if (opts.databaseUrl) {
     const hub = new EventHub(deps.db, opts.databaseUrl, app.log, readsOf(deps).intervalMs);
+    hub.follow(talliesOf(deps)); // the grid's per-cell counts follow the events from now on
     app.addHook('preClose', async () => hub.close());
     const streams = {
       heartbeatMs: opts.sseHeartbeatMs ?? 15_000,

@@ -17,3 +17,4 @@ export * from './trial-metrics.ts';
 export * from './confirm-store.ts';
 export * from './unreachable.ts';
 export * from './key-quotas.ts';
+export * from './trial-cells.ts';

@@ -36,6 +36,7 @@ export class IntervalReads {
   /** Bumped by `invalidate`: entries of an older generation are never served again. */
   private readonly generations = new Map<string, number>();
   private readonly counts = new Map<string, number>();
+  private readonly invalidated: Array<(sweepId: string) => void> = [];
 
   constructor(
     /** How long one computation's text is served as fresh (0: never shared beyond the request). */
@@ -67,8 +68,14 @@ export class IntervalReads {
       : running.body;
   }
 
+  /** Calls `fn` at each {@link invalidate} (what else this replica keeps of a sweep: its grid tally). */
+  onInvalidate(fn: (sweepId: string) => void): void {
+    this.invalidated.push(fn);
+  }
+
   /** Forgets every kept text of the sweep, and any computation in flight for it, in this replica. */
   invalidate(sweepId: string): void {
+    for (const fn of this.invalidated) fn(sweepId);
     this.generations.set(sweepId, (this.generations.get(sweepId) ?? 0) + 1);
     for (const [key, entry] of this.entries)
       if (entry.sweepId === sweepId) this.entries.delete(key);
@@ -96,7 +103,10 @@ export class IntervalReads {
 
   private start(entry: Entry, view: string, key: string, compute: () => Promise<string>) {
     this.counts.set(view, (this.counts.get(view) ?? 0) + 1);
-    const running = { startedAt: this.now(), body: compute().then((t) => new SharedJson(t)) };
+    const running = {
+      startedAt: this.now(),
+      body: compute().then((t) => new SharedJson(t).compressed()),
+    };
     entry.running = running;
     running.body.then(
       (body) => {

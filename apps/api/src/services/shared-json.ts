@@ -25,6 +25,15 @@ export class SharedJson {
     return this.bytes;
   }
 
+  /**
+   * This body once its gzip is made, where it will be sent gzipped (large bodies): made before the body is
+   * served, readers never wait for it (browsers and fetch accept gzip).
+   */
+  async compressed(): Promise<this> {
+    if (this.text.length >= COMPRESS_FROM) await this.gzipped();
+    return this;
+  }
+
   /** The gzip of the text, compressed once (fast level: it is made once per interval, read many times). */
   gzipped(): Promise<Buffer> {
     this.gz ??= gzipAsync(this.buffer(), { level: 1 });
