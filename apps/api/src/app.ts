@@ -20,6 +20,7 @@ import { opsRoutes, workerRoutes } from './routes/system.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
 import { findLiveSession } from '@sweeps/db';
 import type { ApiDeps } from './services/deps.ts';
+import { bodyThreadsOf } from './services/body-threads.ts';
 import { EventHub } from './services/event-hub.ts';
 import { talliesOf } from './services/grid-tally.ts';
 import { readsOf } from './services/interval-reads.ts';
@@ -98,6 +99,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addHook('onClose', async () => bodyThreadsOf(deps).close());
   await app.register(sweepRoutes(deps), { prefix: '/api/v1' });
   await app.register(workerRoutes(deps), { prefix: '/api/v1' });
   await app.register(

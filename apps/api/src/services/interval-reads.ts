@@ -45,7 +45,7 @@ export class IntervalReads {
   ) {}
 
   /**
-   * The text `compute()` gives for `key` (a view of `sweepId`; `view` names it for {@link computations}): the one
+   * The body `compute()` gives for `key` (a view of `sweepId`; `view` names it for {@link computations}): the one
    * computed less than `intervalMs` ago; past that, a new computation starts (one at a time per key) and readers
    * get the last text while it is younger than {@link MAX_STALE_MS}, else wait for the new one.
    */
@@ -53,11 +53,11 @@ export class IntervalReads {
     sweepId: string,
     view: string,
     key: string,
-    compute: () => Promise<string>,
+    compute: () => Promise<string | SharedJson>,
   ): Promise<SharedJson> {
     if (this.intervalMs === 0) {
       this.counts.set(view, (this.counts.get(view) ?? 0) + 1);
-      return compute().then((text) => new SharedJson(text));
+      return compute().then(shared);
     }
     const entry = this.entryOf(sweepId, key);
     const age = entry.done ? this.now() - entry.done.startedAt : Number.POSITIVE_INFINITY;
@@ -101,11 +101,17 @@ export class IntervalReads {
     return entry;
   }
 
-  private start(entry: Entry, view: string, key: string, compute: () => Promise<string>) {
+  private start(
+    entry: Entry,
+    view: string,
+    key: string,
+    compute: () => Promise<string | SharedJson>,
+  ) {
     this.counts.set(view, (this.counts.get(view) ?? 0) + 1);
+    // compressed before it is served: readers never wait for the gzip of a kept body
     const running = {
       startedAt: this.now(),
-      body: compute().then((t) => new SharedJson(t).compressed()),
+      body: compute().then((body) => shared(body).compressed()),
     };
     entry.running = running;
     running.body.then(
@@ -134,6 +140,11 @@ export class IntervalReads {
     const live = new Set([...this.entries.values()].map((e) => e.sweepId));
     for (const id of this.generations.keys()) if (!live.has(id)) this.generations.delete(id);
   }
+}
+
+/** A computed body as a shared one. */
+function shared(body: string | SharedJson): SharedJson {
+  return typeof body === 'string' ? new SharedJson(body) : body;
 }
 
 /** One IntervalReads per API (per deps), so tests that build several apps never share texts. */
