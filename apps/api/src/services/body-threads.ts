@@ -6,7 +6,7 @@
  */
 import { Piscina } from 'piscina';
 import type { ApiDeps } from './deps.ts';
-import type { BodyBytes, GridInputs } from './grid-body.ts';
+import type { BodyBytes, PackedGridInputs } from './grid-body.ts';
 import { SharedJson } from './shared-json.ts';
 
 const THREAD_FILE = new URL('./grid-body-thread.mjs', import.meta.url).href;
@@ -26,7 +26,7 @@ export class BodyThreads {
   }
 
   /** The grid made from `inputs` in the thread, as a shared body. */
-  async grid(inputs: GridInputs): Promise<SharedJson> {
+  async grid(inputs: PackedGridInputs): Promise<SharedJson> {
     const out = (await this.start().run(inputs)) as BodyBytes;
     return SharedJson.fromBytes(asBuffer(out.bytes), out.gz && asBuffer(out.gz));
   }

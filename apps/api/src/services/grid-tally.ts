@@ -23,6 +23,7 @@ import {
   uncountedSuccesses,
 } from '@sweeps/db';
 import type { ApiDeps } from './deps.ts';
+import { type PackedCounts, packCounts, packedKeys, SLOTS, unpackCounts } from './grid-body.ts';
 import { readsOf } from './interval-reads.ts';
 
 interface Cell {
@@ -43,6 +44,9 @@ interface Trial {
 interface SweepTally {
   trials: Map<string, Trial>;
   cells: Map<string, Cell>;
+  /** The cells in the order of `keys`, the packed keys (see PackedCounts), made once per read of the sweep. */
+  order: Cell[];
+  keys: string;
   /** Trials that succeeded since the last read: whether their metric counts is asked at the next read. */
   unchecked: Set<string>;
   /** Events that arrived while the first read ran (applied after it); null once it is done. */
@@ -111,7 +115,13 @@ export class GridTallies {
    * (reading only the notes of cells with failed, pruned or paused trials), else computed in SQL.
    */
   async counts(sweepId: string): Promise<GridCellCounts[]> {
-    if (!this.following) return gridCellCounts(this.db, sweepId);
+    const counts = unpackCounts(await this.packed(sweepId));
+    return counts.filter((c) => TRIAL_STATES.some((s) => c[s] > 0));
+  }
+
+  /** {@link counts} packed for the body thread (see PackedCounts); cells without trials may be in it. */
+  async packed(sweepId: string): Promise<PackedCounts> {
+    if (!this.following) return packCounts(await gridCellCounts(this.db, sweepId));
     const tally = await this.ready(sweepId);
     if (tally.unchecked.size > 0) {
       const ids = [...tally.unchecked];
@@ -121,27 +131,29 @@ export class GridTallies {
         if (trial?.state === 'succeeded') move(trial, 'succeeded', false);
       }
     }
-    const cells = [...tally.cells.values()].filter((c) => TRIAL_STATES.some((s) => c.counts[s]));
-    const noted = cells.some((c) => NOTED_STATES.some((s) => c.counts[s] > 0));
-    const notes = noted
-      ? new Map((await gridCellNotes(this.db, sweepId)).map((n) => [cellKey(n), n]))
-      : new Map();
-    return cells.map((c) => {
-      const n = notes.get(cellKey(c));
-      return {
-        checkpoint: c.checkpoint,
-        optimizer: c.optimizer,
-        lr: c.lr,
-        weightDecay: c.weightDecay,
-        ...c.counts,
-        diverged: n?.diverged ?? 0,
-        reason: n?.reason ?? null,
-        prunedEpoch: n?.prunedEpoch ?? null,
-        prunedValue: n?.prunedValue ?? null,
-        pausedEpoch: n?.pausedEpoch ?? null,
-        pausedValue: n?.pausedValue ?? null,
-      };
+    const cells = tally.order;
+    const states = new Int32Array(cells.length * SLOTS);
+    let noted = false;
+    cells.forEach((c, i) => {
+      TRIAL_STATES.forEach((s, k) => {
+        states[i * SLOTS + k] = c.counts[s];
+      });
+      noted ||= NOTED_STATES.some((s) => c.counts[s] > 0);
     });
+    const notes: PackedCounts['notes'] = [];
+    if (noted) {
+      const place = new Map(cells.map((c, i) => [cellKey(c), i]));
+      for (const { diverged, checkpoint, optimizer, lr, weightDecay, ...n } of await gridCellNotes(
+        this.db,
+        sweepId,
+      )) {
+        const i = place.get(cellKey({ checkpoint, optimizer, lr, weightDecay }));
+        if (i === undefined) continue;
+        states[i * SLOTS + SLOTS - 1] = diverged;
+        notes.push({ cell: i, ...n });
+      }
+    }
+    return { keys: tally.keys, states, notes };
   }
 
   /** How many sweeps have a tally (for tests and metrics). */
@@ -165,6 +177,8 @@ export class GridTallies {
     const tally: SweepTally = {
       trials: new Map(),
       cells: new Map(),
+      order: [],
+      keys: '[]',
       unchecked: new Set(),
       held: [],
       loaded: Promise.resolve(),
@@ -186,6 +200,8 @@ export class GridTallies {
           if (r.counted) cell.counts[r.state]++;
           tally.trials.set(r.id, { cell, state: r.state, counted: r.counted });
         }
+        tally.order = [...tally.cells.values()];
+        tally.keys = packedKeys(tally.order);
         for (const e of tally.held ?? []) applyEvent(tally, e);
         tally.held = null;
       },

@@ -45,7 +45,7 @@ import type { z } from 'zod';
 import { scopeAllows } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { bodyThreadsOf } from './body-threads.ts';
-import { type GridInputs, gridOf } from './grid-body.ts';
+import { gridOf, type PackedGridInputs, unpackGridInputs } from './grid-body.ts';
 import { talliesOf } from './grid-tally.ts';
 import { readsOf } from './interval-reads.ts';
 import { ReadCache } from './read-cache.ts';
@@ -231,16 +231,21 @@ function gridAxes(spec: SweepSpec) {
 }
 
 /**
- * What the grid of `sweepId` is made of: `value` picks each trial's final metric (from the per-cell statistics)
- * or its best epoch's (from the per-epoch metrics); the per-cell counts come from the grid tally.
+ * What the grid of `sweepId` is made of, packed for the body thread: `value` picks each trial's final metric
+ * (from the per-cell statistics) or its best epoch's (from the per-epoch metrics); the per-cell counts come from
+ * the grid tally.
  */
-async function gridInputs(deps: ApiDeps, sweepId: string, value: GridValue): Promise<GridInputs> {
+async function gridInputs(
+  deps: ApiDeps,
+  sweepId: string,
+  value: GridValue,
+): Promise<PackedGridInputs> {
   const sweep = await getSweep(deps.db, sweepId);
   const [results, counts] = await Promise.all([
     value === 'final'
       ? gridCellResults(deps.db, sweepId, sweep.metricGoal)
       : bestEpochCellResults(deps.db, sweepId, sweep.metricName, sweep.metricGoal),
-    talliesOf(deps).counts(sweepId), // kept up to date from the sweep's events (SQL's gridCellCounts without them)
+    talliesOf(deps).packed(sweepId), // kept up to date from the sweep's events (SQL's gridCellCounts without them)
   ]);
   return {
     metric: sweep.metricName,
@@ -248,14 +253,14 @@ async function gridInputs(deps: ApiDeps, sweepId: string, value: GridValue): Pro
     value,
     checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, baseline: c.baseline })),
     axes: gridAxes(sweep.spec),
-    results,
+    results: JSON.stringify(results),
     counts,
   };
 }
 
 /** The lr x weight-decay matrices with each grid cell's state and trial counts (see {@link gridInputs}). */
 export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
-  return gridOf(await gridInputs(deps, sweepId, value));
+  return gridOf(unpackGridInputs(await gridInputs(deps, sweepId, value)));
 }
 
 const readCaches = new WeakMap<ApiDeps, ReadCache<SharedJson>>();
