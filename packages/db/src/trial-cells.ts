@@ -4,7 +4,7 @@
  * trials, which the events do not carry. Together they give what `gridCellCounts` computes, without reading every
  * queued and running trial at each read.
  */
-import type { TrialState } from '@sweeps/core';
+import type { GridCellCounts, TrialState } from '@sweeps/core';
 import type { Db } from './client.ts';
 import { Prisma } from './generated/client.ts';
 import { finiteRungValue } from './paused-rungs.ts';
@@ -42,19 +42,20 @@ export async function uncountedSuccesses(db: Db, trialIds: string[]): Promise<st
   return rows.map((r) => r.id);
 }
 
-/** What a grid cell says beside its counts: see `GridCellCounts` (diverged, reason, pruned and paused rungs). */
-export interface GridCellNote {
-  checkpoint: string;
-  optimizer: string;
-  lr: number;
-  weightDecay: number;
-  diverged: number;
-  reason: string | null;
-  prunedEpoch: number | null;
-  prunedValue: number | null;
-  pausedEpoch: number | null;
-  pausedValue: number | null;
-}
+/** What a grid cell says beside its counts: its place and `GridCellCounts`' diverged, reason and rungs. */
+export type GridCellNote = Pick<
+  GridCellCounts,
+  | 'checkpoint'
+  | 'optimizer'
+  | 'lr'
+  | 'weightDecay'
+  | 'diverged'
+  | 'reason'
+  | 'prunedEpoch'
+  | 'prunedValue'
+  | 'pausedEpoch'
+  | 'pausedValue'
+>;
 
 /**
  * The notes of each grid cell with failed, pruned or paused trials, read from those trials only (through the

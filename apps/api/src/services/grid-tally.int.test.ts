@@ -3,23 +3,12 @@
  * events equal the recomputation in SQL (`gridCellCounts`) after each move a trial can make, without reading the
  * sweep's trials again until an event it cannot apply (a cancel of many trials at once).
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type GridCellCounts, newSweepId, planSweep } from '@sweeps/core';
-import {
-  cancelSweep,
-  claimTrial,
-  completeTrial,
-  createSweep,
-  failTrial,
-  gridCellCounts,
-  handBackTrial,
-  listTrials,
-  registerWorker,
-} from '@sweeps/db';
-import { confirmSweepSpec } from '../../../../test/fixtures/confirm-sweep.ts';
+import type { GridCellCounts } from '@sweeps/core';
+import { cancelSweep, completeTrial, failTrial, gridCellCounts, handBackTrial } from '@sweeps/db';
 import { apiTestServices } from '../../../../test/support/api-services.ts';
 import { TEST_DATABASE_URL } from '../../../../test/support/services.ts';
+import { queuedSweep } from '../../../../test/support/queued-sweep.ts';
 import { waitFor } from '../../../../test/support/stack.ts';
 import { EventHub } from './event-hub.ts';
 import { GridTallies } from './grid-tally.ts';
@@ -34,20 +23,8 @@ function canonical(rows: GridCellCounts[]): string[] {
   return rows.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort();
 }
 
-/** A sweep of 8 queued trials (no confirm stage) and a worker to claim them. */
-async function sweepWithWorker() {
-  const plan = planSweep(confirmSweepSpec({ name: 'grid-tally', confirm: undefined }));
-  const { sweepId } = await createSweep(db, newSweepId(randomBytes(8).toString('hex')), plan);
-  const workerId = `w-${sweepId}`;
-  await registerWorker(db, { id: workerId, host: 'test', slots: 8, devices: [], pid: 1 });
-  const { trials } = await listTrials(db, { sweepId, state: 'queued', limit: 100 });
-  const claim = async (i: number) => {
-    const c = await claimTrial(db, trials[i]!.id, workerId);
-    if (c?.kind !== 'claimed') throw new Error(`trial ${i} could not be claimed`);
-    return c.lease;
-  };
-  return { sweepId, claim };
-}
+/** A sweep of 8 queued trials and a worker to claim them. */
+const sweepWithWorker = () => queuedSweep(db, 'grid-tally');
 
 describe('grid tally', () => {
   it('keeps the counts gridCellCounts computes, move by move, from the events alone', async () => {
