@@ -18,4 +18,5 @@ export * from './trial-metrics.ts';
 export * from './confirm-store.ts';
 export * from './unreachable.ts';
 export * from './key-quotas.ts';
+export * from './trial-cells.ts';
 export * from './connection-retry.ts';
