@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { KUBERNETES_VERSION } from './kinds.ts';
-import { buildManifests, DEFAULT_OPTIONS, HEALTH_PATH } from './manifests.ts';
+import { buildManifests, DEFAULT_OPTIONS, HEALTH_PATH, IMAGE_UID } from './manifests.ts';
 import { parsePolicyFile } from './render.ts';
 import { schemaErrors } from './schema-check.ts';
 
@@ -106,20 +106,26 @@ describe(`the Kubernetes manifests (schemas of Kubernetes ${KUBERNETES_VERSION})
     });
   });
 
-  it('reads secrets only from files of the Secret, readable by the pod user alone, in every pod', () => {
+  it('reads secrets only from root-only files of the Secret; only the worker starts as root, to run trials as the image user', () => {
     for (const m of manifests.filter((x) => x.kind === 'Deployment' || x.kind === 'Job')) {
       const pod = m.spec.template.spec;
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true });
+      const isWorker = m.metadata.name === 'sweeps-worker';
+      expect(pod.securityContext).toMatchObject(
+        isWorker ? { runAsUser: 0 } : { runAsNonRoot: true, runAsUser: IMAGE_UID },
+      );
       const secrets = pod.volumes.find((v: { name: string }) => v.name === 'secrets').secret;
       expect(secrets.defaultMode).toBe(0o400);
       for (const c of pod.containers) {
-        expect(c.securityContext).toEqual({
-          allowPrivilegeEscalation: false,
-          capabilities: { drop: ['ALL'] },
-        });
+        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false });
+        expect(c.securityContext.capabilities.drop).toEqual(['ALL']);
+        expect(c.securityContext.capabilities.add ?? []).toEqual(
+          isWorker ? ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETGID', 'SETUID'] : [],
+        );
         for (const e of c.env)
           expect(e.name.endsWith('_FILE') || !/URL|SECRET|PASSWORD/.test(e.name)).toBe(true);
         expect(c.env.every((e: { valueFrom?: unknown }) => e.valueFrom === undefined)).toBe(true);
+        if (isWorker)
+          expect(c.env).toContainEqual({ name: 'SWEEPS_WORKER_RUN_AS', value: String(IMAGE_UID) });
       }
     }
     const api = byKind(manifests, 'Deployment', 'sweeps-api').spec.template.spec.containers[0];

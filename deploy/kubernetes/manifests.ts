@@ -97,6 +97,25 @@ const containerSecurity = {
   allowPrivilegeEscalation: false,
   capabilities: { drop: ['ALL'] },
 };
+/**
+ * The worker starts as root, with only the capabilities it needs to run each trial process as the image's user
+ * (SWEEPS_WORKER_RUN_AS) and to keep the trial directories (apps/worker/src/trial-user.ts): its secret files are
+ * root's (mode 0400), and so is its /proc/<pid>/environ, so no trial can read them.
+ */
+const workerPodSecurity = {
+  runAsNonRoot: false,
+  runAsUser: 0,
+  runAsGroup: 0,
+  fsGroup: IMAGE_UID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+const workerSecurity = {
+  allowPrivilegeEscalation: false,
+  capabilities: {
+    drop: ['ALL'],
+    add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETGID', 'SETUID'],
+  },
+};
 
 /** The image's version: its tag (or digest), for the migrations Job's name. */
 export function imageVersion(image: string): string {
@@ -238,7 +257,7 @@ export function buildManifests(o: DeployOptions): Manifest[] {
       template: {
         metadata: { labels: labels('worker') },
         spec: {
-          securityContext: podSecurity,
+          securityContext: workerPodSecurity,
           // The drain (--grace) plus a minute to hand running trials back and leave.
           terminationGracePeriodSeconds: o.drainSeconds + 60,
           tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
@@ -260,7 +279,10 @@ export function buildManifests(o: DeployOptions): Manifest[] {
                 '--grace',
                 String(o.drainSeconds),
               ],
-              env: secretFileEnv({ DATABASE_URL: 'database-url', REDIS_URL: 'redis-url' }),
+              env: [
+                ...secretFileEnv({ DATABASE_URL: 'database-url', REDIS_URL: 'redis-url' }),
+                { name: 'SWEEPS_WORKER_RUN_AS', value: String(IMAGE_UID) },
+              ],
               envFrom: [{ configMapRef: { name: 'sweeps-worker-policy' } }],
               volumeMounts: [secretMount, { name: 'snapshots', mountPath: SNAPSHOT_DIR }],
               lifecycle: {
@@ -277,7 +299,7 @@ export function buildManifests(o: DeployOptions): Manifest[] {
                   },
                 },
               },
-              securityContext: containerSecurity,
+              securityContext: workerSecurity,
               resources: {
                 requests: { cpu: String(2 * o.gpusPerWorker), memory: `${8 * o.gpusPerWorker}Gi` },
                 limits: { 'nvidia.com/gpu': String(o.gpusPerWorker) },
