@@ -2,7 +2,8 @@
 # A one-node Slurm cluster on this machine, for tests: `one-node-cluster.sh start DIR` writes DIR/slurm.conf
 # (no cgroups: process tracking by /proc, no task plugin, no accounting), starts munged if none runs, then
 # slurmctld and slurmd as root with their state, spool, logs and pids in DIR; prints `export SLURM_CONF=...`.
-# `one-node-cluster.sh stop DIR` stops the daemons it started there (by their pid files). Needs Debian's
+# `one-node-cluster.sh stop DIR` stops the daemons it started there (by their pid files; munged only if it
+# started it). Needs Debian's
 # slurmctld, slurmd, slurm-client and munge (`apt-get install -y slurmctld slurmd slurm-client munge`).
 set -euo pipefail
 cmd="${1:?usage: one-node-cluster.sh start|stop DIR}"
@@ -65,6 +66,7 @@ CONF
     chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
     mkdir -p /run/munge && chown munge:munge /run/munge
     su -s /bin/sh munge -c munged
+    touch "$dir/munged.started" # ours: `stop` ends it
   fi
   export SLURM_CONF="$dir/slurm.conf"
   slurmctld -f "$SLURM_CONF"
@@ -86,6 +88,10 @@ stop)
   scancel --full --quiet -u root 2>/dev/null || true
   stop_pid slurmd
   stop_pid slurmctld
+  if [ -f "$dir/munged.started" ] && [ -f /run/munge/munged.pid ]; then
+    kill -TERM "$(cat /run/munge/munged.pid)" 2>/dev/null || true
+    rm -f "$dir/munged.started"
+  fi
   ;;
 *)
   echo "usage: one-node-cluster.sh start|stop DIR" >&2

@@ -67,7 +67,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     passEnv: env.SWEEPS_WORKER_PASS_ENV,
     workDir: env.SWEEPS_WORK_DIR,
   });
-  const devices = await detectSlots(opts.slots);
+  const devices = await detectSlots(opts.slots, env.CUDA_VISIBLE_DEVICES);
   // Probed once, before the first trial: every trial process of this worker is held the same way.
   const containment = describeContainment(await detectContainment());
   // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.

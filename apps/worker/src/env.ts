@@ -34,6 +34,8 @@ export const WorkerEnvSchema = z.object({
   SWEEPS_WORKER_RUN_AS: z.string().default(''),
   /** Hours a finished trial's directory is kept before the worker removes it; 0 keeps everything (trial-dir-retention.ts). */
   SWEEPS_TRIAL_DIR_RETENTION_H: z.coerce.number().min(0).default(0),
+  /** The GPUs this worker may use, by index (Slurm sets it to the job's); unset: every GPU nvidia-smi lists. */
+  CUDA_VISIBLE_DEVICES: z.string().optional(),
   /** Most epochs one trial may report; a trainer reporting a later epoch fails its trial (earlier epochs kept). */
   SWEEPS_MAX_EPOCHS_PER_TRIAL: MaxEpochsPerTrialSettingSchema,
 });
