@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -134,6 +135,10 @@ describe(`the Kubernetes manifests (schemas of Kubernetes ${KUBERNETES_VERSION})
       { name: 'REDIS_URL_FILE', value: '/run/secrets/sweeps/redis-url' },
       { name: 'SWEEPS_SESSION_SECRET_FILE', value: '/run/secrets/sweeps/session-secret' },
     ]);
+    // The probes' path is the API's own health route.
+    expect(readFileSync(`${root}apps/api/src/routes/system.ts`, 'utf8')).toContain(
+      `app.get(\n      '${HEALTH_PATH}',`,
+    );
     expect(api.readinessProbe.httpGet).toEqual({ path: HEALTH_PATH, port: 'http' });
     expect(api.livenessProbe.httpGet).toEqual({ path: HEALTH_PATH, port: 'http' });
   });
