@@ -14,6 +14,7 @@ export default defineConfig({
             'examples/**/*.test.ts',
             'bench/**/*.test.ts',
             'deploy/**/*.test.ts',
+            'scripts/**/*.test.ts',
           ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
         },

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { PermanentTrialError } from '@sweeps/core';
 import { CRASH_EXIT_CODE, installCrashPolicy } from './crash-policy.ts';
-import { retryOnConnectionLoss } from './db-retry.ts';
 import { setLongTimeout } from './long-timer.ts';
 import { MAX_METRIC_NAMES, MetricRules } from './metric-rules.ts';
 
@@ -61,23 +60,6 @@ describe('metric rules', () => {
 });
 
 describe('worker safety nets', () => {
-  it('waits out an unreachable database, not a refused statement', async () => {
-    let calls = 0;
-    const flaky = () =>
-      ++calls < 3
-        ? Promise.reject(new Error('Connection terminated unexpectedly'))
-        : Promise.resolve('stored');
-    expect(await retryOnConnectionLoss(flaky, { firstDelayMs: 1 })).toBe('stored');
-    expect(calls).toBe(3);
-    let refusedCalls = 0;
-    const refused = () => {
-      refusedCalls++;
-      return Promise.reject(new Error('value "3000000000" is out of range for type integer'));
-    };
-    await expect(retryOnConnectionLoss(refused, { firstDelayMs: 1 })).rejects.toThrow(/range/);
-    expect(refusedCalls).toBe(1);
-  });
-
   it('waits out delays beyond the 2^31-1 ms of setTimeout in chunks', async () => {
     let fired = false;
     const cancel = setLongTimeout(() => (fired = true), 3_000_000_000 * 1000);
