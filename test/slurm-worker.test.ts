@@ -3,7 +3,7 @@
  * deploy/slurm/one-node-cluster.sh and stopped after): deploy/slurm/sweeps-worker.sbatch runs as a batch job with
  * its secrets from files and its policy from a file; `scancel --signal=USR1 --batch` mid-trial makes it hand the
  * trial back (no attempt spent) and leave before the job ends; a second job resumes the trial from its snapshot,
- * and the trial finishes once. Without Slurm's packages (or root, which the daemons need) the suite fails in CI
+ * the trial finishes once, and that job's worker, idle, leaves by itself (`--idle-exit`). Without Slurm's packages (or root, which the daemons need) the suite fails in CI
  * and says why elsewhere.
  */
 import { execFileSync } from 'node:child_process';
@@ -104,8 +104,11 @@ describe('the Slurm batch worker', () => {
         return (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${id}`)).json;
       };
       const out = (n: number) => path.join(work, `job${n}.out`);
-      const submit = (n: number) =>
-        slurm('sbatch', ['--parsable', '-o', out(n), '--signal=B:USR1@60', SBATCH]);
+      const submit = (n: number, env: NodeJS.ProcessEnv = {}) =>
+        execFileSync('sbatch', ['--parsable', '-o', out(n), '--signal=B:USR1@60', SBATCH], {
+          env: { ...slurmEnv, ...env },
+          encoding: 'utf8',
+        }).trim();
 
       const first = submit(1);
       await waitFor(
@@ -119,11 +122,12 @@ describe('the Slurm batch worker', () => {
       await waitFor('the first job to leave', async () => !queued(first), 60_000);
       const firstLog = readFileSync(out(1), 'utf8');
       expect(firstLog).toContain('sweeps-worker: USR1: draining');
+      expect(firstLog).toContain('SIGUSR1: taking no new trials');
       const handedBack = await trialOf();
       expect(handedBack.state).toBe('queued');
       expect(handedBack.attempts).toBe(0); // a hand-back spends no attempt
 
-      const second = submit(2);
+      const second = submit(2, { SWEEPS_IDLE_EXIT_S: '5' });
       await stack.waitForPhase(sweepId, 'finished', 120_000).catch((e) => {
         throw new Error(`${e.message}\n${readFileSync(out(2), 'utf8')}`);
       });
@@ -139,8 +143,9 @@ describe('the Slurm batch worker', () => {
       expect(done.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(
         Array.from({ length: 8 - from }, (_, i) => from + 1 + i),
       );
-      await waitFor('the second job to stay on', async () => queued(second), 5_000);
-      slurm('scancel', [second]);
+      // Idle once the sweep is done, the second worker leaves by itself and frees its allocation.
+      await waitFor('the second job to leave when idle', async () => !queued(second), 60_000);
+      expect(readFileSync(out(2), 'utf8')).toContain('idle for 5 s: taking no new trials');
     },
     400_000,
   );

@@ -52,6 +52,8 @@ export interface RunningWorker {
   slots: number;
   /** Stops taking trials, waits up to `graceMs` for running ones, then hands the rest back to the queue. */
   stop(graceMs: number): Promise<void>;
+  /** How many trials run now (idle-exit.ts leaves after a time at none). */
+  runningTrials(): number;
 }
 
 /** The Redis side of a worker: the queue's names, a command connection, a subscriber, the trial queue. */
@@ -107,6 +109,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     id,
     slots: devices.length,
     stop: (graceMs: number) => stopGracefully(ctx, jobs.worker, stopTimers, graceMs),
+    runningTrials: () => ctx.running.size,
   };
 }
 
