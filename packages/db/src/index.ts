@@ -1,5 +1,6 @@
 export * from './client.ts';
 export * from './env.ts';
+export * from './secret-files.ts';
 export * from './migrate.ts';
 export * from './sweep-store.ts';
 export * from './sweep-removal.ts';
