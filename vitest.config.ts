@@ -13,6 +13,7 @@ export default defineConfig({
             'apps/**/src/**/*.test.ts',
             'examples/**/*.test.ts',
             'bench/**/*.test.ts',
+            'deploy/**/*.test.ts',
             'scripts/**/*.test.ts',
           ],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
