@@ -9,7 +9,7 @@ import { claimTrial, createSweep, listTrials, registerWorker } from '@sweeps/db'
 import { confirmSweepSpec } from '../../../../test/fixtures/confirm-sweep.ts';
 import { apiTestServices } from '../../../../test/support/api-services.ts';
 import { TEST_DATABASE_URL } from '../../../../test/support/services.ts';
-import { waitFor } from '../../../../test/support/stack.ts';
+import { waitFor } from '../../../../test/support/wait-for.ts';
 import { EventHub, type HubMessage } from './event-hub.ts';
 
 const services = apiTestServices('hub');
