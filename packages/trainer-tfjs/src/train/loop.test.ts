@@ -124,11 +124,33 @@ describe('trainLoop', () => {
     );
   });
 
-  it('stops between iterations when aborted', async () => {
+  it('stops between iterations when aborted, before the next step', async () => {
+    const task = tiny();
     const stop = new AbortController();
-    const started = performance.now();
-    setTimeout(() => stop.abort(new Error('cancelled')), 200);
-    await expect(train({ epochs: 50, signal: stop.signal })).rejects.toThrow('cancelled');
-    expect(performance.now() - started).toBeLessThan(3000);
+    let steps = 0;
+    const epochs: number[] = [];
+    const aborting = {
+      ...task,
+      afterStep: () => {
+        task.afterStep?.();
+        if (++steps === 1) stop.abort(new Error('cancelled')); // arrives during the first iteration
+      },
+    };
+    try {
+      await expect(
+        trainLoop(aborting, {
+          seed: 0,
+          optimizer: sgd,
+          schedule: { warmupIters: 0 },
+          epochs: 50,
+          signal: stop.signal,
+          onEpoch: (e) => void epochs.push(e),
+        }),
+      ).rejects.toThrow('cancelled');
+    } finally {
+      task.dispose?.();
+    }
+    expect(steps).toBe(1); // of 3 in the epoch
+    expect(epochs).toEqual([]);
   });
 });
