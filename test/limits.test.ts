@@ -64,7 +64,7 @@ describe("the worker's epoch cap", () => {
     expect(worker.child.exitCode).toBeNull();
     const workers = (await stack.call('GET', '/api/v1/workers')).json.workers;
     expect(workers).toEqual([
-      expect.objectContaining({ id: `capped-${stack.prefix}`, status: 'alive' }),
+      expect.objectContaining({ id: `capped-${stack.prefix}`, liveness: 'alive' }),
     ]);
   });
 });

@@ -97,6 +97,13 @@ describe('a sweep end to end', () => {
     expect(best.rows[0].best.mean).toBe(top('r50-base'));
     expect(best.rows[1].best.mean).toBe(top('r50-tnr'));
     expect(best.rows[1].gain).toBeCloseTo(top('r50-tnr') - top('r50-base'), 12);
+    // `status` is the deprecated first name of `outcome`
+    expect(
+      best.rows.map((r: { outcome: string; status: string }) => [r.outcome, r.status]),
+    ).toEqual([
+      ['ok', 'ok'],
+      ['ok', 'ok'],
+    ]);
   });
 
   it('exports the best table and the grid as CSV and Markdown', async () => {
@@ -129,7 +136,9 @@ describe('a sweep end to end', () => {
     const bestCsv = (
       await stack.call('GET', `/api/v1/sweeps/${sweepId}/export?format=csv&table=best`)
     ).text.split('\n');
-    expect(bestCsv[1]).toMatch(/^r50-base,true,ok,/);
+    // the deprecated `status` column third, `outcome` last
+    expect(bestCsv[0]).toMatch(/^checkpoint,baseline,status,.*,outcome$/);
+    expect(bestCsv[1]).toMatch(/^r50-base,true,ok,.*,ok$/);
   });
 
   it('extends the sweep without re-running old cells', async () => {
@@ -151,7 +160,7 @@ describe('a sweep end to end', () => {
     expect(w.map((x: { id: string }) => x.id).sort()).toEqual(
       stack.workers.map((p) => p.name).sort(),
     );
-    expect(w[0]).toMatchObject({ slots: 1, status: 'alive' });
+    expect(w[0]).toMatchObject({ slots: 1, liveness: 'alive' });
   });
 
   it('the CLI shows the best table and the grid', async () => {

@@ -186,7 +186,7 @@ describe('a trial cannot kill its worker', () => {
     worker = await stack.startWorker(worker.name, 1, 30, {
       env: { DATABASE_URL: proxy.through(stack.databaseUrl) },
     });
-    // The worker settles it at start (unless the API's reconcile saw the old heartbeat go stale first).
+    // The worker settles it at start (unless the API's reconcile found the worker lost first).
     expect(worker.output.join('\n')).toMatch(/settled 1 trial\(s\) left running|reconcile: \d/);
     const done = await stack.waitForPhase(sweepId, 'finished', 60_000).catch((e) => {
       throw new Error(`${e.message}\n${stack.logs()}`);

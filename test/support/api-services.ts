@@ -14,7 +14,7 @@ export function apiTestServices(name: string) {
   const queue = createTrialQueue(names, redis);
   return {
     /** The API's dependencies as `buildApp` takes them. */
-    deps: { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 },
+    deps: { db, redis, queue, names, maxTrials: 100, workerLostMs: 30_000 },
     /** Removes the queue's jobs and closes every connection (after the app is closed). */
     async close(): Promise<void> {
       await queue.obliterate({ force: true });

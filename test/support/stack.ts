@@ -90,7 +90,7 @@ export class Stack {
       this.env({
         PORT: String(port),
         SWEEPS_RECONCILE_MS: '1000',
-        SWEEPS_WORKER_STALE_MS: '5000',
+        SWEEPS_WORKER_LOST_MS: '5000',
         ...opts.apiEnv,
       }),
     );

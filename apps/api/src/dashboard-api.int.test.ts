@@ -1,13 +1,21 @@
 /**
- * What the dashboard needs from the API, in-process over the real PostgreSQL and Redis: grid cell states and the
- * best-epoch view, session cookies, the server-sent-events stream (LISTEN/NOTIFY, Last-Event-ID, heartbeats,
- * shutdown) and the static app's caching.
+ * What the dashboard needs from the API, in-process over the real PostgreSQL and Redis: workers' liveness, the best
+ * table's outcomes, grid cell states and the best-epoch view, session cookies, the server-sent-events stream
+ * (LISTEN/NOTIFY, Last-Event-ID, heartbeats, shutdown) and the static app's caching.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimTrial, completeTrial, createApiKey, failTrial, recordEpoch } from '@sweeps/db';
+import {
+  claimTrial,
+  completeTrial,
+  createApiKey,
+  failTrial,
+  recordEpoch,
+  registerWorker,
+  stopWorker,
+} from '@sweeps/db';
 import type { Grid } from '@sweeps/api-client';
 import { apiTestServices } from '../../../test/support/api-services.ts';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
@@ -99,6 +107,51 @@ async function readStream(res: Response, until: (text: string) => boolean, ms = 
   }
   return { text, ended: false, reader };
 }
+
+describe('best table for the dashboard', () => {
+  it("says each row's outcome, and sends its deprecated first name status as well", async () => {
+    const rows = (await get(`/api/v1/sweeps/${sweepId}/best`)).json().rows as Array<{
+      checkpoint: string;
+      outcome: string;
+      status: string;
+    }>;
+    expect(rows.map((r) => [r.checkpoint, r.outcome, r.status])).toEqual([
+      ['base', 'nothing_succeeded', 'nothing_succeeded'],
+    ]);
+  });
+});
+
+describe('workers for the dashboard', () => {
+  it('says alive, lost (no heartbeat past the lost limit) or stopped, and the deprecated status', async () => {
+    const prefix = `wv-${sweepId}`;
+    for (const name of ['alive', 'lost', 'stopped'])
+      await registerWorker(db, {
+        id: `${prefix}-${name}`,
+        host: 'test',
+        slots: 1,
+        devices: [],
+        pid: 1,
+      });
+    // 60 s without a heartbeat: past the 30 s lost limit, still listed (for 4 times the limit)
+    await db.worker.update({
+      where: { id: `${prefix}-lost` },
+      data: { lastHeartbeatAt: new Date(Date.now() - 60_000) },
+    });
+    await stopWorker(db, `${prefix}-stopped`);
+    const r = await get('/api/v1/workers');
+    expect(r.statusCode).toBe(200);
+    const ours = (r.json().workers as Array<{ id: string; liveness: string; status: string }>)
+      .filter((w) => w.id.startsWith(prefix))
+      .map((w) => [w.id.slice(prefix.length + 1), w.liveness, w.status])
+      .sort();
+    // `status` is the deprecated first name of `liveness`, with `silent` for `lost`
+    expect(ours).toEqual([
+      ['alive', 'alive', 'alive'],
+      ['lost', 'lost', 'silent'],
+      ['stopped', 'stopped', 'stopped'],
+    ]);
+  });
+});
 
 describe('grid for the dashboard', () => {
   it('gives every cell its state, counts and reason, and the best-epoch view', async () => {

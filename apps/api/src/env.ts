@@ -28,8 +28,11 @@ export const ApiEnvSchema = z.object({
   SWEEPS_AUTH_FAILURES_PER_MIN: z.coerce.number().int().positive().default(30),
   /** How often PostgreSQL's queued trials are checked against Redis. */
   SWEEPS_RECONCILE_MS: z.coerce.number().int().min(500).default(30_000),
-  /** A worker silent for this long is presumed dead: its running trials are queued again. */
-  SWEEPS_WORKER_STALE_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * The lost limit: a worker without a heartbeat for this long is lost, and its running trials are queued again.
+   * Its first name SWEEPS_WORKER_STALE_MS is still read (deprecated) when this one is not set.
+   */
+  SWEEPS_WORKER_LOST_MS: z.coerce.number().int().min(1000).default(30_000),
   /** Signs the dashboard's session cookies (HMAC); give every replica behind one address the same (≥ 32 chars). */
   SWEEPS_SESSION_SECRET: z.string().min(32).optional(),
   /** How long a dashboard session cookie lasts. */
@@ -64,6 +67,14 @@ export const ApiEnvSchema = z.object({
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;
 
+/** Settings renamed, old name -> new: the old name is still read (deprecated) when the new one is not set. */
+const DEPRECATED_NAMES: Readonly<Record<string, keyof ApiEnv>> = {
+  SWEEPS_WORKER_STALE_MS: 'SWEEPS_WORKER_LOST_MS',
+};
+
 export function readApiEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
-  return ApiEnvSchema.parse(source);
+  const named = { ...source };
+  for (const [old, now] of Object.entries(DEPRECATED_NAMES))
+    if (named[now] === undefined && named[old] !== undefined) named[now] = named[old];
+  return ApiEnvSchema.parse(named);
 }

@@ -163,7 +163,7 @@ describe('the trial view', () => {
     expect(body.epochs).toHaveLength(1_000);
     expect(body.epochs[0]).toMatchObject({ epoch: 1, metric_1: 1.01, metric_26: 1.26 });
     expect(body).toMatchObject({ epochsTruncated: true, epochsNextFrom: 1_001 });
-    expect(body.metricAttempts).toEqual([expect.objectContaining({ attempt: 1, epochs: 10_000 })]);
+    expect(body.metricLeases).toEqual([expect.objectContaining({ lease: 1, epochs: 10_000 })]);
     // page through with the next page's first epoch, as the CLI's --epochs-from does
     const seen: number[] = [];
     let from: number | null = 0;

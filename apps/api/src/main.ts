@@ -27,7 +27,7 @@ const deps = {
     sweeps: env.SWEEPS_QUOTA_SWEEPS_PER_KEY,
     queuedTrials: env.SWEEPS_QUOTA_QUEUED_TRIALS_PER_KEY,
   },
-  workerStaleMs: env.SWEEPS_WORKER_STALE_MS,
+  workerLostMs: env.SWEEPS_WORKER_LOST_MS,
   readIntervalMs: env.SWEEPS_READ_INTERVAL_MS,
 };
 const app = await buildApp(deps, {
@@ -48,7 +48,7 @@ const stopReconcile = startReconcileLoop(
   db,
   queue,
   env.SWEEPS_RECONCILE_MS,
-  env.SWEEPS_WORKER_STALE_MS,
+  env.SWEEPS_WORKER_LOST_MS,
   (err) => app.log.warn({ err }, 'reconcile failed; will try again'),
 );
 

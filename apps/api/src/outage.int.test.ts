@@ -43,7 +43,7 @@ async function appWith(db: Db, redisUrl: string) {
   const queue = createTrialQueue(names, redis);
   queue.on('error', () => {});
   const app = await buildApp(
-    { db, redis, queue, names, maxTrials: 100, workerStaleMs: 30_000 },
+    { db, redis, queue, names, maxTrials: 100, workerLostMs: 30_000 },
     { logLevel: 'silent', rateLimitPerMin: 1000 },
   );
   return {

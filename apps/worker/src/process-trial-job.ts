@@ -44,7 +44,7 @@ import { retryOnConnectionLoss } from './db-retry.ts';
 import { epochStore, trialEpochReports } from './epoch-reports.ts';
 import { setLongTimeout, sleep } from './long-timer.ts';
 import { type ReportEpoch, TrialPaused, TrialPruned } from './pruning.ts';
-import { findSnapshotDir } from './snapshot-dir.ts';
+import { findTrialDir } from './trial-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
@@ -120,13 +120,7 @@ export async function processTrialJob(
   try {
     const trainer = await deps.trainers.get(run.trainer.kind);
     devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
-    const { dir, latest } = await findSnapshotDir(
-      deps.dataDir,
-      trialId,
-      claim.resume,
-      trainer,
-      run,
-    );
+    const { dir, latest } = await findTrialDir(deps.dataDir, trialId, claim.resume, trainer, run);
     await deps.prepareTrialDir?.(dir);
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
@@ -142,7 +136,7 @@ export async function processTrialJob(
     );
     const result = await trainer.run(run, {
       reportEpoch,
-      snapshotDir: dir,
+      trialDir: dir,
       ...(latest ? { resumeFrom: latest } : {}),
       signal: controller.signal,
       // The attempt's number and lease (unique to this execution) let a trainer key what it writes per attempt.

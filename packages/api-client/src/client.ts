@@ -145,14 +145,12 @@ export class SweepsClient {
   trials(id: string, f: TrialFilter = {}) {
     return this.request<TrialPage>('GET', `${sweepPath(id)}/trials${query({ ...f })}`);
   }
-  /** One trial with one page of its epochs (`page.from`: a page's `epochsNextFrom`; default the first 1,000). */
-  trial(
-    id: string,
-    trialId: string,
-    attempt?: number,
-    page: { from?: number; limit?: number } = {},
-  ) {
-    const q = query({ attempt, epochs_from: page.from, epochs_limit: page.limit });
+  /**
+   * One trial with one page of the epochs of one lease (default its latest; `page.from`: a page's `epochsNextFrom`;
+   * default the first 1,000).
+   */
+  trial(id: string, trialId: string, lease?: number, page: { from?: number; limit?: number } = {}) {
+    const q = query({ lease, epochs_from: page.from, epochs_limit: page.limit });
     const path = `${sweepPath(id)}/trials/${encodeURIComponent(trialId)}${q}`;
     return this.request<Trial>('GET', path);
   }

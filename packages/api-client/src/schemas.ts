@@ -2,7 +2,7 @@
  * The API's response bodies as zod schemas: the routes declare them (so OpenAPI at /docs shows every body and
  * fastify checks what it sends), and the CLI and the dashboard take their types from here, never re-typing them.
  */
-import { GRID_CELL_STATES } from '@sweeps/core/grid-status';
+import { GRID_CELL_STATES } from '@sweeps/core/grid-cell-state';
 import { GoalSchema } from '@sweeps/core/spec';
 import {
   FAILURE_REASONS,
@@ -136,12 +136,12 @@ export const SweepSchema = SweepBaseSchema.extend({
   metric: z.object({ name: z.string(), goal: GoalSchema }),
   trainer: z.string(),
   checkpoints: z.array(z.object({ name: z.string(), uri: z.string(), baseline: z.boolean() })),
-  /** Trial epochs run so far: each trial's current attempt, confirm-stage trials included. */
+  /** Trial epochs run so far: each trial's current lease, confirm-stage trials included. */
   epochs_run: z
     .number()
     .int()
     .describe(
-      "trial epochs run so far: the sum over the sweep's trials (confirm-stage trials included) of the epochs their current attempt has recorded",
+      "trial epochs run so far: the sum over the sweep's trials (confirm-stage trials included) of the epochs their current lease has recorded",
     ),
   /** The grid's cost: cells x checkpoints x the sweep's own seeds x `fixed.epochs` (no confirm-stage trials). */
   epochs_full_grid: z
@@ -200,28 +200,32 @@ export const TrialPageSchema = z.object({
 });
 export type TrialPage = z.infer<typeof TrialPageSchema>;
 
+/** What a trial view says of one lease that recorded metrics (its number is added under its name). */
+const MetricLeaseSchema = z.object({
+  epochs: z.number().int(),
+  firstAt: IsoDate,
+  lastAt: IsoDate,
+  current: z.boolean(),
+});
+
 export const TrialSchema = TrialSummarySchema.extend({
   checkpointUri: z.string(),
   finalMetrics: z.record(z.string(), z.unknown()).nullable(),
   outputTail: z.string().nullable(),
   /**
-   * The attempt `epochs` belong to: by default the latest attempt that recorded an epoch (null before any), or the
-   * one asked for with `?attempt=`. An attempt's number is its claim's: every start of the trial, retries
-   * included, gets a higher one.
+   * The lease `epochs` belong to: by default the latest lease that recorded an epoch (null before any), or the one
+   * asked for with `?lease=`. Every claim of the trial (a retry, a resume, a start after a hand-back) takes a
+   * higher lease.
    */
+  epochsLease: z.number().int().nullable(),
+  /** Every lease that recorded metrics, oldest first; `current` marks the one reads use (grid, best, curves). */
+  metricLeases: z.array(MetricLeaseSchema.extend({ lease: z.number().int() })),
+  /** Deprecated: the first name of `epochsLease`, the same number; still sent, will be removed. */
   epochsAttempt: z.number().int().nullable(),
-  /** Every attempt that recorded metrics, oldest first; `current` marks the one reads use (grid, best, curves). */
-  metricAttempts: z.array(
-    z.object({
-      attempt: z.number().int(),
-      epochs: z.number().int(),
-      firstAt: IsoDate,
-      lastAt: IsoDate,
-      current: z.boolean(),
-    }),
-  ),
+  /** Deprecated: the first name of `metricLeases` (each entry's `attempt` is its `lease`); still sent, will be removed. */
+  metricAttempts: z.array(MetricLeaseSchema.extend({ attempt: z.number().int() })),
   /**
-   * One entry per epoch of that attempt: `epoch` and every metric reported for it; one page of at most 1,000 epochs
+   * One entry per epoch of that lease: `epoch` and every metric reported for it; one page of at most 1,000 epochs
    * (`?epochs_from=&epochs_limit=`), by default the first.
    */
   epochs: z.array(z.record(z.string(), z.number())),
@@ -262,7 +266,7 @@ export type CellResult = z.infer<typeof CellResultSchema>;
 export { GRID_CELL_STATES };
 
 /** Where every trial of one grid cell stands, and why it has no value when it has none. */
-export const GridCellStatusSchema = CountsSchema.extend({
+export const GridCellSummarySchema = CountsSchema.extend({
   state: z.enum(GRID_CELL_STATES),
   /** Failed trials whose reason is `diverged` (part of `failed`). */
   diverged: Count,
@@ -278,7 +282,7 @@ export const GridCellStatusSchema = CountsSchema.extend({
   pausedEpoch: z.number().int().nullable(),
   pausedValue: z.number().nullable(),
 });
-export type GridCellStatus = z.infer<typeof GridCellStatusSchema>;
+export type GridCellSummary = z.infer<typeof GridCellSummarySchema>;
 
 export const GridValueSchema = z.enum(['final', 'best_epoch']);
 export type GridValue = z.infer<typeof GridValueSchema>;
@@ -292,12 +296,12 @@ export const GridMatrixSchema = z.object({
   values: z.array(z.array(CellResultSchema.nullable())),
   failed: z.array(z.array(z.number().int())),
   gridCells: z
-    .array(z.array(GridCellStatusSchema))
+    .array(z.array(GridCellSummarySchema))
     .describe(
       'Per grid cell (lrs[i] x weightDecays[j]): its trials by state and the one state it is drawn with (succeeded when it has a value, else running, paused, queued, pruned, diverged, failed, cancelled or empty, the first that applies)',
     ),
   cells: z
-    .array(z.array(GridCellStatusSchema))
+    .array(z.array(GridCellSummarySchema))
     .describe('Deprecated: the same as gridCells (its first name); still sent, will be removed'),
 });
 export type GridMatrix = z.infer<typeof GridMatrixSchema>;
@@ -311,6 +315,8 @@ export const GridSchema = z.object({
 });
 export type Grid = z.infer<typeof GridSchema>;
 
+const BestRowOutcomeSchema = z.enum(['ok', 'nothing_succeeded']);
+
 export const BestTableSchema = z.object({
   metric: z.string(),
   goal: GoalSchema,
@@ -319,7 +325,10 @@ export const BestTableSchema = z.object({
     z.object({
       checkpoint: z.string(),
       baseline: z.boolean(),
-      status: z.enum(['ok', 'nothing_succeeded']),
+      /** `nothing_succeeded`: no trial of this checkpoint has a usable result yet. */
+      outcome: BestRowOutcomeSchema,
+      /** Deprecated: the first name of `outcome`, the same value; still sent, will be removed. */
+      status: BestRowOutcomeSchema,
       best: CellResultSchema.nullable(),
       gain: z.number().nullable(),
       /** 95 % Welch interval of the gain over the baseline's best cell; null with < 2 seeds a side. */
@@ -370,6 +379,10 @@ export type CancelResult = z.infer<typeof CancelResultSchema>;
 export type RetryResult = z.infer<typeof RetryResultSchema>;
 export type ExtendResult = z.infer<typeof ExtendResultSchema>;
 
+/** A worker's liveness: `alive`, `lost` (no heartbeat for longer than the lost limit) or `stopped`. */
+export const WorkerLivenessSchema = z.enum(['alive', 'lost', 'stopped']);
+export type WorkerLiveness = z.infer<typeof WorkerLivenessSchema>;
+
 export const WorkerListSchema = z.object({
   workers: z.array(
     z.object({
@@ -380,7 +393,9 @@ export const WorkerListSchema = z.object({
       pid: z.number().int(),
       startedAt: IsoDate,
       lastHeartbeatAt: IsoDate,
-      /** `silent`: no heartbeat for longer than the API's stale limit (presumed lost). */
+      /** `lost`: no heartbeat for longer than the API's lost limit (SWEEPS_WORKER_LOST_MS). */
+      liveness: WorkerLivenessSchema,
+      /** Deprecated: the first name of `liveness`, with `silent` for `lost`; still sent, will be removed. */
       status: z.enum(['alive', 'silent', 'stopped']),
       running: z.array(
         z.object({ trialId: z.string(), sweepId: z.string(), startedAt: IsoDate.nullable() }),

@@ -48,7 +48,7 @@ describe('best-setting table', () => {
     expect(table.rows[2]).toEqual({
       checkpoint: 'r50-rsb',
       baseline: false,
-      status: 'nothing_succeeded',
+      outcome: 'nothing_succeeded',
       best: null,
       gain: null,
       gain_ci95: null,
@@ -102,12 +102,13 @@ describe('best-setting table', () => {
     );
     const lines = bestTableToCsv(table).trim().split('\n');
     expect(lines[0]).toBe(
-      'checkpoint,baseline,status,optimizer,lr,weight_decay,other_params,bbox_mAP_mean,bbox_mAP_std,seeds,gain,config_hash,gain_ci95_lo,gain_ci95_hi,within_noise,runner_up_optimizer,runner_up_params,runner_up_bbox_mAP_mean,runner_up_seeds,p_vs_runner_up',
+      'checkpoint,baseline,status,optimizer,lr,weight_decay,other_params,bbox_mAP_mean,bbox_mAP_std,seeds,gain,config_hash,gain_ci95_lo,gain_ci95_hi,within_noise,runner_up_optimizer,runner_up_params,runner_up_bbox_mAP_mean,runner_up_seeds,p_vs_runner_up,outcome',
     );
     expect(lines[1]).toBe(
-      'r50-base,true,ok,SGD,0.02,0.0001,,0.374,0.002,3,0,SGD-0.02-0.0001,,,,,,,,',
+      'r50-base,true,ok,SGD,0.02,0.0001,,0.374,0.002,3,0,SGD-0.02-0.0001,,,,,,,,,ok',
     );
-    expect(lines[3]).toBe('r50-rsb,false,nothing_succeeded,,,,,,,,,,,,,,,,,');
+    // `status` (third) is the deprecated first name of `outcome` (last): the same word, kept one version
+    expect(lines[3]).toBe('r50-rsb,false,nothing_succeeded,,,,,,,,,,,,,,,,,,nothing_succeeded');
     const md = bestTableToMarkdown(table);
     expect(md).toContain(
       '| checkpoint | best optimizer | lr | wd | bbox_mAP | gain vs r50-base [95% CI] | seeds | runner-up |',

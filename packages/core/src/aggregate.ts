@@ -24,11 +24,14 @@ export interface CheckpointInfo {
   baseline: boolean;
 }
 
+/** Whether a checkpoint's row of the best table has a best cell. */
+export type BestRowOutcome = 'ok' | 'nothing_succeeded';
+
 export interface BestRow extends BestRowStatistics {
   checkpoint: string;
   baseline: boolean;
   /** `nothing_succeeded`: no trial of this checkpoint has a usable result yet. */
-  status: 'ok' | 'nothing_succeeded';
+  outcome: BestRowOutcome;
   best: CellResult | null;
   /** Best mean minus the baseline checkpoint's best mean; null without a baseline result. */
   gain: number | null;
@@ -82,7 +85,7 @@ export function buildBestTable(
     return {
       checkpoint: c.name,
       baseline: c.baseline,
-      status: best ? 'ok' : 'nothing_succeeded',
+      outcome: best ? 'ok' : 'nothing_succeeded',
       best,
       gain,
       ...bestRowStatistics(best, runnerUp, baselineBest, c.baseline),

@@ -1,12 +1,12 @@
 /** CSV and Markdown renderings of the best-setting table and the grid, for papers, issues and spreadsheets. */
 import type { BestRow, BestTable, GridMatrix } from './aggregate.ts';
-import { type GridCellStatus, gridCellLabel } from './grid-status.ts';
+import { type GridCellSummary, gridCellLabel } from './grid-cell-state.ts';
 
 /**
- * A matrix as the API returns it: with each grid cell's status when known (pruned ones say where they stopped,
+ * A matrix as the API returns it: with each grid cell's summary (its state) when known (pruned ones say where they stopped,
  * paused ones where they wait).
  */
-export type ExportMatrix = GridMatrix & { gridCells?: GridCellStatus[][] };
+export type ExportMatrix = GridMatrix & { gridCells?: GridCellSummary[][] };
 
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -57,7 +57,7 @@ export function bestTableToCsv(table: BestTable): string {
   const header = [
     'checkpoint',
     'baseline',
-    'status',
+    'status', // deprecated: the first name of `outcome` (the last column), kept here for one version
     'optimizer',
     'lr',
     'weight_decay',
@@ -75,11 +75,12 @@ export function bestTableToCsv(table: BestTable): string {
     `runner_up_${table.metric}_mean`,
     'runner_up_seeds',
     'p_vs_runner_up',
+    'outcome',
   ];
   const rows = table.rows.map((r) => [
     r.checkpoint,
     r.baseline,
-    r.status,
+    r.outcome, // the deprecated `status` column (the outcome's first name), kept in its place for one version
     r.best?.optimizer,
     r.best?.params.lr,
     r.best?.params.weight_decay,
@@ -105,6 +106,7 @@ export function bestTableToCsv(table: BestTable): string {
     r.runner_up?.mean,
     r.runner_up?.n,
     r.p_vs_runner_up,
+    r.outcome,
   ]);
   return csv([header, ...rows]);
 }
@@ -210,7 +212,7 @@ export function gridToCsv(grid: ExportMatrix[], metric: string): string {
 export interface GridCellSource {
   values: ReadonlyArray<ReadonlyArray<{ mean: number } | null>>;
   failed: ReadonlyArray<ReadonlyArray<number>>;
-  gridCells?: ReadonlyArray<ReadonlyArray<GridCellStatus>> | undefined;
+  gridCells?: ReadonlyArray<ReadonlyArray<GridCellSummary>> | undefined;
 }
 
 /**

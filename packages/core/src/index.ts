@@ -11,7 +11,7 @@ export * from './export-tables.ts';
 export * from './trainer.ts';
 export * from './output-tail.ts';
 export * from './worker-policy.ts';
-export * from './grid-status.ts';
+export * from './grid-cell-state.ts';
 export * from './strategy.ts';
 export * from './confirm.ts';
 export * from './epoch-budget.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGrid } from './aggregate.ts';
 import { formatMetric, gridCellText, gridToCsv, gridToMarkdown } from './export-tables.ts';
-import { gridCellStatuses } from './grid-status.ts';
+import { gridCellSummaries } from './grid-cell-state.ts';
 import { fullGridEpochs, planSweep } from './plan.ts';
 import {
   AshaStrategySchema,
@@ -331,7 +331,7 @@ describe('pruned grid cells', () => {
       pausedValue: null,
       reason: 'rank 2 of 2 at epoch 3',
     }));
-    const cells = gridCellStatuses(matrices, counts);
+    const cells = gridCellSummaries(matrices, counts);
     expect(cells[0]![1]![0]).toMatchObject({
       state: 'pruned',
       pruned: 1,

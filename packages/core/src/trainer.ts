@@ -42,14 +42,15 @@ export interface TrainerContext {
   /** Records one epoch's metrics; resolves once they are stored. Epochs count from 1. */
   reportEpoch(epoch: number, metrics: EpochMetrics): Promise<void>;
   /**
-   * A directory private to this trial for its snapshots, the trial's own resume files (kept across retries; never
-   * called checkpoints, which are the backbone weights a trial starts from). It may not exist yet: a trainer that
-   * writes there creates it (`mkdir -p`), so trials that write nothing cost no file system work.
+   * The trial directory: a directory private to this trial for its snapshots (the trial's own resume files, never
+   * called checkpoints, which are the backbone weights a trial starts from), logs and derived config, kept across
+   * retries. It may not exist yet: a trainer that writes there creates it (`mkdir -p`), so trials that write
+   * nothing cost no file system work.
    */
-  snapshotDir: string;
+  trialDir: string;
   /**
-   * The newest file an earlier attempt of the same trial wrote into `snapshotDir`, to resume from; absent on a
-   * first attempt or when nothing was written.
+   * The newest snapshot file an earlier run of the same trial wrote into `trialDir`, to resume from; absent on a
+   * first run or when nothing was written.
    */
   resumeFrom?: string;
   /** Aborted when the trial is cancelled, times out, or the worker shuts down. */
@@ -61,7 +62,7 @@ export interface TrainerContext {
   /**
    * The unprivileged user every process of the trial runs as (a worker running as root sets it, so trials cannot
    * read its secrets); absent: the worker's own user. A directory a trainer creates for the trial's processes to
-   * write in must be handed to this user (`snapshotDir` already is).
+   * write in must be handed to this user (`trialDir` already is).
    */
   runAs?: TrialUser;
 }
@@ -92,7 +93,7 @@ export interface TrainerSpecCheck {
   check(trainer: Record<string, unknown>, spec: SweepSpec): ErrorIssue[];
   /**
    * Whether trials of this trainer section, stopped after an epoch, continue from the snapshot they left in
-   * `ctx.snapshotDir` when started again with `ctx.resumeFrom`, without repeating the epochs they finished. asha
+   * `ctx.trialDir` when started again with `ctx.resumeFrom`, without repeating the epochs they finished. asha
    * then pauses them at a rung whose values do not decide them yet (and resumes them if promoted) instead of
    * deciding at once; absent or false: decided at once (stop-or-go). The worker asks the trainer's own `specCheck`
    * and `preview` asks the same check, so they agree.
@@ -118,12 +119,12 @@ export interface Trainer {
   /** The submission-time check of this kind's options (the same object the API uses). */
   readonly specCheck?: TrainerSpecCheck;
   /**
-   * What an earlier run of this trial left to resume from in `snapshotDir`, as this trainer lays it out (MMDetection
+   * What an earlier run of this trial left to resume from in `trialDir`, as this trainer lays it out (MMDetection
    * keeps `work_dir/last_checkpoint`, sub-folders only): the file to pass as `ctx.resumeFrom`, or null when there is
    * none. The worker also decides from it whether the attempt continues an earlier one's curve. Absent: the newest
-   * plain file directly in `snapshotDir`.
+   * plain file directly in `trialDir`.
    */
-  findSnapshot?(trial: TrialRun, snapshotDir: string): Promise<string | null>;
+  findSnapshot?(trial: TrialRun, trialDir: string): Promise<string | null>;
 }
 
 /**

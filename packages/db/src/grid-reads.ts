@@ -62,7 +62,7 @@ export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellC
 
 /**
  * Per (checkpoint, cell): mean, spread and count over seeds of each succeeded trial's best epoch of `metric`
- * (highest for maximize, lowest for minimize), over the epochs of its current attempt. Every cell is returned; core
+ * (highest for maximize, lowest for minimize), over the epochs of its current lease. Every cell is returned; core
  * ranks them.
  */
 export async function bestEpochCellResults(

@@ -48,7 +48,7 @@ export async function latestSweepEventId(db: Db): Promise<bigint> {
 }
 
 /** Deletes events older than `olderThanMs`; returns how many. */
-export async function pruneSweepEvents(db: Db, olderThanMs: number): Promise<number> {
+export async function expireSweepEvents(db: Db, olderThanMs: number): Promise<number> {
   const out = await db.sweepEvent.deleteMany({
     where: { at: { lt: new Date(Date.now() - olderThanMs) } },
   });

@@ -87,7 +87,7 @@ describe('sweep store on PostgreSQL', () => {
     );
     expect(best.rows[0]!.best?.mean).toBe(0.2);
     expect(best.rows[0]!.best?.params).toEqual({ lr: 0.01, weight_decay: 1e-5, momentum: 0.9 });
-    expect(best.rows[1]!.status).toBe('nothing_succeeded');
+    expect(best.rows[1]!.outcome).toBe('nothing_succeeded');
     expect(await gridCellResults(db, sweepId, 'maximize')).toEqual([
       expect.objectContaining({
         checkpoint: 'r50-base',

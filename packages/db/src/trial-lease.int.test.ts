@@ -72,7 +72,7 @@ describe('trial claims and leases', () => {
     expect(t).toMatchObject({ state: 'succeeded', finalMetric: 0.2, attempts: 2 });
     // each attempt keeps its own epochs: the view shows the fresh one's, the stale one's stay readable
     expect(t.epochs).toEqual([{ epoch: 2, bbox_mAP: 0.2 }]);
-    expect(t.metricAttempts.map((a) => [a.attempt, a.epochs])).toEqual([
+    expect(t.metricLeases.map((l) => [l.lease, l.epochs])).toEqual([
       [stale.lease, 1],
       [fresh.lease, 1],
     ]);

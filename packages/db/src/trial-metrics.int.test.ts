@@ -37,8 +37,8 @@ async function claim(trialId: string, workerId: string) {
 const curve = (t: { epochs: Array<Record<string, number>> }) =>
   t.epochs.map((e) => [e.epoch, e.bbox_mAP]);
 
-describe('metrics per attempt', () => {
-  it('retry-failed: the view and the best-epoch grid show the new attempt only, the failed one stays readable', async () => {
+describe('metrics per lease', () => {
+  it('retry-failed: the view and the best-epoch grid show the new lease only, the failed one stays readable', async () => {
     const { sweepId, trialId } = await oneTrial();
     const first = await claim(trialId, 'w1');
     for (const [e, v] of [0.1, 0.9, 0.3, 0.2].entries())
@@ -67,8 +67,8 @@ describe('metrics per attempt', () => {
       [1, 0.4],
       [2, 0.5],
     ]);
-    expect(t.metricsAttempt).toBe(second.lease);
-    expect(t.metricAttempts.map((a) => [a.attempt, a.epochs])).toEqual([
+    expect(t.metricsLease).toBe(second.lease);
+    expect(t.metricLeases.map((l) => [l.lease, l.epochs])).toEqual([
       [first.lease, 4],
       [second.lease, 2],
     ]);

@@ -1,8 +1,8 @@
 /**
- * Per-epoch metrics, kept per attempt: every row names the attempt that wrote it (its claim's lease), so a retried
- * trial's earlier attempts stay readable and never mix with the current one's. Reads show the attempt named by the
- * trial's `trial_progress` row (`metrics_lease`: the latest attempt that recorded an epoch), whose `epochs_run`
- * counts that attempt's epochs.
+ * Per-epoch metrics, kept per lease: every row names the lease of the claim that wrote it, so a retried or resumed
+ * trial's earlier runs stay readable and never mix with the current one's. Reads show the lease named by the
+ * trial's `trial_progress` row (`metrics_lease`: the latest lease that recorded an epoch), whose `epochs_run`
+ * counts that lease's epochs.
  */
 import type { Db } from './client.ts';
 import { inSourceStates, sourceStates } from './trial-moves.ts';
@@ -20,7 +20,7 @@ export const TRIAL_VIEW_MAX_EPOCHS = 1_000;
  */
 export const TRIAL_VIEW_MAX_VALUES = 30_000;
 
-/** Which epochs of an attempt one trial view shows: from epoch `from` (default 0), at most `limit` of them. */
+/** Which epochs of a lease one trial view shows: from epoch `from` (default 0), at most `limit` of them. */
 export interface EpochPage {
   from?: number;
   limit?: number;
@@ -29,19 +29,19 @@ export interface EpochPage {
 /** One epoch's metrics, as the trial view returns them: `{ epoch: 3, bbox_mAP: 0.31, loss: 0.8 }`. */
 export type TrialEpoch = { epoch: number } & Record<string, number>;
 
-/** How an attempt's first epoch is written. */
+/** How a lease's first epoch is written. */
 export interface EpochWriteOptions {
   /**
-   * The attempt resumed from a snapshot an earlier attempt left: its first epoch takes over the epochs before it
-   * from the attempt reads showed until then (the one it continues), so its curve starts at epoch 1. Default false:
-   * a fresh attempt starts with no epochs.
+   * The run resumed from a snapshot an earlier lease left: its first epoch takes over the epochs before it from
+   * the lease reads showed until then (the one it continues), so its curve starts at epoch 1. Default false: a
+   * fresh run starts with no epochs.
    */
   resumed?: boolean;
 }
 
 /**
- * Upserts one epoch's metrics for the lease's attempt (idempotent: a repeated epoch overwrites its values) and
- * makes that attempt the one reads show, keeping its `epochs_run` (in `trial_progress`: an epoch changes no trial
+ * Upserts one epoch's metrics for the lease (idempotent: a repeated epoch overwrites its values) and makes that
+ * lease the one reads show, keeping its `epochs_run` (in `trial_progress`: an epoch changes no trial
  * state, so the trial's own row is only locked, never rewritten). Non-finite values are skipped. Callers
  * validate epochs and names first (the worker's metric rules). Returns false when the lease is no longer the
  * trial's (nothing was written).
@@ -59,7 +59,7 @@ export async function recordEpoch(
   if (entries.length === 0) return isLeaseHeld(db, lease);
   // One statement, fenced by the lease: the trial's row is locked FOR SHARE, so a claim committing meanwhile makes
   // this write see the new lease. Every part reads the snapshot from before the statement: `seen` is whether this
-  // attempt had the epoch already. One attempt's epochs are written one after another (the worker chains them).
+  // lease had the epoch already. One lease's epochs are written one after another (the worker chains them).
   const [row] = await db.$queryRaw<Array<{ n: number }>>`
     WITH t AS (
       SELECT tr.id, tr.sweep_id, p.metrics_lease, coalesce(p.epochs_run, 0) AS epochs_run,
@@ -105,9 +105,9 @@ export async function isLeaseHeld(db: Db, lease: TrialLease): Promise<boolean> {
   return n === 1;
 }
 
-/** One attempt that recorded metrics: its number (the claim's lease), epochs, first and last write (ISO 8601). */
-export interface MetricAttempt {
-  attempt: number;
+/** One lease (a claim of the trial) that recorded metrics: its number, epochs, first and last write (ISO 8601). */
+export interface MetricLease {
+  lease: number;
   epochs: number;
   firstAt: string;
   lastAt: string;
@@ -115,13 +115,13 @@ export interface MetricAttempt {
 
 /** What a trial view shows of the trial's metrics. */
 export interface TrialMetricsView {
-  /** The attempt reads use (the latest that recorded an epoch; null: none). */
+  /** The lease reads use (the latest that recorded an epoch; null: none). */
   current: number | null;
-  /** The attempt `epochs` belong to: the one asked for, else the latest that recorded an epoch (null: none). */
-  attempt: number | null;
-  /** Every attempt that recorded metrics, oldest first. */
-  attempts: MetricAttempt[];
-  /** That attempt's epochs from the page's first in epoch order, at most the page's limit. */
+  /** The lease `epochs` belong to: the one asked for, else the latest that recorded an epoch (null: none). */
+  lease: number | null;
+  /** Every lease that recorded metrics, oldest first. */
+  leases: MetricLease[];
+  /** That lease's epochs from the page's first in epoch order, at most the page's limit. */
   epochs: TrialEpoch[];
   /** There are later epochs than the page holds (it is full: its epoch limit or {@link TRIAL_VIEW_MAX_VALUES}). */
   truncated: boolean;
@@ -130,8 +130,8 @@ export interface TrialMetricsView {
 }
 
 /**
- * A trial's metrics in one query: its attempts that recorded metrics, and one page of one attempt's epochs
- * (`attempt`, by default the current one, `trial_progress.metrics_lease`; `page`, by default from the first epoch,
+ * A trial's metrics in one query: its leases that recorded metrics, and one page of one lease's epochs
+ * (`lease`, by default the current one, `trial_progress.metrics_lease`; `page`, by default from the first epoch,
  * at most {@link TRIAL_VIEW_MAX_EPOCHS} epochs and {@link TRIAL_VIEW_MAX_VALUES} values). The page's epochs are
  * chosen by counting values per epoch (a range of the metrics' primary key, so a late page costs what the first
  * does); only they are then merged, each into one JSON object, and sent as one text value (parsing it is linear
@@ -140,7 +140,7 @@ export interface TrialMetricsView {
 export async function readTrialMetrics(
   db: Db,
   trialId: string,
-  attempt?: number,
+  lease?: number,
   page: EpochPage = {},
 ): Promise<TrialMetricsView> {
   const from = page.from ?? 0;
@@ -150,24 +150,24 @@ export async function readTrialMetrics(
     Array<{
       current: number | null;
       lease: number | null;
-      attempts: string;
+      leases: string;
       epochs: string;
       next: number | null;
     }>
   >`
     WITH cur AS (SELECT (SELECT metrics_lease FROM trial_progress WHERE trial_id = ${trialId}) AS lease),
-    shown AS (SELECT coalesce(${attempt ?? null}::int, (SELECT lease FROM cur)) AS lease),
+    shown AS (SELECT coalesce(${lease ?? null}::int, (SELECT lease FROM cur)) AS lease),
     page AS (
       SELECT epoch, sum(count(*)) OVER (ORDER BY epoch) AS upto, row_number() OVER (ORDER BY epoch) AS i
       FROM trial_metrics WHERE trial_id = ${trialId} AND lease = (SELECT lease FROM shown) AND epoch >= ${from}
       GROUP BY epoch ORDER BY epoch LIMIT ${limit + 1}),
     kept AS (SELECT epoch FROM page WHERE i <= ${limit} AND (i = 1 OR upto <= ${TRIAL_VIEW_MAX_VALUES}))
     SELECT (SELECT lease FROM cur) AS current, (SELECT lease FROM shown) AS lease,
-      (SELECT coalesce(json_agg(a ORDER BY a.attempt), '[]')::text FROM (
-         SELECT lease AS attempt, count(DISTINCT epoch)::int AS epochs,
+      (SELECT coalesce(json_agg(a ORDER BY a.lease), '[]')::text FROM (
+         SELECT lease, count(DISTINCT epoch)::int AS epochs,
                 to_char(min(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "firstAt",
                 to_char(max(created_at), 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "lastAt"
-         FROM trial_metrics WHERE trial_id = ${trialId} GROUP BY lease) a) AS attempts,
+         FROM trial_metrics WHERE trial_id = ${trialId} GROUP BY lease) a) AS leases,
       (SELECT min(epoch) FROM page WHERE epoch NOT IN (SELECT epoch FROM kept)) AS next,
       (SELECT '[' || coalesce(string_agg('{"epoch":' || e.epoch || ',' || substr(e.values, 2), ',' ORDER BY e.epoch), '') || ']'
        FROM (SELECT m.epoch, json_object_agg(m.name, m.value)::text AS values
@@ -177,8 +177,8 @@ export async function readTrialMetrics(
   const next = row?.next ?? null;
   return {
     current: row?.current ?? null,
-    attempt: row?.lease ?? null,
-    attempts: JSON.parse(row?.attempts ?? '[]') as MetricAttempt[],
+    lease: row?.lease ?? null,
+    leases: JSON.parse(row?.leases ?? '[]') as MetricLease[],
     epochs: JSON.parse(row?.epochs ?? '[]') as TrialEpoch[],
     truncated: next !== null,
     nextFrom: next,
@@ -186,7 +186,7 @@ export async function readTrialMetrics(
 }
 
 /**
- * Epochs the sweep's trials have run (each trial's current attempt; a sum kept by the epoch writes, so this reads
+ * Epochs the sweep's trials have run (each trial's current lease; a sum kept by the epoch writes, so this reads
  * one row per trial, never the metrics).
  */
 export async function sweepEpochsRun(db: Db, sweepId: string): Promise<number> {

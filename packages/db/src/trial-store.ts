@@ -44,16 +44,16 @@ export async function listTrials(db: Db, f: TrialListFilter) {
 }
 
 /**
- * One trial with one page of the per-epoch metrics of one attempt: `attempt` (a claim's lease, as
- * `metricAttempts` lists them), by default the trial's latest attempt that recorded an epoch; `page`, by default
+ * One trial with one page of the per-epoch metrics of one lease: `lease` (a claim's number, as `metricLeases`
+ * lists them), by default the trial's latest lease that recorded an epoch; `page`, by default
  * its first `TRIAL_VIEW_MAX_EPOCHS` epochs (`epochsTruncated` and `epochsNextFrom` say when there are more).
- * Throws TRIAL_NOT_FOUND, and ATTEMPT_NOT_FOUND for an attempt that recorded nothing.
+ * Throws TRIAL_NOT_FOUND, and ATTEMPT_NOT_FOUND (the code's first name, kept) for a lease that recorded nothing.
  */
 export async function getTrial(
   db: Db,
   sweepId: string,
   trialId: string,
-  attempt?: number,
+  lease?: number,
   page: EpochPage = {},
 ) {
   const [trial, metrics] = await Promise.all([
@@ -61,20 +61,20 @@ export async function getTrial(
       where: { id: trialId, sweepId },
       include: { checkpoint: { select: { name: true, uri: true } } },
     }),
-    readTrialMetrics(db, trialId, attempt, page),
+    readTrialMetrics(db, trialId, lease, page),
   ]);
   if (!trial)
     throw new DomainError('TRIAL_NOT_FOUND', `No trial "${trialId}" in sweep "${sweepId}".`);
-  if (attempt !== undefined && !metrics.attempts.some((a) => a.attempt === attempt))
+  if (lease !== undefined && !metrics.leases.some((l) => l.lease === lease))
     throw new DomainError(
       'ATTEMPT_NOT_FOUND',
-      `Trial "${trialId}" has no metrics from an attempt ${attempt}; its attempts with metrics are: ${metrics.attempts.map((a) => a.attempt).join(', ') || 'none'}.`,
+      `Trial "${trialId}" has no metrics from lease ${lease}; its leases with metrics are: ${metrics.leases.map((l) => l.lease).join(', ') || 'none'}.`,
     );
   return {
     ...trial,
-    metricsAttempt: metrics.attempt,
+    metricsLease: metrics.lease,
     metricsCurrent: metrics.current,
-    metricAttempts: metrics.attempts,
+    metricLeases: metrics.leases,
     epochs: metrics.epochs,
     epochsTruncated: metrics.truncated,
     epochsNextFrom: metrics.nextFrom,
@@ -268,18 +268,18 @@ export async function settleTrialsOfPreviousLife(db: Db, workerId: string): Prom
 
 /**
  * Trials that should be in Redis: queued trials of active sweeps, and trials running on workers whose heartbeat
- * is older than `staleAfterMs` (the worker died with Redis empty). The latter are put back to queued.
+ * is older than `lostAfterMs` (the worker died with Redis empty). The latter are put back to queued.
  */
 export async function trialsToReconcile(
   db: Db,
-  staleAfterMs: number,
+  lostAfterMs: number,
 ): Promise<Array<{ id: string; sweep_id: string }>> {
   await db.$executeRaw`
     UPDATE trials t SET state = ${targetState('recoverLost')}, worker_id = NULL, lease = t.lease + 1
     FROM sweeps s
     WHERE ${inSourceStates('recoverLost', 't.state')} AND s.id = t.sweep_id AND s.status = 'active'
       AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = t.worker_id AND w.stopped_at IS NULL
-                      AND w.last_heartbeat_at > now() - make_interval(secs => ${staleAfterMs / 1000}::float8))`;
+                      AND w.last_heartbeat_at > now() - make_interval(secs => ${lostAfterMs / 1000}::float8))`;
   return db.$queryRaw`
     SELECT t.id, t.sweep_id FROM trials t JOIN sweeps s ON s.id = t.sweep_id
     WHERE t.state = 'queued' AND s.status = 'active' ORDER BY t.created_at, t.id`;

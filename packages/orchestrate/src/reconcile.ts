@@ -16,7 +16,7 @@ import { enqueueTrials, type Queue, type TrialJob } from '@sweeps/queue';
 export async function reconcileQueue(
   db: Db,
   queue: Queue<TrialJob>,
-  staleAfterMs = 30_000,
+  lostAfterMs = 30_000,
 ): Promise<number> {
   // asha: rungs a lost worker left undecided (the promoted are enqueued below); first, since the trials it prunes
   // can finish a checkpoint and make its confirm trials due
@@ -24,7 +24,7 @@ export async function reconcileQueue(
   await finishCancelledSweeps(db);
   await settlePausedTrials(db);
   await addDueConfirmTrials(db);
-  const rows = await trialsToReconcile(db, staleAfterMs);
+  const rows = await trialsToReconcile(db, lostAfterMs);
   await enqueueTrials(
     queue,
     rows.map((r) => ({ trialId: r.id, sweepId: r.sweep_id })),
@@ -37,7 +37,7 @@ export function startReconcileLoop(
   db: Db,
   queue: Queue<TrialJob>,
   everyMs: number,
-  staleAfterMs: number,
+  lostAfterMs: number,
   onError: (err: unknown) => void,
 ): () => void {
   let running = false;
@@ -45,7 +45,7 @@ export function startReconcileLoop(
     if (running) return;
     running = true;
     try {
-      await reconcileQueue(db, queue, staleAfterMs);
+      await reconcileQueue(db, queue, lostAfterMs);
     } catch (err) {
       onError(err);
     } finally {

@@ -9,7 +9,7 @@ import {
 /** Every placeholder value a trial has (see GLOBAL_PLACEHOLDERS in core). */
 export function placeholderValues(
   trial: TrialRun,
-  snapshotDir: string,
+  trialDir: string,
   resumeFrom?: string,
 ): Record<string, ParamValue | string> {
   const fixed = Object.fromEntries(
@@ -28,8 +28,9 @@ export function placeholderValues(
     'checkpoint.uri': trial.checkpoint.uri,
     'checkpoint.prefix': trial.checkpoint.prefix ?? '',
     'checkpoint.format': trial.checkpoint.format ?? '',
-    snapshot_dir: snapshotDir,
-    [DEPRECATED_SNAPSHOT_PLACEHOLDER]: snapshotDir,
+    // the trial directory, named in sweep files for what the command writes there: its snapshots
+    snapshot_dir: trialDir,
+    [DEPRECATED_SNAPSHOT_PLACEHOLDER]: trialDir,
     resume_from: resumeFrom ?? '',
   };
 }

@@ -45,7 +45,7 @@ function context(signal = new AbortController().signal) {
     reportEpoch: async (e, m) => {
       epochs.push([e, m]);
     },
-    snapshotDir: dir,
+    trialDir: dir,
     signal,
     env: { CUDA_VISIBLE_DEVICES: '1' },
     log: () => {},
@@ -74,7 +74,7 @@ describe('command trainer', () => {
     expect(out.device).toBe('cuda:1');
   });
 
-  it('gives the snapshot directory as {snapshot_dir} and SWEEPS_SNAPSHOT_DIR, and under the deprecated names', async () => {
+  it('gives the trial directory as {snapshot_dir} and SWEEPS_SNAPSHOT_DIR, and under the deprecated names', async () => {
     const probe = script(
       'snapshot-probe.mjs',
       `console.log(JSON.stringify({ args: process.argv.slice(2), now: process.env.SWEEPS_SNAPSHOT_DIR, old: process.env.SWEEPS_CHECKPOINT_DIR }));

@@ -69,7 +69,7 @@ export class CommandTrainer implements Trainer {
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = trial.trainer as unknown as CommandSpec;
-    const values = placeholderValues(trial, ctx.snapshotDir, ctx.resumeFrom);
+    const values = placeholderValues(trial, ctx.trialDir, ctx.resumeFrom);
     const cwd = path.resolve(this.baseDir, spec.cwd ?? '.');
     let argv: string[];
     let extraEnv: Record<string, string>;
@@ -93,13 +93,13 @@ export class CommandTrainer implements Trainer {
       throw new PermanentTrialError(`refused by this worker's policy: ${refused}`, 'invalid');
     if (!(await stat(cwd).catch(() => null))?.isDirectory())
       throw new PermanentTrialError(`the working directory ${cwd} does not exist`, 'invalid');
-    await mkdir(ctx.snapshotDir, { recursive: true }); // the command may write there ({snapshot_dir})
+    await mkdir(ctx.trialDir, { recursive: true }); // the command may write there ({snapshot_dir})
     const env: Record<string, string> = {
       ...ctx.env,
       ...extraEnv,
       SWEEPS_TRIAL_ID: trial.trialId,
-      SWEEPS_SNAPSHOT_DIR: ctx.snapshotDir,
-      SWEEPS_CHECKPOINT_DIR: ctx.snapshotDir, // deprecated name of SWEEPS_SNAPSHOT_DIR, still set
+      SWEEPS_SNAPSHOT_DIR: ctx.trialDir,
+      SWEEPS_CHECKPOINT_DIR: ctx.trialDir, // deprecated name of SWEEPS_SNAPSHOT_DIR, still set
     };
     const reporter = new EpochReporter(ctx);
     const watcher = source.file
@@ -116,7 +116,7 @@ export class CommandTrainer implements Trainer {
         ctx,
         extractor: source.extractor,
         metricStreams: source.streams,
-        logFile: outputLogPath(ctx.snapshotDir),
+        logFile: outputLogPath(ctx.trialDir),
         ...(this.options.killGraceMs ? { killGraceMs: this.options.killGraceMs } : {}),
       },
       reporter,

@@ -27,7 +27,7 @@ import {
   describeContainment,
   detectContainment,
   probeContainment,
-  removeStaleTrialCgroups,
+  removeLeftoverTrialCgroups,
   removeTrialCgroup,
 } from './containment.ts';
 import { runDetached } from './process-runner.ts';
@@ -259,7 +259,7 @@ for (const kind of CONTAINMENT_KINDS) {
         await waitFor(
           "the dead worker's trial cgroup to be removed",
           async () => {
-            await removeStaleTrialCgroups(c.base);
+            await removeLeftoverTrialCgroups(c.base);
             return mine().length === 0;
           },
           10_000,

@@ -134,7 +134,7 @@ export function detectContainment(): Promise<Containment> {
   detected ??= (async () => {
     for (const kind of CONTAINMENT_KINDS) {
       const found = await probeContainment(kind);
-      if (found?.kind === 'cgroup') await removeStaleTrialCgroups(found.base);
+      if (found?.kind === 'cgroup') await removeLeftoverTrialCgroups(found.base);
       if (found) return found;
     }
     return { kind: 'scan' } as const;
@@ -234,11 +234,11 @@ export async function removeTrialCgroup(dir: string): Promise<void> {
       await sleep(20);
     }
   }
-  // Still busy: a later worker start removes it (removeStaleTrialCgroups).
+  // Still busy: a later worker start removes it (removeLeftoverTrialCgroups).
 }
 
 /** Removes empty trial cgroups of worker processes that are gone (their supervisors cannot remove their own). */
-export async function removeStaleTrialCgroups(base: string): Promise<void> {
+export async function removeLeftoverTrialCgroups(base: string): Promise<void> {
   let names: string[] = [];
   try {
     names = readdirSync(base);

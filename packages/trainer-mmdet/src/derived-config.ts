@@ -9,7 +9,7 @@
  *   replaced whole (`_delete_=True`): a base that trains from scratch holds `init_cfg=None`, and mmengine refuses
  *   to merge a dict into a non-dict ("init_cfg ... is a dict in the child config but is of type NoneType");
  * - `fixed.max_epochs` (or `epochs`) and `fixed.batch_size`; v3's seed as `randomness.seed`, and `resume = True`
- *   when an earlier attempt left a checkpoint in the work dir.
+ *   when an earlier run left a snapshot (MMDetection's own word: checkpoint) in the work dir.
  */
 import type { TrialRun } from '@sweeps/core';
 import { type PyValue, pyValue } from './python-literal.ts';
@@ -26,7 +26,7 @@ export interface DerivedConfigInput {
   baseConfig: string;
   /** The checkpoint's local path (or a URL scheme MMDetection loads itself, e.g. `torchvision://resnet50`). */
   checkpointPath: string | null;
-  /** Resume from the work dir (an earlier attempt left a checkpoint there). */
+  /** Resume from the work dir (an earlier run left a snapshot there). */
   resume: boolean;
 }
 

@@ -34,7 +34,7 @@ export function checkpointLocation(
   return { path: path.resolve(root, checkpoint.uri), local: true };
 }
 
-/** Whether an earlier attempt left something to resume from: v3's `last_checkpoint`, v2's `latest.pth`. */
+/** Whether an earlier run left a snapshot to resume from: v3's `last_checkpoint`, v2's `latest.pth`. */
 export function resumePoint(version: 2 | 3, workDir: string): string | null {
   const file = path.join(workDir, version === 3 ? 'last_checkpoint' : 'latest.pth');
   return existsSync(file) ? file : null;
@@ -56,7 +56,7 @@ export interface LaunchInput {
   derivedConfig: string;
   workDir: string;
   seed: number;
-  /** v2: the checkpoint to pass as `--resume-from`. */
+  /** v2: the snapshot (MMDetection's checkpoint file) to pass as `--resume-from`. */
   resumeFrom: string | null;
   /** A free port for torch.distributed (several GPUs only). */
   masterPort: number;

@@ -121,10 +121,10 @@ export class MmdetTrainer implements Trainer {
   constructor(private readonly options: MmdetTrainerOptions = {}) {}
 
   /** MMDetection's own resume point in the trial's work dir (v3 `last_checkpoint`, v2 `latest.pth`). */
-  async findSnapshot(trial: TrialRun, snapshotDir: string): Promise<string | null> {
+  async findSnapshot(trial: TrialRun, trialDir: string): Promise<string | null> {
     const parsed = MmdetTrainerSpecSchema.safeParse(trial.trainer);
     if (!parsed.success) return null; // run() refuses it with the reason
-    return resumePoint(parsed.data.version, trialPaths(snapshotDir).workDir);
+    return resumePoint(parsed.data.version, trialPaths(trialDir).workDir);
   }
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
@@ -138,7 +138,7 @@ export class MmdetTrainer implements Trainer {
     if (refused)
       throw new PermanentTrialError(`refused by this worker's policy: ${refused}`, 'invalid');
     const node = checkNode(spec, trial, ctx, this.options.readRoots);
-    const files = trialPaths(ctx.snapshotDir);
+    const files = trialPaths(ctx.trialDir);
     const resume = resumePoint(spec.version, files.workDir);
     await mkdir(path.dirname(files.derivedConfig), { recursive: true });
     await mkdir(files.workDir, { recursive: true });
@@ -182,7 +182,7 @@ export class MmdetTrainer implements Trainer {
         ctx: { ...ctx, signal },
         extractor: createMmdetExtractor(spec.version),
         metricStreams: 'both',
-        logFile: outputLogPath(ctx.snapshotDir),
+        logFile: outputLogPath(ctx.trialDir),
         onLine: (line) => {
           oom ||= isOutOfMemoryLine(line);
           divergedNow(watch.push(line));

@@ -103,7 +103,7 @@ describe('mmdet trainer on a worker with directories', () => {
       } as TrialRun,
       {
         reportEpoch: async () => {},
-        snapshotDir: path.join(outside, 'trial'),
+        trialDir: path.join(outside, 'trial'),
         signal: new AbortController().signal,
         env: {},
         log: () => {},

@@ -137,7 +137,8 @@ export const mmdetSpecCheck: TrainerSpecCheck = {
         }));
     return [...issues, ...cfgOptionIssues(trainer), ...fixedIssues(spec)];
   },
-  // MMDetection saves a checkpoint every epoch in the trial's work dir, and a later run resumes from the newest.
+  // MMDetection saves a snapshot (its `epoch_N.pth` "checkpoint") every epoch in the trial's work dir, and a
+  // later run resumes from the newest.
   resumes: () => true,
   workerPaths: mmdetWorkerPaths,
 };

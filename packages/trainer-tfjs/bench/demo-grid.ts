@@ -30,7 +30,7 @@ if (process.env['INIT_CWD']) process.chdir(process.env['INIT_CWD']);
 interface Cell {
   lr: number;
   wd: number;
-  status: string;
+  state: string;
   bbox_mAP?: number;
   curve: number[];
   wall_s: number;
@@ -61,13 +61,13 @@ for (const lr of values.lrs.split(',').map(Number)) {
       trialId: `grid-${lr}-${wd}`,
       trainer: { kind: 'tfjs', options },
     };
-    const snapshotDir = mkdtempSync(path.join(tmpdir(), 'sweeps-demo-grid-'));
+    const trialDir = mkdtempSync(path.join(tmpdir(), 'sweeps-demo-grid-'));
     const curve: number[] = [];
     const started = performance.now();
-    const cell: Cell = { lr, wd, status: 'succeeded', curve, wall_s: 0 };
+    const cell: Cell = { lr, wd, state: 'succeeded', curve, wall_s: 0 };
     try {
       const result = await trainer.run(trial, {
-        snapshotDir,
+        trialDir,
         signal: new AbortController().signal,
         env: {},
         log: () => {},
@@ -76,10 +76,10 @@ for (const lr of values.lrs.split(',').map(Number)) {
       });
       cell.bbox_mAP = result.metrics['bbox_mAP'] as number;
     } catch (err) {
-      cell.status = err instanceof PermanentTrialError ? err.reason : 'error';
+      cell.state = err instanceof PermanentTrialError ? err.reason : 'error';
       cell.error = err instanceof Error ? err.message : String(err);
     } finally {
-      rmSync(snapshotDir, { recursive: true, force: true });
+      rmSync(trialDir, { recursive: true, force: true });
     }
     cell.wall_s = Math.round((performance.now() - started) / 100) / 10;
     cells.push(cell);
@@ -96,7 +96,7 @@ for (const lr of [...new Set(cells.map((c) => c.lr))]) {
   const row = cells
     .filter((c) => c.lr === lr)
     .map((c) =>
-      c.status === 'succeeded' ? `${c.bbox_mAP!.toFixed(3)} (${c.curve.join(' → ')})` : c.status,
+      c.state === 'succeeded' ? `${c.bbox_mAP!.toFixed(3)} (${c.curve.join(' → ')})` : c.state,
     );
   process.stdout.write(`| ${lr} | ${row.join(' | ')} |\n`);
 }

@@ -47,6 +47,9 @@ export const ListTrialsQuery = z.strictObject({
 /** Most epochs in one trial view (db's TRIAL_VIEW_MAX_EPOCHS): the default and largest page. */
 const EPOCH_PAGE_MAX = 1_000;
 
+/** A lease number of a trial (a claim's; see `metricLeases`). */
+const Lease = z.coerce.number().int().min(1).max(2_147_483_647).optional();
+
 export const TrialQuery = z.strictObject({
   epochs_from: z.coerce
     .number()
@@ -62,15 +65,10 @@ export const TrialQuery = z.strictObject({
     .max(EPOCH_PAGE_MAX)
     .optional()
     .describe(`At most this many epochs (default and largest: ${EPOCH_PAGE_MAX})`),
-  attempt: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(2_147_483_647)
-    .optional()
-    .describe(
-      "Show this attempt's epochs (a number from the trial's metricAttempts) instead of the latest attempt's",
-    ),
+  lease: Lease.describe(
+    "Show this lease's epochs (a number from the trial's metricLeases) instead of the latest lease's",
+  ),
+  attempt: Lease.describe('Deprecated: the first name of `lease` (used when `lease` is absent)'),
 });
 
 export const ExportQuery = z.strictObject({

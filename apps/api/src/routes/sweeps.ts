@@ -147,14 +147,14 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ['trials'],
           summary:
-            'A trial with the per-epoch metrics of its latest attempt (or of the attempt asked for), a page of at most 1,000 epochs at a time',
+            'A trial with the per-epoch metrics of its latest lease (or of the lease asked for), a page of at most 1,000 epochs at a time',
           params: TrialParams,
           querystring: TrialQuery,
           response: { 200: TrialSchema, ...errors },
         },
       },
       async (req) =>
-        trialView(deps, req.params.id, req.params.trialId, req.query.attempt, {
+        trialView(deps, req.params.id, req.params.trialId, req.query.lease ?? req.query.attempt, {
           from: req.query.epochs_from,
           limit: req.query.epochs_limit,
         }),

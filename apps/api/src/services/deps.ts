@@ -13,7 +13,8 @@ export interface ApiDeps {
   maxEpochsPerTrial?: number;
   /** Sweeps and queued trials per API key (SWEEPS_QUOTA_*); absent: db's DEFAULT_KEY_QUOTAS. */
   quotas?: KeyQuotas;
-  workerStaleMs: number;
+  /** The lost limit (SWEEPS_WORKER_LOST_MS): a worker without a heartbeat for this long is lost. */
+  workerLostMs: number;
   /**
    * How long a running sweep's aggregates (sweep, grid, best) are served from one computation
    * (SWEEPS_READ_INTERVAL_MS); absent: 250 ms.

@@ -10,7 +10,7 @@
  */
 import {
   listenSweepEvents,
-  pruneSweepEvents,
+  expireSweepEvents,
   type Db,
   type SweepEventListener,
   type SweepEventRow,
@@ -44,7 +44,7 @@ const KEEP_EVENTS_MS = 60 * 60 * 1000;
 export class EventHub {
   private readonly subs = new Map<string, Set<Subscriber>>();
   private listener: SweepEventListener | null = null;
-  private pruneTimer: NodeJS.Timeout | null = null;
+  private expireTimer: NodeJS.Timeout | null = null;
   private readonly closers = new Set<() => void>();
   private readonly batches = new Map<string, Batch>();
   /** How many batches were passed on (for tests and metrics). */
@@ -92,15 +92,15 @@ export class EventHub {
       },
       onError: (err) => this.log.warn({ err }, 'sweep event listener: connection lost; retrying'),
     });
-    this.pruneTimer = setInterval(
+    this.expireTimer = setInterval(
       () => {
-        pruneSweepEvents(this.db, KEEP_EVENTS_MS).catch((err) =>
-          this.log.warn({ err }, 'pruning old sweep events failed'),
+        expireSweepEvents(this.db, KEEP_EVENTS_MS).catch((err) =>
+          this.log.warn({ err }, 'expiring old sweep events failed'),
         );
       },
       10 * 60 * 1000,
     );
-    this.pruneTimer.unref();
+    this.expireTimer.unref();
   }
 
   /** Calls `fn` for each event of the sweep; `close` ends the stream at shutdown. Returns the unsubscribe. */
@@ -142,7 +142,7 @@ export class EventHub {
     this.closers.clear();
     for (const sweepId of [...this.batches.keys()]) this.dropBatch(sweepId);
     this.subs.clear();
-    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    if (this.expireTimer) clearInterval(this.expireTimer);
     await this.listener?.close();
     this.listener = null;
   }

@@ -29,7 +29,7 @@ interface Entry {
  * Above this many kept entries, those past {@link MAX_STALE_MS} are dropped when a new one is made: texts are only
  * held for the sweeps read in the last second (plus a few), not for every sweep ever read (a grid may be 2 MB).
  */
-const PRUNE_ABOVE = 16;
+const EXPIRE_ABOVE = 16;
 
 export class IntervalReads {
   private readonly entries = new Map<string, Entry>();
@@ -88,7 +88,7 @@ export class IntervalReads {
     const generation = this.generations.get(sweepId) ?? 0;
     const kept = this.entries.get(key);
     if (kept && kept.generation === generation) return kept;
-    if (this.entries.size > PRUNE_ABOVE) this.prune();
+    if (this.entries.size > EXPIRE_ABOVE) this.dropExpired();
     const entry: Entry = { sweepId, generation, done: null, running: null };
     this.entries.set(key, entry);
     return entry;
@@ -114,7 +114,7 @@ export class IntervalReads {
     return running;
   }
 
-  private prune(): void {
+  private dropExpired(): void {
     const now = this.now();
     for (const [key, entry] of this.entries) {
       const expired = !entry.done || now - entry.done.startedAt >= MAX_STALE_MS;

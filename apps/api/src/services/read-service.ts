@@ -1,11 +1,11 @@
-/** Reads: sweep status, trials, grid, best-setting table, exports and workers. */
+/** Reads: sweeps (status and phase), trials, grid, best-setting table, exports and workers. */
 import {
   bestTableToCsv,
   bestTableToMarkdown,
   buildBestTable,
   buildGrid,
   gridToCsv,
-  gridCellStatuses,
+  gridCellSummaries,
   gridToMarkdown,
   emptyTrialCounts,
   failureReasonOf,
@@ -17,7 +17,13 @@ import {
   type SweepStatus,
   type TrialCounts,
 } from '@sweeps/core';
-import { BestTableSchema, type GridValue, GridSchema, SweepSchema } from '@sweeps/api-client';
+import {
+  BestTableSchema,
+  type GridValue,
+  GridSchema,
+  SweepSchema,
+  type WorkerLiveness,
+} from '@sweeps/api-client';
 import {
   bestCellResults,
   bestEpochCellResults,
@@ -173,17 +179,18 @@ export async function trialView(
   deps: ApiDeps,
   sweepId: string,
   trialId: string,
-  attempt?: number,
+  lease?: number,
   page: { from?: number | undefined; limit?: number | undefined } = {},
 ) {
   const [t, rungs] = await Promise.all([
     // epochs merged by PostgreSQL, one page of at most 1,000
-    getTrial(deps.db, sweepId, trialId, attempt, {
+    getTrial(deps.db, sweepId, trialId, lease, {
       ...(page.from === undefined ? {} : { from: page.from }),
       ...(page.limit === undefined ? {} : { limit: page.limit }),
     }),
     trialRungs(deps.db, trialId),
   ]);
+  const metricLeases = t.metricLeases.map((l) => ({ ...l, current: l.lease === t.metricsCurrent }));
   // where a paused trial waits: its latest rung record that says so (as pausedRungsOf reads it for lists)
   const waiting = rungs.filter((r) => r.outcome === 'paused').at(-1);
   const pausedAt = waiting && {
@@ -195,11 +202,12 @@ export async function trialView(
     checkpointUri: t.checkpoint.uri,
     finalMetrics: t.finalMetrics as Record<string, unknown> | null,
     outputTail: t.outputTail,
-    epochsAttempt: t.metricsAttempt,
-    metricAttempts: t.metricAttempts.map((a) => ({
-      ...a,
-      current: a.attempt === t.metricsCurrent,
-    })),
+    epochsLease: t.metricsLease,
+    metricLeases,
+    // `epochsAttempt` and `metricAttempts` (entries with `attempt`) are the deprecated first names of `epochsLease`
+    // and `metricLeases`, sent as well until clients have moved.
+    epochsAttempt: t.metricsLease,
+    metricAttempts: metricLeases.map(({ lease, ...rest }) => ({ attempt: lease, ...rest })),
     epochs: t.epochs,
     epochsTruncated: t.epochsTruncated,
     epochsNextFrom: t.epochsNextFrom,
@@ -222,7 +230,7 @@ function gridAxes(spec: SweepSpec) {
 }
 
 /**
- * The lr x weight-decay matrices with each cell's status. `value` picks each trial's final metric (from the
+ * The lr x weight-decay matrices with each grid cell's state and trial counts. `value` picks each trial's final metric (from the
  * per-cell statistics) or its best epoch's (from the per-epoch metrics).
  */
 export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
@@ -241,13 +249,13 @@ export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue 
     sweep.metricGoal,
     failures,
   );
-  const statuses = gridCellStatuses(matrices, counts);
+  const summaries = gridCellSummaries(matrices, counts);
   return {
     metric: sweep.metricName,
     goal: sweep.metricGoal,
     value,
     // `cells` is the deprecated first name of `gridCells`, sent as well until clients have moved.
-    matrices: matrices.map((m, k) => ({ ...m, gridCells: statuses[k]!, cells: statuses[k]! })),
+    matrices: matrices.map((m, k) => ({ ...m, gridCells: summaries[k]!, cells: summaries[k]! })),
   };
 }
 
@@ -301,12 +309,14 @@ export function bestJson(deps: ApiDeps, sweepId: string) {
 
 export async function bestView(deps: ApiDeps, sweepId: string) {
   const sweep = await getSweep(deps.db, sweepId);
-  return buildBestTable(
+  const table = buildBestTable(
     sweep.checkpoints,
     await bestCellResults(deps.db, sweepId, sweep.metricGoal),
     sweep.metricName,
     sweep.metricGoal,
   );
+  // `status` is the deprecated first name of `outcome`, sent as well until clients have moved
+  return { ...table, rows: table.rows.map((r) => ({ ...r, status: r.outcome })) };
 }
 
 /** The best table or the grid as CSV or Markdown text. */
@@ -326,8 +336,25 @@ export async function exportView(
     : gridToMarkdown(grid.matrices, grid.metric);
 }
 
+/** A worker's liveness: stopped (it said so), lost (no heartbeat for longer than the lost limit) or alive. */
+function liveness(
+  w: { stoppedAt: Date | null; lastHeartbeatAt: Date },
+  now: number,
+  lostMs: number,
+): WorkerLiveness {
+  if (w.stoppedAt) return 'stopped';
+  return now - w.lastHeartbeatAt.getTime() > lostMs ? 'lost' : 'alive';
+}
+
+/** A liveness as the deprecated `status` field says it. */
+const DEPRECATED_LIVENESS_STATUS = {
+  alive: 'alive',
+  lost: 'silent',
+  stopped: 'stopped',
+} as const satisfies Record<WorkerLiveness, string>;
+
 export async function workersView(deps: ApiDeps) {
-  const workers = await listWorkers(deps.db, deps.workerStaleMs * 4);
+  const workers = await listWorkers(deps.db, deps.workerLostMs * 4);
   const now = Date.now();
   return {
     workers: workers.map((w) => ({
@@ -338,11 +365,9 @@ export async function workersView(deps: ApiDeps) {
       pid: w.pid,
       startedAt: w.startedAt.toISOString(),
       lastHeartbeatAt: w.lastHeartbeatAt.toISOString(),
-      status: w.stoppedAt
-        ? ('stopped' as const)
-        : now - w.lastHeartbeatAt.getTime() > deps.workerStaleMs
-          ? ('silent' as const)
-          : ('alive' as const),
+      liveness: liveness(w, now, deps.workerLostMs),
+      // `status` (with `silent` for `lost`) is the deprecated first name of `liveness`, sent until clients have moved
+      status: DEPRECATED_LIVENESS_STATUS[liveness(w, now, deps.workerLostMs)],
       running: w.running.map((t) => ({
         trialId: t.id,
         sweepId: t.sweepId,

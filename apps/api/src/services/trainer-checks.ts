@@ -28,7 +28,7 @@ export function planWithChecks(deps: ApiDeps, input: unknown): SweepPlan {
 export async function checkGpuCapacity(deps: ApiDeps, spec: SweepSpec): Promise<void> {
   const wanted = Number((spec.trainer as Record<string, unknown>).gpus_per_trial ?? 1);
   if (!(wanted > 1)) return;
-  const workers = (await listWorkers(deps.db, deps.workerStaleMs)).filter((w) => !w.stoppedAt);
+  const workers = (await listWorkers(deps.db, deps.workerLostMs)).filter((w) => !w.stoppedAt);
   if (workers.length === 0) return;
   const gpusOf = (w: (typeof workers)[number]) =>
     (w.devices as Array<{ kind?: string }>).filter((d) => d.kind === 'gpu').length;

@@ -9,7 +9,7 @@ import { liveWorkerPolicies } from '@sweeps/db';
 import type { ApiDeps } from './deps.ts';
 
 export async function workerWarnings(deps: ApiDeps, spec: SweepSpec): Promise<string[]> {
-  const live = await liveWorkerPolicies(deps.db, deps.workerStaleMs);
+  const live = await liveWorkerPolicies(deps.db, deps.workerLostMs);
   if (live.length === 0)
     return ['no worker is running now: the trials wait in the queue until one starts'];
   const refusals: string[] = [];

@@ -129,11 +129,12 @@ export function addResultCommands(program: Command, env: CliEnv): void {
 
   program
     .command('trial <sweep> <trial>')
-    .description('one trial with its per-epoch metrics (of its latest attempt, or of --attempt N)')
+    .description('one trial with its per-epoch metrics (of its latest lease, or of --lease N)')
     .option(
-      '--attempt <n>',
-      'show the epochs of this attempt (the numbers are listed under "metrics of")',
+      '--lease <n>',
+      'show the epochs of this lease, a claim of the trial (the numbers are listed under "metrics of")',
     )
+    .option('--attempt <n>', 'deprecated: the first name of --lease')
     .option(
       '--epochs-from <n>',
       'show epochs from this one on (a trial view shows at most 1,000 epochs at a time)',
@@ -142,25 +143,25 @@ export function addResultCommands(program: Command, env: CliEnv): void {
       async (
         id: string,
         trial: string,
-        o: { attempt?: string; epochsFrom?: string },
+        o: { lease?: string; attempt?: string; epochsFrom?: string },
         cmd: Command,
       ) => {
-        const attempt = wholeOption(o.attempt, '--attempt', 1);
+        const lease = wholeOption(o.lease, '--lease', 1) ?? wholeOption(o.attempt, '--attempt', 1);
         const from = wholeOption(o.epochsFrom, '--epochs-from', 0);
         const t = await clientFor(cmd, env).trial(
           id,
           trial,
-          attempt,
+          lease,
           from === undefined ? {} : { from },
         );
         out(
           `${t.id}: ${trialStateCell(t)} on ${t.checkpoint}, ${t.optimizer} ${JSON.stringify(t.params)}, seed ${t.seed}, attempts ${t.attempts}${t.backend ? `, ${t.backend} on ${t.device}` : ''}`,
         );
         if (t.state === 'paused') out(`${pausedSentence(t.pausedAt)}: ${PAUSED_MEANING}.`);
-        if (t.metricAttempts.length > 1 || attempt !== undefined)
+        if (t.metricLeases.length > 1 || lease !== undefined)
           out(
-            `metrics of attempt ${t.epochsAttempt ?? '-'} (attempts with metrics: ${t.metricAttempts
-              .map((a) => `${a.attempt}: ${a.epochs} epochs${a.current ? ', current' : ''}`)
+            `metrics of lease ${t.epochsLease ?? '-'} (leases with metrics: ${t.metricLeases
+              .map((l) => `${l.lease}: ${l.epochs} epochs${l.current ? ', current' : ''}`)
               .join('; ')})`,
           );
         printEpochs(t);
@@ -177,12 +178,12 @@ export function addResultCommands(program: Command, env: CliEnv): void {
       out(
         r.workers.length
           ? table(
-              ['worker', 'host', 'slots', 'status', 'running', 'last heartbeat'],
+              ['worker', 'host', 'slots', 'liveness', 'running', 'last heartbeat'],
               r.workers.map((w) => [
                 w.id,
                 w.host,
                 w.slots,
-                w.status,
+                w.liveness,
                 w.running.map((t) => t.trialId).join(' ') || '-',
                 w.lastHeartbeatAt,
               ]),

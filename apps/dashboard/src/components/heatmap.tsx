@@ -4,7 +4,7 @@
  * their own. Arrow keys move between cells (one tab stop per table), Enter or Space opens a cell's trials.
  */
 import { useState } from 'preact/hooks';
-import type { GridCellStatus, GridMatrix } from '@sweeps/api-client';
+import type { GridCellSummary, GridMatrix } from '@sweeps/api-client';
 import { colorOf, type Scale } from '../colors.ts';
 import { fmt, param } from '../format.ts';
 import { escapeBidi } from '../bidi.ts';
@@ -18,7 +18,7 @@ export interface CellRef {
 }
 
 /** What a cell without a value shows, per state (a Record: a state added to core must be given words here). */
-const MARK: Record<GridCellStatus['state'], string> = {
+const MARK: Record<GridCellSummary['state'], string> = {
   succeeded: '',
   running: 'running…',
   paused: '‖ paused',
@@ -31,14 +31,14 @@ const MARK: Record<GridCellStatus['state'], string> = {
 };
 
 /** asha's rung for a paused or pruned cell: its epoch and value there (null for any other cell). */
-function rungOf(c: GridCellStatus): { epoch: number | null; value: number | null } | null {
+function rungOf(c: GridCellSummary): { epoch: number | null; value: number | null } | null {
   if (c.state === 'paused') return { epoch: c.pausedEpoch, value: c.pausedValue };
   if (c.state === 'pruned') return { epoch: c.prunedEpoch, value: c.prunedValue };
   return null;
 }
 
 /** The mark of a cell without a value: `‖ paused@3`, `✂ pruned@3`, `queued`, … */
-function markOf(c: GridCellStatus): string {
+function markOf(c: GridCellSummary): string {
   const r = rungOf(c);
   return r?.epoch != null ? `${MARK[c.state]}@${r.epoch}` : MARK[c.state];
 }
@@ -47,7 +47,7 @@ function markOf(c: GridCellStatus): string {
  * A cell without a value in words: a paused cell says where it waits and what happens next, a pruned one where it
  * stopped; any other its state.
  */
-function stateWords(c: GridCellStatus, metric: string): string {
+function stateWords(c: GridCellSummary, metric: string): string {
   const r = rungOf(c);
   if (!r) return c.state;
   const at = r.epoch === null ? '' : ` at epoch ${r.epoch}`;
@@ -57,7 +57,7 @@ function stateWords(c: GridCellStatus, metric: string): string {
     : `pruned${at}${value}`;
 }
 
-function statusText(c: GridCellStatus): string {
+function trialCountsText(c: GridCellSummary): string {
   const parts = (
     ['succeeded', 'running', 'paused', 'queued', 'pruned', 'failed', 'cancelled'] as const
   )
@@ -156,7 +156,7 @@ export function Heatmap(props: {
               const why = escapeBidi(
                 `${m.checkpoint} · ${m.optimizer} · lr ${param(lr)} · wd ${param(wd)}: ${
                   v ? `${props.metric} ${label}` : stateWords(c, props.metric)
-                }${isBest ? ' (best of this checkpoint)' : ''}. ${statusText(c)}${c.reason ? `. Reason: ${c.reason}` : ''}`,
+                }${isBest ? ' (best of this checkpoint)' : ''}. ${trialCountsText(c)}${c.reason ? `. Reason: ${c.reason}` : ''}`,
               );
               const rung = v ? null : rungOf(c);
               const sel =

@@ -46,9 +46,9 @@ function stateText(t: TrialSummary, metric: string): string {
   return `paused at epoch ${t.pausedAt.epoch}${value}, waiting for its rung`;
 }
 
-/** Said under a trial's attempts when earlier attempts reported epochs too (their metrics never mix). */
-function earlierAttemptsText(earlier: number): string {
-  return `curves: the latest attempt; ${earlier} earlier attempt${earlier === 1 ? '' : 's'} kept apart`;
+/** Said under a trial's attempts when earlier leases (claims) reported epochs too (their metrics never mix). */
+function earlierLeasesText(earlier: number): string {
+  return `curves: the latest lease; ${earlier} earlier lease${earlier === 1 ? '' : 's'} kept apart`;
 }
 
 export function TrialPanel(props: {
@@ -172,9 +172,9 @@ export function TrialPanel(props: {
                     <td>{fmt(t.finalMetric)}</td>
                     <td>
                       {t.attempts}
-                      {d && d.metricAttempts.length > 1 && (
-                        <div class="muted small" data-testid="metric-attempts">
-                          {earlierAttemptsText(d.metricAttempts.length - 1)}
+                      {d && d.metricLeases.length > 1 && (
+                        <div class="muted small" data-testid="metric-leases">
+                          {earlierLeasesText(d.metricLeases.length - 1)}
                         </div>
                       )}
                     </td>

@@ -1,4 +1,4 @@
-/** Workers: host, slots, devices, what runs now, heartbeat age; silent workers are marked lost. */
+/** Workers: host, slots, devices, what runs now, heartbeat age; lost workers (no heartbeat) are marked. */
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import type { WorkerList } from '@sweeps/api-client';
@@ -56,7 +56,7 @@ export function WorkersPage() {
           <thead>
             <tr>
               <th scope="col">Worker</th>
-              <th scope="col">Status</th>
+              <th scope="col">Liveness</th>
               <th scope="col">Slots</th>
               <th scope="col">Devices</th>
               <th scope="col">Running now</th>
@@ -65,7 +65,7 @@ export function WorkersPage() {
           </thead>
           <tbody>
             {l.workers.map((w) => (
-              <tr key={w.id} data-worker={w.id} class={w.status}>
+              <tr key={w.id} data-worker={w.id} class={w.liveness}>
                 <td>
                   <Untrusted class="mono" text={w.id} />
                   <div class="muted small">
@@ -73,8 +73,8 @@ export function WorkersPage() {
                   </div>
                 </td>
                 <td>
-                  <span class={`wstatus ${w.status}`}>
-                    {w.status === 'silent' ? 'lost (no heartbeat)' : w.status}
+                  <span class={`liveness ${w.liveness}`}>
+                    {w.liveness === 'lost' ? 'lost (no heartbeat)' : w.liveness}
                   </span>
                 </td>
                 <td>

@@ -76,7 +76,7 @@ describe('trainLoop', () => {
     expect(other.epochs[0]!['loss']).not.toEqual(a.epochs[0]!['loss']);
   });
 
-  it('resumes from a checkpoint to the same final metrics as an uninterrupted run', async () => {
+  it('resumes from a snapshot to the same final metrics as an uninterrupted run', async () => {
     const whole = await train({ epochs: 2, snapshotDir: path.join(dir, 'whole') });
     const resumeDir = path.join(dir, 'resume');
     const stop = new AbortController();

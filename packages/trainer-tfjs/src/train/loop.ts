@@ -30,7 +30,7 @@ export interface LoopConfig {
   snapshotDir?: string;
   /** A file of an earlier attempt's snapshot directory (its newest complete epoch is resumed). */
   resumeFrom?: string;
-  /** A checkpoint whose fingerprint differs is not resumed. Default: the JSON of epochs, seed and optimizer. */
+  /** A snapshot whose fingerprint differs is not resumed. Default: the JSON of epochs, seed and optimizer. */
   fingerprint?: string;
   /** Checked between iterations; training stops with its reason. */
   signal?: AbortSignal;
@@ -50,7 +50,7 @@ export interface LoopResult {
 /** The loop's PRNG purpose tag (keeps its stream independent of the data streams of the same seed). */
 const LOOP_STREAM = 0x7a11;
 
-/** Runs `config.epochs` epochs of `task`, resuming from `config.resumeFrom` when it holds a usable checkpoint. */
+/** Runs `config.epochs` epochs of `task`, resuming from `config.resumeFrom` when it holds a usable snapshot. */
 export async function trainLoop<B>(task: TrainTask<B>, config: LoopConfig): Promise<LoopResult> {
   const schedule = buildSchedule(
     { ...config.schedule, baseLr: config.optimizer.lr, epochs: config.epochs },
@@ -105,13 +105,10 @@ async function resume(
   if (!config.resumeFrom) return fresh;
   const dir = path.dirname(config.resumeFrom);
   const meta = await findLatestState(dir);
-  if (!meta)
-    return (
-      config.log?.(`no complete training checkpoint in ${dir}: starting from scratch`), fresh
-    );
+  if (!meta) return (config.log?.(`no complete snapshot in ${dir}: starting from scratch`), fresh);
   if (meta.fingerprint !== fingerprint) {
     config.log?.(
-      `training checkpoint ${meta.weightsFile} was written with other settings: starting from scratch`,
+      `snapshot ${meta.weightsFile} was written with other settings: starting from scratch`,
     );
     return fresh;
   }

@@ -2,7 +2,7 @@ import { mixSeed, mulberry32Next } from '../data/rng.ts';
 
 /**
  * The training loop's seeded stream (mulberry32, the data layer's generator) with its state exposed, so a
- * checkpoint can store it and a resumed run draws exactly what an uninterrupted one would have drawn.
+ * snapshot can store it and a resumed run draws exactly what an uninterrupted one would have drawn.
  */
 export class SeededRng {
   private state: number;

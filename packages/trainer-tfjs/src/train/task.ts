@@ -13,10 +13,10 @@ export interface LossOutput {
 
 /**
  * One thing the generic loop can train: a model, its data and its loss. The loop owns the optimizer, the
- * schedule, checkpoints and reporting; the task owns everything that depends on what is being trained.
+ * schedule, snapshots and reporting; the task owns everything that depends on what is being trained.
  */
 export interface TrainTask<Batch = unknown> {
-  /** Every tensor to checkpoint (weights and BN running statistics), by torch state-dict key. */
+  /** Every tensor a snapshot holds (weights and BN running statistics), by torch state-dict key. */
   params: ParamStore;
   /** The variables the optimizer updates, by the same keys. */
   variables: Record<string, tf.Variable>;

@@ -1,5 +1,5 @@
 /**
- * Per-epoch training checkpoints: `epoch-NNNN.weights.safetensors` (every tensor of the model, BN running
+ * Per-epoch snapshots (a trial's own resume files): `epoch-NNNN.weights.safetensors` (every tensor of the model, BN running
  * statistics included, torch layout and keys), `epoch-NNNN.optim.safetensors` (the optimizer's `getStateAsync`:
  * momentum buffers or Adam moments and step counts, exact F32) and `epoch-NNNN.json` (epoch, PRNG state,
  * elapsed time, last metrics, a fingerprint of the run's settings). Each file is written to a temporary name and
@@ -14,7 +14,7 @@ import { fromFloat32, toFloat32, type CheckpointTensor } from '../checkpoint/ten
 import { assignTorchValues, type ParamStore } from '../model/params.ts';
 import type { OptimizerState } from '../optim/types.ts';
 
-/** The JSON part of a training checkpoint. */
+/** The JSON part of a snapshot. */
 export interface TrainStateMeta {
   version: 1;
   /** Epochs completed (1-based count). */
@@ -23,7 +23,7 @@ export interface TrainStateMeta {
   rngState: number;
   /** Training seconds so far, over every attempt. */
   elapsedS: number;
-  /** Settings the run was started with; a checkpoint from other settings is not resumed. */
+  /** Settings the run was started with; a snapshot from other settings is not resumed. */
   fingerprint: string;
   /** The epoch's reported metrics. */
   metrics: Record<string, number>;
@@ -31,7 +31,7 @@ export interface TrainStateMeta {
   optimizerFile: string;
 }
 
-/** A checkpoint read back: its meta and the optimizer state (the weights are already in the store). */
+/** A snapshot read back: its meta and the optimizer state (the weights are already in the store). */
 export interface LoadedTrainState {
   meta: TrainStateMeta;
   optimizerState: OptimizerState;
@@ -61,7 +61,7 @@ function optimizerTensors(state: OptimizerState): Map<string, CheckpointTensor> 
 }
 
 /**
- * Saves epoch `meta.epoch`'s checkpoint into `dir` and removes older epochs' files, keeping the `keep` newest.
+ * Saves epoch `meta.epoch`'s snapshot into `dir` and deletes older epochs' snapshots, keeping the `keep` newest.
  */
 export async function saveTrainState(
   dir: string,
@@ -88,11 +88,12 @@ export async function saveTrainState(
   );
   const jsonFile = path.join(dir, `${s}.json`);
   await writeAtomic(jsonFile, `${JSON.stringify(full, null, 1)}\n`);
-  await pruneOlder(dir, meta.epoch - keep + 1);
+  await deleteOlderSnapshots(dir, meta.epoch - keep + 1);
   return jsonFile;
 }
 
-async function pruneOlder(dir: string, firstKept: number): Promise<void> {
+/** Deletes the files of every snapshot in `dir` older than epoch `firstKept`. */
+async function deleteOlderSnapshots(dir: string, firstKept: number): Promise<void> {
   for (const name of await readdir(dir)) {
     const m = /^epoch-(\d{4,})\./.exec(name);
     if (m && Number(m[1]) < firstKept) await rm(path.join(dir, name), { force: true });
@@ -113,7 +114,7 @@ function parseMeta(text: string): TrainStateMeta | undefined {
 }
 
 /**
- * The newest complete checkpoint in `dir` (highest epoch whose JSON parses), or undefined. `resumeFrom` in the
+ * The newest complete snapshot in `dir` (highest epoch whose JSON parses), or undefined. `resumeFrom` in the
  * trainer contract is the newest *file* of the directory, which may be a weights file or a leftover temporary;
  * so callers pass its directory here.
  */
@@ -136,7 +137,7 @@ export async function findLatestState(dir: string): Promise<TrainStateMeta | und
 }
 
 /**
- * Loads a checkpoint's weights into `store` (every key of the store must be present with its shape) and
+ * Loads a snapshot's weights into `store` (every key of the store must be present with its shape) and
  * returns the optimizer state to hand to `Optimizer.setState`.
  */
 export async function loadTrainState(
@@ -149,11 +150,11 @@ export async function loadTrainState(
   for (const [key, entry] of store) {
     const t = weights.tensors.get(key);
     const n = entry.torchShape.reduce((a, b) => a * b, 1);
-    if (!t) throw new Error(`training checkpoint ${meta.weightsFile} lacks '${key}'`);
+    if (!t) throw new Error(`snapshot ${meta.weightsFile} lacks '${key}'`);
     const data = toFloat32(t);
     if (data.length !== n)
       throw new Error(
-        `training checkpoint ${meta.weightsFile}: '${key}' has ${data.length} values, expected ${n}`,
+        `snapshot ${meta.weightsFile}: '${key}' has ${data.length} values, expected ${n}`,
       );
     values.set(key, data);
   }

@@ -23,7 +23,7 @@ const trainChild = fileURLToPath(new URL('../bin/train-child.ts', import.meta.ur
 
 // The tiny detection trial (testing/tiny-detection.ts: 8 + 4 generated images of 64-96 px, width 0.125, scale 64,
 // batch 4, one epoch), forced on WebGPU in a child process that sees Mesa's lavapipe as its Vulkan driver: the
-// loop, evaluation and checkpoint writes must read every tensor asynchronously.
+// loop, evaluation and snapshot writes must read every tensor asynchronously.
 let dir: string;
 let dataDir: string;
 beforeAll(async () => {
@@ -37,11 +37,11 @@ afterAll(async () => {
 describe.skipIf(!lavapipe.ok)(
   'a detection trial on WebGPU (Dawn over Mesa lavapipe), no synchronous reads',
   () => {
-    it('trains an epoch with finite losses, reports bbox mAP and writes a checkpoint', async () => {
+    it('trains an epoch with finite losses, reports bbox mAP and writes a snapshot', async () => {
       if (!lavapipe.ok) throw new Error(lavapipe.reason);
       const trial = tinyDetectionTrial('det-webgpu', tinyDetectorOptions(dataDir));
       const config = path.join(dir, 'job.json');
-      const checkpoints = path.join(dir, 'ckpt');
+      const snapshots = path.join(dir, 'snapshots');
       await writeFile(config, JSON.stringify({ trial }));
       const args = [
         '--import',
@@ -52,7 +52,7 @@ describe.skipIf(!lavapipe.ok)(
         '--backend',
         'webgpu',
         '--snapshot-dir',
-        checkpoints,
+        snapshots,
       ];
       const started = performance.now();
       const { stdout, stderr } = await promisify(execFile)(process.execPath, args, {
@@ -77,7 +77,7 @@ describe.skipIf(!lavapipe.ok)(
       expect(final?.type === 'final' ? final.backend : '').toBe('webgpu');
       expect(epochs).toHaveLength(1);
       expectDetectionEpoch(epochs[0]!);
-      expect((await readdir(checkpoints)).sort()).toEqual([
+      expect((await readdir(snapshots)).sort()).toEqual([
         'epoch-0001.json',
         'epoch-0001.optim.safetensors',
         'epoch-0001.weights.safetensors',

@@ -37,7 +37,7 @@ const trial = (uri: string, dataDir?: string): TrialRun => ({
 
 const ctx: TrainerContext = {
   reportEpoch: async () => {},
-  snapshotDir: path.join(root, 'snap'),
+  trialDir: path.join(root, 'trial'),
   signal: new AbortController().signal,
   env: {},
   log: () => {},

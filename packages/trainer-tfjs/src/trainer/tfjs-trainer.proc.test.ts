@@ -42,12 +42,12 @@ const trial = (over: Partial<TrialRun> = {}): TrialRun => ({
   ...over,
 });
 
-function context(snapshotDir: string, signal = new AbortController().signal) {
+function context(trialDir: string, signal = new AbortController().signal) {
   const epochs: Array<[number, EpochMetrics]> = [];
   const logs: string[] = [];
   const ctx: TrainerContext = {
     reportEpoch: async (epoch, metrics) => void epochs.push([epoch, metrics]),
-    snapshotDir,
+    trialDir,
     signal,
     env: { SWEEPS_TEST_SLOT: '0' },
     log: (l) => logs.push(l),
@@ -109,7 +109,7 @@ describe('createTfjsTrainer', () => {
     'runs its child as the trial user when the worker drops privileges',
     async () => {
       const open = await mkdtemp(path.join(tmpdir(), 'sweeps-tfjs-run-as-'));
-      await chmod(open, 0o755); // the trial user must reach its snapshot directory
+      await chmod(open, 0o755); // the trial user must reach its trial directory
       const snap = path.join(open, 'snap');
       await mkdir(snap);
       await chown(snap, 65534, 65534);

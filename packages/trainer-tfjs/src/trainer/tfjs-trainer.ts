@@ -62,7 +62,7 @@ async function runInChild(
   ctx.signal.throwIfAborted();
   const job: TfjsChildJob = {
     trial,
-    snapshotDir: ctx.snapshotDir,
+    snapshotDir: ctx.trialDir, // the loop writes its snapshots into the trial directory
     ...(ctx.resumeFrom ? { resumeFrom: ctx.resumeFrom } : {}),
   };
   const watch: Watch = { tail: new OutputTail(), pending: [] };

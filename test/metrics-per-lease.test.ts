@@ -1,8 +1,8 @@
 /**
- * Metrics are kept per attempt, through the real API and a real worker: a trial whose first run fails after four
+ * Metrics are kept per lease, through the real API and a real worker: a trial whose first run fails after four
  * epochs (one of them the best value of the sweep) is retried with retry-failed, succeeds after two epochs, and
- * every read (trial view, grid, best-epoch grid, sweep epochs) shows the second attempt only, while the first
- * stays readable with `?attempt=`.
+ * every read (trial view, grid, best-epoch grid, sweep epochs) shows the second lease only, while the first stays
+ * readable with `?lease=` (and its deprecated first name `?attempt=`).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Stack } from './support/stack.ts';
 
-const markers = mkdtempSync(path.join(tmpdir(), 'metrics-per-attempt-'));
+const markers = mkdtempSync(path.join(tmpdir(), 'metrics-per-lease-'));
 const stack = new Stack();
 beforeAll(async () => {
   await stack.start({ workers: 1 });
@@ -34,8 +34,8 @@ const flakySweep = {
 const scores = (t: { epochs: Array<{ epoch: number; score: number }> }) =>
   t.epochs.map((e) => [e.epoch, e.score]);
 
-describe('metrics per attempt', () => {
-  it('retry-failed: reads show the new attempt, the failed one stays readable', async () => {
+describe('metrics per lease', () => {
+  it('retry-failed: reads show the new lease, the failed one stays readable', async () => {
     const created = await stack.call('POST', '/api/v1/sweeps', flakySweep);
     expect(created.status).toBe(201);
     const sweepId = created.json.id as string;
@@ -51,7 +51,7 @@ describe('metrics per attempt', () => {
       [3, 0.2],
       [4, 0.2],
     ]);
-    const firstAttempt = before.epochsAttempt as number;
+    const firstLease = before.epochsLease as number;
 
     expect((await stack.call('POST', `/api/v1/sweeps/${sweepId}/retry-failed`)).json.retried).toBe(
       1,
@@ -66,40 +66,54 @@ describe('metrics per attempt', () => {
       [1, 0.3],
       [2, 0.4],
     ]);
-    expect(after.epochsAttempt).toBeGreaterThan(firstAttempt);
+    expect(after.epochsLease).toBeGreaterThan(firstLease);
     expect(
-      after.metricAttempts.map((a: { attempt: number; epochs: number; current: boolean }) => [
-        a.attempt,
-        a.epochs,
-        a.current,
+      after.metricLeases.map((l: { lease: number; epochs: number; current: boolean }) => [
+        l.lease,
+        l.epochs,
+        l.current,
       ]),
     ).toEqual([
-      [firstAttempt, 4, false],
-      [after.epochsAttempt, 2, true],
+      [firstLease, 4, false],
+      [after.epochsLease, 2, true],
     ]);
-    const earlier = (await stack.call('GET', `${trialPath}?attempt=${firstAttempt}`)).json;
+    // the deprecated first names are still sent, the same values
+    expect(after.epochsAttempt).toBe(after.epochsLease);
+    expect(after.metricAttempts).toEqual(
+      after.metricLeases.map(({ lease, ...rest }: { lease: number }) => ({
+        attempt: lease,
+        ...rest,
+      })),
+    );
+    const earlier = (await stack.call('GET', `${trialPath}?lease=${firstLease}`)).json;
     expect(scores(earlier)).toEqual(scores(before));
-    expect(earlier.epochsAttempt).toBe(firstAttempt);
-    // the CLI shows the attempts and, with --attempt, the failed one's epochs
+    expect(earlier.epochsLease).toBe(firstLease);
+    // `?attempt=` is the deprecated first name of `?lease=`
+    const byOldName = (await stack.call('GET', `${trialPath}?attempt=${firstLease}`)).json;
+    expect(scores(byOldName)).toEqual(scores(before));
+    expect(byOldName.epochsLease).toBe(firstLease);
+    // the CLI shows the leases and, with --lease (or the deprecated --attempt), the failed one's epochs
     const cli = (...args: string[]) =>
       promisify(execFile)(process.execPath, ['apps/cli/bin/sweeps.mjs', ...args], {
         env: { ...process.env, SWEEPS_API_URL: stack.baseUrl, SWEEPS_API_KEY: stack.readKey },
       });
-    const shown = await cli('trial', sweepId, trialId, '--attempt', String(firstAttempt));
-    expect(shown.stdout).toContain(`metrics of attempt ${firstAttempt}`);
-    expect(shown.stdout).toContain(`${after.epochsAttempt}: 2 epochs, current`);
-    expect(shown.stdout).toMatch(/^4\s.*\s0\.2000$/m); // epoch 4 exists only in the failed attempt
+    const shown = await cli('trial', sweepId, trialId, '--lease', String(firstLease));
+    expect(shown.stdout).toContain(`metrics of lease ${firstLease}`);
+    expect(shown.stdout).toContain(`${after.epochsLease}: 2 epochs, current`);
+    expect(shown.stdout).toMatch(/^4\s.*\s0\.2000$/m); // epoch 4 exists only in the failed lease
+    const shownByOldName = await cli('trial', sweepId, trialId, '--attempt', String(firstLease));
+    expect(shownByOldName.stdout).toBe(shown.stdout);
     const latest = await cli('trial', sweepId, trialId);
-    expect(latest.stdout).toContain(`metrics of attempt ${after.epochsAttempt}`);
+    expect(latest.stdout).toContain(`metrics of lease ${after.epochsLease}`);
     expect(latest.stdout).not.toMatch(/^4\s.*\s0\.2000$/m);
-    await expect(cli('trial', sweepId, trialId, '--attempt', 'two')).rejects.toMatchObject({
-      stderr: expect.stringContaining('--attempt must be a positive whole number'),
+    await expect(cli('trial', sweepId, trialId, '--lease', 'two')).rejects.toMatchObject({
+      stderr: expect.stringContaining('--lease must be a positive whole number'),
     });
-    const missing = await stack.call('GET', `${trialPath}?attempt=${after.epochsAttempt + 7}`);
+    const missing = await stack.call('GET', `${trialPath}?lease=${after.epochsLease + 7}`);
     expect(missing.status).toBe(404);
     expect(missing.json.error.code).toBe('ATTEMPT_NOT_FOUND');
 
-    // the best epoch is the retry's 0.4, not the failed attempt's 0.9; the final grid agrees
+    // the best epoch is the retry's 0.4, not the failed lease's 0.9; the final grid agrees
     for (const value of ['best_epoch', 'final']) {
       const grid = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/grid?value=${value}`)).json;
       expect(grid.matrices[0].values[0][0]).toMatchObject({ mean: 0.4, n: 1 });

@@ -43,7 +43,8 @@ export const GRID_CELL_STATES = [
 ] as const satisfies ReadonlyArray<TrialState | 'diverged' | 'empty'>;
 export type GridCellState = (typeof GRID_CELL_STATES)[number];
 
-export interface GridCellStatus extends Record<TrialState, number> {
+/** One grid cell as the grid shows it: its trials by state and the one state it is drawn with. */
+export interface GridCellSummary extends Record<TrialState, number> {
   state: GridCellState;
   diverged: number;
   total: number;
@@ -62,7 +63,7 @@ export interface GridCellStatus extends Record<TrialState, number> {
  * and a cell without trials is `empty`.
  */
 export function gridCellState(
-  c: Omit<GridCellStatus, 'state' | 'total'>,
+  c: Omit<GridCellSummary, 'state' | 'total'>,
   hasValue: boolean,
 ): GridCellState {
   if (hasValue) return 'succeeded';
@@ -76,11 +77,11 @@ export function gridCellState(
   return 'empty';
 }
 
-/** The status of every cell of each matrix, in the matrix's lr x weight-decay order. */
-export function gridCellStatuses(
+/** The summary of every grid cell of each matrix (state and trial counts), in lr x weight-decay order. */
+export function gridCellSummaries(
   matrices: GridMatrix[],
   counts: GridCellCounts[],
-): GridCellStatus[][][] {
+): GridCellSummary[][][] {
   const key = (ck: string, opt: string, lr: number, wd: number) =>
     `${ck}\u0000${opt}\u0000${lr}\u0000${wd}`;
   const byKey = new Map(
@@ -88,7 +89,7 @@ export function gridCellStatuses(
   );
   return matrices.map((m) =>
     m.lrs.map((lr, i) =>
-      m.weightDecays.map((wd, j): GridCellStatus => {
+      m.weightDecays.map((wd, j): GridCellSummary => {
         const c = byKey.get(key(m.checkpoint, m.optimizer, lr, wd));
         const base = {
           queued: c?.queued ?? 0,
@@ -118,7 +119,7 @@ export function gridCellStatuses(
  * (asha resumes or prunes it once enough trials of its checkpoint have reported there); null for any other cell
  * (the caller writes its own words).
  */
-export function gridCellLabel(c: GridCellStatus | undefined): string | null {
+export function gridCellLabel(c: GridCellSummary | undefined): string | null {
   if (c?.state === 'pruned') return rungLabel('pruned', c.prunedEpoch, c.prunedValue);
   if (c?.state === 'paused') return rungLabel('paused', c.pausedEpoch, c.pausedValue);
   return null;

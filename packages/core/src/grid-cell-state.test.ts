@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GridMatrix } from './aggregate.ts';
 import { gridCellText, gridToCsv, gridToMarkdown } from './export-tables.ts';
-import { gridCellLabel, gridCellState, gridCellStatuses } from './grid-status.ts';
+import { gridCellLabel, gridCellState, gridCellSummaries } from './grid-cell-state.ts';
 
 const zero = {
   queued: 0,
@@ -58,7 +58,7 @@ describe('grid cell states', () => {
       ],
       failed: [[0], [1]],
     };
-    const s = gridCellStatuses(
+    const s = gridCellSummaries(
       [m],
       [
         {
@@ -105,7 +105,7 @@ describe('paused grid cells (asha waiting at a rung)', () => {
     ...zero,
     ...extra,
   });
-  const cells = gridCellStatuses(
+  const cells = gridCellSummaries(
     [m],
     [
       at(0.1, { paused: 1, queued: 1, pausedEpoch: 3, pausedValue: 0.21 }),

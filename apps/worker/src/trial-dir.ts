@@ -3,11 +3,11 @@ import path from 'node:path';
 import type { Trainer, TrialRun } from '@sweeps/core';
 
 /**
- * The trial's snapshot directory (its own resume files, created by the trainer when it writes there) and, when an
- * earlier run may have left something (`resume`: a later attempt, or a trial asha paused at a rung), what it left,
+ * The trial directory (the trial's own folder on this worker: its snapshots, logs and derived config, created by
+ * the trainer when it writes there) and, when an earlier run may have left something (`resume`: a later attempt, or a trial asha paused at a rung), what it left,
  * as the trainer says ({@link Trainer.findSnapshot}; by default the newest plain file in the directory).
  */
-export async function findSnapshotDir(
+export async function findTrialDir(
   dataDir: string,
   trialId: string,
   resume: boolean,
