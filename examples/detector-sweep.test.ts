@@ -24,9 +24,9 @@ describe('examples/detector-sweep.yaml', () => {
       checkpoint: { name: 'random', uri: 'scratch' },
       fixed: plan.spec.fixed,
       trainer: {
-        ...(plan.spec.trainer as { kind: string }),
+        ...plan.spec.trainer,
         options: {
-          ...(plan.spec.trainer as { options: Record<string, unknown> }).options,
+          ...(plan.spec.trainer.options as Record<string, unknown>),
           data_dir: here,
         },
       },

@@ -4,18 +4,20 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { readPolicy } from '../apps/worker/src/policy.ts';
-import { planSweep, refuseCommand, refuseCwd, refuseTrainer } from '../packages/core/src/index.ts';
+import { planSweep, refuseCommand, refuseCwd } from '../packages/core/src/index.ts';
 import {
+  checkMmdetSection,
   checkpointLocation,
   deriveConfigText,
   MmdetTrainerSpecSchema,
-  mmdetSpecCheck,
+  mmdetTrainer,
   mmdetWorkerPaths,
 } from '../packages/trainer-mmdet/src/index.ts';
+import { refuseTrainer } from '../packages/trainers/src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const plan = planSweep(parse(readFileSync(join(here, 'mmdet-study.yaml'), 'utf8')), {}, [
-  mmdetSpecCheck,
+  mmdetTrainer,
 ]);
 
 describe('examples/mmdet-study.yaml', () => {
@@ -81,7 +83,7 @@ describe("the README's worker for the study", () => {
   });
 
   it("has every file the sweep needs on a node inside the worker's directories", () => {
-    const paths = mmdetWorkerPaths(plan.spec.trainer as Record<string, unknown>, plan.spec);
+    const paths = mmdetWorkerPaths(plan.spec.trainer, plan.spec);
     expect(paths.map((p) => p.field)).toEqual([
       'trainer.root',
       'trainer.config',
@@ -90,7 +92,7 @@ describe("the README's worker for the study", () => {
       'checkpoints[3].uri',
     ]);
     for (const p of paths) expect(refuseCwd(policy, p.path, p.field), p.field).toBeNull();
-    expect(mmdetSpecCheck.check(plan.spec.trainer, plan.spec)).toEqual([]);
+    expect(checkMmdetSection(plan.spec.trainer, plan.spec)).toEqual([]);
   });
 
   it('passes TORCH_HOME (the torchvision baseline cache), runs trials as its own user, reads secrets from files', () => {

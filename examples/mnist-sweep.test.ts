@@ -26,7 +26,7 @@ describe('examples/mnist-sweep.yaml', () => {
       seed: 0,
       'checkpoint.uri': 'scratch',
     };
-    const argv = plan.spec.trainer.command.map((t) =>
+    const argv = (plan.spec.trainer.command as string[]).map((t) =>
       substitute(t, values as Record<string, string | number>),
     );
     expect(argv).toEqual([

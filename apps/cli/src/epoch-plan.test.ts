@@ -1,5 +1,6 @@
-import { planSweep, type TrainerSpecCheck } from '@sweeps/core';
+import { planSweep, type TrainerSectionRules } from '@sweeps/core';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { epochPlanLines } from './epoch-plan.ts';
 
 const spec = (extra: object) => ({
@@ -16,11 +17,15 @@ const spec = (extra: object) => ({
 });
 
 /** A trainer kind whose trials resume from snapshots, as tfjs, mmdet and commands using `{resume_from}` do. */
-const resuming: TrainerSpecCheck = { kind: 'noop', check: () => [], resumes: () => true };
+const resuming: TrainerSectionRules = {
+  kind: 'noop',
+  schema: z.looseObject({ kind: z.literal('noop') }),
+  resumes: () => true,
+};
 
 /** The preview fields the lines read, as the API builds them from the plan. */
-function preview(extra: object, checks: TrainerSpecCheck[] = []) {
-  const plan = planSweep(spec(extra), {}, checks);
+function preview(extra: object, trainers: TrainerSectionRules[] = []) {
+  const plan = planSweep(spec(extra), {}, trainers);
   return {
     strategy: plan.spec.strategy,
     epochs: plan.epochs,

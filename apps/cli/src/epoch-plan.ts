@@ -1,5 +1,6 @@
 /** The lines `sweeps preview` prints about how a sweep spends its epochs: its strategy, rungs and costs. */
 import type { Preview } from '@sweeps/api-client';
+import { DEFAULT_REDUCTION_FACTOR } from '@sweeps/core';
 
 const percent = (part: number, whole: number) =>
   whole > 0 ? `${Math.round((100 * part) / whole)} %` : '-';
@@ -17,13 +18,14 @@ export function epochPlanLines(
 function strategyLines(p: Pick<Preview, 'strategy' | 'epochs'>): string[] {
   const e = p.epochs;
   if (!e) return [`Strategy ${p.strategy.kind}.`];
-  if (p.strategy.kind !== 'asha' || e.rungs.length === 0) {
+  // a strategy without rungs (grid, or asha over too few epochs) runs every trial to the end
+  if (e.rungs.length === 0) {
     return [
       `Strategy ${p.strategy.kind}: every trial runs all ${e.trialEpochs} epochs.`,
       `Trial epochs: ${e.fullGrid} (the full grid).`,
     ];
   }
-  const rf = Number(p.strategy['reduction_factor'] ?? 3);
+  const rf = Number(p.strategy['reduction_factor'] ?? DEFAULT_REDUCTION_FACTOR);
   const fraction = rf === 2 ? 'half' : rf === 3 ? 'third' : rf === 4 ? 'quarter' : `1/${rf}`;
   const rule = e.pauses
     ? `  At each rung a trial goes on only within the top ${fraction} of its checkpoint's values there; this trainer resumes from snapshots, so a trial the values so far do not decide waits there (paused) until they do, then resumes or is pruned.`

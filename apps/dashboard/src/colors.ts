@@ -2,6 +2,7 @@
  * One colour scale for every heatmap of a sweep: cividis (designed to read the same with colour-vision
  * deficiencies), better values brighter whatever the goal, the domain shared by all matrices.
  */
+import type { Grid } from '@sweeps/api-client';
 import { interpolateCividis } from 'd3-scale-chromatic';
 
 export interface Scale {
@@ -31,4 +32,12 @@ export function colorOf(s: Scale, v: number): { bg: string; fg: string } {
 export function gradient(): string {
   const stops = Array.from({ length: 11 }, (_, i) => interpolateCividis(i / 10));
   return `linear-gradient(to right, ${stops.join(', ')})`;
+}
+
+/** The one scale of a grid: every shown mean of every matrix. */
+export function gridScale(grid: Grid): Scale | null {
+  return scaleOf(
+    grid.matrices.flatMap((m) => m.values.flat().flatMap((v) => (v ? [v.mean] : []))),
+    grid.goal,
+  );
 }

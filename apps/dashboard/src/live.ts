@@ -7,6 +7,9 @@
  */
 import type { SweepEvent } from '@sweeps/api-client';
 
+/** Whether the page hears the sweep's events (`connecting` until the stream first answers). */
+export type Connection = 'connecting' | 'live' | 'reconnecting' | 'closed';
+
 /** Longer than the API serves a running sweep's views from one reading (at most 1 s). */
 const SETTLE_MS = 1_100;
 
@@ -16,7 +19,7 @@ export function followSweep(
   /** On (re)connect: a cheap check whether anything changed since the page last read (true: refresh). */
   changed: () => Promise<boolean>,
   onEvent: (e: SweepEvent) => void,
-  onStatus: (s: 'live' | 'reconnecting' | 'closed') => void,
+  onConnection: (c: Exclude<Connection, 'connecting'>) => void,
 ): () => void {
   let running = false;
   let again = false;
@@ -52,12 +55,12 @@ export function followSweep(
   };
   const es = new EventSource(`/api/v1/sweeps/${encodeURIComponent(sweepId)}/events`);
   es.addEventListener('ready', async () => {
-    onStatus('live');
+    onConnection('live');
     if (await changed().catch(() => true)) void kick();
   });
   es.addEventListener('resync', () => void kick());
   es.addEventListener('trial', (m) => {
-    onStatus('live');
+    onConnection('live');
     try {
       onEvent(JSON.parse((m as MessageEvent<string>).data) as SweepEvent);
     } catch {
@@ -69,9 +72,9 @@ export function followSweep(
   es.addEventListener('closed', () => {
     es.close();
     clearTimeout(settle);
-    onStatus('closed');
+    onConnection('closed');
   });
-  es.onerror = () => onStatus(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
+  es.onerror = () => onConnection(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
   return () => {
     clearTimeout(settle);
     es.close();

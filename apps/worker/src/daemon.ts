@@ -99,7 +99,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     dataDir: env.SWEEPS_DATA_DIR,
     slots: new SlotLeases(devices, `worker ${id} on ${hostname()}`),
     openTrialLog: (trialId: string) => new TrialLogShipper(connection, names, trialId),
-    trainers: new TrainerRegistry(env.SWEEPS_WORK_DIR, policyGate(policy), {
+    trainers: new TrainerRegistry({
+      workDir: env.SWEEPS_WORK_DIR,
+      gate: policyGate(policy),
       readRoots: [...policy.cwdRoots, env.SWEEPS_DATA_DIR],
     }),
     baseEnv: {

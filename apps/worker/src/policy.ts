@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import {
+  type CommandGate,
   matchesAny,
   NEVER_SETTABLE_ENV,
   refuseCwd,
@@ -14,7 +15,6 @@ import {
   refuseEnv,
   type WorkerPolicy,
 } from '@sweeps/core';
-import type { CommandGate } from '@sweeps/trainer-command';
 
 /** Worker variables named SWEEPS_ that are settings of a trainer, not of the worker, so trials get them. */
 const TRAINER_SETTINGS = ['SWEEPS_TFJS_*'];

@@ -118,7 +118,7 @@ export async function processTrialJob(
       ? setLongTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000)
       : undefined;
   try {
-    const trainer = await deps.trainers.get(run.trainer.kind);
+    const { trainer, descriptor } = await deps.trainers.get(run.trainer.kind);
     devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
     const { dir, latest } = await findTrialDir(deps.dataDir, trialId, claim.resume, trainer, run);
     await deps.prepareTrialDir?.(dir);
@@ -132,7 +132,7 @@ export async function processTrialJob(
       lastEpochKept(epochStore(deps, lease, controller, latest !== undefined), (e) => {
         lastEpoch = e;
       }),
-      { pause: trainer.specCheck?.resumes?.(run.trainer) ?? false, requeue: deps.requeue },
+      { pause: descriptor.resumes?.(run.trainer) ?? false, requeue: deps.requeue },
     );
     const result = await trainer.run(run, {
       reportEpoch,

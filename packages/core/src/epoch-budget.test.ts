@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { epochBudget, expectedPromotions } from './epoch-budget.ts';
+import { expectedPromotions } from './epoch-budget.ts';
 import { AshaStrategySchema, settleRung, type RungStanding } from './strategy.ts';
+import { epochBudget } from './strategy-rules.ts';
 
 const asha = (min_epochs: number, reduction_factor: number) =>
   AshaStrategySchema.parse({ kind: 'asha', min_epochs, reduction_factor });

@@ -3,7 +3,7 @@
  * anything runs. Pure arithmetic over the promotion rules in `strategy.ts`, for the form the sweep's trainer gets:
  * stop-or-go, or pausing when its trials resume from snapshots.
  */
-import { rungEpochs, rungPlaces, type Strategy } from './strategy.ts';
+import { rungPlaces } from './strategy.ts';
 
 /** What an asha sweep can cost, in trial epochs, next to the full grid. */
 export interface EpochBudget {
@@ -106,27 +106,42 @@ function expectedPasses(arrivals: number, places: (i: number) => number): number
   return passes;
 }
 
-/**
- * Epoch figures for `trialsPerCheckpoint` trials on each of `checkpoints` checkpoints, each of `epochs` epochs.
- * The fewest follows from the promotion rule ({@link rungPlaces}): with values arriving best first, the first
- * rung's places go on from it, and at a later rung the i-th trial ranks i and goes on only if
- * i <= max(1, floor(i / rf)), i.e. only the first. The expected figure: the i-th of n arrivals in random order
- * ranks within the first p places of the i values so far with probability min(1, p / i).
- */
-export function epochBudget(
-  strategy: Strategy,
-  epochs: number,
-  trialsPerCheckpoint: number,
-  checkpoints: number,
-  pauses = false,
-): EpochBudget {
-  const rungs = rungEpochs(strategy, epochs);
+/** What a budget is figured for: the sweep's grid, its trials' rungs and epochs, and the form its trainer gets. */
+export interface BudgetOf {
+  rungs: number[];
+  /** The epochs of every trial. */
+  epochs: number;
+  trialsPerCheckpoint: number;
+  checkpoints: number;
+  /** Whether asha pauses undecided trials (the promotion form) instead of deciding at once. */
+  pauses: boolean;
+}
+
+/** Every trial runs to the end: every figure is the full grid (a grid sweep, or an asha sweep without rungs). */
+export function fullGridBudget({
+  rungs,
+  epochs,
+  trialsPerCheckpoint,
+  checkpoints,
+  pauses,
+}: BudgetOf): EpochBudget {
   const fullGrid = trialsPerCheckpoint * checkpoints * epochs;
-  if (rungs.length === 0 || strategy.kind !== 'asha' || trialsPerCheckpoint === 0) {
-    const all = { most: fullGrid, fewest: fullGrid, typical: fullGrid, expected: fullGrid };
-    return { rungs, pauses, trialEpochs: epochs, fullGrid, ...all };
-  }
-  const rf = strategy.reduction_factor;
+  const all = { most: fullGrid, fewest: fullGrid, typical: fullGrid, expected: fullGrid };
+  return { rungs, pauses, trialEpochs: epochs, fullGrid, ...all };
+}
+
+/**
+ * asha's epoch figures, with reduction factor `rf`, for `trialsPerCheckpoint` trials on each of `checkpoints`
+ * checkpoints, each of `epochs` epochs, with these `rungs`. The fewest follows from the promotion rule
+ * ({@link rungPlaces}): with values arriving best first, the first rung's places go on from it, and at a later rung
+ * the i-th trial ranks i and goes on only if i <= max(1, floor(i / rf)), i.e. only the first. The expected figure:
+ * the i-th of n arrivals in random order ranks within the first p places of the i values so far with probability
+ * min(1, p / i).
+ */
+export function ashaEpochBudget(rf: number, of: BudgetOf): EpochBudget {
+  const { rungs, epochs, trialsPerCheckpoint, checkpoints, pauses } = of;
+  const flat = fullGridBudget(of);
+  if (rungs.length === 0 || trialsPerCheckpoint === 0) return flat;
   const stops = [...rungs, epochs];
   const n = trialsPerCheckpoint;
   const cost = (after: (i: number, reaching: number) => number) => {
@@ -145,11 +160,7 @@ export function epochBudget(
         expectedPasses(reaching, (k) => (i === 0 ? rungPlaces(k, rf, n) : rungPlaces(k, rf))),
       );
   return {
-    rungs,
-    pauses,
-    trialEpochs: epochs,
-    fullGrid,
-    most: fullGrid,
+    ...flat,
     fewest: pauses ? typical : cost((i) => (i === 0 ? rungPlaces(n, rf) : 1)),
     typical,
     expected: Math.round(expected),

@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './spec.ts';
+export * from './defaults.ts';
 export * from './grid.ts';
 export * from './plan.ts';
 export * from './placeholders.ts';
@@ -15,5 +16,7 @@ export * from './grid-cell-state.ts';
 export * from './strategy.ts';
 export * from './confirm.ts';
 export * from './epoch-budget.ts';
+export * from './strategy-rules.ts';
+export * from './pruning-plan.ts';
 export * from './limits.ts';
 export * from './statistics.ts';

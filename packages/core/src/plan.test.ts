@@ -1,19 +1,38 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { DomainError } from './errors.ts';
 import { configHashOf, expandSpace } from './grid.ts';
 import { planSweep } from './plan.ts';
 import { substitute } from './placeholders.ts';
+import type { TrainerSectionRules } from './trainer.ts';
 
 const studyYaml = readFileSync(new URL('./fixtures/r50-study-demo.yaml', import.meta.url), 'utf8');
 // biome-ignore lint/suspicious/noExplicitAny: the cases below turn a parsed file into deliberately invalid shapes
 type RawSpec = Record<string, any>;
 const study = () => parse(studyYaml) as RawSpec;
 
+/**
+ * A trainer catalogue of one kind for these tests (core imports no trainer): a command-like section whose entries
+ * are templates. The real kinds are tested with the real catalogue in @sweeps/trainers.
+ */
+const KINDS: TrainerSectionRules[] = [
+  {
+    kind: 'command',
+    schema: z.looseObject({ kind: z.literal('command'), command: z.array(z.string()).min(1) }),
+    templates: (t) =>
+      (t.command as string[]).map((template, i) => ({ path: `trainer.command[${i}]`, template })),
+    check: (t) =>
+      (t.command as string[]).includes('--bad')
+        ? [{ path: 'trainer.command', message: 'no --bad here' }]
+        : [],
+  },
+];
+
 function planError(input: unknown, maxTrials?: number): DomainError {
   try {
-    planSweep(input, maxTrials === undefined ? {} : { maxTrials });
+    planSweep(input, maxTrials === undefined ? {} : { maxTrials }, KINDS);
   } catch (err) {
     expect(err).toBeInstanceOf(DomainError);
     return err as DomainError;
@@ -70,9 +89,7 @@ describe('planSweep on the study sweep from the issue', () => {
       seed: 0,
       'checkpoint.uri': 'file:///x y;rm -rf /',
     };
-    const argv = (plan.spec.trainer as { command: string[] }).command.map((t) =>
-      substitute(t, values),
-    );
+    const argv = (plan.spec.trainer.command as string[]).map((t) => substitute(t, values));
     expect(argv).toEqual([
       'node',
       'train.mjs',
@@ -215,6 +232,25 @@ describe('planSweep refuses bad input, naming every path and value', () => {
     expect(err.code).toBe('TOO_MANY_TRIALS');
     expect(err.message).toContain('12000 trials');
     expect(planError(study(), 10).code).toBe('TOO_MANY_TRIALS');
+  });
+
+  it("runs the kind's own check after the file's", () => {
+    const spec = study();
+    spec.trainer.command.push('--bad');
+    const err = planError(spec);
+    expect(err.message).toMatch(
+      /^The trainer's options have 1 problem: trainer.command: no --bad here/,
+    );
+  });
+
+  it('reports a bad trainer section with the rest of the file, and reads any kind without a catalogue', () => {
+    const spec = study();
+    spec.seeds = [0, 0];
+    spec.trainer.command = [];
+    const paths = planError(spec).issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['trainer.command', 'seeds[1]']));
+    const unlisted = { ...study(), trainer: { kind: 'ray', anything: 1 } };
+    expect(planSweep(unlisted).spec.trainer).toEqual({ kind: 'ray', anything: 1 });
   });
 
   it('reports several problems at once', () => {

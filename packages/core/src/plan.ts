@@ -6,11 +6,12 @@ import type { z } from 'zod';
 import { DomainError, formatPath, valueAt, type ErrorIssue } from './errors.ts';
 import { countCells, expandSpace, type Cell, type RefusedValue } from './grid.ts';
 import { DEPRECATED_SNAPSHOT_PLACEHOLDER, placeholdersIn } from './placeholders.ts';
-import { OPTIMIZERS, SweepSpecSchema, type SweepSpec } from './spec.ts';
-import { epochBudget, type EpochBudget } from './epoch-budget.ts';
+import { OPTIMIZERS, type SweepSpec, sweepSpecSchema } from './spec.ts';
+import type { EpochBudget } from './epoch-budget.ts';
 import { DEFAULT_MAX_EPOCHS_PER_TRIAL, EPOCH_KEYS, refuseEpochCount } from './limits.ts';
-import { ashaPauses, trialEpochs } from './strategy.ts';
-import type { TrainerSpecCheck } from './trainer.ts';
+import { trialEpochs } from './strategy.ts';
+import { strategyRules } from './strategy-rules.ts';
+import type { TrainerSectionRules } from './trainer.ts';
 
 /** Placeholders every trial has a value for, whatever the optimizer. */
 export const GLOBAL_PLACEHOLDERS = [
@@ -85,21 +86,11 @@ function hintFor(path: PropertyKey[]): string {
     : '';
 }
 
-function checkPlaceholders(spec: SweepSpec): ErrorIssue[] {
-  if (spec.trainer.kind !== 'command') return [];
+/** Every `{placeholder}` of the trainer's templates has a value in every trial (its optimizer's, or a fixed one). */
+function checkPlaceholders(spec: SweepSpec, kind: TrainerSectionRules | undefined): ErrorIssue[] {
   const fixed = Object.keys(spec.fixed);
-  const templates: Array<[string, string]> = [
-    ...spec.trainer.command.map((t, i): [string, string] => [`trainer.command[${i}]`, t]),
-    ...Object.entries(spec.trainer.env ?? {}).map(([k, t]): [string, string] => [
-      `trainer.env.${k}`,
-      t,
-    ]),
-    ...(spec.trainer.metrics.format === 'file'
-      ? [['trainer.metrics.path', spec.trainer.metrics.path] as [string, string]]
-      : []),
-  ];
   const issues: ErrorIssue[] = [];
-  for (const [path, template] of templates) {
+  for (const { path, template } of kind?.templates?.(spec.trainer) ?? []) {
     for (const name of placeholdersIn(template)) {
       if ((GLOBAL_PLACEHOLDERS as readonly string[]).includes(name) || fixed.includes(name))
         continue;
@@ -122,18 +113,6 @@ function checkPlaceholders(spec: SweepSpec): ErrorIssue[] {
   return issues;
 }
 
-/** The trainer kind's own check (see {@link TrainerSpecCheck}). */
-function checkTrainer(spec: SweepSpec, checks: readonly TrainerSpecCheck[]): ErrorIssue[] {
-  const check = checks.find((c) => c.kind === spec.trainer.kind);
-  return check ? check.check(spec.trainer as Record<string, unknown>, spec) : [];
-}
-
-/** Whether the sweep's trainer resumes from snapshots (its kind's check says so), so asha pauses its trials. */
-function trainerResumes(spec: SweepSpec, checks: readonly TrainerSpecCheck[]): boolean {
-  const check = checks.find((c) => c.kind === spec.trainer.kind);
-  return check?.resumes?.(spec.trainer as Record<string, unknown>) ?? false;
-}
-
 /** The server's epoch cap on `fixed.epochs` and `fixed.max_epochs` (the schema checked their shape). */
 function checkEpochCap(spec: SweepSpec, cap: number): ErrorIssue[] {
   return EPOCH_KEYS.flatMap((key) => {
@@ -145,16 +124,17 @@ function checkEpochCap(spec: SweepSpec, cap: number): ErrorIssue[] {
 
 /**
  * Parses and checks a sweep spec; throws `INVALID_SPEC` or `TOO_MANY_TRIALS` naming every bad path. `limits`: the
- * server's bounds (defaults {@link DEFAULT_PLAN_LIMITS}); `checks` are the trainer kinds' own checks (the API passes
- * every kind it knows).
+ * server's bounds (defaults {@link DEFAULT_PLAN_LIMITS}); `trainers`: the trainer catalogue (`@sweeps/trainers`,
+ * which the API passes), whose kind's schema and checks the `trainer` section must pass. Without one, the section
+ * is only checked to be an object with a kind (tests of what does not depend on the trainer).
  */
 export function planSweep(
   input: unknown,
   limits: Partial<PlanLimits> = {},
-  checks: readonly TrainerSpecCheck[] = [],
+  trainers: readonly TrainerSectionRules[] = [],
 ): SweepPlan {
   const { maxTrials, maxEpochsPerTrial } = { ...DEFAULT_PLAN_LIMITS, ...limits };
-  const parsed = SweepSpecSchema.safeParse(input);
+  const parsed = sweepSpecSchema(trainers).safeParse(input);
   if (!parsed.success) {
     const issues = issuesFromZod(parsed.error, input);
     throw new DomainError(
@@ -172,7 +152,8 @@ export function planSweep(
       epochIssues,
     );
   }
-  const placeholderIssues = checkPlaceholders(spec);
+  const kind = trainers.find((t) => t.kind === spec.trainer.kind);
+  const placeholderIssues = checkPlaceholders(spec, kind);
   if (placeholderIssues.length > 0) {
     throw new DomainError(
       'INVALID_SPEC',
@@ -180,7 +161,7 @@ export function planSweep(
       placeholderIssues,
     );
   }
-  const trainerIssues = checkTrainer(spec, checks);
+  const trainerIssues = kind?.check?.(spec.trainer, spec) ?? [];
   if (trainerIssues.length > 0) {
     throw new DomainError(
       'INVALID_SPEC',
@@ -205,6 +186,7 @@ export function planSweep(
   }
   const { cells, refused } = expandSpace(spec.space);
   const epochs = trialEpochs(spec.fixed);
+  const strategy = strategyRules(spec.strategy);
   return {
     spec,
     cells,
@@ -214,12 +196,11 @@ export function planSweep(
     epochs:
       epochs === null
         ? null
-        : epochBudget(
-            spec.strategy,
+        : strategy.epochBudget(
             epochs,
             perCheckpoint,
             spec.checkpoints.length,
-            ashaPauses(spec.strategy, trainerResumes(spec, checks)),
+            strategy.pauses(kind?.resumes?.(spec.trainer) ?? false),
           ),
   };
 }

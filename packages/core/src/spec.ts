@@ -4,7 +4,10 @@
  */
 import { z } from 'zod';
 import { EPOCH_KEYS, MAX_EPOCHS_CEILING, refuseEpochCount } from './limits.ts';
-import { ConfirmSchema, rungEpochs, StrategySchema, trialEpochs } from './strategy.ts';
+import { ConfirmSchema, SeedSchema, StrategySchema } from './strategy.ts';
+import { strategyRules } from './strategy-rules.ts';
+import { DEFAULT_GOAL, DEFAULT_MAX_ATTEMPTS, DEFAULT_MOMENTUM, DEFAULT_SEEDS } from './defaults.ts';
+import type { TrainerSection, TrainerSectionRules } from './trainer.ts';
 import { matchesAny, NEVER_SETTABLE_ENV } from './worker-policy.ts';
 
 const positiveList = (what: string) =>
@@ -18,11 +21,15 @@ const nonNegativeList = (what: string) =>
     .min(1, `${what} needs at least one value`)
     .max(1000);
 
-/** SGD's grid: weight decay is added to the gradient, as in `torch.optim.SGD`. Default momentum: [0.9]. */
+/** SGD's grid: weight decay is added to the gradient, as in `torch.optim.SGD`. Default momentum: [{@link DEFAULT_MOMENTUM}]. */
 export const SgdSpaceSchema = z.strictObject({
   lr: positiveList('lr'),
   weight_decay: nonNegativeList('weight_decay'),
-  momentum: z.array(z.number().min(0).lt(1, 'momentum must be < 1')).min(1).max(100).default([0.9]),
+  momentum: z
+    .array(z.number().min(0).lt(1, 'momentum must be < 1'))
+    .min(1)
+    .max(100)
+    .default(() => [DEFAULT_MOMENTUM]),
   nesterov: z.array(z.boolean()).min(1).max(2).optional(),
 });
 
@@ -67,16 +74,6 @@ export const CheckpointSpecSchema = z.strictObject({
 });
 export type CheckpointSpec = z.infer<typeof CheckpointSpecSchema>;
 
-/**
- * Where a command's metrics come from: JSON lines on stdout (default), lines of stdout/stderr matching a regex
- * with named groups (`epoch` and one per metric), or a JSON/JSON-lines file the command writes.
- */
-export const CommandMetricsSchema = z.discriminatedUnion('format', [
-  z.strictObject({ format: z.literal('jsonl') }),
-  z.strictObject({ format: z.literal('regex'), pattern: z.string().min(1).max(1000) }),
-  z.strictObject({ format: z.literal('file'), path: z.string().min(1).max(2000) }),
-]);
-
 /** A trainer's wall-clock limit per trial in seconds, at most 30 days (default: none). */
 export const TrialTimeoutSchema = z
   .number()
@@ -85,47 +82,13 @@ export const TrialTimeoutSchema = z
   .max(30 * 24 * 3600)
   .optional();
 
-/** Runs any training command; `{placeholders}` are substituted per trial, each as one argv entry. */
-export const CommandTrainerSchema = z.strictObject({
-  kind: z.literal('command'),
-  command: z.array(z.string().min(1).max(4000)).min(1).max(500),
-  metrics: CommandMetricsSchema.default({ format: 'jsonl' }),
-  /** Working directory, relative to the worker's directory. Default: the worker's directory. */
-  cwd: z.string().max(2000).optional(),
-  /** Extra environment variables for the command; values may contain placeholders. */
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().max(4000)).optional(),
-  /** Wall-clock limit per trial in seconds (default: none). */
-  timeout_s: TrialTimeoutSchema,
-});
-
-/** The built-in TF.js detector trainer; its options are validated by the trainer itself. */
-export const TfjsTrainerSchema = z.strictObject({
-  kind: z.literal('tfjs'),
-  options: z.record(z.string(), z.unknown()).default({}),
-  timeout_s: TrialTimeoutSchema,
-});
-
 /**
- * MMDetection 2.x/3.x driven unchanged (`packages/trainer-mmdet`). Only the kind is checked here: the trainer's
- * own {@link TrainerSpecCheck} refuses unknown or bad fields at submission, naming each path.
+ * The `trainer` section as core checks it: an object with a `kind`. Each kind's own schema (its descriptor in the
+ * trainer catalogue, see {@link sweepSpecSchema}) checks the rest; core imports no trainer.
  */
-export const MmdetTrainerSchema = z.looseObject({ kind: z.literal('mmdet') });
-
-/** An in-process trainer that does no work, for measuring orchestration overhead. */
-export const NoopTrainerSchema = z.strictObject({
-  kind: z.literal('noop'),
-  /** How long each trial pretends to train, per epoch. */
-  epoch_ms: z.number().int().min(0).max(60_000).default(0),
-  timeout_s: TrialTimeoutSchema,
+export const TrainerSectionSchema = z.looseObject({
+  kind: z.string().min(1, 'name the trainer kind').max(100),
 });
-
-export const TrainerSpecSchema = z.discriminatedUnion('kind', [
-  CommandTrainerSchema,
-  TfjsTrainerSchema,
-  MmdetTrainerSchema,
-  NoopTrainerSchema,
-]);
-export type TrainerSpec = z.infer<typeof TrainerSpecSchema>;
 
 /** Whether a sweep's metric is better high (`maximize`, the default) or low. */
 export const GoalSchema = z.enum(['maximize', 'minimize']);
@@ -133,69 +96,101 @@ export type Goal = z.infer<typeof GoalSchema>;
 
 export const MetricSpecSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]{0,99}$/, 'a metric name like bbox_mAP'),
-  goal: GoalSchema.default('maximize'),
+  goal: GoalSchema.default(DEFAULT_GOAL),
 });
 
 const FixedValueSchema = z.union([z.number().finite(), z.string().max(4000), z.boolean()]);
 
-/** A whole sweep. Defaults: goal `maximize`, seeds `[0]`, strategy `grid`, 3 attempts per trial. */
-export const SweepSpecSchema = z
-  .strictObject({
-    name: z.string().trim().min(1, 'name must not be empty').max(200),
-    description: z.string().max(4000).optional(),
-    metric: MetricSpecSchema,
-    trainer: TrainerSpecSchema,
-    checkpoints: z.array(CheckpointSpecSchema).min(1, 'list at least one checkpoint').max(200),
-    space: SearchSpaceSchema,
-    fixed: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), FixedValueSchema).default({}),
-    seeds: z
-      .array(
-        z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 31 - 1),
-      )
-      .min(1, 'list at least one seed')
-      .max(1000)
-      .default([0]),
-    /** `grid` (default) or `asha` (successive halving per checkpoint; needs an integer `fixed.epochs`). */
-    strategy: StrategySchema.default({ kind: 'grid' }),
-    /** Optional confirm stage: each checkpoint's top cells run again with extra seeds. */
-    confirm: ConfirmSchema.optional(),
-    /** Attempts per trial for transient failures (crashes, lost workers), with exponential backoff. */
-    max_attempts: z.number().int().min(1).max(20).default(3),
-  })
-  .superRefine((spec, ctx) => {
-    const seen = new Map<string, number>();
-    spec.checkpoints.forEach((c, i) => {
-      const first = seen.get(c.name);
-      if (first !== undefined) {
+/**
+ * A whole sweep whose `trainer` section is checked by `trainer` (see {@link sweepSpecSchema}). Defaults: goal
+ * {@link DEFAULT_GOAL}, seeds {@link DEFAULT_SEEDS}, strategy `grid`, {@link DEFAULT_MAX_ATTEMPTS} attempts per trial.
+ */
+const sweepSchemaWith = (trainer: z.ZodType<TrainerSection>) =>
+  z
+    .strictObject({
+      name: z.string().trim().min(1, 'name must not be empty').max(200),
+      description: z.string().max(4000).optional(),
+      metric: MetricSpecSchema,
+      trainer,
+      checkpoints: z.array(CheckpointSpecSchema).min(1, 'list at least one checkpoint').max(200),
+      space: SearchSpaceSchema,
+      fixed: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), FixedValueSchema).default({}),
+      seeds: z
+        .array(SeedSchema)
+        .min(1, 'list at least one seed')
+        .max(1000)
+        .default(() => [...DEFAULT_SEEDS]),
+      /** `grid` (default) or `asha` (successive halving per checkpoint; needs an integer `fixed.epochs`). */
+      strategy: StrategySchema.default({ kind: 'grid' }),
+      /** Optional confirm stage: each checkpoint's top cells run again with extra seeds. */
+      confirm: ConfirmSchema.optional(),
+      /** Attempts per trial for transient failures (crashes, lost workers), with exponential backoff. */
+      max_attempts: z.number().int().min(1).max(20).default(DEFAULT_MAX_ATTEMPTS),
+    })
+    .superRefine((spec, ctx) => {
+      const seen = new Map<string, number>();
+      spec.checkpoints.forEach((c, i) => {
+        const first = seen.get(c.name);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['checkpoints', i, 'name'],
+            message: `duplicate checkpoint name "${c.name}" (also checkpoints[${first}])`,
+          });
+        } else seen.set(c.name, i);
+      });
+      const baselines = spec.checkpoints.flatMap((c, i) => (c.baseline ? [i] : []));
+      if (baselines.length > 1) {
         ctx.addIssue({
           code: 'custom',
-          path: ['checkpoints', i, 'name'],
-          message: `duplicate checkpoint name "${c.name}" (also checkpoints[${first}])`,
+          path: ['checkpoints', baselines[1]!, 'baseline'],
+          message: 'only one checkpoint can be the baseline',
         });
-      } else seen.set(c.name, i);
-    });
-    const baselines = spec.checkpoints.flatMap((c, i) => (c.baseline ? [i] : []));
-    if (baselines.length > 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['checkpoints', baselines[1]!, 'baseline'],
-        message: 'only one checkpoint can be the baseline',
+      }
+      const seeds = new Set<number>();
+      spec.seeds.forEach((s, i) => {
+        if (seeds.has(s))
+          ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `duplicate seed ${s}` });
+        seeds.add(s);
       });
-    }
-    const seeds = new Set<number>();
-    spec.seeds.forEach((s, i) => {
-      if (seeds.has(s))
-        ctx.addIssue({ code: 'custom', path: ['seeds', i], message: `duplicate seed ${s}` });
-      seeds.add(s);
+      checkEpochKeys(spec.fixed, ctx);
+      checkNeverSettableEnv(spec.trainer, ctx);
+      checkStrategy(spec, ctx);
     });
-    checkEpochKeys(spec.fixed, ctx);
-    checkNeverSettableEnv(spec.trainer, ctx);
-    checkStrategy(spec, ctx);
-  });
+
+/** A sweep whose `trainer` section is any object with a kind (no trainer catalogue given). */
+export const SweepSpecSchema = sweepSchemaWith(TrainerSectionSchema);
+
+/** The schema of each trainer list, built once per list (`planSweep` asks on every plan). */
+const schemaOfList = new WeakMap<
+  readonly TrainerSectionRules[],
+  z.ZodType<SweepSpec, SweepSpecInput>
+>();
+
+/**
+ * The sweep file's schema over a trainer catalogue: `trainer` is one of the listed kinds, parsed with its own
+ * schema (defaults filled in, every problem reported with the rest of the file's). An empty list: any kind, only
+ * checked to be an object with a kind ({@link SweepSpecSchema}).
+ */
+export function sweepSpecSchema(
+  trainers: readonly TrainerSectionRules[],
+): z.ZodType<SweepSpec, SweepSpecInput> {
+  if (trainers.length === 0) return SweepSpecSchema;
+  let schema = schemaOfList.get(trainers);
+  if (!schema) {
+    // Every descriptor's schema is an object with a literal `kind` (TrainerDescriptor.schema), what a
+    // discriminated union needs; the cast only restates that for zod's types.
+    const options = trainers.map((t) => t.schema) as unknown as [
+      z.core.$ZodTypeDiscriminable,
+      ...z.core.$ZodTypeDiscriminable[],
+    ];
+    schema = sweepSchemaWith(
+      z.discriminatedUnion('kind', options) as unknown as z.ZodType<TrainerSection>,
+    ) as z.ZodType<SweepSpec, SweepSpecInput>;
+    schemaOfList.set(trainers, schema);
+  }
+  return schema;
+}
 
 /**
  * `fixed.epochs` and `fixed.max_epochs` are whole numbers up to {@link MAX_EPOCHS_CEILING} (the server's own cap,
@@ -213,7 +208,7 @@ function checkEpochKeys(fixed: Record<string, unknown>, ctx: z.RefinementCtx): v
  * A command's `trainer.env` may not name a variable no worker ever lets a sweep set (loaders, interpreters, the
  * slot's GPU, the worker's own): refused here, naming it, instead of failing on every worker.
  */
-function checkNeverSettableEnv(trainer: { kind: string }, ctx: z.RefinementCtx): void {
+function checkNeverSettableEnv(trainer: TrainerSection, ctx: z.RefinementCtx): void {
   const env = (trainer as { env?: Record<string, string> }).env;
   for (const name of Object.keys(env ?? {})) {
     if (!matchesAny(name, NEVER_SETTABLE_ENV)) continue;
@@ -240,30 +235,8 @@ function checkStrategy(spec: SpecDraft, ctx: z.RefinementCtx): void {
       path: ['fixed', 'max_epochs'],
       message: `set the epochs of a trial once: fixed.epochs is ${String(e)} and fixed.max_epochs ${String(m)}`,
     });
-  if (spec.strategy.kind === 'asha') {
-    const epochs = trialEpochs(spec.fixed);
-    if (epochs === null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['fixed', 'epochs'],
-        message:
-          'strategy asha needs fixed.epochs (or fixed.max_epochs), a positive integer (the epochs of every trial)',
-      });
-    } else if (
-      spec.strategy.reduction_factor >= 2 &&
-      rungEpochs(spec.strategy, epochs).length === 0
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path:
-          spec.strategy.min_epochs === undefined ? ['fixed', 'epochs'] : ['strategy', 'min_epochs'],
-        message:
-          spec.strategy.min_epochs === undefined
-            ? `strategy asha needs at least 2 epochs to compare trials before the end (fixed.epochs is ${epochs})`
-            : `min_epochs must be below fixed.epochs (${epochs}), or no trial is ever compared`,
-      });
-    }
-  }
+  for (const issue of strategyRules(spec.strategy).issues(spec.fixed))
+    ctx.addIssue({ code: 'custom', ...issue });
   const seen = new Set<number>();
   spec.confirm?.seeds.forEach((s, i) => {
     if (spec.seeds.includes(s) || seen.has(s))

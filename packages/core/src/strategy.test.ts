@@ -5,16 +5,14 @@ import { gridCellSummaries } from './grid-cell-state.ts';
 import { fullGridEpochs, planSweep } from './plan.ts';
 import {
   AshaStrategySchema,
-  ashaPauses,
   decidePromotion,
   isConfirmSeed,
-  rungEpochs,
   rungPlaces,
   type RungEntry,
   rungReason,
   settleRung,
-  startOrder,
 } from './strategy.ts';
+import { rungEpochs, startOrder, strategyRules } from './strategy-rules.ts';
 import type { RungOutcome } from './trial-state.ts';
 
 const asha = (min_epochs: number, reduction_factor: number) =>
@@ -194,10 +192,11 @@ describe('promotion form (pausing)', () => {
 
   it('pauses only when the trainer resumes and the sweep does not say pause: false', () => {
     const a = AshaStrategySchema.parse({ kind: 'asha' });
-    expect(ashaPauses(a, true)).toBe(true);
-    expect(ashaPauses(a, false)).toBe(false);
-    expect(ashaPauses(AshaStrategySchema.parse({ kind: 'asha', pause: false }), true)).toBe(false);
-    expect(ashaPauses({ kind: 'grid' }, true)).toBe(false);
+    expect(strategyRules(a).pauses(true)).toBe(true);
+    expect(strategyRules(a).pauses(false)).toBe(false);
+    const decidedAtOnce = AshaStrategySchema.parse({ kind: 'asha', pause: false });
+    expect(strategyRules(decidedAtOnce).pauses(true)).toBe(false);
+    expect(strategyRules({ kind: 'grid' }).pauses(true)).toBe(false);
     expect(AshaStrategySchema.safeParse({ kind: 'asha', pause: 'no' }).success).toBe(false);
   });
 

@@ -2,18 +2,27 @@
  * How a sweep spends its epochs. `grid` runs every trial to the end; `asha` is asynchronous successive halving
  * (Li et al. 2020) per checkpoint: at each rung epoch a trial goes on only if its value is in the top
  * 1/reduction_factor of the values recorded at that rung by trials of the same checkpoint, else it is pruned.
- * Pure rules only: the database records rung values and asks `decidePromotion` inside one locked transaction.
+ * Pure rules only: the database records rung values and asks them inside one locked transaction. What each kind
+ * decides is behind one interface (strategy-rules.ts); this module holds the schemas and asha's arithmetic.
  */
 import { z } from 'zod';
+import { DEFAULT_REDUCTION_FACTOR } from './defaults.ts';
 import type { Goal } from './spec.ts';
 import type { RungOutcome } from './trial-state.ts';
+
+/** A trial's seed: a whole number that fits a signed 32-bit integer, which every trainer's generator takes. */
+export const SeedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
 
 /** `grid` (default): every trial runs all its epochs. */
 export const GridStrategySchema = z.strictObject({ kind: z.literal('grid') });
 
 /**
  * `asha`: rungs at `min_epochs x reduction_factor^k` below the trial's epochs. Defaults: `min_epochs` a quarter of
- * the trial's epochs rounded up ({@link defaultMinEpochs}), `reduction_factor` 3. `pause` (default true): pause
+ * the trial's epochs rounded up ({@link defaultMinEpochs}), `reduction_factor` {@link DEFAULT_REDUCTION_FACTOR}. `pause` (default true): pause
  * undecided trials at a rung when their trainer resumes from snapshots ({@link settleRung}); false decides every
  * trial at once ({@link decidePromotion}), e.g. for workers on several hosts without a shared trial directory,
  * where a promoted trial would start again from epoch 1.
@@ -21,7 +30,12 @@ export const GridStrategySchema = z.strictObject({ kind: z.literal('grid') });
 export const AshaStrategySchema = z.strictObject({
   kind: z.literal('asha'),
   min_epochs: z.number().int().min(1).max(10_000).optional(),
-  reduction_factor: z.number().int().min(2, 'reduction_factor must be >= 2').max(100).default(3),
+  reduction_factor: z
+    .number()
+    .int()
+    .min(2, 'reduction_factor must be >= 2')
+    .max(100)
+    .default(DEFAULT_REDUCTION_FACTOR),
   pause: z.boolean().optional(),
 });
 export type AshaStrategy = z.output<typeof AshaStrategySchema>;
@@ -38,16 +52,7 @@ export type Strategy = z.output<typeof StrategySchema>;
  */
 export const ConfirmSchema = z.strictObject({
   top: z.number().int().min(1).max(100),
-  seeds: z
-    .array(
-      z
-        .number()
-        .int()
-        .min(0)
-        .max(2 ** 31 - 1),
-    )
-    .min(1, 'list at least one confirm seed')
-    .max(100),
+  seeds: z.array(SeedSchema).min(1, 'list at least one confirm seed').max(100),
 });
 export type Confirm = z.output<typeof ConfirmSchema>;
 
@@ -70,14 +75,11 @@ export function defaultMinEpochs(epochs: number): number {
   return Math.max(1, Math.ceil(epochs / 4));
 }
 
-/** Whether asha pauses a sweep's undecided trials: its trainer resumes and the strategy does not say `pause: false`. */
-export function ashaPauses(strategy: Strategy, trainerResumes: boolean): boolean {
-  return strategy.kind === 'asha' && strategy.pause !== false && trainerResumes;
-}
-
-/** Rung epochs `min_epochs x reduction_factor^k` strictly below `epochs`, ascending. */
-export function rungEpochs(strategy: Strategy, epochs: number): number[] {
-  if (strategy.kind !== 'asha') return [];
+/**
+ * asha's rung epochs: `min_epochs x reduction_factor^k` strictly below `epochs`, ascending (see
+ * {@link strategyRules} for any strategy's).
+ */
+export function ashaRungEpochs(strategy: AshaStrategy, epochs: number): number[] {
   const first = strategy.min_epochs ?? defaultMinEpochs(epochs);
   // zod still runs refinements over values that failed a check: never loop on a factor below 2
   if (!(strategy.reduction_factor >= 2 && first >= 1)) return [];
@@ -155,19 +157,6 @@ export function decidePromotion(
     places,
     reason: `rank ${rank} of ${of} at epoch ${epoch} (top ${places} go on)`,
   };
-}
-
-/**
- * The order in which a sweep's new trials are enqueued, so the order they start in. asha: by trial id. The
- * asynchronous rule compares each trial with those that reached its rung before it, which assumes the order is
- * unrelated to quality; grid order is not (lrs ascending: on curves where a higher lr leads early, every new trial
- * leads its rung and nothing is pruned). Trial ids are hashes of the trials' identities, so id order is
- * pseudo-random, unrelated to lr, the same on every enqueue (reconcile enqueues in id order too), and interleaves
- * checkpoints. grid: the order given (the grid's own order).
- */
-export function startOrder<T extends { trialId: string }>(strategy: Strategy, jobs: T[]): T[] {
-  if (strategy.kind !== 'asha') return jobs;
-  return [...jobs].sort((a, b) => (a.trialId < b.trialId ? -1 : a.trialId > b.trialId ? 1 : 0));
 }
 
 /** True for a confirm-stage seed (listed in `confirm.seeds`, not in the sweep's own seeds): never pruned. */

@@ -1,9 +1,12 @@
+import type { z } from 'zod';
 import type { ErrorIssue } from './errors.ts';
 import type { SweepSpec } from './spec.ts';
 import type { FailureReason } from './trial-state.ts';
+import type { WorkerPolicy } from './worker-policy.ts';
 
 /**
- * The one interface every trainer implements (`command`, `tfjs`, and in benchmarks `noop`).
+ * The one interface every trainer implements (`command`, `tfjs`, `mmdet`, and in benchmarks `noop`), and the
+ * descriptor each trainer kind is listed by in the trainer catalogue.
  * The worker owns queues, processes and the database; a trainer only trains one trial and reports epochs.
  */
 
@@ -30,7 +33,7 @@ export interface TrialRun {
   fixed: Record<string, unknown>;
   seed: number;
   /** The trainer section of the sweep file (kind plus trainer-specific options). */
-  trainer: { kind: string } & Record<string, unknown>;
+  trainer: TrainerSection;
   /** Name of the metric the sweep maximises or minimises, e.g. `bbox_mAP`. */
   metricName: string;
 }
@@ -82,29 +85,86 @@ export interface TrainerResult {
   device?: string;
 }
 
+/** A sweep file's `trainer` section: its kind and that kind's own fields (checked by the kind's descriptor). */
+export type TrainerSection = { kind: string } & Record<string, unknown>;
+
+/** A `{placeholder}` template in a trainer section, with its path from the sweep file's root. */
+export interface TrainerTemplate {
+  path: string;
+  template: string;
+}
+
 /**
- * A trainer kind's check of its own options, run when a sweep is previewed, submitted or extended (by
- * `planSweep`), so that a typo fails at submission with its path instead of failing every trial on a worker.
- * Paths are from the sweep file's root (e.g. `trainer.options.depht`, `fixed.foo`); every problem at once.
+ * What a worker allows a trial's command to do (its policy); a trainer that starts a process asks before it starts
+ * it. `argv` is the command as the policy should judge it (its first entry is `executable`, so templates such as
+ * `python3 tools/train.py` can be checked), `cwd` is absolute, `env` holds the sweep's variables.
  */
-export interface TrainerSpecCheck {
-  /** The `trainer.kind` it checks. */
+export interface CommandGate {
+  check(run: {
+    executable: string;
+    argv: readonly string[];
+    cwd: string;
+    env: Record<string, string>;
+  }): string | null;
+}
+
+/** What a worker hands a trainer kind when it creates the kind's trainer. */
+export interface TrainerHost {
+  /** The worker's directory: relative paths of a sweep file resolve against it. */
+  workDir: string;
+  /** The worker's policy; absent: everything is allowed (tests, direct use). */
+  gate?: CommandGate;
+  /** Directories a trial may read data and checkpoints from (the worker's); absent: anywhere. */
+  readRoots?: readonly string[];
+}
+
+/**
+ * One trainer kind, as its package describes it (its `/spec` entry, which loads no trainer runtime): the sweep
+ * file's section, its checks at submission, whether its trials resume, and how a worker runs it. The trainer
+ * catalogue (`@sweeps/trainers`) lists every kind once; core plans against the list it is given and imports no
+ * trainer. Paths of issues are from the sweep file's root (`trainer.options.depht`, `fixed.foo`).
+ */
+export interface TrainerDescriptor {
+  /** The `trainer.kind` it describes. */
   kind: string;
-  check(trainer: Record<string, unknown>, spec: SweepSpec): ErrorIssue[];
   /**
-   * Whether trials of this trainer section, stopped after an epoch, continue from the snapshot they left in
+   * The section's schema: an object whose `kind` is this kind's literal. The sweep file's `trainer` is parsed with
+   * it (defaults filled in, unknown fields refused unless the kind leaves that to {@link check}).
+   */
+  schema: z.ZodType<TrainerSection>;
+  /** Deeper checks of the section and of the sweep around it, so a typo fails at submission, not on a worker. */
+  check?(trainer: TrainerSection, spec: SweepSpec): ErrorIssue[];
+  /**
+   * The section's `{placeholder}` templates: `planSweep` refuses a placeholder that some trial has no value for.
+   * Absent: none.
+   */
+  templates?(trainer: TrainerSection): TrainerTemplate[];
+  /**
+   * Whether trials of this section, stopped after an epoch, continue from the snapshot they left in
    * `ctx.trialDir` when started again with `ctx.resumeFrom`, without repeating the epochs they finished. asha
    * then pauses them at a rung whose values do not decide them yet (and resumes them if promoted) instead of
-   * deciding at once; absent or false: decided at once (stop-or-go). The worker asks the trainer's own `specCheck`
-   * and `preview` asks the same check, so they agree.
+   * deciding at once; absent or false: decided at once (stop-or-go). The worker and `preview` both ask this.
    */
-  resumes?(trainer: Record<string, unknown>): boolean;
+  resumes?(trainer: TrainerSection): boolean;
   /**
    * The files a worker node must have to run this sweep (absolute paths, each with the sweep file's field that
    * names it), so preview and submit can ask the live workers whether they see them. Absent: none.
    */
-  workerPaths?(trainer: Record<string, unknown>, spec: SweepSpec): WorkerPath[];
+  workerPaths?(trainer: TrainerSection, spec: SweepSpec): WorkerPath[];
+  /**
+   * Why a worker with `policy` would refuse to run the section, or null; parts that depend on the trial (a
+   * placeholder) are left to the worker. Preview asks it of each live worker's published policy. Absent: never.
+   */
+  refusal?(policy: WorkerPolicy, trainer: TrainerSection): string | null;
+  /**
+   * How a worker runs the kind: loads its runtime (TensorFlow.js, process runners) when a trial of the kind first
+   * runs, and returns what creates its trainer. Nothing else imports a trainer's runtime.
+   */
+  load(): Promise<(host: TrainerHost) => Trainer>;
 }
+
+/** What planning a sweep reads of a trainer kind: everything but how a worker runs it. */
+export type TrainerSectionRules = Omit<TrainerDescriptor, 'load'>;
 
 /** A file a worker node needs, and the field of the sweep file that names it (`trainer.config`). */
 export interface WorkerPath {
@@ -116,8 +176,6 @@ export interface Trainer {
   /** The `trainer.kind` this trainer serves. */
   kind: string;
   run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult>;
-  /** The submission-time check of this kind's options (the same object the API uses). */
-  readonly specCheck?: TrainerSpecCheck;
   /**
    * What an earlier run of this trial left to resume from in `trialDir`, as this trainer lays it out (MMDetection
    * keeps `work_dir/last_checkpoint`, sub-folders only): the file to pass as `ctx.resumeFrom`, or null when there is

@@ -8,6 +8,7 @@ import {
   type CellResult,
   confirmTrialKey,
   confirmTrials,
+  DEFAULT_GOAL,
   extraConfirmSeeds,
   FINISHED_STATES,
   missingConfirmTrials,
@@ -84,7 +85,7 @@ async function addForCheckpoint(
   const rows = confirmTrials(
     cells.map((c) => asResult(checkpoint, c)),
     spec.confirm,
-    spec.metric.goal ?? 'maximize',
+    spec.metric.goal ?? DEFAULT_GOAL,
     spec.seeds,
   ).map((t) => ({ cell: byHash.get(t.cell.configHash)!, seed: t.seed }));
   const ids = await insertTrials(db, sweepId, {
@@ -152,7 +153,7 @@ export async function missingConfirmTrialsBySweep(
       const missing = missingConfirmTrials(
         rows.map((c) => asResult(c.checkpoint_id, c)),
         s.spec.confirm,
-        s.spec.metric.goal ?? 'maximize',
+        s.spec.metric.goal ?? DEFAULT_GOAL,
         s.spec.seeds,
         keys,
       );

@@ -1,42 +1,68 @@
 /** Reads behind the dashboard's grid: where each grid cell's trials stand, and the best-epoch view of results. */
-import type { CellResult, Goal, GridCellCounts } from '@sweeps/core';
+import {
+  type CellResult,
+  type Goal,
+  type GridCellCounts,
+  TRIAL_STATES,
+  type TrialState,
+} from '@sweeps/core';
 import type { Db } from './client.ts';
+import { Prisma } from './generated/client.ts';
 import { finiteRungValue } from './paused-rungs.ts';
 
+/** Where succeeded trials are counted from: `cell_stats`, one row per cell (the other states from `trials`). */
+const COUNTED_FROM_CELL_STATS: TrialState = 'succeeded';
+
+/** The states the grid counts from `trials`: every state of core's but the one `cell_stats` counts. */
+export const GRID_STATES_FROM_TRIALS: readonly TrialState[] = TRIAL_STATES.filter(
+  (s) => s !== COUNTED_FROM_CELL_STATS,
+);
+
+/** A state as an SQL column name (core's states are lower-case words). */
+const column = (s: TrialState) => Prisma.raw(`"${s}"`);
+
+/** Per state of core's, a column of the grid's counts: `sum("queued")::int AS "queued", ...`. */
+const stateSums = Prisma.join(
+  TRIAL_STATES.map((s) => Prisma.sql`sum(${column(s)})::int AS ${column(s)}`),
+);
+
+/** The `cell_stats` branch's state columns: its row count as `succeeded`, 0 for every other state. */
+const cellStatsCounts = Prisma.join(
+  TRIAL_STATES.map((s) =>
+    s === COUNTED_FROM_CELL_STATS ? Prisma.sql`s.n AS ${column(s)}` : Prisma.sql`0 AS ${column(s)}`,
+  ),
+);
+
+/** The `trials` branch's state columns, in the same order: a count per state it reads, 0 for `succeeded`. */
+const trialCounts = Prisma.join(
+  TRIAL_STATES.map((s) =>
+    s === COUNTED_FROM_CELL_STATS
+      ? Prisma.sql`0`
+      : Prisma.sql`count(*) FILTER (WHERE t.state = ${s}::"TrialState")`,
+  ),
+);
+
 /**
- * Trials per (checkpoint, optimizer, lr, weight decay) by state. Succeeded trials are counted from `cell_stats`
- * (one row per cell) and only unfinished, failed, cancelled and pruned trials are read from `trials` (through
- * the (sweep_id, state) index), so a finished sweep of 10,000 trials costs one row per cell. A pruned grid cell
- * carries the latest epoch one of its trials was pruned at, the value it had there and why; a grid cell with
- * paused trials (asha waiting at a rung) carries the latest rung epoch one of them waits at and its value there.
- * Both come from each such trial's latest `trial_rungs` record that did not promote it (outcome `pruned`, or
- * `paused` for the rung a paused trial waits at), one record per trial, so no trial is counted twice; a value that
- * is not finite (NaN at a rung) reads as null, as JSON has no NaN.
+ * The SQL of {@link gridCellCounts}: its per-state columns are built from core's `TRIAL_STATES`, so a state added
+ * there is counted here (and `GridCellCounts` asks for it) instead of silently vanishing from the grid.
  */
-export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellCounts[]> {
-  const [out] = await db.$queryRaw<Array<{ rows: GridCellCounts[] }>>`
+export function gridCellCountsSql(sweepId: string): Prisma.Sql {
+  return Prisma.sql`
     SELECT coalesce(json_agg(r), '[]'::json) AS rows FROM (
-      SELECT checkpoint, optimizer, lr, "weightDecay",
-             sum(queued)::int AS queued, sum(running)::int AS running, sum(paused)::int AS paused,
-             sum(succeeded)::int AS succeeded, sum(failed)::int AS failed, sum(cancelled)::int AS cancelled,
-             sum(pruned)::int AS pruned, sum(diverged)::int AS diverged, min(reason) AS reason,
+      SELECT checkpoint, optimizer, lr, "weightDecay", ${stateSums},
+             sum(diverged)::int AS diverged, min(reason) AS reason,
              max(pruned_epoch)::int AS "prunedEpoch",
              (array_agg(pruned_value ORDER BY pruned_epoch DESC NULLS LAST))[1] AS "prunedValue",
              max(paused_epoch)::int AS "pausedEpoch",
              (array_agg(paused_value ORDER BY paused_epoch DESC NULLS LAST))[1] AS "pausedValue"
       FROM (
-        SELECT k.name AS checkpoint, s.optimizer, s.lr, s.weight_decay AS "weightDecay",
-               0 AS queued, 0 AS running, 0 AS paused, s.n AS succeeded, 0 AS failed, 0 AS cancelled,
-               0 AS pruned, 0 AS diverged, NULL::text AS reason, NULL::int AS pruned_epoch,
+        SELECT k.name AS checkpoint, s.optimizer, s.lr, s.weight_decay AS "weightDecay", ${cellStatsCounts},
+               0 AS diverged, NULL::text AS reason, NULL::int AS pruned_epoch,
                NULL::float8 AS pruned_value, NULL::int AS paused_epoch, NULL::float8 AS paused_value
         FROM cell_stats s JOIN checkpoints k ON k.id = s.checkpoint_id
         WHERE s.sweep_id = ${sweepId}
         UNION ALL
-        SELECT k.name, t.optimizer, t.lr, t.weight_decay,
-               count(*) FILTER (WHERE t.state = 'queued'), count(*) FILTER (WHERE t.state = 'running'),
-               count(*) FILTER (WHERE t.state = 'paused'), 0,
-               count(*) FILTER (WHERE t.state = 'failed'), count(*) FILTER (WHERE t.state = 'cancelled'),
-               count(*) FILTER (WHERE t.state = 'pruned'),
+        SELECT k.name, t.optimizer, t.lr, t.weight_decay, ${trialCounts},
                count(*) FILTER (WHERE t.state = 'failed' AND t.reason = 'diverged'),
                coalesce(min(left(t.error, 500)) FILTER (WHERE t.state = 'failed'),
                         min(left(t.error, 500)) FILTER (WHERE t.state = 'pruned')),
@@ -52,11 +78,24 @@ export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellC
           FROM trial_rungs tr WHERE tr.sweep_id = ${sweepId} AND NOT tr.promoted
           ORDER BY tr.trial_id, tr.epoch DESC
         ) r ON r.trial_id = t.id AND t.state IN ('pruned', 'paused')
-        WHERE t.sweep_id = ${sweepId}
-          AND t.state IN ('queued', 'running', 'paused', 'failed', 'cancelled', 'pruned')
+        WHERE t.sweep_id = ${sweepId} AND t.state = ANY(${[...GRID_STATES_FROM_TRIALS]}::"TrialState"[])
         GROUP BY k.name, t.optimizer, t.lr, t.weight_decay
       ) u
       GROUP BY checkpoint, optimizer, lr, "weightDecay") r`;
+}
+
+/**
+ * Trials per (checkpoint, optimizer, lr, weight decay) by state. Succeeded trials are counted from `cell_stats`
+ * (one row per cell) and every other state from `trials` (through the (sweep_id, state) index), so a finished
+ * sweep of 10,000 trials costs one row per cell. A pruned grid cell carries the latest epoch one of its trials was
+ * pruned at, the value it had there and why; a grid cell with paused trials (asha waiting at a rung) carries the
+ * latest rung epoch one of them waits at and its value there. Both come from each such trial's latest
+ * `trial_rungs` record that did not promote it (outcome `pruned`, or `paused` for the rung a paused trial waits
+ * at), one record per trial, so no trial is counted twice; a value that is not finite (NaN at a rung) reads as
+ * null, as JSON has no NaN.
+ */
+export async function gridCellCounts(db: Db, sweepId: string): Promise<GridCellCounts[]> {
+  const [out] = await db.$queryRaw<Array<{ rows: GridCellCounts[] }>>(gridCellCountsSql(sweepId));
   return out?.rows ?? [];
 }
 

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { newSweepId, planSweep } from '@sweeps/core';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
 import { createDb } from './client.ts';
-import { pruningPlanOf, recordRungValue, trialRungs } from './rung-store.ts';
+import { recordRungValue, trialRungs } from './rung-store.ts';
 import { countsBySweep, createSweep, extendSweep, retryFailedTrials } from './sweep-store.ts';
 import { claimTrial, failTrial, getTrial, listTrials, type TrialLease } from './trial-store.ts';
 import { recordEpoch, sweepEpochsRun } from './trial-metrics.ts';
@@ -157,10 +157,5 @@ describe('asha rungs on PostgreSQL', () => {
         value: 0.45,
       }),
     ).toMatchObject({ promoted: false, rank: 2, of: 4 });
-    const confirmed = { ...planSweep(spec([0.1])).spec, confirm: { top: 1, seeds: [5] } };
-    expect(pruningPlanOf(confirmed, 5)).toBeNull();
-    expect(pruningPlanOf(confirmed, 0)).toEqual({ rungs: [1], metric: 'bbox_mAP', mayPause: true });
-    const decidedAtOnce = { ...confirmed, strategy: { ...confirmed.strategy, pause: false } };
-    expect(pruningPlanOf(decidedAtOnce, 0)).toMatchObject({ mayPause: false });
   });
 });

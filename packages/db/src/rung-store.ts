@@ -5,19 +5,19 @@
  * again) in the same transaction as its rung record, so the two never disagree, whatever process dies afterwards.
  */
 import {
-  ashaPauses,
-  decidePromotion,
+  DEFAULT_GOAL,
   type Goal,
-  isConfirmSeed,
   isFinished,
   type PromotionDecision,
+  type PruningPlan,
+  pruningPlanOf,
   type RungOutcome,
+  type RungRanking,
   type RungStanding,
-  rungEpochs,
-  rungPlaces,
   rungReason,
-  settleRung,
   type SweepSpec,
+  StrategySchema,
+  strategyRules,
   TRIAL_STATES,
   type TrialState,
   trialEpochs,
@@ -25,26 +25,7 @@ import {
 import type { Db } from './client.ts';
 import { inSourceStates, targetState } from './trial-moves.ts';
 
-/** What a worker needs to know, once per trial, to report rungs; null when the trial is never pruned. */
-export interface PruningPlan {
-  rungs: number[];
-  metric: string;
-  /** False when the sweep says `pause: false`: every trial is decided at once, even if its trainer resumes. */
-  mayPause: boolean;
-}
-
-/** The trial's rungs: none for a grid sweep or a confirm-stage seed (those trials always run to the end). */
-export function pruningPlanOf(spec: SweepSpec, seed: number): PruningPlan | null {
-  const epochs = trialEpochs(spec.fixed);
-  if (spec.strategy.kind !== 'asha' || epochs === null) return null;
-  if (isConfirmSeed(spec.seeds, spec.confirm, seed)) return null;
-  const rungs = rungEpochs(spec.strategy, epochs);
-  return rungs.length > 0
-    ? { rungs, metric: spec.metric.name, mayPause: ashaPauses(spec.strategy, true) }
-    : null;
-}
-
-/** The trial's pruning plan, read once when it starts (null for grid sweeps and confirm seeds). */
+/** The trial's pruning plan (core's `pruningPlanOf`), read once when it starts (null for grid sweeps and confirm seeds). */
 export async function loadPruningPlan(db: Db, trialId: string): Promise<PruningPlan | null> {
   const [row] = await db.$queryRaw<Array<{ seed: number; spec: SweepSpec }>>`
     SELECT t.seed, s.spec FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id = ${trialId}`;
@@ -69,92 +50,121 @@ export interface RecordedRung extends RungDecision {
   requeued: RequeuedTrial[];
 }
 
+/** A value reported at a rung by the worker holding the trial. */
+export interface RungReport {
+  trialId: string;
+  workerId: string;
+  epoch: number;
+  value: number;
+  /** Whether the trial may pause at the rung (the promotion form); false: decided at once (stop-or-go). */
+  pause?: boolean;
+}
+
 /**
  * Records `value` as the trial's value at rung `epoch` and decides what becomes of the trial, only while
  * `workerId` holds it. Two forms:
  * - `pause: false` (stop-or-go, for trainers that cannot resume): it goes on or is pruned at once
- *   ({@link decidePromotion});
+ *   ({@link decideAtOnce});
  * - `pause: true` (the promotion form, for trainers that resume from their snapshots): the value is recorded
- *   `paused` and every rung of the checkpoint is settled ({@link settleRungsOf}); the trial goes on only if
+ *   `paused` and every rung of the checkpoint is settled ({@link recordPaused}); the trial goes on only if
  *   its rung promotes it now, is pruned if its rung is complete and keeps it out, and otherwise stops `paused`
  *   (its attempt not counted) until a later report promotes or prunes it. Other paused trials this report
  *   promotes are returned in `requeued`.
  * Idempotent: a rung already recorded for the trial (a resumed or retried attempt, a worker that died after the
  * decision) returns its recorded outcome. Null when the trial is not running on `workerId` and has no decision at
- * this rung.
+ * this rung, or its sweep's strategy never ranks trials (grid).
  */
-export async function recordRungValue(
-  db: Db,
-  r: { trialId: string; workerId: string; epoch: number; value: number; pause?: boolean },
-): Promise<RecordedRung | null> {
+export async function recordRungValue(db: Db, r: RungReport): Promise<RecordedRung | null> {
   return db.$transaction(
     async (tx) => {
-      const [t] = await tx.$queryRaw<
-        Array<{ sweep_id: string; checkpoint_id: string; spec: SweepSpec; mine: boolean }>
-      >`
-      SELECT t.sweep_id, t.checkpoint_id, s.spec, (t.worker_id = ${r.workerId} AND t.state = 'running') AS mine
-      FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id = ${r.trialId}`;
-      if (t === undefined) return null;
-      const strategy = t.spec.strategy;
-      if (strategy.kind !== 'asha') return null;
+      const t = await rungTrial(tx, r);
+      const ranking = t && strategyRules(t.spec.strategy).ranking;
+      if (!t || !ranking) return null;
       await lockCheckpoint(tx, t.sweep_id, t.checkpoint_id);
-      const [done] = await tx.$queryRaw<Array<RungRow>>`
-      SELECT epoch, value, rank, out_of, outcome, reason FROM trial_rungs
-      WHERE trial_id = ${r.trialId} AND epoch = ${r.epoch}`;
+      const done = await recordedRung(tx, r.trialId, r.epoch);
       if (done) {
         // A trial running again at a rung where it was left paused (it cannot, unless queued by hand): pause it again.
         if (done.outcome === 'paused' && t.mine) await pauseTrial(tx, r.trialId, r.workerId);
-        return { ...fromRow(done, strategy.reduction_factor), requeued: [] };
+        return { ...fromRow(done, ranking), requeued: [] };
       }
       if (!t.mine) return null;
-      const goal: Goal = t.spec.metric.goal ?? 'maximize';
-      if (r.pause) {
-        await tx.$executeRaw`
-        INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, outcome, reason)
-        VALUES (${r.trialId}, ${t.sweep_id}, ${t.checkpoint_id}, ${r.epoch}, ${r.value}::float8, 0, 0, false,
-                'paused', '')`;
-        const requeued = await settleRungsOf(tx, t, { trialId: r.trialId, workerId: r.workerId });
-        const [row] = await tx.$queryRaw<Array<RungRow>>`
-        SELECT epoch, value, rank, out_of, outcome, reason FROM trial_rungs
-        WHERE trial_id = ${r.trialId} AND epoch = ${r.epoch}`;
-        if (row!.outcome === 'paused') await pauseTrial(tx, r.trialId, r.workerId);
-        return { ...fromRow(row!, strategy.reduction_factor), requeued };
-      }
-      const earlier = await tx.$queryRaw<Array<{ trialId: string; value: number }>>`
-      SELECT trial_id AS "trialId", value FROM trial_rungs
-      WHERE sweep_id = ${t.sweep_id} AND checkpoint_id = ${t.checkpoint_id} AND epoch = ${r.epoch}
-      ORDER BY seq`;
-      const population = await firstRungPopulation(
-        tx,
-        t.spec,
-        t.sweep_id,
-        t.checkpoint_id,
-        r.epoch,
-      );
-      const d = decidePromotion(
-        r.value,
-        earlier,
-        strategy.reduction_factor,
-        goal,
-        r.epoch,
-        population,
-      );
-      const outcome: RungOutcome = d.promoted ? 'promoted' : 'pruned';
-      await tx.$executeRaw`
-      INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, outcome, reason)
-      VALUES (${r.trialId}, ${t.sweep_id}, ${t.checkpoint_id}, ${r.epoch}, ${r.value}::float8, ${d.rank}, ${d.of},
-              ${d.promoted}, ${outcome}, ${d.reason})`;
-      if (!d.promoted) {
-        await tx.$executeRaw`
-        UPDATE trials SET state = ${targetState('prune')}, error = ${`pruned at epoch ${r.epoch}: ${d.reason}`},
-          final_metric = ${r.value}::float8, finished_at = now()
-        WHERE id = ${r.trialId} AND worker_id = ${r.workerId} AND ${inSourceStates('prune')}`;
-      }
-      return { ...d, epoch: r.epoch, value: r.value, outcome, requeued: [] };
+      return r.pause ? recordPaused(tx, t, ranking, r) : decideAtOnce(tx, t, ranking, r);
     },
     { maxWait: 10_000, timeout: 20_000 },
   );
 }
+
+/** The reporting trial: its sweep, checkpoint and spec, and whether `workerId` holds it running. */
+interface RungTrial {
+  sweep_id: string;
+  checkpoint_id: string;
+  spec: SweepSpec;
+  mine: boolean;
+}
+
+async function rungTrial(tx: Tx, r: RungReport): Promise<RungTrial | undefined> {
+  const [t] = await tx.$queryRaw<RungTrial[]>`
+    SELECT t.sweep_id, t.checkpoint_id, s.spec, (t.worker_id = ${r.workerId} AND t.state = 'running') AS mine
+    FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id = ${r.trialId}`;
+  return t;
+}
+
+async function recordedRung(tx: Tx, trialId: string, epoch: number): Promise<RungRow | undefined> {
+  const [row] = await tx.$queryRaw<RungRow[]>`
+    SELECT epoch, value, rank, out_of, outcome, reason FROM trial_rungs
+    WHERE trial_id = ${trialId} AND epoch = ${epoch}`;
+  return row;
+}
+
+/**
+ * The promotion form: the value is recorded `paused`, every rung of the checkpoint is settled, and the trial stops
+ * `paused` unless its rung promoted or pruned it meanwhile.
+ */
+async function recordPaused(
+  tx: Tx,
+  t: RungTrial,
+  ranking: RungRanking,
+  r: RungReport,
+): Promise<RecordedRung> {
+  await tx.$executeRaw`
+    INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, outcome, reason)
+    VALUES (${r.trialId}, ${t.sweep_id}, ${t.checkpoint_id}, ${r.epoch}, ${r.value}::float8, 0, 0, false,
+            'paused', '')`;
+  const requeued = await settleRungsOf(tx, t, { trialId: r.trialId, workerId: r.workerId });
+  const row = (await recordedRung(tx, r.trialId, r.epoch))!;
+  if (row.outcome === 'paused') await pauseTrial(tx, r.trialId, r.workerId);
+  return { ...fromRow(row, ranking), requeued };
+}
+
+/** Stop-or-go: the trial goes on or is pruned at once, ranked against the values recorded before it. */
+async function decideAtOnce(
+  tx: Tx,
+  t: RungTrial,
+  ranking: RungRanking,
+  r: RungReport,
+): Promise<RecordedRung> {
+  const earlier = await tx.$queryRaw<Array<{ trialId: string; value: number }>>`
+    SELECT trial_id AS "trialId", value FROM trial_rungs
+    WHERE sweep_id = ${t.sweep_id} AND checkpoint_id = ${t.checkpoint_id} AND epoch = ${r.epoch}
+    ORDER BY seq`;
+  const population = await firstRungPopulation(tx, t.spec, t.sweep_id, t.checkpoint_id, r.epoch);
+  const d = ranking.decide(r.value, earlier, goalOf(t.spec), r.epoch, population);
+  const outcome: RungOutcome = d.promoted ? 'promoted' : 'pruned';
+  await tx.$executeRaw`
+    INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, outcome, reason)
+    VALUES (${r.trialId}, ${t.sweep_id}, ${t.checkpoint_id}, ${r.epoch}, ${r.value}::float8, ${d.rank}, ${d.of},
+            ${d.promoted}, ${outcome}, ${d.reason})`;
+  if (!d.promoted) {
+    await tx.$executeRaw`
+      UPDATE trials SET state = ${targetState('prune')}, error = ${`pruned at epoch ${r.epoch}: ${d.reason}`},
+        final_metric = ${r.value}::float8, finished_at = now()
+      WHERE id = ${r.trialId} AND worker_id = ${r.workerId} AND ${inSourceStates('prune')}`;
+  }
+  return { ...d, epoch: r.epoch, value: r.value, outcome, requeued: [] };
+}
+
+/** The sweep's goal (a stored spec always has one; {@link DEFAULT_GOAL} otherwise, as the schema fills in). */
+const goalOf = (spec: SweepSpec): Goal => spec.metric.goal ?? DEFAULT_GOAL;
 
 type Tx = Pick<Db, '$queryRaw' | '$executeRaw'>;
 
@@ -189,11 +199,11 @@ async function settleRungsOf(
   reporter?: { trialId: string; workerId: string },
 ): Promise<RequeuedTrial[]> {
   const epochs = trialEpochs(t.spec.fixed);
-  const strategy = t.spec.strategy;
-  if (strategy.kind !== 'asha' || epochs === null) return [];
-  const goal: Goal = t.spec.metric.goal ?? 'maximize';
+  const strategy = strategyRules(t.spec.strategy);
+  if (!strategy.ranking || epochs === null) return [];
+  const goal = goalOf(t.spec);
   const requeued: RequeuedTrial[] = [];
-  for (const epoch of rungEpochs(strategy, epochs)) {
+  for (const epoch of strategy.rungs(epochs)) {
     const rows = await tx.$queryRaw<Array<RungStanding & { state: TrialState }>>`
       SELECT r.trial_id AS "trialId", r.value, r.outcome, tr.state::text AS state
       FROM trial_rungs r JOIN trials tr ON tr.id = r.trial_id
@@ -216,7 +226,7 @@ async function settleRungsOf(
         AND tr.seed = ANY(${t.spec.seeds}::int[]) AND tr.state = ANY(${UNFINISHED}::"TrialState"[])
         AND NOT EXISTS (SELECT 1 FROM trial_rungs r WHERE r.trial_id = tr.id AND r.epoch = ${epoch})`;
     const complete = open!.n === 0;
-    const s = settleRung(standings, strategy.reduction_factor, goal, complete);
+    const s = strategy.ranking.settle(standings, goal, complete);
     const n = standings.length;
     const reasonOf = (id: string) => rungReason(s.rank.get(id)!, n, s.places, epoch, complete);
     for (const id of s.promote) {
@@ -296,7 +306,7 @@ async function firstRungPopulation(
   epoch: number,
 ): Promise<number | undefined> {
   const epochs = trialEpochs(spec.fixed);
-  if (epochs === null || rungEpochs(spec.strategy, epochs)[0] !== epoch) return undefined;
+  if (epochs === null || strategyRules(spec.strategy).rungs(epochs)[0] !== epoch) return undefined;
   const [row] = await tx.$queryRaw<Array<{ n: number }>>`
     SELECT count(*)::int AS n FROM trials
     WHERE sweep_id = ${sweepId} AND checkpoint_id = ${checkpointId} AND seed = ANY(${spec.seeds}::int[])`;
@@ -312,13 +322,13 @@ interface RungRow {
   reason: string;
 }
 
-function fromRow(row: RungRow, reductionFactor: number): RungDecision {
+function fromRow(row: RungRow, ranking: RungRanking): RungDecision {
   return {
     epoch: row.epoch,
     value: row.value,
     rank: row.rank,
     of: row.out_of,
-    places: rungPlaces(row.out_of, reductionFactor),
+    places: ranking.places(row.out_of),
     promoted: row.outcome === 'promoted',
     outcome: row.outcome,
     reason: row.reason,
@@ -327,9 +337,12 @@ function fromRow(row: RungRow, reductionFactor: number): RungDecision {
 
 /** A trial's recorded rungs, in epoch order. */
 export async function trialRungs(db: Db, trialId: string): Promise<RungDecision[]> {
-  const rows = await db.$queryRaw<Array<RungRow & { rf: number }>>`
-    SELECT r.epoch, r.value, r.rank, r.out_of, r.outcome, r.reason,
-           coalesce((s.spec->'strategy'->>'reduction_factor')::int, 3) AS rf
+  const rows = await db.$queryRaw<Array<RungRow & { strategy: unknown }>>`
+    SELECT r.epoch, r.value, r.rank, r.out_of, r.outcome, r.reason, s.spec->'strategy' AS strategy
     FROM trial_rungs r JOIN sweeps s ON s.id = r.sweep_id WHERE r.trial_id = ${trialId} ORDER BY r.epoch`;
-  return rows.map((row) => fromRow(row, row.rf));
+  return rows.flatMap((row) => {
+    // the stored strategy, its defaults filled in as at submission; only a ranking strategy records rungs
+    const ranking = strategyRules(StrategySchema.parse(row.strategy)).ranking;
+    return ranking ? [fromRow(row, ranking)] : [];
+  });
 }

@@ -1,6 +1,7 @@
 /** Trials: what the API lists and what a worker claims, reports and finishes. */
 import {
   boundErrorText,
+  DEFAULT_MAX_ATTEMPTS,
   DomainError,
   type FailureReason,
   type SweepSpec,
@@ -139,7 +140,7 @@ export async function claimTrial(
     }>
   >`
     WITH cur AS (
-      SELECT t.id, t.attempts >= coalesce((s.spec->>'max_attempts')::int, 3) AS spent
+      SELECT t.id, t.attempts >= coalesce((s.spec->>'max_attempts')::int, ${DEFAULT_MAX_ATTEMPTS}::int) AS spent
       FROM trials t JOIN sweeps s ON s.id = t.sweep_id
       WHERE t.id = ${trialId} AND s.status = 'active' AND ${inSourceStates('claim', 't.state')}
         AND ${inSourceStates('exhaust', 't.state')}
@@ -167,7 +168,7 @@ export async function claimTrial(
     kind: 'claimed',
     lease: { trialId: row.id, workerId, lease: row.lease },
     attempts: row.attempts,
-    maxAttempts: spec.max_attempts ?? 3,
+    maxAttempts: spec.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
     resume: row.attempts > 1 || row.reached_rung,
     run: {
       trialId: row.id,

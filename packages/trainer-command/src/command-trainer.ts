@@ -7,6 +7,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  type CommandGate,
   PermanentTrialError,
   type OutputTail,
   type Trainer,
@@ -19,7 +20,6 @@ import { createMetricSource, type MetricSourceSpec } from './metric-source.ts';
 import { MetricPatternError } from './metrics/regex-source.ts';
 import { watchMetricFile } from './metrics/file-source.ts';
 import { outputLogPath } from './output-log.ts';
-import { commandSpecCheck } from './spec-check.ts';
 import { DIVERGED_EXIT_CODE } from './process-runner.ts';
 import { EpochReporter, runTrainingProcess } from './run-process.ts';
 
@@ -28,21 +28,6 @@ interface CommandSpec {
   cwd?: string;
   env?: Record<string, string>;
   metrics?: MetricSourceSpec;
-}
-
-/** What a worker allows a `command` trial to do; checked before the command starts. */
-export interface CommandGate {
-  /**
-   * A reason to refuse the trial, or null to run it. `argv` is the command as the policy should judge it (its
-   * first entry is `executable`, so templates such as `python3 tools/train.py` can be checked), `cwd` is
-   * absolute, `env` holds the sweep's variables.
-   */
-  check(run: {
-    executable: string;
-    argv: readonly string[];
-    cwd: string;
-    env: Record<string, string>;
-  }): string | null;
 }
 
 /** Options of {@link CommandTrainer}. */
@@ -64,8 +49,6 @@ export class CommandTrainer implements Trainer {
     private readonly baseDir: string = process.cwd(),
     private readonly options: CommandTrainerOptions = {},
   ) {}
-
-  readonly specCheck = commandSpecCheck;
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {
     const spec = trial.trainer as unknown as CommandSpec;

@@ -1,3 +1,7 @@
+/**
+ * `@sweeps/trainer-command`: the `command` trainer's runtime (process runner, metric sources) for the worker and
+ * the other trainer packages. The catalogue and the API read `@sweeps/trainer-command/spec` instead.
+ */
 export * from './command-trainer.ts';
 export * from './argv.ts';
 export * from './process-runner.ts';
@@ -6,6 +10,6 @@ export * from './run-process.ts';
 export * from './output-log.ts';
 export * from './metric-source.ts';
 export * from './metrics/index.ts';
-export * from './spec-check.ts';
+export * from './spec-index.ts';
 export * from './trial-dir.ts';
 export * from './read-roots.ts';

@@ -12,7 +12,7 @@ import {
   type JsonMetricValue,
   type MetricExtractor,
   MetricPatternError,
-} from '@sweeps/trainer-command';
+} from '@sweeps/trainer-command/metrics';
 import { createMmdetExtractor } from './metrics/extractor.ts';
 
 /** The parsers a sample can be checked with. */

@@ -11,7 +11,12 @@
  * - `fixed.max_epochs` (or `epochs`) and `fixed.batch_size`; v3's seed as `randomness.seed`, and `resume = True`
  *   when an earlier run left a snapshot (MMDetection's own word: checkpoint) in the work dir.
  */
-import type { TrialRun } from '@sweeps/core';
+import {
+  DEFAULT_ADAMW_BETA1,
+  DEFAULT_ADAMW_BETA2,
+  DEFAULT_MOMENTUM,
+  type TrialRun,
+} from '@sweeps/core';
 import { type PyValue, pyValue } from './python-literal.ts';
 import type { MmdetTrainerSpec } from './spec.ts';
 
@@ -34,7 +39,7 @@ function optimizerDict(trial: DerivedConfigInput['trial']): Record<string, PyVal
   const p = trial.params as Record<string, number | boolean>;
   const base: Record<string, PyValue> = { _delete_: true, type: trial.optimizer, lr: Number(p.lr) };
   if (trial.optimizer === 'SGD') {
-    base.momentum = Number(p.momentum ?? 0.9);
+    base.momentum = Number(p.momentum ?? DEFAULT_MOMENTUM);
     base.weight_decay = Number(p.weight_decay);
     if (p.nesterov === true) base.nesterov = true;
     return base;
@@ -42,7 +47,7 @@ function optimizerDict(trial: DerivedConfigInput['trial']): Record<string, PyVal
   if (trial.optimizer !== 'AdamW') throw new Error(`unknown optimizer ${trial.optimizer}`);
   base.weight_decay = Number(p.weight_decay);
   if (p.beta1 !== undefined || p.beta2 !== undefined)
-    base.betas = [Number(p.beta1 ?? 0.9), Number(p.beta2 ?? 0.999)];
+    base.betas = [Number(p.beta1 ?? DEFAULT_ADAMW_BETA1), Number(p.beta2 ?? DEFAULT_ADAMW_BETA2)];
   if (p.eps !== undefined) base.eps = Number(p.eps);
   return base;
 }

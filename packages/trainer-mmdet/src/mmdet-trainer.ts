@@ -8,7 +8,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import {
-  mmdetCommand,
+  type CommandGate,
   PermanentTrialError,
   type Trainer,
   type TrainerContext,
@@ -17,7 +17,6 @@ import {
 } from '@sweeps/core';
 import {
   checkReadable,
-  type CommandGate,
   EpochReporter,
   extractAll,
   handToTrial,
@@ -36,13 +35,9 @@ import {
   outOfMemory,
 } from './failures.ts';
 import { checkpointLocation, freePort, launchArgv, resumePoint, trialPaths } from './launch.ts';
+import { mmdetCommand } from './policy-refusal.ts';
 import { createMmdetExtractor } from './metrics/extractor.ts';
-import {
-  isDataPathOption,
-  type MmdetTrainerSpec,
-  MmdetTrainerSpecSchema,
-  mmdetSpecCheck,
-} from './spec.ts';
+import { isDataPathOption, type MmdetTrainerSpec, MmdetTrainerSpecSchema } from './spec.ts';
 
 function invalid(message: string): PermanentTrialError {
   return new PermanentTrialError(`${message} (worker node ${hostname()})`, 'invalid');
@@ -115,8 +110,6 @@ export interface MmdetTrainerOptions {
 
 export class MmdetTrainer implements Trainer {
   readonly kind = 'mmdet';
-
-  readonly specCheck = mmdetSpecCheck;
 
   constructor(private readonly options: MmdetTrainerOptions = {}) {}
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { PermanentTrialError, type SweepSpec, type TrialRun } from '@sweeps/core';
 import { describe, expect, it } from 'vitest';
 import { MmdetTrainer } from './mmdet-trainer.ts';
-import { MmdetTrainerSpecSchema, mmdetSpecCheck, mmdetWorkerPaths } from './spec.ts';
+import { checkMmdetSection, MmdetTrainerSpecSchema, mmdetWorkerPaths } from './spec.ts';
 
 const FAKE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'testing', 'fake_mmdet');
 const trainer = (extra: Record<string, unknown> = {}) => ({
@@ -20,7 +20,7 @@ const spec = (checkpoints: Array<{ name: string; uri: string }>) =>
 
 describe('mmdet trainer section', () => {
   it('cfg_options may hold paths only where the dataset is read from, never going up or setting work_dir', () => {
-    const issues = mmdetSpecCheck.check(
+    const issues = checkMmdetSection(
       trainer({
         cfg_options: {
           'train_dataloader.dataset.data_root': '/datasets/coco/',
@@ -51,7 +51,7 @@ describe('mmdet trainer section', () => {
       max_loss: 1e4,
       patience: 3,
     });
-    expect(mmdetSpecCheck.check(trainer({ divergence: { patience: 0 } }), spec([]))).toEqual([
+    expect(checkMmdetSection(trainer({ divergence: { patience: 0 } }), spec([]))).toEqual([
       expect.objectContaining({ path: 'trainer.divergence.patience' }),
     ]);
   });

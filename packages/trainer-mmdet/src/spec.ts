@@ -1,5 +1,5 @@
 /**
- * `trainer: { kind: mmdet, ... }` of a sweep file, checked at submission by {@link mmdetSpecCheck}: every unknown
+ * `trainer: { kind: mmdet, ... }` of a sweep file, checked at submission by {@link checkMmdetSection}: every unknown
  * or bad field is refused with its path, and `fixed` keys the trainer would not use are named too (a typo there
  * would silently change nothing in the config).
  */
@@ -7,7 +7,7 @@ import path from 'node:path';
 import {
   type ErrorIssue,
   type SweepSpec,
-  type TrainerSpecCheck,
+  type TrainerSection,
   TrialTimeoutSchema,
   type WorkerPath,
 } from '@sweeps/core';
@@ -75,7 +75,7 @@ export function isDataPathOption(key: string, value: unknown): value is string {
   return typeof value === 'string' && value.includes('/') && DATA_PATH_KEY.test(key);
 }
 
-function cfgOptionIssues(trainer: Record<string, unknown>): ErrorIssue[] {
+function cfgOptionIssues(trainer: TrainerSection): ErrorIssue[] {
   const options = trainer.cfg_options;
   if (!options || typeof options !== 'object') return [];
   const issues: ErrorIssue[] = [];
@@ -123,32 +123,25 @@ function fixedIssues(spec: SweepSpec): ErrorIssue[] {
   return issues;
 }
 
-/** The submission-time check of `kind: mmdet`. */
-export const mmdetSpecCheck: TrainerSpecCheck = {
-  kind: 'mmdet',
-  check(trainer, spec) {
-    const parsed = MmdetTrainerSpecSchema.safeParse(trainer);
-    const issues: ErrorIssue[] = parsed.success
-      ? []
-      : parsed.error.issues.map((i) => ({
-          path: ['trainer', ...i.path].join('.'),
-          message:
-            i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
-        }));
-    return [...issues, ...cfgOptionIssues(trainer), ...fixedIssues(spec)];
-  },
-  // MMDetection saves a snapshot (its `epoch_N.pth` "checkpoint") every epoch in the trial's work dir, and a
-  // later run resumes from the newest.
-  resumes: () => true,
-  workerPaths: mmdetWorkerPaths,
-};
+/** The submission-time check of `kind: mmdet`: the section against {@link MmdetTrainerSpecSchema}, and more. */
+export function checkMmdetSection(trainer: TrainerSection, spec: SweepSpec): ErrorIssue[] {
+  const parsed = MmdetTrainerSpecSchema.safeParse(trainer);
+  const issues: ErrorIssue[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({
+        path: ['trainer', ...i.path].join('.'),
+        message:
+          i.code === 'unrecognized_keys' ? `unknown field(s): ${i.keys.join(', ')}` : i.message,
+      }));
+  return [...issues, ...cfgOptionIssues(trainer), ...fixedIssues(spec)];
+}
 
 /**
  * What a worker node needs for an mmdet sweep: `tools/train.py` under `root`, the config, and every local checkpoint
  * (`file://` or a path relative to `root`). Only what is absolute here: a relative `root` is resolved by each
  * worker against its own work directory, so it is checked there when a trial starts.
  */
-export function mmdetWorkerPaths(trainer: Record<string, unknown>, spec: SweepSpec): WorkerPath[] {
+export function mmdetWorkerPaths(trainer: TrainerSection, spec: SweepSpec): WorkerPath[] {
   const parsed = MmdetTrainerSpecSchema.safeParse(trainer);
   if (!parsed.success) return [];
   const { root, config } = parsed.data;

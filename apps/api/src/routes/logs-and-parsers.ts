@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBodySchema } from '@sweeps/api-client';
 import { TRIAL_STATES } from '@sweeps/core';
-import { countLines, MAX_PATTERN_CHARS } from '@sweeps/trainer-command';
+import { countLines, MAX_PATTERN_CHARS } from '@sweeps/trainer-command/spec';
 import type { ApiDeps } from '../services/deps.ts';
 import { derivedConfigPreview } from '../services/derived-config-service.ts';
 import {

@@ -11,7 +11,7 @@ import {
   launchArgv,
   MmdetTrainerSpecSchema,
   trialPaths,
-} from '@sweeps/trainer-mmdet';
+} from '@sweeps/trainer-mmdet/spec';
 import type { ApiDeps } from './deps.ts';
 import { planWithChecks } from './trainer-checks.ts';
 

@@ -5,6 +5,7 @@ import {
   DomainError,
   issuesFromZod,
   SearchSpaceSchema,
+  SeedSchema,
   type SweepSpec,
 } from '@sweeps/core';
 
@@ -13,16 +14,7 @@ export const ExtensionSchema = z
   .strictObject({
     checkpoints: z.array(CheckpointSpecSchema).max(200).optional(),
     space: SearchSpaceSchema.optional(),
-    seeds: z
-      .array(
-        z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 31 - 1),
-      )
-      .max(1000)
-      .optional(),
+    seeds: z.array(SeedSchema).max(1000).optional(),
   })
   .refine(
     (e) => e.checkpoints || e.space || e.seeds,

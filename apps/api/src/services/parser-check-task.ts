@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { DomainError, type ErrorIssue } from '@sweeps/core';
-import { checkLog, type LogCheck } from '@sweeps/trainer-mmdet';
+import { checkLog, type LogCheck } from '@sweeps/trainer-mmdet/spec';
 
 /** Most metric values in one answer (a small pattern can read many values from a 1 MiB sample). */
 export const MAX_SHOWN_VALUES = 10_000;

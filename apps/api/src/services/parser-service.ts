@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { DomainError } from '@sweeps/core';
-import type { LogCheck } from '@sweeps/trainer-mmdet';
+import type { LogCheck } from '@sweeps/trainer-mmdet/spec';
 import type { ParserCheckInput, ParserCheckOutcome } from './parser-check-task.ts';
 
 /** Largest sample (characters), as the request schema and its 400 say. */

@@ -1,32 +1,24 @@
 /**
- * Submission-time checks of every trainer kind (each trainer package's own `TrainerSpecCheck`), and the GPU
- * capacity check: a trial asking for more GPUs than any live worker has is refused here, with the largest
+ * Submission-time checks: the sweep planned against the trainer catalogue (each kind's own schema and checks), and
+ * the GPU capacity check: a trial asking for more GPUs than any live worker has is refused here, with the largest
  * worker named, instead of waiting in the queue forever.
  */
-import { DomainError, planSweep, type SweepPlan, type SweepSpec } from '@sweeps/core';
+import { DomainError, type SweepPlan, type SweepSpec } from '@sweeps/core';
 import { listWorkers } from '@sweeps/db';
-import { commandSpecCheck } from '@sweeps/trainer-command';
-import { mmdetSpecCheck } from '@sweeps/trainer-mmdet';
-import { tfjsSpecCheck } from '@sweeps/trainer-tfjs/spec-check';
+import { planWithTrainers } from '@sweeps/trainers';
 import type { ApiDeps } from './deps.ts';
 
-export const TRAINER_CHECKS = [commandSpecCheck, tfjsSpecCheck, mmdetSpecCheck];
-
-/** `planSweep` with every trainer kind's check. */
+/** `planSweep` against the trainer catalogue, within the server's limits. */
 export function planWithChecks(deps: ApiDeps, input: unknown): SweepPlan {
-  return planSweep(
-    input,
-    {
-      maxTrials: deps.maxTrials,
-      ...(deps.maxEpochsPerTrial ? { maxEpochsPerTrial: deps.maxEpochsPerTrial } : {}),
-    },
-    TRAINER_CHECKS,
-  );
+  return planWithTrainers(input, {
+    maxTrials: deps.maxTrials,
+    ...(deps.maxEpochsPerTrial ? { maxEpochsPerTrial: deps.maxEpochsPerTrial } : {}),
+  });
 }
 
 /** Refuses `gpus_per_trial` above the GPU count of every live worker (none live: the worker refuses it). */
 export async function checkGpuCapacity(deps: ApiDeps, spec: SweepSpec): Promise<void> {
-  const wanted = Number((spec.trainer as Record<string, unknown>).gpus_per_trial ?? 1);
+  const wanted = Number(spec.trainer.gpus_per_trial ?? 1);
   if (!(wanted > 1)) return;
   const workers = (await listWorkers(deps.db, deps.workerLostMs)).filter((w) => !w.stoppedAt);
   if (workers.length === 0) return;

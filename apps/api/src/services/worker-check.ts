@@ -4,8 +4,9 @@
  * worker with "refused by this worker's policy", so the API says so up front. A warning, not a refusal: workers
  * with another policy may start later.
  */
-import { refuseTrainer, type SweepSpec, WorkerPolicySchema } from '@sweeps/core';
+import { type SweepSpec, WorkerPolicySchema } from '@sweeps/core';
 import { liveWorkerPolicies } from '@sweeps/db';
+import { refuseTrainer } from '@sweeps/trainers';
 import type { ApiDeps } from './deps.ts';
 
 export async function workerWarnings(deps: ApiDeps, spec: SweepSpec): Promise<string[]> {

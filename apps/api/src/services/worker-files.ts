@@ -7,7 +7,7 @@
 import type { SweepSpec, WorkerPath } from '@sweeps/core';
 import { type PathProbeAnswer, type PathStatus, probeWorkerPaths } from '@sweeps/queue';
 import type { ApiDeps } from './deps.ts';
-import { TRAINER_CHECKS } from './trainer-checks.ts';
+import { trainerOf } from '@sweeps/trainers';
 
 const SAID: Record<Exclude<PathStatus, 'found'>, string> = {
   missing: 'does not exist',
@@ -15,9 +15,7 @@ const SAID: Record<Exclude<PathStatus, 'found'>, string> = {
 };
 
 export async function workerFileWarnings(deps: ApiDeps, spec: SweepSpec): Promise<string[]> {
-  const trainer = spec.trainer as Record<string, unknown>;
-  const check = TRAINER_CHECKS.find((c) => c.kind === spec.trainer.kind);
-  const paths = check?.workerPaths?.(trainer, spec) ?? [];
+  const paths = trainerOf(spec.trainer.kind)?.workerPaths?.(spec.trainer, spec) ?? [];
   if (paths.length === 0) return [];
   const answers = await probeWorkerPaths(
     deps.redis,

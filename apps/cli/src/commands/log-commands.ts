@@ -1,7 +1,7 @@
 /** `check-log` (what a parser extracts from a sample log, offline) and `logs` (a trial's output, `-f` follows). */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { checkLog, PARSER_HELP } from '@sweeps/trainer-mmdet';
+import { checkLog, PARSER_HELP } from '@sweeps/trainer-mmdet/spec';
 import type { CliEnv } from '../env.ts';
 import { table } from '../format.ts';
 import { clientFor, err, out } from './context.ts';

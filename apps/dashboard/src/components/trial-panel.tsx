@@ -5,7 +5,7 @@ import { useEffect } from 'preact/hooks';
 import type { Trial, TrialSummary } from '@sweeps/api-client';
 import { api, handleError } from '../api.ts';
 import { fmt, param } from '../format.ts';
-import type { CellRef } from './heatmap.tsx';
+import type { CellRef } from './heatmap/heatmap.tsx';
 import type { Curve } from './curves.tsx';
 import { Untrusted } from './untrusted.tsx';
 

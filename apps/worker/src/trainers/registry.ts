@@ -1,67 +1,58 @@
 /**
- * Trainers by `trainer.kind`. The TF.js trainer (a dependency of the worker like the others) is imported only when
- * a trial asks for it: loading TensorFlow.js costs time and memory a worker running commands never needs.
+ * The worker's trainers by `trainer.kind`, from the trainer catalogue (`@sweeps/trainers`). A kind's runtime is
+ * loaded when a trial first asks for it (its descriptor's `load`): TensorFlow.js, say, costs time and memory a
+ * worker running commands never needs.
  */
-import { PermanentTrialError, type Trainer } from '@sweeps/core';
-import { type CommandGate, CommandTrainer } from '@sweeps/trainer-command';
-import { MmdetTrainer } from '@sweeps/trainer-mmdet';
-import { NoopTrainer } from './noop-trainer.ts';
+import {
+  PermanentTrialError,
+  type Trainer,
+  type TrainerDescriptor,
+  type TrainerHost,
+} from '@sweeps/core';
+import { TRAINERS } from '@sweeps/trainers';
 
-/** Options of {@link TrainerRegistry}. */
-export interface TrainerRegistryOptions {
-  /**
-   * Directories the TF.js trainer may read data and checkpoints from (the worker's directories and data dir);
-   * absent: anywhere (tests, direct use).
-   */
-  readRoots?: string[];
+/** A kind's trainer on this worker, and its descriptor (whether its trials resume, ...). */
+export interface WorkerTrainer {
+  trainer: Trainer;
+  descriptor: TrainerDescriptor;
 }
 
 export class TrainerRegistry {
-  private readonly trainers = new Map<string, Trainer>();
+  private readonly loaded = new Map<string, Promise<Trainer>>();
 
-  constructor(
-    workDir: string,
-    gate?: CommandGate,
-    private readonly options: TrainerRegistryOptions = {},
-  ) {
-    this.add(new CommandTrainer(workDir, gate ? { gate } : {}));
-    this.add(
-      new MmdetTrainer({
-        ...(gate ? { gate } : {}),
-        ...(options.readRoots ? { readRoots: options.readRoots } : {}),
-      }),
-    );
-    this.add(new NoopTrainer());
+  /**
+   * `host`: what every trainer of this worker is created with: the worker's directory, its policy's gate, and the
+   * directories trials may read from (absent: anywhere; tests, direct use).
+   */
+  constructor(private readonly host: TrainerHost) {}
+
+  async get(kind: string): Promise<WorkerTrainer> {
+    const descriptor = TRAINERS.find((d) => d.kind === kind);
+    if (!descriptor)
+      throw new PermanentTrialError(
+        `this worker has no trainer "${kind}" (it has: ${TRAINERS.map((d) => d.kind).join(', ')})`,
+        'invalid',
+      );
+    let trainer = this.loaded.get(kind);
+    if (!trainer) {
+      trainer = this.create(descriptor);
+      this.loaded.set(kind, trainer);
+      // a load that failed is tried again by the next trial of the kind
+      trainer.catch(() => this.loaded.delete(kind));
+    }
+    return { trainer: await trainer, descriptor };
   }
 
-  add(trainer: Trainer): void {
-    this.trainers.set(trainer.kind, trainer);
-  }
-
-  async get(kind: string): Promise<Trainer> {
-    const found = this.trainers.get(kind);
-    if (found) return found;
-    if (kind === 'tfjs') return this.loadTfjs();
-    throw new PermanentTrialError(
-      `this worker has no trainer "${kind}" (it has: ${[...this.trainers.keys()].join(', ')})`,
-      'invalid',
-    );
-  }
-
-  private async loadTfjs(): Promise<Trainer> {
-    let mod: typeof import('@sweeps/trainer-tfjs');
+  private async create(descriptor: TrainerDescriptor): Promise<Trainer> {
+    let create: Awaited<ReturnType<TrainerDescriptor['load']>>;
     try {
-      mod = await import('@sweeps/trainer-tfjs');
+      create = await descriptor.load();
     } catch (err) {
       throw new PermanentTrialError(
-        `the TF.js trainer could not be loaded: ${(err as Error).message}`,
+        `the ${descriptor.kind} trainer could not be loaded: ${(err as Error).message}`,
         'invalid',
       );
     }
-    const trainer = mod.createTfjsTrainer(
-      this.options.readRoots ? { readRoots: this.options.readRoots } : {},
-    );
-    this.add(trainer);
-    return trainer;
+    return create(this.host);
   }
 }

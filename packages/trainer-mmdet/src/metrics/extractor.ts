@@ -4,7 +4,7 @@
  * through the same call. Both major versions are recognised by either reader; `version` is kept for the names
  * users pick (`mmdet2`, `mmdet3`) and for messages.
  */
-import { type EpochLine, type MetricExtractor, mergeEpochs } from '@sweeps/trainer-command';
+import { type EpochLine, type MetricExtractor, mergeEpochs } from '@sweeps/trainer-command/metrics';
 import { MmdetJsonExtractor } from './json-log.ts';
 import { MmdetTextExtractor } from './text-log.ts';
 

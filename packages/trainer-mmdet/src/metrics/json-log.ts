@@ -13,7 +13,7 @@ import {
   toEpoch,
   toMetricNumber,
   validMetrics,
-} from '@sweeps/trainer-command';
+} from '@sweeps/trainer-command/metrics';
 import { isEvaluationMetric, mmdetMetricName } from './names.ts';
 
 function keptMetrics(obj: Record<string, unknown>): Record<string, number> {

@@ -16,7 +16,7 @@ import {
   type MetricExtractor,
   parseMetricNumber,
   validMetrics,
-} from '@sweeps/trainer-command';
+} from '@sweeps/trainer-command/metrics';
 import { mmdetMetricName, parseSummaryLine } from './names.ts';
 
 const TRAIN = /Epoch(?:\(train\))?\s*\[(\d{1,7})\]\s*\[\s*\d+\s*\/\s*\d+\s*\]\s*(.*)$/;

@@ -6,7 +6,13 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { PermanentTrialError, type TrialRun } from '@sweeps/core';
+import {
+  DEFAULT_ADAMW_BETA1,
+  DEFAULT_ADAMW_BETA2,
+  DEFAULT_MOMENTUM,
+  PermanentTrialError,
+  type TrialRun,
+} from '@sweeps/core';
 import { z } from 'zod';
 
 import type { BackendName } from '../backend/backend-probes.ts';
@@ -94,15 +100,15 @@ const FixedSchema = z.object({
 const SgdParamsSchema = z.strictObject({
   lr: z.number().positive().finite(),
   weight_decay: z.number().min(0).finite().default(1e-4),
-  momentum: z.number().min(0).lt(1).default(0.9),
+  momentum: z.number().min(0).lt(1).default(DEFAULT_MOMENTUM),
   nesterov: z.boolean().default(false),
 });
 
 const AdamWParamsSchema = z.strictObject({
   lr: z.number().positive().finite(),
   weight_decay: z.number().min(0).finite().default(0.05),
-  beta1: z.number().min(0).lt(1).default(0.9),
-  beta2: z.number().min(0).lt(1).default(0.999),
+  beta1: z.number().min(0).lt(1).default(DEFAULT_ADAMW_BETA1),
+  beta2: z.number().min(0).lt(1).default(DEFAULT_ADAMW_BETA2),
   eps: z.number().positive().default(1e-8),
 });
 

@@ -3,7 +3,7 @@
  * this package's bundled backbones, whatever the worker's directories.
  */
 import { fileURLToPath } from 'node:url';
-import { checkReadable as checkInRoots } from '@sweeps/trainer-command';
+import { checkReadable as checkInRoots } from '@sweeps/trainer-command/read-roots';
 
 /** The committed backbone weights this package ships (`backbones/`), readable whatever the worker's directories. */
 export const BUNDLED_BACKBONES = fileURLToPath(new URL('../../backbones', import.meta.url));

@@ -17,7 +17,6 @@ import {
 import { KILL_GRACE_MS, runDetached } from '@sweeps/trainer-command';
 
 import { resolvePlan } from './options.ts';
-import { tfjsSpecCheck } from './spec-check.ts';
 import { EXIT, parseChildLine, type ChildMessage } from './protocol.ts';
 import type { TfjsChildJob } from './tfjs-child.ts';
 
@@ -41,7 +40,6 @@ export function createTfjsTrainer(options: TfjsTrainerOptions = {}): Trainer {
   return {
     kind: 'tfjs',
     run: (trial, ctx) => runInChild(trial, ctx, options),
-    specCheck: tfjsSpecCheck,
   };
 }
 

@@ -1,0 +1,67 @@
+/**
+ * What the heatmaps show, in words above them: which value a cell holds, asha's paused and pruned marks, and the
+ * legend of the colour scale and of the cells without a value.
+ */
+import type { GridValue } from '@sweeps/api-client';
+import { gradient, type Scale } from '../../colors.ts';
+import { Untrusted } from '../../components/untrusted.tsx';
+import { fmt } from '../../format.ts';
+
+/** The values a cell can show, in the switch's order, and their words. */
+export const GRID_VALUES: readonly GridValue[] = ['final', 'best_epoch'];
+export const VALUE_WORDS: Record<GridValue, string> = {
+  final: 'final epoch',
+  best_epoch: 'best epoch',
+};
+
+/** What the legend's paused key means (asha's promotion form, with a trainer that resumes from its snapshots). */
+const PAUSED_KEY =
+  "a trial waits at the epoch-N rung: it resumes if it ranks high enough among its checkpoint's trials there, or is pruned once they have all reported";
+
+export function ValueShown({ metric, value }: { metric: string; value: GridValue }) {
+  return (
+    <p class="shown" data-testid="value-shown">
+      Showing each cell's mean <Untrusted text={metric} /> over seeds, using each trial's{' '}
+      <strong>{VALUE_WORDS[value]}</strong>; ± sample sd (n seeds). Rows: lr; columns: weight decay.
+      Outlined: the best cell of each checkpoint.
+    </p>
+  );
+}
+
+export function AshaKey() {
+  return (
+    <p class="shown" data-testid="asha-key">
+      asha: a <strong>paused@N</strong> cell has a trial waiting at the epoch-N rung (its value
+      there below) until enough trials of its checkpoint have reported there; it then resumes or is
+      pruned. A <strong>pruned@N</strong> cell stopped there for good.
+    </p>
+  );
+}
+
+/** The scale's worst and best values (better is brighter whatever the goal), then one key per cell style. */
+export function HeatmapLegend({ scale, asha }: { scale: Scale | null; asha: boolean }) {
+  const worst = scale && (scale.goal === 'maximize' ? scale.min : scale.max);
+  const bestValue = scale && (scale.goal === 'maximize' ? scale.max : scale.min);
+  return (
+    <div class="legend" aria-hidden="true">
+      <span>{scale ? fmt(worst) : '–'}</span>
+      <span class="bar" style={{ background: gradient() }} />
+      <span>{scale ? fmt(bestValue) : '–'}</span>
+      <span class="muted">(brighter is better)</span>
+      <span class="key queued">queued</span>
+      <span class="key running">running…</span>
+      <span class="key failed">✕ failed</span>
+      <span class="key diverged">⚠ diverged</span>
+      {asha && (
+        <>
+          <span class="key paused" title={PAUSED_KEY}>
+            ‖ paused@N
+          </span>
+          <span class="key pruned" title="asha stopped these trials at the epoch-N rung for good">
+            ✂ pruned@N
+          </span>
+        </>
+      )}
+    </div>
+  );
+}
