@@ -1,7 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-/** Where package, app, example and bench tests live (end-to-end suites are in test/). */
-const BESIDE_CODE = ['packages/**/src/**', 'apps/**/src/**', 'examples/**', 'bench/**'];
+/** Where package, app, example, bench and script tests live (end-to-end suites are in test/). */
+const BESIDE_CODE = [
+  'packages/**/src/**',
+  'apps/**/src/**',
+  'examples/**',
+  'bench/**',
+  'scripts/**',
+];
 const beside = (suffix: string) => BESIDE_CODE.map((dir) => `${dir}/*${suffix}`);
 
 // Four suites, told apart by file name:

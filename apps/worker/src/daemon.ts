@@ -4,41 +4,38 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { WorkerPolicy } from '@sweeps/core';
+import { createDb, type Db, stopWorker, type WorkerRegistration } from '@sweeps/db';
+import { decideRung, followUpFinishedTrial, reconcileQueue } from '@sweeps/orchestrate';
 import {
-  createDb,
-  heartbeatWorker,
-  registerWorker,
-  type RequeuedTrial,
-  settleTrialsOfPreviousLife,
-  stopWorker,
-} from '@sweeps/db';
-import {
-  answerPathProbe,
-  CancelMessageSchema,
   createRedis,
   createTrialQueue,
   createTrialWorker,
+  type Queue,
+  type QueueNames,
   queueNames,
+  type Redis,
   readJobLock,
   TrialLogShipper,
+  type TrialJob,
+  type Worker,
 } from '@sweeps/queue';
-import { reconcileQueue } from '@sweeps/orchestrate';
 import { describeContainment, detectContainment } from '@sweeps/trainer-command';
-import { TrialCancelled, WorkerShuttingDown } from './abort-reasons.ts';
-import { askConfirmStageAfter, startDueConfirmTrials } from './confirm-stage.ts';
-import { requeuePromoted, resumeSettledRungs } from './paused-trials.ts';
+import { WorkerShuttingDown } from './abort-reasons.ts';
 import type { WorkerEnv } from './env.ts';
-import { lastLine } from './db-retry.ts';
+import { sleep } from './long-timer.ts';
 import { pathStatusUnder } from './path-answers.ts';
 import { childEnvironment, policyGate, readPolicy } from './policy.ts';
-import { processTrialJob } from './process-trial-job.ts';
-import { type NamedTrialUser, prepareTrialDir, trialUserEnv } from './trial-user.ts';
+import { processTrialJob, type TrialJobDeps } from './process-trial-job.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
-import { startTrialDirRetention } from './trial-dir-retention.ts';
-import { sleep } from './long-timer.ts';
 import { SlotLeases } from './slot-leases.ts';
-import { detectSlots } from './slots.ts';
+import { detectSlots, type SlotDevice } from './slots.ts';
+import { startTrialDirRetention } from './trial-dir-retention.ts';
+import { afterTrialEnds } from './trial-end-hook.ts';
+import { type NamedTrialUser, prepareTrialDir, trialUserEnv } from './trial-user.ts';
 import { TrainerRegistry } from './trainers/registry.ts';
+import { listenToChannels } from './worker-channels.ts';
+import { registerNewLife, startHeartbeat } from './worker-presence.ts';
 
 export interface WorkerOptions {
   env: WorkerEnv;
@@ -57,25 +54,34 @@ export interface RunningWorker {
   stop(graceMs: number): Promise<void>;
 }
 
+/** The Redis side of a worker: the queue's names, a command connection, a subscriber, the trial queue. */
+interface RedisLinks {
+  names: QueueNames;
+  connection: Redis;
+  subscriber: Redis;
+  queue: Queue<TrialJob>;
+}
+
+/** What the parts of a started worker share. */
+interface WorkerContext {
+  id: string;
+  env: WorkerEnv;
+  log: (line: string) => void;
+  db: Db;
+  redis: RedisLinks;
+  /** Running trials by id, so cancellations, lost locks and shutdown can reach them. */
+  running: Map<string, AbortController>;
+}
+
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const { env, log, trialUser } = opts;
   const id = opts.id ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
-  const { policy, passEnv } = readPolicy({
-    allowCommands: env.SWEEPS_WORKER_ALLOW_COMMANDS,
-    allowEnv: env.SWEEPS_WORKER_ALLOW_ENV,
-    cwdRoots: env.SWEEPS_WORKER_CWD_ROOTS,
-    passEnv: env.SWEEPS_WORKER_PASS_ENV,
-    workDir: env.SWEEPS_WORK_DIR,
-  });
+  const { policy, passEnv } = policyOf(env);
   const devices = await detectSlots(opts.slots);
   // Probed once, before the first trial: every trial process of this worker is held the same way.
   const containment = describeContainment(await detectContainment());
   // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.
   const db = createDb(env.DATABASE_URL, Math.min(devices.length + 2, 16));
-  // An earlier life under this id died with trials running: they are not running any more, whatever its (fresh)
-  // heartbeat would say, so they go back to the queue before this life registers.
-  const settled = await settleTrialsOfPreviousLife(db, id);
-  if (settled > 0) log(`settled ${settled} trial(s) left running by this worker's previous run`);
   const registration = {
     id,
     host: hostname(),
@@ -84,16 +90,61 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     pid: process.pid,
     policy,
   };
-  await registerWorker(db, registration);
+  await registerNewLife(db, registration, log);
+  const ctx: WorkerContext = { id, env, log, db, redis: openRedis(env), running: new Map() };
+  await restoreQueue(ctx);
+  const deps = trialJobDeps(ctx, devices, policy, passEnv, trialUser);
+  const jobs = runTrialJobs(ctx, deps, devices.length);
+  const pathStatus = pathStatusUnder(policy);
+  await listenToChannels({ ...ctx.redis, workerId: id, pathStatus, running: ctx.running, log });
+  const stopUpkeep = startUpkeep(ctx, registration);
+  for (const line of readyLines(registration, policy, containment, trialUser)) log(line);
+  const stopTimers = () => {
+    jobs.stopLockWatch();
+    stopUpkeep();
+  };
+  return {
+    id,
+    slots: devices.length,
+    stop: (graceMs: number) => stopGracefully(ctx, jobs.worker, stopTimers, graceMs),
+  };
+}
+
+/** The worker's policy and the variables it passes to trials, from its SWEEPS_WORKER_* settings. */
+function policyOf(env: WorkerEnv) {
+  return readPolicy({
+    allowCommands: env.SWEEPS_WORKER_ALLOW_COMMANDS,
+    allowEnv: env.SWEEPS_WORKER_ALLOW_ENV,
+    cwdRoots: env.SWEEPS_WORKER_CWD_ROOTS,
+    passEnv: env.SWEEPS_WORKER_PASS_ENV,
+    workDir: env.SWEEPS_WORK_DIR,
+  });
+}
+
+function openRedis(env: WorkerEnv): RedisLinks {
   const names = queueNames(env.SWEEPS_QUEUE_PREFIX);
   const connection = createRedis(env.REDIS_URL);
   const subscriber = createRedis(env.REDIS_URL);
-  const queue = createTrialQueue(names, connection);
-  const restored = await reconcileQueue(db, queue); // Redis may have lost work while no one was watching
-  if (restored > 0) log(`reconcile: ${restored} queued trial(s) checked against Redis`);
+  return { names, connection, subscriber, queue: createTrialQueue(names, connection) };
+}
 
-  const running = new Map<string, AbortController>();
-  const deps = {
+/** Redis may have lost work while no one was watching: reconcile once before taking trials. */
+async function restoreQueue(ctx: WorkerContext): Promise<void> {
+  const restored = await reconcileQueue(ctx.db, ctx.redis.queue);
+  if (restored > 0) ctx.log(`reconcile: ${restored} queued trial(s) checked against Redis`);
+}
+
+/** What the job processor needs: the slots, the trainers, the trial processes' environment and user, the stores. */
+function trialJobDeps(
+  ctx: WorkerContext,
+  devices: SlotDevice[],
+  policy: WorkerPolicy,
+  passEnv: string[],
+  trialUser: NamedTrialUser | null,
+): TrialJobDeps {
+  const { id, env, db, log } = ctx;
+  const { connection, names, queue } = ctx.redis;
+  return {
     db,
     workerId: id,
     dataDir: env.SWEEPS_DATA_DIR,
@@ -114,106 +165,107 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           prepareTrialDir: (dir: string) => prepareTrialDir(dir, trialUser),
         }
       : {}),
-    running,
-    requeue: (trials: RequeuedTrial[]) => requeuePromoted(queue, trials, log),
+    running: ctx.running,
+    decideRung: (rung) => decideRung({ db, queue }, rung, log),
     log,
     maxEpochsPerTrial: env.SWEEPS_MAX_EPOCHS_PER_TRIAL,
   };
+}
+
+/**
+ * Takes trial jobs from the queue, one per slot; after a job that ended its trial, the trial's follow-up runs
+ * (rungs settled, confirm trials added). Trials run only while this worker holds their job locks (a lock that runs
+ * out hands the trial to another): the lock watch stops the others.
+ */
+function runTrialJobs(
+  ctx: WorkerContext,
+  deps: TrialJobDeps,
+  slots: number,
+): { worker: Worker; stopLockWatch: () => void } {
+  const { env, db, log } = ctx;
+  const { names, queue } = ctx.redis;
   const worker = createTrialWorker(
     names,
     createRedis(env.REDIS_URL),
-    devices.length,
-    askConfirmStageAfter(
+    slots,
+    afterTrialEnds(
       (job, token) => processTrialJob(deps, job, token),
-      async (trialId) => {
-        await resumeSettledRungs(db, queue, trialId, log);
-        await startDueConfirmTrials(db, queue, trialId, log);
-      },
+      (trialId) => followUpFinishedTrial({ db, queue }, trialId, log),
     ),
   );
   worker.on('error', (err) => log(`queue error: ${err.message}`));
-  // Trials run only while this worker holds their job locks (a lock that runs out hands the trial to another).
   const lockReader = createRedis(env.REDIS_URL, { failFast: true });
   lockReader.on('error', () => {}); // unreachable: the watch trusts a lock until it could have run out
   const locks = new QueueLockWatch({
     read: (jobId) => readJobLock(lockReader, names, jobId),
-    running,
+    running: ctx.running,
     log,
   });
   worker.on('active', (job) => {
     if (job.id && job.token) locks.track(job.id, job.token);
   });
-  const stopLockWatch = locks.start();
-
-  const pathStatus = pathStatusUnder(policy);
-  await subscriber.subscribe(names.cancelChannel, names.pathProbeChannel);
-  subscriber.on('message', (channel, text) => {
-    if (channel === names.pathProbeChannel) {
-      answerPathProbe(connection, names, id, text, pathStatus).catch((err) =>
-        log(`could not answer a file check: ${lastLine(err)}`),
-      );
-      return;
-    }
-    const msg = CancelMessageSchema.safeParse(safeJson(text));
-    if (!msg.success) return;
-    for (const trialId of msg.data.trialIds) running.get(trialId)?.abort(new TrialCancelled());
-  });
-
-  const stopRetention = startTrialDirRetention(
-    db,
-    env.SWEEPS_DATA_DIR,
-    env.SWEEPS_TRIAL_DIR_RETENTION_H * 3_600_000,
-    log,
-  );
-  const heartbeat = setInterval(() => {
-    heartbeatWorker(db, id).catch(() =>
-      registerWorker(db, registration).catch((err) => log(`heartbeat failed: ${lastLine(err)}`)),
-    );
-  }, env.SWEEPS_HEARTBEAT_MS);
-  log(
-    `policy: commands ${policy.commands.join(', ') || 'none'}; sweep environment ${policy.env.join(', ') || 'none'}; directories ${policy.cwdRoots.join(', ')}`,
-  );
-  log(`trial processes are contained by: ${containment}`);
-  log(
-    trialUser
-      ? `trials run as ${trialUser.name} (uid ${trialUser.uid}): they cannot read this worker's environment or files`
-      : `trials run as this worker's own user: they can read its environment (/proc/${process.pid}/environ) and files${process.getuid?.() === 0 ? ' (SWEEPS_WORKER_RUN_AS=off)' : ' (run the worker as root to run them as an unprivileged user)'}`,
-  );
-  log(
-    `worker ${id} ready with ${devices.length} slot(s): ${devices.map((d) => (d.kind === 'gpu' ? `GPU ${d.index} ${d.name ?? ''}`.trim() : `cpu ${d.slot}`)).join(', ')}`,
-  );
-
+  const stopWatch = locks.start();
   return {
-    id,
-    slots: devices.length,
-    async stop(graceMs: number) {
-      const closing = worker.close(); // takes no new trials; resolves when the running ones are done
-      const timedOut = await Promise.race([
-        closing.then(() => false),
-        sleep(graceMs).then(() => true),
-      ]);
-      if (timedOut && running.size > 0) {
-        log(`grace period over: handing ${running.size} running trial(s) back to the queue`);
-        for (const c of running.values()) c.abort(new WorkerShuttingDown());
-      }
-      await closing;
-      clearInterval(heartbeat);
-      stopLockWatch();
-      stopRetention();
-      await stopWorker(db, id).catch(() => {});
-      await queue.close();
-      subscriber.disconnect();
-      connection.disconnect();
+    worker,
+    stopLockWatch: () => {
+      stopWatch();
       lockReader.disconnect();
-      await db.$disconnect();
     },
   };
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
+/** The heartbeat and the retention of trial directories; returns a function that stops both. */
+function startUpkeep(ctx: WorkerContext, registration: WorkerRegistration): () => void {
+  const { env, db, log } = ctx;
+  const retentionMs = env.SWEEPS_TRIAL_DIR_RETENTION_H * 3_600_000;
+  const stopRetention = startTrialDirRetention(db, env.SWEEPS_DATA_DIR, retentionMs, log);
+  const stopHeartbeat = startHeartbeat(db, registration, env.SWEEPS_HEARTBEAT_MS, log);
+  return () => {
+    stopHeartbeat();
+    stopRetention();
+  };
+}
+
+/** The lines a worker logs once it is ready: its policy, containment, trial user and slots. */
+function readyLines(
+  registration: WorkerRegistration,
+  policy: WorkerPolicy,
+  containment: string,
+  trialUser: NamedTrialUser | null,
+): string[] {
+  const { id, devices } = registration;
+  return [
+    `policy: commands ${policy.commands.join(', ') || 'none'}; sweep environment ${policy.env.join(', ') || 'none'}; directories ${policy.cwdRoots.join(', ')}`,
+    `trial processes are contained by: ${containment}`,
+    trialUser
+      ? `trials run as ${trialUser.name} (uid ${trialUser.uid}): they cannot read this worker's environment or files`
+      : `trials run as this worker's own user: they can read its environment (/proc/${process.pid}/environ) and files${process.getuid?.() === 0 ? ' (SWEEPS_WORKER_RUN_AS=off)' : ' (run the worker as root to run them as an unprivileged user)'}`,
+    `worker ${id} ready with ${devices.length} slot(s): ${devices.map((d) => (d.kind === 'gpu' ? `GPU ${d.index} ${d.name ?? ''}`.trim() : `cpu ${d.slot}`)).join(', ')}`,
+  ];
+}
+
+/**
+ * Stops taking trials and waits up to `graceMs` for the running ones; past it, hands them back to the queue. Then
+ * stops the timers, marks the worker stopped and closes its connections.
+ */
+async function stopGracefully(
+  ctx: WorkerContext,
+  worker: Worker,
+  stopTimers: () => void,
+  graceMs: number,
+): Promise<void> {
+  const { running, log } = ctx;
+  const closing = worker.close(); // takes no new trials; resolves when the running ones are done
+  const timedOut = await Promise.race([closing.then(() => false), sleep(graceMs).then(() => true)]);
+  if (timedOut && running.size > 0) {
+    log(`grace period over: handing ${running.size} running trial(s) back to the queue`);
+    for (const c of running.values()) c.abort(new WorkerShuttingDown());
   }
+  await closing;
+  stopTimers();
+  await stopWorker(ctx.db, ctx.id).catch(() => {});
+  await ctx.redis.queue.close();
+  ctx.redis.subscriber.disconnect();
+  ctx.redis.connection.disconnect();
+  await ctx.db.$disconnect();
 }

@@ -7,6 +7,7 @@ import {
   createSweep,
   listTrials,
   readTrialMetrics,
+  recordRungValue,
   registerWorker,
   trialRungs,
 } from '@sweeps/db';
@@ -53,7 +54,7 @@ describe("a trial's epoch reports", () => {
       async (epoch) => {
         seen.push({ epoch, decided: (await trialRungs(db, trial.trialId)).map((r) => r.epoch) });
       },
-      { pause: false, requeue: async () => {} },
+      { pause: false, decide: (rung) => recordRungValue(db, rung) },
     );
     // As the tfjs trainer reports: each stdout line at once, nothing awaited until the process exits.
     await Promise.all([1, 2, 3, 4].map((e) => report(e, { bbox_mAP: e / 10 })));

@@ -4,10 +4,9 @@
  * handling of an epoch, its rung decision included, runs one epoch at a time in the order reported: a later epoch
  * is neither stored nor judged at a rung before an earlier one's decision is taken.
  */
-import { PermanentTrialError } from '@sweeps/core';
-import { type Db, recordEpoch, type TrialLease } from '@sweeps/db';
+import { lastLine, PermanentTrialError } from '@sweeps/core';
+import { type Db, recordEpoch, retryOnConnectionLoss, type TrialLease } from '@sweeps/db';
 import { EpochNotStored, TrialSuperseded } from './abort-reasons.ts';
-import { lastLine, retryOnConnectionLoss } from './db-retry.ts';
 import { MetricRules } from './metric-rules.ts';
 import { type ReportEpoch, type RungOptions, TrialPaused, withPruning } from './pruning.ts';
 

@@ -15,23 +15,20 @@ import {
   trialEpochs,
 } from '@sweeps/core';
 import {
-  claimTrial,
   completeTrial,
   failTrial,
-  handBackTrial,
   type Db,
-  type RequeuedTrial,
-  trialState,
+  retryOnConnectionLoss,
+  type RungDecision,
   type TrialLease,
 } from '@sweeps/db';
 import {
-  claimOrPostpone,
-  DelayedError,
-  TrialJobSchema,
-  UnrecoverableError,
-  WaitingError,
-  type Job,
-} from '@sweeps/queue';
+  claimTrialJob,
+  handBackTrialJob,
+  rerunIfPromoted,
+  type RungValue,
+} from '@sweeps/orchestrate';
+import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
 import {
   EpochNotStored,
   QueueLockLost,
@@ -40,9 +37,8 @@ import {
   TrialTimedOut,
   WorkerShuttingDown,
 } from './abort-reasons.ts';
-import { retryOnConnectionLoss } from './db-retry.ts';
 import { epochStore, trialEpochReports } from './epoch-reports.ts';
-import { setLongTimeout, sleep } from './long-timer.ts';
+import { setLongTimeout } from './long-timer.ts';
 import { type ReportEpoch, TrialPaused, TrialPruned } from './pruning.ts';
 import { findTrialDir } from './trial-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
@@ -65,8 +61,11 @@ export interface TrialJobDeps {
   prepareTrialDir?: (dir: string) => Promise<void>;
   /** Running trials by id, so cancellations and shutdown can reach them. */
   running: Map<string, AbortController>;
-  /** Enqueues paused trials that an asha rung promoted, ahead of the queue (they resume from their snapshots). */
-  requeue: (trials: RequeuedTrial[]) => Promise<void>;
+  /**
+   * Records a trial's value at an asha rung and returns the decision; the paused trials it promoted are enqueued
+   * ahead of the queue (they resume from their snapshots). See `decideRung` in @sweeps/orchestrate.
+   */
+  decideRung: (rung: RungValue) => Promise<RungDecision | null>;
   log: (line: string) => void;
   /** The worker's epoch cap (SWEEPS_MAX_EPOCHS_PER_TRIAL): a later epoch fails its trial. Default 1,000. */
   maxEpochsPerTrial?: number;
@@ -95,9 +94,7 @@ export async function processTrialJob(
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
   const { trialId } = parsed.data;
   // An unreachable PostgreSQL postpones the job by about a second (not a counted BullMQ attempt).
-  const claim = await claimOrPostpone(job, token, () =>
-    claimTrial(deps.db, trialId, deps.workerId),
-  );
+  const claim = await claimTrialJob(deps.db, job, token, trialId, deps.workerId);
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
   if (claim.kind === 'exhausted') {
     deps.log(`trial ${trialId} failed: ${claim.error.split('\n')[0]}`);
@@ -132,7 +129,7 @@ export async function processTrialJob(
       lastEpochKept(epochStore(deps, lease, controller, latest !== undefined), (e) => {
         lastEpoch = e;
       }),
-      { pause: descriptor.resumes?.(run.trainer) ?? false, requeue: deps.requeue },
+      { pause: descriptor.resumes?.(run.trainer) ?? false, decide: deps.decideRung },
     );
     const result = await trainer.run(run, {
       reportEpoch,
@@ -231,9 +228,7 @@ interface FailureInfo {
 async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJobOutcome> {
   const trialId = f.lease.trialId;
   if (f.reason instanceof WorkerShuttingDown || f.reason instanceof QueueLockLost) {
-    await retryOnConnectionLoss(() => handBackTrial(deps.db, f.lease), { forMs: 10_000 });
-    // A lost lock cannot move the job (the queue's stalled check does); an unreachable Redis is not waited for.
-    if (f.token) await Promise.race([f.job.moveToWait(f.token).catch(() => {}), sleep(5_000)]);
+    await handBackTrialJob(deps.db, f.lease, f.job, f.token);
     deps.log(`trial ${trialId} handed back to the queue`);
     throw new WaitingError();
   }
@@ -243,7 +238,9 @@ async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJ
   }
   if (f.reason instanceof TrialPaused) {
     deps.log(`trial ${trialId} ${f.reason.message}`); // recorded with the decision; its job is done for now
-    return await rerunIfPromoted(deps, f);
+    // promoted while pausing: its own job runs again now (DelayedError); otherwise a later promotion enqueues it
+    await rerunIfPromoted(deps.db, trialId, f.job, f.token);
+    return 'paused';
   }
   if (f.reason instanceof TrialCancelled) {
     deps.log(`trial ${trialId} cancelled`);
@@ -297,19 +294,6 @@ function finishedRun(
   const epochs = trialEpochs(run.fixed);
   if (!last || epochs === null || last.epoch < epochs) return null;
   return Number.isFinite(last.metrics[run.metricName]) ? { metrics: last.metrics } : null;
-}
-
-/**
- * A paused trial promoted while its own job was still running here could not be enqueued (the job id was taken):
- * the same job runs again instead, now. Otherwise the job ends; a later promotion enqueues the trial anew.
- */
-async function rerunIfPromoted(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJobOutcome> {
-  const state = await trialState(deps.db, f.lease.trialId).catch(() => null);
-  if (state !== 'queued' || !f.token) return 'paused';
-  await f.job.moveToDelayed(Date.now(), f.token);
-  throw new DelayedError(
-    `trial ${f.lease.trialId} was promoted at its rung while pausing: it resumes now`,
-  );
 }
 
 /** The one word stored with a failure: why the trial was stopped, else what the trainer said, else `failed`. */

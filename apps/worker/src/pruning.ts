@@ -3,16 +3,11 @@
  * (`recordRungValue`, atomic per checkpoint). When it does not go on, the database has already recorded it `pruned`
  * or (a trainer that resumes from its snapshots) `paused`, and the trial's abort signal stops the trainer at once
  * (the command trainer SIGTERMs its process group; every trainer kind stops on `ctx.signal`). Paused trials of the
- * same checkpoint that the report promoted are handed to `requeue`.
+ * same checkpoint that the report promoted are enqueued by `decide` (`decideRung` of @sweeps/orchestrate).
  */
 import type { EpochMetrics } from '@sweeps/core';
-import {
-  loadPruningPlan,
-  recordRungValue,
-  type Db,
-  type RequeuedTrial,
-  type RungDecision,
-} from '@sweeps/db';
+import { loadPruningPlan, type Db, type RungDecision } from '@sweeps/db';
+import type { RungValue } from '@sweeps/orchestrate';
 
 /** The abort reason of a pruned trial: the run ends with the state the database already holds. */
 export class TrialPruned extends Error {
@@ -33,10 +28,13 @@ export class TrialPaused extends Error {
   }
 }
 
-/** How a trial's rungs are decided: whether it can pause (its trainer resumes), and who enqueues promoted trials. */
+/**
+ * How a trial's rungs are decided: whether it can pause (its trainer resumes), and `decide`, which records a rung
+ * value, returns the decision (null: the trial is no longer this worker's) and enqueues the trials it promoted.
+ */
 export interface RungOptions {
   pause: boolean;
-  requeue: (trials: RequeuedTrial[]) => Promise<void>;
+  decide: (rung: RungValue) => Promise<RungDecision | null>;
 }
 
 /** A trainer's `reportEpoch`, and each stage of the worker's handling of it. */
@@ -67,7 +65,7 @@ export async function withPruning(
     if (typeof value !== 'number' || controller.signal.aborted) return;
     for (const rung of plan.rungs) {
       if (rung > epoch || passed.has(rung)) continue;
-      const d = await recordRungValue(db, {
+      const d = await options.decide({
         trialId: trial.trialId,
         workerId: trial.workerId,
         epoch: rung,
@@ -75,7 +73,6 @@ export async function withPruning(
         pause: options.pause && plan.mayPause,
       });
       if (d === null) return; // no longer ours: whoever holds it decides
-      if (d.requeued.length > 0) await options.requeue(d.requeued);
       if (d.outcome !== 'promoted') {
         controller.abort(d.outcome === 'paused' ? new TrialPaused(d) : new TrialPruned(d));
         return;

@@ -6,8 +6,7 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isFinished, type TrialState } from '@sweeps/core';
-import type { Db } from '@sweeps/db';
+import { type Db, finishTimesOf } from '@sweeps/db';
 
 const TRIAL_DIR = /^tr_[0-9a-f]{1,40}$/;
 
@@ -23,18 +22,12 @@ export async function removeExpiredTrialDirs(
   const removed: string[] = [];
   for (let i = 0; i < names.length; i += 500) {
     const ids = names.slice(i, i + 500);
-    const rows = await db.trial.findMany({
-      where: { id: { in: ids } },
-      select: { id: true, state: true, finishedAt: true },
-    });
-    const known = new Map(rows.map((r) => [r.id, r]));
+    const finished = await finishTimesOf(db, ids);
     for (const id of ids) {
-      const t = known.get(id);
       const dir = path.join(root, id);
-      const expired = t
-        ? isFinished(t.state as TrialState) &&
-          t.finishedAt !== null &&
-          now - t.finishedAt.getTime() > retentionMs
+      const at = finished.get(id);
+      const expired = finished.has(id)
+        ? at != null && now - at.getTime() > retentionMs
         : now - (await stat(dir).catch(() => ({ mtimeMs: now }))).mtimeMs > retentionMs;
       if (!expired) continue;
       await rm(dir, { recursive: true, force: true });

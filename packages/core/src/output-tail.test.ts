@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundErrorText, MAX_ERROR_CHARS, OutputTail } from './output-tail.ts';
+import { boundErrorText, lastLine, MAX_ERROR_CHARS, OutputTail } from './output-tail.ts';
 
 describe('error text kept with a trial', () => {
   it('keeps a short text as it is', () => {
@@ -34,5 +34,16 @@ describe('error text kept with a trial', () => {
     const tail = new OutputTail(2);
     for (const l of ['a', 'b', 'z'.repeat(3000)]) tail.push(l);
     expect(tail.text()).toBe(`b\n${'z'.repeat(2000)}…`);
+  });
+});
+
+describe('the line a log shows of an error', () => {
+  it('is the last non-empty line of its message, where Prisma puts the cause', () => {
+    const prisma = new Error(
+      '\nInvalid `db.trial.update()` invocation:\n\n\nConnection terminated unexpectedly\n\n',
+    );
+    expect(lastLine(prisma)).toBe('Connection terminated unexpectedly');
+    expect(lastLine('one line')).toBe('one line');
+    expect(lastLine(new Error(''))).toBe('');
   });
 });

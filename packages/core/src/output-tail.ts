@@ -41,3 +41,12 @@ export function boundErrorText(text: string, max = MAX_ERROR_CHARS): string {
   const note = left > 0 ? `… (${left} earlier line(s) of output not kept)` : '… (the line was cut)';
   return [first, note, ...kept].join('\n');
 }
+
+/**
+ * The last non-empty line of an error's message: what a log line shows of it (Prisma puts the cause last, after the
+ * call site).
+ */
+export function lastLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.trim().split('\n').filter(Boolean).pop() ?? text;
+}

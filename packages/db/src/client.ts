@@ -16,3 +16,8 @@ export function createDb(url: string, poolSize = 10): Db {
   });
   return new PrismaClient({ adapter });
 }
+
+/** Resolves once PostgreSQL answers a trivial statement (the API's health check). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.$queryRaw`SELECT 1`;
+}

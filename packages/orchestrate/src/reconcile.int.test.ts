@@ -1,25 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { newSweepId, planSweep } from '@sweeps/core';
-import { createDb, createSweep } from '@sweeps/db';
-import {
-  createRedis,
-  createTrialQueue,
-  enqueueTrials,
-  queueDepth,
-  queueNames,
-} from '@sweeps/queue';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../../test/support/services.ts';
+import { createSweep } from '@sweeps/db';
+import { enqueueTrials, queueDepth } from '@sweeps/queue';
 import { reconcileQueue } from './reconcile.ts';
+import { freshQueue, hex, testStores } from './testing/stores.ts';
 
-const db = createDb(TEST_DATABASE_URL);
-const redis = createRedis(TEST_REDIS_URL);
-afterAll(async () => {
-  await db.$disconnect();
-  redis.disconnect();
-});
+const { db, redis } = testStores();
 const study = () =>
   parse(
     readFileSync(new URL('../../core/src/fixtures/r50-study-demo.yaml', import.meta.url), 'utf8'),
@@ -27,11 +15,10 @@ const study = () =>
 
 describe('reconcile (PostgreSQL -> Redis)', () => {
   it('reconcile rebuilds the queue from PostgreSQL after Redis lost it', async () => {
-    const names = queueNames(`t${randomBytes(4).toString('hex')}`);
-    const queue = createTrialQueue(names, redis);
+    const { queue } = freshQueue(redis);
     const { sweepId, trialIds } = await createSweep(
       db,
-      newSweepId(randomBytes(8).toString('hex')),
+      newSweepId(hex() + hex()),
       planSweep(study()),
     );
     await enqueueTrials(

@@ -12,6 +12,7 @@ export {
   type Queue,
   type Worker,
 } from 'bullmq';
+export type { Redis } from 'ioredis';
 export * from './trial-log.ts';
 export * from './env.ts';
 export * from './path-probe.ts';

@@ -1,8 +1,8 @@
 /** Health and Prometheus metrics. */
 import { TRIAL_STATES } from '@sweeps/core';
-import { trialDurationStats, trialsByState } from '@sweeps/db';
+import { pingDatabase, trialDurationStats, trialsByState } from '@sweeps/db';
+import { withDeadline } from '@sweeps/orchestrate';
 import { queueDepth } from '@sweeps/queue';
-import { withDeadline } from './deadline.ts';
 import type { ApiDeps } from './deps.ts';
 
 /** Bound on each health probe: a silent service is reported down after this long. */
@@ -26,7 +26,7 @@ async function check(
  */
 export async function health(deps: ApiDeps, withDetails: boolean) {
   const [postgres, redis] = await Promise.all([
-    check('PostgreSQL', () => deps.db.$queryRaw`SELECT 1`),
+    check('PostgreSQL', () => pingDatabase(deps.db)),
     check('Redis', () => deps.redis.ping()),
   ]);
   const shown = (c: { ok: boolean; error?: string }) => (withDetails ? c : { ok: c.ok });

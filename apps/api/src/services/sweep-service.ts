@@ -1,28 +1,19 @@
 /** Sweep commands: preview, create, cancel, retry failed trials, extend. Routes call these and nothing else. */
-import { randomBytes } from 'node:crypto';
+import { DomainError, type SweepPlan, type SweepSpec } from '@sweeps/core';
 import {
-  canonicalJson,
-  DomainError,
-  newSweepId,
-  startOrder,
-  type SweepPlan,
-  type SweepSpec,
-} from '@sweeps/core';
-import {
-  type CancelledTrials,
-  cancelSweep,
-  createSweep,
   DEFAULT_KEY_QUOTAS,
-  deleteSweep,
-  extendSweep,
   getSweep,
   type KeyScope,
   mayControlSweep,
   type QuotaOwner,
-  retryFailedTrials,
 } from '@sweeps/db';
-import { enqueueTrials, publishCancel, removeTrialJobs, type TrialJob } from '@sweeps/queue';
-import { withDeadline } from './deadline.ts';
+import {
+  cancelSweepWithJobs,
+  createSweepWithJobs,
+  deleteSweepWithJobs,
+  extendSweepWithJobs,
+  retryFailedWithJobs,
+} from '@sweeps/orchestrate';
 import { readsOf } from './interval-reads.ts';
 import type { ApiDeps } from './deps.ts';
 import { planChecked } from './trainer-checks.ts';
@@ -93,23 +84,6 @@ async function controlledSweep(deps: ApiDeps, sweepId: string, caller: Caller, v
   return sweep;
 }
 
-/** Bound on enqueueing one request's trials (10,000 trials take about 1 s on a healthy Redis). */
-const ENQUEUE_DEADLINE_MS = 15_000;
-
-/**
- * Enqueues trials whose rows are already committed. Returns false when Redis did not take them in time: they stay
- * queued in PostgreSQL and the reconcile loop (every SWEEPS_RECONCILE_MS) enqueues them once Redis answers.
- */
-async function enqueueOrDefer(deps: ApiDeps, jobs: TrialJob[]): Promise<boolean> {
-  if (!jobs.length) return true;
-  try {
-    await withDeadline('Redis', enqueueTrials(deps.queue, jobs), ENQUEUE_DEADLINE_MS);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Creates a sweep and enqueues every trial, whole or not at all: Redis is checked before anything is written, and
  * when enqueueing fails after the sweep was written the sweep is deleted again and the request answers 503
@@ -123,39 +97,12 @@ export async function submitSweep(
   caller: Caller,
 ) {
   const plan = await planChecked(deps, input);
-  await withDeadline('Redis', deps.redis.ping());
-  const result = await createSweep(
-    deps.db,
-    newSweepId(randomBytes(8).toString('hex')),
+  const result = await createSweepWithJobs(deps, {
     plan,
     idempotencyKey,
-    caller.id,
-    quotaOf(deps, caller)?.quotas,
-  );
-  if (!result.created) {
-    const existing = await getSweep(deps.db, result.sweepId);
-    if (canonicalJson(existing.spec) !== canonicalJson(plan.spec)) {
-      throw new DomainError(
-        'IDEMPOTENCY_CONFLICT',
-        `Idempotency-Key "${idempotencyKey}" was already used for sweep ${result.sweepId} with a different body.`,
-      );
-    }
-  }
-  const jobs = startOrder(
-    plan.spec.strategy,
-    result.trialIds.map((trialId) => ({ trialId, sweepId: result.sweepId })),
-  );
-  if (!(await enqueueOrDefer(deps, jobs))) {
-    const removed = result.created
-      ? await deleteSweep(deps.db, result.sweepId).catch(() => false)
-      : false;
-    throw new DomainError(
-      'UNAVAILABLE',
-      removed
-        ? 'Redis did not take the trials in time; the sweep was not created. Retry later.'
-        : `Redis did not take the trials in time; sweep ${result.sweepId} is stored and its trials will be enqueued when Redis answers.`,
-    );
-  }
+    keyId: caller.id,
+    quotas: quotaOf(deps, caller)?.quotas,
+  });
   return {
     id: result.sweepId,
     created: result.created,
@@ -177,28 +124,7 @@ export async function cancelSweepEverywhere(deps: ApiDeps, sweepId: string, call
 
 /** {@link cancelSweepEverywhere} once the caller's control of the sweep has been checked. */
 async function cancelControlledSweep(deps: ApiDeps, sweepId: string) {
-  // PostgreSQL says cancelled batch by batch, and each batch's jobs leave Redis while the next batch is written: a
-  // job left in Redis is skipped by its worker's claim anyway. A paused trial has no process; its job, should a
-  // promotion have just enqueued one, is removed like a queued one's.
-  const removals: Promise<void>[] = [];
-  const removeJobsOf = (batch: CancelledTrials) =>
-    removals.push(removeTrialJobs(deps.queue, [...batch.queued, ...batch.paused]).catch(() => {}));
-  const { queued, running, paused } = await cancelSweep(deps.db, sweepId, {
-    onBatch: removeJobsOf,
-  });
-  // Telling running trials to stop needs Redis; when it does not answer, say so (workers check their trial between
-  // epochs). Removing jobs is waited for a bounded time; what is left is removed after the answer.
-  const removal = withDeadline('Redis', Promise.all(removals)).catch(() => {});
-  const told = running.length
-    ? await withDeadline(
-        'Redis',
-        publishCancel(deps.redis, deps.names.cancelChannel, { sweepId, trialIds: running }),
-      ).then(
-        () => true,
-        () => false,
-      )
-    : true;
-  await removal;
+  const { queued, running, paused, told } = await cancelSweepWithJobs(deps, sweepId);
   return {
     id: sweepId,
     cancelledQueued: queued.length,
@@ -211,14 +137,10 @@ async function cancelControlledSweep(deps: ApiDeps, sweepId: string) {
 /** Retries the sweep's failed trials (its creator key or an admin key): stored as queued again, then enqueued. */
 export async function retryFailedEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
   await controlledSweep(deps, sweepId, caller, 'retry');
-  const ids = await retryFailedTrials(deps.db, sweepId, quotaOf(deps, caller));
+  const { trialIds, enqueued } = await retryFailedWithJobs(deps, sweepId, quotaOf(deps, caller));
   readsOf(deps).invalidate(sweepId);
-  const enqueued = await enqueueOrDefer(
-    deps,
-    ids.map((trialId) => ({ trialId, sweepId })),
-  );
   // `requeued` is the old name of `retried`, kept for clients that read it
-  return { id: sweepId, retried: ids.length, requeued: ids.length, enqueued };
+  return { id: sweepId, retried: trialIds.length, requeued: trialIds.length, enqueued };
 }
 
 /** Adds checkpoints, grid values or seeds; cells that already exist are not run again. */
@@ -236,8 +158,8 @@ export async function extendExistingSweep(
     );
   const { merged, newCheckpoints } = mergeExtension(sweep.spec, input);
   const plan = await planChecked(deps, merged);
-  const added = await extendSweep(
-    deps.db,
+  const { trialIds, enqueued } = await extendSweepWithJobs(
+    deps,
     sweepId,
     plan,
     plan.spec.checkpoints.slice(sweep.checkpoints.length),
@@ -245,16 +167,9 @@ export async function extendExistingSweep(
     quotaOf(deps, caller),
   );
   readsOf(deps).invalidate(sweepId);
-  const enqueued = await enqueueOrDefer(
-    deps,
-    startOrder(
-      plan.spec.strategy,
-      added.map((trialId) => ({ trialId, sweepId })),
-    ),
-  );
   return {
     id: sweepId,
-    addedTrials: added.length,
+    addedTrials: trialIds.length,
     newCheckpoints,
     totalTrials: plan.totalTrials,
     enqueued,
@@ -267,9 +182,8 @@ export async function extendExistingSweep(
  */
 export async function deleteSweepEverywhere(deps: ApiDeps, sweepId: string, caller: Caller) {
   await controlledSweep(deps, sweepId, caller, 'delete');
-  const cancelled = await cancelControlledSweep(deps, sweepId);
-  const deleted = await deleteSweep(deps.db, sweepId);
+  const { deleted, cancelled } = await deleteSweepWithJobs(deps, sweepId);
   readsOf(deps).invalidate(sweepId);
   if (!deleted) throw new DomainError('SWEEP_NOT_FOUND', `No sweep with id "${sweepId}".`);
-  return { id: sweepId, deleted: true as const, stoppedRunning: cancelled.stoppedRunning };
+  return { id: sweepId, deleted: true as const, stoppedRunning: cancelled.running.length };
 }

@@ -1,4 +1,7 @@
-/** Bounded waits on request paths: a service that does not answer in time becomes a 503, never a hung request. */
+/**
+ * Bounded waits on request paths: a store that does not answer in time becomes UNAVAILABLE (the API's 503), never a
+ * hung request.
+ */
 import { DomainError } from '@sweeps/core';
 
 /** Default bound on one call to PostgreSQL or Redis made while a client waits. */

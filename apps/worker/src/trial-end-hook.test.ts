@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DelayedError, type Job, UnrecoverableError, WaitingError } from '@sweeps/queue';
-import { askConfirmStageAfter } from './confirm-stage.ts';
+import { afterTrialEnds } from './trial-end-hook.ts';
 import type { TrialJobOutcome } from './process-trial-job.ts';
 
 const job = { data: { trialId: 'trial-1' } } as unknown as Job;
 
-/** The trial ids the confirm stage was asked about after one job that ended with `end`. */
+/** The trial ids followed up after one job that ended with `end`. */
 async function askedAfter(end: TrialJobOutcome | Error): Promise<string[]> {
   const asked: string[] = [];
-  const processor = askConfirmStageAfter(
+  const processor = afterTrialEnds(
     async () => {
       if (end instanceof Error) throw end;
       return end;
@@ -23,18 +23,19 @@ async function askedAfter(end: TrialJobOutcome | Error): Promise<string[]> {
   return asked;
 }
 
-describe('the confirm stage after a trial job', () => {
-  it('is asked when the job left its trial finished', async () => {
+describe('the follow-up after a trial job', () => {
+  it('runs when the job left its trial finished', async () => {
     for (const outcome of ['succeeded', 'failed', 'cancelled', 'pruned'] as const)
       expect(await askedAfter(outcome), outcome).toEqual(['trial-1']);
     // a failure recorded as final (no attempts left, or one that would repeat)
     expect(await askedAfter(new UnrecoverableError('diverged'))).toEqual(['trial-1']);
   });
 
-  it('is not asked when the job did not finish its trial', async () => {
+  it('does not run when the job did not finish its trial', async () => {
     expect(await askedAfter(new DelayedError('claim postponed'))).toEqual([]);
     expect(await askedAfter(new WaitingError())).toEqual([]);
     expect(await askedAfter(new Error('exit 1, will be retried'))).toEqual([]);
     expect(await askedAfter('skipped')).toEqual([]);
+    expect(await askedAfter('paused')).toEqual([]); // waits at its rung: not finished
   });
 });

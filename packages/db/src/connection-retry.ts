@@ -1,9 +1,10 @@
 /**
  * PostgreSQL may be unreachable for a moment (a restart, a failover, a cut connection). A worker's writes wait for
  * it, with backoff, for a bounded time instead of failing the trial or the worker; other errors go through at once.
- * Which errors are an unreachable database is @sweeps/db's one rule (`isDatabaseUnreachable`).
+ * Which errors are an unreachable database is this package's one rule (`isDatabaseUnreachable`).
  */
-import { isDatabaseUnreachable } from '@sweeps/db';
+import { lastLine } from '@sweeps/core';
+import { isDatabaseUnreachable } from './unreachable.ts';
 
 export interface RetryOptions {
   /** Give up after this long (default 60 s). */
@@ -36,10 +37,4 @@ export async function retryOnConnectionLoss<T>(
       delay = Math.min(delay * 2, 2000);
     }
   }
-}
-
-/** The last non-empty line of an error's message (Prisma puts the cause last, after the call site). */
-export function lastLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.trim().split('\n').filter(Boolean).pop() ?? text;
 }
