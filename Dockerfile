@@ -12,5 +12,13 @@ COPY prisma ./prisma
 COPY prisma.config.ts tsconfig.json ./
 COPY examples ./examples
 RUN npm ci --no-audit --no-fund && npm run build && npm cache clean --force
-ENV NODE_ENV=production
+# The image runs as an unprivileged user, `sweeps` (uid 10001); trial directories go under /data/sweeps (mount the
+# snapshot store there). A worker that should keep its secrets from its trials starts as root (compose's and
+# Kubernetes' worker do, with SWEEPS_WORKER_RUN_AS=sweeps): it reads its secrets as root, then runs every trial
+# process as this user, who can read neither root's /proc/<pid>/environ nor root-only secret files.
+RUN groupadd --system --gid 10001 sweeps \
+  && useradd --system --uid 10001 --gid sweeps --create-home --home-dir /home/sweeps --shell /usr/sbin/nologin sweeps \
+  && mkdir -p /data/sweeps && chown sweeps:sweeps /data/sweeps
+ENV NODE_ENV=production SWEEPS_DATA_DIR=/data/sweeps
+USER 10001
 CMD ["npm", "run", "api"]

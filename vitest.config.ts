@@ -1,11 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-/** Where package, app, example, bench and script tests live (end-to-end suites are in test/). */
+/** Where the tests of packages, apps, examples, benchmarks, deployment files and scripts live (e2e: test/). */
 const BESIDE_CODE = [
   'packages/**/src/**',
   'apps/**/src/**',
   'examples/**',
   'bench/**',
+  'deploy/**',
   'scripts/**',
 ];
 const beside = (suffix: string) => BESIDE_CODE.map((dir) => `${dir}/*${suffix}`);

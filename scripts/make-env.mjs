@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Writes .env for docker compose from .env.example, with a fresh random value for every secret ("change-me…").
+// Writes .env for docker compose from .env.example, with a fresh random value for every secret (each variable
+// left empty there).
 // Usage: node scripts/make-env.mjs [--out FILE] [--force]
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ if (existsSync(out) && !args.includes('--force')) {
 const lines = readFileSync(`${root}.env.example`, 'utf8')
   .split('\n')
   .map((line) => {
-    const m = /^([A-Z0-9_]+)=change-me/.exec(line);
+    const m = /^([A-Z0-9_]+)=$/.exec(line);
     return m ? `${m[1]}=${randomBytes(24).toString('hex')}` : line;
   });
 writeFileSync(out, lines.join('\n'), { mode: 0o600 });

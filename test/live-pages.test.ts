@@ -3,7 +3,8 @@
  * worker: 10 sweep pages follow the sweep's events (sent once per read interval, one refresh per batch), and
  * each page's shown count of finished trials reaches every count the API gave while the sweep ran. How long each
  * page took to show a count after the API gave it is printed (the figure BENCHMARKS.md quotes); the test asserts
- * that every page caught up, not how fast (timings on a shared 2-core machine vary).
+ * that every page caught up, and how fast only where SWEEPS_LIVE_PAGES_MAX_LAG_MS is set (issue 27's acceptance:
+ * 1000, on a machine of its own; timings on a shared 2-core machine vary too much to assert by default).
  * Run `npm run build` first (the suite builds the dashboard when dist/ is missing).
  */
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,8 @@ import { REPO_ROOT, Stack } from './support/stack.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const PAGES = Number(process.env.SWEEPS_LIVE_PAGES ?? 10);
+/** The most a page may lag the API (0: not asserted). */
+const MAX_LAG_MS = Number(process.env.SWEEPS_LIVE_PAGES_MAX_LAG_MS ?? 0);
 const stack = new Stack();
 let browser: Browser;
 
@@ -103,5 +106,6 @@ describe(`${PAGES} open sweep pages on a running sweep`, () => {
       }),
     );
     for (const page of pages) expect(await shownFinished(page)).toBe(total);
+    if (MAX_LAG_MS > 0) expect(Math.round(lags.at(-1)!)).toBeLessThanOrEqual(MAX_LAG_MS);
   });
 });

@@ -17,7 +17,7 @@ export function testCodeFiles(root: string): string[] {
         files.push(path.relative(root, full));
     }
   };
-  for (const top of ['apps', 'bench', 'examples', 'packages', 'scripts', 'test'])
+  for (const top of ['apps', 'bench', 'deploy', 'examples', 'packages', 'scripts', 'test'])
     walk(path.join(root, top), top === 'test');
   return files.sort();
 }

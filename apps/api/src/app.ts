@@ -20,7 +20,9 @@ import { opsRoutes, workerRoutes } from './routes/system.ts';
 import { sweepRoutes } from './routes/sweeps.ts';
 import { findLiveSession } from '@sweeps/db';
 import type { ApiDeps } from './services/deps.ts';
+import { bodyThreadsOf } from './services/body-threads.ts';
 import { EventHub } from './services/event-hub.ts';
+import { talliesOf } from './services/grid-tally.ts';
 import { readsOf } from './services/interval-reads.ts';
 import { installSession, sessionCookies, sessionRoutes } from './session.ts';
 import { installDashboard } from './static.ts';
@@ -97,6 +99,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addHook('onClose', async () => bodyThreadsOf(deps).close());
   await app.register(sweepRoutes(deps), { prefix: '/api/v1' });
   await app.register(workerRoutes(deps), { prefix: '/api/v1' });
   await app.register(
@@ -110,6 +113,7 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   await app.register(sessionRoutes(deps.db, session, cookies, auth), { prefix: '/api/v1' });
   if (opts.databaseUrl) {
     const hub = new EventHub(deps.db, opts.databaseUrl, app.log, readsOf(deps).intervalMs);
+    hub.follow(talliesOf(deps)); // the grid's per-cell counts follow the events from now on
     app.addHook('preClose', async () => hub.close());
     const streams = {
       heartbeatMs: opts.sseHeartbeatMs ?? 15_000,

@@ -1,7 +1,7 @@
 /** The API server's settings; nothing else in the API reads process.env. */
 import { z } from 'zod';
 import { DEFAULT_MAX_TRIALS, MaxEpochsPerTrialSettingSchema } from '@sweeps/core';
-import { DbEnvSchema, DEFAULT_KEY_QUOTAS } from '@sweeps/db';
+import { DbEnvSchema, DEFAULT_KEY_QUOTAS, readSecretFiles } from '@sweeps/db';
 import { QueueEnvSchema } from '@sweeps/queue';
 import { TrustProxySchema } from './trust-proxy.ts';
 
@@ -72,8 +72,11 @@ const DEPRECATED_NAMES: Readonly<Record<string, keyof ApiEnv>> = {
   SWEEPS_WORKER_STALE_MS: 'SWEEPS_WORKER_LOST_MS',
 };
 
+/** The API's secrets, each of which may be given as `<NAME>_FILE` (a path) instead (a Kubernetes secret). */
+export const API_SECRET_SETTINGS = ['DATABASE_URL', 'REDIS_URL', 'SWEEPS_SESSION_SECRET'] as const;
+
 export function readApiEnv(source: NodeJS.ProcessEnv = process.env): ApiEnv {
-  const named = { ...source };
+  const named = { ...source, ...readSecretFiles(source, API_SECRET_SETTINGS) };
   for (const [old, now] of Object.entries(DEPRECATED_NAMES))
     if (named[now] === undefined && named[old] !== undefined) named[now] = named[old];
   return ApiEnvSchema.parse(named);

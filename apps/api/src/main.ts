@@ -3,6 +3,7 @@ import { createDb } from '@sweeps/db';
 import { startReconcileLoop } from '@sweeps/orchestrate';
 import { createRedis, createTrialQueue, queueNames } from '@sweeps/queue';
 import { buildApp } from './app.ts';
+import { bodyThreadsOf } from './services/body-threads.ts';
 import { type ApiEnv, readApiEnv } from './env.ts';
 
 let env: ApiEnv;
@@ -44,6 +45,7 @@ const app = await buildApp(deps, {
   parserCheckTimeoutMs: env.SWEEPS_PARSER_CHECK_TIMEOUT_MS,
   parserCheckThreads: env.SWEEPS_PARSER_CHECK_THREADS,
 });
+bodyThreadsOf(deps).start(); // its modules load now, not at the first grid read
 const stopReconcile = startReconcileLoop(
   db,
   queue,

@@ -52,6 +52,8 @@ export interface RunningWorker {
   slots: number;
   /** Stops taking trials, waits up to `graceMs` for running ones, then hands the rest back to the queue. */
   stop(graceMs: number): Promise<void>;
+  /** How many trials run now (idle-exit.ts leaves after a time at none). */
+  runningTrials(): number;
 }
 
 /** The Redis side of a worker: the queue's names, a command connection, a subscriber, the trial queue. */
@@ -77,7 +79,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const { env, log, trialUser } = opts;
   const id = opts.id ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
   const { policy, passEnv } = policyOf(env);
-  const devices = await detectSlots(opts.slots);
+  const devices = await detectSlots(opts.slots, env.CUDA_VISIBLE_DEVICES);
   // Probed once, before the first trial: every trial process of this worker is held the same way.
   const containment = describeContainment(await detectContainment());
   // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.
@@ -107,6 +109,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     id,
     slots: devices.length,
     stop: (graceMs: number) => stopGracefully(ctx, jobs.worker, stopTimers, graceMs),
+    runningTrials: () => ctx.running.size,
   };
 }
 

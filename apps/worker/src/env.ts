@@ -1,12 +1,11 @@
 /**
  * The worker's settings; nothing else in the worker reads process.env. Its secrets (`DATABASE_URL`, `REDIS_URL`)
  * may come from files instead (`DATABASE_URL_FILE`, `REDIS_URL_FILE`: a Docker or Kubernetes secret, a root-only
- * file), so they never stand in the worker's environment, which `/proc/<pid>/environ` shows as it was at start.
+ * file; @sweeps/db's secret-files.ts), so they never stand in the worker's environment, which `/proc/<pid>/environ` shows as it was at start.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MaxEpochsPerTrialSettingSchema } from '@sweeps/core';
-import { DbEnvSchema } from '@sweeps/db';
+import { DbEnvSchema, readSecretFiles } from '@sweeps/db';
 import { QueueEnvSchema } from '@sweeps/queue';
 import { z } from 'zod';
 
@@ -35,6 +34,8 @@ export const WorkerEnvSchema = z.object({
   SWEEPS_WORKER_RUN_AS: z.string().default(''),
   /** Hours a finished trial's directory is kept before the worker removes it; 0 keeps everything (trial-dir-retention.ts). */
   SWEEPS_TRIAL_DIR_RETENTION_H: z.coerce.number().min(0).default(0),
+  /** The GPUs this worker may use, by index (Slurm sets it to the job's); unset: every GPU nvidia-smi lists. */
+  CUDA_VISIBLE_DEVICES: z.string().optional(),
   /** Most epochs one trial may report; a trainer reporting a later epoch fails its trial (earlier epochs kept). */
   SWEEPS_MAX_EPOCHS_PER_TRIAL: MaxEpochsPerTrialSettingSchema,
 });
@@ -42,31 +43,9 @@ export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
 /** The worker's secrets, each of which may be given as `<NAME>_FILE` (a path) instead. */
 export const SECRET_SETTINGS = ['DATABASE_URL', 'REDIS_URL'] as const;
-/** The largest secret file read (a URL is far shorter). */
-const SECRET_FILE_MAX_BYTES = 64 * 1024;
-
-/** `<NAME>` from `<NAME>_FILE` for each secret given as a file: its contents, without the final line break. */
-function readSecretFiles(source: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of SECRET_SETTINGS) {
-    const file = source[`${name}_FILE`];
-    if (!file) continue;
-    if (source[name]) throw new Error(`set ${name} or ${name}_FILE, not both`);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new Error(`${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
-    }
-    if (text.length > SECRET_FILE_MAX_BYTES)
-      throw new Error(`${name}_FILE: ${file} is larger than ${SECRET_FILE_MAX_BYTES} bytes`);
-    out[name] = text.replace(/\r?\n$/, '');
-  }
-  return out;
-}
 
 export function readWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  return WorkerEnvSchema.parse({ ...source, ...readSecretFiles(source) });
+  return WorkerEnvSchema.parse({ ...source, ...readSecretFiles(source, SECRET_SETTINGS) });
 }
 
 /**

@@ -1,8 +1,12 @@
-/** `npm run worker -- --slots N`: a worker daemon on this machine. SIGTERM stops it gracefully. */
+/**
+ * `npm run worker -- --slots N`: a worker daemon on this machine. SIGTERM, SIGINT and SIGUSR1 (Slurm's warning
+ * before preemption or the time limit) stop it gracefully; `--idle-exit S` makes it leave after S s without a trial.
+ */
 import { Command, InvalidArgumentError } from 'commander';
 import { installCrashPolicy } from './crash-policy.ts';
 import { startWorker } from './daemon.ts';
 import { readWorkerEnv, scrubSecrets, type WorkerEnv } from './env.ts';
+import { watchIdle } from './idle-exit.ts';
 import { createLineLogger } from './line-logger.ts';
 import { type NamedTrialUser, resolveTrialUser } from './trial-user.ts';
 
@@ -47,11 +51,17 @@ const program = new Command('sweeps-worker')
     positiveInt('--grace'),
     30,
   )
+  .option(
+    '--idle-exit <seconds>',
+    'leave after this long without a running trial (a batch job that should not hold its GPUs for nothing; default: never)',
+    positiveInt('--idle-exit'),
+  )
   .parse();
 const opts = program.opts<{
   slots?: number;
   id?: string;
   grace: number;
+  idleExit?: number;
   allowCommands?: string;
   allowEnv?: string;
   cwdRoots?: string;
@@ -101,22 +111,31 @@ installCrashPolicy({
 });
 
 let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: taking no new trials; running ones have ${opts.grace} s to finish`);
-    worker.stop(opts.grace * 1000).then(
-      () => {
-        log('worker stopped');
-        log.flush();
-        process.exit(0);
-      },
-      (err: Error) => {
-        log(`stop failed: ${err.message}`);
-        log.flush();
-        process.exit(1);
-      },
-    );
-  });
+/** Takes no new trials, lets running ones go on for `graceS` seconds, hands the rest back, and exits. */
+function leave(why: string, graceS: number): void {
+  if (stopping) return;
+  stopping = true;
+  idle?.stop();
+  log(`${why}: taking no new trials; running ones have ${graceS} s to finish`);
+  worker.stop(graceS * 1000).then(
+    () => {
+      log('worker stopped');
+      log.flush();
+      process.exit(0);
+    },
+    (err: Error) => {
+      log(`stop failed: ${err.message}`);
+      log.flush();
+      process.exit(1);
+    },
+  );
 }
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGUSR1'] as const)
+  process.on(signal, () => leave(signal, opts.grace));
+const idle = opts.idleExit
+  ? watchIdle({
+      isIdle: () => worker.runningTrials() === 0,
+      idleMs: opts.idleExit * 1000,
+      onIdle: () => leave(`idle for ${opts.idleExit} s`, opts.grace),
+    })
+  : undefined;

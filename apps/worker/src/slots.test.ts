@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNvidiaSmi, slotEnv, SlotPool } from './slots.ts';
+import { keepVisibleGpus, parseNvidiaSmi, slotEnv, SlotPool } from './slots.ts';
 
 describe('slots', () => {
   it('reads one slot per GPU from nvidia-smi', () => {
@@ -11,6 +11,23 @@ describe('slots', () => {
     ]);
     expect(slotEnv(devices[1]!)).toEqual({ CUDA_VISIBLE_DEVICES: '1', SWEEPS_SLOT: '1' });
     expect(slotEnv({ slot: 3, kind: 'cpu' })).toEqual({ SWEEPS_SLOT: '3' });
+  });
+
+  it("keeps the GPUs CUDA_VISIBLE_DEVICES names by index (a Slurm job's), one slot each", () => {
+    const four = parseNvidiaSmi(
+      [0, 1, 2, 3].map((i) => `${i}, NVIDIA A100-SXM4-40GB, 40960 MiB`).join('\n'),
+    );
+    expect(keepVisibleGpus(four, '1,3').map((g) => [g.slot, g.kind === 'gpu' && g.index])).toEqual([
+      [0, 1],
+      [1, 3],
+    ]);
+    expect(slotEnv(keepVisibleGpus(four, '3')[0]!)).toEqual({
+      CUDA_VISIBLE_DEVICES: '3',
+      SWEEPS_SLOT: '0',
+    });
+    expect(keepVisibleGpus(four, undefined)).toEqual(four);
+    expect(keepVisibleGpus(four, '')).toEqual(four);
+    expect(keepVisibleGpus(four, 'GPU-5f1c,GPU-77aa')).toEqual(four); // by UUID: not ours to match
   });
 
   it('hands out each slot once until it is given back', () => {

@@ -37,9 +37,32 @@ async function listGpus(): Promise<SlotDevice[]> {
   }
 }
 
-/** The slots this worker offers. GPUs win over `--slots`, which wins over the core count. */
-export async function detectSlots(requested: number | undefined): Promise<SlotDevice[]> {
-  const gpus = await listGpus();
+/**
+ * The GPUs among `gpus` that `visible` (the worker's CUDA_VISIBLE_DEVICES: what Slurm or a container runtime
+ * allocated to it) names by index, renumbered into slots; all of them when it is unset or names a GPU otherwise
+ * (by UUID), as nvidia-smi lists every GPU of a node that does not confine its devices.
+ */
+export function keepVisibleGpus(gpus: SlotDevice[], visible: string | undefined): SlotDevice[] {
+  const names = (visible ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0 || !names.every((n) => /^\d+$/.test(n))) return gpus;
+  const wanted = new Set(names.map(Number));
+  return gpus
+    .filter((g) => g.kind === 'gpu' && g.index !== undefined && wanted.has(g.index))
+    .map((g, slot) => ({ ...g, slot }));
+}
+
+/**
+ * The slots this worker offers. GPUs (those `visible` names, see {@link keepVisibleGpus}) win over `--slots`,
+ * which wins over the core count.
+ */
+export async function detectSlots(
+  requested: number | undefined,
+  visible?: string,
+): Promise<SlotDevice[]> {
+  const gpus = keepVisibleGpus(await listGpus(), visible);
   if (gpus.length > 0) return gpus;
   const n = requested ?? cpus().length;
   return Array.from({ length: n }, (_, slot) => ({ slot, kind: 'cpu' as const }));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readSecretFiles } from './secret-files.ts';
 
 /**
  * Connection settings of the database layer (the API and the worker extend this schema). Default: the local
@@ -9,6 +10,7 @@ export const DbEnvSchema = z.object({
 });
 export type DbEnv = z.infer<typeof DbEnvSchema>;
 
+/** `DATABASE_URL` may be given as a file instead (`DATABASE_URL_FILE`, secret-files.ts). */
 export function readDbEnv(source: NodeJS.ProcessEnv = process.env): DbEnv {
-  return DbEnvSchema.parse(source);
+  return DbEnvSchema.parse({ ...source, ...readSecretFiles(source, ['DATABASE_URL']) });
 }

@@ -1,5 +1,6 @@
 export * from './client.ts';
 export * from './env.ts';
+export * from './secret-files.ts';
 export * from './migrate.ts';
 export * from './sweep-store.ts';
 export * from './sweep-removal.ts';
@@ -18,4 +19,5 @@ export * from './trial-metrics.ts';
 export * from './confirm-store.ts';
 export * from './unreachable.ts';
 export * from './key-quotas.ts';
+export * from './trial-cells.ts';
 export * from './connection-retry.ts';

@@ -87,6 +87,8 @@ export function listenSweepEvents(
   handlers: {
     onEvent: (e: SweepEventRow) => void;
     onReconnect?: () => void;
+    /** Called each time LISTEN holds (first and after every reconnect): from then on no event is missed. */
+    onListening?: () => void;
     onError?: (err: Error) => void;
   },
   retryMs = 1000,
@@ -111,6 +113,7 @@ export function listenSweepEvents(
     try {
       await c.connect();
       await c.query(`LISTEN ${CHANNEL}`);
+      handlers.onListening?.();
       if (!first) handlers.onReconnect?.();
       first = false;
     } catch (err) {

@@ -2,13 +2,10 @@
  * The event hub over the real PostgreSQL LISTEN/NOTIFY (issue 27): a running sweep's events reach open streams in
  * one batch per read interval, not one message per event.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newSweepId, planSweep } from '@sweeps/core';
-import { claimTrial, createSweep, listTrials, registerWorker } from '@sweeps/db';
-import { confirmSweepSpec } from '../../../../test/fixtures/confirm-sweep.ts';
 import { apiTestServices } from '../../../../test/support/api-services.ts';
 import { TEST_DATABASE_URL } from '../../../../test/support/services.ts';
+import { queuedSweep } from '../../../../test/support/queued-sweep.ts';
 import { waitFor } from '../../../../test/support/wait-for.ts';
 import { EventHub, type HubMessage } from './event-hub.ts';
 
@@ -35,15 +32,7 @@ async function listening(hub: EventHub) {
 }
 
 /** A sweep of 8 queued trials and a worker to claim them. */
-async function sweepWithWorker() {
-  const plan = planSweep(confirmSweepSpec({ name: 'hub-batches', confirm: undefined }));
-  const { sweepId } = await createSweep(db, newSweepId(randomBytes(8).toString('hex')), plan);
-  const workerId = `w-${sweepId}`;
-  await registerWorker(db, { id: workerId, host: 'test', slots: 8, devices: [], pid: 1 });
-  const { trials } = await listTrials(db, { sweepId, state: 'queued', limit: 100 });
-  const claim = (i: number) => claimTrial(db, trials[i]!.id, workerId);
-  return { sweepId, claim };
-}
+const sweepWithWorker = () => queuedSweep(db, 'hub-batches');
 
 describe('event hub', () => {
   it('sends the first event at once and holds the rest of the interval for one batch', async () => {

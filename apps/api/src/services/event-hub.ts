@@ -39,6 +39,12 @@ interface Batch {
 }
 type Subscriber = (m: HubMessage) => void;
 
+/** What follows every event as it arrives, unbatched (the grid tallies): told when LISTEN holds or is lost. */
+export interface EventFollower {
+  apply(e: SweepEventRow): void;
+  setFollowing(on: boolean): void;
+}
+
 const KEEP_EVENTS_MS = 60 * 60 * 1000;
 
 export class EventHub {
@@ -47,6 +53,7 @@ export class EventHub {
   private expireTimer: NodeJS.Timeout | null = null;
   private readonly closers = new Set<() => void>();
   private readonly batches = new Map<string, Batch>();
+  private readonly followers: EventFollower[] = [];
   /** How many batches were passed on (for tests and metrics). */
   batchesSent = 0;
 
@@ -56,6 +63,12 @@ export class EventHub {
     private readonly log: { warn: (o: object, msg: string) => void },
     private readonly intervalMs = 250,
   ) {}
+
+  /** Passes every event to `follower` as it arrives, from now on (listening starts here if it has not). */
+  follow(follower: EventFollower): void {
+    this.followers.push(follower);
+    this.ensureListening();
+  }
 
   /** Adds `event` to its sweep's batch: sent now if the last batch went an interval ago, else when it has. */
   private collect(event: SweepEventRow): void {
@@ -86,11 +99,20 @@ export class EventHub {
   private ensureListening(): void {
     if (this.listener) return;
     this.listener = listenSweepEvents(this.databaseUrl, {
-      onEvent: (event) => this.collect(event),
+      onEvent: (event) => {
+        for (const f of this.followers) f.apply(event);
+        this.collect(event);
+      },
+      onListening: () => {
+        for (const f of this.followers) f.setFollowing(true);
+      },
       onReconnect: () => {
         for (const set of this.subs.values()) for (const fn of set) fn({ kind: 'resync' });
       },
-      onError: (err) => this.log.warn({ err }, 'sweep event listener: connection lost; retrying'),
+      onError: (err) => {
+        for (const f of this.followers) f.setFollowing(false);
+        this.log.warn({ err }, 'sweep event listener: connection lost; retrying');
+      },
     });
     this.expireTimer = setInterval(
       () => {
@@ -143,6 +165,7 @@ export class EventHub {
     for (const sweepId of [...this.batches.keys()]) this.dropBatch(sweepId);
     this.subs.clear();
     if (this.expireTimer) clearInterval(this.expireTimer);
+    for (const f of this.followers) f.setFollowing(false);
     await this.listener?.close();
     this.listener = null;
   }

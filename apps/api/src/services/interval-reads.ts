@@ -36,6 +36,7 @@ export class IntervalReads {
   /** Bumped by `invalidate`: entries of an older generation are never served again. */
   private readonly generations = new Map<string, number>();
   private readonly counts = new Map<string, number>();
+  private readonly invalidated: Array<(sweepId: string) => void> = [];
 
   constructor(
     /** How long one computation's text is served as fresh (0: never shared beyond the request). */
@@ -44,7 +45,7 @@ export class IntervalReads {
   ) {}
 
   /**
-   * The text `compute()` gives for `key` (a view of `sweepId`; `view` names it for {@link computations}): the one
+   * The body `compute()` gives for `key` (a view of `sweepId`; `view` names it for {@link computations}): the one
    * computed less than `intervalMs` ago; past that, a new computation starts (one at a time per key) and readers
    * get the last text while it is younger than {@link MAX_STALE_MS}, else wait for the new one.
    */
@@ -52,11 +53,11 @@ export class IntervalReads {
     sweepId: string,
     view: string,
     key: string,
-    compute: () => Promise<string>,
+    compute: () => Promise<string | SharedJson>,
   ): Promise<SharedJson> {
     if (this.intervalMs === 0) {
       this.counts.set(view, (this.counts.get(view) ?? 0) + 1);
-      return compute().then((text) => new SharedJson(text));
+      return compute().then(shared);
     }
     const entry = this.entryOf(sweepId, key);
     const age = entry.done ? this.now() - entry.done.startedAt : Number.POSITIVE_INFINITY;
@@ -67,8 +68,14 @@ export class IntervalReads {
       : running.body;
   }
 
+  /** Calls `fn` at each {@link invalidate} (what else this replica keeps of a sweep: its grid tally). */
+  onInvalidate(fn: (sweepId: string) => void): void {
+    this.invalidated.push(fn);
+  }
+
   /** Forgets every kept text of the sweep, and any computation in flight for it, in this replica. */
   invalidate(sweepId: string): void {
+    for (const fn of this.invalidated) fn(sweepId);
     this.generations.set(sweepId, (this.generations.get(sweepId) ?? 0) + 1);
     for (const [key, entry] of this.entries)
       if (entry.sweepId === sweepId) this.entries.delete(key);
@@ -94,9 +101,18 @@ export class IntervalReads {
     return entry;
   }
 
-  private start(entry: Entry, view: string, key: string, compute: () => Promise<string>) {
+  private start(
+    entry: Entry,
+    view: string,
+    key: string,
+    compute: () => Promise<string | SharedJson>,
+  ) {
     this.counts.set(view, (this.counts.get(view) ?? 0) + 1);
-    const running = { startedAt: this.now(), body: compute().then((t) => new SharedJson(t)) };
+    // compressed before it is served: readers never wait for the gzip of a kept body
+    const running = {
+      startedAt: this.now(),
+      body: compute().then((body) => shared(body).compressed()),
+    };
     entry.running = running;
     running.body.then(
       (body) => {
@@ -124,6 +140,11 @@ export class IntervalReads {
     const live = new Set([...this.entries.values()].map((e) => e.sweepId));
     for (const id of this.generations.keys()) if (!live.has(id)) this.generations.delete(id);
   }
+}
+
+/** A computed body as a shared one. */
+function shared(body: string | SharedJson): SharedJson {
+  return typeof body === 'string' ? new SharedJson(body) : body;
 }
 
 /** One IntervalReads per API (per deps), so tests that build several apps never share texts. */

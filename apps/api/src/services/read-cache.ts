@@ -3,14 +3,18 @@
  * sweep does not change, its grid and best table are served from here instead of recomputed (a finished
  * sweep's never change). Bounded by the bytes it holds; the least recently used entries go first.
  */
-export class ReadCache {
-  private readonly entries = new Map<string, { version: string; text: string }>();
+export class ReadCache<T = string> {
+  private readonly entries = new Map<string, { version: string; text: T }>();
   private bytes = 0;
 
-  constructor(private readonly maxBytes = 64 * 1024 * 1024) {}
+  constructor(
+    private readonly maxBytes = 64 * 1024 * 1024,
+    /** A kept value's size (a text's length by default). */
+    private readonly sizeOf: (text: T) => number = (text) => String(text).length,
+  ) {}
 
   /** The text kept for `key` if it was computed at `version`. */
-  get(key: string, version: string): string | undefined {
+  get(key: string, version: string): T | undefined {
     const entry = this.entries.get(key);
     if (entry?.version !== version) return undefined;
     this.entries.delete(key); // most recently used last
@@ -19,11 +23,11 @@ export class ReadCache {
   }
 
   /** Keeps `text` for `key` at `version`, replacing what was there. */
-  set(key: string, version: string, text: string): void {
+  set(key: string, version: string, text: T): void {
     this.drop(key);
-    if (text.length > this.maxBytes) return;
+    if (this.sizeOf(text) > this.maxBytes) return;
     this.entries.set(key, { version, text });
-    this.bytes += text.length;
+    this.bytes += this.sizeOf(text);
     for (const oldest of this.entries.keys()) {
       if (this.bytes <= this.maxBytes) break;
       this.drop(oldest);
@@ -38,7 +42,7 @@ export class ReadCache {
   private drop(key: string): void {
     const entry = this.entries.get(key);
     if (!entry) return;
-    this.bytes -= entry.text.length;
+    this.bytes -= this.sizeOf(entry.text);
     this.entries.delete(key);
   }
 }

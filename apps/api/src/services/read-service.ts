@@ -3,9 +3,7 @@ import {
   bestTableToCsv,
   bestTableToMarkdown,
   buildBestTable,
-  buildGrid,
   gridToCsv,
-  gridCellSummaries,
   gridToMarkdown,
   emptyTrialCounts,
   failureReasonOf,
@@ -20,7 +18,6 @@ import {
 import {
   BestTableSchema,
   type GridValue,
-  GridSchema,
   SweepSchema,
   type WorkerLiveness,
 } from '@sweeps/api-client';
@@ -30,7 +27,6 @@ import {
   bestMeanBySweep,
   countsBySweep,
   sweepEpochsRun,
-  gridCellCounts,
   gridCellResults,
   getSweep,
   getTrial,
@@ -48,12 +44,17 @@ import {
 import type { z } from 'zod';
 import { scopeAllows } from '../auth.ts';
 import type { ApiDeps } from './deps.ts';
+import { bodyThreadsOf } from './body-threads.ts';
+import { gridOf, type PackedGridInputs, unpackGridInputs } from './grid-body.ts';
+import { talliesOf } from './grid-tally.ts';
 import { readsOf } from './interval-reads.ts';
 import { ReadCache } from './read-cache.ts';
+import { CHECK_SHARED_BODIES, SharedJson } from './shared-json.ts';
 
-/** `compute()`'s result as JSON text, checked against `schema` as the route's response schema would check it. */
-async function jsonOf<T>(schema: z.ZodType<T>, compute: () => Promise<T>): Promise<string> {
-  return JSON.stringify(schema.parse(await compute()));
+/** `compute()`'s result as a shared JSON body (checked against `schema` under tests; see CHECK_SHARED_BODIES). */
+async function jsonOf<T>(schema: z.ZodType<T>, compute: () => Promise<T>): Promise<SharedJson> {
+  const body = await compute();
+  return new SharedJson(JSON.stringify(CHECK_SHARED_BODIES ? schema.parse(body) : body));
 }
 
 /**
@@ -230,39 +231,42 @@ function gridAxes(spec: SweepSpec) {
 }
 
 /**
- * The lr x weight-decay matrices with each grid cell's state and trial counts. `value` picks each trial's final metric (from the
- * per-cell statistics) or its best epoch's (from the per-epoch metrics).
+ * What the grid of `sweepId` is made of, packed for the body thread: `value` picks each trial's final metric
+ * (from the per-cell statistics) or its best epoch's (from the per-epoch metrics); the per-cell counts come from
+ * the grid tally.
  */
-export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
+async function gridInputs(
+  deps: ApiDeps,
+  sweepId: string,
+  value: GridValue,
+): Promise<PackedGridInputs> {
   const sweep = await getSweep(deps.db, sweepId);
   const [results, counts] = await Promise.all([
     value === 'final'
       ? gridCellResults(deps.db, sweepId, sweep.metricGoal)
       : bestEpochCellResults(deps.db, sweepId, sweep.metricName, sweep.metricGoal),
-    gridCellCounts(deps.db, sweepId),
+    talliesOf(deps).packed(sweepId), // kept up to date from the sweep's events (SQL's gridCellCounts without them)
   ]);
-  const failures = counts.filter((c) => c.failed > 0).map((c) => ({ ...c, n: c.failed }));
-  const matrices = buildGrid(
-    sweep.checkpoints,
-    gridAxes(sweep.spec),
-    results,
-    sweep.metricGoal,
-    failures,
-  );
-  const summaries = gridCellSummaries(matrices, counts);
   return {
     metric: sweep.metricName,
     goal: sweep.metricGoal,
     value,
-    // `cells` is the deprecated first name of `gridCells`, sent as well until clients have moved.
-    matrices: matrices.map((m, k) => ({ ...m, gridCells: summaries[k]!, cells: summaries[k]! })),
+    checkpoints: sweep.checkpoints.map((c) => ({ name: c.name, baseline: c.baseline })),
+    axes: gridAxes(sweep.spec),
+    results: JSON.stringify(results),
+    counts,
   };
 }
 
-const readCaches = new WeakMap<ApiDeps, ReadCache>();
-function readCache(deps: ApiDeps): ReadCache {
+/** The lr x weight-decay matrices with each grid cell's state and trial counts (see {@link gridInputs}). */
+export async function gridView(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
+  return gridOf(unpackGridInputs(await gridInputs(deps, sweepId, value)));
+}
+
+const readCaches = new WeakMap<ApiDeps, ReadCache<SharedJson>>();
+function readCache(deps: ApiDeps): ReadCache<SharedJson> {
   let c = readCaches.get(deps);
-  if (!c) readCaches.set(deps, (c = new ReadCache()));
+  if (!c) readCaches.set(deps, (c = new ReadCache<SharedJson>(undefined, (body) => body.size)));
   return c;
 }
 
@@ -275,8 +279,8 @@ async function versioned(
   deps: ApiDeps,
   sweepId: string,
   key: string,
-  compute: () => Promise<string>,
-): Promise<string> {
+  compute: () => Promise<SharedJson>,
+): Promise<SharedJson> {
   const version = await sweepReadVersion(deps.db, sweepId);
   if (version === null) return compute();
   const kept = readCache(deps).get(key, version);
@@ -287,12 +291,13 @@ async function versioned(
 }
 
 /**
- * {@link gridView} as JSON text: computed at most once per read interval for all readers (see IntervalReads)
- * and, for final values, kept while the sweep does not change (see ReadCache). Best-epoch values follow every
- * epoch write, which changes no version, so they are computed once per interval.
+ * {@link gridView} as a shared JSON body, made in the API's body thread (never on the event loop): computed at
+ * most once per read interval for all readers (see IntervalReads) and, for final values, kept while the sweep
+ * does not change (see ReadCache). Best-epoch values follow every epoch write, which changes no version, so they
+ * are computed once per interval.
  */
 export function gridJson(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
-  const compute = () => jsonOf(GridSchema, () => gridView(deps, sweepId, value));
+  const compute = async () => bodyThreadsOf(deps).grid(await gridInputs(deps, sweepId, value));
   return readsOf(deps).json(sweepId, 'grid', `grid/${sweepId}/${value}`, () =>
     value === 'final' ? versioned(deps, sweepId, `grid/${sweepId}`, compute) : compute(),
   );

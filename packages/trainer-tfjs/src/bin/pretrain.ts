@@ -1,7 +1,9 @@
 /**
  * The `pretrain` job: `npm run backbone:pretrain -- --out .data/ckpt/base.safetensors
  * [--epochs 12] [--seed 0] [--depth 18] [--width 0.25] [--image-size 64] [--train-images 4000]
- * [--val-images 750] [--batch-size 32] [--lr 0.0125] [--backend wasm] [--snapshot-dir d]`.
+ * [--val-images 750] [--batch-size 32] [--lr 0.0125] [--backend wasm] [--snapshot-dir d]
+ * [--recipe base|rsb|tnr] [--recipes-file f.json]`. A named recipe comes from the recipes file; its epochs and
+ * lr apply unless given. Writes `<out>.record.json` beside the checkpoint (recipe, seed, epochs, top-1).
  * Prints one JSON line per epoch and a final `{"out": ..., "final": {...}}` line. Relative paths are taken from
  * the directory npm was run in.
  */
@@ -28,6 +30,8 @@ function parseCli(): { options: PretrainOptions; backend?: string } {
     options: {
       out: { type: 'string' },
       backend: { type: 'string' },
+      recipe: { type: 'string' },
+      'recipes-file': { type: 'string' },
       'snapshot-dir': { type: 'string' },
       'checkpoint-dir': { type: 'string' }, // deprecated name of --snapshot-dir
       ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((k) => [k, { type: 'string' as const }])),
@@ -45,6 +49,8 @@ function parseCli(): { options: PretrainOptions; backend?: string } {
   }
   if (options.depth !== undefined && ![18, 34, 50].includes(options.depth))
     throw new Error('--depth must be 18, 34 or 50');
+  if (values.recipe) options.recipe = values.recipe;
+  if (values['recipes-file']) options.recipesFile = values['recipes-file'];
   const snapshotDir = values['snapshot-dir'] ?? values['checkpoint-dir'];
   if (snapshotDir) options.snapshotDir = snapshotDir;
   return { options, ...(values.backend ? { backend: values.backend } : {}) };

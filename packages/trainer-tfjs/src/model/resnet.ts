@@ -10,6 +10,7 @@ import {
   type ConvLayer,
 } from './layers.ts';
 import type { ParamStore } from './params.ts';
+import { dropPath, dropPathRates } from './drop-path.ts';
 
 /**
  * ResNet 18/34/50 as torchvision defines it (same state-dict keys: `conv1.weight`, `bn1.running_mean`,
@@ -49,6 +50,11 @@ export interface ForwardOptions {
   training?: boolean;
   /** Receives the batch statistics of training-mode BN layers; apply them with `applyBnUpdates` after the step. */
   bnUpdates?: BnUpdate[];
+  /**
+   * Stochastic depth, in training only: block k of n drops its residual branch per sample at rate x k / (n - 1)
+   * (timm's rule), its mask drawn with seed `seed + k`. Off when absent.
+   */
+  dropPath?: { rate: number; seed: number };
 }
 
 /** A built ResNet backbone. */
@@ -235,8 +241,18 @@ function runResNet(
   });
   if (c.stemMaxPool) y = tf.maxPool(y, 3, 2, 1);
   const outs: tf.Tensor4D[] = [];
+  const drop = o.training ? o.dropPath : undefined;
+  const rates = dropPathRates(
+    stages.reduce((n, stage) => n + stage.blocks.length, 0),
+    drop?.rate ?? 0,
+  );
+  let k = 0;
   for (const stage of stages) {
-    for (const block of stage.blocks) y = runBlock(store, block, y, mode(stage.index));
+    for (const block of stage.blocks) {
+      const branchDrop = drop ? { rate: rates[k] ?? 0, seed: drop.seed + k } : undefined;
+      y = runBlock(store, block, y, mode(stage.index), branchDrop);
+      k++;
+    }
     outs.push(y);
   }
   const [c2, c3, c4, c5] = outs as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
@@ -248,6 +264,7 @@ function runBlock(
   block: Block,
   x: tf.Tensor4D,
   mode: Parameters<typeof applyNorm>[3],
+  drop?: { rate: number; seed: number },
 ): tf.Tensor4D {
   let y = x;
   block.convs.forEach((conv, i) => {
@@ -256,5 +273,6 @@ function runBlock(
   });
   const d = block.downsample;
   const identity = d ? applyNorm(store, d.norm, applyConv(store, d.conv, x), mode) : x;
+  if (drop) y = dropPath(y, drop.rate, { training: true, seed: drop.seed });
   return tf.relu(tf.add(y, identity)) as tf.Tensor4D;
 }

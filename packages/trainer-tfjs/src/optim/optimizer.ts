@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { clipGradNorm } from './clip.ts';
+import { lambGradDivisor, lambUpdate } from './lamb.ts';
 import { resolveWeightDecays } from './param-groups.ts';
 import { adamwUpdate, sgdUpdate, type UpdateResult } from './rules.ts';
 import { clearState, exportState, importState, type StateStore } from './state-io.ts';
@@ -35,7 +36,7 @@ export interface CreateOptimizerOptions {
 }
 
 /**
- * Creates an SGD or AdamW optimizer with torch 1.13 semantics over `params` (name → variable), the weight decay
+ * Creates an SGD, AdamW or LAMB optimizer with torch 1.13 semantics over `params` (name → variable), the weight decay
  * of each parameter set by mmcv's paramwise rules.
  */
 export function createOptimizer(
@@ -65,7 +66,12 @@ class TorchOptimizer implements Optimizer {
       if (!(name in this.params))
         throw new Error(`optimizer: gradient for unknown parameter '${name}'`);
     }
-    const clip = this.config.grad_clip;
+    const c = this.config;
+    if (c.name === 'LAMB') {
+      this.lambStep(grads, lr, c.max_grad_norm === undefined ? 1 : c.max_grad_norm);
+      return {};
+    }
+    const clip = c.grad_clip;
     const clipped = clip ? clipGradNorm(grads, clip.max_norm) : undefined;
     try {
       for (const [name, g] of Object.entries(clipped ? clipped.grads : grads))
@@ -74,6 +80,25 @@ class TorchOptimizer implements Optimizer {
       if (clipped) tf.dispose(Object.values(clipped.grads));
     }
     return clipped ? { gradNorm: clipped.totalNorm } : {};
+  }
+
+  /** timm's Lamb: every gradient divided by max(1, global norm / maxNorm) first (unless maxNorm is null). */
+  private lambStep(grads: Readonly<Record<string, tf.Tensor>>, lr: number, maxNorm: number | null) {
+    if (maxNorm === null) {
+      for (const [name, g] of Object.entries(grads)) this.updateOne(name, g, lr);
+      return;
+    }
+    const divided = tf.tidy(() => {
+      const divisor = lambGradDivisor(Object.values(grads), maxNorm);
+      const out: Record<string, tf.Tensor> = {};
+      for (const [name, g] of Object.entries(grads)) out[name] = tf.div(g, divisor);
+      return out;
+    });
+    try {
+      for (const [name, g] of Object.entries(divided)) this.updateOne(name, g, lr);
+    } finally {
+      tf.dispose(Object.values(divided));
+    }
   }
 
   getStateAsync(): Promise<OptimizerState> {
@@ -98,7 +123,7 @@ class TorchOptimizer implements Optimizer {
     const prev = this.store.tensors.get(name);
     if (prev) tf.dispose(Object.values(prev));
     if (Object.keys(result.state).length > 0) this.store.tensors.set(name, result.state);
-    if (this.config.name === 'AdamW') this.store.steps.set(name, step);
+    if (this.config.name !== 'SGD') this.store.steps.set(name, step);
   }
 
   private rule(name: string, p: tf.Tensor, g: tf.Tensor, lr: number, step: number): UpdateResult {
@@ -110,6 +135,11 @@ class TorchOptimizer implements Optimizer {
       return sgdUpdate(p, g, state, { lr, weightDecay, momentum, dampening, nesterov });
     }
     const [beta1, beta2] = c.betas ?? [0.9, 0.999];
+    if (c.name === 'LAMB') {
+      const rule = { lr, weightDecay, beta1, beta2, eps: c.eps ?? 1e-6 };
+      const flags = { trustClip: c.trust_clip ?? false, alwaysAdapt: c.always_adapt ?? false };
+      return lambUpdate(p, g, state, { ...rule, ...flags }, step);
+    }
     return adamwUpdate(p, g, state, { lr, weightDecay, beta1, beta2, eps: c.eps ?? 1e-8 }, step);
   }
 }
@@ -122,9 +152,11 @@ function validateConfig(config: OptimizerConfig): void {
   if (config.weight_decay !== undefined && !(config.weight_decay >= 0)) {
     fail(`invalid weight_decay ${config.weight_decay}`);
   }
-  if (config.grad_clip && (config.grad_clip.norm_type ?? 2) !== 2)
+  if (config.name === 'LAMB' && config.max_grad_norm != null && !(config.max_grad_norm > 0))
+    fail('max_grad_norm must be positive or null');
+  if (config.name !== 'LAMB' && config.grad_clip && (config.grad_clip.norm_type ?? 2) !== 2)
     fail('grad_clip supports norm_type 2 only');
-  if (config.grad_clip && !(config.grad_clip.max_norm > 0))
+  if (config.name !== 'LAMB' && config.grad_clip && !(config.grad_clip.max_norm > 0))
     fail('grad_clip.max_norm must be positive');
   if (config.name === 'SGD') {
     if (!((config.momentum ?? 0) >= 0)) fail(`invalid momentum ${config.momentum}`);

@@ -14,10 +14,10 @@ export function inferParamRole(name: string): ParamRole {
   return { isNorm: NORM_MODULE.test(module) || isDownsampleNorm, isBias: leaf === 'bias' };
 }
 
-/** Torch's default weight decay for each optimizer (SGD 0, AdamW 0.01). */
+/** The default weight decay of each optimizer (torch's SGD 0, AdamW 0.01; timm's LAMB 0.01). */
 export function baseWeightDecay(config: OptimizerConfig): number {
   if (config.weight_decay !== undefined) return config.weight_decay;
-  return config.name === 'AdamW' ? 0.01 : 0;
+  return config.name === 'SGD' ? 0 : 0.01;
 }
 
 /**

@@ -49,7 +49,28 @@ export interface AdamWConfig extends BaseOptimizerConfig {
   eps?: number;
 }
 
-export type OptimizerConfig = SgdConfig | AdamWConfig;
+/**
+ * LAMB as timm's `Lamb` (the rsb-A1 recipe's optimizer; see lamb.ts): Adam moments with bias correction, decay
+ * added to the update, per-parameter trust ratio. timm's `max_grad_norm` clipping is its own (gradients divided by
+ * max(1, norm / max_grad_norm)), so `grad_clip` is not accepted.
+ */
+export interface LambConfig extends Omit<BaseOptimizerConfig, 'grad_clip'> {
+  name: 'LAMB';
+  /** Default 0.01 (timm's default). */
+  weight_decay?: number;
+  /** Default [0.9, 0.999]. */
+  betas?: [number, number];
+  /** Default 1e-6 (timm's default). */
+  eps?: number;
+  /** Global gradient-norm limit; null turns it off. Default 1 (timm's default). */
+  max_grad_norm?: number | null;
+  /** Clip the trust ratio at 1. Default false. */
+  trust_clip?: boolean;
+  /** Apply the trust ratio also to parameters without weight decay. Default false. */
+  always_adapt?: boolean;
+}
+
+export type OptimizerConfig = SgdConfig | AdamWConfig | LambConfig;
 
 /** What mmcv's rules need to know about a parameter: does it belong to a norm layer, is it a bias. */
 export interface ParamRole {

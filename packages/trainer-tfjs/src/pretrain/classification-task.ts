@@ -16,6 +16,13 @@ import {
 import { createResNet, type ResNet, type ResNetConfig } from '../model/resnet.ts';
 import type { TrainTask } from '../train/task.ts';
 import { iterateCropBatches, renderCropSet, type CropBatch, type CropSet } from './crops.ts';
+import { type EmaSettings, StoreEma } from './ema-weights.ts';
+import {
+  randAugment as applyRandAugment,
+  type RandAugmentConfig,
+  type RgbImage,
+} from './rand-augment.ts';
+import { type TrainingRegime, regimeBatch, regimeLoss } from './regime.ts';
 
 /** Settings of {@link createClassificationTask}. */
 export interface ClassificationTaskConfig {
@@ -34,6 +41,14 @@ export interface ClassificationTaskConfig {
   batchSize: number;
   /** Default 0.5. */
   flipProb?: number;
+  /** A recipe's batch and loss changes (erasing, Mixup / CutMix, smoothing, BCE); absent: cross-entropy. */
+  regime?: TrainingRegime;
+  /** A recipe's RandAugment policy on the 8-bit crops. */
+  randAugment?: RandAugmentConfig;
+  /** Stochastic depth rate of the last block (timm's linear rule over the blocks). Default 0. */
+  dropPath?: number;
+  /** EMA of the weights: evaluation (and the saved backbone) use the averages. */
+  ema?: EmaSettings;
 }
 
 /** The task plus the parts the `pretrain` job saves. */
@@ -42,6 +57,8 @@ export interface ClassificationTask extends TrainTask<CropBatch> {
   head: ClassificationHead;
   train: CropSet;
   val: CropSet;
+  /** The EMA when the config asks for one. */
+  ema?: StoreEma;
 }
 
 /** Mean softmax cross-entropy of logits [N, C] against integer labels. */
@@ -78,13 +95,21 @@ export function createClassificationTask(config: ClassificationTaskConfig): Clas
   });
   const params: ParamStore = mergeStores({ params: backbone.params }, { params: head.params });
   const pending: BnUpdate[] = [];
-  const forward = (b: CropBatch, training: boolean) =>
+  const forwardImages = (x: tf.Tensor4D, training: boolean, dropSeed = 0) =>
     tf.tidy(() => {
-      const x = tf.tensor4d(b.images, b.shape);
-      return head.forward(
-        backbone.forward(x, { training, ...(training ? { bnUpdates: pending } : {}) }).c5,
-      );
+      const drop =
+        training && config.dropPath ? { dropPath: { rate: config.dropPath, seed: dropSeed } } : {};
+      const o = { training, ...(training ? { bnUpdates: pending } : {}), ...drop };
+      return head.forward(backbone.forward(x, o).c5);
     });
+  const evalForward = (b: CropBatch) =>
+    tf.tidy(() => forwardImages(tf.tensor4d(b.images, b.shape), false));
+  const regime = config.regime;
+  const ema = config.ema ? new StoreEma(params, config.ema) : undefined;
+  const randAugment = config.randAugment;
+  const augment = randAugment
+    ? { augment: (image: RgbImage, u: () => number) => applyRandAugment(image, u, randAugment) }
+    : {};
   return {
     backbone,
     head,
@@ -101,15 +126,35 @@ export function createClassificationTask(config: ClassificationTaskConfig): Clas
         flipProb: config.flipProb ?? 0.5,
         seed,
         epoch,
+        ...augment,
       }),
-    lossFn: (batch) => {
+    lossFn: (batch, rng) => {
       discard(pending);
-      const loss = crossEntropy(forward(batch, true), batch.labels);
+      const dropSeed = config.dropPath ? rng.nextSeed() : 0;
+      if (!regime) {
+        const loss = tf.tidy(() => {
+          const x = tf.tensor4d(batch.images, batch.shape);
+          return crossEntropy(forwardImages(x, true, dropSeed), batch.labels);
+        });
+        return { total: loss, terms: { loss_cls: loss } };
+      }
+      const { images, targets } = regimeBatch(batch, train.classes.length, regime, rng);
+      const loss = tf.tidy(() =>
+        regimeLoss(forwardImages(images, true, dropSeed), targets, regime),
+      );
+      tf.dispose([images, targets]);
       return { total: loss, terms: { loss_cls: loss } };
     },
-    afterStep: () => applyBnUpdates(params, pending),
-    evaluate: () => evaluateClassifier(val, (b) => forward(b, false)),
-    dispose: () => (discard(pending), disposeStore(params)),
+    afterStep: () => {
+      applyBnUpdates(params, pending);
+      ema?.afterStep();
+    },
+    evaluate: () => {
+      const run = () => evaluateClassifier(val, evalForward);
+      return ema ? ema.withAverages(run) : run();
+    },
+    ...(ema ? { ema } : {}),
+    dispose: () => (discard(pending), ema?.dispose(), disposeStore(params)),
   };
 }
 

@@ -8,6 +8,7 @@ import { ALL_CLASSES, renderObject } from '../data/classes.ts';
 import { composite, contrastingColor, drawBackground, drawStrokes } from '../data/raster.ts';
 import { createRng, mixSeed, randInt, shuffle } from '../data/rng.ts';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/transforms.ts';
+import type { RgbImage } from './rand-augment.ts';
 
 /** A rendered split: `count` RGB images `size x size`, 8-bit, NHWC. */
 export interface CropSet {
@@ -74,6 +75,8 @@ export interface CropBatchOptions {
   flipProb?: number;
   seed?: number;
   epoch?: number;
+  /** A per-image augmentation of the 8-bit crop (a recipe's RandAugment), drawing from the batch stream. */
+  augment?: (image: RgbImage, u: () => number) => RgbImage;
 }
 
 /** Yields one epoch of batches; same seed and epoch give the same order and flips. */
@@ -84,8 +87,12 @@ export function* iterateCropBatches(set: CropSet, o: CropBatchOptions): Generato
   for (let start = 0; start < order.length; start += o.batchSize) {
     const picked = order.slice(start, start + o.batchSize);
     const images = new Float32Array(picked.length * set.size * set.size * 3);
+    const pixels = set.size * set.size * 3;
     picked.forEach((index, n) => {
-      writeCrop(set, index, rng() < (o.flipProb ?? 0), images, n);
+      const flip = rng() < (o.flipProb ?? 0);
+      const crop = set.images.subarray(index * pixels, (index + 1) * pixels);
+      const image = { data: crop, height: set.size, width: set.size };
+      writeCrop(o.augment ? o.augment(image, rng).data : crop, set.size, flip, images, n);
     });
     yield {
       images,
@@ -95,16 +102,14 @@ export function* iterateCropBatches(set: CropSet, o: CropBatchOptions): Generato
   }
 }
 
-function writeCrop(set: CropSet, index: number, flip: boolean, out: Float32Array, n: number): void {
-  const s = set.size;
-  const src = index * s * s * 3;
+function writeCrop(crop: Uint8Array, s: number, flip: boolean, out: Float32Array, n: number): void {
   const dst = n * s * s * 3;
   for (let y = 0; y < s; y++) {
     for (let x = 0; x < s; x++) {
-      const from = src + (y * s + (flip ? s - 1 - x : x)) * 3;
+      const from = (y * s + (flip ? s - 1 - x : x)) * 3;
       const to = dst + (y * s + x) * 3;
       for (let c = 0; c < 3; c++)
-        out[to + c] = (set.images[from + c]! - IMAGENET_MEAN[c]!) / IMAGENET_STD[c]!;
+        out[to + c] = (crop[from + c]! - IMAGENET_MEAN[c]!) / IMAGENET_STD[c]!;
     }
   }
 }

@@ -12,7 +12,9 @@ import { storeToTensorsAsync } from '../checkpoint/save.ts';
 import type { ResNetConfig } from '../model/resnet.ts';
 import { trainLoop } from '../train/loop.ts';
 import { writeAtomic } from '../train/train-state.ts';
-import { createClassificationTask } from './classification-task.ts';
+import type { OptimizerConfig } from '../optim/types.ts';
+import { type ClassificationTaskConfig, createClassificationTask } from './classification-task.ts';
+import { type Recipe, loadRecipes, recipeLrAt, recipeOptimizer } from './recipe.ts';
 
 /** Settings of {@link runPretrain}; defaults give the job's standard size (see the README for timings). */
 export interface PretrainOptions {
@@ -34,8 +36,15 @@ export interface PretrainOptions {
   valImages?: number;
   /** Default 32. */
   batchSize?: number;
-  /** Default 0.1 x batchSize / 256: the recipe's lr 0.1 at batch 256, linearly scaled. */
+  /** Default 0.1 x batchSize / 256: the recipe's lr 0.1 at batch 256, linearly scaled (a named recipe: its own). */
   lr?: number;
+  /**
+   * A recipe of the recipes file (`base`, `rsb`, `tnr`, ...): its optimizer, schedule, loss, augmentation and
+   * regularisers, and its epochs unless `epochs` is given. Absent: the built-in base recipe.
+   */
+  recipe?: string;
+  /** The recipes file. Default the package's `recipes/pretrain-recipes.json`. */
+  recipesFile?: string;
   /** Per-epoch snapshots (resumable); none when absent. */
   snapshotDir?: string;
   resumeFrom?: string;
@@ -59,10 +68,26 @@ export const BASE_RECIPE = {
   refEpochs: 90,
 } as const;
 
-/** Runs the job and writes `options.out` atomically. */
+/** What is recorded beside a checkpoint (`<out>.record.json`): how it was made and how good it is. */
+export interface CheckpointRecord {
+  recipe: string;
+  seed: number;
+  epochs: number;
+  top1: number | null;
+  arch: string;
+  recipeSettings?: Recipe;
+}
+
+/** The record file beside checkpoint `out`: `x.safetensors` -> `x.record.json`. */
+export function checkpointRecordPath(out: string): string {
+  return `${out.replace(/\.safetensors$/, '')}.record.json`;
+}
+
+/** Runs the job and writes `options.out` atomically, and its record beside it. */
 export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
   const batchSize = o.batchSize ?? 32;
-  const epochs = o.epochs ?? 12;
+  const recipe = o.recipe ? recipeNamed(o.recipe, o.recipesFile) : undefined;
+  const epochs = o.epochs ?? recipe?.epochs ?? 12;
   const seed = o.seed ?? 0;
   const backbone = {
     depth: o.depth ?? 18,
@@ -77,16 +102,16 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
     trainImages: o.trainImages ?? 4000,
     valImages: o.valImages ?? 750,
     imageSize: o.imageSize ?? 64,
+    ...(recipe ? recipeTaskSettings(recipe) : {}),
   });
   try {
-    const lr = o.lr ?? (BASE_RECIPE.lrAt256 * batchSize) / 256;
-    const optimizer = {
-      name: 'SGD',
-      lr,
-      momentum: BASE_RECIPE.momentum,
-      weight_decay: BASE_RECIPE.weightDecay,
-    } as const;
+    const recipeOpt = recipe ? recipeOptimizer(recipe, batchSize) : undefined;
+    const lr = o.lr ?? recipeOpt?.lr ?? (BASE_RECIPE.lrAt256 * batchSize) / 256;
+    const optimizer: OptimizerConfig = recipeOpt
+      ? { ...recipeOpt, lr }
+      : { name: 'SGD', lr, momentum: BASE_RECIPE.momentum, weight_decay: BASE_RECIPE.weightDecay };
     const result = await trainLoop(task, {
+      ...(recipe ? { lrAt: recipeLrAt(recipe, lr, epochs, task.itersPerEpoch) } : {}),
       epochs,
       seed,
       optimizer,
@@ -97,6 +122,7 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
       },
       fingerprint: JSON.stringify({
         job: 'pretrain',
+        ...(recipe ? { recipe: o.recipe, recipeSettings: recipe } : {}),
         epochs,
         seed,
         backbone,
@@ -107,17 +133,28 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
       ...pick(o, ['snapshotDir', 'resumeFrom', 'signal', 'onEpoch', 'log']),
     });
     await mkdir(path.dirname(path.resolve(o.out)), { recursive: true });
+    const arch = `resnet${backbone.depth} width ${backbone.width}`;
     const metadata = {
       format: 'pt',
-      recipe: 'base (SGD m0.9, step decay)',
-      arch: `resnet${backbone.depth} width ${backbone.width}`,
+      recipe: o.recipe ?? 'base (SGD m0.9, step decay)',
+      arch,
       epochs: String(epochs),
       top1: String(result.metrics['top1'] ?? ''),
     };
-    await writeAtomic(
-      o.out,
-      encodeSafetensors(await storeToTensorsAsync(task.backbone.params), metadata),
-    );
+    // with an EMA (tnr) the averaged weights are the checkpoint, as the evaluation that gave top-1 used them
+    const tensors = await (task.ema
+      ? task.ema.withAverages(() => storeToTensorsAsync(task.backbone.params))
+      : storeToTensorsAsync(task.backbone.params));
+    await writeAtomic(o.out, encodeSafetensors(tensors, metadata));
+    const record: CheckpointRecord = {
+      recipe: o.recipe ?? 'base',
+      seed,
+      epochs,
+      top1: result.metrics['top1'] ?? null,
+      arch,
+      ...(recipe ? { recipeSettings: recipe } : {}),
+    };
+    await writeAtomic(checkpointRecordPath(o.out), `${JSON.stringify(record, null, 2)}\n`);
     return { metrics: result.metrics, out: o.out };
   } finally {
     task.dispose?.();
@@ -128,4 +165,34 @@ function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<Pic
   const out: Partial<Pick<T, K>> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
   return out;
+}
+
+function recipeNamed(name: string, file?: string): Recipe {
+  const recipes = file ? loadRecipes(file) : loadRecipes();
+  const recipe = recipes[name];
+  if (!recipe) throw new Error(`no recipe '${name}' (have: ${Object.keys(recipes).join(', ')})`);
+  return recipe;
+}
+
+/** What a recipe sets in the classification task: flips, RandAugment, the batch regime, drop path, EMA. */
+function recipeTaskSettings(r: Recipe): Partial<ClassificationTaskConfig> {
+  const a = r.augment;
+  const mixing =
+    (a.mixup_alpha ?? 0) > 0 || (a.cutmix_alpha ?? 0) > 0
+      ? { mixing: { mixupAlpha: a.mixup_alpha ?? 0, cutmixAlpha: a.cutmix_alpha ?? 0 } }
+      : {};
+  return {
+    flipProb: a.flip,
+    regime: {
+      loss: r.loss.kind,
+      labelSmoothing: r.loss.label_smoothing ?? 0,
+      ...mixing,
+      ...(a.random_erasing ? { randomErasing: a.random_erasing } : {}),
+    },
+    ...(a.rand_augment
+      ? { randAugment: { numOps: a.rand_augment.num_ops, magnitude: a.rand_augment.magnitude } }
+      : {}),
+    ...(r.drop_path ? { dropPath: r.drop_path } : {}),
+    ...(r.ema ? { ema: r.ema } : {}),
+  };
 }

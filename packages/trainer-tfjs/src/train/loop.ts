@@ -26,6 +26,8 @@ export interface LoopConfig {
   optimizer: OptimizerConfig;
   /** The schedule without `baseLr`/`epochs` (taken from `optimizer.lr` and `epochs`). Default: the study's 1x. */
   schedule?: Omit<ScheduleSettings, 'baseLr' | 'epochs'>;
+  /** The lr of each iteration (0-based, global) when the schedule is not a step schedule (a recipe's cosine). */
+  lrAt?: (iteration: number) => number;
   /** Where a snapshot (the trial's own resume files) is written after every epoch; none when absent. */
   snapshotDir?: string;
   /** A file of an earlier attempt's snapshot directory (its newest complete epoch is resumed). */
@@ -133,11 +135,12 @@ async function runEpoch<B>(
 ): Promise<Record<string, number>> {
   const sums: Record<string, number> = { loss: 0 };
   let i = 0;
-  let lr = lrAt(epoch * task.itersPerEpoch, schedule);
+  const lrOf = config.lrAt ?? ((it: number) => lrAt(it, schedule));
+  let lr = lrOf(epoch * task.itersPerEpoch);
   for (const batch of task.batches(epoch, config.seed)) {
     await yieldToEvents(); // lets an abort (timer, IPC, signal handler) land between iterations
     config.signal?.throwIfAborted();
-    lr = lrAt(epoch * task.itersPerEpoch + i, schedule);
+    lr = lrOf(epoch * task.itersPerEpoch + i);
     await task.prepare?.(batch);
     const values = await trainStep(task, optimizer, batch, rng, lr);
     if (!Number.isFinite(values.loss)) {
