@@ -1,7 +1,7 @@
 /**
  * The import rules of the package and app READMEs (packages/<name>/README.md, apps/<name>/README.md, "May
  * import"), checked by dependency-cruiser in `npm run lint` (`npm run lint:imports`). Each rule names the README
- * it encodes; a change of a README's rule changes its rule here. `scripts/import-rules.test.ts` shows each rule
+ * it encodes; a change of a README's rule changes its rule here. `scripts/import-rules.proc.test.ts` shows each rule
  * failing on a bad import and the tree passing.
  *
  * Paths are as dependency-cruiser resolves them from the repository root: a workspace package is its real folder

@@ -21,7 +21,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AshaStrategySchema, startOrder, trialIdOf } from '@sweeps/core';
 import { parse } from 'yaml';
-import { REPO_ROOT, Stack, waitFor } from '../test/support/stack.ts';
+import { REPO_ROOT, Stack } from '../test/support/stack.ts';
+import { waitFor } from '../test/support/wait-for.ts';
 import { simulateAsha, simulateAshaPausing } from './asha-schedule.ts';
 
 const { values } = parseArgs({

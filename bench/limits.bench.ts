@@ -10,7 +10,8 @@
  * `npm run bench:limits [-- rounds]`; prints one JSON object per round and per page.
  */
 import { Redis } from 'ioredis';
-import { Stack, waitFor } from '../test/support/stack.ts';
+import { Stack } from '../test/support/stack.ts';
+import { waitFor } from '../test/support/wait-for.ts';
 import { quantile, sweepSpec } from './support.ts';
 
 const spec = (name: string) => sweepSpec(name, 10, 10, 5, 10, { kind: 'noop' }); // 200 cells x 5 x 10 = 10,000

@@ -5,7 +5,8 @@
  * against how far it got in the same number of seconds just before, without readers (issue 27: at least 90 %).
  * Usage: npx tsx bench/load.bench.ts [seconds=20] [readers=50]
  */
-import { Stack, waitFor } from '../test/support/stack.ts';
+import { Stack } from '../test/support/stack.ts';
+import { waitFor } from '../test/support/wait-for.ts';
 import { quantile, sweepSpec } from './support.ts';
 
 const seconds = Number(process.argv[2] ?? 20);

@@ -6,7 +6,8 @@
  * Prints one JSON object per line, then a Markdown summary.
  */
 import { Redis } from 'ioredis';
-import { Stack, waitFor } from '../test/support/stack.ts';
+import { Stack } from '../test/support/stack.ts';
+import { waitFor } from '../test/support/wait-for.ts';
 import { finishSweep, quantile, sweepSpec } from './support.ts';
 
 const median = (xs: number[]) => quantile(xs, 0.5);

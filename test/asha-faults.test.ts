@@ -10,7 +10,8 @@ import path from 'node:path';
 import { checkpointIdOf } from '@sweeps/core';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Stack, waitFor } from './support/stack.ts';
+import { Stack } from './support/stack.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const FAMILY = 'test/fixtures/family-trainer.mjs';
 const pidDir = mkdtempSync(path.join(tmpdir(), 'asha-faults-'));

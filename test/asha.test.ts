@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain ES module without types, shared with the synthetic trainer
 import { syntheticValue } from '../examples/asha-synthetic/curve.mjs';
 import { SYNTHETIC_COMMAND } from './support/synthetic-trainer.ts';
-import { Stack, waitFor } from './support/stack.ts';
+import { Stack } from './support/stack.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const stack = new Stack();
 beforeAll(async () => {

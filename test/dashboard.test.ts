@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BestTable, Grid } from '../packages/api-client/src/schemas.ts';
 import { MNIST_TRAIN } from './fixtures/study-mnist.ts';
 import { launchChromium } from './support/browser.ts';
-import { REPO_ROOT, Stack, waitFor } from './support/stack.ts';
+import { REPO_ROOT, Stack } from './support/stack.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const SHOTS = join(REPO_ROOT, 'test-artifacts', 'dashboard');
 

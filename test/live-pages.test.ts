@@ -14,7 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepSpec } from '../bench/support.ts';
 import { launchChromium } from './support/browser.ts';
-import { REPO_ROOT, Stack, waitFor } from './support/stack.ts';
+import { REPO_ROOT, Stack } from './support/stack.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const PAGES = Number(process.env.SWEEPS_LIVE_PAGES ?? 10);
 /** The most a page may lag the API (0: not asserted). */
@@ -66,13 +67,17 @@ describe(`${PAGES} open sweep pages on a running sweep`, () => {
     let last = -1;
     let total = 0;
     while (last < total) {
-      const sweep = (await stack.call('GET', `/api/v1/sweeps/${id}`)).json;
-      const api = sweep.counts.succeeded as number;
-      total = sweep.counts.total;
-      if (api === last) {
-        await new Promise((r) => setTimeout(r, 20)); // poll the API again
-        continue;
-      }
+      const counts = await waitFor(
+        `the API's count of finished trials to pass ${last}`,
+        async () => {
+          const c = (await stack.call('GET', `/api/v1/sweeps/${id}`)).json.counts;
+          return c.succeeded !== last && (c as { succeeded: number; total: number });
+        },
+        120_000,
+        20,
+      );
+      const api = counts.succeeded;
+      total = counts.total;
       last = api;
       const since = performance.now();
       await Promise.all(

@@ -11,7 +11,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, Stack, waitFor } from './support/stack.ts';
+import { REPO_ROOT, Stack } from './support/stack.ts';
+import { waitFor } from './support/wait-for.ts';
 
 const CLUSTER = `${REPO_ROOT}deploy/slurm/one-node-cluster.sh`;
 const SBATCH = `${REPO_ROOT}deploy/slurm/sweeps-worker.sbatch`;

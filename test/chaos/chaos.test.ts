@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/services.ts';
-import { Stack, type StartedProcess, waitFor } from '../support/stack.ts';
+import { Stack, type StartedProcess } from '../support/stack.ts';
+import { waitFor } from '../support/wait-for.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { type Journal, readJournal, repeatedLeases } from './journal.ts';
 import { type ProcessInfo, processesLeft } from './processes.ts';
@@ -36,7 +37,8 @@ const w: Record<'w1' | 'w2' | 'w3' | 'w4', StartedProcess> = {} as never;
 const faults: string[] = [];
 const sweepIds: Record<'steady' | 'poison', string> = { steady: '', poison: '' };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Lets a fault last `ms` (an outage, a frozen worker): the duration is the fault under test, not a wait. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)); // sleep-ok: how long a fault lasts
 const alive = (p: StartedProcess) => p.child.exitCode === null && p.child.signalCode === null;
 
 /**
@@ -104,7 +106,7 @@ async function inject(name: string, fn: () => Promise<string>): Promise<void> {
 
 async function cutFor(ms: number, ...cut: TcpProxy[]): Promise<void> {
   for (const p of cut) p.cut();
-  await sleep(ms);
+  await sleep(ms); // sleep-ok: the outage's length
   for (const p of cut) p.restore();
 }
 
@@ -176,7 +178,7 @@ describe('chaos: faults injected into a live sweep', () => {
     await inject('SIGSTOP of a worker mid-trial', async () => {
       const trial = await trialUnderWayOn(w.w3, STEADY_EPOCHS - 16);
       process.kill(w.w3.child.pid!, 'SIGSTOP');
-      await sleep(12_000);
+      await sleep(12_000); // sleep-ok: frozen past its job lock and its trial's watchdog
       process.kill(w.w3.child.pid!, 'SIGCONT');
       return `${w.w3.name} running ${trial}, stopped 12 s`;
     });

@@ -11,6 +11,7 @@ import pg from 'pg';
 import { applyMigrations } from '../../packages/db/src/migrate.ts';
 import { createApiKey, createDb, type Db } from '../../packages/db/src/index.ts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './services.ts';
+import { waitFor } from './wait-for.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -48,28 +49,6 @@ function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv): Sta
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   return { name, child, output };
-}
-
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  timeoutMs = 60_000,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(
-    `timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
-  );
 }
 
 export class Stack {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '@sweeps/db';
 import { apiTestServices } from '../../../test/support/api-services.ts';
 import { TEST_DATABASE_URL } from '../../../test/support/services.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 import { studySweep } from '../../../test/fixtures/study-mnist.ts';
 import { buildApp } from './app.ts';
 
@@ -120,9 +121,14 @@ describe('sweeps keys list | revoke', () => {
       });
     const revoked = await run(['revoke', victim.id]);
     expect(revoked.stdout).toMatch(new RegExp(`Revoked ${victim.id}`));
-    await new Promise((r) => setTimeout(r, 400)); // the test app trusts a lookup for 300 ms
-    const after = await app.inject({ method: 'GET', url: '/api/v1/sweeps', headers });
-    expect(after.statusCode).toBe(401);
+    // the test app trusts a lookup for 300 ms, then asks PostgreSQL again
+    await waitFor(
+      'the revoked key to be refused',
+      async () =>
+        (await app.inject({ method: 'GET', url: '/api/v1/sweeps', headers })).statusCode === 401,
+      10_000,
+      50,
+    );
     const list = await run(['list', '--all']);
     const line = list.stdout.split('\n').find((l) => l.startsWith(victim.id))!;
     expect(line).toMatch(new RegExp(`${victim.name}\\s+write\\s+\\S+\\s+\\d{4}-`));

@@ -1,21 +1,33 @@
-import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLineLogger } from './line-logger.ts';
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('line logger', () => {
-  it('writes timestamped lines in one batch, on a timer or on flush', async () => {
-    const out = new PassThrough();
+  it('writes timestamped lines in one batch, on a timer or on flush', () => {
+    vi.useFakeTimers();
     const chunks: string[] = [];
-    out.on('data', (c: Buffer) => chunks.push(c.toString()));
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
     const log = createLineLogger(out, 20);
     log('one');
     log('two');
+    vi.advanceTimersByTime(19);
     expect(chunks).toEqual([]);
-    await new Promise((r) => setTimeout(r, 60));
+    vi.advanceTimersByTime(1);
     expect(chunks).toHaveLength(1);
     expect(chunks[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z one\n\S+ two\n$/);
     log('three');
     log.flush();
     expect(chunks[1]).toMatch(/ three\n$/);
+    vi.advanceTimersByTime(20);
+    expect(chunks).toHaveLength(2); // the flush cancelled the timer: nothing is written twice
   });
 });

@@ -1,8 +1,5 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { PermanentTrialError } from '@sweeps/core';
-import { CRASH_EXIT_CODE, installCrashPolicy } from './crash-policy.ts';
-import { setLongTimeout } from './long-timer.ts';
 import { MAX_METRIC_NAMES, MetricRules } from './metric-rules.ts';
 
 describe('metric rules', () => {
@@ -55,39 +52,6 @@ describe('metric rules', () => {
     spread.check(1, Object.fromEntries(names.slice(0, 200)));
     expect(reason(() => spread.check(2, Object.fromEntries(names.slice(200))))).toMatch(
       /more than 256 metric names/,
-    );
-  });
-});
-
-describe('worker safety nets', () => {
-  it('waits out delays beyond the 2^31-1 ms of setTimeout in chunks', async () => {
-    let fired = false;
-    const cancel = setLongTimeout(() => (fired = true), 3_000_000_000 * 1000);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(fired).toBe(false); // a plain setTimeout would have fired at once
-    cancel();
-    const soon = await new Promise<boolean>((resolve) => setLongTimeout(() => resolve(true), 10));
-    expect(soon).toBe(true);
-  });
-
-  it('hands running trials back and exits with 70 on an unhandled rejection', async () => {
-    const proc = new EventEmitter();
-    const lines: string[] = [];
-    let handedBack = 0;
-    const exited = new Promise<number>((resolve) =>
-      installCrashPolicy({
-        log: (l) => lines.push(l),
-        handBack: async () => void handedBack++,
-        exit: resolve,
-        proc,
-      }),
-    );
-    proc.emit('unhandledRejection', new Error('boom'));
-    proc.emit('uncaughtException', new Error('again'));
-    expect(await exited).toBe(CRASH_EXIT_CODE);
-    expect(handedBack).toBe(1);
-    expect(lines.join('\n')).toMatch(
-      /fatal: unhandled rejection: Error: boom[\s\S]*handing running trials back/,
     );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isPending } from '../../../test/support/wait-for.ts';
 import { leaseEnv, SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
 
@@ -10,14 +11,11 @@ describe('slot leases', () => {
     const one = await leases.take(1);
     const two = await leases.take(2);
     expect(leaseEnv(two).CUDA_VISIBLE_DEVICES).toBe('1,2');
-    let third: SlotDevice[] | undefined;
-    const waiting = leases.take(2).then((d) => (third = d));
+    const waiting = leases.take(2);
     leases.give(one);
-    await new Promise((r) => setTimeout(r, 10));
-    expect(third).toBeUndefined(); // one free slot is not enough
+    expect(await isPending(waiting)).toBe(true); // one free slot is not enough
     leases.give(two);
-    await waiting;
-    expect(third!.map((d) => d.index)).toEqual([0, 1]);
+    expect((await waiting).map((d) => d.index)).toEqual([0, 1]);
   });
 
   it('refuses more GPUs than the worker has, and stops waiting when aborted', async () => {

@@ -91,7 +91,9 @@ describe('trial claims and leases', () => {
     expect(claimed(await claimTrial(db, trialId, workerId)).attempts).toBe(2);
   });
 
-  it('reads a trial with 20,000 metric values in one epoch in well under a second', async () => {
+  // Its time is a benchmark's figure, not asserted here; the quadratic read this once was (136-150 s) would run far
+  // past the test's timeout.
+  it('reads a trial with 20,000 metric values in one epoch, in order', async () => {
     const { sweepId, trialId } = await oneTrial();
     await db.$executeRaw`
       INSERT INTO trial_metrics (trial_id, lease, epoch, name, value)
@@ -101,15 +103,12 @@ describe('trial claims and leases', () => {
     await db.$executeRaw`
       INSERT INTO trial_progress (trial_id, sweep_id, metrics_lease, epochs_run)
       VALUES (${trialId}, ${sweepId}, 0, 2)`;
-    const started = performance.now();
     const t = await getTrial(db, sweepId, trialId);
-    const ms = performance.now() - started;
     expect(t.epochs).toHaveLength(2);
     expect(Object.keys(t.epochs[0]!)).toHaveLength(20_001);
     expect(Object.keys(t.epochs[0]!)[0]).toBe('epoch');
     expect(t.epochs[0]!.m12345).toBe(12345);
     expect(t.epochs[1]).toEqual({ epoch: 2, loss: 0.5 });
     expect(t.epochsTruncated).toBe(false);
-    expect(ms).toBeLessThan(500); // 136-150 s before the read was linear
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { apiTestServices } from '../../../../test/support/api-services.ts';
 import { TEST_DATABASE_URL } from '../../../../test/support/services.ts';
 import { queuedSweep } from '../../../../test/support/queued-sweep.ts';
-import { waitFor } from '../../../../test/support/stack.ts';
+import { waitFor } from '../../../../test/support/wait-for.ts';
 import { EventHub, type HubMessage } from './event-hub.ts';
 
 const services = apiTestServices('hub');

@@ -9,7 +9,7 @@ import { cancelSweep, completeTrial, failTrial, gridCellCounts, handBackTrial } 
 import { apiTestServices } from '../../../../test/support/api-services.ts';
 import { TEST_DATABASE_URL } from '../../../../test/support/services.ts';
 import { queuedSweep } from '../../../../test/support/queued-sweep.ts';
-import { waitFor } from '../../../../test/support/stack.ts';
+import { waitFor } from '../../../../test/support/wait-for.ts';
 import { EventHub } from './event-hub.ts';
 import { GridTallies } from './grid-tally.ts';
 

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../../../test/support/wait-for.ts';
 import { extractAll } from './epochs.ts';
 import { parseMetricFile, watchMetricFile } from './file-source.ts';
 import { parseJsonObjectLine } from './json-line.ts';
@@ -144,14 +145,23 @@ describe('file source', () => {
   it('watches a file as it grows and reports each changed epoch once', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'metric-file-')), 'm.jsonl');
     const seen: Array<[number, number]> = [];
+    let polls = 0;
     const w = watchMetricFile(
-      () => file,
+      () => (++polls, file),
       (e) => seen.push([e.epoch, e.metrics.m!]),
       20,
     );
-    await new Promise((r) => setTimeout(r, 60)); // no file yet: nothing
+    await waitFor('two polls before the file exists', async () => polls >= 2, 10_000, 10);
+    expect(seen).toEqual([]); // no file yet: nothing
     writeFileSync(file, '{"epoch": 1, "m": 1}\n');
-    await new Promise((r) => setTimeout(r, 80));
+    await waitFor('epoch 1 to be read', async () => seen.length > 0, 10_000, 10);
+    const pollsAfterEpoch1 = polls;
+    await waitFor(
+      'another poll of the unchanged file',
+      async () => polls > pollsAfterEpoch1 + 1,
+      10_000,
+      10,
+    );
     writeFileSync(file, '{"epoch": 1, "m": 1}\n{"epoch": 2, "m": 2}');
     await w.stop();
     expect(seen).toEqual([

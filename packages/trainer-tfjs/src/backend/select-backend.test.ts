@@ -3,17 +3,14 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { BackendName, SelectedBackend } from './backend-probes.ts';
-import { loadNativeKernels } from './native/load-native.ts';
 import { isNativeKernelRegistered } from './native/register-native.ts';
+import { testNative } from '../testing/native.ts';
 import {
   automaticOrder,
   BackendUnavailableError,
   parseBackendName,
   selectBackend,
 } from './select-backend.ts';
-
-const native = loadNativeKernels();
-const nativeRequired = process.env['SWEEPS_REQUIRE_NATIVE'] === '1';
 
 /** Probes that record the order they were tried in and succeed only for `working`. */
 function fakeProbes(
@@ -81,7 +78,7 @@ describe('selectBackend', () => {
     expect(isNativeKernelRegistered('Conv2D')).toBe(false);
   });
 
-  it.skipIf(!native.ok && !nativeRequired)(
+  it.skipIf(!testNative)(
     'puts the native kernels in front of wasm where they are built, and says so',
     async () => {
       const selected = await selectBackend({ force: 'wasm', nativeKernels: 'require' });

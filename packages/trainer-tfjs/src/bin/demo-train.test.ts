@@ -21,17 +21,20 @@ import {
 const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-demo-train-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The demo's pieces at a tiny size: 20 train / 6 val images, 1 epoch, random backbone (no pretraining). */
+/** The demo's pieces at a tiny size: 20 train / 6 val images, 2 epochs, random backbone (no pretraining). */
 const tiny: DemoSettings = {
   ...DEMO,
   data: { ...DEMO.data, trainImages: 20, valImages: 6 },
-  epochs: 1,
+  epochs: 2,
   batchSize: 4,
   scratch: true,
 };
 
 describe('demo:train', () => {
-  it('generates its set once, fine-tunes and prints a JSON line per epoch with bbox mAP and elapsed time', async () => {
+  // Measured at this size (seed 0; the native kernels and plain wasm agree to 1%): trained, the mean loss goes
+  // 2.08 -> 1.51 (x0.73) and bbox mAP is 0.03 after epoch 2; untrained (lr 1e-9), 2.73 -> 2.73 (x0.997) and
+  // bbox mAP 0.0001 -> 0. The bounds sit between the two, far from both.
+  it('generates its set once, fine-tunes (the loss falls, the detector finds objects) and prints a JSON line per epoch', async () => {
     const lines: string[] = [];
     const logs: string[] = [];
     const io = {
@@ -41,14 +44,16 @@ describe('demo:train', () => {
     };
     const final = await runDemo(tiny, io);
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, number>);
-    expect(parsed.map((p) => p.epoch)).toEqual([1]);
-    expect(parsed[0]!.bbox_mAP).toBeGreaterThanOrEqual(0);
-    expect(parsed[0]!.elapsed_s).toBeGreaterThan(0);
-    expect(parsed[0]).toHaveProperty('bbox_mAP_s');
-    expect(final.bbox_mAP).toBe(parsed[0]!.bbox_mAP);
+    expect(parsed.map((p) => p.epoch)).toEqual([1, 2]);
+    const [first, last] = [parsed[0]!, parsed[1]!];
+    expect(last.loss).toBeLessThan(0.85 * first.loss!);
+    expect(last.bbox_mAP).toBeGreaterThan(0.005);
+    expect(last.elapsed_s).toBeGreaterThan(0);
+    expect(last).toHaveProperty('bbox_mAP_s');
+    expect(final.bbox_mAP).toBe(last.bbox_mAP);
     expect(logs.some((l) => l.startsWith('generating the demo detection set'))).toBe(true);
     logs.length = 0;
-    await runDemo(tiny, { ...io, onEpoch: () => {} });
+    await prepareDemo(tiny, io);
     expect(logs.some((l) => l.startsWith('generating'))).toBe(false); // cached
   }, 120_000);
 

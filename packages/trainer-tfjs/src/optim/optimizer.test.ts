@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadNativeKernels } from '../backend/native/load-native.ts';
 import { selectBackend } from '../backend/select-backend.ts';
 import { ADAMW_UPDATE_KERNEL, hasFusedUpdate } from './fused-update.ts';
+import { testNative } from '../testing/native.ts';
 import { maxElementwiseRelError } from '../testing/rel-error.ts';
 
 import { createOptimizer } from './optimizer.ts';
@@ -87,10 +87,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const native = loadNativeKernels();
-const nativeRequired = process.env['SWEEPS_REQUIRE_NATIVE'] === '1';
-const withNative = native.ok || nativeRequired;
-
 /** Selects a backend: `wasm` with its tf ops, `native` (wasm with the native fused updates), or `cpu`. */
 async function use(backend: 'cpu' | 'wasm' | 'native'): Promise<void> {
   if (backend === 'cpu') await selectBackend({ force: 'cpu' });
@@ -98,7 +94,7 @@ async function use(backend: 'cpu' | 'wasm' | 'native'): Promise<void> {
     await selectBackend({ force: 'wasm', nativeKernels: backend === 'wasm' ? 'off' : 'require' });
 }
 
-for (const backend of ['cpu', 'wasm', ...(withNative ? (['native'] as const) : [])] as const)
+for (const backend of ['cpu', 'wasm', ...(testNative ? (['native'] as const) : [])] as const)
   describe(`createOptimizer against torch 1.13 (fixtures/optim) on ${backend}`, () => {
     beforeAll(async () => {
       await use(backend);
@@ -139,7 +135,7 @@ for (const backend of ['cpu', 'wasm', ...(withNative ? (['native'] as const) : [
     }
   });
 
-describe.skipIf(!withNative)('the native fused updates', () => {
+describe.skipIf(!testNative)('the native fused updates', () => {
   it.each(CASES)('%s: the same bits as the tf ops on wasm, every step', async (name) => {
     const f = loadFixture(name);
     const run = async (backend: 'wasm' | 'native') => {

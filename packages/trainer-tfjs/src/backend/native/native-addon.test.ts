@@ -1,17 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { runOn } from '../wasm-kernels/test-util.ts';
-import { loadNativeKernels } from './load-native.ts';
+import { native, nativeSkipReason, testNative } from '../../testing/native.ts';
 
-const native = loadNativeKernels();
-const required = process.env['SWEEPS_REQUIRE_NATIVE'] === '1';
-const skip = !native.ok && !required;
+const skip = !testNative;
 
 /** batch 1, 4x4x2 input, 4x4x3 output, 3x3 filter, stride 1, 'same' padding */
 const geometry = [1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1];
 
 describe('native convolution addon', () => {
-  if (skip) it.skip(`not built here: ${native.ok ? '' : native.reason}`, () => {});
+  if (skip) it.skip(`not built here: ${nativeSkipReason}`, () => {});
 
   it.skipIf(skip)('loads and says which library and instruction set it runs', () => {
     if (!native.ok) throw new Error(`native kernels required in CI but ${native.reason}`);

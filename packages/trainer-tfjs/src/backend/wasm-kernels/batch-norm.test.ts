@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { batchNormInference, batchNormTrain } from './batch-norm.ts';
-import { loadNativeKernels } from '../native/load-native.ts';
+import { testNative } from '../../testing/native.ts';
 import { expectClose, runOn, rand } from './test-util.ts';
-
-/** The native kernels (native/) are checked where built, and always in CI (SWEEPS_REQUIRE_NATIVE=1). */
-const native = loadNativeKernels();
-const nativeRequired = process.env['SWEEPS_REQUIRE_NATIVE'] === '1';
 
 /** Training batch norm written the plain way (tf.moments), differentiated by tfjs: the reference. */
 function referenceBatchNorm(
@@ -57,7 +53,7 @@ describe('batchNormTrain', () => {
       };
       const expected = await runOn('cpu', run(true));
       expectClose(await runOn('wasm', run(false)), expected); // the fused wasm kernels
-      if (native.ok || nativeRequired) expectClose(await runOn('native', run(false)), expected);
+      if (testNative) expectClose(await runOn('native', run(false)), expected);
       expectClose(await runOn('cpu', run(false)), expected); // the broadcasting-ops version
     },
   );

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, it } from 'vitest';
-import { loadNativeKernels } from '../native/load-native.ts';
+import { nativeSkipReason, testNative } from '../../testing/native.ts';
 import {
   expectClose,
   gatherTaps,
@@ -56,20 +56,17 @@ const cases: ConvCase[] = [
 
 /**
  * Both implementations of the convolution kernels on the wasm backend: this project's wasm ones (over
- * XNNPACK) and the native ones (native/, oneDNN). The native ones are checked wherever they are built, and
- * always in CI (.ci/run builds them and sets SWEEPS_REQUIRE_NATIVE=1, so a missing build fails here).
+ * XNNPACK) and the native ones (native/, oneDNN), where testing/native.ts says they are tested.
  */
-const native = loadNativeKernels();
-const nativeRequired = process.env['SWEEPS_REQUIRE_NATIVE'] === '1';
 const kernelSets = [
   { set: 'wasm' as const, skip: false },
-  { set: 'native' as const, skip: !native.ok && !nativeRequired },
+  { set: 'native' as const, skip: !testNative },
 ];
 
 describe.each(kernelSets)(
   '$set Conv2D / Conv2DBackpropInput / Conv2DBackpropFilter',
   ({ set, skip }) => {
-    if (skip) it.skip(`native kernels: ${native.ok ? '' : native.reason}`, () => {});
+    if (skip) it.skip(`native kernels: ${nativeSkipReason}`, () => {});
     it.skipIf(skip).each(cases)('conv2d gradients match cpu: $x $w $stride $pad', async (c) => {
       const { actual, cpu } = await onBackendAndCpu(set, () =>
         tf.grads((x: tf.Tensor, w: tf.Tensor) =>

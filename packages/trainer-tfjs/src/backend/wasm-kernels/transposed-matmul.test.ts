@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { selectBackend } from '../select-backend.ts';
 import { registerWasmTrainingKernels } from './index.ts';
-import { loadNativeKernels } from '../native/load-native.ts';
+import { testNative } from '../../testing/native.ts';
 import { expectClose, onBackendAndCpu, onWasmAndCpu, rand } from './test-util.ts';
 
 interface Case {
@@ -111,11 +111,8 @@ describe('wasm BatchMatMul / _FusedMatMul with transposed operands', () => {
   });
 });
 
-const native = loadNativeKernels();
-const nativeRequired = process.env['SWEEPS_REQUIRE_NATIVE'] === '1';
-
 /** The native BatchMatMul (oneDNN sgemm) on the same cases, plus a broadcast it hands back to wasm. */
-describe.skipIf(!native.ok && !nativeRequired)('native BatchMatMul', () => {
+describe.skipIf(!testNative)('native BatchMatMul', () => {
   it.each(cases)(
     'matMul and its gradients match cpu: $a x $b, transposeA $ta, transposeB $tb',
     async (c) => {

@@ -8,6 +8,7 @@ import { detectContainment } from './containment.ts';
 import { MAX_LINE_CHARS } from './metrics/lines.ts';
 import { runDetached } from './process-runner.ts';
 import { isAlive } from './testing/processes.ts';
+import { waitFor } from '../../../test/support/wait-for.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'runner-'));
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
@@ -20,41 +21,42 @@ let serial = 0;
 const uniqueSleep = (seconds: number) => `sleep ${seconds}.${process.pid}${++serial}`;
 
 /** The pid (in this test's view) of the live process whose command line is `cmd`, once there is one. */
-async function pidOf(cmd: string, ms = 10_000): Promise<number> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    for (const name of readdirSync('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      try {
-        const line = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-        if (line === cmd && isAlive(Number(name))) return Number(name);
-      } catch {
-        /* gone */
+function pidOf(cmd: string): Promise<number> {
+  return waitFor(
+    `a process "${cmd}"`,
+    async () => {
+      for (const name of readdirSync('/proc')) {
+        if (!/^\d+$/.test(name)) continue;
+        try {
+          const line = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+          if (line === cmd && isAlive(Number(name))) return Number(name);
+        } catch {
+          /* gone */
+        }
       }
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`no process "${cmd}" appeared`);
+      return undefined;
+    },
+    10_000,
+    25,
+  );
 }
 
-async function waitGone(pid: number, ms: number) {
-  const until = Date.now() + ms;
-  while (isAlive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  return !isAlive(pid);
-}
+/** Resolves once `pid` is gone; fails the test if it outlives `ms`. */
+const gone = (pid: number, ms = 10_000) =>
+  waitFor(`process ${pid} to be gone`, async () => !isAlive(pid), ms, 25);
 
 describe('runDetached', () => {
   // The containment is probed once per process (a process started and killed): not part of any test's time.
   beforeAll(() => detectContainment(), 30_000);
 
-  it('a timeout ends at the limit even when the command left a descendant holding stdout', async () => {
+  // A runner that waited for stdout to close would hang on these descendants, which sleep far longer than any
+  // test's timeout: returning at all is the behaviour.
+  it('a timeout ends the command even when it left a descendant holding stdout', async () => {
     const ac = new AbortController();
     const lines: string[] = [];
-    const started = Date.now();
-    setTimeout(() => ac.abort(new Error('timed out')), 1500);
-    const sleeper = uniqueSleep(40);
+    const sleeper = uniqueSleep(1000);
     const running = runDetached({
-      argv: ['sh', '-c', `${sleeper} & echo started; sleep 40`],
+      argv: ['sh', '-c', `${sleeper} & echo started; sleep 1000`],
       cwd: dir,
       env,
       signal: ac.signal,
@@ -63,16 +65,15 @@ describe('runDetached', () => {
       onStderr: () => {},
     });
     const pid = await pidOf(sleeper);
+    ac.abort(new Error('timed out'));
     const exit = await running;
-    const took = Date.now() - started;
     expect(lines).toEqual(['started']);
     expect(exit.signal).toBe('SIGTERM');
-    expect(took).toBeLessThan(3000);
-    expect(await waitGone(pid, 1000)).toBe(true);
+    await gone(pid);
   });
 
-  it('when the command exits, what it left behind in its group is stopped at once', async () => {
-    const sleeper = uniqueSleep(40);
+  it('when the command exits, what it left behind in its group is stopped', async () => {
+    const sleeper = uniqueSleep(1000);
     // The command exits once the test has seen what it leaves behind (the file `go`).
     const running = runDetached({
       argv: ['sh', '-c', `${sleeper} & while [ ! -e go ]; do sleep 0.01; done; echo done`],
@@ -83,12 +84,10 @@ describe('runDetached', () => {
       onStderr: () => {},
     });
     const pid = await pidOf(sleeper);
-    const started = Date.now();
     writeFileSync(path.join(dir, 'go'), '');
     const exit = await running;
     expect(exit).toMatchObject({ code: 0, signal: null });
-    expect(Date.now() - started).toBeLessThan(3000);
-    expect(await waitGone(pid, 1000)).toBe(true);
+    await gone(pid);
   });
 
   it('cuts a 100 MB line at the cap, counts the rest, and reads the lines after it', async () => {
@@ -129,7 +128,7 @@ describe('runDetached', () => {
     it(`stops the command when its worker dies or freezes (${how})`, async () => {
       // A stand-in worker: a Node process that runs a command through the runner and prints the command's pid.
       const host = path.join(dir, `host-${how}.mts`);
-      const sleeper = uniqueSleep(60);
+      const sleeper = uniqueSleep(1000);
       writeFileSync(
         host,
         `import { runDetached } from ${JSON.stringify(path.resolve('packages/trainer-command/src/process-runner.ts'))};
@@ -141,7 +140,7 @@ describe('runDetached', () => {
       const pid = await pidOf(sleeper);
       expect(isAlive(pid)).toBe(true);
       worker.kill(how);
-      expect(await waitGone(pid, 8000)).toBe(true);
+      await gone(pid);
       worker.kill('SIGKILL');
     }, 30_000);
   }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +11,7 @@ import {
   type TrialRun,
 } from '@sweeps/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../../test/support/wait-for.ts';
 
 import { createTfjsTrainer } from './tfjs-trainer.ts';
 
@@ -50,6 +53,21 @@ function context(trialDir: string, signal = new AbortController().signal) {
     log: (l) => logs.push(l),
   };
   return { ctx, epochs, logs };
+}
+
+/** Live (not zombie) processes whose environment holds `entry` (NAME=value): a trial's and its descendants'. */
+function processesWith(entry: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        const marked = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(entry);
+        return marked && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false; // gone, or not ours to read
+      }
+    })
+    .map(Number);
 }
 
 let dir: string;
@@ -134,16 +152,25 @@ describe('createTfjsTrainer', () => {
   it('kills the trial process group when aborted', async () => {
     const stop = new AbortController();
     const { ctx, epochs } = context(path.join(dir, 'abort'), stop.signal);
+    const mark = `SWEEPS_TEST_MARK=${randomBytes(6).toString('hex')}`;
+    ctx.env = { ...ctx.env, SWEEPS_TEST_MARK: mark.split('=')[1]! };
     const long = trial({ fixed: { epochs: 500 } });
+    let runningWithMark: number[] = [];
     ctx.reportEpoch = async (epoch, metrics) => {
       epochs.push([epoch, metrics]);
+      runningWithMark = processesWith(mark);
       stop.abort(new Error('cancelled by test'));
     };
-    const started = performance.now();
     await expect(createTfjsTrainer({ killGraceMs: 2000 }).run(long, ctx)).rejects.toThrow(
       'cancelled by test',
     );
     expect(epochs).toHaveLength(1);
-    expect(performance.now() - started).toBeLessThan(25_000);
+    expect(runningWithMark.length).toBeGreaterThan(0); // the trial's process, while it ran
+    await waitFor(
+      'the trial processes to end',
+      async () => processesWith(mark).length === 0,
+      10_000,
+      50,
+    );
   }, 30_000);
 });

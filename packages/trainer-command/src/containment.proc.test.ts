@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/support/wait-for.ts';
 import { isAlive } from './testing/processes.ts';
 import { fileURLToPath } from 'node:url';
 import {
@@ -52,21 +53,12 @@ const d = spawn(process.execPath, ['-e',
   \`require('fs').writeFileSync(\${JSON.stringify(out + '/detached.pid')}, String(process.pid)); setInterval(() => {}, 1000)\`],
   { detached: true, stdio: 'ignore', cwd: out });
 d.unref();
-while (!existsSync(out + '/setsid.pid') || !existsSync(out + '/detached.pid')) await new Promise((r) => setTimeout(r, 10));
+const tick = () => new Promise((r) => setTimeout(r, 10)); // sleep-ok: the stand-in trainer's own poll interval
+while (!existsSync(out + '/setsid.pid') || !existsSync(out + '/detached.pid')) await tick();
 console.log('escaped');
 if (mode === 'stay') setInterval(() => {}, 1000);
-else while (!existsSync(out + '/go')) await new Promise((r) => setTimeout(r, 10));`,
+else while (!existsSync(out + '/go')) await tick();`,
 );
-
-async function poll<T>(what: string, get: () => T | undefined, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = get();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Live processes whose working folder is `out`, in this test's view of pids. */
 function processesIn(out: string): number[] {
@@ -105,18 +97,28 @@ function liveCommandLines(): Array<[number, string]> {
  * pids they write are the namespace's own).
  */
 const escapedPids = (out: string) =>
-  poll('the escaping descendants', () => {
-    if (!existsSync(`${out}/setsid.pid`) || !existsSync(`${out}/detached.pid`)) return undefined;
-    const pids = processesIn(out);
-    return pids.length === 2 ? pids : undefined;
-  });
+  waitFor(
+    'the escaping descendants',
+    async () => {
+      if (!existsSync(`${out}/setsid.pid`) || !existsSync(`${out}/detached.pid`)) return undefined;
+      const pids = processesIn(out);
+      return pids.length === 2 ? pids : undefined;
+    },
+    10_000,
+    25,
+  );
 
 async function expectAllGone(pids: number[]) {
   for (const pid of pids) expect(pid).toBeGreaterThan(0);
-  const left = await poll('the descendants to be gone', () => {
-    const alive = pids.filter(isAlive);
-    return alive.length === 0 ? alive : undefined;
-  }).catch(() => pids.filter(isAlive));
+  const left = await waitFor(
+    'the descendants to be gone',
+    async () => {
+      const alive = pids.filter(isAlive);
+      return alive.length === 0 ? alive : undefined;
+    },
+    10_000,
+    25,
+  ).catch(() => pids.filter(isAlive));
   expect(left).toEqual([]);
 }
 
@@ -254,12 +256,15 @@ for (const kind of CONTAINMENT_KINDS) {
       if (c?.kind === 'cgroup') {
         // The dead worker's trial cgroup is left empty once its supervisor is gone: the next worker start removes it.
         const mine = () => readdirSync(c.base).filter((n) => n.startsWith(`trial-${worker.pid}-`));
-        const until = Date.now() + 10_000;
-        while (mine().length > 0 && Date.now() < until) {
-          await removeLeftoverTrialCgroups(c.base);
-          await new Promise((r) => setTimeout(r, 25));
-        }
-        expect(mine()).toEqual([]);
+        await waitFor(
+          "the dead worker's trial cgroup to be removed",
+          async () => {
+            await removeLeftoverTrialCgroups(c.base);
+            return mine().length === 0;
+          },
+          10_000,
+          25,
+        );
       }
     }, 30_000);
   });

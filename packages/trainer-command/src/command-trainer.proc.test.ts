@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/support/wait-for.ts';
 import { isAlive } from './testing/processes.ts';
 import { PermanentTrialError, type TrainerContext, type TrialRun } from '@sweeps/core';
 import { CommandTrainer } from './command-trainer.ts';
@@ -147,12 +148,11 @@ setInterval(() => {}, 1000);`,
     const abort = new AbortController();
     const { ctx, epochs } = context(abort.signal);
     const running = new CommandTrainer().run(trialWith(['node', parent]), ctx).catch((e) => e);
-    while (epochs.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('the first epoch', async () => epochs.length > 0, 10_000, 20);
     abort.abort(new Error('cancelled'));
     expect((await running).message).toBe('cancelled');
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
-    await new Promise((r) => setTimeout(r, 200));
-    expect(isAlive(grandchild)).toBe(false);
+    await waitFor('the grandchild to be gone', async () => !isAlive(grandchild), 10_000, 20);
   });
 });
 
