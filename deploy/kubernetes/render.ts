@@ -3,7 +3,7 @@
  *   npx tsx deploy/kubernetes/render.ts --image REGISTRY/sweeps:TAG --gpus 4 --workers 3 \
  *     --db-cidr 10.1.2.3/32 --redis-cidr 10.1.2.4/32 --snapshot-cidr 10.1.2.5/32 \
  *     [--policy deploy/kubernetes/worker-policy.env] [--out sweeps.yaml]
- * The Secret `sweeps-secrets` (keys database-url, redis-url, session-secret) is made apart (deploy/README.md).
+ * The Secret `sweeps-secrets` (keys database-url, redis-url, session-secret) is made apart (docs/deploy.md).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
