@@ -22,6 +22,8 @@ const PAGES = Number(process.env.SWEEPS_LIVE_PAGES ?? 10);
 const MAX_LAG_MS = Number(process.env.SWEEPS_LIVE_PAGES_MAX_LAG_MS ?? 0);
 const stack = new Stack();
 let browser: Browser;
+/** The sweep the first test ran to its end, and its number of trials. */
+let finished: { id: string; total: number } | null = null;
 
 beforeAll(async () => {
   if (!existsSync(join(REPO_ROOT, 'apps/dashboard/dist/index.html')))
@@ -106,6 +108,45 @@ describe(`${PAGES} open sweep pages on a running sweep`, () => {
       }),
     );
     for (const page of pages) expect(await shownFinished(page)).toBe(total);
+    finished = { id, total };
+    await Promise.all(pages.map((p) => p.context().close()));
     if (MAX_LAG_MS > 0) expect(Math.round(lags.at(-1)!)).toBeLessThanOrEqual(MAX_LAG_MS);
+  });
+
+  it('a page whose reads are refused (429, Retry-After) reads again by itself, with no event to prompt it', async () => {
+    expect(finished, 'the first test ran the sweep').not.toBeNull();
+    const { id, total } = finished!;
+    const ctx = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(`${stack.baseUrl}/sweeps/${id}`);
+    await page.getByTestId('api-key').fill(stack.readKey);
+    // the sweep's own read is refused three times, as the API's rate limit refuses it, then answered
+    let refused = 0;
+    await page.route(
+      (url) => url.pathname === `/api/v1/sweeps/${id}`,
+      async (route) => {
+        if (refused >= 3) return route.continue();
+        refused++;
+        await route.fulfill({
+          status: 429,
+          headers: { 'retry-after': '1', 'content-type': 'application/json' },
+          body: JSON.stringify({
+            error: { code: 'RATE_LIMITED', message: 'Too many requests; retry in 1 second.' },
+          }),
+        });
+      },
+    );
+    await page.getByTestId('sign-in').click();
+    await waitFor(
+      `the page to show all ${total} trials finished after 3 refused reads`,
+      async () =>
+        (await page.getByTestId('trial-count').count()) > 0 &&
+        (await shownFinished(page)) === total,
+      30_000,
+      50,
+    );
+    expect(refused).toBe(3);
+    expect(await page.locator('p.error').count()).toBe(0); // the error went with the read that worked
+    await ctx.close();
   });
 });

@@ -51,6 +51,7 @@ describe('the API app', () => {
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error.code).toBe('RATE_LIMITED');
     expect(limited.json().error.message).toMatch(/at most 5 a minute/);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0); // the dashboard waits that long
     // another key has its own budget
     const other = (await createApiKey(db, 'read', 'app-test-2')).key;
     expect(
@@ -62,6 +63,30 @@ describe('the API app', () => {
         })
       ).statusCode,
     ).toBe(200);
+  });
+});
+
+describe('the rate limit for dashboards', () => {
+  it("gives each sign-in its own budget, though a team's pages share one read key", async () => {
+    const shared = (await createApiKey(db, 'read', 'app-test-3')).key;
+    const signIn = async () => {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/api/v1/session',
+        payload: { key: shared },
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return String(r.headers['set-cookie']).split(';')[0]!;
+    };
+    const a = await signIn();
+    const b = await signIn();
+    const read = async (headers: Record<string, string>) =>
+      (await app.inject({ method: 'GET', url: '/api/v1/sweeps?limit=1', headers })).statusCode;
+    const first: number[] = [];
+    for (let i = 0; i < 6; i++) first.push(await read({ cookie: a }));
+    expect(first).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(await read({ cookie: b })).toBe(200);
+    expect(await read({ authorization: `Bearer ${shared}` })).toBe(200);
   });
 });
 

@@ -9,7 +9,7 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import { Authenticator, installAuth } from './auth.ts';
+import { Authenticator, installAuth, rateLimitBucket } from './auth.ts';
 import { FailureLimiter } from './failure-limiter.ts';
 import { createKeyResolver, KEY_CACHE_SIZE } from './key-resolver.ts';
 import { installErrorHandler } from './error-handler.ts';
@@ -68,8 +68,9 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   installSession(app, cookies); // a signed session cookie becomes the request's credential, before auth
   installJsonBodyParser(app);
   // Authentication runs first (onRequest, before the body is read); the rate limit's own onRequest hook runs
-  // after it (route-level hooks follow application-level ones), so it counts per verified key, or per address
-  // for public routes. Failed authentications are limited per address by the auth hook itself, after the key
+  // after it (route-level hooks follow application-level ones), so it counts per verified key (per session for a
+  // signed-in dashboard: a team's pages often share one read key, and each open page re-reads as its sweep runs),
+  // or per address for public routes. Failed authentications are limited per address by the auth hook itself, after the key
   // is checked: a valid key is never refused for its address's failures.
   const keys = createKeyResolver(deps.db, KEY_CACHE_SIZE, opts.keyCacheMs);
   const auth = new Authenticator(keys, new FailureLimiter(opts.authFailuresPerMin ?? 30), (token) =>
@@ -79,10 +80,10 @@ export async function buildApp(deps: ApiDeps, opts: AppOptions): Promise<Fastify
   await app.register(rateLimit, {
     max: opts.rateLimitPerMin,
     timeWindow: 60_000,
-    keyGenerator: (req) => (req.apiKeyId ? `key:${req.apiKeyId}` : `ip:${req.ip}`),
+    keyGenerator: rateLimitBucket,
     errorResponseBuilder: (_req, ctx) => ({
       statusCode: 429,
-      message: `Too many requests: at most ${ctx.max} a minute per API key; retry in ${ctx.after}.`,
+      message: `Too many requests: at most ${ctx.max} a minute per API key (per dashboard sign-in); retry in ${ctx.after}.`,
     }),
   });
   await app.register(swagger, {

@@ -6,6 +6,7 @@
  * cheap (key-resolver.ts). Open event streams ask `recheck` every few seconds whether their credentials still
  * hold.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '@sweeps/core';
 import type { KeyScope, LiveSession } from '@sweeps/db';
@@ -150,4 +151,14 @@ export function callerOf(request: FastifyRequest): { id: string; scope: KeyScope
   if (!request.apiKeyId || !request.apiKeyScope)
     throw new DomainError('UNAUTHORIZED', 'This request needs an API key.');
   return { id: request.apiKeyId, scope: request.apiKeyScope };
+}
+
+/**
+ * The rate limit's bucket of a request: its session for a signed-in dashboard (each browser sign-in has its own,
+ * though a team's pages often share one read key), else its verified key, else its address (public routes).
+ */
+export function rateLimitBucket(request: FastifyRequest): string {
+  if (request.apiKeyId && request.credential?.kind === 'session')
+    return `session:${createHash('sha256').update(request.credential.token).digest('base64url').slice(0, 22)}`;
+  return request.apiKeyId ? `key:${request.apiKeyId}` : `ip:${request.ip}`;
 }

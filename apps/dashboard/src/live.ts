@@ -3,9 +3,11 @@
  * and says whether the stream is up. EventSource reconnects by itself and sends Last-Event-ID. The API sends a
  * sweep's events at most once per read interval, all of them together: the events of one such batch arrive in
  * one piece and make one refresh, and a last refresh follows 1.1 s after the last event, when the API's shared
- * reading (at most 1 s old) is sure to include it.
+ * reading (at most 1 s old) is sure to include it. A refresh that fails is tried again (refresh-retry.ts), so a
+ * page never stays behind because one read met a rate limit or a network blip.
  */
 import type { SweepEvent } from '@sweeps/api-client';
+import { retryDelayMs } from './refresh-retry.ts';
 
 /** Whether the page hears the sweep's events (`connecting` until the stream first answers). */
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -15,7 +17,8 @@ const SETTLE_MS = 1_100;
 
 export function followSweep(
   sweepId: string,
-  refresh: () => Promise<void>,
+  /** Reads the page's data again; resolves to the error when the read failed (undefined when it worked). */
+  refresh: () => Promise<unknown>,
   /** On (re)connect: a cheap check whether anything changed since the page last read (true: refresh). */
   changed: () => Promise<boolean>,
   onEvent: (e: SweepEvent) => void,
@@ -25,6 +28,8 @@ export function followSweep(
   let again = false;
   let scheduled = false;
   let settle: ReturnType<typeof setTimeout> | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
   // the events of one batch are dispatched one after another in one task: refresh once after all of them, and once
   // more when no event has come for longer than the API may serve a running sweep's views from its last reading
   // (a read right after the last event of a sweep may still show the state before it)
@@ -47,7 +52,13 @@ export function followSweep(
     try {
       do {
         again = false;
-        await refresh();
+        const err = await refresh();
+        clearTimeout(retry);
+        if (err === undefined) failures = 0;
+        else {
+          const wait = retryDelayMs(err, ++failures);
+          if (wait !== null) retry = setTimeout(() => void run(), wait);
+        }
       } while (again);
     } finally {
       running = false;
@@ -72,11 +83,13 @@ export function followSweep(
   es.addEventListener('closed', () => {
     es.close();
     clearTimeout(settle);
+    clearTimeout(retry);
     onConnection('closed');
   });
   es.onerror = () => onConnection(es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting');
   return () => {
     clearTimeout(settle);
+    clearTimeout(retry);
     es.close();
   };
 }

@@ -27,10 +27,18 @@ export class ApiError extends Error {
     message: string,
     readonly issues: ErrorIssue[] = [],
     readonly code = '',
+    /** Seconds the API asked to wait before trying again (its Retry-After header, on 429 and 503). */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/** A Retry-After header's seconds (the delay form; a date is not sent by this API), or undefined. */
+function retryAfterSeconds(header: string | null): number | undefined {
+  if (header === null || !/^\d{1,6}$/.test(header.trim())) return undefined;
+  return Number(header.trim());
 }
 
 export interface ClientOptions {
@@ -112,6 +120,7 @@ export class SweepsClient {
         parsed.error?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`,
         parsed.error?.issues ?? [],
         parsed.error?.code ?? '',
+        retryAfterSeconds(res.headers.get('retry-after')),
       );
     }
     return text;

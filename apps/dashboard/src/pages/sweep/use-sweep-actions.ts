@@ -10,7 +10,7 @@ export type SweepAction = 'cancel' | 'retry';
 const CANCEL_QUESTION =
   'Cancel this sweep? Queued and paused trials are cancelled and running ones are stopped.';
 
-export function useSweepActions(id: string, refresh: () => Promise<void>) {
+export function useSweepActions(id: string, refresh: () => Promise<unknown>) {
   const notice = useSignal('');
   const act = async (what: SweepAction) => {
     if (what === 'cancel' && !confirm(CANCEL_QUESTION)) return;

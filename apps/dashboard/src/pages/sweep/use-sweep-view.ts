@@ -21,7 +21,8 @@ export function useSweepView(id: string, onTrialEvent: (e: SweepEvent) => void) 
   const onEvent = useRef(onTrialEvent);
   onEvent.current = onTrialEvent;
 
-  const refresh = async () => {
+  /** Reads the sweep, grid and best table; resolves to the error when that failed (shown on the page). */
+  const refresh = async (): Promise<unknown> => {
     try {
       const [s, g, b] = await Promise.all([
         api.sweep(id),
@@ -32,8 +33,10 @@ export function useSweepView(id: string, onTrialEvent: (e: SweepEvent) => void) 
       if (g.value === valueRef.current) grid.value = g;
       best.value = b;
       error.value = '';
+      return undefined;
     } catch (e) {
       error.value = handleError(e);
+      return e;
     }
   };
 
