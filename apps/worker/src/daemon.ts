@@ -30,6 +30,7 @@ import { processTrialJob, type TrialJobDeps } from './process-trial-job.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
 import { SlotLeases } from './slot-leases.ts';
 import { detectSlots, type SlotDevice } from './slots.ts';
+import { SweepFollowUps } from './sweep-follow-ups.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { afterTrialEnds } from './trial-end-hook.ts';
 import { type NamedTrialUser, prepareTrialDir, trialUserEnv } from './trial-user.ts';
@@ -169,6 +170,7 @@ function trialJobDeps(
         }
       : {}),
     running: ctx.running,
+    followUps: new SweepFollowUps(),
     decideRung: (rung) => decideRung({ db, queue }, rung, log),
     log,
     maxEpochsPerTrial: env.SWEEPS_MAX_EPOCHS_PER_TRIAL,
@@ -193,7 +195,8 @@ function runTrialJobs(
     slots,
     afterTrialEnds(
       (job, token) => processTrialJob(deps, job, token),
-      (trialId) => followUpFinishedTrial({ db, queue }, trialId, log),
+      (trialId, sweepId) =>
+        followUpFinishedTrial({ db, queue }, trialId, log, deps.followUps?.of(sweepId)),
     ),
   );
   worker.on('error', (err) => log(`queue error: ${err.message}`));

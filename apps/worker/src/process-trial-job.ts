@@ -42,6 +42,7 @@ import { setLongTimeout } from './long-timer.ts';
 import { type ReportEpoch, TrialPaused, TrialPruned } from './pruning.ts';
 import { findTrialDir } from './trial-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
+import type { SweepFollowUps } from './sweep-follow-ups.ts';
 import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
 
@@ -67,6 +68,8 @@ export interface TrialJobDeps {
    */
   decideRung: (rung: RungValue) => Promise<RungDecision | null>;
   log: (line: string) => void;
+  /** Where a claim leaves what its sweep's trials' ends set off, for the follow-up after the job (daemon.ts). */
+  followUps?: SweepFollowUps;
   /** The worker's epoch cap (SWEEPS_MAX_EPOCHS_PER_TRIAL): a later epoch fails its trial. Default 1,000. */
   maxEpochsPerTrial?: number;
 }
@@ -101,6 +104,7 @@ export async function processTrialJob(
     throw new UnrecoverableError(claim.error.split('\n')[0]);
   }
   const { lease, run } = claim;
+  deps.followUps?.remember(run.sweepId, claim.followUps);
   const controller = new AbortController();
   let devices: SlotDevice[] = [];
   const live = deps.openTrialLog?.(trialId);
@@ -122,8 +126,8 @@ export async function processTrialJob(
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
-    const reportEpoch = await trialEpochReports(
-      deps.db,
+    const reportEpoch = trialEpochReports(
+      claim.plan,
       { trialId, workerId: deps.workerId },
       controller,
       lastEpochKept(epochStore(deps, lease, controller, latest !== undefined), (e) => {

@@ -4,9 +4,13 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   DomainError,
   type FailureReason,
+  type PruningPlan,
+  pruningPlanOf,
   type SweepSpec,
   TRIAL_MOVES,
+  type TrialFollowUps,
   type TrialRun,
+  trialFollowUpsOf,
   type TrialState,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
@@ -106,6 +110,10 @@ export type TrialClaim =
        * that reached an asha rung (paused there and promoted: its attempt was not counted).
        */
       resume: boolean;
+      /** The trial's rungs (null: never judged), from the sweep read with the claim: no second read to start it. */
+      plan: PruningPlan | null;
+      /** What the trial's end sets off (core's `trialFollowUpsOf`); the same for every trial of its sweep. */
+      followUps: TrialFollowUps;
     }
   /** The trial had used all its attempts (its workers died during each one): it is now failed. */
   | { kind: 'exhausted'; attempts: number; error: string };
@@ -170,6 +178,8 @@ export async function claimTrial(
     attempts: row.attempts,
     maxAttempts: spec.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
     resume: row.attempts > 1 || row.reached_rung,
+    plan: pruningPlanOf(spec, row.seed),
+    followUps: trialFollowUpsOf(spec),
     run: {
       trialId: row.id,
       sweepId: row.sweep_id,
