@@ -92,7 +92,7 @@ function runJsonLines(
 
 /** How to start tfjs-steps: from source with tsx, or the bundle beside this file (`.gpu-check/`). */
 function tfjsStepsArgv(root: string): string[] {
-  const bundled = path.join(path.dirname(process.argv[1] ?? ''), 'tfjs-steps.mjs');
+  const bundled = path.join(path.dirname(process.argv[1] ?? ''), 'tfjs-steps-run.mjs');
   if (process.argv[1]?.endsWith('.mjs') && existsSync(bundled)) return [process.execPath, bundled];
   return [process.execPath, '--import', 'tsx', path.join(root, 'scripts', 'gpu', 'tfjs-steps.ts')];
 }
