@@ -53,3 +53,18 @@ describe('the sizes of npm run demo:study', () => {
     });
   }
 });
+
+describe('docs/study.md: the same sweep on MMDetection', () => {
+  it('is the study sweep with the trainer block and checkpoints swapped, and plans as an mmdet sweep', () => {
+    const doc = readFileSync(new URL('../docs/study.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## The same sweep on MMDetection'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const swapped = parse(block) as Record<string, unknown>;
+    const plan = planWithTrainers({ ...file, ...swapped });
+    expect(plan.spec.trainer.kind).toBe('mmdet');
+    expect(plan.spec.checkpoints.map((c) => c.name)).toEqual(['base', 'rsb', 'tnr']);
+    expect(plan.totalTrials).toBe(36);
+    expect(plan.spec.strategy).toMatchObject({ kind: 'asha', pause: true });
+    expect(plan.spec.confirm).toEqual((file as { confirm: unknown }).confirm);
+  });
+});
