@@ -5,8 +5,9 @@
  * trials through the API (top-1 per epoch as they come), then `examples/study-in-miniature.yaml` over the three
  * checkpoints they wrote, with a progress bar, and prints the best table (gain over base with 95 % intervals),
  * each checkpoint at base's best setting, each checkpoint's top-1 and where to look. `--quick` runs a reduced
- * version (tiny images, models and grid; what `npm test` runs); `--medium` a middle size. The API and worker keep
- * running until Ctrl-C unless `--exit`.
+ * version (tiny images, models and grid; what `npm test` runs); `--medium` a middle size. `--reuse` keeps the
+ * checkpoints an earlier run of the same size left in the work directory (their records say how they were made)
+ * and pretrains only the missing ones. The API and worker keep running until Ctrl-C unless `--exit`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ const { values: args } = parseArgs({
     medium: { type: 'boolean', default: false },
     exit: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    reuse: { type: 'boolean', default: false },
     'work-dir': { type: 'string' },
   },
 });
@@ -86,6 +88,10 @@ async function runRecipes(client: ApiClient, saveDir: string): Promise<void> {
   const sweeps: Array<{ recipe: string; id: string; epochs: number }> = [];
   for (const recipe of ['base', 'rsb', 'tnr']) {
     const r = recipes[recipe]!;
+    if (args.reuse && existsSync(path.join(root, saveDir, `${recipe}-seed0.record.json`))) {
+      console.log(`  ${recipe}: reusing ${saveDir}/${recipe}-seed0.safetensors (--reuse)`);
+      continue;
+    }
     const opt = recipeOptimizer(r, size.pretrain.batch_size);
     const spec = studyRecipeSweep(size, recipe, opt.lr, opt.weight_decay ?? 0, saveDir);
     const created = await client.request<{ id: string }>('POST', '/api/v1/sweeps', spec);

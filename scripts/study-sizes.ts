@@ -54,7 +54,7 @@ export const STUDY_SIZES: Record<'full' | 'medium' | 'quick', StudySize> = {
   },
   medium: {
     summary:
-      'recipes at their epochs on 2,000 crops; 3 checkpoints x 12 grid cells under asha, 4 epochs on 200 images, top 2 cells x 3 seeds',
+      'recipes at their epochs on 2,000 crops; 3 checkpoints x 12 grid cells under asha, 3 epochs on 150 images, top 2 cells x 3 seeds',
     data: {
       trainImages: 200,
       valImages: 50,
@@ -65,9 +65,9 @@ export const STUDY_SIZES: Record<'full' | 'medium' | 'quick', StudySize> = {
     },
     pretrain: { width: 0.25, image_size: 64, train_images: 2000, val_images: 500, batch_size: 32 },
     detection: {
-      options: { steps: [3] },
-      epochs: 4,
-      strategy: { kind: 'asha', min_epochs: 2, reduction_factor: 3, pause: true },
+      options: { steps: [2], train_images: 150 },
+      epochs: 3,
+      strategy: { kind: 'asha', min_epochs: 1, reduction_factor: 3, pause: true },
       confirm: { top: 2, seeds: [1, 2] },
     },
   },
