@@ -56,6 +56,8 @@ export async function registerNewLife(
 export interface HeartbeatOptions {
   everyMs: number;
   lostAfterMs: number;
+  /** The slots free now, published with each heartbeat (affinity: a trial waits only for a worker with one). */
+  freeSlots: () => number;
   log: (line: string) => void;
   /** Another live process holds the id now (this one was lost meanwhile): this worker must leave. */
   onIdTaken: (err: WorkerIdInUse) => void;
@@ -73,7 +75,7 @@ export function startHeartbeat(
 ): () => void {
   let taken = false;
   const beat = async () => {
-    if (await heartbeatWorker(db, registration.id, registration.token)) return;
+    if (await heartbeatWorker(db, registration.id, registration.token, opts.freeSlots())) return;
     const holder = await claimWorkerId(db, registration, opts.lostAfterMs);
     if (holder && !taken) {
       taken = true;

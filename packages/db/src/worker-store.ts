@@ -82,13 +82,19 @@ export async function claimWorkerId(
 }
 
 /**
- * Renews the heartbeat of the row `workerId` holds with `token`; false when the row is gone or another process
+ * Renews the heartbeat of the row `workerId` holds with `token` (with its free slots, for affinity); false when the
+ * row is gone or another process
  * registered under the id since (this process no longer owns it). Without a token: any row of the id.
  */
-export async function heartbeatWorker(db: Db, workerId: string, token?: string): Promise<boolean> {
+export async function heartbeatWorker(
+  db: Db,
+  workerId: string,
+  token?: string,
+  freeSlots?: number,
+): Promise<boolean> {
   const { count } = await db.worker.updateMany({
     where: { id: workerId, ...(token !== undefined ? { token } : {}) },
-    data: { lastHeartbeatAt: new Date() },
+    data: { lastHeartbeatAt: new Date(), ...(freeSlots !== undefined ? { freeSlots } : {}) },
   });
   return count === 1;
 }
@@ -128,7 +134,7 @@ export async function listWorkers(db: Db, withinMs: number, now = new Date()) {
 export async function liveWorkerPolicies(db: Db, withinMs: number, now = new Date()) {
   return db.worker.findMany({
     where: { stoppedAt: null, lastHeartbeatAt: { gt: new Date(now.getTime() - withinMs) } },
-    select: { id: true, policy: true, slots: true },
+    select: { id: true, policy: true, slots: true, freeSlots: true },
     orderBy: { id: 'asc' },
   });
 }
