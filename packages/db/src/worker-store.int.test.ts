@@ -32,6 +32,18 @@ describe('a worker row owned by one process', () => {
     expect(row).toMatchObject({ pid: 11, token: 'first', stoppedAt: null });
   });
 
+  it('lets a restart take over the id from a holder it saw gone, and only that holder', async () => {
+    const id = `restart-${randomBytes(4).toString('hex')}`;
+    expect(await claimWorkerId(db, registration(id, 'crashed', 7), 30_000)).toBeNull();
+    const another = { host: 'host-7', pid: 8 };
+    expect(await claimWorkerId(db, registration(id, 'next', 9), 30_000, another)).toMatchObject({
+      pid: 7,
+    });
+    const gone = { host: 'host-7', pid: 7 };
+    expect(await claimWorkerId(db, registration(id, 'next', 9), 30_000, gone)).toBeNull();
+    expect((await db.worker.findUniqueOrThrow({ where: { id } })).token).toBe('next');
+  });
+
   it('frees the id of a stopped or lost holder', async () => {
     const id = `free-${randomBytes(4).toString('hex')}`;
     expect(await claimWorkerId(db, registration(id, 'a', 1), 30_000)).toBeNull();
