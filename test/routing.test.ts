@@ -92,7 +92,9 @@ describe('routing by capability', () => {
     await stack.waitForPhase(sweepId, 'finished', 60_000);
     const [t] = await stack.db.trial.findMany({ where: { sweepId } });
     expect(t).toMatchObject({ state: 'failed', reason: 'invalid', attempts: 1 });
-    expect(t!.error).toMatch(/no other live worker accepts it.*perl/);
+    expect(t!.error).toMatch(
+      /^refused by this worker's policy: .*perl.*\(and no other live worker accepts it\)/,
+    );
   }, 120_000);
 });
 

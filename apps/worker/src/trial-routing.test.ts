@@ -89,7 +89,9 @@ describe('TrialRouter', () => {
     const { r } = router([live('other', ['node'])]);
     const d = await r.afterClaim(run('sw_1', py));
     expect(d.kind).toBe('invalid');
-    expect(d.kind === 'invalid' && d.message).toMatch(/no other live worker accepts it.*python3/);
+    expect(d.kind === 'invalid' && d.message).toMatch(
+      /^refused by this worker's policy: .*python3.*\(and no other live worker accepts it\)$/,
+    );
     expect(await r.beforeClaim('sw_1', 'tr_2')).toBeNull(); // claimed, then failed as invalid
   });
 

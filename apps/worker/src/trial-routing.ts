@@ -130,7 +130,7 @@ export class TrialRouter {
       return { kind: 'away', delayMs: this.delayFor(run.trialId), reason: refusal };
     return {
       kind: 'invalid',
-      message: `refused by this worker's policy, and no other live worker accepts it either: ${refusal}`,
+      message: `refused by this worker's policy: ${refusal} (and no other live worker accepts it)`,
     };
   }
 
