@@ -123,7 +123,7 @@ export class Stack {
     id: string,
     slots = 1,
     grace = 30,
-    opts: { env?: NodeJS.ProcessEnv; args?: string[] } = {},
+    opts: { env?: NodeJS.ProcessEnv; args?: string[]; waitReady?: boolean } = {},
   ): Promise<StartedProcess> {
     const w = startProcess(
       id,
@@ -148,6 +148,7 @@ export class Stack {
       }),
     );
     this.workers.push(w);
+    if (opts.waitReady === false) return w; // a worker expected to refuse to start
     await waitFor(
       `worker ${id} to be ready`,
       async () => w.output.some((l) => l.includes('ready with')),

@@ -26,9 +26,16 @@ import {
   claimTrialJob,
   handBackTrialJob,
   rerunIfPromoted,
+  routeTrialJobAway,
   type RungValue,
 } from '@sweeps/orchestrate';
-import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
+import {
+  type Job,
+  postponeJob,
+  TrialJobSchema,
+  UnrecoverableError,
+  WaitingError,
+} from '@sweeps/queue';
 import {
   EpochNotStored,
   QueueLockLost,
@@ -44,6 +51,7 @@ import { findTrialDir } from './trial-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
+import type { RouteDecision, TrialRouter } from './trial-routing.ts';
 
 export interface TrialJobDeps {
   db: Db;
@@ -69,6 +77,8 @@ export interface TrialJobDeps {
   log: (line: string) => void;
   /** The worker's epoch cap (SWEEPS_MAX_EPOCHS_PER_TRIAL): a later epoch fails its trial. Default 1,000. */
   maxEpochsPerTrial?: number;
+  /** Routing by capability (trial-routing.ts); absent: this worker runs every trial it takes. */
+  routing?: Pick<TrialRouter, 'beforeClaim' | 'afterClaim'>;
 }
 
 /**
@@ -92,7 +102,11 @@ export async function processTrialJob(
   const parsed = TrialJobSchema.safeParse(job.data);
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
-  const { trialId } = parsed.data;
+  const { trialId, sweepId } = parsed.data;
+  // a sweep this worker refuses and another live worker accepts: its job waits a moment, nothing claimed
+  const away = await deps.routing?.beforeClaim(sweepId, trialId);
+  if (away != null)
+    return postponeJob(job, token, away, `trial ${trialId}: another worker accepts it`);
   // An unreachable PostgreSQL postpones the job by about a second (not a counted BullMQ attempt).
   const claim = await claimTrialJob(deps.db, job, token, trialId, deps.workerId);
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
@@ -101,6 +115,11 @@ export async function processTrialJob(
     throw new UnrecoverableError(claim.error.split('\n')[0]);
   }
   const { lease, run } = claim;
+  const route: RouteDecision = (await deps.routing?.afterClaim(run)) ?? { kind: 'run' };
+  if (route.kind === 'away') {
+    deps.log(`trial ${trialId} left to another worker (not an attempt): ${route.reason}`);
+    return routeTrialJobAway(deps.db, lease, job, token, route.delayMs, route.reason);
+  }
   const controller = new AbortController();
   let devices: SlotDevice[] = [];
   const live = deps.openTrialLog?.(trialId);
@@ -115,6 +134,7 @@ export async function processTrialJob(
       ? setLongTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000)
       : undefined;
   try {
+    if (route.kind === 'invalid') throw new PermanentTrialError(route.message, 'invalid');
     const { trainer, descriptor } = await deps.trainers.get(run.trainer.kind);
     devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
     const { dir, latest } = await findTrialDir(deps.dataDir, trialId, claim.resume, trainer, run);
