@@ -45,6 +45,8 @@ export class HostStack extends Stack {
       DATABASE_URL: this.bed.serviceUrl('postgres', this.databaseUrl),
       REDIS_URL: this.bed.serviceUrl('redis', this.redisUrl),
       SWEEPS_DATA_DIR: this.dataDir(host),
+      // the API and the workers agree on when a silent worker is lost (a dead host's id is free again after it)
+      SWEEPS_WORKER_LOST_MS: '5000',
       ...extra,
     });
   }
@@ -69,7 +71,6 @@ export class HostStack extends Stack {
         HOST: this.bed.host('api').address,
         PORT: String(API_PORT),
         SWEEPS_RECONCILE_MS: '1000',
-        SWEEPS_WORKER_LOST_MS: '5000',
         ...this.opts.apiEnv,
       }),
       this.bed.launcher('api'),
