@@ -11,6 +11,8 @@ import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: a plain ES module without types, shared with the synthetic trainer
+import { syntheticValue } from '../examples/asha-synthetic/curve.mjs';
 import {
   executionsOf,
   hostsThatRan,
@@ -18,15 +20,27 @@ import {
   readHostJournal,
 } from './support/host-journal.ts';
 import { HostStack } from './support/hosts.ts';
+import { type S3Server, startS3Server } from './support/s3-server.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const journalDir = mkdtempSync(path.join(tmpdir(), 'multi-host-'));
 const stack = new HostStack();
+let s3: S3Server | undefined;
 let leftovers: () => string[] = () => [];
 
 beforeAll(async () => {
+  // no shared storage: each worker host keeps its own data directory, and snapshots travel through an
+  // S3-compatible server (s3rver) in the root namespace, which the hosts reach over their links
+  s3 = await startS3Server();
+  const store = s3.env(`${stack.prefix}/`);
   try {
-    await stack.start({ workers: 3 });
+    await stack.start({
+      workers: 3,
+      prepareHosts: async (bed) => {
+        await bed.forward('s3', store.AWS_ENDPOINT_URL_S3!);
+        return { ...store, AWS_ENDPOINT_URL_S3: bed.serviceUrl('s3', store.AWS_ENDPOINT_URL_S3!) };
+      },
+    });
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${stack.logs()}`);
   }
@@ -35,6 +49,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await stack.stop();
+  await s3?.stop();
   rmSync(journalDir, { recursive: true, force: true });
   // the namespaces, their links and the bridge are gone, whatever happened in the tests
   expect(leftovers()).toEqual([]);
@@ -159,8 +174,8 @@ describe('the multi-host bed', () => {
     // the services were reached over the links (from the hosts' addresses), and not otherwise: on a host,
     // 127.0.0.1:5432 is that host's own loopback, where nothing listens
     const addresses = [...stack.bed.hosts.values()].map((h) => h.address).sort();
-    expect([...stack.bed.forwarders.postgres!.peers].sort()).toEqual(addresses);
-    expect([...stack.bed.forwarders.redis!.peers].sort()).toEqual(addresses);
+    expect([...stack.bed.forwarders.get('postgres')!.peers].sort()).toEqual(addresses);
+    expect([...stack.bed.forwarders.get('redis')!.peers].sort()).toEqual(addresses);
     const probe = (host: string, port: number) => {
       try {
         execFileSync(
@@ -260,5 +275,97 @@ describe('the multi-host bed', () => {
     for (const t of await trialsOf(id)) expect(t.attempts, t.id).toBe(1);
     const journal = readHostJournal(journalDir);
     expect(overlapping(journal, 300)).toEqual([]);
+  });
+  it("an asha sweep with pausing on three hosts without shared storage: every epoch runs once, the best cells are the full grid's", async () => {
+    const lrs = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02];
+    const wds = [1e-5, 1e-4];
+    const base = hostSweep('hosts-asha', lrs, 12, 200);
+    const spec = {
+      ...base,
+      // the trainer snapshots every epoch and resumes from {resume_from}: asha pauses its trials at the rungs
+      trainer: {
+        ...base.trainer,
+        command: [
+          ...base.trainer.command,
+          '--snapshot-dir',
+          '{snapshot_dir}',
+          '--resume-from',
+          '{resume_from}',
+        ],
+      },
+      checkpoints: [
+        { name: 'base', uri: 'none', baseline: true },
+        { name: 'tnr', uri: 'none' },
+      ],
+      space: { optimizer: { SGD: { lr: lrs, weight_decay: wds } } },
+      strategy: { kind: 'asha', reduction_factor: 3 },
+    };
+    const id = await submit(spec);
+    const done = await finished(id, 240_000);
+    const failed = (await stack.call('GET', `/api/v1/sweeps/${id}/trials?state=failed&limit=10`))
+      .json.trials as Array<{ error: string }>;
+    expect(failed.map((t) => t.error)).toEqual([]);
+    expect(done.counts).toMatchObject({ paused: 0, failed: 0, queued: 0, running: 0 });
+    expect(done.counts.pruned).toBeGreaterThan(0);
+    expect(done.counts.succeeded + done.counts.pruned).toBe(24);
+
+    // per checkpoint, the best cell is the one the full grid picks (from the same deterministic curves)
+    const best = (await stack.call('GET', `/api/v1/sweeps/${id}/best`)).json;
+    for (const row of best.rows) {
+      let top = { lr: 0, wd: 0, v: -1 };
+      for (const lr of lrs)
+        for (const wd of wds) {
+          const v = syntheticValue({
+            lr,
+            weightDecay: wd,
+            seed: 0,
+            epoch: 12,
+            checkpoint: row.checkpoint,
+          });
+          if (v > top.v) top = { lr, wd, v };
+        }
+      expect(row.best.params, row.checkpoint).toEqual({
+        lr: top.lr,
+        weight_decay: top.wd,
+        momentum: 0.9,
+      });
+      expect(row.best.mean).toBeCloseTo(top.v, 12);
+    }
+
+    // the trainer's journal: every trial ran each of its epochs exactly once, across hosts; an execution after a
+    // trial's first went on from its snapshot, never from epoch 1; no two executions of a trial at once
+    const journal = readHostJournal(journalDir);
+    expect(overlapping(journal, 200)).toEqual([]);
+    const trials = await trialsOf(id);
+    let movedHosts = 0;
+    for (const t of trials) {
+      const runs = executionsOf(journal, t.id);
+      const epochs = runs.flatMap((e) => e.epochs);
+      const last = Math.max(...epochs);
+      expect(epochs, t.id).toEqual(Array.from({ length: last }, (_, i) => i + 1));
+      if (t.state === 'succeeded') expect(last, t.id).toBe(12);
+      for (const [i, e] of runs.entries()) {
+        if (i === 0) expect(e.first, t.id).toBe(1);
+        else {
+          expect(e.first, `${t.id} on ${e.host}`).toBeGreaterThan(1);
+          if (e.host !== runs[i - 1]!.host) movedHosts++;
+        }
+      }
+      if (t.state === 'succeeded') {
+        const detail = (await stack.call('GET', `/api/v1/sweeps/${id}/trials/${t.id}`)).json;
+        expect(detail.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(
+          Array.from({ length: 12 }, (_, i) => i + 1),
+        );
+      }
+    }
+    // trials paused on one host went on on another, from the snapshot it had uploaded
+    expect(movedHosts).toBeGreaterThan(0);
+    console.log(
+      JSON.stringify({
+        counts: done.counts,
+        epochs_run: done.epochs_run,
+        resumed_on_another_host: movedHosts,
+      }),
+    );
   });
 });

@@ -24,6 +24,8 @@ export interface Execution {
   /** When it started, and its last line: it was alive at least over [from, to] (at most one epoch longer). */
   from: number;
   to: number;
+  /** The first epoch it would run (1, or the one after the snapshot it resumed from). */
+  first: number;
   /** The epochs it finished, in order. */
   epochs: number[];
   /** It ran to its last epoch. */
@@ -51,6 +53,7 @@ export function readHostJournal(dir: string): HostJournal {
         run: l.run,
         from: l.t,
         to: l.t,
+        first: 0,
         epochs: [],
         ended: false,
         closed: false,
@@ -58,6 +61,7 @@ export function readHostJournal(dir: string): HostJournal {
       byRun.set(l.run, e);
     }
     e.to = Math.max(e.to, l.t);
+    if (l.what === 'start') e.first = l.epoch!;
     if (l.what === 'epoch') e.epochs.push(l.epoch!);
     if (l.what === 'end') e.ended = true;
     if (l.what === 'end' || l.what === 'stopped') e.closed = true;

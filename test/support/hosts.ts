@@ -19,6 +19,11 @@ export interface HostStackOptions {
   slots?: number;
   apiEnv?: NodeJS.ProcessEnv;
   workerEnv?: NodeJS.ProcessEnv;
+  /**
+   * Runs once the bed exists, before any process starts (to forward more services to the hosts,
+   * {@link NetnsBed.forward}); what it returns is added to every worker's environment.
+   */
+  prepareHosts?: (bed: NetnsBed) => Promise<NodeJS.ProcessEnv>;
 }
 
 export class HostStack extends Stack {
@@ -55,6 +60,8 @@ export class HostStack extends Stack {
     this.opts = opts;
     this.workerHosts = Array.from({ length: opts.workers }, (_, i) => `w${i + 1}`);
     this.bed = await NetnsBed.create(['api', ...this.workerHosts]);
+    const prepared = (await opts.prepareHosts?.(this.bed)) ?? {};
+    this.opts = { ...opts, workerEnv: { ...prepared, ...opts.workerEnv } };
     await this.prepareDatabase();
     this.baseUrl = `http://${this.bed.host('api').address}:${API_PORT}`;
     await this.startApi();

@@ -96,8 +96,8 @@ function freeSubnet(): string {
 
 export class NetnsBed {
   readonly hosts = new Map<string, BedHost>();
-  /** Forwarders in the root namespace (bridge address) to PostgreSQL and Redis, by service. */
-  readonly forwarders: Partial<Record<'postgres' | 'redis', TcpProxy>> = {};
+  /** Forwarders in the root namespace (bridge address) to services of the root namespace, by name. */
+  readonly forwarders = new Map<string, TcpProxy>();
 
   private constructor(
     readonly tag: string,
@@ -149,18 +149,11 @@ export class NetnsBed {
         inNs('link', 'set', 'eth0', 'up');
         inNs('link', 'set', 'lo', 'up');
       }
-      const pg = new URL(process.env.TEST_DATABASE_URL ?? 'postgresql://127.0.0.1:5432/x');
-      const redis = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-      bed.forwarders.postgres = await TcpProxy.start(
-        pg.hostname,
-        Number(pg.port || 5432),
-        bed.gateway,
+      await bed.forward(
+        'postgres',
+        process.env.TEST_DATABASE_URL ?? 'postgresql://127.0.0.1:5432/x',
       );
-      bed.forwarders.redis = await TcpProxy.start(
-        redis.hostname,
-        Number(redis.port || 6379),
-        bed.gateway,
-      );
+      await bed.forward('redis', process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
     } catch (err) {
       await bed.destroy();
       throw new Error(
@@ -181,9 +174,23 @@ export class NetnsBed {
     return ['ip', 'netns', 'exec', this.host(name).ns];
   }
 
-  /** `url` (a service of the root namespace) as host processes reach it: through the bed's forwarder. */
-  serviceUrl(service: 'postgres' | 'redis', url: string): string {
-    return this.forwarders[service]!.through(url);
+  /**
+   * Makes the root namespace's service at `url` (host and port; PostgreSQL and Redis are forwarded from the start)
+   * reachable from the hosts as `name`: a forwarder on the bridge's address.
+   */
+  async forward(name: string, url: string): Promise<TcpProxy> {
+    const u = new URL(url);
+    const port = Number(u.port || { 'postgresql:': 5432, 'redis:': 6379, 'http:': 80 }[u.protocol]);
+    const proxy = await TcpProxy.start(u.hostname, port, this.gateway);
+    this.forwarders.set(name, proxy);
+    return proxy;
+  }
+
+  /** `url` (a service of the root namespace) as host processes reach it: through the bed's forwarder `name`. */
+  serviceUrl(name: string, url: string): string {
+    const f = this.forwarders.get(name);
+    if (!f) throw new Error(`the bed forwards no service ${name} (forward it first)`);
+    return f.through(url);
   }
 
   /** Takes host `name`'s link down: it can reach nothing and nothing reaches it, its connections hang. */
@@ -208,7 +215,7 @@ export class NetnsBed {
   /** Kills what runs on the hosts, removes the namespaces (their veths go with them), the bridge and forwarders. */
   async destroy(): Promise<void> {
     const errors: string[] = [];
-    for (const f of Object.values(this.forwarders)) await f.close().catch(() => {});
+    for (const f of this.forwarders.values()) await f.close().catch(() => {});
     for (const h of this.hosts.values()) {
       try {
         killNamespace(h.ns);
