@@ -246,6 +246,14 @@ describe('the multi-host bed', () => {
     const trial = await trialRunningOn(id, 'w2', 1);
     const killed = stack.bed.killAll('w2'); // the worker and its trainer: everything on the host
     expect(killed.length).toBeGreaterThanOrEqual(2);
+    // once the trial runs elsewhere the dead worker is lost, its id free: the host comes back meanwhile (a new
+    // worker, same id and data directory)
+    await waitFor(
+      `trial ${trial} to start on another host`,
+      async () => executionsOf(readHostJournal(journalDir), trial).some((e) => e.host !== 'w2'),
+      60_000,
+    );
+    const back = stack.startHostWorker('w2');
     const done = await finished(id);
     expect(done.counts).toMatchObject({ succeeded: 3, failed: 0, total: 3 });
     await expectEveryEpochOnce(id, 10);
@@ -256,8 +264,7 @@ describe('the multi-host bed', () => {
     const last = executionsOf(journal, trial).at(-1)!;
     expect(last.host).not.toBe('w2');
     expect(last.ended).toBe(true);
-    // the host comes back: a new worker (same id, same data directory) joins
-    await stack.startHostWorker('w2');
+    await back;
   });
 
   it('the API restarted mid-sweep: the sweep finishes, every trial once', async () => {
