@@ -122,7 +122,8 @@ function pinningProblem(
   if (!seen.cuda_available) return `PyTorch found no CUDA device on slot ${device.slot}`;
   if (seen.sum !== 256 ** 3) return `a matrix product on slot ${device.slot} gave ${seen.sum}`;
   const uuid = ctx.uuids.get(device.index ?? -1);
-  if (uuid && seen.uuid && seen.uuid !== uuid)
+  const bare = (u: string) => u.toLowerCase().replace(/^gpu-/, '');
+  if (uuid && seen.uuid && bare(seen.uuid) !== bare(uuid))
     return `the trial on slot ${device.slot} opened ${seen.uuid}, not GPU ${device.index} (${uuid})`;
   if (!seen.uuid && seen.name !== device.name)
     return `the trial on slot ${device.slot} opened a ${seen.name}, not GPU ${device.index} (${device.name})`;

@@ -26,7 +26,7 @@ export const REAL_TFJS: Omit<TfjsSettings, 'backend'> = {
   batches: [16, 64],
   steps: 5,
   warmup: 2,
-  timeoutS: 300,
+  timeoutS: 240,
 };
 export const FAKE_TFJS: Omit<TfjsSettings, 'backend'> = {
   size: 16,
@@ -97,7 +97,13 @@ function tfjsStepsArgv(root: string): string[] {
   return [process.execPath, '--import', 'tsx', path.join(root, 'scripts', 'gpu', 'tfjs-steps.ts')];
 }
 
-const lastLines = (text: string) => text.trim().split('\n').slice(-3).join(' | ').slice(0, 600);
+/** What a failed child said: its last `...Error: ...` line, else its last lines that are not a stack trace. */
+function lastLines(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim());
+  const error = lines.filter((l) => /^[A-Za-z]*Error\b.*:/.test(l)).at(-1);
+  const rest = lines.filter((l) => l && !/^(at |\}|\{|Node\.js v)/.test(l)).slice(-3);
+  return (error ?? rest.join(' | ')).slice(0, 600);
+}
 
 export async function checkTfjs(ctx: CheckContext, settings: TfjsSettings): Promise<CheckLine[]> {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -147,7 +153,7 @@ export async function checkTfjs(ctx: CheckContext, settings: TfjsSettings): Prom
         '--batches',
         settings.batches.join(','),
       ],
-      { cwd: ctx.root, env: process.env, timeoutS: 180 },
+      { cwd: ctx.root, env: process.env, timeoutS: 120 },
     );
     for (const l of run.lines) if (typeof l.batch === 'number') torch.set(l.batch, l);
     lines.push({

@@ -74,6 +74,14 @@ export async function runTrial(o: RunTrialOptions): Promise<TrialOutcome> {
   const devices = await o.leases.take(wanted, o.signal);
   const epochs: number[] = [];
   const output: string[] = [];
+  // the worker's `trainer.timeout_s`: a trial that hangs (a CUDA call that never returns) ends the check's wait
+  const timeoutS = Number(o.trial.trainer.timeout_s ?? 0);
+  const timeout = new AbortController();
+  const timer =
+    timeoutS > 0
+      ? setTimeout(() => timeout.abort(new Error(`timed out after ${timeoutS} s`)), timeoutS * 1000)
+      : undefined;
+  const signal = o.signal ? AbortSignal.any([o.signal, timeout.signal]) : timeout.signal;
   try {
     const trialDir = path.join(o.workDir, 'trials', o.trial.trialId);
     mkdirSync(trialDir, { recursive: true });
@@ -90,7 +98,7 @@ export async function runTrial(o: RunTrialOptions): Promise<TrialOutcome> {
         o.onEpoch?.(epoch, metrics);
       },
       trialDir,
-      signal: o.signal ?? new AbortController().signal,
+      signal,
       env,
       log: (line) => {
         if (output.length < 500) output.push(line);
@@ -101,6 +109,7 @@ export async function runTrial(o: RunTrialOptions): Promise<TrialOutcome> {
     const reason = error instanceof PermanentTrialError ? error.reason : 'failed';
     return { ok: false, reason, error, epochs, output, devices };
   } finally {
+    clearTimeout(timer);
     o.leases.give(devices);
   }
 }
