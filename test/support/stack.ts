@@ -144,6 +144,8 @@ export class Stack {
         SWEEPS_HEARTBEAT_MS: '1000',
         SWEEPS_WORKER_ALLOW_COMMANDS: 'node',
         SWEEPS_WORKER_RUN_AS: 'off',
+        // every worker here shares one SWEEPS_DATA_DIR (shared storage): no waiting for a snapshot's worker
+        SWEEPS_AFFINITY_WAIT_MS: '0',
         ...opts.env,
       }),
     );

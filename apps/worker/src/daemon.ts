@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { type WorkerCapability, type WorkerPolicy, WorkerPolicySchema } from '@sweeps/core';
+import { type LiveWorker, type WorkerPolicy, WorkerPolicySchema } from '@sweeps/core';
 import { createDb, type Db, liveWorkerPolicies } from '@sweeps/db';
 import { decideRung, followUpFinishedTrial, reconcileQueue } from '@sweeps/orchestrate';
 import {
@@ -126,7 +126,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const jobs = runTrialJobs(ctx, deps, devices.length);
   const pathStatus = pathStatusUnder(policy);
   await listenToChannels({ ...ctx.redis, workerId: id, pathStatus, running: ctx.running, log });
-  const stopUpkeep = startUpkeep(ctx, opts.onIdTaken ?? (() => {}));
+  const stopUpkeep = startUpkeep(ctx, deps.slots, opts.onIdTaken ?? (() => {}));
   for (const line of readyLines(registration, policy, containment, trialUser, env)) log(line);
   const stopTimers = () => {
     jobs.stopLockWatch();
@@ -202,7 +202,9 @@ function trialJobDeps(
     log,
     maxEpochsPerTrial: env.SWEEPS_MAX_EPOCHS_PER_TRIAL,
     routing: new TrialRouter({
+      ownId: id,
       own: { policy, slots: devices.length },
+      affinityWaitMs: env.SWEEPS_AFFINITY_WAIT_MS,
       readOthers: () => otherLiveWorkers(db, id, env.SWEEPS_WORKER_LOST_MS),
       refreshMs: env.SWEEPS_HEARTBEAT_MS,
       refusal: refuseTrainer,
@@ -211,17 +213,18 @@ function trialJobDeps(
 }
 
 /** What the other live workers accept (their published policies and slots), for routing by capability. */
-async function otherLiveWorkers(
-  db: Db,
-  ownId: string,
-  lostAfterMs: number,
-): Promise<WorkerCapability[]> {
+async function otherLiveWorkers(db: Db, ownId: string, lostAfterMs: number): Promise<LiveWorker[]> {
   const rows = await liveWorkerPolicies(db, lostAfterMs);
   return rows
     .filter((w) => w.id !== ownId)
     .map((w) => {
       const policy = WorkerPolicySchema.safeParse(w.policy);
-      return { policy: policy.success && w.policy !== null ? policy.data : null, slots: w.slots };
+      return {
+        id: w.id,
+        policy: policy.success && w.policy !== null ? policy.data : null,
+        slots: w.slots,
+        freeSlots: w.freeSlots,
+      };
     });
 }
 
@@ -268,13 +271,18 @@ function runTrialJobs(
 }
 
 /** The heartbeat and the retention of trial directories; returns a function that stops both. */
-function startUpkeep(ctx: WorkerContext, onIdTaken: (err: WorkerIdInUse) => void): () => void {
+function startUpkeep(
+  ctx: WorkerContext,
+  slots: SlotLeases,
+  onIdTaken: (err: WorkerIdInUse) => void,
+): () => void {
   const { env, db, log } = ctx;
   const retentionMs = env.SWEEPS_TRIAL_DIR_RETENTION_H * 3_600_000;
   const stopRetention = startTrialDirRetention(db, env.SWEEPS_DATA_DIR, retentionMs, log);
   const stopHeartbeat = startHeartbeat(db, ctx.registration, {
     everyMs: env.SWEEPS_HEARTBEAT_MS,
     lostAfterMs: env.SWEEPS_WORKER_LOST_MS,
+    freeSlots: () => slots.freeCount(),
     log,
     onIdTaken,
   });

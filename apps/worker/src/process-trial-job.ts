@@ -123,7 +123,7 @@ export async function processTrialJob(
     throw new UnrecoverableError(claim.error.split('\n')[0]);
   }
   const { lease, run } = claim;
-  const route: RouteDecision = (await deps.routing?.afterClaim(run)) ?? { kind: 'run' };
+  const route: RouteDecision = (await deps.routing?.afterClaim(claim)) ?? { kind: 'run' };
   if (route.kind === 'away') {
     deps.log(`trial ${trialId} left to another worker (not an attempt): ${route.reason}`);
     return routeTrialJobAway(deps.db, lease, job, token, route.delayMs, route.reason);

@@ -60,6 +60,11 @@ export class SlotLeases {
     });
   }
 
+  /** Slots free now and not promised to a waiting trial (published with each heartbeat, for affinity). */
+  freeCount(): number {
+    return Math.max(0, this.free.length - this.waiters.reduce((n, w) => n + w.n, 0));
+  }
+
   give(devices: SlotDevice[]): void {
     this.free.push(...devices);
     this.free.sort((a, b) => a.slot - b.slot);

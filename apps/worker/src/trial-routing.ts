@@ -11,6 +11,8 @@
  */
 import {
   dependsOnTrial,
+  type LiveWorker,
+  leaveToSnapshotHolder,
   refuseOnWorker,
   routeAwayDelayMs,
   type SectionRefusal,
@@ -21,6 +23,13 @@ import {
   type WorkerCapability,
 } from '@sweeps/core';
 
+/** What the claim says of a resumed trial: where its newest snapshot is. */
+export interface ClaimedTrial {
+  run: TrialRun;
+  resume: boolean;
+  snapshotWorkerId: string | null;
+}
+
 /** What a worker does with a trial it claimed. */
 export type RouteDecision =
   | { kind: 'run' }
@@ -30,9 +39,15 @@ export type RouteDecision =
   | { kind: 'invalid'; message: string };
 
 export interface TrialRouterOptions {
+  ownId: string;
   own: WorkerCapability;
-  /** The other live workers' capabilities (this one left out). */
-  readOthers: () => Promise<WorkerCapability[]>;
+  /** The other live workers (this one left out). */
+  readOthers: () => Promise<LiveWorker[]>;
+  /**
+   * Affinity: how long a resumed trial waits for the worker holding its newest snapshot, while that worker is live
+   * with a free slot (SWEEPS_AFFINITY_WAIT_MS); 0: no waiting.
+   */
+  affinityWaitMs?: number;
   /** How long the others' capabilities are trusted (the heartbeat interval). */
   refreshMs: number;
   refusal: SectionRefusal;
@@ -52,9 +67,11 @@ const SWEEPS_KEPT = 1_000;
 const SWEEP_VERDICT_MS = 300_000;
 
 export class TrialRouter {
-  private others: { at: number; list: Promise<WorkerCapability[]> } | undefined;
+  private others: { at: number; list: Promise<LiveWorker[]> } | undefined;
   private readonly sweeps = new Map<string, SweepVerdict>();
   private readonly refused = new Map<string, number>();
+  /** When this worker first left a resumed trial to the worker holding its snapshot. */
+  private readonly leftToHolder = new Map<string, number>();
 
   constructor(private readonly opts: TrialRouterOptions) {}
 
@@ -63,7 +80,7 @@ export class TrialRouter {
   }
 
   /** The other live workers, read at most once per `refreshMs`. */
-  private async liveOthers(): Promise<WorkerCapability[]> {
+  private async liveOthers(): Promise<LiveWorker[]> {
     const now = this.now();
     if (!this.others || now - this.others.at >= this.opts.refreshMs) {
       const list = this.opts.readOthers();
@@ -99,18 +116,56 @@ export class TrialRouter {
     return someAccepts(others, known.section, this.opts.refusal) ? this.delayFor(trialId) : null;
   }
 
-  /** After the claim, with the trial as it runs: run it here, route it away, or fail it as `invalid`. */
-  async afterClaim(run: TrialRun): Promise<RouteDecision> {
+  /**
+   * After the claim, with the trial as it runs: run it here, route it away (another worker accepts it, or holds its
+   * snapshot and has a free slot), or fail it as `invalid`.
+   */
+  async afterClaim({ run, resume, snapshotWorkerId }: ClaimedTrial): Promise<RouteDecision> {
     const section = sectionForTrial(run);
     const refusal = refuseOnWorker(this.opts.own, section, this.opts.refusal);
     if (!dependsOnTrial(run.trainer)) this.remember(run.sweepId, section, refusal);
-    if (refusal === null) return { kind: 'run' };
+    if (refusal === null) return this.affinity(run, section, resume, snapshotWorkerId);
     const others = await this.liveOthers();
     if (someAccepts(others, section, this.opts.refusal))
       return { kind: 'away', delayMs: this.delayFor(run.trialId), reason: refusal };
     return {
       kind: 'invalid',
       message: `refused by this worker's policy, and no other live worker accepts it either: ${refusal}`,
+    };
+  }
+
+  /** Runs a resumed trial here unless the worker holding its newest snapshot should have it (see core). */
+  private async affinity(
+    run: TrialRun,
+    section: TrainerSection,
+    resume: boolean,
+    holderId: string | null,
+  ): Promise<RouteDecision> {
+    const waitMs = this.opts.affinityWaitMs ?? 0;
+    if (!resume || holderId === null || holderId === this.opts.ownId || waitMs <= 0)
+      return { kind: 'run' };
+    const first = this.leftToHolder.get(run.trialId) ?? this.now();
+    const holder = (await this.liveOthers()).find((w) => w.id === holderId);
+    const leave = leaveToSnapshotHolder({
+      holder,
+      section,
+      refusal: this.opts.refusal,
+      waitedMs: this.now() - first,
+      waitMs,
+    });
+    if (!leave) {
+      this.leftToHolder.delete(run.trialId);
+      return { kind: 'run' };
+    }
+    if (!this.leftToHolder.has(run.trialId)) {
+      this.leftToHolder.set(run.trialId, first);
+      if (this.leftToHolder.size > SWEEPS_KEPT)
+        this.leftToHolder.delete(this.leftToHolder.keys().next().value!);
+    }
+    return {
+      kind: 'away',
+      delayMs: routeAwayDelayMs(1, this.opts.random?.() ?? Math.random()),
+      reason: `worker ${holderId} holds its newest snapshot and has a free slot`,
     };
   }
 

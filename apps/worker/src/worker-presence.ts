@@ -36,9 +36,25 @@ export class WorkerIdInUse extends Error {
 }
 
 /**
- * Registers this life of the worker, unless a live process holds its id (throws {@link WorkerIdInUse}). An earlier
- * life under the same id died with trials running: they are not running any more, so once the id is this
- * process's they go back to the queue.
+ * Whether the process `holder` names is gone: it ran on this host and no process has its pid now (or this one
+ * has it: a restarted container). On another host it cannot be known: it counts as live until it is lost.
+ */
+export function holderIsGone(holder: WorkerIdHolder, host: string): boolean {
+  if (holder.host !== host) return false;
+  if (holder.pid === process.pid) return true;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Registers this life of the worker, unless a live process holds its id (throws {@link WorkerIdInUse}); a holder
+ * that was a process of this host and is gone (the worker crashed and was restarted under its id) does not count.
+ * An earlier life under the same id died with trials running: they are not running any more, so once the id is
+ * this process's they go back to the queue.
  */
 export async function registerNewLife(
   db: Db,
@@ -46,7 +62,9 @@ export async function registerNewLife(
   lostAfterMs: number,
   log: (line: string) => void,
 ): Promise<void> {
-  const holder = await claimWorkerId(db, registration, lostAfterMs);
+  let holder = await claimWorkerId(db, registration, lostAfterMs);
+  if (holder && holderIsGone(holder, registration.host))
+    holder = await claimWorkerId(db, registration, lostAfterMs, holder);
   if (holder) throw new WorkerIdInUse(registration.id, holder, lostAfterMs);
   const settled = await settleTrialsOfPreviousLife(db, registration.id);
   if (settled > 0) log(`settled ${settled} trial(s) left running by this worker's previous run`);
@@ -56,6 +74,8 @@ export async function registerNewLife(
 export interface HeartbeatOptions {
   everyMs: number;
   lostAfterMs: number;
+  /** The slots free now, published with each heartbeat (affinity: a trial waits only for a worker with one). */
+  freeSlots: () => number;
   log: (line: string) => void;
   /** Another live process holds the id now (this one was lost meanwhile): this worker must leave. */
   onIdTaken: (err: WorkerIdInUse) => void;
@@ -73,7 +93,7 @@ export function startHeartbeat(
 ): () => void {
   let taken = false;
   const beat = async () => {
-    if (await heartbeatWorker(db, registration.id, registration.token)) return;
+    if (await heartbeatWorker(db, registration.id, registration.token, opts.freeSlots())) return;
     const holder = await claimWorkerId(db, registration, opts.lostAfterMs);
     if (holder && !taken) {
       taken = true;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TrainerSection, TrialRun } from './trainer.ts';
 import {
   dependsOnTrial,
+  leaveToSnapshotHolder,
   refuseOnWorker,
   routeAwayDelayMs,
   sectionForTrial,
@@ -80,5 +81,26 @@ describe('routing by capability', () => {
     expect(routeAwayDelayMs(2, 0.5)).toBe(500);
     expect(routeAwayDelayMs(50, 0.5)).toBe(4_000);
     expect(routeAwayDelayMs(1, 0)).toBeLessThan(routeAwayDelayMs(1, 0.99));
+  });
+});
+
+describe('affinity', () => {
+  const section = { kind: 'command', command: ['node', 'a.mjs'] };
+  const holder = { id: 'h', policy: policy('node'), slots: 2, freeSlots: 1 };
+  const base = { holder, section, refusal, waitedMs: 0, waitMs: 3_000 };
+
+  it('leaves a resumed trial to its snapshot holder only while it is live, free, willing, and not for long', () => {
+    expect(leaveToSnapshotHolder(base)).toBe(true);
+    expect(leaveToSnapshotHolder({ ...base, waitedMs: 3_000 })).toBe(false);
+    expect(leaveToSnapshotHolder({ ...base, holder: undefined })).toBe(false);
+    expect(leaveToSnapshotHolder({ ...base, holder: { ...holder, freeSlots: 0 } })).toBe(false);
+    expect(leaveToSnapshotHolder({ ...base, holder: { ...holder, freeSlots: null } })).toBe(false);
+    expect(
+      leaveToSnapshotHolder({ ...base, holder: { ...holder, policy: policy('python3') } }),
+    ).toBe(false);
+    // a trial of 2 GPUs waits only for a holder with 2 free
+    expect(leaveToSnapshotHolder({ ...base, section: { ...section, gpus_per_trial: 2 } })).toBe(
+      false,
+    );
   });
 });

@@ -117,3 +117,28 @@ export function routeAwayDelayMs(timesRefused: number, random: number): number {
   const base = Math.min(250 * 2 ** Math.max(0, timesRefused - 1), 4_000);
   return Math.round(base * (0.75 + random / 2));
 }
+
+/** A live worker as routing sees it: its capability, and the slots it had free at its last heartbeat. */
+export interface LiveWorker extends WorkerCapability {
+  id: string;
+  /** null: it published none (an older worker). */
+  freeSlots: number | null;
+}
+
+/**
+ * Affinity: whether a worker that is not the one holding a resumed trial's newest snapshot should leave the trial
+ * to that worker: it is live, accepts the trial, had a slot free at its last heartbeat, and the trial has waited
+ * less than `waitMs` for it (then any worker takes it).
+ */
+export function leaveToSnapshotHolder(opts: {
+  holder: LiveWorker | undefined;
+  section: TrainerSection;
+  refusal: SectionRefusal;
+  waitedMs: number;
+  waitMs: number;
+}): boolean {
+  const { holder } = opts;
+  if (!holder || opts.waitedMs >= opts.waitMs) return false;
+  if ((holder.freeSlots ?? 0) < slotsWanted(opts.section)) return false;
+  return refuseOnWorker(holder, opts.section, opts.refusal) === null;
+}

@@ -106,6 +106,8 @@ export type TrialClaim =
        * that reached an asha rung (paused there and promoted: its attempt was not counted).
        */
       resume: boolean;
+      /** The worker that stored the trial's newest epoch (its trial directory holds the newest snapshot), if any. */
+      snapshotWorkerId: string | null;
     }
   /** The trial had used all its attempts (its workers died during each one): it is now failed. */
   | { kind: 'exhausted'; attempts: number; error: string };
@@ -137,6 +139,7 @@ export async function claimTrial(
       ck_format: string | null;
       ck_prefix: string | null;
       reached_rung: boolean;
+      snapshot_worker_id: string | null;
     }>
   >`
     WITH cur AS (
@@ -158,6 +161,7 @@ export async function claimTrial(
     WHERE t.id = cur.id AND s.id = t.sweep_id AND c.id = t.checkpoint_id
     RETURNING t.id, t.sweep_id, t.state::text AS state, t.config, t.seed, t.attempts, t.lease, t.error, s.spec,
       EXISTS (SELECT 1 FROM trial_rungs r WHERE r.trial_id = t.id) AS reached_rung,
+      (SELECT g.snapshot_worker_id FROM trial_progress g WHERE g.trial_id = t.id) AS snapshot_worker_id,
       c.name AS ck_name, c.uri AS ck_uri, c.format AS ck_format, c.prefix AS ck_prefix`;
   const row = rows[0];
   if (!row) return null;
@@ -170,6 +174,7 @@ export async function claimTrial(
     attempts: row.attempts,
     maxAttempts: spec.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
     resume: row.attempts > 1 || row.reached_rung,
+    snapshotWorkerId: row.snapshot_worker_id,
     run: {
       trialId: row.id,
       sweepId: row.sweep_id,

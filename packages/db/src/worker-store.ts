@@ -54,13 +54,15 @@ export async function registerWorker(db: Db, w: WorkerRegistration): Promise<voi
 
 /**
  * Registers `w` under its id and token unless another process holds the id: a row not stopped, with another
- * token, whose heartbeat is newer than `lostAfterMs`. One statement, so two processes starting at once cannot
- * both win. Returns null when registered, else who holds the id.
+ * token, whose heartbeat is newer than `lostAfterMs`, unless it is `deadHolder` (the caller saw that process is gone:
+ * a worker restarted on the same host after a crash). One statement, so two processes starting at once cannot both
+ * win. Returns null when registered, else who holds the id.
  */
 export async function claimWorkerId(
   db: Db,
   w: WorkerRegistration & { token: string },
   lostAfterMs: number,
+  deadHolder?: { host: string; pid: number },
 ): Promise<WorkerIdHolder | null> {
   const won = await db.$executeRaw`
     INSERT INTO workers (id, host, slots, devices, pid, policy, token, started_at, last_heartbeat_at, stopped_at)
@@ -71,24 +73,31 @@ export async function claimWorkerId(
       started_at = CASE WHEN workers.token IS NOT DISTINCT FROM EXCLUDED.token THEN workers.started_at ELSE now() END,
       last_heartbeat_at = now(), stopped_at = NULL
     WHERE workers.stopped_at IS NOT NULL OR workers.token IS NOT DISTINCT FROM EXCLUDED.token
-      OR workers.last_heartbeat_at <= now() - make_interval(secs => ${lostAfterMs / 1000}::float8)`;
+      OR workers.last_heartbeat_at <= now() - make_interval(secs => ${lostAfterMs / 1000}::float8)
+      OR (workers.host = ${deadHolder?.host ?? null} AND workers.pid = ${deadHolder?.pid ?? null})`;
   if (won === 1) return null;
   const holder = await db.worker.findUnique({
     where: { id: w.id },
     select: { host: true, pid: true, lastHeartbeatAt: true },
   });
   // gone between the two statements (removed by hand): free again
-  return holder ?? (await claimWorkerId(db, w, lostAfterMs));
+  return holder ?? (await claimWorkerId(db, w, lostAfterMs, deadHolder));
 }
 
 /**
- * Renews the heartbeat of the row `workerId` holds with `token`; false when the row is gone or another process
+ * Renews the heartbeat of the row `workerId` holds with `token` (with its free slots, for affinity); false when the
+ * row is gone or another process
  * registered under the id since (this process no longer owns it). Without a token: any row of the id.
  */
-export async function heartbeatWorker(db: Db, workerId: string, token?: string): Promise<boolean> {
+export async function heartbeatWorker(
+  db: Db,
+  workerId: string,
+  token?: string,
+  freeSlots?: number,
+): Promise<boolean> {
   const { count } = await db.worker.updateMany({
     where: { id: workerId, ...(token !== undefined ? { token } : {}) },
-    data: { lastHeartbeatAt: new Date() },
+    data: { lastHeartbeatAt: new Date(), ...(freeSlots !== undefined ? { freeSlots } : {}) },
   });
   return count === 1;
 }
@@ -128,7 +137,7 @@ export async function listWorkers(db: Db, withinMs: number, now = new Date()) {
 export async function liveWorkerPolicies(db: Db, withinMs: number, now = new Date()) {
   return db.worker.findMany({
     where: { stoppedAt: null, lastHeartbeatAt: { gt: new Date(now.getTime() - withinMs) } },
-    select: { id: true, policy: true, slots: true },
+    select: { id: true, policy: true, slots: true, freeSlots: true },
     orderBy: { id: 'asc' },
   });
 }
