@@ -15,7 +15,7 @@ import { waitFor } from './wait-for.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
@@ -32,10 +32,21 @@ export interface StartedProcess {
   output: string[];
 }
 
-function startProcess(name: string, args: string[], env: NodeJS.ProcessEnv): StartedProcess {
+/**
+ * Starts `node --import tsx <args>` from the repository root; `launcher` runs it through another command first (the
+ * multi-host bed's `ip netns exec <host>`, which execs Node in that network namespace under the same pid).
+ */
+export function startProcess(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  launcher: string[] = [],
+): StartedProcess {
   // SWEEPS_NODE_ARGS adds Node flags to the started processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile.
   const nodeArgs = (process.env.SWEEPS_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], {
+  const argv = [process.execPath, ...nodeArgs, '--import', 'tsx', ...args];
+  const [command, ...rest] = [...launcher, ...argv];
+  const child = spawn(command!, rest, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,11 +88,16 @@ export class Stack {
     };
   }
 
-  async start(opts: { workers: number; apiEnv?: NodeJS.ProcessEnv }): Promise<this> {
+  /** The stack's own database, migrated, with a write and a read key. */
+  protected async prepareDatabase(): Promise<void> {
     await applyMigrations(this.databaseUrl);
     this.db = createDb(this.databaseUrl, 4);
     this.writeKey = (await createApiKey(this.db, 'write', 'e2e')).key;
     this.readKey = (await createApiKey(this.db, 'read', 'e2e')).key;
+  }
+
+  async start(opts: { workers: number; apiEnv?: NodeJS.ProcessEnv }): Promise<this> {
+    await this.prepareDatabase();
     const port = await freePort();
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.api = startProcess(

@@ -9,30 +9,41 @@ export class TcpProxy {
   private isCut = false;
   /** How many times `cut` was called. */
   cuts = 0;
+  /** The addresses connections came from (the multi-host bed checks each host reached the services over its link). */
+  readonly peers = new Set<string>();
 
   private constructor(
     private readonly server: Server,
+    readonly host: string,
     readonly port: number,
   ) {}
 
-  /** Listens on a free port of 127.0.0.1 and forwards to `target` (`host:port`). */
-  static async start(targetHost: string, targetPort: number): Promise<TcpProxy> {
+  /** Listens on a free port of `listenHost` (default 127.0.0.1) and forwards to `target` (`host:port`). */
+  static async start(
+    targetHost: string,
+    targetPort: number,
+    listenHost = '127.0.0.1',
+  ): Promise<TcpProxy> {
     let proxy!: TcpProxy;
     const server = createServer((client) => proxy.accept(client, targetHost, targetPort));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new TcpProxy(server, (server.address() as { port: number }).port);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, listenHost, resolve);
+    });
+    proxy = new TcpProxy(server, listenHost, (server.address() as { port: number }).port);
     return proxy;
   }
 
   /** `url` with its host and port replaced by this proxy's. */
   through(url: string): string {
     const u = new URL(url);
-    u.hostname = '127.0.0.1';
+    u.hostname = this.host;
     u.port = String(this.port);
     return u.toString();
   }
 
   private accept(client: Socket, host: string, port: number): void {
+    if (client.remoteAddress) this.peers.add(client.remoteAddress.replace(/^::ffff:/, ''));
     if (this.isCut) return void client.destroy();
     const upstream = createConnection({ host, port });
     for (const s of [client, upstream]) {

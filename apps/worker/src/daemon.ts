@@ -30,6 +30,8 @@ import { childEnvironment, policyGate, readPolicy } from './policy.ts';
 import { processTrialJob, type TrialJobDeps } from './process-trial-job.ts';
 import { QueueLockWatch } from './queue-lock-watch.ts';
 import { SlotLeases } from './slot-leases.ts';
+import { objectStoreFromEnv } from './snapshots/object-store-settings.ts';
+import { S3SnapshotStore } from './snapshots/s3-snapshot-store.ts';
 import { detectSlots, type SlotDevice } from './slots.ts';
 import { SweepFollowUps } from './sweep-follow-ups.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
@@ -126,7 +128,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const pathStatus = pathStatusUnder(policy);
   await listenToChannels({ ...ctx.redis, workerId: id, pathStatus, running: ctx.running, log });
   const stopUpkeep = startUpkeep(ctx, deps.slots, opts.onIdTaken ?? (() => {}));
-  for (const line of readyLines(registration, policy, containment, trialUser)) log(line);
+  for (const line of readyLines(registration, policy, containment, trialUser, env)) log(line);
   const stopTimers = () => {
     jobs.stopLockWatch();
     stopUpkeep();
@@ -173,7 +175,9 @@ function trialJobDeps(
 ): TrialJobDeps {
   const { id, env, db, log } = ctx;
   const { connection, names, queue } = ctx.redis;
+  const store = objectStoreFromEnv(env);
   return {
+    ...(store ? { snapshotStore: new S3SnapshotStore(store.client, store.location) } : {}),
     db,
     workerId: id,
     dataDir: env.SWEEPS_DATA_DIR,
@@ -297,11 +301,15 @@ function readyLines(
   policy: WorkerPolicy,
   containment: string,
   trialUser: NamedTrialUser | null,
+  env: WorkerEnv,
 ): string[] {
   const { id, devices } = registration;
   return [
     `policy: commands ${policy.commands.join(', ') || 'none'}; sweep environment ${policy.env.join(', ') || 'none'}; directories ${policy.cwdRoots.join(', ')}`,
     `trial processes are contained by: ${containment}`,
+    env.SWEEPS_SNAPSHOT_STORE
+      ? `snapshots also go to ${env.SWEEPS_SNAPSHOT_STORE} (checksummed), so trials resume on any host`
+      : `snapshots stay in ${env.SWEEPS_DATA_DIR}: a trial resumes on another host only if it shares that directory (else set SWEEPS_SNAPSHOT_STORE)`,
     trialUser
       ? `trials run as ${trialUser.name} (uid ${trialUser.uid}): they cannot read this worker's environment or files`
       : `trials run as this worker's own user: they can read its environment (/proc/${process.pid}/environ) and files${process.getuid?.() === 0 ? ' (SWEEPS_WORKER_RUN_AS=off)' : ' (run the worker as root to run them as an unprivileged user)'}`,

@@ -4,7 +4,7 @@
  * file; @sweeps/db's secret-files.ts), so they never stand in the worker's environment, which `/proc/<pid>/environ` shows as it was at start.
  */
 import { fileURLToPath } from 'node:url';
-import { MaxEpochsPerTrialSettingSchema } from '@sweeps/core';
+import { MaxEpochsPerTrialSettingSchema, parseSnapshotStoreUrl } from '@sweeps/core';
 import { DbEnvSchema, readSecretFiles } from '@sweeps/db';
 import { QueueEnvSchema } from '@sweeps/queue';
 import { z } from 'zod';
@@ -48,14 +48,52 @@ export const WorkerEnvSchema = z.object({
   CUDA_VISIBLE_DEVICES: z.string().optional(),
   /** Most epochs one trial may report; a trainer reporting a later epoch fails its trial (earlier epochs kept). */
   SWEEPS_MAX_EPOCHS_PER_TRIAL: MaxEpochsPerTrialSettingSchema,
+  /**
+   * Where snapshots go so a trial resumes on any host: `s3://bucket/prefix` (an S3-compatible object store); unset:
+   * they stay in SWEEPS_DATA_DIR, which hosts must then share (snapshots/object-store-settings.ts).
+   */
+  SWEEPS_SNAPSHOT_STORE: z
+    .string()
+    .optional()
+    .superRefine((url, ctx) => {
+      if (!url) return;
+      try {
+        parseSnapshotStoreUrl(url);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /** Path-style bucket addressing (MinIO and most self-hosted servers): `auto` (with a custom endpoint), true, false. */
+  SWEEPS_SNAPSHOT_STORE_PATH_STYLE: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** The S3 endpoint (the AWS SDK's variables): `AWS_ENDPOINT_URL_S3` first, then `AWS_ENDPOINT_URL`. */
+  AWS_ENDPOINT_URL_S3: z.string().optional(),
+  AWS_ENDPOINT_URL: z.string().optional(),
+  /** The store's region (`AWS_REGION`, else `AWS_DEFAULT_REGION`, else us-east-1). */
+  AWS_REGION: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().optional(),
+  /** The store's credentials (or `*_FILE`); unset: the AWS SDK's own chain (profile, web identity, instance role). */
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  AWS_SESSION_TOKEN: z.string().optional(),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
 
 /** The worker's secrets, each of which may be given as `<NAME>_FILE` (a path) instead. */
-export const SECRET_SETTINGS = ['DATABASE_URL', 'REDIS_URL'] as const;
+export const SECRET_SETTINGS = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+] as const;
 
 export function readWorkerEnv(source: NodeJS.ProcessEnv = process.env): WorkerEnv {
-  return WorkerEnvSchema.parse({ ...source, ...readSecretFiles(source, SECRET_SETTINGS) });
+  const env = WorkerEnvSchema.parse({ ...source, ...readSecretFiles(source, SECRET_SETTINGS) });
+  if (env.SWEEPS_SNAPSHOT_STORE && !env.AWS_ACCESS_KEY_ID !== !env.AWS_SECRET_ACCESS_KEY)
+    throw new Error(
+      'SWEEPS_SNAPSHOT_STORE: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or their *_FILE), or neither to use the AWS SDK credential chain (profile, web identity, instance role)',
+    );
+  return env;
 }
 
 /**

@@ -47,7 +47,8 @@ import {
 import { epochStore, trialEpochReports } from './epoch-reports.ts';
 import { setLongTimeout } from './long-timer.ts';
 import { type ReportEpoch, TrialPaused, TrialPruned } from './pruning.ts';
-import { findTrialDir } from './trial-dir.ts';
+import { type SnapshotStore, TrialSnapshots } from './snapshots/trial-snapshots.ts';
+import { findTrialDir, trialDirOf } from './trial-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
 import type { SweepFollowUps } from './sweep-follow-ups.ts';
 import type { SlotDevice } from './slots.ts';
@@ -82,6 +83,13 @@ export interface TrialJobDeps {
   maxEpochsPerTrial?: number;
   /** Routing by capability (trial-routing.ts); absent: this worker runs every trial it takes. */
   routing?: Pick<TrialRouter, 'beforeClaim' | 'afterClaim'>;
+  /**
+   * The snapshot store (`SWEEPS_SNAPSHOT_STORE`), so a trial resumes on any host; absent: snapshots stay in the
+   * data directory (shared between hosts, or a resume on another host starts from epoch 1).
+   */
+  snapshotStore?: SnapshotStore;
+  /** Waits between the final snapshot upload's tries (tests); default trial-snapshots.ts's. */
+  snapshotRetryMs?: readonly number[];
 }
 
 /**
@@ -129,6 +137,13 @@ export async function processTrialJob(
   const live = deps.openTrialLog?.(trialId);
   deps.running.set(trialId, controller);
   const tail = new OutputTail();
+  let snapshots: TrialSnapshots | undefined;
+  /** A line of the worker's own on the trial's log (live view and output tail) and the worker's log. */
+  const trialLine = (line: string) => {
+    tail.push(line);
+    live?.push(line);
+    deps.log(`trial ${trialId}: ${line}`);
+  };
   // The last epoch the trainer reported (stored unless the store aborted the trial): a trainer paused at a rung may
   // have finished all its epochs before it stopped, and then the trial is done.
   let lastEpoch: { epoch: number; metrics: EpochMetrics } | undefined;
@@ -141,6 +156,18 @@ export async function processTrialJob(
     if (route.kind === 'invalid') throw new PermanentTrialError(route.message, 'invalid');
     const { trainer, descriptor } = await deps.trainers.get(run.trainer.kind);
     devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
+    snapshots = deps.snapshotStore
+      ? new TrialSnapshots(deps.snapshotStore, {
+          trialId,
+          workerId: deps.workerId,
+          trialDir: trialDirOf(deps.dataDir, trialId),
+          run,
+          trainer,
+          log: trialLine,
+          ...(deps.snapshotRetryMs ? { retryMs: deps.snapshotRetryMs } : {}),
+        })
+      : undefined;
+    if (claim.resume) await snapshots?.restore();
     const { dir, latest } = await findTrialDir(deps.dataDir, trialId, claim.resume, trainer, run);
     await deps.prepareTrialDir?.(dir);
     deps.log(
@@ -152,6 +179,7 @@ export async function processTrialJob(
       controller,
       lastEpochKept(epochStore(deps, lease, controller, latest !== undefined), (e) => {
         lastEpoch = e;
+        snapshots?.afterEpoch(e.epoch);
       }),
       { pause: descriptor.resumes?.(run.trainer) ?? false, decide: deps.decideRung },
     );
@@ -175,20 +203,32 @@ export async function processTrialJob(
     });
     // A trainer that ignores an abort (pruned while finishing, say) must not record over it: the abort decides.
     if (controller.signal.aborted) throw controller.signal.reason;
-    return await recordSuccess(deps, lease, run.metricName, result, tail);
+    return await finishedSnapshots(
+      snapshots,
+      recordSuccess(deps, lease, run.metricName, result, tail),
+    );
   } catch (err) {
     // Paused at a rung, but its trainer finished every epoch before it stopped: that result stands.
     const finished = controller.signal.reason instanceof TrialPaused && finishedRun(run, lastEpoch);
-    if (finished) return await recordSuccess(deps, lease, run.metricName, finished, tail);
-    return await recordFailure(deps, {
-      lease,
-      job,
-      token,
-      err,
-      reason: controller.signal.reason,
-      tail,
-      lastAttempt: claim.attempts >= claim.maxAttempts,
-    });
+    if (finished)
+      return await finishedSnapshots(
+        snapshots,
+        recordSuccess(deps, lease, run.metricName, finished, tail),
+      );
+    // It may run again (paused, handed back, retried): its newest snapshot goes to the store first.
+    if (!endsHere(controller.signal.reason)) await snapshots?.flush();
+    return await finishedSnapshots(
+      snapshots,
+      recordFailure(deps, {
+        lease,
+        job,
+        token,
+        err,
+        reason: controller.signal.reason,
+        tail,
+        lastAttempt: claim.attempts >= claim.maxAttempts,
+      }),
+    );
   } finally {
     clearTimer?.();
     deps.running.delete(trialId);
@@ -297,6 +337,34 @@ async function recordFailure(deps: TrialJobDeps, f: FailureInfo): Promise<TrialJ
   );
   if (permanent) throw new UnrecoverableError(message.split('\n')[0]);
   throw f.err instanceof Error ? f.err : new Error(message);
+}
+
+/** Whether the attempt's end leaves nothing to resume (pruned, cancelled) or nothing of its own (superseded). */
+function endsHere(reason: unknown): boolean {
+  return (
+    reason instanceof TrialPruned ||
+    reason instanceof TrialCancelled ||
+    reason instanceof TrialSuperseded
+  );
+}
+
+/**
+ * Removes a trial's snapshots from the store once it will never resume (succeeded, pruned, cancelled, failed for
+ * good); a hand-back, a pause or a retry keeps them.
+ */
+async function finishedSnapshots(
+  snapshots: TrialSnapshots | undefined,
+  outcome: Promise<TrialJobOutcome>,
+): Promise<TrialJobOutcome> {
+  try {
+    const o = await outcome;
+    if (o === 'succeeded' || o === 'failed' || o === 'pruned' || o === 'cancelled')
+      await snapshots?.remove();
+    return o;
+  } catch (err) {
+    if (err instanceof UnrecoverableError) await snapshots?.remove();
+    throw err;
+  }
 }
 
 /** Passes each epoch to `store`, then tells `kept` about it. */

@@ -14,7 +14,7 @@ export async function findTrialDir(
   trainer: Pick<Trainer, 'findSnapshot'>,
   run: TrialRun,
 ): Promise<{ dir: string; latest?: string }> {
-  const dir = path.join(dataDir, 'trials', trialId);
+  const dir = trialDirOf(dataDir, trialId);
   if (!resume) return { dir }; // nothing to resume from
   const latest = trainer.findSnapshot
     ? await trainer.findSnapshot(run, dir)
@@ -22,14 +22,19 @@ export async function findTrialDir(
   return latest ? { dir, latest } : { dir };
 }
 
+/** The trial directory of `trialId` under the worker's data directory. */
+export function trialDirOf(dataDir: string, trialId: string): string {
+  return path.join(dataDir, 'trials', trialId);
+}
+
 /** The newest plain file directly in `dir`, or null. */
-async function newestFile(dir: string): Promise<string | null> {
+export async function newestFile(dir: string): Promise<string | null> {
   const names = await readdir(dir).catch(() => [] as string[]);
   let latest: { file: string; mtime: number } | undefined;
   for (const name of names) {
     const file = path.join(dir, name);
-    const s = await stat(file);
-    if (s.isFile() && (!latest || s.mtimeMs > latest.mtime)) latest = { file, mtime: s.mtimeMs };
+    const s = await stat(file).catch(() => null);
+    if (s?.isFile() && (!latest || s.mtimeMs > latest.mtime)) latest = { file, mtime: s.mtimeMs };
   }
   return latest?.file ?? null;
 }

@@ -21,3 +21,4 @@ export * from './strategy-rules.ts';
 export * from './pruning-plan.ts';
 export * from './limits.ts';
 export * from './statistics.ts';
+export * from './snapshot-store.ts';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ErrorIssue } from './errors.ts';
+import type { SnapshotFiles } from './snapshot-store.ts';
 import type { SweepSpec } from './spec.ts';
 import type { FailureReason } from './trial-state.ts';
 import type { WorkerPolicy } from './worker-policy.ts';
@@ -183,6 +184,19 @@ export interface Trainer {
    * plain file directly in `trialDir`.
    */
   findSnapshot?(trial: TrialRun, trialDir: string): Promise<string | null>;
+  /**
+   * The newest complete snapshot in `trialDir` as the files another host needs to resume from it (paths relative
+   * to `trialDir`), with the epoch it holds; null when there is none. The worker uploads it to the snapshot store
+   * (`SWEEPS_SNAPSHOT_STORE`). Absent: the file {@link findSnapshot} (or the default) names, at the epoch last
+   * reported.
+   */
+  snapshotFiles?(trial: TrialRun, trialDir: string): Promise<SnapshotFiles | null>;
+  /**
+   * Called after a snapshot's files were fetched into `trialDir` from the snapshot store: makes them this host's
+   * resume point (MMDetection's `last_checkpoint` names an absolute path, which differs per host). Absent: nothing
+   * to do.
+   */
+  adoptSnapshot?(trial: TrialRun, trialDir: string, snapshot: SnapshotFiles): Promise<void>;
 }
 
 /**

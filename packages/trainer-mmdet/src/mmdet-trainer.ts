@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   type CommandGate,
   PermanentTrialError,
+  type SnapshotFiles,
   type Trainer,
   type TrainerContext,
   type TrainerResult,
@@ -30,6 +31,7 @@ import { DivergenceWatch } from './divergence.ts';
 import { LossDiverged, diverged, divergedLoss, metricMissing, outOfMemory } from './failures.ts';
 import { checkpointLocation, freePort, launchArgv, resumePoint, trialPaths } from './launch.ts';
 import { mmdetCommand } from './policy-refusal.ts';
+import { adoptMmdetSnapshot, mmdetSnapshotFiles } from './snapshot-files.ts';
 import { createMmdetExtractor } from './metrics/extractor.ts';
 import { isDataPathOption, type MmdetTrainerSpec, MmdetTrainerSpecSchema } from './spec.ts';
 
@@ -112,6 +114,18 @@ export class MmdetTrainer implements Trainer {
     const parsed = MmdetTrainerSpecSchema.safeParse(trial.trainer);
     if (!parsed.success) return null; // run() refuses it with the reason
     return resumePoint(parsed.data.version, trialPaths(trialDir).workDir);
+  }
+
+  /** The newest snapshot in the work dir, as files that travel to another host (snapshot-files.ts). */
+  async snapshotFiles(trial: TrialRun, trialDir: string): Promise<SnapshotFiles | null> {
+    const parsed = MmdetTrainerSpecSchema.safeParse(trial.trainer);
+    return parsed.success ? mmdetSnapshotFiles(parsed.data.version, trialDir) : null;
+  }
+
+  /** A snapshot fetched from the snapshot store becomes the work dir's resume point, with this host's path. */
+  async adoptSnapshot(trial: TrialRun, trialDir: string, snapshot: SnapshotFiles): Promise<void> {
+    const parsed = MmdetTrainerSpecSchema.safeParse(trial.trainer);
+    if (parsed.success) await adoptMmdetSnapshot(parsed.data.version, trialDir, snapshot);
   }
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {

@@ -7,6 +7,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { SNAPSHOTS_KEPT } from '@sweeps/core';
 
 import { encodeSafetensors, readSafetensors } from '../checkpoint/safetensors.ts';
 import { storeToTensorsAsync } from '../checkpoint/save.ts';
@@ -68,7 +69,7 @@ export async function saveTrainState(
   store: ParamStore,
   optimizerState: OptimizerState,
   meta: Omit<TrainStateMeta, 'version' | 'weightsFile' | 'optimizerFile'>,
-  keep = 2,
+  keep = SNAPSHOTS_KEPT,
 ): Promise<string> {
   const s = stem(meta.epoch);
   await mkdir(dir, { recursive: true });

@@ -16,6 +16,7 @@ import {
 } from '@sweeps/core';
 import { KILL_GRACE_MS, runDetached } from '@sweeps/trainer-command';
 
+import { findLatestState } from '../train/train-state.ts';
 import { resolvePlan } from './options.ts';
 import { EXIT, parseChildLine, type ChildMessage } from './protocol.ts';
 import type { TfjsChildJob } from './tfjs-child.ts';
@@ -40,6 +41,13 @@ export function createTfjsTrainer(options: TfjsTrainerOptions = {}): Trainer {
   return {
     kind: 'tfjs',
     run: (trial, ctx) => runInChild(trial, ctx, options),
+    // The newest complete snapshot (its JSON is written last): its three files travel to another host as they are.
+    snapshotFiles: async (_trial, trialDir) => {
+      const meta = await findLatestState(trialDir);
+      if (!meta) return null;
+      const json = `epoch-${String(meta.epoch).padStart(4, '0')}.json`;
+      return { epoch: meta.epoch, files: [meta.weightsFile, meta.optimizerFile, json] };
+    },
   };
 }
 
