@@ -365,8 +365,9 @@ describe('the multi-host bed', () => {
         );
       }
     }
-    // trials paused on one host went on on another, from the snapshot it had uploaded
-    expect(movedHosts).toBeGreaterThan(0);
+    // How many executions went on on another host than the one before is printed, not asserted: with affinity,
+    // a paused trial usually goes on where its snapshot is, and a move depends on which slots are free. A move that
+    // is certain (a trial handed back resumes on the other host, from the object store) is test/snapshot-store.test.ts's.
     console.log(
       JSON.stringify({
         counts: done.counts,
