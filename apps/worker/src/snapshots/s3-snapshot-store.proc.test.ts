@@ -122,8 +122,10 @@ describe("a trial's snapshots", () => {
     });
     await writeEpoch(a, 1);
     onA.afterEpoch(1);
+    await onA.flush(); // (the upload after epoch 1 is done)
     await writeEpoch(a, 2);
     onA.afterEpoch(2);
+    await onA.flush();
     await writeEpoch(a, 3); // written after the last report (as a trainer stopped at a rung may)
     await onA.flush();
     // a trainer that does not say its snapshot's epoch: labelled with the last epoch reported; the final upload

@@ -85,7 +85,7 @@ export class TrialSnapshots {
   afterEpoch(epoch: number): void {
     this.reported = Math.max(this.reported, epoch);
     this.chain = this.chain.then(() =>
-      this.sync(epoch).catch((err: unknown) =>
+      this.sync().catch((err: unknown) =>
         this.o.log(
           `snapshot store: upload failed after epoch ${epoch} (${lastLine(err)}); tried again after the next epoch`,
         ),
@@ -102,7 +102,7 @@ export class TrialSnapshots {
     const waits = this.o.retryMs ?? UPLOAD_RETRY_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.sync(this.reported);
+        await this.sync();
         return;
       } catch (err) {
         const last = attempt >= waits.length;
@@ -126,8 +126,9 @@ export class TrialSnapshots {
   }
 
   /** Uploads the newest complete snapshot unless it is the one last uploaded or fetched. */
-  private async sync(reported: number): Promise<void> {
-    const snapshot = await this.newest(reported);
+  private async sync(): Promise<void> {
+    // The label of a snapshot whose trainer does not say its epoch: the last epoch reported when its file is read.
+    const snapshot = await this.newest(this.reported);
     if (!snapshot) return;
     const sig = await signature(this.o.trialDir, snapshot);
     if (sig === this.current) return;
