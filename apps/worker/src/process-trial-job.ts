@@ -140,6 +140,7 @@ export async function processTrialJob(
           run,
           trainer,
           log: trialLine,
+          ...(deps.trialUser ? { owner: deps.trialUser } : {}),
           ...(deps.snapshotRetryMs ? { retryMs: deps.snapshotRetryMs } : {}),
         })
       : undefined;

@@ -5,7 +5,7 @@
  * retries) when the trainer has stopped; a finished trial's snapshots are removed. Nothing here throws: a store
  * failure is logged on the trial and the trial resumes from an older snapshot or from epoch 1.
  */
-import { stat } from 'node:fs/promises';
+import { lchown, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   isSnapshotPath,
@@ -13,6 +13,7 @@ import {
   type SnapshotFiles,
   type Trainer,
   type TrialRun,
+  type TrialUser,
 } from '@sweeps/core';
 import { newestFile } from '../trial-dir.ts';
 import type { S3SnapshotStore } from './s3-snapshot-store.ts';
@@ -29,6 +30,11 @@ export interface TrialSnapshotsOptions {
   trialDir: string;
   run: TrialRun;
   trainer: Pick<Trainer, 'snapshotFiles' | 'adoptSnapshot' | 'findSnapshot'>;
+  /**
+   * The user trial processes run as (a worker running as root): fetched files, and the folders made for them, are
+   * handed to it, so its trainer can replace and remove them as it does its own. Absent: the worker's own user.
+   */
+  owner?: TrialUser;
   /** One line on the trial's log (its live log view and output tail) and the worker's. */
   log: (line: string) => void;
   retryMs?: readonly number[];
@@ -67,7 +73,9 @@ export class TrialSnapshots {
       const found = await this.store.fetchNewest(this.o.trialId, trialDir, local?.epoch ?? null);
       for (const why of found.refused) this.o.log(`snapshot store: ${why}`);
       if (found.fetched) {
-        await trainer.adoptSnapshot?.(run, trialDir, found.fetched);
+        const wrote = (await trainer.adoptSnapshot?.(run, trialDir, found.fetched)) ?? [];
+        if (this.o.owner)
+          await handOver(trialDir, [...found.fetched.files, ...wrote], this.o.owner);
         this.current = await signature(trialDir, found.fetched);
         this.reported = found.fetched.epoch;
         this.o.log(
@@ -159,4 +167,14 @@ async function signature(dir: string, s: SnapshotFiles): Promise<string> {
     }),
   );
   return `${s.epoch}|${parts.join('|')}`;
+}
+
+/** Hands `files` (relative to `dir`) and the folders between `dir` and them to `owner`; `dir` itself stays. */
+async function handOver(dir: string, files: string[], owner: TrialUser): Promise<void> {
+  const paths = new Set<string>();
+  for (const f of files) {
+    const parts = f.split('/');
+    for (let i = 1; i <= parts.length; i++) paths.add(parts.slice(0, i).join('/'));
+  }
+  for (const p of paths) await lchown(path.join(dir, p), owner.uid, owner.gid);
 }
