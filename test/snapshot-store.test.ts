@@ -3,7 +3,8 @@
  * SWEEPS_DATA_DIR share only an S3-compatible object store (s3rver, a real server in its own process). A trial
  * handed back by one worker is resumed by the other from its snapshot: every epoch runs exactly once across the
  * two hosts (the trainer's per-epoch output logs of both hosts say so). A snapshot corrupted in the store is
- * refused by its checksum, with the reason on the trial's log, and the trial resumes from the previous good one.
+ * refused by its checksum, with the reason on the trial's log, and the trial resumes from the previous good one. An
+ * asha sweep with pausing that moves to the other host midway runs no epoch of any trial twice.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -190,5 +191,68 @@ describe('snapshots across hosts through an object store', () => {
     expect(epochsRunOn('host-d', trialId)).toEqual(oneToTwelve.slice(after));
     const detail = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${trialId}`)).json;
     expect(detail.epochs.map((e: { epoch: number }) => e.epoch)).toEqual(oneToTwelve);
+  });
+
+  it('an asha sweep with pausing moves to another host midway: no epoch of any trial runs twice, no trial fails', async () => {
+    const e = await startHost('host-e');
+    const sweep = oneTrialSweep('asha-across-hosts');
+    const created = await stack.call('POST', '/api/v1/sweeps', {
+      ...sweep,
+      trainer: {
+        ...sweep.trainer,
+        command: sweep.trainer.command.map((a) => (a === '250' ? '200' : a)),
+      },
+      space: {
+        optimizer: { SGD: { lr: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02], weight_decay: [1e-4] } },
+      },
+      strategy: { kind: 'asha', reduction_factor: 3 },
+    });
+    expect(created.status, created.text).toBe(201);
+    const sweepId = created.json.id as string;
+    // stopped once a trial waits at its rung and another is part way: the running one is handed back, and the
+    // paused one, if its rung promotes it, resumes on the other host
+    await waitFor(
+      'a trial paused at its rung and another running with an epoch stored, on the first host',
+      async () => {
+        if ((await stack.call('GET', `/api/v1/sweeps/${sweepId}`)).json.counts.paused === 0)
+          return false;
+        const running = (
+          await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials?state=running&limit=10`)
+        ).json.trials as Array<{ id: string }>;
+        for (const t of running) {
+          const d = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${t.id}`)).json;
+          if (d.epochs.length >= 1 && d.epochs.length < 3) return true;
+        }
+        return false;
+      },
+      90_000,
+      50,
+    );
+    await stopHost(e); // the paused trials' snapshots are in the store; a running one is handed back
+    await startHost('host-f');
+    const done = await stack.waitForPhase(sweepId, 'finished', 180_000).catch((err) => {
+      throw new Error(`${err.message}\n${stack.logs()}`);
+    });
+    expect(done.counts).toMatchObject({ failed: 0, paused: 0, queued: 0, running: 0 });
+    expect(done.counts.succeeded + done.counts.pruned).toBe(6);
+    const trials = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials?limit=100`)).json
+      .trials as Array<{ id: string; state: string }>;
+    let moved = 0;
+    for (const t of trials) {
+      const onE = epochsRunOn('host-e', t.id);
+      const onF = epochsRunOn('host-f', t.id);
+      const all = [...onE, ...onF];
+      expect(new Set(all).size, `trial ${t.id} ran an epoch twice: ${all}`).toBe(all.length);
+      if (onE.length > 0 && onF.length > 0) {
+        moved++;
+        expect(onF[0], `trial ${t.id}`).toBeGreaterThan(1); // resumed, not started again
+      }
+      if (t.state === 'succeeded') {
+        const detail = (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${t.id}`)).json;
+        expect(detail.epochs.map((x: { epoch: number }) => x.epoch)).toEqual(oneToTwelve);
+      }
+    }
+    expect(moved).toBeGreaterThan(0); // the trial handed back at least
+    console.log(JSON.stringify({ asha: done.counts, movedAcrossHosts: moved }));
   });
 });
