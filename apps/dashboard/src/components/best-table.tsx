@@ -30,7 +30,7 @@ export function BestSettingTable({ best }: { best: BestTable }) {
           </th>
           <th scope="col">
             Gain{best.baseline && ' vs '}
-            <Untrusted text={best.baseline} />
+            <Untrusted text={best.baseline} /> [95 % interval]
           </th>
         </tr>
       </thead>
@@ -56,8 +56,19 @@ export function BestSettingTable({ best }: { best: BestTable }) {
                   {fmt(r.best.mean)}
                   {r.best.std !== null && ` ± ${fmt(r.best.std)}`} (n={r.best.n})
                 </td>
-                <td data-col="gain" data-value={r.gain === null ? '' : String(r.gain)}>
+                <td
+                  data-col="gain"
+                  data-value={r.gain === null ? '' : String(r.gain)}
+                  data-ci={r.gain_ci95 ? r.gain_ci95.join(',') : ''}
+                >
                   {r.baseline ? '—' : signed(r.gain)}
+                  {!r.baseline && r.gain_ci95 && (
+                    <span class="ci" title="95 % Welch interval of the gain over the seeds">
+                      {' '}
+                      [{signed(r.gain_ci95[0])}, {signed(r.gain_ci95[1])}]
+                      {r.within_noise ? ' within noise' : ''}
+                    </span>
+                  )}
                 </td>
               </>
             ) : (
