@@ -41,7 +41,7 @@ async function stopHost(w: StartedProcess): Promise<void> {
 }
 
 /** One trial of the synthetic trainer, 12 epochs, snapshotting each and resuming from `{resume_from}`. */
-function oneTrialSweep(name: string) {
+function oneTrialSweep(name: string, epochMs = 600) {
   return {
     name,
     metric: { name: 'bbox_mAP' },
@@ -50,7 +50,7 @@ function oneTrialSweep(name: string) {
       command: [
         ...SYNTHETIC_COMMAND,
         '--epoch-ms',
-        '250',
+        String(epochMs),
         '--snapshot-dir',
         '{snapshot_dir}',
         '--resume-from',
@@ -200,7 +200,7 @@ describe('snapshots across hosts through an object store', () => {
       ...sweep,
       trainer: {
         ...sweep.trainer,
-        command: sweep.trainer.command.map((a) => (a === '250' ? '200' : a)),
+        command: sweep.trainer.command.map((a) => (a === '600' ? '200' : a)),
       },
       space: {
         optimizer: { SGD: { lr: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02], weight_decay: [1e-4] } },

@@ -156,7 +156,9 @@ export async function processTrialJob(
       controller,
       lastEpochKept(epochStore(deps, lease, controller, latest !== undefined), (e) => {
         lastEpoch = e;
-        snapshots?.afterEpoch(e.epoch);
+        // only an epoch that was stored (not one reported after the trial was stopped) may label a snapshot
+        if (!controller.signal.aborted || controller.signal.reason instanceof TrialPaused)
+          snapshots?.afterEpoch(e.epoch);
       }),
       { pause: descriptor.resumes?.(run.trainer) ?? false, decide: deps.decideRung },
     );

@@ -147,7 +147,11 @@ export class TrialSnapshots {
   /** The trainer's newest complete snapshot; for a trainer that does not say, its resume file at the last epoch. */
   private async newest(reported: number): Promise<SnapshotFiles | null> {
     const { trainer, run, trialDir } = this.o;
-    if (trainer.snapshotFiles) return trainer.snapshotFiles(run, trialDir);
+    if (trainer.snapshotFiles) {
+      // a snapshot past the last stored epoch would resume after epochs the trial's curve lacks
+      const s = await trainer.snapshotFiles(run, trialDir);
+      return s && s.epoch <= reported ? s : null;
+    }
     if (reported === 0) return null;
     const file = trainer.findSnapshot
       ? await trainer.findSnapshot(run, trialDir)
