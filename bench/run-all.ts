@@ -17,6 +17,14 @@ const suites: Array<[string, string[]]> = [
     ['npx', 'tsx', 'bench/load.bench.ts'],
   ],
   [
+    'statements per trial (PostgreSQL and Redis, counted on the wire)',
+    ['npx', 'tsx', 'bench/statements.bench.ts'],
+  ],
+  [
+    'scale (500 in-process workers x 8 slots, one PostgreSQL, one Redis)',
+    ['npx', 'tsx', 'bench/scale.bench.ts'],
+  ],
+  [
     'dashboard (10k-trial sweep page in Chromium, live result)',
     ['npx', 'tsx', 'bench/dashboard.bench.ts'],
   ],

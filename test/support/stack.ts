@@ -107,7 +107,7 @@ export class Stack {
     id: string,
     slots = 1,
     grace = 30,
-    opts: { env?: NodeJS.ProcessEnv; args?: string[] } = {},
+    opts: { env?: NodeJS.ProcessEnv; args?: string[]; waitReady?: boolean } = {},
   ): Promise<StartedProcess> {
     const w = startProcess(
       id,
@@ -128,10 +128,13 @@ export class Stack {
         SWEEPS_HEARTBEAT_MS: '1000',
         SWEEPS_WORKER_ALLOW_COMMANDS: 'node',
         SWEEPS_WORKER_RUN_AS: 'off',
+        // every worker here shares one SWEEPS_DATA_DIR (shared storage): no waiting for a snapshot's worker
+        SWEEPS_AFFINITY_WAIT_MS: '0',
         ...opts.env,
       }),
     );
     this.workers.push(w);
+    if (opts.waitReady === false) return w; // a worker expected to refuse to start
     await waitFor(
       `worker ${id} to be ready`,
       async () => w.output.some((l) => l.includes('ready with')),

@@ -4,8 +4,8 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { WorkerPolicy } from '@sweeps/core';
-import { createDb, type Db, stopWorker, type WorkerRegistration } from '@sweeps/db';
+import { type LiveWorker, type WorkerPolicy, WorkerPolicySchema } from '@sweeps/core';
+import { createDb, type Db, liveWorkerPolicies } from '@sweeps/db';
 import { decideRung, followUpFinishedTrial, reconcileQueue } from '@sweeps/orchestrate';
 import {
   createRedis,
@@ -21,6 +21,7 @@ import {
   type Worker,
 } from '@sweeps/queue';
 import { describeContainment, detectContainment } from '@sweeps/trainer-command';
+import { refuseTrainer } from '@sweeps/trainers';
 import { WorkerShuttingDown } from './abort-reasons.ts';
 import type { WorkerEnv } from './env.ts';
 import { sleep } from './long-timer.ts';
@@ -32,12 +33,21 @@ import { SlotLeases } from './slot-leases.ts';
 import { objectStoreFromEnv } from './snapshots/object-store-settings.ts';
 import { S3SnapshotStore } from './snapshots/s3-snapshot-store.ts';
 import { detectSlots, type SlotDevice } from './slots.ts';
+import { SweepFollowUps } from './sweep-follow-ups.ts';
 import { startTrialDirRetention } from './trial-dir-retention.ts';
 import { afterTrialEnds } from './trial-end-hook.ts';
+import { TrialRouter } from './trial-routing.ts';
 import { type NamedTrialUser, prepareTrialDir, trialUserEnv } from './trial-user.ts';
 import { TrainerRegistry } from './trainers/registry.ts';
 import { listenToChannels } from './worker-channels.ts';
-import { registerNewLife, startHeartbeat } from './worker-presence.ts';
+import {
+  markStopped,
+  newWorkerToken,
+  type OwnedRegistration,
+  registerNewLife,
+  startHeartbeat,
+  type WorkerIdInUse,
+} from './worker-presence.ts';
 
 export interface WorkerOptions {
   env: WorkerEnv;
@@ -47,6 +57,8 @@ export interface WorkerOptions {
   log: (line: string) => void;
   /** The unprivileged user trial processes run as (see trial-user.ts); null: the worker's own. */
   trialUser: NamedTrialUser | null;
+  /** Another live process took this worker's id while it was lost: it must leave (main.ts stops and exits). */
+  onIdTaken?: (err: WorkerIdInUse) => void;
 }
 
 export interface RunningWorker {
@@ -75,6 +87,8 @@ interface WorkerContext {
   redis: RedisLinks;
   /** Running trials by id, so cancellations, lost locks and shutdown can reach them. */
   running: Map<string, AbortController>;
+  /** This process's registration (its token owns the worker row). */
+  registration: OwnedRegistration;
 }
 
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
@@ -86,22 +100,34 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const containment = describeContainment(await detectContainment());
   // One connection per slot is plenty (a trial makes one query at a time); PostgreSQL allows ~100 in all.
   const db = createDb(env.DATABASE_URL, Math.min(devices.length + 2, 16));
-  const registration = {
+  const registration: OwnedRegistration = {
     id,
     host: hostname(),
     slots: devices.length,
     devices,
     pid: process.pid,
     policy,
+    token: newWorkerToken(),
   };
-  await registerNewLife(db, registration, log);
-  const ctx: WorkerContext = { id, env, log, db, redis: openRedis(env), running: new Map() };
+  await registerNewLife(db, registration, env.SWEEPS_WORKER_LOST_MS, log).catch(async (err) => {
+    await db.$disconnect();
+    throw err;
+  });
+  const ctx: WorkerContext = {
+    id,
+    env,
+    log,
+    db,
+    redis: openRedis(env),
+    running: new Map(),
+    registration,
+  };
   await restoreQueue(ctx);
   const deps = trialJobDeps(ctx, devices, policy, passEnv, trialUser);
   const jobs = runTrialJobs(ctx, deps, devices.length);
   const pathStatus = pathStatusUnder(policy);
   await listenToChannels({ ...ctx.redis, workerId: id, pathStatus, running: ctx.running, log });
-  const stopUpkeep = startUpkeep(ctx, registration);
+  const stopUpkeep = startUpkeep(ctx, deps.slots, opts.onIdTaken ?? (() => {}));
   for (const line of readyLines(registration, policy, containment, trialUser, env)) log(line);
   const stopTimers = () => {
     jobs.stopLockWatch();
@@ -173,10 +199,35 @@ function trialJobDeps(
         }
       : {}),
     running: ctx.running,
+    followUps: new SweepFollowUps(),
     decideRung: (rung) => decideRung({ db, queue }, rung, log),
     log,
     maxEpochsPerTrial: env.SWEEPS_MAX_EPOCHS_PER_TRIAL,
+    routing: new TrialRouter({
+      ownId: id,
+      own: { policy, slots: devices.length },
+      affinityWaitMs: env.SWEEPS_AFFINITY_WAIT_MS,
+      readOthers: () => otherLiveWorkers(db, id, env.SWEEPS_WORKER_LOST_MS),
+      refreshMs: env.SWEEPS_HEARTBEAT_MS,
+      refusal: refuseTrainer,
+    }),
   };
+}
+
+/** What the other live workers accept (their published policies and slots), for routing by capability. */
+async function otherLiveWorkers(db: Db, ownId: string, lostAfterMs: number): Promise<LiveWorker[]> {
+  const rows = await liveWorkerPolicies(db, lostAfterMs);
+  return rows
+    .filter((w) => w.id !== ownId)
+    .map((w) => {
+      const policy = WorkerPolicySchema.safeParse(w.policy);
+      return {
+        id: w.id,
+        policy: policy.success && w.policy !== null ? policy.data : null,
+        slots: w.slots,
+        freeSlots: w.freeSlots,
+      };
+    });
 }
 
 /**
@@ -197,7 +248,8 @@ function runTrialJobs(
     slots,
     afterTrialEnds(
       (job, token) => processTrialJob(deps, job, token),
-      (trialId) => followUpFinishedTrial({ db, queue }, trialId, log),
+      (trialId, sweepId) =>
+        followUpFinishedTrial({ db, queue }, trialId, log, deps.followUps?.of(sweepId)),
     ),
   );
   worker.on('error', (err) => log(`queue error: ${err.message}`));
@@ -222,11 +274,21 @@ function runTrialJobs(
 }
 
 /** The heartbeat and the retention of trial directories; returns a function that stops both. */
-function startUpkeep(ctx: WorkerContext, registration: WorkerRegistration): () => void {
+function startUpkeep(
+  ctx: WorkerContext,
+  slots: SlotLeases,
+  onIdTaken: (err: WorkerIdInUse) => void,
+): () => void {
   const { env, db, log } = ctx;
   const retentionMs = env.SWEEPS_TRIAL_DIR_RETENTION_H * 3_600_000;
   const stopRetention = startTrialDirRetention(db, env.SWEEPS_DATA_DIR, retentionMs, log);
-  const stopHeartbeat = startHeartbeat(db, registration, env.SWEEPS_HEARTBEAT_MS, log);
+  const stopHeartbeat = startHeartbeat(db, ctx.registration, {
+    everyMs: env.SWEEPS_HEARTBEAT_MS,
+    lostAfterMs: env.SWEEPS_WORKER_LOST_MS,
+    freeSlots: () => slots.freeCount(),
+    log,
+    onIdTaken,
+  });
   return () => {
     stopHeartbeat();
     stopRetention();
@@ -235,7 +297,7 @@ function startUpkeep(ctx: WorkerContext, registration: WorkerRegistration): () =
 
 /** The lines a worker logs once it is ready: its policy, containment, trial user and slots. */
 function readyLines(
-  registration: WorkerRegistration,
+  registration: OwnedRegistration,
   policy: WorkerPolicy,
   containment: string,
   trialUser: NamedTrialUser | null,
@@ -274,7 +336,7 @@ async function stopGracefully(
   }
   await closing;
   stopTimers();
-  await stopWorker(ctx.db, ctx.id).catch(() => {});
+  await markStopped(ctx.db, ctx.registration).catch(() => {});
   await ctx.redis.queue.close();
   ctx.redis.subscriber.disconnect();
   ctx.redis.connection.disconnect();

@@ -19,6 +19,16 @@ export const WorkerEnvSchema = z.object({
   /** Directory that relative commands and `cwd` of command trainers resolve against. */
   SWEEPS_WORK_DIR: z.string().default(repoRoot),
   SWEEPS_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5000),
+  /**
+   * The lost limit, as the API's: a worker id whose heartbeat is newer is in use (another worker starting with it
+   * is refused), and only workers seen within it count as live when a trial is routed (worker-presence.ts).
+   */
+  SWEEPS_WORKER_LOST_MS: z.coerce.number().int().min(1000).default(30_000),
+  /**
+   * Affinity: how long a resumed trial (promoted, retried, handed back) that this worker takes waits for the worker
+   * holding its newest snapshot, while that one is live with a free slot; 0: never waits (trial-routing.ts).
+   */
+  SWEEPS_AFFINITY_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   /** Executables `command` trials may start (comma-separated names or absolute path globs). Default: none. */
   SWEEPS_WORKER_ALLOW_COMMANDS: z.string().default(''),
   /** Environment variable names (or globs) a sweep's `trainer.env` may set. Default: none. */

@@ -38,7 +38,7 @@ async function claimedAshaTrial() {
   const [trial] = (await listTrials(db, { sweepId, limit: 10 })).trials;
   const claim = await claimTrial(db, trial!.id, workerId);
   if (claim?.kind !== 'claimed') throw new Error('the trial could not be claimed');
-  return { trialId: trial!.id, workerId, lease: claim.lease };
+  return { trialId: trial!.id, workerId, lease: claim.lease, plan: claim.plan };
 }
 
 describe("a trial's epoch reports", () => {
@@ -47,8 +47,8 @@ describe("a trial's epoch reports", () => {
     const controller = new AbortController();
     // What each epoch's store saw when it started: the rungs already decided for this trial.
     const seen: Array<{ epoch: number; decided: number[] }> = [];
-    const report = await trialEpochReports(
-      db,
+    const report = trialEpochReports(
+      trial.plan,
       trial,
       controller,
       async (epoch) => {

@@ -4,7 +4,7 @@
  * handling of an epoch, its rung decision included, runs one epoch at a time in the order reported: a later epoch
  * is neither stored nor judged at a rung before an earlier one's decision is taken.
  */
-import { lastLine, PermanentTrialError } from '@sweeps/core';
+import { lastLine, PermanentTrialError, type PruningPlan } from '@sweeps/core';
 import { type Db, recordEpoch, retryOnConnectionLoss, type TrialLease } from '@sweeps/db';
 import { EpochNotStored, TrialSuperseded } from './abort-reasons.ts';
 import { MetricRules } from './metric-rules.ts';
@@ -13,16 +13,16 @@ import { type ReportEpoch, type RungOptions, TrialPaused, withPruning } from './
 /**
  * The trial's reporter: `store` (see {@link epochStore}) then the rung decisions, serialised per trial, and never
  * rejecting (a failure aborts the trial with its reason instead, so no trainer can turn it into an unhandled
- * rejection).
+ * rejection). `plan`: the trial's rungs, as its claim gave them (null: never judged).
  */
-export async function trialEpochReports(
-  db: Db,
+export function trialEpochReports(
+  plan: PruningPlan | null,
   trial: { trialId: string; workerId: string },
   controller: AbortController,
   store: ReportEpoch,
   rungs: RungOptions,
-): Promise<ReportEpoch> {
-  const decided = await withPruning(db, trial, controller, store, rungs);
+): ReportEpoch {
+  const decided = withPruning(plan, trial, controller, store, rungs);
   return oneAtATime(neverRejects(decided, controller));
 }
 

@@ -9,6 +9,7 @@ import { readWorkerEnv, scrubSecrets, type WorkerEnv } from './env.ts';
 import { watchIdle } from './idle-exit.ts';
 import { createLineLogger } from './line-logger.ts';
 import { type NamedTrialUser, resolveTrialUser } from './trial-user.ts';
+import { WorkerIdInUse } from './worker-presence.ts';
 
 const positiveInt = (what: string) => (value: string) => {
   const n = Number(value);
@@ -95,9 +96,16 @@ const worker = await startWorker({
   trialUser,
   ...(opts.slots ? { slots: opts.slots } : {}),
   ...(opts.id ? { id: opts.id } : {}),
+  onIdTaken: (err) => {
+    log(`${err.message.split('. ')[0]}: this worker was lost meanwhile and leaves`);
+    process.exitCode = 1;
+    leave('worker id taken over', 0);
+  },
 }).catch((err: Error) => {
   console.error(
-    `The worker could not start: ${err.message}\nIs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) running, and was \`npm run db:migrate\` run?`,
+    err instanceof WorkerIdInUse
+      ? `The worker could not start: ${err.message}`
+      : `The worker could not start: ${err.message}\nIs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) running, and was \`npm run db:migrate\` run?`,
   );
   process.exit(1);
 });
@@ -121,7 +129,7 @@ function leave(why: string, graceS: number): void {
     () => {
       log('worker stopped');
       log.flush();
-      process.exit(0);
+      process.exit(process.exitCode ?? 0);
     },
     (err: Error) => {
       log(`stop failed: ${err.message}`);

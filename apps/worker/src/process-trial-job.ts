@@ -26,9 +26,16 @@ import {
   claimTrialJob,
   handBackTrialJob,
   rerunIfPromoted,
+  routeTrialJobAway,
   type RungValue,
 } from '@sweeps/orchestrate';
-import { TrialJobSchema, UnrecoverableError, WaitingError, type Job } from '@sweeps/queue';
+import {
+  type Job,
+  postponeJob,
+  TrialJobSchema,
+  UnrecoverableError,
+  WaitingError,
+} from '@sweeps/queue';
 import {
   EpochNotStored,
   QueueLockLost,
@@ -43,8 +50,10 @@ import { type ReportEpoch, TrialPaused, TrialPruned } from './pruning.ts';
 import { type SnapshotStore, TrialSnapshots } from './snapshots/trial-snapshots.ts';
 import { findTrialDir, trialDirOf } from './trial-dir.ts';
 import { leaseEnv, type SlotLeases, slotsWanted } from './slot-leases.ts';
+import type { SweepFollowUps } from './sweep-follow-ups.ts';
 import type { SlotDevice } from './slots.ts';
 import type { TrainerRegistry } from './trainers/registry.ts';
+import type { RouteDecision, TrialRouter } from './trial-routing.ts';
 
 export interface TrialJobDeps {
   db: Db;
@@ -68,6 +77,8 @@ export interface TrialJobDeps {
    */
   decideRung: (rung: RungValue) => Promise<RungDecision | null>;
   log: (line: string) => void;
+  /** Where a claim leaves what its sweep's trials' ends set off, for the follow-up after the job (daemon.ts). */
+  followUps?: SweepFollowUps;
   /** The worker's epoch cap (SWEEPS_MAX_EPOCHS_PER_TRIAL): a later epoch fails its trial. Default 1,000. */
   maxEpochsPerTrial?: number;
   /**
@@ -77,6 +88,8 @@ export interface TrialJobDeps {
   snapshotStore?: SnapshotStore;
   /** Waits between the final snapshot upload's tries (tests); default trial-snapshots.ts's. */
   snapshotRetryMs?: readonly number[];
+  /** Routing by capability (trial-routing.ts); absent: this worker runs every trial it takes. */
+  routing?: Pick<TrialRouter, 'beforeClaim' | 'afterClaim'>;
 }
 
 /**
@@ -100,7 +113,11 @@ export async function processTrialJob(
   const parsed = TrialJobSchema.safeParse(job.data);
   if (!parsed.success)
     throw new UnrecoverableError(`malformed job ${job.id}: ${parsed.error.message}`);
-  const { trialId } = parsed.data;
+  const { trialId, sweepId } = parsed.data;
+  // a sweep this worker refuses and another live worker accepts: its job waits a moment, nothing claimed
+  const away = await deps.routing?.beforeClaim(sweepId, trialId);
+  if (away != null)
+    return postponeJob(job, token, away, `trial ${trialId}: another worker accepts it`);
   // An unreachable PostgreSQL postpones the job by about a second (not a counted BullMQ attempt).
   const claim = await claimTrialJob(deps.db, job, token, trialId, deps.workerId);
   if (!claim) return 'skipped'; // finished, cancelled, or its sweep was cancelled
@@ -109,6 +126,12 @@ export async function processTrialJob(
     throw new UnrecoverableError(claim.error.split('\n')[0]);
   }
   const { lease, run } = claim;
+  deps.followUps?.remember(run.sweepId, claim.followUps);
+  const route: RouteDecision = (await deps.routing?.afterClaim(claim)) ?? { kind: 'run' };
+  if (route.kind === 'away') {
+    deps.log(`trial ${trialId} left to another worker (not an attempt): ${route.reason}`);
+    return routeTrialJobAway(deps.db, lease, job, token, route.delayMs, route.reason);
+  }
   const controller = new AbortController();
   let devices: SlotDevice[] = [];
   const live = deps.openTrialLog?.(trialId);
@@ -130,6 +153,7 @@ export async function processTrialJob(
       ? setLongTimeout(() => controller.abort(new TrialTimedOut(timeoutS)), timeoutS * 1000)
       : undefined;
   try {
+    if (route.kind === 'invalid') throw new PermanentTrialError(route.message, 'invalid');
     const { trainer, descriptor } = await deps.trainers.get(run.trainer.kind);
     devices = await deps.slots.take(slotsWanted(run.trainer), controller.signal);
     snapshots = deps.snapshotStore
@@ -150,8 +174,8 @@ export async function processTrialJob(
     deps.log(
       `trial ${trialId} (${run.checkpoint.name} ${run.optimizer} ${JSON.stringify(run.params)} seed ${run.seed}) on slot ${devices.map((d) => d.slot).join(',')}, attempt ${claim.attempts}`,
     );
-    const reportEpoch = await trialEpochReports(
-      deps.db,
+    const reportEpoch = trialEpochReports(
+      claim.plan,
       { trialId, workerId: deps.workerId },
       controller,
       lastEpochKept(epochStore(deps, lease, controller, latest !== undefined), (e) => {

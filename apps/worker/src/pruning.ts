@@ -5,8 +5,8 @@
  * (the command trainer SIGTERMs its process group; every trainer kind stops on `ctx.signal`). Paused trials of the
  * same checkpoint that the report promoted are enqueued by `decide` (`decideRung` of @sweeps/orchestrate).
  */
-import type { EpochMetrics } from '@sweeps/core';
-import { loadPruningPlan, type Db, type RungDecision } from '@sweeps/db';
+import type { EpochMetrics, PruningPlan } from '@sweeps/core';
+import type { RungDecision } from '@sweeps/db';
 import type { RungValue } from '@sweeps/orchestrate';
 
 /** The abort reason of a pruned trial: the run ends with the state the database already holds. */
@@ -43,16 +43,16 @@ export type ReportEpoch = (epoch: number, metrics: EpochMetrics) => Promise<void
 /**
  * Wraps a trial's epoch reporter: `store` records the epoch, then each rung at or below it that this trial has
  * not passed yet is decided with the sweep's metric of this epoch (a trainer that evaluates every few epochs is
- * judged at its first evaluation past the rung). A grid sweep or a confirm seed gets `store` itself back.
+ * judged at its first evaluation past the rung). A grid sweep or a confirm seed (no `plan`: the claim's
+ * `plan`) gets `store` itself back.
  */
-export async function withPruning(
-  db: Db,
+export function withPruning(
+  plan: PruningPlan | null,
   trial: { trialId: string; workerId: string },
   controller: AbortController,
   store: ReportEpoch,
   options: RungOptions,
-): Promise<ReportEpoch> {
-  const plan = await loadPruningPlan(db, trial.trialId);
+): ReportEpoch {
   if (!plan) return store;
   const passed = new Set<number>();
   return async (epoch, metrics) => {

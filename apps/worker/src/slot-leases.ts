@@ -7,11 +7,8 @@
 import { PermanentTrialError } from '@sweeps/core';
 import type { SlotDevice } from './slots.ts';
 
-/** How many slots a trial asks for (1 unless its trainer says `gpus_per_trial`). */
-export function slotsWanted(trainer: Record<string, unknown>): number {
-  const n = Number(trainer.gpus_per_trial ?? 1);
-  return Number.isInteger(n) && n >= 1 ? n : 1;
-}
+/** How many slots a trial asks for (1 unless its trainer says `gpus_per_trial`): core's routing rule. */
+export { slotsWanted } from '@sweeps/core';
 
 /** The environment of a trial on these slots: exactly their GPUs are visible. */
 export function leaseEnv(devices: SlotDevice[]): Record<string, string> {
@@ -61,6 +58,11 @@ export class SlotLeases {
       );
       this.serve();
     });
+  }
+
+  /** Slots free now and not promised to a waiting trial (published with each heartbeat, for affinity). */
+  freeCount(): number {
+    return Math.max(0, this.free.length - this.waiters.reduce((n, w) => n + w.n, 0));
   }
 
   give(devices: SlotDevice[]): void {

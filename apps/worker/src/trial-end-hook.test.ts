@@ -3,7 +3,7 @@ import { DelayedError, type Job, UnrecoverableError, WaitingError } from '@sweep
 import { afterTrialEnds } from './trial-end-hook.ts';
 import type { TrialJobOutcome } from './process-trial-job.ts';
 
-const job = { data: { trialId: 'trial-1' } } as unknown as Job;
+const job = { data: { trialId: 'trial-1', sweepId: 'sweep-1' } } as unknown as Job;
 
 /** The trial ids followed up after one job that ended with `end`. */
 async function askedAfter(end: TrialJobOutcome | Error): Promise<string[]> {
@@ -13,8 +13,9 @@ async function askedAfter(end: TrialJobOutcome | Error): Promise<string[]> {
       if (end instanceof Error) throw end;
       return end;
     },
-    async (trialId) => {
+    async (trialId, sweepId) => {
       asked.push(trialId);
+      expect(sweepId).toBe('sweep-1'); // the job's sweep: the follow-up need not read it
     },
   );
   await processor(job, 'token').catch((err: unknown) => {

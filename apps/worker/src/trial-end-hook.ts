@@ -17,11 +17,12 @@ type TrialJobProcessor = (job: Job, token: string | undefined) => Promise<TrialJ
  */
 export function afterTrialEnds(
   process: TrialJobProcessor,
-  onTrialEnd: (trialId: string) => Promise<void>,
+  onTrialEnd: (trialId: string, sweepId: string | undefined) => Promise<void>,
 ): TrialJobProcessor {
   const ended = async (job: Job) => {
-    const trialId = (job.data as { trialId?: unknown }).trialId;
-    if (typeof trialId === 'string') await onTrialEnd(trialId);
+    const { trialId, sweepId } = job.data as { trialId?: unknown; sweepId?: unknown };
+    if (typeof trialId === 'string')
+      await onTrialEnd(trialId, typeof sweepId === 'string' ? sweepId : undefined);
   };
   return async (job, token) => {
     let outcome: TrialJobOutcome;

@@ -12,6 +12,7 @@ export * from './export-tables.ts';
 export * from './trainer.ts';
 export * from './output-tail.ts';
 export * from './worker-policy.ts';
+export * from './trial-routing.ts';
 export * from './grid-cell-state.ts';
 export * from './strategy.ts';
 export * from './confirm.ts';

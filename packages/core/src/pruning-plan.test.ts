@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { planSweep } from './plan.ts';
-import { pruningPlanOf } from './pruning-plan.ts';
+import { pruningPlanOf, trialFollowUpsOf } from './pruning-plan.ts';
 
 const studyYaml = readFileSync(new URL('./fixtures/r50-study-demo.yaml', import.meta.url), 'utf8');
 
@@ -29,5 +29,23 @@ describe("a trial's pruning plan", () => {
   it('is null for a grid sweep, and without an integer number of epochs', () => {
     expect(pruningPlanOf(study({}), 0)).toBeNull();
     expect(pruningPlanOf({ ...study({ strategy: asha }), fixed: {} }, 0)).toBeNull();
+  });
+});
+
+describe("what a trial's end sets off", () => {
+  it('settles rungs only where trials can wait at one, and asks for confirm trials only with a confirm stage', () => {
+    expect(trialFollowUpsOf(study({}))).toEqual({ settleRungs: false, confirm: false });
+    expect(trialFollowUpsOf(study({ strategy: asha }))).toEqual({
+      settleRungs: true,
+      confirm: false,
+    });
+    expect(trialFollowUpsOf(study({ strategy: { ...asha, pause: false } }))).toEqual({
+      settleRungs: false,
+      confirm: false,
+    });
+    expect(trialFollowUpsOf(study({ confirm: { top: 1, seeds: [5] } }))).toEqual({
+      settleRungs: false,
+      confirm: true,
+    });
   });
 });

@@ -24,3 +24,21 @@ export function pruningPlanOf(spec: SweepSpec, seed: number): PruningPlan | null
     ? { rungs, metric: spec.metric.name, mayPause: strategy.pauses(true) }
     : null;
 }
+
+/**
+ * What the end of a trial of this sweep can set off, beyond its own row: `settleRungs`, trials paused at a rung that
+ * its end can promote or prune (asha in its promotion form); `confirm`, the checkpoint's confirm trials (a confirm
+ * stage). Both are fixed for a sweep's life (an extension adds only checkpoints, grid values and seeds), so a
+ * worker may keep them per sweep and skip the follow-up's reads where both are false.
+ */
+export interface TrialFollowUps {
+  settleRungs: boolean;
+  confirm: boolean;
+}
+
+export function trialFollowUpsOf(spec: SweepSpec): TrialFollowUps {
+  return {
+    settleRungs: strategyRules(spec.strategy).pauses(true),
+    confirm: spec.confirm !== undefined,
+  };
+}

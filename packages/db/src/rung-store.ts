@@ -9,8 +9,6 @@ import {
   type Goal,
   isFinished,
   type PromotionDecision,
-  type PruningPlan,
-  pruningPlanOf,
   type RungOutcome,
   type RungRanking,
   type RungStanding,
@@ -24,13 +22,6 @@ import {
 } from '@sweeps/core';
 import type { Db } from './client.ts';
 import { inSourceStates, targetState } from './trial-moves.ts';
-
-/** The trial's pruning plan (core's `pruningPlanOf`), read once when it starts (null for grid sweeps and confirm seeds). */
-export async function loadPruningPlan(db: Db, trialId: string): Promise<PruningPlan | null> {
-  const [row] = await db.$queryRaw<Array<{ seed: number; spec: SweepSpec }>>`
-    SELECT t.seed, s.spec FROM trials t JOIN sweeps s ON s.id = t.sweep_id WHERE t.id = ${trialId}`;
-  return row ? pruningPlanOf(row.spec, row.seed) : null;
-}
 
 export interface RungDecision extends PromotionDecision {
   epoch: number;

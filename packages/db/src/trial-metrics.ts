@@ -41,7 +41,8 @@ export interface EpochWriteOptions {
 
 /**
  * Upserts one epoch's metrics for the lease (idempotent: a repeated epoch overwrites its values) and makes that
- * lease the one reads show, keeping its `epochs_run` (in `trial_progress`: an epoch changes no trial
+ * lease the one reads show, keeping its `epochs_run` and the worker that ran it (`snapshot_worker_id`: its trial
+ * directory holds the newest snapshot, for affinity), in `trial_progress` (an epoch changes no trial
  * state, so the trial's own row is only locked, never rewritten). Non-finite values are skipped. Callers
  * validate epochs and names first (the worker's metric rules). Returns false when the lease is no longer the
  * trial's (nothing was written).
@@ -81,13 +82,14 @@ export async function recordEpoch(
       ON CONFLICT (trial_id, lease, epoch, name) DO UPDATE SET value = EXCLUDED.value
       RETURNING 1),
     counted AS (
-      INSERT INTO trial_progress AS p (trial_id, sweep_id, metrics_lease, epochs_run)
-      SELECT t.id, t.sweep_id, ${lease.lease},
+      INSERT INTO trial_progress AS p (trial_id, sweep_id, metrics_lease, snapshot_worker_id, epochs_run)
+      SELECT t.id, t.sweep_id, ${lease.lease}, ${lease.workerId},
              CASE WHEN t.metrics_lease = ${lease.lease} THEN t.epochs_run
                   ELSE (SELECT count(DISTINCT epoch) FROM carried)::int END
              + CASE WHEN t.seen THEN 0 ELSE 1 END
       FROM t
-      ON CONFLICT (trial_id) DO UPDATE SET metrics_lease = EXCLUDED.metrics_lease, epochs_run = EXCLUDED.epochs_run)
+      ON CONFLICT (trial_id) DO UPDATE SET metrics_lease = EXCLUDED.metrics_lease, epochs_run = EXCLUDED.epochs_run,
+        snapshot_worker_id = EXCLUDED.snapshot_worker_id)
     SELECT count(*)::int AS n FROM written`;
   return (row?.n ?? 0) > 0;
 }

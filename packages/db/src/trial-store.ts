@@ -4,9 +4,13 @@ import {
   DEFAULT_MAX_ATTEMPTS,
   DomainError,
   type FailureReason,
+  type PruningPlan,
+  pruningPlanOf,
   type SweepSpec,
   TRIAL_MOVES,
+  type TrialFollowUps,
   type TrialRun,
+  trialFollowUpsOf,
   type TrialState,
 } from '@sweeps/core';
 import type { Db } from './client.ts';
@@ -107,6 +111,12 @@ export type TrialClaim =
        * reached an asha rung (paused there and promoted: its attempt was not counted).
        */
       resume: boolean;
+      /** The trial's rungs (null: never judged), from the sweep read with the claim: no second read to start it. */
+      plan: PruningPlan | null;
+      /** What the trial's end sets off (core's `trialFollowUpsOf`); the same for every trial of its sweep. */
+      followUps: TrialFollowUps;
+      /** The worker that stored the trial's newest epoch (its trial directory holds the newest snapshot), if any. */
+      snapshotWorkerId: string | null;
     }
   /** The trial had used all its attempts (its workers died during each one): it is now failed. */
   | { kind: 'exhausted'; attempts: number; error: string };
@@ -138,6 +148,7 @@ export async function claimTrial(
       ck_format: string | null;
       ck_prefix: string | null;
       reached_rung: boolean;
+      snapshot_worker_id: string | null;
     }>
   >`
     WITH cur AS (
@@ -159,6 +170,7 @@ export async function claimTrial(
     WHERE t.id = cur.id AND s.id = t.sweep_id AND c.id = t.checkpoint_id
     RETURNING t.id, t.sweep_id, t.state::text AS state, t.config, t.seed, t.attempts, t.lease, t.error, s.spec,
       EXISTS (SELECT 1 FROM trial_rungs r WHERE r.trial_id = t.id) AS reached_rung,
+      (SELECT g.snapshot_worker_id FROM trial_progress g WHERE g.trial_id = t.id) AS snapshot_worker_id,
       c.name AS ck_name, c.uri AS ck_uri, c.format AS ck_format, c.prefix AS ck_prefix`;
   const row = rows[0];
   if (!row) return null;
@@ -171,6 +183,9 @@ export async function claimTrial(
     attempts: row.attempts,
     maxAttempts: spec.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
     resume: row.lease > 1 || row.attempts > 1 || row.reached_rung,
+    plan: pruningPlanOf(spec, row.seed),
+    followUps: trialFollowUpsOf(spec),
+    snapshotWorkerId: row.snapshot_worker_id,
     run: {
       trialId: row.id,
       sweepId: row.sweep_id,

@@ -10,3 +10,4 @@ export * from './confirm-stage.ts';
 export * from './trial-follow-up.ts';
 export * from './trial-job-moves.ts';
 export * from './trial-output.ts';
+export * from './routed-trials.ts';

@@ -48,15 +48,16 @@ export async function decideRung(
 /**
  * After `trialId` ended for good, its sweep's paused trials are settled again (a trial that failed before a rung can
  * complete that rung, which promotes or prunes the trials waiting there) and the promoted ones enqueued. Failures
- * are logged and left to reconcile.
+ * are logged and left to reconcile. `knownSweepId`: the trial's sweep, when the caller has it (no read then).
  */
 export async function resumeSettledRungs(
   stores: Pick<Stores, 'db' | 'queue'>,
   trialId: string,
   log: (line: string) => void,
+  knownSweepId?: string,
 ): Promise<void> {
   await orLeftToReconcile(`asha: paused trials after trial ${trialId}`, log, async () => {
-    const sweepId = await sweepIdOfTrial(stores.db, trialId);
+    const sweepId = knownSweepId ?? (await sweepIdOfTrial(stores.db, trialId));
     if (sweepId === null) return;
     await requeuePromoted(stores.queue, await settlePausedTrials(stores.db, sweepId), log);
   });

@@ -1,5 +1,6 @@
 /** asha's rungs and the confirm stage across the two stores: PostgreSQL decides, the jobs follow. */
 import { describe, expect, it } from 'vitest';
+import { planSweep, trialFollowUpsOf } from '@sweeps/core';
 import { completeTrial, listTrials } from '@sweeps/db';
 import { createRedis, enqueueTrials, type Queue, type TrialJob } from '@sweeps/queue';
 import { confirmSweepSpec } from '../../../test/fixtures/confirm-sweep.ts';
@@ -108,6 +109,28 @@ describe('the confirm stage after a trial', () => {
     expect(lines).toEqual([`confirm stage: 4 trial(s) added after trial ${mine.at(-1)!.trialId}`]);
     await followUpFinishedTrial(stores, mine[0]!.trialId, log); // asked again: nothing added
     expect(lines).toHaveLength(1);
+    await queue.obliterate({ force: true });
+  });
+
+  it('skips the steps the sweep cannot need, as its claims say, without reading', async () => {
+    const { stores, queue, lines, log } = queueAndLog();
+    const { sweepId, leases } = await claimedSweep(db, confirmSweepSpec());
+    const onA = async () => (await listTrials(db, { sweepId, checkpoint: 'a', limit: 100 })).trials;
+    const ids = (await onA()).map((t) => t.id);
+    const mine = leases.filter((l) => ids.includes(l.trialId));
+    for (const [i, lease] of mine.entries())
+      await completeTrial(db, lease, { finalMetric: i / 10, metrics: { bbox_mAP: i / 10 } });
+    const last = mine.at(-1)!.trialId;
+    // told the sweep has no confirm stage: the step is skipped, so nothing is added
+    const none = { settleRungs: false, confirm: false };
+    await followUpFinishedTrial(stores, last, log, { sweepId, followUps: none });
+    expect((await onA()).filter((t) => t.seed !== 0)).toEqual([]);
+    // what its claims say of this sweep (a confirm stage, no pausing): the confirm trials are added
+    const followUps = trialFollowUpsOf(planSweep(confirmSweepSpec()).spec);
+    expect(followUps).toEqual({ settleRungs: false, confirm: true });
+    await followUpFinishedTrial(stores, last, log, { sweepId, followUps });
+    expect((await onA()).filter((t) => t.seed !== 0)).toHaveLength(4);
+    expect(lines).toEqual([`confirm stage: 4 trial(s) added after trial ${last}`]);
     await queue.obliterate({ force: true });
   });
 });

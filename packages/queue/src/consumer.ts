@@ -43,3 +43,17 @@ export async function claimOrPostpone<T>(
     throw new DelayedError(`claim postponed: ${(err as Error).message.split('\n').at(-1)}`);
   }
 }
+
+/**
+ * Puts the job this worker holds back for `delayMs` (a trial routed away: another worker accepts it) and throws
+ * DelayedError, so BullMQ counts no attempt and any worker may take it once the delay is over.
+ */
+export async function postponeJob(
+  job: Job,
+  token: string | undefined,
+  delayMs: number,
+  why: string,
+): Promise<never> {
+  if (token) await job.moveToDelayed(Date.now() + delayMs, token);
+  throw new DelayedError(why);
+}

@@ -4,6 +4,7 @@ import {
   substitute,
   type ParamValue,
   type TrialRun,
+  trialPlaceholderValues,
 } from '@sweeps/core';
 
 /** Every placeholder value a trial has (see GLOBAL_PLACEHOLDERS in core). */
@@ -12,22 +13,8 @@ export function placeholderValues(
   trialDir: string,
   resumeFrom?: string,
 ): Record<string, ParamValue | string> {
-  const fixed = Object.fromEntries(
-    Object.entries(trial.fixed).filter((e): e is [string, ParamValue | string] =>
-      ['number', 'string', 'boolean'].includes(typeof e[1]),
-    ),
-  );
   return {
-    ...fixed,
-    ...(trial.params as Record<string, ParamValue>),
-    optimizer: trial.optimizer,
-    seed: trial.seed,
-    'trial.id': trial.trialId,
-    'sweep.id': trial.sweepId,
-    'checkpoint.name': trial.checkpoint.name,
-    'checkpoint.uri': trial.checkpoint.uri,
-    'checkpoint.prefix': trial.checkpoint.prefix ?? '',
-    'checkpoint.format': trial.checkpoint.format ?? '',
+    ...trialPlaceholderValues(trial),
     // the trial directory, named in sweep files for what the command writes there: its snapshots
     snapshot_dir: trialDir,
     [DEPRECATED_SNAPSHOT_PLACEHOLDER]: trialDir,
