@@ -81,8 +81,6 @@ export interface TrialJobDeps {
   followUps?: SweepFollowUps;
   /** The worker's epoch cap (SWEEPS_MAX_EPOCHS_PER_TRIAL): a later epoch fails its trial. Default 1,000. */
   maxEpochsPerTrial?: number;
-  /** Routing by capability (trial-routing.ts); absent: this worker runs every trial it takes. */
-  routing?: Pick<TrialRouter, 'beforeClaim' | 'afterClaim'>;
   /**
    * The snapshot store (`SWEEPS_SNAPSHOT_STORE`), so a trial resumes on any host; absent: snapshots stay in the
    * data directory (shared between hosts, or a resume on another host starts from epoch 1).
@@ -90,6 +88,8 @@ export interface TrialJobDeps {
   snapshotStore?: SnapshotStore;
   /** Waits between the final snapshot upload's tries (tests); default trial-snapshots.ts's. */
   snapshotRetryMs?: readonly number[];
+  /** Routing by capability (trial-routing.ts); absent: this worker runs every trial it takes. */
+  routing?: Pick<TrialRouter, 'beforeClaim' | 'afterClaim'>;
 }
 
 /**
@@ -164,6 +164,7 @@ export async function processTrialJob(
           run,
           trainer,
           log: trialLine,
+          ...(deps.trialUser ? { owner: deps.trialUser } : {}),
           ...(deps.snapshotRetryMs ? { retryMs: deps.snapshotRetryMs } : {}),
         })
       : undefined;
@@ -179,7 +180,9 @@ export async function processTrialJob(
       controller,
       lastEpochKept(epochStore(deps, lease, controller, latest !== undefined), (e) => {
         lastEpoch = e;
-        snapshots?.afterEpoch(e.epoch);
+        // only an epoch that was stored (not one reported after the trial was stopped) may label a snapshot
+        if (!controller.signal.aborted || controller.signal.reason instanceof TrialPaused)
+          snapshots?.afterEpoch(e.epoch);
       }),
       { pause: descriptor.resumes?.(run.trainer) ?? false, decide: deps.decideRung },
     );

@@ -194,9 +194,9 @@ export interface Trainer {
   /**
    * Called after a snapshot's files were fetched into `trialDir` from the snapshot store: makes them this host's
    * resume point (MMDetection's `last_checkpoint` names an absolute path, which differs per host). Absent: nothing
-   * to do.
+   * to do. Returns the files it wrote (relative to `trialDir`), which the worker hands to the trial's user.
    */
-  adoptSnapshot?(trial: TrialRun, trialDir: string, snapshot: SnapshotFiles): Promise<void>;
+  adoptSnapshot?(trial: TrialRun, trialDir: string, snapshot: SnapshotFiles): Promise<string[]>;
 }
 
 /**

@@ -52,6 +52,16 @@ describe('trial claims and leases', () => {
     expect(await claimTrial(db, trialId, 'w4')).toBeNull();
   });
 
+  it('resumes a trial handed back (its attempt given back) from what its earlier run left, on any worker', async () => {
+    const { trialId } = await oneTrial(3);
+    const first = claimed(await claimTrial(db, trialId, 'w1'));
+    expect(first.resume).toBe(false); // a first run: nothing to resume from
+    expect(await handBackTrial(db, first.lease)).toBe(true);
+    const second = claimed(await claimTrial(db, trialId, 'w2'));
+    expect(second.attempts).toBe(1); // the hand-back did not count
+    expect(second.resume).toBe(true);
+  });
+
   it('fences every write to the attempt that holds the lease', async () => {
     const { sweepId, trialId } = await oneTrial();
     const stale = claimed(await claimTrial(db, trialId, 'w1')).lease;

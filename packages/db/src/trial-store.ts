@@ -106,8 +106,9 @@ export type TrialClaim =
       attempts: number;
       maxAttempts: number;
       /**
-       * Whether an earlier run of the trial may have left a snapshot to resume from: a later attempt, or a trial
-       * that reached an asha rung (paused there and promoted: its attempt was not counted).
+       * Whether an earlier run of the trial may have left a snapshot to resume from: any earlier claim (a later
+       * attempt, a hand-back, whose attempt was given back, a trial recovered from a lost worker), or a trial that
+       * reached an asha rung (paused there and promoted: its attempt was not counted).
        */
       resume: boolean;
       /** The trial's rungs (null: never judged), from the sweep read with the claim: no second read to start it. */
@@ -181,7 +182,7 @@ export async function claimTrial(
     lease: { trialId: row.id, workerId, lease: row.lease },
     attempts: row.attempts,
     maxAttempts: spec.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
-    resume: row.attempts > 1 || row.reached_rung,
+    resume: row.lease > 1 || row.attempts > 1 || row.reached_rung,
     plan: pruningPlanOf(spec, row.seed),
     followUps: trialFollowUpsOf(spec),
     snapshotWorkerId: row.snapshot_worker_id,

@@ -123,9 +123,13 @@ export class MmdetTrainer implements Trainer {
   }
 
   /** A snapshot fetched from the snapshot store becomes the work dir's resume point, with this host's path. */
-  async adoptSnapshot(trial: TrialRun, trialDir: string, snapshot: SnapshotFiles): Promise<void> {
+  async adoptSnapshot(
+    trial: TrialRun,
+    trialDir: string,
+    snapshot: SnapshotFiles,
+  ): Promise<string[]> {
     const parsed = MmdetTrainerSpecSchema.safeParse(trial.trainer);
-    if (parsed.success) await adoptMmdetSnapshot(parsed.data.version, trialDir, snapshot);
+    return parsed.success ? adoptMmdetSnapshot(parsed.data.version, trialDir, snapshot) : [];
   }
 
   async run(trial: TrialRun, ctx: TrainerContext): Promise<TrainerResult> {

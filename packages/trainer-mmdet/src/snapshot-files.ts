@@ -42,21 +42,25 @@ async function v2Pointer(workDir: string): Promise<string | null> {
   return names.at(-1) ?? null;
 }
 
-/** Makes a fetched snapshot this host's resume point: `last_checkpoint` (v3) or `latest.pth` (v2) names it. */
+/**
+ * Makes a fetched snapshot this host's resume point: `last_checkpoint` (v3) or `latest.pth` (v2) names it. Returns
+ * the file it wrote, relative to the trial directory.
+ */
 export async function adoptMmdetSnapshot(
   version: 2 | 3,
   trialDir: string,
   snapshot: SnapshotFiles,
-): Promise<void> {
+): Promise<string[]> {
   const { workDir } = trialPaths(trialDir);
   const file = snapshot.files.find((f) => f.startsWith('work_dir/') && f.endsWith('.pth'));
-  if (!file) return;
+  if (!file) return [];
   const name = path.basename(file);
   if (version === 3) {
     await writeFile(path.join(workDir, 'last_checkpoint'), path.join(workDir, name));
-    return;
+    return ['work_dir/last_checkpoint'];
   }
   const latest = path.join(workDir, 'latest.pth');
   await rm(latest, { force: true });
   await symlink(name, latest);
+  return ['work_dir/latest.pth'];
 }

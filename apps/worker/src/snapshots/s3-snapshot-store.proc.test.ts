@@ -3,7 +3,7 @@
  * fetch with checksums, retention, removal; a corrupted object (overwritten through the S3 API) refused with the
  * reason and the previous good snapshot fetched instead; a store that does not answer never throws out of a trial.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -122,8 +122,10 @@ describe("a trial's snapshots", () => {
     });
     await writeEpoch(a, 1);
     onA.afterEpoch(1);
+    await onA.flush(); // (the upload after epoch 1 is done)
     await writeEpoch(a, 2);
     onA.afterEpoch(2);
+    await onA.flush();
     await writeEpoch(a, 3); // written after the last report (as a trainer stopped at a rung may)
     await onA.flush();
     // a trainer that does not say its snapshot's epoch: labelled with the last epoch reported; the final upload
@@ -149,6 +151,33 @@ describe("a trial's snapshots", () => {
     await onB.remove();
     expect(await store.list('tr_t')).toEqual([]);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    "hands fetched files to the trial's user, so its trainer can replace and remove them",
+    async () => {
+      const a = path.join(root, 'host-a', 'tr_own');
+      await writeEpoch(path.join(a, 'sub'), 1);
+      await store.upload('tr_own', a, { epoch: 1, files: ['sub/epoch_1.json'] }, 'wa');
+      const b = path.join(root, 'host-b', 'tr_own');
+      await mkdir(b, { recursive: true });
+      const lines: string[] = [];
+      await new TrialSnapshots(store, {
+        trialId: 'tr_own',
+        workerId: 'wb',
+        trialDir: b,
+        run,
+        trainer: {},
+        owner: { uid: 65534, gid: 65534 },
+        log: (l) => lines.push(l),
+      }).restore();
+      expect(lines).toEqual([
+        expect.stringMatching(/^snapshot store: fetched the snapshot of epoch 1/),
+      ]);
+      expect((await stat(path.join(b, 'sub'))).uid).toBe(65534);
+      expect((await stat(path.join(b, 'sub', 'epoch_1.json'))).uid).toBe(65534);
+      expect((await stat(b)).uid).toBe(0); // the trial directory stays the worker's
+    },
+  );
 
   it('never throws when the store does not answer: the reason is logged and the trial resumes from what it has', async () => {
     const dead = readWorkerEnv({

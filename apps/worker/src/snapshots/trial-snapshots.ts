@@ -5,7 +5,7 @@
  * retries) when the trainer has stopped; a finished trial's snapshots are removed. Nothing here throws: a store
  * failure is logged on the trial and the trial resumes from an older snapshot or from epoch 1.
  */
-import { stat } from 'node:fs/promises';
+import { lchown, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   isSnapshotPath,
@@ -13,6 +13,7 @@ import {
   type SnapshotFiles,
   type Trainer,
   type TrialRun,
+  type TrialUser,
 } from '@sweeps/core';
 import { newestFile } from '../trial-dir.ts';
 import type { S3SnapshotStore } from './s3-snapshot-store.ts';
@@ -29,6 +30,11 @@ export interface TrialSnapshotsOptions {
   trialDir: string;
   run: TrialRun;
   trainer: Pick<Trainer, 'snapshotFiles' | 'adoptSnapshot' | 'findSnapshot'>;
+  /**
+   * The user trial processes run as (a worker running as root): fetched files, and the folders made for them, are
+   * handed to it, so its trainer can replace and remove them as it does its own. Absent: the worker's own user.
+   */
+  owner?: TrialUser;
   /** One line on the trial's log (its live log view and output tail) and the worker's. */
   log: (line: string) => void;
   retryMs?: readonly number[];
@@ -67,7 +73,9 @@ export class TrialSnapshots {
       const found = await this.store.fetchNewest(this.o.trialId, trialDir, local?.epoch ?? null);
       for (const why of found.refused) this.o.log(`snapshot store: ${why}`);
       if (found.fetched) {
-        await trainer.adoptSnapshot?.(run, trialDir, found.fetched);
+        const wrote = (await trainer.adoptSnapshot?.(run, trialDir, found.fetched)) ?? [];
+        if (this.o.owner)
+          await handOver(trialDir, [...found.fetched.files, ...wrote], this.o.owner);
         this.current = await signature(trialDir, found.fetched);
         this.reported = found.fetched.epoch;
         this.o.log(
@@ -85,7 +93,7 @@ export class TrialSnapshots {
   afterEpoch(epoch: number): void {
     this.reported = Math.max(this.reported, epoch);
     this.chain = this.chain.then(() =>
-      this.sync(epoch).catch((err: unknown) =>
+      this.sync().catch((err: unknown) =>
         this.o.log(
           `snapshot store: upload failed after epoch ${epoch} (${lastLine(err)}); tried again after the next epoch`,
         ),
@@ -102,7 +110,7 @@ export class TrialSnapshots {
     const waits = this.o.retryMs ?? UPLOAD_RETRY_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.sync(this.reported);
+        await this.sync();
         return;
       } catch (err) {
         const last = attempt >= waits.length;
@@ -126,8 +134,9 @@ export class TrialSnapshots {
   }
 
   /** Uploads the newest complete snapshot unless it is the one last uploaded or fetched. */
-  private async sync(reported: number): Promise<void> {
-    const snapshot = await this.newest(reported);
+  private async sync(): Promise<void> {
+    // The label of a snapshot whose trainer does not say its epoch: the last epoch reported when its file is read.
+    const snapshot = await this.newest(this.reported);
     if (!snapshot) return;
     const sig = await signature(this.o.trialDir, snapshot);
     if (sig === this.current) return;
@@ -138,7 +147,11 @@ export class TrialSnapshots {
   /** The trainer's newest complete snapshot; for a trainer that does not say, its resume file at the last epoch. */
   private async newest(reported: number): Promise<SnapshotFiles | null> {
     const { trainer, run, trialDir } = this.o;
-    if (trainer.snapshotFiles) return trainer.snapshotFiles(run, trialDir);
+    if (trainer.snapshotFiles) {
+      // a snapshot past the last stored epoch would resume after epochs the trial's curve lacks
+      const s = await trainer.snapshotFiles(run, trialDir);
+      return s && s.epoch <= reported ? s : null;
+    }
     if (reported === 0) return null;
     const file = trainer.findSnapshot
       ? await trainer.findSnapshot(run, trialDir)
@@ -158,4 +171,14 @@ async function signature(dir: string, s: SnapshotFiles): Promise<string> {
     }),
   );
   return `${s.epoch}|${parts.join('|')}`;
+}
+
+/** Hands `files` (relative to `dir`) and the folders between `dir` and them to `owner`; `dir` itself stays. */
+async function handOver(dir: string, files: string[], owner: TrialUser): Promise<void> {
+  const paths = new Set<string>();
+  for (const f of files) {
+    const parts = f.split('/');
+    for (let i = 1; i <= parts.length; i++) paths.add(parts.slice(0, i).join('/'));
+  }
+  for (const p of paths) await lchown(path.join(dir, p), owner.uid, owner.gid);
 }
