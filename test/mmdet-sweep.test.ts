@@ -243,7 +243,7 @@ describe('mmdet sweeps end to end', () => {
       .json;
     expect(detail).toMatchObject({ state: 'failed', attempts: 1 });
     expect(detail.error).toMatch(
-      /^refused by this worker's policy: the executable .* is not allowed/,
+      /^refused by this worker's policy: trainer\.python: the executable .* is not allowed on this worker .*\(and no other live worker accepts it\)$/,
     );
     expect(existsSync(path.join(trialDir(t.id), 'mmdet', 'derived_config.py'))).toBe(false);
   });
