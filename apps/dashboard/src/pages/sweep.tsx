@@ -1,6 +1,6 @@
 /**
- * A sweep: phase and counts, one heatmap per checkpoint x optimizer on one shared colour scale, the
- * final/best-epoch switch, the best-setting table, a cell's trials, exports, and cancel/retry for write keys.
+ * A sweep: phase and counts, the final/best-epoch switch, the answer first (the best-setting table with its
+ * intervals), then one heatmap per checkpoint x optimizer, a cell's trials, exports, and cancel/retry for write keys.
  * Everything is re-read from the small aggregates when the event stream says trials changed (useSweepView).
  */
 import { useMemo } from 'preact/hooks';
@@ -57,6 +57,7 @@ export function SweepPage({ id }: { id: string }) {
           <Untrusted text={actions.notice.value} />
         </p>
       )}
+      {view.best.value && <BestSettingTable best={view.best.value} value={view.value.value} />}
       <ValueShown metric={s.metric.name} value={g.value} />
       {asha && <AshaKey />}
       <HeatmapLegend scale={scale} asha={asha} />
@@ -70,7 +71,6 @@ export function SweepPage({ id }: { id: string }) {
           onClose={openCell.close}
         />
       )}
-      {view.best.value && <BestSettingTable best={view.best.value} />}
     </section>
   );
 }

@@ -21,9 +21,9 @@ function ValueSwitch({ value, onChange }: { value: GridValue; onChange: (v: Grid
   );
 }
 
-function Exports({ id }: { id: string }) {
+function Exports({ id, value }: { id: string; value: GridValue }) {
   const href = (table: string, format: string) =>
-    `/api/v1/sweeps/${id}/export?format=${format}&table=${table}`;
+    `/api/v1/sweeps/${id}/export?format=${format}&table=${table}${value === 'final' ? '' : `&value=${value}`}`;
   return (
     <div class="exports">
       <span class="muted">Export:</span>
@@ -81,7 +81,7 @@ export function SweepToolbar(props: {
   return (
     <div class="toolbar">
       <ValueSwitch value={props.value} onChange={props.onValue} />
-      <Exports id={props.sweep.id} />
+      <Exports id={props.sweep.id} value={props.value} />
       {scope.value === 'write' && <SweepActions sweep={props.sweep} onAct={props.onAct} />}
     </div>
   );
