@@ -131,6 +131,25 @@ describe("the sweep page's answer in Chromium", () => {
     expect(bottom).toBeLessThan(900);
     await shoot(page, 'answer');
 
+    // numbers: parameters in their shortest form, every metric value of the sweep in one notation (4 significant
+    // digits of its largest value), sds and gains in the same notation
+    const lrs = await page.$$eval('table.heatmap tbody th', (ths) => ths.map((t) => t.textContent));
+    expect(new Set(lrs)).toEqual(new Set(['3e-5', '0.01']));
+    const values = await page.$$eval('[data-testid="grid-cell"] .v', (vs) =>
+      vs.map((v) => v.textContent!),
+    );
+    expect(values.length).toBe(12);
+    for (const v of values) expect(v).toMatch(/^-?\d\.\d{4}$/);
+    const sds = await page.$$eval('[data-testid="grid-cell"] .sd', (vs) =>
+      vs.map((v) => v.textContent!),
+    );
+    for (const sd of sds) expect(sd).toMatch(/^± (\d\.\d{4}|<0\.0001) \(3\)$/);
+    const gains = await page.$$eval('[data-testid="gain-ci"] .gain', (vs) =>
+      vs.map((v) => v.textContent!),
+    );
+    for (const g of gains) expect(g).toMatch(/^[+-]\d\.\d{4}$/);
+    expect(await page.locator('body').textContent()).not.toMatch(/\d{8}/);
+
     // best epoch: the table and the exports follow the switch
     await page.getByLabel('best epoch').check();
     await page.locator('[data-testid="best-table"][data-value="best_epoch"]').waitFor();

@@ -4,7 +4,13 @@
  * and the runner-up with the p-value of best vs runner-up. Follows the final/best-epoch switch.
  */
 import type { BestTable, GridValue } from '@sweeps/api-client';
-import { fmt, param, signed } from '../format.ts';
+import {
+  type MetricNotation,
+  metric as fmtMetric,
+  param,
+  signedMetric,
+  spread,
+} from '../format.ts';
 import { axisExtent, intervalGeometry, noIntervalReason } from './best/gain-interval.ts';
 import { Untrusted } from './untrusted.tsx';
 
@@ -24,11 +30,14 @@ function GainCell({
   row,
   extent,
   baselineN,
+  n,
 }: {
   row: Row;
   extent: number;
   baselineN: number | null;
+  n: MetricNotation;
 }) {
+  const signed = (v: number | null) => signedMetric(v, n);
   const ci = row.gain_ci95;
   const g = intervalGeometry(row.gain, ci, extent);
   const why = noIntervalReason(row, baselineN);
@@ -74,7 +83,7 @@ function GainCell({
   );
 }
 
-function RunnerUp({ row }: { row: Row }) {
+function RunnerUp({ row, n }: { row: Row; n: MetricNotation }) {
   const r = row.runner_up;
   if (!r)
     return (
@@ -85,7 +94,7 @@ function RunnerUp({ row }: { row: Row }) {
   return (
     <td data-col="runner-up" data-p={row.p_vs_runner_up === null ? '' : String(row.p_vs_runner_up)}>
       <Untrusted text={optimizerLabel(r.optimizer, r.params)} /> lr {param(r.params.lr)} wd{' '}
-      {param(r.params.weight_decay)}: {fmt(r.mean)} (n={r.n})
+      {param(r.params.weight_decay)}: {fmtMetric(r.mean, n)} (n={r.n})
       <div class="small">
         {row.p_vs_runner_up === null
           ? 'p: needs 2 seeds a side'
@@ -95,7 +104,15 @@ function RunnerUp({ row }: { row: Row }) {
   );
 }
 
-export function BestSettingTable({ best, value }: { best: BestTable; value: GridValue }) {
+export function BestSettingTable({
+  best,
+  value,
+  notation,
+}: {
+  best: BestTable;
+  value: GridValue;
+  notation: MetricNotation;
+}) {
   const extent = axisExtent(best.rows);
   const baselineN = best.rows.find((r) => r.baseline)?.best?.n ?? null;
   return (
@@ -140,8 +157,8 @@ export function BestSettingTable({ best, value }: { best: BestTable; value: Grid
                   <td data-col="lr">{param(r.best.params.lr)}</td>
                   <td data-col="weight-decay">{param(r.best.params.weight_decay)}</td>
                   <td data-col="metric" data-value={String(r.best.mean)}>
-                    {fmt(r.best.mean)}
-                    {r.best.std !== null && ` ± ${fmt(r.best.std)}`} (n={r.best.n})
+                    {fmtMetric(r.best.mean, notation)}
+                    {r.best.std !== null && ` ± ${spread(r.best.std, notation)}`} (n={r.best.n})
                     {r.best.n === 1 && <div class="small muted">one seed</div>}
                   </td>
                   {r.baseline ? (
@@ -149,9 +166,9 @@ export function BestSettingTable({ best, value }: { best: BestTable; value: Grid
                       —
                     </td>
                   ) : (
-                    <GainCell row={r} extent={extent} baselineN={baselineN} />
+                    <GainCell row={r} extent={extent} baselineN={baselineN} n={notation} />
                   )}
-                  <RunnerUp row={r} />
+                  <RunnerUp row={r} n={notation} />
                 </>
               ) : (
                 <>
@@ -163,9 +180,9 @@ export function BestSettingTable({ best, value }: { best: BestTable; value: Grid
                       —
                     </td>
                   ) : (
-                    <GainCell row={r} extent={extent} baselineN={baselineN} />
+                    <GainCell row={r} extent={extent} baselineN={baselineN} n={notation} />
                   )}
-                  <RunnerUp row={r} />
+                  <RunnerUp row={r} n={notation} />
                 </>
               )}
             </tr>

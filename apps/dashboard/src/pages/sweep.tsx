@@ -5,6 +5,7 @@
  */
 import { useMemo } from 'preact/hooks';
 import { gridScale } from '../colors.ts';
+import { metricNotation } from '../format.ts';
 import { BestSettingTable } from '../components/best-table.tsx';
 import { countsText, Progress } from '../components/progress.tsx';
 import { TrialPanel } from '../components/trial-panel.tsx';
@@ -16,6 +17,7 @@ import { SweepToolbar } from './sweep/sweep-toolbar.tsx';
 import { useInteractiveMark } from './sweep/use-interactive-mark.ts';
 import { useOpenCell } from './sweep/use-open-cell.ts';
 import { useSweepActions } from './sweep/use-sweep-actions.ts';
+import { shownValues } from './sweep/shown-values.ts';
 import { useSweepView } from './sweep/use-sweep-view.ts';
 
 function ErrorLine({ text }: { text: string }) {
@@ -34,6 +36,8 @@ export function SweepPage({ id }: { id: string }) {
   const s = view.sweep.value;
   const g = view.grid.value;
   const scale = useMemo(() => g && gridScale(g), [g]);
+  const b = view.best.value;
+  const notation = useMemo(() => metricNotation(shownValues(g, b)), [g, b]);
   const error = view.error.value;
 
   if (error && !s) return <ErrorLine text={error} />;
@@ -57,15 +61,16 @@ export function SweepPage({ id }: { id: string }) {
           <Untrusted text={actions.notice.value} />
         </p>
       )}
-      {view.best.value && <BestSettingTable best={view.best.value} value={view.value.value} />}
+      {b && <BestSettingTable best={b} value={view.value.value} notation={notation} />}
       <ValueShown metric={s.metric.name} value={g.value} />
       {asha && <AshaKey />}
-      <HeatmapLegend scale={scale} asha={asha} />
-      <Heatmaps grid={g} scale={scale} selected={cell} onOpen={openCell.open} />
+      <HeatmapLegend scale={scale} asha={asha} notation={notation} />
+      <Heatmaps grid={g} scale={scale} notation={notation} selected={cell} onOpen={openCell.open} />
       {cell && (
         <TrialPanel
           sweepId={s.id}
           metric={s.metric.name}
+          notation={notation}
           cell={cell}
           version={openCell.version.value}
           onClose={openCell.close}

@@ -5,7 +5,13 @@
  */
 import type { CellResult, GridCellSummary } from '@sweeps/api-client';
 import { escapeBidi } from '../../bidi.ts';
-import { fmt, param } from '../../format.ts';
+import {
+  DEFAULT_NOTATION,
+  type MetricNotation,
+  metric as fmtMetric,
+  param,
+  spread,
+} from '../../format.ts';
 
 /** What a cell shows of its value: mean ± sample sd over its n seeds. */
 export type ShownResult = Pick<CellResult, 'mean' | 'std' | 'n'>;
@@ -53,11 +59,15 @@ export function markOf(cell: GridCellSummary): string {
  * A cell without a value in words: a paused cell says where it waits and what happens next, a pruned one where it
  * stopped; any other its state.
  */
-export function stateWords(cell: GridCellSummary, metric: string): string {
+export function stateWords(
+  cell: GridCellSummary,
+  metric: string,
+  n: MetricNotation = DEFAULT_NOTATION,
+): string {
   const r = rungOf(cell);
   if (!r) return cell.state;
   const at = r.epoch === null ? '' : ` at epoch ${r.epoch}`;
-  const value = r.value === null ? '' : ` (${metric} ${fmt(r.value)})`;
+  const value = r.value === null ? '' : ` (${metric} ${fmtMetric(r.value, n)})`;
   return cell.state === 'paused'
     ? `paused${at}${value}, waiting for its rung: it resumes if it ranks high enough among its checkpoint's trials there, or is pruned once they have all reported`
     : `pruned${at}${value}`;
@@ -71,9 +81,13 @@ export function trialCountsText(cell: GridCellSummary): string {
 }
 
 /** The text of a cell: `0.4321 ± 0.0123 (3 seeds)` with a value, its mark without one. */
-export function cellText(result: ShownResult | null, cell: GridCellSummary): string {
+export function cellText(
+  result: ShownResult | null,
+  cell: GridCellSummary,
+  n: MetricNotation = DEFAULT_NOTATION,
+): string {
   return result
-    ? `${fmt(result.mean)}${result.n > 1 ? ` ± ${fmt(result.std)} (${result.n} seeds)` : ''}`
+    ? `${fmtMetric(result.mean, n)}${result.n > 1 ? ` ± ${spread(result.std, n)} (${result.n} seeds)` : ''}`
     : markOf(cell);
 }
 
@@ -90,9 +104,13 @@ export function cellDescription(d: {
   result: ShownResult | null;
   cell: GridCellSummary;
   best: boolean;
+  notation?: MetricNotation;
 }): string {
   const { cell } = d;
-  const shown = d.result ? `${d.metric} ${cellText(d.result, cell)}` : stateWords(cell, d.metric);
+  const n = d.notation ?? DEFAULT_NOTATION;
+  const shown = d.result
+    ? `${d.metric} ${cellText(d.result, cell, n)}`
+    : stateWords(cell, d.metric, n);
   return escapeBidi(
     `${d.checkpoint} · ${d.optimizer} · lr ${param(d.lr)} · wd ${param(d.weightDecay)}: ${shown}${
       d.best ? ' (best of this checkpoint)' : ''

@@ -9,7 +9,7 @@
  */
 import type { GridCellSummary } from '@sweeps/api-client';
 import { colorOf, type Scale } from '../../colors.ts';
-import { fmt } from '../../format.ts';
+import { type MetricNotation, metric as fmtMetric, spread } from '../../format.ts';
 import { cellDescription, markOf, rungOf, type ShownResult } from './cell-words.ts';
 
 export interface HeatmapCellProps {
@@ -25,6 +25,8 @@ export interface HeatmapCellProps {
   result: ShownResult | null;
   cell: GridCellSummary;
   scale: Scale | null;
+  /** The sweep's notation of metric values. */
+  notation: MetricNotation;
   /** The best cell of its checkpoint. */
   best: boolean;
   /** Its trials are open. */
@@ -48,14 +50,14 @@ function cellClass(p: HeatmapCellProps): string {
 }
 
 /** What a cell says: its value (± sd over its seeds), or its mark and asha's rung value. */
-function cellContent(result: ShownResult | null, cell: GridCellSummary) {
+function cellContent(result: ShownResult | null, cell: GridCellSummary, n: MetricNotation) {
   if (result)
     return (
       <>
-        <span class="v">{fmt(result.mean)}</span>
+        <span class="v">{fmtMetric(result.mean, n)}</span>
         {result.n > 1 && (
           <span class="sd">
-            ± {fmt(result.std)} ({result.n})
+            ± {spread(result.std, n)} ({result.n})
           </span>
         )}
       </>
@@ -64,7 +66,7 @@ function cellContent(result: ShownResult | null, cell: GridCellSummary) {
   return (
     <>
       <span class="mark">{markOf(cell)}</span>
-      {rung && rung.value !== null && <span class="sd">{fmt(rung.value)}</span>}
+      {rung && rung.value !== null && <span class="sd">{fmtMetric(rung.value, n)}</span>}
     </>
   );
 }
@@ -96,7 +98,7 @@ export function heatmapCell(p: HeatmapCellProps) {
       onClick={() => p.onPick(i, j)}
       onKeyDown={(e) => p.onKey(e, i, j)}
     >
-      {cellContent(result, cell)}
+      {cellContent(result, cell, p.notation)}
     </td>
   );
 }

@@ -5,7 +5,7 @@
 import type { GridValue } from '@sweeps/api-client';
 import { gradient, type Scale } from '../../colors.ts';
 import { Untrusted } from '../../components/untrusted.tsx';
-import { fmt } from '../../format.ts';
+import { type MetricNotation, metric as fmtMetric } from '../../format.ts';
 
 /** The values a cell can show, in the switch's order, and their words. */
 export const GRID_VALUES: readonly GridValue[] = ['final', 'best_epoch'];
@@ -39,14 +39,22 @@ export function AshaKey() {
 }
 
 /** The scale's worst and best values (better is brighter whatever the goal), then one key per cell style. */
-export function HeatmapLegend({ scale, asha }: { scale: Scale | null; asha: boolean }) {
+export function HeatmapLegend({
+  scale,
+  asha,
+  notation,
+}: {
+  scale: Scale | null;
+  asha: boolean;
+  notation: MetricNotation;
+}) {
   const worst = scale && (scale.goal === 'maximize' ? scale.min : scale.max);
   const bestValue = scale && (scale.goal === 'maximize' ? scale.max : scale.min);
   return (
     <div class="legend" aria-hidden="true">
-      <span>{scale ? fmt(worst) : '–'}</span>
+      <span>{scale ? fmtMetric(worst, notation) : '–'}</span>
       <span class="bar" style={{ background: gradient() }} />
-      <span>{scale ? fmt(bestValue) : '–'}</span>
+      <span>{scale ? fmtMetric(bestValue, notation) : '–'}</span>
       <span class="muted">(brighter is better)</span>
       <span class="key queued">queued</span>
       <span class="key running">running…</span>

@@ -6,12 +6,14 @@
 import { useMemo } from 'preact/hooks';
 import type { Grid } from '@sweeps/api-client';
 import type { Scale } from '../../colors.ts';
+import type { MetricNotation } from '../../format.ts';
 import { type CellRef, Heatmap } from '../../components/heatmap/heatmap.tsx';
 import { bestCellPerMatrix } from './best-cells.ts';
 
 export function Heatmaps(props: {
   grid: Grid;
   scale: Scale | null;
+  notation: MetricNotation;
   selected: CellRef | null;
   onOpen: (c: CellRef) => void;
 }) {
@@ -25,6 +27,7 @@ export function Heatmaps(props: {
           m={m}
           metric={grid.metric}
           scale={props.scale}
+          notation={props.notation}
           best={best[k]!}
           selected={
             selected?.checkpoint === m.checkpoint && selected.optimizer === m.optimizer
