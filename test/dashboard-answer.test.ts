@@ -191,4 +191,126 @@ describe("the sweep page's answer in Chromium", () => {
     await shoot(page, 'answer-one-seed');
     await page.context().close();
   });
+
+  it('colours each checkpoint on its own scale (a switch for one shared scale), with a legend per scale', async () => {
+    const page = await signedIn(stack.readKey, `/sweeps/${sweepId}`);
+    await page.locator('[data-testid="grid-cell"]').first().waitFor();
+    const legends = () =>
+      page.$$eval('[data-testid="scale-legend"]', (ls) =>
+        ls.map((l) => (l as HTMLElement).dataset.scale),
+      );
+    expect(await legends()).toEqual(['base', 'tnr', 'c3']);
+    const bestFills = () =>
+      page.$$eval('[data-testid="grid-cell"].best', (tds) =>
+        tds.map((td) => getComputedStyle(td).backgroundColor),
+      );
+    // each checkpoint's best cell is its brightest: the same top colour in every checkpoint
+    const own = await bestFills();
+    expect(own).toHaveLength(3);
+    expect(new Set(own).size).toBe(1);
+    const legendBest = await page
+      .locator('[data-testid="scale-legend"][data-scale="tnr"] [data-testid="scale-best"]')
+      .textContent();
+    expect(legendBest).toBe(
+      await page.locator('[data-testid="grid-cell"][data-checkpoint="tnr"].best .v').textContent(),
+    );
+    await page.getByLabel('one for all').check();
+    await expect.poll(legends).toEqual(['all checkpoints']);
+    const shared = await bestFills();
+    expect(new Set(shared).size).toBeGreaterThan(1); // base's best is below tnr's on one scale
+    await shoot(page, 'scales-shared');
+    await page.context().close();
+  });
+
+  it('colours pruned cells by their rung value in stripes and says when seeds stopped at different epochs', async () => {
+    await stack.stopWorkers(); // the trial states below are written by hand; no worker may run these trials
+    const spec = sweepSpec('answer-asha', [0, 1, 2], ['base']);
+    const created = await stack.call('POST', '/api/v1/sweeps', {
+      ...spec,
+      space: { optimizer: { SGD: { lr: [0.01, 0.1], weight_decay: [0], momentum: [0.9] } } },
+      fixed: { epochs: 9 },
+      strategy: { kind: 'asha', min_epochs: 1, reduction_factor: 3 },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.json.id as string;
+    // lr 0.01: seeds 0 and 2 pruned at epoch 3, seed 1 at epoch 9; lr 0.1: every seed pruned at epoch 1
+    for (const [lr, seed, epoch, value] of [
+      [0.01, 0, 3, 0.3],
+      [0.01, 1, 9, 0.35],
+      [0.01, 2, 3, 0.31],
+      [0.1, 0, 1, 0.05],
+      [0.1, 1, 1, 0.06],
+      [0.1, 2, 1, 0.04],
+    ] as const) {
+      await stack.db.$executeRaw`
+        INSERT INTO trial_rungs (trial_id, sweep_id, checkpoint_id, epoch, value, rank, out_of, promoted, outcome, reason)
+        SELECT id, sweep_id, checkpoint_id, ${epoch}, ${value}, 2, 3, false, 'pruned', 'test'
+        FROM trials WHERE sweep_id = ${id} AND lr = ${lr} AND seed = ${seed}`;
+      await stack.db.$executeRaw`
+        UPDATE trials SET state = 'pruned'::"TrialState" WHERE sweep_id = ${id} AND lr = ${lr} AND seed = ${seed}`;
+    }
+    const page = await signedIn(stack.readKey, `/sweeps/${id}`);
+    const apart = page.locator('[data-testid="grid-cell"][data-lr="0.01"]');
+    await apart.waitFor();
+    expect(await apart.locator('.mark').textContent()).toBe('✂ pruned@3–9');
+    expect(await apart.getAttribute('title')).toContain('pruned at different epochs, 3 to 9');
+    expect(await apart.getAttribute('data-rung-value')).toBe('0.35'); // the latest rung's value
+    const looks = await page.$$eval('[data-testid="grid-cell"]', (tds) =>
+      tds.map((td) => ({
+        image: getComputedStyle(td).backgroundImage,
+        chip: getComputedStyle(td.querySelector('.mark')!).backgroundColor,
+      })),
+    );
+    for (const l of looks) expect(l.image).toContain('repeating-linear-gradient');
+    expect(looks[0]!.chip).not.toBe(looks[1]!.chip); // coloured by value: 0.35 brighter than 0.05
+    await shoot(page, 'pruned-colours');
+    await page.context().close();
+  });
+
+  it('opens a clicked cell in view with the focus in it, closes it on Escape, and keeps it in the address', async () => {
+    const page = await signedIn(stack.readKey, `/sweeps/${sweepId}`);
+    const cell = page
+      .locator('[data-testid="grid-cell"][data-checkpoint="c3"][data-lr="0.01"]')
+      .first();
+    await cell.waitFor();
+    await cell.click();
+    const panel = page.getByTestId('cell-panel');
+    await panel.locator('tr[data-trial]').first().waitFor();
+    expect(new URL(page.url()).search).toMatch(/^\?cell=c3,SGD,0\.01,/);
+    expect(
+      await page.evaluate(() => !!document.activeElement?.closest('[data-testid="cell-panel"]')),
+    ).toBe(true);
+    const box = (await panel.boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(0);
+    expect(box.y).toBeLessThan(900);
+    await shoot(page, 'cell-panel');
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    expect(new URL(page.url()).search).toBe('');
+    expect(
+      await page.evaluate(() => (document.activeElement as HTMLElement).dataset.checkpoint),
+    ).toBe('c3');
+
+    // Back closes an open cell and stays on the sweep
+    await cell.click();
+    await panel.waitFor();
+    const link = page.url();
+    await page.goBack();
+    await panel.waitFor({ state: 'detached' });
+    expect(new URL(page.url()).pathname).toBe(`/sweeps/${sweepId}`);
+    await page.goForward();
+    await panel.waitFor();
+    await page.context().close();
+
+    // a pasted link opens the cell it names
+    const other = await signedIn(stack.readKey, new URL(link).pathname + new URL(link).search);
+    const opened = other.getByTestId('cell-panel');
+    await opened.locator('tr[data-trial]').first().waitFor();
+    expect(await opened.locator('tr[data-trial]').count()).toBe(3);
+    expect(await opened.locator('h2').textContent()).toContain('c3');
+    expect(
+      await other.locator('[data-testid="grid-cell"].selected').getAttribute('data-checkpoint'),
+    ).toBe('c3');
+    await other.context().close();
+  });
 });

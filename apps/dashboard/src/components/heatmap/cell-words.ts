@@ -49,10 +49,33 @@ export function rungOf(
   return null;
 }
 
-/** The mark of a cell without a value: `‖ paused@3`, `✂ pruned@3`, `queued`, … */
+/** The earliest epoch a pruned cell's trials stopped at, when its seeds stopped at different epochs; else null. */
+export function prunedFrom(cell: GridCellSummary): number | null {
+  const low = cell.prunedEpochMin;
+  return cell.prunedEpoch !== null && low != null && low < cell.prunedEpoch ? low : null;
+}
+
+/** The mark of a cell without a value: `‖ paused@3`, `✂ pruned@3`, `✂ pruned@3–9` (seeds stopped apart), `queued`. */
 export function markOf(cell: GridCellSummary): string {
   const r = rungOf(cell);
-  return r?.epoch != null ? `${MARK[cell.state]}@${r.epoch}` : MARK[cell.state];
+  if (r?.epoch == null) return MARK[cell.state];
+  const from = cell.state === 'pruned' ? prunedFrom(cell) : null;
+  return `${MARK[cell.state]}@${from === null ? '' : `${from}–`}${r.epoch}`;
+}
+
+/**
+ * A cell whose seeds ended at different epochs, in words: a cell with a value whose other seeds were pruned (its
+ * value is the mean of the seeds that finished), or a pruned cell whose seeds stopped at different rungs; else null.
+ */
+export function endedApart(cell: GridCellSummary, hasValue: boolean): string | null {
+  if (hasValue && cell.pruned > 0) {
+    const at = cell.prunedEpoch === null ? '' : ` by epoch ${cell.prunedEpoch}`;
+    return `${cell.pruned} of ${cell.succeeded + cell.pruned} seeds pruned${at}: the mean of the ${cell.succeeded} that finished`;
+  }
+  const from = prunedFrom(cell);
+  return from === null
+    ? null
+    : `its seeds were pruned at different epochs, ${from} to ${cell.prunedEpoch}`;
 }
 
 /**
@@ -111,9 +134,10 @@ export function cellDescription(d: {
   const shown = d.result
     ? `${d.metric} ${cellText(d.result, cell, n)}`
     : stateWords(cell, d.metric, n);
+  const apart = endedApart(cell, d.result !== null);
   return escapeBidi(
     `${d.checkpoint} · ${d.optimizer} · lr ${param(d.lr)} · wd ${param(d.weightDecay)}: ${shown}${
       d.best ? ' (best of this checkpoint)' : ''
-    }. ${trialCountsText(cell)}${cell.reason ? `. Reason: ${cell.reason}` : ''}`,
+    }${apart ? `; ${apart}` : ''}. ${trialCountsText(cell)}${cell.reason ? `. Reason: ${cell.reason}` : ''}`,
   );
 }

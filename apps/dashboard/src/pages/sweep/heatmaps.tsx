@@ -12,7 +12,7 @@ import { bestCellPerMatrix } from './best-cells.ts';
 
 export function Heatmaps(props: {
   grid: Grid;
-  scale: Scale | null;
+  scales: Map<string, Scale | null>;
   notation: MetricNotation;
   selected: CellRef | null;
   onOpen: (c: CellRef) => void;
@@ -26,7 +26,7 @@ export function Heatmaps(props: {
           key={`${m.checkpoint}/${m.optimizer}`}
           m={m}
           metric={grid.metric}
-          scale={props.scale}
+          scale={props.scales.get(m.checkpoint) ?? null}
           notation={props.notation}
           best={best[k]!}
           selected={

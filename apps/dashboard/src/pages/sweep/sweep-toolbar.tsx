@@ -3,6 +3,7 @@
  * key the retry-failed and cancel buttons.
  */
 import type { GridValue, Sweep } from '@sweeps/api-client';
+import type { ScaleMode } from '../../colors.ts';
 import { scope } from '../../api.ts';
 import { GRID_VALUES, VALUE_WORDS } from './heatmap-key.tsx';
 import type { SweepAction } from './use-sweep-actions.ts';
@@ -15,6 +16,25 @@ function ValueSwitch({ value, onChange }: { value: GridValue; onChange: (v: Grid
         <label key={v}>
           <input type="radio" name="value" checked={value === v} onChange={() => onChange(v)} />
           {VALUE_WORDS[v]}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+const SCALE_WORDS: Record<ScaleMode, string> = {
+  checkpoint: 'per checkpoint',
+  shared: 'one for all',
+};
+
+function ScaleSwitch({ mode, onChange }: { mode: ScaleMode; onChange: (m: ScaleMode) => void }) {
+  return (
+    <fieldset class="switch" data-testid="scale-switch">
+      <legend>Colour scale</legend>
+      {(['checkpoint', 'shared'] as const).map((m) => (
+        <label key={m}>
+          <input type="radio" name="scale" checked={mode === m} onChange={() => onChange(m)} />
+          {SCALE_WORDS[m]}
         </label>
       ))}
     </fieldset>
@@ -76,11 +96,14 @@ export function SweepToolbar(props: {
   sweep: Sweep;
   value: GridValue;
   onValue: (v: GridValue) => void;
+  scaleMode: ScaleMode;
+  onScaleMode: (m: ScaleMode) => void;
   onAct: (what: SweepAction) => void;
 }) {
   return (
     <div class="toolbar">
       <ValueSwitch value={props.value} onChange={props.onValue} />
+      <ScaleSwitch mode={props.scaleMode} onChange={props.onScaleMode} />
       <Exports id={props.sweep.id} value={props.value} />
       {scope.value === 'write' && <SweepActions sweep={props.sweep} onAct={props.onAct} />}
     </div>

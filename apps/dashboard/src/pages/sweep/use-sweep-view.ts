@@ -14,6 +14,8 @@ export function useSweepView(id: string, onTrialEvent: (e: SweepEvent) => void) 
   const sweep = useSignal<Sweep | null>(null);
   const grid = useSignal<Grid | null>(null);
   const best = useSignal<BestTable | null>(null);
+  /** The value `best` was read for (the switch may have moved on while it was read). */
+  const bestFor = useSignal<GridValue>('final');
   const error = useSignal('');
   const connection = useSignal<Connection>('connecting');
   const value = useSignal<GridValue>('final');
@@ -32,7 +34,10 @@ export function useSweepView(id: string, onTrialEvent: (e: SweepEvent) => void) 
       ]);
       sweep.value = s;
       if (g.value === valueRef.current) grid.value = g;
-      if (asked === valueRef.current) best.value = b;
+      if (asked === valueRef.current) {
+        best.value = b;
+        bestFor.value = asked;
+      }
       error.value = '';
       return undefined;
     } catch (e) {
@@ -71,5 +76,5 @@ export function useSweepView(id: string, onTrialEvent: (e: SweepEvent) => void) 
     void refresh();
   };
 
-  return { sweep, grid, best, error, connection, value, setValue, refresh };
+  return { sweep, grid, best, bestFor, error, connection, value, setValue, refresh };
 }
