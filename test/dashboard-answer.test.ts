@@ -313,4 +313,71 @@ describe("the sweep page's answer in Chromium", () => {
     ).toBe('c3');
     await other.context().close();
   });
+
+  it('fits 390 px without sideways scrolling, follows the dark system setting, and lists workers devices', async () => {
+    const page = await signedIn(stack.readKey, `/sweeps/${sweepId}`, 390);
+    await page.locator('[data-testid="grid-cell"]').first().waitFor();
+    const sideways = () =>
+      page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const cell = 'c3,SGD,0.01,0';
+    for (const path of [
+      '/',
+      `/sweeps/${sweepId}`,
+      `/sweeps/${sweepId}?cell=${cell}`,
+      '/workers',
+      '/new',
+    ]) {
+      await page.goto(`${stack.baseUrl}${path}`);
+      await page.locator('main > *').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await sideways(), `${path} scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
+    }
+    await page.goto(`${stack.baseUrl}/sweeps/${sweepId}`);
+    await page.getByTestId('gain-ci').first().waitFor();
+    // the best table's gain column is on screen, the heatmaps scroll in their own box
+    const gain = (await page.getByTestId('gain-ci').first().boundingBox())!;
+    expect(gain.x + gain.width).toBeLessThanOrEqual(390);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+    const signOut = (await page.getByRole('button', { name: 'Sign out' }).boundingBox())!;
+    expect(signOut.x + signOut.width).toBeLessThanOrEqual(390);
+
+    await page.goto(`${stack.baseUrl}/workers`);
+    const devices = page.getByTestId('devices').first();
+    await devices.waitFor();
+    const lines = await devices.locator('li').allTextContents();
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toMatch(/^slot \d+: /);
+    await shoot(page, 'workers');
+    await page.context().close();
+
+    const ctx = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      colorScheme: 'dark',
+    });
+    const dark = await ctx.newPage();
+    await dark.goto(`${stack.baseUrl}/sweeps/${sweepId}`);
+    await dark.getByTestId('api-key').fill(stack.readKey);
+    await dark.getByTestId('sign-in').click();
+    await dark.getByTestId('best-table').waitFor();
+    const colours = await dark.evaluate(() => {
+      const bg = getComputedStyle(document.documentElement).backgroundColor;
+      const table = getComputedStyle(document.querySelector('[data-testid="best-table"]')!);
+      return { bg, tableBg: table.backgroundColor, tableFg: table.color };
+    });
+    const lum = (c: string) => {
+      const [r, g, b] = c
+        .match(/[\d.]+/g)!
+        .slice(0, 3)
+        .map((x) => {
+          const v = Number(x) / 255;
+          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        });
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    expect(lum(colours.bg)).toBeLessThan(0.05);
+    const [hi, lo] = [lum(colours.tableFg), lum(colours.tableBg)].sort((a, b) => b - a);
+    expect((hi! + 0.05) / (lo! + 0.05)).toBeGreaterThan(4.5);
+    await shoot(dark, 'answer-dark');
+    await ctx.close();
+  });
 });

@@ -42,7 +42,7 @@ function GainCell({
   const g = intervalGeometry(row.gain, ci, extent);
   const why = noIntervalReason(row, baselineN);
   return (
-    <td data-col="gain" data-value={row.gain === null ? '' : String(row.gain)}>
+    <td data-col="gain" data-label="Gain" data-value={row.gain === null ? '' : String(row.gain)}>
       <div
         class="gain-ci"
         data-testid="gain-ci"
@@ -87,12 +87,16 @@ function RunnerUp({ row, n }: { row: Row; n: MetricNotation }) {
   const r = row.runner_up;
   if (!r)
     return (
-      <td data-col="runner-up" class="muted">
+      <td data-col="runner-up" data-label="Runner-up" class="muted">
         none
       </td>
     );
   return (
-    <td data-col="runner-up" data-p={row.p_vs_runner_up === null ? '' : String(row.p_vs_runner_up)}>
+    <td
+      data-col="runner-up"
+      data-label="Runner-up"
+      data-p={row.p_vs_runner_up === null ? '' : String(row.p_vs_runner_up)}
+    >
       <Untrusted text={optimizerLabel(r.optimizer, r.params)} /> lr {param(r.params.lr)} wd{' '}
       {param(r.params.weight_decay)}: {fmtMetric(r.mean, n)} (n={r.n})
       <div class="small">
@@ -151,18 +155,26 @@ export function BestSettingTable({
               </th>
               {r.best ? (
                 <>
-                  <td data-col="optimizer">
+                  <td data-col="optimizer" data-label="Optimizer">
                     <Untrusted text={optimizerLabel(r.best.optimizer, r.best.params)} />
                   </td>
-                  <td data-col="lr">{param(r.best.params.lr)}</td>
-                  <td data-col="weight-decay">{param(r.best.params.weight_decay)}</td>
-                  <td data-col="metric" data-value={String(r.best.mean)}>
+                  <td data-col="lr" data-label="lr">
+                    {param(r.best.params.lr)}
+                  </td>
+                  <td data-col="weight-decay" data-label="Weight decay">
+                    {param(r.best.params.weight_decay)}
+                  </td>
+                  <td data-col="metric" data-label="Metric" data-value={String(r.best.mean)}>
                     {fmtMetric(r.best.mean, notation)}
                     {r.best.std !== null && ` ± ${spread(r.best.std, notation)}`} (n={r.best.n})
                     {r.best.n === 1 && <div class="small muted">one seed</div>}
                   </td>
                   {r.baseline ? (
-                    <td data-col="gain" data-value={r.gain === null ? '' : String(r.gain)}>
+                    <td
+                      data-col="gain"
+                      data-label="Gain"
+                      data-value={r.gain === null ? '' : String(r.gain)}
+                    >
                       —
                     </td>
                   ) : (
@@ -176,7 +188,7 @@ export function BestSettingTable({
                     nothing succeeded yet
                   </td>
                   {r.baseline ? (
-                    <td data-col="gain" data-value="">
+                    <td data-col="gain" data-label="Gain" data-value="">
                       —
                     </td>
                   ) : (

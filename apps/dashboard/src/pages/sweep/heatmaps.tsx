@@ -22,20 +22,21 @@ export function Heatmaps(props: {
   return (
     <div class="heatmaps">
       {grid.matrices.map((m, k) => (
-        <Heatmap
-          key={`${m.checkpoint}/${m.optimizer}`}
-          m={m}
-          metric={grid.metric}
-          scale={props.scales.get(m.checkpoint) ?? null}
-          notation={props.notation}
-          best={best[k]!}
-          selected={
-            selected?.checkpoint === m.checkpoint && selected.optimizer === m.optimizer
-              ? selected
-              : null
-          }
-          onOpen={props.onOpen}
-        />
+        <div class="heatmap-box" key={`${m.checkpoint}/${m.optimizer}`}>
+          <Heatmap
+            m={m}
+            metric={grid.metric}
+            scale={props.scales.get(m.checkpoint) ?? null}
+            notation={props.notation}
+            best={best[k]!}
+            selected={
+              selected?.checkpoint === m.checkpoint && selected.optimizer === m.optimizer
+                ? selected
+                : null
+            }
+            onOpen={props.onOpen}
+          />
+        </div>
       ))}
     </div>
   );
