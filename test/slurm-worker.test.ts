@@ -3,7 +3,8 @@
  * deploy/slurm/one-node-cluster.sh and stopped after): deploy/slurm/sweeps-worker.sbatch runs as a batch job with
  * its secrets from files and its policy from a file; `scancel --signal=USR1 --batch` mid-trial makes it hand the
  * trial back (no attempt spent) and leave before the job ends; a second job resumes the trial from its snapshot,
- * the trial finishes once, and that job's worker, idle, leaves by itself (`--idle-exit`). Without Slurm's packages (or root, which the daemons need) the suite fails in CI
+ * the trial finishes once, and that job's worker, idle, leaves by itself (`--idle-exit`). The first job is
+ * submitted with sbatch itself, the second with `sweeps slurm submit`. Without Slurm's packages (or root, which the daemons need) the suite fails in CI
  * and says why elsewhere.
  */
 import { execFileSync } from 'node:child_process';
@@ -105,13 +106,11 @@ describe('the Slurm batch worker', () => {
         return (await stack.call('GET', `/api/v1/sweeps/${sweepId}/trials/${id}`)).json;
       };
       const out = (n: number) => path.join(work, `job${n}.out`);
-      const submit = (n: number, env: NodeJS.ProcessEnv = {}) =>
-        execFileSync('sbatch', ['--parsable', '-o', out(n), '--signal=B:USR1@60', SBATCH], {
-          env: { ...slurmEnv, ...env },
-          encoding: 'utf8',
-        }).trim();
-
-      const first = submit(1);
+      const first = execFileSync(
+        'sbatch',
+        ['--parsable', '-o', out(1), '--signal=B:USR1@60', SBATCH],
+        { env: slurmEnv, encoding: 'utf8' },
+      ).trim();
       await waitFor(
         'the first job to run 2 epochs',
         async () => ((await trialOf()).epochs ?? []).length >= 2,
@@ -128,7 +127,28 @@ describe('the Slurm batch worker', () => {
       expect(handedBack.state).toBe('queued');
       expect(handedBack.attempts).toBe(0); // a hand-back spends no attempt
 
-      const second = submit(2, { SWEEPS_IDLE_EXIT_S: '5' });
+      // the second job through `sweeps slurm submit`, as a user would submit workers for a sweep
+      const submitted = execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'apps/cli/src/main.ts',
+          'slurm',
+          'submit',
+          '--nodes',
+          '1',
+          '--idle-exit',
+          '5',
+          '--signal-lead',
+          '60',
+          '--output',
+          out(2),
+        ],
+        { cwd: REPO_ROOT, env: slurmEnv, encoding: 'utf8' },
+      );
+      const second = /^Submitted 1 worker job: (\d+)\./m.exec(submitted)?.[1] ?? '';
+      expect(second, submitted).toMatch(/^\d+$/);
       await stack.waitForPhase(sweepId, 'finished', 120_000).catch((e) => {
         throw new Error(`${e.message}\n${readFileSync(out(2), 'utf8')}`);
       });

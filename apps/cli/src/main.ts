@@ -4,6 +4,7 @@ import { ApiError } from './api-client.ts';
 import { addKeyCommands } from './commands/key-commands.ts';
 import { addLogCommands } from './commands/log-commands.ts';
 import { addResultCommands } from './commands/result-commands.ts';
+import { addSlurmCommands } from './commands/slurm-commands.ts';
 import { addSweepCommands } from './commands/sweep-commands.ts';
 import { err as printError } from './commands/context.ts';
 import { readCliEnv } from './env.ts';
@@ -29,6 +30,7 @@ try {
   addResultCommands(program, env);
   addKeyCommands(program);
   addLogCommands(program, env);
+  addSlurmCommands(program);
   await program.parseAsync();
 } catch (err) {
   if (err instanceof ApiError) {

@@ -94,11 +94,29 @@ console.log(JSON.stringify({ epoch: 1, bbox_mAP: 0.5 }));`,
   });
 
   it('fails permanently with the exit code and the last output lines', async () => {
-    const failing = script('fail.mjs', `console.error('CUDA out of memory'); process.exit(4);`);
+    const failing = script('fail.mjs', `console.error("KeyError: 'bbox_head'"); process.exit(4);`);
     const { ctx } = context();
     const err = await new CommandTrainer().run(trialWith(['node', failing]), ctx).catch((e) => e);
     expect(err).toBeInstanceOf(PermanentTrialError);
-    expect(err.message).toMatch(/exited with code 4[\s\S]*CUDA out of memory/);
+    expect(err.reason).toBe('failed');
+    expect(err.message).toMatch(/exited with code 4[\s\S]*KeyError/);
+  });
+
+  it("reads PyTorch's CUDA out-of-memory error before a non-zero exit as reason oom, naming the GPU", async () => {
+    const oom = script(
+      'oom.mjs',
+      `console.log(JSON.stringify({ epoch: 1, loss: 1.5 }));
+console.error('torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 GiB. GPU 0 has a total capacity of 79.19 GiB of which 1.62 GiB is free.');
+process.exit(1);`,
+    );
+    const { ctx } = context();
+    const err = await new CommandTrainer().run(trialWith(['node', oom]), ctx).catch((e) => e);
+    expect(err).toBeInstanceOf(PermanentTrialError);
+    expect(err.reason).toBe('oom');
+    expect(err.message).toMatch(
+      /^oom: node ran out of GPU memory on GPU\(s\) 1 and exited with code 1/,
+    );
+    expect(err.message).toMatch(/Tried to allocate 20\.00 GiB/);
   });
 
   it('reads exit code 3 as divergence (a permanent failure with reason diverged, which the worker stores)', async () => {

@@ -19,6 +19,7 @@ import { buildArgv, buildEnv, placeholderValues } from './argv.ts';
 import { createMetricSource, type MetricSourceSpec } from './metric-source.ts';
 import { MetricPatternError } from './metrics/regex-source.ts';
 import { watchMetricFile } from './metrics/file-source.ts';
+import { isOutOfMemoryLine } from './out-of-memory.ts';
 import { outputLogPath } from './output-log.ts';
 import { DIVERGED_EXIT_CODE } from './process-runner.ts';
 import { EpochReporter, runTrainingProcess } from './run-process.ts';
@@ -85,6 +86,7 @@ export class CommandTrainer implements Trainer {
       SWEEPS_CHECKPOINT_DIR: ctx.trialDir, // deprecated name of SWEEPS_SNAPSHOT_DIR, still set
     };
     const reporter = new EpochReporter(ctx);
+    let outOfMemory = false;
     const watcher = source.file
       ? watchMetricFile(
           () => source.file ?? null,
@@ -100,13 +102,23 @@ export class CommandTrainer implements Trainer {
         extractor: source.extractor,
         metricStreams: source.streams,
         logFile: outputLogPath(ctx.trialDir),
+        onLine: (line) => {
+          outOfMemory ||= isOutOfMemoryLine(line);
+        },
         ...(this.options.killGraceMs ? { killGraceMs: this.options.killGraceMs } : {}),
       },
       reporter,
     ).finally(() => watcher?.stop());
     await reporter.settled();
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    if (run.code !== 0) throw this.failure(argv, run.code, run.signal, run.tail);
+    if (run.code !== 0) {
+      if (outOfMemory && !run.signal && run.code !== DIVERGED_EXIT_CODE)
+        throw new PermanentTrialError(
+          `oom: ${path.basename(argv[0]!)} ran out of GPU memory on ${env.CUDA_VISIBLE_DEVICES ? `GPU(s) ${env.CUDA_VISIBLE_DEVICES}` : 'no visible GPU'} and exited with code ${run.code}: lower the batch size or give the trial more GPU memory\n${run.tail.text()}`,
+          'oom',
+        );
+      throw this.failure(argv, run.code, run.signal, run.tail);
+    }
     if (!(trial.metricName in reporter.latest)) {
       throw new PermanentTrialError(
         `the command finished but never printed "${trial.metricName}" in ${source.example(trial.metricName)}\n${run.tail.text()}`,
@@ -122,7 +134,8 @@ export class CommandTrainer implements Trainer {
 
   /**
    * A non-zero exit repeats on retry (bad arguments, a bug, divergence): permanent, and exit code 3 marks the
-   * trial diverged. A foreign signal may not repeat: retried.
+   * trial diverged (a CUDA out-of-memory line before the exit marks it `oom`, above). A foreign signal may not
+   * repeat: retried.
    */
   private failure(
     argv: string[],

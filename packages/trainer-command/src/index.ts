@@ -8,6 +8,7 @@ export * from './process-runner.ts';
 export { describeContainment, detectContainment } from './containment.ts';
 export * from './run-process.ts';
 export * from './output-log.ts';
+export { isOutOfMemoryLine } from './out-of-memory.ts';
 export * from './metric-source.ts';
 export * from './metrics/index.ts';
 export * from './spec-index.ts';

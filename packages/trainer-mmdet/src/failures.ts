@@ -5,13 +5,6 @@
  */
 import { PermanentTrialError } from '@sweeps/core';
 
-const OOM =
-  /CUDA out of memory|OutOfMemoryError|CUDNN_STATUS_ALLOC_FAILED|CUBLAS_STATUS_ALLOC_FAILED/;
-
-export function isOutOfMemoryLine(line: string): boolean {
-  return OOM.test(line);
-}
-
 /** The first loss among an epoch's metrics that is NaN or infinite, if any. */
 export function divergedLoss(metrics: Record<string, number>): string | null {
   for (const [k, v] of Object.entries(metrics))

@@ -20,20 +20,14 @@ import {
   EpochReporter,
   extractAll,
   handToTrial,
+  isOutOfMemoryLine,
   outputLogPath,
   readBounded,
   runTrainingProcess,
 } from '@sweeps/trainer-command';
 import { deriveConfigText } from './derived-config.ts';
 import { DivergenceWatch } from './divergence.ts';
-import {
-  LossDiverged,
-  diverged,
-  divergedLoss,
-  isOutOfMemoryLine,
-  metricMissing,
-  outOfMemory,
-} from './failures.ts';
+import { LossDiverged, diverged, divergedLoss, metricMissing, outOfMemory } from './failures.ts';
 import { checkpointLocation, freePort, launchArgv, resumePoint, trialPaths } from './launch.ts';
 import { mmdetCommand } from './policy-refusal.ts';
 import { createMmdetExtractor } from './metrics/extractor.ts';

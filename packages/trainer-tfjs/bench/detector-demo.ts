@@ -24,12 +24,18 @@ import { peakRssMb, timeSteps, type BenchLine, type BenchOptions } from './ref-r
 /** Demo images written for the bench (a few batches, cycled). */
 const BENCH_IMAGES = 32;
 
-function demoBatches(dir: string): DetectionBatch[] {
+/** The demo's batch size and image scale unless a caller (scripts/gpu/tfjs-steps.ts) asks for others. */
+export interface DemoShape {
+  batchSize: number;
+  scale: number;
+}
+
+function demoBatches(dir: string, shape: DemoShape): DetectionBatch[] {
   generateDetectionSet({
     seed: 1,
     outDir: dir,
     ...DEMO.data,
-    trainImages: BENCH_IMAGES,
+    trainImages: Math.max(BENCH_IMAGES, shape.batchSize),
     valImages: 0,
   });
   const ds = loadCocoDataset({
@@ -38,23 +44,23 @@ function demoBatches(dir: string): DetectionBatch[] {
   });
   return [
     ...iterateBatches(ds, {
-      batchSize: DEMO.batchSize,
-      scale: DEMO.scale,
+      batchSize: shape.batchSize,
+      scale: shape.scale,
       flipProb: 0.5,
       shuffle: true,
       seed: 0,
       epoch: 0,
     }),
-  ].filter((b) => b.shape[0] === DEMO.batchSize);
+  ].filter((b) => b.shape[0] === shape.batchSize);
 }
 
 /** The demo detector (the one `npm run demo:train` fine-tunes) and its AdamW optimizer, as a trial sets them up. */
-export function createDemoTraining() {
+export function createDemoTraining(scale = DEMO.scale) {
   const detector = createDetector(
     {
       ...detectorOverrides(DEMO.detector),
       numClasses: DEMO.data.classes.length,
-      imageScale: DEMO.scale,
+      imageScale: scale,
     },
     'demo',
   );
@@ -67,11 +73,13 @@ export function createDemoTraining() {
 }
 
 /** The demo detector's training step (forward, backward, AdamW) on generated demo batches, cycled. */
-export function demoTrainingSteps() {
+export function demoTrainingSteps(
+  shape: DemoShape = { batchSize: DEMO.batchSize, scale: DEMO.scale },
+) {
   const dir = mkdtempSync(path.join(tmpdir(), 'sweeps-bench-detector-'));
-  const batches = demoBatches(dir);
+  const batches = demoBatches(dir, shape);
   rmSync(dir, { recursive: true, force: true });
-  const { detector, optimizer } = createDemoTraining();
+  const { detector, optimizer } = createDemoTraining(shape.scale);
   const rng = createRng(0);
   let next = 0;
   const batch = () => batches[next++ % batches.length]!;

@@ -8,6 +8,7 @@ multi-label targets. Prints one JSON line per image size, like `npm run bench:tr
 
     python3 bench/ref_resnet_torch.py --json --sizes 64,128      # Debian: apt-get install python3-torch
     python3 bench/ref_resnet_torch.py --json --device cuda       # beside the WebGPU backend on a GPU node
+    python3 bench/ref_resnet_torch.py --json --device cuda --sizes 64 --batches 16,64   # scripts/gpu-check
     python3 bench/ref_resnet_torch.py --profile --sizes 64       # CPU time per operator of a training step
 
 On CUDA each timed step ends with torch.cuda.synchronize(), so a step's time includes its GPU work.
@@ -113,6 +114,7 @@ def bench(size, device, batch=16, warmup=3):
         "name": f"ref-resnet-{size}",
         "backend": "pytorch-cuda" if cuda else "pytorch-cpu-1-thread",
         "device": torch.cuda.get_device_name(device) if cuda else "cpu",
+        "batch": batch,
         "train_images_per_s": round(batch / train, 1),
         "inference_images_per_s": round(batch / inference, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
@@ -126,6 +128,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--sizes", default="64,128")
+    parser.add_argument("--batches", default="16", help="images per step, one line per batch size")
     parser.add_argument("--device", default="cpu", help="cpu (one thread) or cuda")
     parser.add_argument("--profile", action="store_true", help="CPU time per operator instead")
     args = parser.parse_args()
@@ -137,8 +140,8 @@ def main():
         for size in (int(s) for s in args.sizes.split(",")):
             profile(size, device)
         return
-    for size in (int(s) for s in args.sizes.split(",")):
-        line = bench(size, device)
+    for size, batch in ((int(s), int(b)) for s in args.sizes.split(",") for b in args.batches.split(",")):
+        line = bench(size, device, batch)
         print(json.dumps(line) if args.json else f"{line['name']}: train {line['train_images_per_s']} img/s, inference {line['inference_images_per_s']} img/s", flush=True)
 
 

@@ -42,7 +42,12 @@ function GainCell({
   const g = intervalGeometry(row.gain, ci, extent);
   const why = noIntervalReason(row, baselineN);
   return (
-    <td data-col="gain" data-label="Gain" data-value={row.gain === null ? '' : String(row.gain)}>
+    <td
+      data-col="gain"
+      data-label="Gain"
+      data-value={row.gain === null ? '' : String(row.gain)}
+      data-ci={ci ? ci.join(',') : ''}
+    >
       <div
         class="gain-ci"
         data-testid="gain-ci"
@@ -172,6 +177,7 @@ export function BestSettingTable({
                   {r.baseline ? (
                     <td
                       data-col="gain"
+                      data-ci=""
                       data-label="Gain"
                       data-value={r.gain === null ? '' : String(r.gain)}
                     >
@@ -188,7 +194,7 @@ export function BestSettingTable({
                     nothing succeeded yet
                   </td>
                   {r.baseline ? (
-                    <td data-col="gain" data-label="Gain" data-value="">
+                    <td data-col="gain" data-ci="" data-label="Gain" data-value="">
                       —
                     </td>
                   ) : (

@@ -43,6 +43,12 @@ export interface PretrainOptions {
    * regularisers, and its epochs unless `epochs` is given. Absent: the built-in base recipe.
    */
   recipe?: string;
+  /** The recipe's weight decay instead of its own (a recipe trial's cell). */
+  weightDecay?: number;
+  /** Seed of the rendered crops. Default 0 (the same data for every seed). */
+  dataSeed?: number;
+  /** Written into the record too (a recipe trial's sweep and trial ids). */
+  recordExtra?: Record<string, string | number>;
   /** The recipes file. Default the package's `recipes/pretrain-recipes.json`. */
   recipesFile?: string;
   /** Per-epoch snapshots (resumable); none when absent. */
@@ -75,6 +81,11 @@ export interface CheckpointRecord {
   epochs: number;
   top1: number | null;
   arch: string;
+  /** A recipe trial's: the sweep and trial that made it, and the optimizer's lr and weight decay. */
+  sweepId?: string;
+  trialId?: string;
+  lr?: number;
+  weightDecay?: number;
   recipeSettings?: Recipe;
 }
 
@@ -98,6 +109,7 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
   const task = createClassificationTask({
     backbone,
     seed,
+    ...(o.dataSeed !== undefined ? { dataSeed: o.dataSeed } : {}),
     batchSize,
     trainImages: o.trainImages ?? 4000,
     valImages: o.valImages ?? 750,
@@ -108,8 +120,17 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
     const recipeOpt = recipe ? recipeOptimizer(recipe, batchSize) : undefined;
     const lr = o.lr ?? recipeOpt?.lr ?? (BASE_RECIPE.lrAt256 * batchSize) / 256;
     const optimizer: OptimizerConfig = recipeOpt
-      ? { ...recipeOpt, lr }
-      : { name: 'SGD', lr, momentum: BASE_RECIPE.momentum, weight_decay: BASE_RECIPE.weightDecay };
+      ? {
+          ...recipeOpt,
+          lr,
+          ...(o.weightDecay !== undefined ? { weight_decay: o.weightDecay } : {}),
+        }
+      : {
+          name: 'SGD',
+          lr,
+          momentum: BASE_RECIPE.momentum,
+          weight_decay: o.weightDecay ?? BASE_RECIPE.weightDecay,
+        };
     const result = await trainLoop(task, {
       ...(recipe ? { lrAt: recipeLrAt(recipe, lr, epochs, task.itersPerEpoch) } : {}),
       epochs,
@@ -128,7 +149,9 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
         backbone,
         batchSize,
         lr,
+        ...(o.weightDecay !== undefined ? { weightDecay: o.weightDecay } : {}),
         sizes: [o.trainImages, o.valImages, o.imageSize],
+        ...(o.dataSeed !== undefined ? { dataSeed: o.dataSeed } : {}),
       }),
       ...pick(o, ['snapshotDir', 'resumeFrom', 'signal', 'onEpoch', 'log']),
     });
@@ -152,6 +175,7 @@ export async function runPretrain(o: PretrainOptions): Promise<PretrainResult> {
       epochs,
       top1: result.metrics['top1'] ?? null,
       arch,
+      ...o.recordExtra,
       ...(recipe ? { recipeSettings: recipe } : {}),
     };
     await writeAtomic(checkpointRecordPath(o.out), `${JSON.stringify(record, null, 2)}\n`);

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import type { BackendName } from '../backend/backend-probes.ts';
 import type { OptimizerConfig } from '../optim/types.ts';
 import { checkReadable } from './read-roots.ts';
+import { recipeCheckpointPath, recipeOf, recipeSweepIssues } from './recipe-trial.ts';
 import type { ScheduleSettings } from '../train/schedule.ts';
 
 /**
@@ -86,6 +87,16 @@ export const TfjsOptionsSchema = z.strictObject({
   norm_decay_mult: z.number().min(0).optional(),
   bias_decay_mult: z.number().min(0).optional(),
   grad_clip: ClipSchema.optional(),
+  /**
+   * Classification: a pretraining recipe of the recipes file (`base`, `rsb`, `tnr`, ...): the trial pretrains from
+   * random weights and writes its backbone and record into `save_dir` (recipe-trial.ts).
+   */
+  recipe: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, 'a recipe name of the recipes file, like rsb')
+    .optional(),
+  /** With `recipe`: the directory the trial writes `<recipe>-seed<seed>.safetensors` and its record into. */
+  save_dir: z.string().min(1).max(1000).optional(),
 });
 export type TfjsOptions = z.infer<typeof TfjsOptionsSchema>;
 
@@ -128,6 +139,8 @@ export interface RunPlan {
   options: TfjsOptions;
   normEval: boolean;
   init: InitFrom;
+  /** A recipe trial: the recipe and the checkpoint file it writes (its record goes beside it). */
+  recipe?: { name: string; out: string };
 }
 
 /** True when `src/detector/index.ts` is part of this build. */
@@ -286,6 +299,7 @@ export function resolvePlan(
     }
   }
   const init = resolveInit(trial.checkpoint, cwd, readRoots);
+  const recipe = options.recipe ? recipePlan(trial, options, cwd, readRoots) : undefined;
   const schedule = {
     warmupIters: options.warmup_iters,
     warmupRatio: options.warmup_ratio,
@@ -294,7 +308,8 @@ export function resolvePlan(
   };
   return {
     task,
-    epochs: fixed.epochs,
+    epochs: recipe?.epochs ?? fixed.epochs,
+    ...(recipe ? { recipe: { name: recipe.name, out: recipe.out } } : {}),
     seed: trial.seed,
     options,
     init,
@@ -302,5 +317,43 @@ export function resolvePlan(
     optimizer: optimizerOf(trial, options, fixed),
     normEval: options.norm_eval ?? init.kind !== 'scratch',
     ...(options.backend ? { backend: options.backend } : {}),
+  };
+}
+
+/**
+ * A recipe trial's settings, checked by the rules submission applies (recipe-trial.ts): the recipe, the file it
+ * writes, and its epochs (`fixed.epochs` when given, else the recipe's).
+ */
+function recipePlan(
+  trial: TrialRun,
+  options: TfjsOptions,
+  cwd: string,
+  readRoots?: readonly string[],
+): { name: string; out: string; epochs: number } {
+  const name = options.recipe!;
+  const issues = recipeSweepIssues({
+    options: { ...options },
+    checkpoints: [trial.checkpoint],
+    space: {
+      optimizer: {
+        [trial.optimizer]: Object.fromEntries(
+          Object.entries(trial.params).map(([k, v]) => [k, [v]]),
+        ),
+      },
+    },
+  });
+  if (issues.length > 0)
+    throw new PermanentTrialError(
+      `invalid tfjs trial settings: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      'invalid',
+    );
+  const saveDir = path.resolve(cwd, options.save_dir!);
+  // a later sweep reads the checkpoint from here, so it lies where the worker's trials may read
+  if (readRoots) checkReadable('trainer.options.save_dir', saveDir, readRoots);
+  const raw = trial.fixed['epochs'];
+  return {
+    name,
+    out: recipeCheckpointPath(saveDir, name, trial.seed),
+    epochs: typeof raw === 'number' ? raw : recipeOf(name)!.epochs,
   };
 }

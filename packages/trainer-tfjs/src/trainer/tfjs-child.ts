@@ -7,8 +7,9 @@ import { z } from 'zod';
 
 import type { BackendName } from '../backend/backend-probes.ts';
 import { BackendUnavailableError, selectBackend } from '../backend/select-backend.ts';
+import { runPretrain } from '../pretrain/pretrain.ts';
 import { trainLoop } from '../train/loop.ts';
-import { formatIssues, resolvePlan } from './options.ts';
+import { formatIssues, type RunPlan, resolvePlan } from './options.ts';
 import { buildTask } from './tasks.ts';
 
 /** What the tfjs trainer's child process is given: the trial, and where its snapshots go. */
@@ -95,6 +96,10 @@ export async function runTfjsChild(job: TfjsChildJob, io: TfjsChildIo): Promise<
   io.log(
     `backend ${selected.name}: ${selected.device}${selected.skipped ? ` (passed by: ${selected.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''}`,
   );
+  if (plan.recipe) {
+    const metrics = await runRecipeTrial(plan, job, io);
+    return { metrics, backend: selected.name, device: selected.device };
+  }
   const task = await buildTask(plan, io.log);
   try {
     const result = await trainLoop(task, {
@@ -113,4 +118,47 @@ export async function runTfjsChild(job: TfjsChildJob, io: TfjsChildIo): Promise<
   } finally {
     task.dispose?.();
   }
+}
+
+/**
+ * A recipe trial (recipe-trial.ts): pretrains from random weights with the recipe, the cell's lr and weight decay,
+ * reporting top-1 per epoch, and writes the backbone and its record (sweep, trial, recipe, seed, top-1) to
+ * `plan.recipe.out`. Snapshots and resume as any trial.
+ */
+async function runRecipeTrial(
+  plan: RunPlan,
+  job: TfjsChildJob,
+  io: TfjsChildIo,
+): Promise<Record<string, number>> {
+  const o = plan.options;
+  const recipe = plan.recipe!;
+  const weightDecay = plan.optimizer.weight_decay ?? 0;
+  io.log(`recipe ${recipe.name}: ${plan.epochs} epochs from random weights, writing ${recipe.out}`);
+  const result = await runPretrain({
+    out: recipe.out,
+    recipe: recipe.name,
+    epochs: plan.epochs,
+    seed: plan.seed,
+    dataSeed: o.data_seed,
+    depth: o.depth,
+    width: o.width,
+    imageSize: o.image_size,
+    trainImages: o.train_images ?? 2000,
+    valImages: o.val_images ?? 500,
+    batchSize: o.batch_size,
+    lr: plan.optimizer.lr,
+    weightDecay,
+    recordExtra: {
+      sweepId: job.trial.sweepId,
+      trialId: job.trial.trialId,
+      lr: plan.optimizer.lr,
+      weightDecay,
+    },
+    ...(job.snapshotDir ? { snapshotDir: job.snapshotDir } : {}),
+    ...(job.resumeFrom ? { resumeFrom: job.resumeFrom } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+    onEpoch: io.onEpoch,
+    log: io.log,
+  });
+  return result.metrics;
 }
