@@ -148,8 +148,11 @@ export class SweepsClient {
       `${sweepPath(id)}/grid${value === 'final' ? '' : query({ value })}`,
     );
   }
-  best(id: string) {
-    return this.request<BestTable>('GET', `${sweepPath(id)}/best`);
+  best(id: string, value: GridValue = 'final') {
+    return this.request<BestTable>(
+      'GET',
+      `${sweepPath(id)}/best${value === 'final' ? '' : query({ value })}`,
+    );
   }
   trials(id: string, f: TrialFilter = {}) {
     return this.request<TrialPage>('GET', `${sweepPath(id)}/trials${query({ ...f })}`);
@@ -163,8 +166,8 @@ export class SweepsClient {
     const path = `${sweepPath(id)}/trials/${encodeURIComponent(trialId)}${q}`;
     return this.request<Trial>('GET', path);
   }
-  exportText(id: string, format: 'csv' | 'md', table: 'best' | 'grid') {
-    return this.raw('GET', `${sweepPath(id)}/export${query({ format, table })}`);
+  exportText(id: string, format: 'csv' | 'md', table: 'best' | 'grid', value?: GridValue) {
+    return this.raw('GET', `${sweepPath(id)}/export${query({ format, table, value })}`);
   }
   preview(spec: unknown) {
     return this.request<Preview>('POST', '/api/v1/sweeps/preview', spec);

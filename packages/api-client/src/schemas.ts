@@ -275,6 +275,8 @@ export const GridCellSummarySchema = CountsSchema.extend({
   /** asha: the epoch a trial of the cell was pruned at ("pruned at epoch 3") and its value there. */
   prunedEpoch: z.number().int().nullable(),
   prunedValue: z.number().nullable(),
+  /** asha: the earliest epoch a trial of the cell was pruned at; below prunedEpoch when its seeds stopped apart. */
+  prunedEpochMin: z.number().int().nullable().optional(),
   /**
    * asha with pausing: the rung epoch a paused trial of the cell waits at ("paused at epoch 3") and its value there;
    * null when none of its trials is paused.

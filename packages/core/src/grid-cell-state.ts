@@ -18,9 +18,14 @@ export interface GridCellCounts extends Record<TrialState, number> {
   diverged: number;
   /** One failed trial's error, or for a pruned cell why it was pruned. */
   reason: string | null;
-  /** asha: the latest rung epoch a trial of this grid cell was pruned at, and its value there; null if none. */
+  /**
+   * asha: the latest rung epoch a trial of this grid cell was pruned at, and its value there (of the first such
+   * trial by id, so the same on every read); null if none.
+   */
   prunedEpoch: number | null;
   prunedValue: number | null;
+  /** asha: the earliest rung epoch a trial of this grid cell was pruned at (below prunedEpoch: seeds stopped apart). */
+  prunedEpochMin?: number | null;
   /**
    * asha with pausing: the latest rung epoch a paused trial of this grid cell waits at, and its value there; null
    * if none of its trials is paused.
@@ -52,6 +57,8 @@ export interface GridCellSummary extends Record<TrialState, number> {
   /** asha: `pruned at epoch N` and the value it had there, drawn apart from cells that ran to the end. */
   prunedEpoch: number | null;
   prunedValue: number | null;
+  /** asha: the earliest epoch a trial of the cell was pruned at; below prunedEpoch when its seeds stopped apart. */
+  prunedEpochMin?: number | null;
   /** asha with pausing: the rung epoch a paused trial of the cell waits at, and its value there. */
   pausedEpoch: number | null;
   pausedValue: number | null;
@@ -103,6 +110,7 @@ export function gridCellSummaries(
           reason: c?.reason ?? null,
           prunedEpoch: c?.prunedEpoch ?? null,
           prunedValue: c?.prunedValue ?? null,
+          prunedEpochMin: c?.prunedEpochMin ?? null,
           pausedEpoch: c?.pausedEpoch ?? null,
           pausedValue: c?.pausedValue ?? null,
         };

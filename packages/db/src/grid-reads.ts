@@ -53,12 +53,14 @@ export function gridCellCountsSql(sweepId: string): Prisma.Sql {
              sum(diverged)::int AS diverged, min(reason) AS reason,
              max(pruned_epoch)::int AS "prunedEpoch",
              (array_agg(pruned_value ORDER BY pruned_epoch DESC NULLS LAST))[1] AS "prunedValue",
+             min(pruned_epoch_min)::int AS "prunedEpochMin",
              max(paused_epoch)::int AS "pausedEpoch",
              (array_agg(paused_value ORDER BY paused_epoch DESC NULLS LAST))[1] AS "pausedValue"
       FROM (
         SELECT k.name AS checkpoint, s.optimizer, s.lr, s.weight_decay AS "weightDecay", ${cellStatsCounts},
                0 AS diverged, NULL::text AS reason, NULL::int AS pruned_epoch,
-               NULL::float8 AS pruned_value, NULL::int AS paused_epoch, NULL::float8 AS paused_value
+               NULL::float8 AS pruned_value, NULL::int AS pruned_epoch_min, NULL::int AS paused_epoch,
+               NULL::float8 AS paused_value
         FROM cell_stats s JOIN checkpoints k ON k.id = s.checkpoint_id
         WHERE s.sweep_id = ${sweepId}
         UNION ALL
@@ -67,10 +69,11 @@ export function gridCellCountsSql(sweepId: string): Prisma.Sql {
                coalesce(min(left(t.error, 500)) FILTER (WHERE t.state = 'failed'),
                         min(left(t.error, 500)) FILTER (WHERE t.state = 'pruned')),
                max(r.epoch) FILTER (WHERE t.state = 'pruned'),
-               (array_agg(r.value ORDER BY r.epoch DESC)
+               (array_agg(r.value ORDER BY r.epoch DESC, t.id)
                   FILTER (WHERE t.state = 'pruned' AND r.epoch IS NOT NULL))[1],
+               min(r.epoch) FILTER (WHERE t.state = 'pruned'),
                max(r.epoch) FILTER (WHERE t.state = 'paused'),
-               (array_agg(r.value ORDER BY r.epoch DESC)
+               (array_agg(r.value ORDER BY r.epoch DESC, t.id)
                   FILTER (WHERE t.state = 'paused' AND r.epoch IS NOT NULL))[1]
         FROM trials t JOIN checkpoints k ON k.id = t.checkpoint_id
         LEFT JOIN (

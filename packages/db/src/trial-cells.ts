@@ -53,6 +53,7 @@ export type GridCellNote = Pick<
   | 'reason'
   | 'prunedEpoch'
   | 'prunedValue'
+  | 'prunedEpochMin'
   | 'pausedEpoch'
   | 'pausedValue'
 >;
@@ -70,10 +71,11 @@ export async function gridCellNotes(db: Db, sweepId: string): Promise<GridCellNo
               coalesce(min(left(t.error, 500)) FILTER (WHERE t.state = 'failed'),
                        min(left(t.error, 500)) FILTER (WHERE t.state = 'pruned')) AS reason,
               max(r.epoch) FILTER (WHERE t.state = 'pruned') AS "prunedEpoch",
-              (array_agg(r.value ORDER BY r.epoch DESC)
+              (array_agg(r.value ORDER BY r.epoch DESC, t.id)
                  FILTER (WHERE t.state = 'pruned' AND r.epoch IS NOT NULL))[1] AS "prunedValue",
+              min(r.epoch) FILTER (WHERE t.state = 'pruned') AS "prunedEpochMin",
               max(r.epoch) FILTER (WHERE t.state = 'paused') AS "pausedEpoch",
-              (array_agg(r.value ORDER BY r.epoch DESC)
+              (array_agg(r.value ORDER BY r.epoch DESC, t.id)
                  FILTER (WHERE t.state = 'paused' AND r.epoch IS NOT NULL))[1] AS "pausedValue"
        FROM trials t JOIN checkpoints k ON k.id = t.checkpoint_id
        LEFT JOIN LATERAL (

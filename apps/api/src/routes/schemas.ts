@@ -74,10 +74,19 @@ export const TrialQuery = z.strictObject({
 export const ExportQuery = z.strictObject({
   format: z.enum(['csv', 'md']),
   table: z.enum(['best', 'grid']).default('best'),
+  value: GridValueSchema.default('final').describe(
+    "final: each trial's last epoch (default); best_epoch: each trial's best epoch of the sweep's metric",
+  ),
 });
 
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(200).optional(),
+});
+
+export const BestQuery = z.strictObject({
+  value: GridValueSchema.default('final').describe(
+    "final: rank each trial's last epoch (default); best_epoch: each trial's best epoch of the sweep's metric",
+  ),
 });
 
 export const GridQuery = z.strictObject({

@@ -38,6 +38,7 @@ import {
 } from '../services/sweep-service.ts';
 import {
   ExportQuery,
+  BestQuery,
   GridQuery,
   IdempotencyHeaders,
   JsonObjectBody,
@@ -186,10 +187,12 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
           tags: ['results'],
           summary: 'Best setting per checkpoint and its gain over the baseline checkpoint',
           params: SweepParams,
+          querystring: BestQuery,
           response: { 200: BestTableSchema, ...errors },
         },
       },
-      async (req, reply) => sendSharedJson(req, reply, await bestJson(deps, req.params.id)),
+      async (req, reply) =>
+        sendSharedJson(req, reply, await bestJson(deps, req.params.id, req.query.value)),
     );
 
     app.get(
@@ -205,7 +208,13 @@ export function sweepRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const text = await exportView(deps, req.params.id, req.query.table, req.query.format);
+        const text = await exportView(
+          deps,
+          req.params.id,
+          req.query.table,
+          req.query.format,
+          req.query.value,
+        );
         return reply
           .type(
             req.query.format === 'csv' ? 'text/csv; charset=utf-8' : 'text/markdown; charset=utf-8',

@@ -41,7 +41,13 @@ export interface PackedCounts {
   notes: Array<{ cell: number } & Pick<GridCellCounts, NoteField>>;
 }
 
-type NoteField = 'reason' | 'prunedEpoch' | 'prunedValue' | 'pausedEpoch' | 'pausedValue';
+type NoteField =
+  | 'reason'
+  | 'prunedEpoch'
+  | 'prunedValue'
+  | 'prunedEpochMin'
+  | 'pausedEpoch'
+  | 'pausedValue';
 /** Slots per cell in `PackedCounts.states`: every state, then diverged. */
 export const SLOTS = TRIAL_STATES.length + 1;
 
@@ -65,9 +71,10 @@ export function packCounts(counts: GridCellCounts[]): PackedCounts {
       states[i * SLOTS + k] = c[s];
     });
     states[i * SLOTS + SLOTS - 1] = c.diverged;
-    const { reason, prunedEpoch, prunedValue, pausedEpoch, pausedValue } = c;
-    if ([reason, prunedEpoch, prunedValue, pausedEpoch, pausedValue].some((v) => v !== null))
-      notes.push({ cell: i, reason, prunedEpoch, prunedValue, pausedEpoch, pausedValue });
+    const { reason, prunedEpoch, prunedValue, prunedEpochMin, pausedEpoch, pausedValue } = c;
+    const note = { reason, prunedEpoch, prunedValue, prunedEpochMin, pausedEpoch, pausedValue };
+    if (Object.values(note).some((v) => v !== null && v !== undefined))
+      notes.push({ cell: i, ...note, prunedEpochMin: prunedEpochMin ?? null });
   });
   return { keys: packedKeys(counts), states, notes };
 }
@@ -90,6 +97,7 @@ export function unpackCounts(packed: PackedCounts): GridCellCounts[] {
         reason: n?.reason ?? null,
         prunedEpoch: n?.prunedEpoch ?? null,
         prunedValue: n?.prunedValue ?? null,
+        prunedEpochMin: n?.prunedEpochMin ?? null,
         pausedEpoch: n?.pausedEpoch ?? null,
         pausedValue: n?.pausedValue ?? null,
       };

@@ -303,42 +303,50 @@ export function gridJson(deps: ApiDeps, sweepId: string, value: GridValue = 'fin
   );
 }
 
-/** {@link bestView} as JSON text, computed at most once per read interval and kept while the sweep is unchanged. */
-export function bestJson(deps: ApiDeps, sweepId: string) {
-  return readsOf(deps).json(sweepId, 'best', `best/${sweepId}`, () =>
-    versioned(deps, sweepId, `best/${sweepId}`, () =>
-      jsonOf(BestTableSchema, () => bestView(deps, sweepId)),
-    ),
+/**
+ * {@link bestView} as JSON text, computed at most once per read interval; final values are kept while the sweep
+ * is unchanged, best-epoch values (which follow every epoch write) are computed once per interval, as the grid's.
+ */
+export function bestJson(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
+  const compute = () => jsonOf(BestTableSchema, () => bestView(deps, sweepId, value));
+  return readsOf(deps).json(sweepId, 'best', `best/${sweepId}/${value}`, () =>
+    value === 'final' ? versioned(deps, sweepId, `best/${sweepId}`, compute) : compute(),
   );
 }
 
-export async function bestView(deps: ApiDeps, sweepId: string) {
+/**
+ * The best setting per checkpoint with its gain, interval and runner-up, ranking each trial's final value or (with
+ * `best_epoch`) its best epoch's value of the sweep's metric, as the grid of the same value does.
+ */
+export async function bestView(deps: ApiDeps, sweepId: string, value: GridValue = 'final') {
   const sweep = await getSweep(deps.db, sweepId);
-  const table = buildBestTable(
-    sweep.checkpoints,
-    await bestCellResults(deps.db, sweepId, sweep.metricGoal),
-    sweep.metricName,
-    sweep.metricGoal,
-  );
+  const results =
+    value === 'final'
+      ? await bestCellResults(deps.db, sweepId, sweep.metricGoal)
+      : await bestEpochCellResults(deps.db, sweepId, sweep.metricName, sweep.metricGoal);
+  const table = buildBestTable(sweep.checkpoints, results, sweep.metricName, sweep.metricGoal);
   // `status` is the deprecated first name of `outcome`, sent as well until clients have moved
   return { ...table, rows: table.rows.map((r) => ({ ...r, status: r.outcome })) };
 }
 
-/** The best table or the grid as CSV or Markdown text. */
+/** The best table or the grid as CSV or Markdown text, of final or best-epoch values. */
 export async function exportView(
   deps: ApiDeps,
   sweepId: string,
   table: 'best' | 'grid',
   format: 'csv' | 'md',
+  value: GridValue = 'final',
 ): Promise<string> {
+  // Markdown says which value it holds when it is not the default (CSV keeps its columns as they are)
+  const said = value === 'best_epoch' ? "Values: each trial's best epoch of the metric.\n\n" : '';
   if (table === 'best') {
-    const best = await bestView(deps, sweepId);
-    return format === 'csv' ? bestTableToCsv(best) : bestTableToMarkdown(best);
+    const best = await bestView(deps, sweepId, value);
+    return format === 'csv' ? bestTableToCsv(best) : said + bestTableToMarkdown(best);
   }
-  const grid = await gridView(deps, sweepId);
+  const grid = await gridView(deps, sweepId, value);
   return format === 'csv'
     ? gridToCsv(grid.matrices, grid.metric)
-    : gridToMarkdown(grid.matrices, grid.metric);
+    : said + gridToMarkdown(grid.matrices, grid.metric);
 }
 
 /** A worker's liveness: stopped (it said so), lost (no heartbeat for longer than the lost limit) or alive. */

@@ -4,7 +4,7 @@ import { lazy, Suspense } from 'preact/compat';
 import { useEffect } from 'preact/hooks';
 import type { Trial, TrialSummary } from '@sweeps/api-client';
 import { api, handleError } from '../api.ts';
-import { fmt, param } from '../format.ts';
+import { DEFAULT_NOTATION, type MetricNotation, metric as fmtMetric, param } from '../format.ts';
 import type { CellRef } from './heatmap/heatmap.tsx';
 import type { Curve } from './curves.tsx';
 import { Untrusted } from './untrusted.tsx';
@@ -40,9 +40,9 @@ function chartsOf(metric: string, details: Trial[]) {
 }
 
 /** A trial's state in words; a paused one says where it waits: `paused at epoch 3 (acc 0.2100), waiting for its rung`. */
-function stateText(t: TrialSummary, metric: string): string {
+function stateText(t: TrialSummary, metric: string, n: MetricNotation): string {
   if (t.state !== 'paused' || !t.pausedAt) return t.state;
-  const value = t.pausedAt.value === null ? '' : ` (${metric} ${fmt(t.pausedAt.value)})`;
+  const value = t.pausedAt.value === null ? '' : ` (${metric} ${fmtMetric(t.pausedAt.value, n)})`;
   return `paused at epoch ${t.pausedAt.epoch}${value}, waiting for its rung`;
 }
 
@@ -54,6 +54,8 @@ function earlierLeasesText(earlier: number): string {
 export function TrialPanel(props: {
   sweepId: string;
   metric: string;
+  /** The sweep's notation of metric values. */
+  notation?: MetricNotation;
   cell: CellRef;
   /** Bumped by the page when an event concerns this cell. */
   version: number;
@@ -161,7 +163,9 @@ export function TrialPanel(props: {
                       )}
                     </td>
                     <td>
-                      <span class={`state ${t.state}`}>{stateText(t, props.metric)}</span>
+                      <span class={`state ${t.state}`}>
+                        {stateText(t, props.metric, props.notation ?? DEFAULT_NOTATION)}
+                      </span>
                       {t.state === 'paused' && (
                         <div class="muted small">
                           asha resumes it if it ranks high enough among its checkpoint's trials at
@@ -169,7 +173,7 @@ export function TrialPanel(props: {
                         </div>
                       )}
                     </td>
-                    <td>{fmt(t.finalMetric)}</td>
+                    <td>{fmtMetric(t.finalMetric, props.notation ?? DEFAULT_NOTATION)}</td>
                     <td>
                       {t.attempts}
                       {d && d.metricLeases.length > 1 && (

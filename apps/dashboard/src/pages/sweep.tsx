@@ -1,14 +1,17 @@
 /**
- * A sweep: phase and counts, one heatmap per checkpoint x optimizer on one shared colour scale, the
- * final/best-epoch switch, the best-setting table, a cell's trials, exports, and cancel/retry for write keys.
+ * A sweep: phase and counts, the final/best-epoch switch, the answer first (the best-setting table with its
+ * intervals), then one heatmap per checkpoint x optimizer, a cell's trials, exports, and cancel/retry for write keys.
  * Everything is re-read from the small aggregates when the event stream says trials changed (useSweepView).
  */
 import { useMemo } from 'preact/hooks';
-import { gridScale } from '../colors.ts';
+import { checkpointScales, type ScaleMode } from '../colors.ts';
+import { useSignal } from '@preact/signals';
+import { metricNotation } from '../format.ts';
 import { BestSettingTable } from '../components/best-table.tsx';
 import { countsText, Progress } from '../components/progress.tsx';
 import { TrialPanel } from '../components/trial-panel.tsx';
 import { Untrusted } from '../components/untrusted.tsx';
+import { CellPanel } from './sweep/cell-panel.tsx';
 import { AshaKey, HeatmapLegend, ValueShown } from './sweep/heatmap-key.tsx';
 import { Heatmaps } from './sweep/heatmaps.tsx';
 import { SweepHead } from './sweep/sweep-head.tsx';
@@ -16,6 +19,7 @@ import { SweepToolbar } from './sweep/sweep-toolbar.tsx';
 import { useInteractiveMark } from './sweep/use-interactive-mark.ts';
 import { useOpenCell } from './sweep/use-open-cell.ts';
 import { useSweepActions } from './sweep/use-sweep-actions.ts';
+import { shownValues } from './sweep/shown-values.ts';
 import { useSweepView } from './sweep/use-sweep-view.ts';
 
 function ErrorLine({ text }: { text: string }) {
@@ -33,7 +37,11 @@ export function SweepPage({ id }: { id: string }) {
   useInteractiveMark(() => !!(view.sweep.value && view.grid.value && view.best.value));
   const s = view.sweep.value;
   const g = view.grid.value;
-  const scale = useMemo(() => g && gridScale(g), [g]);
+  const scaleMode = useSignal<ScaleMode>('checkpoint');
+  const mode = scaleMode.value;
+  const scales = useMemo(() => (g ? checkpointScales(g, mode) : new Map()), [g, mode]);
+  const b = view.best.value;
+  const notation = useMemo(() => metricNotation(shownValues(g, b)), [g, b]);
   const error = view.error.value;
 
   if (error && !s) return <ErrorLine text={error} />;
@@ -50,6 +58,10 @@ export function SweepPage({ id }: { id: string }) {
         sweep={s}
         value={view.value.value}
         onValue={view.setValue}
+        scaleMode={mode}
+        onScaleMode={(m) => {
+          scaleMode.value = m;
+        }}
         onAct={actions.act}
       />
       {actions.notice.value && (
@@ -57,20 +69,29 @@ export function SweepPage({ id }: { id: string }) {
           <Untrusted text={actions.notice.value} />
         </p>
       )}
+      {b && <BestSettingTable best={b} value={view.bestFor.value} notation={notation} />}
       <ValueShown metric={s.metric.name} value={g.value} />
       {asha && <AshaKey />}
-      <HeatmapLegend scale={scale} asha={asha} />
-      <Heatmaps grid={g} scale={scale} selected={cell} onOpen={openCell.open} />
+      <HeatmapLegend scales={scales} asha={asha} notation={notation} />
+      <Heatmaps
+        grid={g}
+        scales={scales}
+        notation={notation}
+        selected={cell}
+        onOpen={openCell.open}
+      />
       {cell && (
-        <TrialPanel
-          sweepId={s.id}
-          metric={s.metric.name}
-          cell={cell}
-          version={openCell.version.value}
-          onClose={openCell.close}
-        />
+        <CellPanel cell={cell} onClose={openCell.close}>
+          <TrialPanel
+            sweepId={s.id}
+            metric={s.metric.name}
+            notation={notation}
+            cell={cell}
+            version={openCell.version.value}
+            onClose={openCell.close}
+          />
+        </CellPanel>
       )}
-      {view.best.value && <BestSettingTable best={view.best.value} />}
     </section>
   );
 }

@@ -5,12 +5,7 @@ import type { WorkerList } from '@sweeps/api-client';
 import { api, handleError } from '../api.ts';
 import { age } from '../format.ts';
 import { Untrusted } from '../components/untrusted.tsx';
-
-function devicesText(d: unknown): string {
-  if (Array.isArray(d))
-    return d.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') || '–';
-  return d === null || d === undefined ? '–' : JSON.stringify(d);
-}
+import { deviceLines } from './device-words.ts';
 
 export function WorkersPage() {
   const list = useSignal<WorkerList | null>(null);
@@ -81,7 +76,17 @@ export function WorkersPage() {
                   {w.running.length} of {w.slots} busy
                 </td>
                 <td>
-                  <Untrusted text={devicesText(w.devices)} />
+                  {deviceLines(w.devices).length === 0 ? (
+                    '–'
+                  ) : (
+                    <ul class="devices" data-testid="devices">
+                      {deviceLines(w.devices).map((line, k) => (
+                        <li key={k}>
+                          <Untrusted text={line} />
+                        </li>
+                      ))}
+                    </ul>
+                  )}
                 </td>
                 <td>
                   {w.running.length === 0

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { gridCell as cell } from './grid-cell.fixture.ts';
-import { cellDescription, cellText, markOf, stateWords, trialCountsText } from './cell-words.ts';
+import {
+  cellDescription,
+  cellText,
+  markOf,
+  stateWords,
+  trialCountsText,
+  endedApart,
+} from './cell-words.ts';
 
 describe('a grid cell in words', () => {
   it("marks a cell without a value by its state, with asha's rung epoch when it has one", () => {
@@ -66,5 +73,38 @@ describe('a grid cell in words', () => {
         best: false,
       }),
     ).toBe('rsb⟨U+202E⟩ · SGD · lr 0.01 · wd 1e-4: queued. 1 trial: 1 queued');
+  });
+});
+
+describe('a cell whose seeds ended at different epochs', () => {
+  it('says a pruned cell stopped over a range of rungs', () => {
+    const c = cell({
+      state: 'pruned',
+      pruned: 3,
+      total: 3,
+      prunedEpoch: 9,
+      prunedValue: 0.35,
+      prunedEpochMin: 3,
+    });
+    expect(markOf(c)).toBe('✂ pruned@3–9');
+    expect(endedApart(c, false)).toBe('its seeds were pruned at different epochs, 3 to 9');
+    const same = cell({
+      state: 'pruned',
+      pruned: 2,
+      total: 2,
+      prunedEpoch: 3,
+      prunedValue: 0.35,
+      prunedEpochMin: 3,
+    });
+    expect(markOf(same)).toBe('✂ pruned@3');
+    expect(endedApart(same, false)).toBeNull();
+  });
+
+  it("says a cell's value is the mean of the seeds that finished when others were pruned", () => {
+    const c = cell({ state: 'succeeded', succeeded: 1, pruned: 2, total: 3, prunedEpoch: 3 });
+    expect(endedApart(c, true)).toBe(
+      '2 of 3 seeds pruned by epoch 3: the mean of the 1 that finished',
+    );
+    expect(endedApart(cell({ state: 'succeeded', succeeded: 3, total: 3 }), true)).toBeNull();
   });
 });

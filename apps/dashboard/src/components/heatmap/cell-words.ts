@@ -5,7 +5,13 @@
  */
 import type { CellResult, GridCellSummary } from '@sweeps/api-client';
 import { escapeBidi } from '../../bidi.ts';
-import { fmt, param } from '../../format.ts';
+import {
+  DEFAULT_NOTATION,
+  type MetricNotation,
+  metric as fmtMetric,
+  param,
+  spread,
+} from '../../format.ts';
 
 /** What a cell shows of its value: mean ± sample sd over its n seeds. */
 export type ShownResult = Pick<CellResult, 'mean' | 'std' | 'n'>;
@@ -43,21 +49,48 @@ export function rungOf(
   return null;
 }
 
-/** The mark of a cell without a value: `‖ paused@3`, `✂ pruned@3`, `queued`, … */
+/** The earliest epoch a pruned cell's trials stopped at, when its seeds stopped at different epochs; else null. */
+export function prunedFrom(cell: GridCellSummary): number | null {
+  const low = cell.prunedEpochMin;
+  return cell.prunedEpoch !== null && low != null && low < cell.prunedEpoch ? low : null;
+}
+
+/** The mark of a cell without a value: `‖ paused@3`, `✂ pruned@3`, `✂ pruned@3–9` (seeds stopped apart), `queued`. */
 export function markOf(cell: GridCellSummary): string {
   const r = rungOf(cell);
-  return r?.epoch != null ? `${MARK[cell.state]}@${r.epoch}` : MARK[cell.state];
+  if (r?.epoch == null) return MARK[cell.state];
+  const from = cell.state === 'pruned' ? prunedFrom(cell) : null;
+  return `${MARK[cell.state]}@${from === null ? '' : `${from}–`}${r.epoch}`;
+}
+
+/**
+ * A cell whose seeds ended at different epochs, in words: a cell with a value whose other seeds were pruned (its
+ * value is the mean of the seeds that finished), or a pruned cell whose seeds stopped at different rungs; else null.
+ */
+export function endedApart(cell: GridCellSummary, hasValue: boolean): string | null {
+  if (hasValue && cell.pruned > 0) {
+    const at = cell.prunedEpoch === null ? '' : ` by epoch ${cell.prunedEpoch}`;
+    return `${cell.pruned} of ${cell.succeeded + cell.pruned} seeds pruned${at}: the mean of the ${cell.succeeded} that finished`;
+  }
+  const from = prunedFrom(cell);
+  return from === null
+    ? null
+    : `its seeds were pruned at different epochs, ${from} to ${cell.prunedEpoch}`;
 }
 
 /**
  * A cell without a value in words: a paused cell says where it waits and what happens next, a pruned one where it
  * stopped; any other its state.
  */
-export function stateWords(cell: GridCellSummary, metric: string): string {
+export function stateWords(
+  cell: GridCellSummary,
+  metric: string,
+  n: MetricNotation = DEFAULT_NOTATION,
+): string {
   const r = rungOf(cell);
   if (!r) return cell.state;
   const at = r.epoch === null ? '' : ` at epoch ${r.epoch}`;
-  const value = r.value === null ? '' : ` (${metric} ${fmt(r.value)})`;
+  const value = r.value === null ? '' : ` (${metric} ${fmtMetric(r.value, n)})`;
   return cell.state === 'paused'
     ? `paused${at}${value}, waiting for its rung: it resumes if it ranks high enough among its checkpoint's trials there, or is pruned once they have all reported`
     : `pruned${at}${value}`;
@@ -71,9 +104,13 @@ export function trialCountsText(cell: GridCellSummary): string {
 }
 
 /** The text of a cell: `0.4321 ± 0.0123 (3 seeds)` with a value, its mark without one. */
-export function cellText(result: ShownResult | null, cell: GridCellSummary): string {
+export function cellText(
+  result: ShownResult | null,
+  cell: GridCellSummary,
+  n: MetricNotation = DEFAULT_NOTATION,
+): string {
   return result
-    ? `${fmt(result.mean)}${result.n > 1 ? ` ± ${fmt(result.std)} (${result.n} seeds)` : ''}`
+    ? `${fmtMetric(result.mean, n)}${result.n > 1 ? ` ± ${spread(result.std, n)} (${result.n} seeds)` : ''}`
     : markOf(cell);
 }
 
@@ -90,12 +127,17 @@ export function cellDescription(d: {
   result: ShownResult | null;
   cell: GridCellSummary;
   best: boolean;
+  notation?: MetricNotation;
 }): string {
   const { cell } = d;
-  const shown = d.result ? `${d.metric} ${cellText(d.result, cell)}` : stateWords(cell, d.metric);
+  const n = d.notation ?? DEFAULT_NOTATION;
+  const shown = d.result
+    ? `${d.metric} ${cellText(d.result, cell, n)}`
+    : stateWords(cell, d.metric, n);
+  const apart = endedApart(cell, d.result !== null);
   return escapeBidi(
     `${d.checkpoint} · ${d.optimizer} · lr ${param(d.lr)} · wd ${param(d.weightDecay)}: ${shown}${
       d.best ? ' (best of this checkpoint)' : ''
-    }. ${trialCountsText(cell)}${cell.reason ? `. Reason: ${cell.reason}` : ''}`,
+    }${apart ? `; ${apart}` : ''}. ${trialCountsText(cell)}${cell.reason ? `. Reason: ${cell.reason}` : ''}`,
   );
 }

@@ -9,8 +9,8 @@
  */
 import type { GridCellSummary } from '@sweeps/api-client';
 import { colorOf, type Scale } from '../../colors.ts';
-import { fmt } from '../../format.ts';
-import { cellDescription, markOf, rungOf, type ShownResult } from './cell-words.ts';
+import { type MetricNotation, metric as fmtMetric, spread } from '../../format.ts';
+import { cellDescription, endedApart, markOf, rungOf, type ShownResult } from './cell-words.ts';
 
 export interface HeatmapCellProps {
   checkpoint: string;
@@ -25,6 +25,8 @@ export interface HeatmapCellProps {
   result: ShownResult | null;
   cell: GridCellSummary;
   scale: Scale | null;
+  /** The sweep's notation of metric values. */
+  notation: MetricNotation;
   /** The best cell of its checkpoint. */
   best: boolean;
   /** Its trials are open. */
@@ -44,18 +46,25 @@ function cellClass(p: HeatmapCellProps): string {
     (cell.running > 0 || cell.paused > 0 || cell.queued > 0);
   return `cell ${result ? 'has-value' : cell.state}${p.best ? ' best' : ''}${p.selected ? ' selected' : ''}${
     pending ? ' pending' : ''
-  }${result && cell.failed > 0 ? ' some-failed' : ''}`;
+  }${result && cell.failed > 0 ? ' some-failed' : ''}${rungOf(cell) ? ' rung' : ''}${
+    endedApart(cell, result !== null) ? ' apart' : ''
+  }`;
 }
 
 /** What a cell says: its value (± sd over its seeds), or its mark and asha's rung value. */
-function cellContent(result: ShownResult | null, cell: GridCellSummary) {
+function cellContent(result: ShownResult | null, cell: GridCellSummary, n: MetricNotation) {
   if (result)
     return (
       <>
-        <span class="v">{fmt(result.mean)}</span>
+        <span class="v">{fmtMetric(result.mean, n)}</span>
         {result.n > 1 && (
           <span class="sd">
-            ± {fmt(result.std)} ({result.n})
+            ± {spread(result.std, n)} ({result.n})
+          </span>
+        )}
+        {cell.pruned > 0 && (
+          <span class="sd apart-mark" data-testid="ended-apart">
+            ✂ {cell.pruned} pruned
           </span>
         )}
       </>
@@ -64,14 +73,17 @@ function cellContent(result: ShownResult | null, cell: GridCellSummary) {
   return (
     <>
       <span class="mark">{markOf(cell)}</span>
-      {rung && rung.value !== null && <span class="sd">{fmt(rung.value)}</span>}
+      {rung && rung.value !== null && <span class="sd">{fmtMetric(rung.value, n)}</span>}
     </>
   );
 }
 
 export function heatmapCell(p: HeatmapCellProps) {
   const { result, cell, i, j } = p;
-  const col = result && p.scale ? colorOf(p.scale, result.mean) : null;
+  // a value is coloured on its checkpoint's scale; a pruned or paused cell by the value at its rung (with a pattern)
+  const rungValue = result ? null : (rungOf(cell)?.value ?? null);
+  const shownValue = result ? result.mean : rungValue;
+  const col = shownValue !== null && p.scale ? colorOf(p.scale, shownValue) : null;
   const description = cellDescription(p);
   return (
     <td
@@ -88,7 +100,14 @@ export function heatmapCell(p: HeatmapCellProps) {
       data-i={i}
       data-j={j}
       class={cellClass(p)}
-      style={col ? { background: col.bg, color: col.fg } : undefined}
+      data-rung-value={rungValue === null ? undefined : String(rungValue)}
+      style={
+        col
+          ? rungValue === null
+            ? { background: col.bg, color: col.fg }
+            : { '--c': col.bg, '--fg': col.fg }
+          : undefined
+      }
       tabIndex={p.focused ? 0 : -1}
       title={description}
       aria-label={description}
@@ -96,7 +115,7 @@ export function heatmapCell(p: HeatmapCellProps) {
       onClick={() => p.onPick(i, j)}
       onKeyDown={(e) => p.onKey(e, i, j)}
     >
-      {cellContent(result, cell)}
+      {cellContent(result, cell, p.notation)}
     </td>
   );
 }

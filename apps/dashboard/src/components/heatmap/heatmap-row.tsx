@@ -7,7 +7,7 @@
 import { memo } from 'preact/compat';
 import type { GridCellSummary } from '@sweeps/api-client';
 import type { Scale } from '../../colors.ts';
-import { param } from '../../format.ts';
+import { type MetricNotation, param } from '../../format.ts';
 import type { ShownResult } from './cell-words.ts';
 import { heatmapCell } from './heatmap-cell.tsx';
 import { sameRowProps } from './row-equality.ts';
@@ -24,6 +24,7 @@ export interface HeatmapRowProps {
   results: Array<ShownResult | null>;
   cells: GridCellSummary[];
   scale: Scale | null;
+  notation: MetricNotation;
   /** The column of the checkpoint's best cell, of the open cell and of the focused cell when in this row. */
   bestJ: number | null;
   selectedJ: number | null;
@@ -49,6 +50,7 @@ function HeatmapRowView(p: HeatmapRowProps) {
           result: p.results[j] ?? null,
           cell: p.cells[j]!,
           scale: p.scale,
+          notation: p.notation,
           best: p.bestJ === j,
           selected: p.selectedJ === j,
           focused: p.focusJ === j,

@@ -8,7 +8,7 @@ import { useCallback, useRef, useState } from 'preact/hooks';
 import type { GridMatrix } from '@sweeps/api-client';
 import type { Scale } from '../../colors.ts';
 import { escapeBidi } from '../../bidi.ts';
-import { param } from '../../format.ts';
+import { type MetricNotation, param } from '../../format.ts';
 import { Untrusted } from '../untrusted.tsx';
 import { focusAfter, opensCell } from './grid-keys.ts';
 import { HeatmapRow } from './heatmap-row.tsx';
@@ -103,13 +103,14 @@ function HeatmapView(props: {
   m: GridMatrix;
   metric: string;
   scale: Scale | null;
+  notation: MetricNotation;
   /** [i, j] of the checkpoint's best cell when it is in this matrix. */
   best: [number, number] | null;
   /** The open cell when it is in this matrix (null otherwise, so other matrices are not drawn again). */
   selected: CellRef | null;
   onOpen: (c: CellRef) => void;
 }) {
-  const { m, metric, scale, best, selected } = props;
+  const { m, metric, scale, notation, best, selected } = props;
   const { focus, onPick, onKey } = useCellFocus(m, props.onOpen);
   return (
     <table
@@ -134,6 +135,7 @@ function HeatmapView(props: {
             results={m.values[i]!}
             cells={m.gridCells[i]!}
             scale={scale}
+            notation={notation}
             bestJ={best?.[0] === i ? best[1] : null}
             selectedJ={selectedColumn(selected, m, lr)}
             focusJ={focus[0] === i ? focus[1] : null}

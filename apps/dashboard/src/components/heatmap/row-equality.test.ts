@@ -30,6 +30,7 @@ function row(over: Partial<HeatmapRowProps> = {}): HeatmapRowProps {
     ] as HeatmapRowProps['results'],
     cells: [{ ...cell }, { ...cell, state: 'running', succeeded: 0, total: 1 }],
     scale: { min: 0.1, max: 0.4, goal: 'maximize' },
+    notation: { kind: 'fixed', digits: 4 },
     bestJ: 0,
     selectedJ: null,
     focusJ: null,
@@ -62,6 +63,7 @@ describe('a heatmap row is drawn again only when what it shows changed', () => {
     ).toBe(false);
     expect(sameRowProps(a, row({ scale: { min: 0.1, max: 0.5, goal: 'maximize' } }))).toBe(false);
     expect(sameRowProps(a, row({ scale: null }))).toBe(false);
+    expect(sameRowProps(a, row({ notation: { kind: 'fixed', digits: 2 } }))).toBe(false);
     expect(sameRowProps(a, row({ weightDecays: [1e-4, 1e-2] }))).toBe(false);
   });
 

@@ -32,6 +32,7 @@ const BY_CONTENT: {
   [K in keyof HeatmapRowProps]?: (a: HeatmapRowProps[K], b: HeatmapRowProps[K]) => boolean;
 } = {
   scale: sameFields,
+  notation: sameFields,
   weightDecays: (a, b) => sameEach(a, b, (x, y) => x === y),
   results: (a, b) => sameEach(a, b, sameResult),
   cells: (a, b) => sameEach(a, b, sameFields),

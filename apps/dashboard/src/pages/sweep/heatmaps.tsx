@@ -6,12 +6,14 @@
 import { useMemo } from 'preact/hooks';
 import type { Grid } from '@sweeps/api-client';
 import type { Scale } from '../../colors.ts';
+import type { MetricNotation } from '../../format.ts';
 import { type CellRef, Heatmap } from '../../components/heatmap/heatmap.tsx';
 import { bestCellPerMatrix } from './best-cells.ts';
 
 export function Heatmaps(props: {
   grid: Grid;
-  scale: Scale | null;
+  scales: Map<string, Scale | null>;
+  notation: MetricNotation;
   selected: CellRef | null;
   onOpen: (c: CellRef) => void;
 }) {
@@ -20,19 +22,21 @@ export function Heatmaps(props: {
   return (
     <div class="heatmaps">
       {grid.matrices.map((m, k) => (
-        <Heatmap
-          key={`${m.checkpoint}/${m.optimizer}`}
-          m={m}
-          metric={grid.metric}
-          scale={props.scale}
-          best={best[k]!}
-          selected={
-            selected?.checkpoint === m.checkpoint && selected.optimizer === m.optimizer
-              ? selected
-              : null
-          }
-          onOpen={props.onOpen}
-        />
+        <div class="heatmap-box" key={`${m.checkpoint}/${m.optimizer}`}>
+          <Heatmap
+            m={m}
+            metric={grid.metric}
+            scale={props.scales.get(m.checkpoint) ?? null}
+            notation={props.notation}
+            best={best[k]!}
+            selected={
+              selected?.checkpoint === m.checkpoint && selected.optimizer === m.optimizer
+                ? selected
+                : null
+            }
+            onOpen={props.onOpen}
+          />
+        </div>
       ))}
     </div>
   );

@@ -3,6 +3,7 @@
  * key the retry-failed and cancel buttons.
  */
 import type { GridValue, Sweep } from '@sweeps/api-client';
+import type { ScaleMode } from '../../colors.ts';
 import { scope } from '../../api.ts';
 import { GRID_VALUES, VALUE_WORDS } from './heatmap-key.tsx';
 import type { SweepAction } from './use-sweep-actions.ts';
@@ -21,9 +22,28 @@ function ValueSwitch({ value, onChange }: { value: GridValue; onChange: (v: Grid
   );
 }
 
-function Exports({ id }: { id: string }) {
+const SCALE_WORDS: Record<ScaleMode, string> = {
+  checkpoint: 'per checkpoint',
+  shared: 'one for all',
+};
+
+function ScaleSwitch({ mode, onChange }: { mode: ScaleMode; onChange: (m: ScaleMode) => void }) {
+  return (
+    <fieldset class="switch" data-testid="scale-switch">
+      <legend>Colour scale</legend>
+      {(['checkpoint', 'shared'] as const).map((m) => (
+        <label key={m}>
+          <input type="radio" name="scale" checked={mode === m} onChange={() => onChange(m)} />
+          {SCALE_WORDS[m]}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function Exports({ id, value }: { id: string; value: GridValue }) {
   const href = (table: string, format: string) =>
-    `/api/v1/sweeps/${id}/export?format=${format}&table=${table}`;
+    `/api/v1/sweeps/${id}/export?format=${format}&table=${table}${value === 'final' ? '' : `&value=${value}`}`;
   return (
     <div class="exports">
       <span class="muted">Export:</span>
@@ -76,12 +96,15 @@ export function SweepToolbar(props: {
   sweep: Sweep;
   value: GridValue;
   onValue: (v: GridValue) => void;
+  scaleMode: ScaleMode;
+  onScaleMode: (m: ScaleMode) => void;
   onAct: (what: SweepAction) => void;
 }) {
   return (
     <div class="toolbar">
       <ValueSwitch value={props.value} onChange={props.onValue} />
-      <Exports id={props.sweep.id} />
+      <ScaleSwitch mode={props.scaleMode} onChange={props.onScaleMode} />
+      <Exports id={props.sweep.id} value={props.value} />
       {scope.value === 'write' && <SweepActions sweep={props.sweep} onAct={props.onAct} />}
     </div>
   );

@@ -1,8 +1,8 @@
 /**
- * A sweep's data on its page: the sweep, its grid (final or best-epoch values) and its best-setting table, read
+ * A sweep's data on its page: the sweep, its grid and its best-setting table (both of final or best-epoch values), read
  * together and read again whenever the event stream says trials changed; whether the stream is up; the last
- * read's error. Switching the grid's value reads again; a grid that arrives for the value no longer asked for is
- * dropped.
+ * read's error. Switching the value reads again; a grid or best table that arrives for the value no longer asked
+ * for is dropped.
  */
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
@@ -14,6 +14,8 @@ export function useSweepView(id: string, onTrialEvent: (e: SweepEvent) => void) 
   const sweep = useSignal<Sweep | null>(null);
   const grid = useSignal<Grid | null>(null);
   const best = useSignal<BestTable | null>(null);
+  /** The value `best` was read for (the switch may have moved on while it was read). */
+  const bestFor = useSignal<GridValue>('final');
   const error = useSignal('');
   const connection = useSignal<Connection>('connecting');
   const value = useSignal<GridValue>('final');
@@ -23,15 +25,19 @@ export function useSweepView(id: string, onTrialEvent: (e: SweepEvent) => void) 
 
   /** Reads the sweep, grid and best table; resolves to the error when that failed (shown on the page). */
   const refresh = async (): Promise<unknown> => {
+    const asked = valueRef.current;
     try {
       const [s, g, b] = await Promise.all([
         api.sweep(id),
-        api.grid(id, valueRef.current),
-        api.best(id),
+        api.grid(id, asked),
+        api.best(id, asked),
       ]);
       sweep.value = s;
       if (g.value === valueRef.current) grid.value = g;
-      best.value = b;
+      if (asked === valueRef.current) {
+        best.value = b;
+        bestFor.value = asked;
+      }
       error.value = '';
       return undefined;
     } catch (e) {
@@ -70,5 +76,5 @@ export function useSweepView(id: string, onTrialEvent: (e: SweepEvent) => void) 
     void refresh();
   };
 
-  return { sweep, grid, best, error, connection, value, setValue, refresh };
+  return { sweep, grid, best, bestFor, error, connection, value, setValue, refresh };
 }
