@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Command, InvalidArgumentError } from 'commander';
-import { parsedJobId, slurmSubmitPlan } from '../slurm-plan.ts';
+import { parsedJobId, type SlurmSubmitOptions, slurmSubmitPlan } from '../slurm-plan.ts';
 import { err, out } from './context.ts';
 
 const run = promisify(execFile);
@@ -18,20 +18,8 @@ const whole = (flag: string) => (v: string) => {
   return Number(v);
 };
 
-interface SubmitFlags {
-  nodes: number;
-  gpusPerNode?: number;
-  time?: string;
-  partition?: string;
-  account?: string;
-  drain?: number;
-  idleExit?: number;
-  signalLead?: number;
-  output?: string;
-  sweepsDir: string;
-  script?: string;
-  dryRun?: boolean;
-}
+/** The command's flags: the plan's options (its `extra` are the arguments after --) and --dry-run. */
+type SubmitFlags = Omit<SlurmSubmitOptions, 'extra'> & { dryRun?: boolean };
 
 export function addSlurmCommands(program: Command): void {
   const slurm = program.command('slurm').description('run workers as Slurm batch jobs');
