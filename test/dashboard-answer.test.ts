@@ -341,6 +341,8 @@ describe("the sweep page's answer in Chromium", () => {
     const signOut = (await page.getByRole('button', { name: 'Sign out' }).boundingBox())!;
     expect(signOut.x + signOut.width).toBeLessThanOrEqual(390);
 
+    // a live worker to list: an earlier test stops this suite's workers, and a stopped one may have left the page
+    await stack.startWorker(`w-devices-${stack.prefix}`, 1);
     await page.goto(`${stack.baseUrl}/workers`);
     const devices = page.getByTestId('devices').first();
     await devices.waitFor();
