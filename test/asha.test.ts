@@ -7,9 +7,10 @@
  */
 import { welchInterval, welchPValue } from '@sweeps/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module without types, shared with the synthetic trainer
-import { syntheticValue } from '../examples/asha-synthetic/curve.mjs';
-import { SYNTHETIC_COMMAND } from './support/synthetic-trainer.ts';
+import {
+  expectFullGridBest as expectFullGridBestRows,
+  SYNTHETIC_COMMAND,
+} from './support/synthetic-trainer.ts';
 import { Stack } from './support/stack.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -60,26 +61,7 @@ function resumingTrainer(epochMs: number) {
 /** Per checkpoint, the sweep's best cell is the one the full grid picks (from the same deterministic curves). */
 async function expectFullGridBest(id: string) {
   const best = (await stack.call('GET', `/api/v1/sweeps/${id}/best`)).json;
-  for (const row of best.rows) {
-    let top = { lr: 0, wd: 0, v: -1 };
-    for (const lr of lrs)
-      for (const wd of wds) {
-        const v = syntheticValue({
-          lr,
-          weightDecay: wd,
-          seed: 0,
-          epoch: 12,
-          checkpoint: row.checkpoint,
-        });
-        if (v > top.v) top = { lr, wd, v };
-      }
-    expect(row.best.params, row.checkpoint).toEqual({
-      lr: top.lr,
-      weight_decay: top.wd,
-      momentum: 0.9,
-    });
-    expect(row.best.mean).toBeCloseTo(top.v, 12);
-  }
+  expectFullGridBestRows(best.rows, lrs, wds);
 }
 
 describe('an asha sweep end to end', () => {

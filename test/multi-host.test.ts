@@ -11,8 +11,6 @@ import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain ES module without types, shared with the synthetic trainer
-import { syntheticValue } from '../examples/asha-synthetic/curve.mjs';
 import {
   executionsOf,
   hostsThatRan,
@@ -21,6 +19,7 @@ import {
 } from './support/host-journal.ts';
 import { HostStack } from './support/hosts.ts';
 import { type S3Server, startS3Server } from './support/s3-server.ts';
+import { expectFullGridBest } from './support/synthetic-trainer.ts';
 import { waitFor } from './support/wait-for.ts';
 
 const journalDir = mkdtempSync(path.join(tmpdir(), 'multi-host-'));
@@ -318,26 +317,7 @@ describe('the multi-host bed', () => {
 
     // per checkpoint, the best cell is the one the full grid picks (from the same deterministic curves)
     const best = (await stack.call('GET', `/api/v1/sweeps/${id}/best`)).json;
-    for (const row of best.rows) {
-      let top = { lr: 0, wd: 0, v: -1 };
-      for (const lr of lrs)
-        for (const wd of wds) {
-          const v = syntheticValue({
-            lr,
-            weightDecay: wd,
-            seed: 0,
-            epoch: 12,
-            checkpoint: row.checkpoint,
-          });
-          if (v > top.v) top = { lr, wd, v };
-        }
-      expect(row.best.params, row.checkpoint).toEqual({
-        lr: top.lr,
-        weight_decay: top.wd,
-        momentum: 0.9,
-      });
-      expect(row.best.mean).toBeCloseTo(top.v, 12);
-    }
+    expectFullGridBest(best.rows, lrs, wds);
 
     // the trainer's journal: every trial ran each of its epochs exactly once, across hosts; an execution after a
     // trial's first went on from its snapshot, never from epoch 1; no two executions of a trial at once
